@@ -1,0 +1,55 @@
+// @ts-check
+import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
+import tseslint from "typescript-eslint";
+
+/** The layers, bottom first. A package may import only the packages before it. */
+const layers = [
+  ["packages/mapped-file", "@store/mapped-file"],
+  ["packages/file-queue", "@store/file-queue"],
+  ["packages/flush-services", "@store/flush-services"],
+  ["packages/commitlog", "@store/commitlog"],
+  ["packages/broker", "@store/broker"],
+  ["apps/demo-broker", "demo-broker"],
+];
+
+/** Deep imports into another package, or a relative path that leaves the package. */
+const internals = [
+  { group: ["@store/*/src", "@store/*/src/**", "@store/*/dist", "@store/*/dist/**"], message: "Import a package through its public entry, not its internals." },
+  { group: ["../../*/**", "../../../**"], message: "Do not reach into another package by relative path; depend on it by name." },
+];
+
+const layerRules = layers.map(([dir], index) => ({
+  files: [`${dir}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        paths: layers.slice(index + 1).map(([, name]) => ({
+          name,
+          message: `${layers[index]?.[1]} sits below ${name}: a package may not import a higher layer.`,
+        })),
+        patterns: [
+          ...internals,
+          ...layers.slice(index + 1).map(([, name]) => ({ group: [`${name}/*`], message: `${name} is a higher layer.` })),
+        ],
+      },
+    ],
+  },
+}));
+
+export default defineConfig(
+  { ignores: ["**/dist/**", "**/dist-bench/**", "**/.turbo/**", "**/coverage/**", "**/node_modules/**"] },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  ...layerRules,
+  { files: ["**/*.js", "**/*.mjs"], extends: [tseslint.configs.disableTypeChecked] },
+);

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// Tests tagged `slow` (crash sweeps, real processes) run only with STORE_SLOW_TESTS=1, as .ci/run sets.
+const slow = process.env.STORE_SLOW_TESTS === "1";
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    tags: [{ name: "slow", description: "long crash sweeps and real-process tests; run by .ci/run" }],
+    tagsFilter: slow ? undefined : ["!slow"],
+  },
+});
