@@ -1,0 +1,13 @@
+export { MappedFile, TEMP_FILE_SUFFIX } from "./mapped-file.js";
+export type { MappedFileOptions, Preallocation } from "./mapped-file.js";
+export { TransientStorePool } from "./transient-store-pool.js";
+export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
+export type { Releasable } from "./select-mapped-buffer-result.js";
+export { ReferenceResource } from "./reference-resource.js";
+export { unknownErrorResult } from "./append-message.js";
+export type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, AppendOutcome } from "./append-message.js";
+export { OS_PAGE_SIZE, fileNameToOffset, offsetToFileName } from "./file-name.js";
+export { nodeFileIO } from "./file-io.js";
+export type { FileIO, FileStat } from "./file-io.js";
+export { StoreError, ioError } from "./store-error.js";
+export type { StoreErrorCode } from "./store-error.js";

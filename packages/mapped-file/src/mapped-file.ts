@@ -1,0 +1,401 @@
+import assert from "node:assert/strict";
+import { basename, dirname } from "node:path";
+import type { AppendMessageCallback, AppendMessageResult } from "./append-message.js";
+import { unknownErrorResult } from "./append-message.js";
+import { OS_PAGE_SIZE, fileNameToOffset } from "./file-name.js";
+import type { FileIO } from "./file-io.js";
+import { nodeFileIO } from "./file-io.js";
+import { ReferenceResource } from "./reference-resource.js";
+import { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
+import { StoreError, ioError } from "./store-error.js";
+import type { TransientStorePool } from "./transient-store-pool.js";
+
+/** How a new segment file is sized on disk. */
+export type Preallocation =
+  /** Write zeros over the whole file and sync them, so later fdatasyncs never pay for block allocation. */
+  | "zero-fill"
+  /** Only set the length (sparse). Cheap to create; the first writes allocate blocks. */
+  | "sparse";
+
+export interface MappedFileOptions {
+  /** With a pool, appends go to a borrowed buffer and reach the file on `commit()`. */
+  readonly transientStorePool?: TransientStorePool | null;
+  /** File access; defaults to `node:fs`. */
+  readonly io?: FileIO;
+  /** How to size a file that does not exist yet. Default "zero-fill". */
+  readonly preallocation?: Preallocation;
+}
+
+const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+/** Suffix of a file being created; renamed into place once sized and synced. */
+export const TEMP_FILE_SUFFIX = ".tmp";
+
+/**
+ * One fixed-size segment file named by its start offset (RocketMQ's MappedFile, without mmap:
+ * positional I/O into a pre-sized file).
+ *
+ * Positions, relative to the file: `wrotePosition` (appended), `committedPosition` (in the file, so
+ * in the OS page cache), `flushedPosition` (fdatasync'd). Without a pool, an append writes to the file
+ * before it returns and `committedPosition` equals `wrotePosition`. With a pool, appends fill an
+ * in-process buffer and `commit()` writes them out. Readers see up to `readPosition`.
+ */
+export class MappedFile extends ReferenceResource {
+  /** Full path. */
+  readonly fileName: string;
+  /** Absolute offset of the file's first byte, from its 20-digit name. */
+  readonly fileFromOffset: number;
+  /** Bytes. */
+  readonly fileSize: number;
+  /** Set by a file queue on the first file it ever creates. */
+  firstCreateInQueue = false;
+  /** Last append (or the file's mtime when opened), ms since the epoch. Settable for age-based cleanup. */
+  lastModifiedTimestamp: number;
+
+  readonly #io: FileIO;
+  readonly #fd: number;
+  readonly #pool: TransientStorePool | null;
+  #writeBuffer: Buffer | null;
+  #wrote = 0;
+  #committed = 0;
+  #flushed = 0;
+  #storeTimestamp = 0;
+  #commitLock: Promise<unknown> = Promise.resolve();
+  #flushLock: Promise<unknown> = Promise.resolve();
+  #closed: Promise<void> | null = null;
+
+  private constructor(init: {
+    path: string;
+    fileFromOffset: number;
+    fileSize: number;
+    io: FileIO;
+    fd: number;
+    pool: TransientStorePool | null;
+    lastModified: number;
+  }) {
+    super();
+    this.fileName = init.path;
+    this.fileFromOffset = init.fileFromOffset;
+    this.fileSize = init.fileSize;
+    this.#io = init.io;
+    this.#fd = init.fd;
+    this.lastModifiedTimestamp = init.lastModified;
+    this.#writeBuffer = init.pool?.borrowBuffer() ?? null;
+    this.#pool = this.#writeBuffer ? (init.pool ?? null) : null;
+  }
+
+  /**
+   * Opens the segment at `path`, creating and pre-sizing it if missing. A file is created under a
+   * temporary name and renamed into place once sized and synced, so a crash never leaves a
+   * short segment behind. An existing file starts with all positions at 0 (its queue sets them).
+   * If a pool is given but has no free buffer, the file works without one.
+   * @throws StoreError BAD_FILE_NAME, BAD_ARGUMENT, FILE_SIZE_MISMATCH (existing file of another size),
+   *   DISK_FULL or IO_ERROR.
+   */
+  static async open(path: string, fileSize: number, options: MappedFileOptions = {}): Promise<MappedFile> {
+    if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
+      throw new StoreError("BAD_ARGUMENT", `fileSize must be a positive integer, got ${fileSize}`);
+    }
+    const fileFromOffset = fileNameToOffset(basename(path));
+    const io = options.io ?? nodeFileIO;
+    let stat = await io.stat(path).catch((e: unknown) => Promise.reject(ioError("stat", path, e)));
+    if (stat === null) {
+      await createSegment(io, path, fileSize, options.preallocation ?? "zero-fill");
+      stat = { size: fileSize, mtimeMs: Date.now() };
+    }
+    if (stat.size !== fileSize) {
+      throw new StoreError("FILE_SIZE_MISMATCH", `${path} is ${stat.size} bytes, expected ${fileSize}`);
+    }
+    const fd = await io.open(path, false).catch((e: unknown) => Promise.reject(ioError("open", path, e)));
+    const pool = options.transientStorePool ?? null;
+    return new MappedFile({ path, fileFromOffset, fileSize, io, fd, pool, lastModified: stat.mtimeMs });
+  }
+
+  get wrotePosition(): number {
+    return this.#wrote;
+  }
+
+  get committedPosition(): number {
+    return this.#writeBuffer || this.#pool ? this.#committed : this.#wrote;
+  }
+
+  get flushedPosition(): number {
+    return this.#flushed;
+  }
+
+  /** How far readers may read: the committed position (bytes still in the pool buffer are not readable). */
+  get readPosition(): number {
+    return this.committedPosition;
+  }
+
+  /** Store time of the last appended record, ms since the epoch. */
+  get storeTimestamp(): number {
+    return this.#storeTimestamp;
+  }
+
+  /** Whether appends go to a pool buffer (until the file is fully committed). */
+  get usesTransientStorePool(): boolean {
+    return this.#writeBuffer !== null;
+  }
+
+  isFull(): boolean {
+    return this.#wrote === this.fileSize;
+  }
+
+  /** Sets the append position (recovery, truncation). @throws StoreError POSITION_OUT_OF_RANGE */
+  setWrotePosition(position: number): void {
+    this.#wrote = this.#checkPosition(position);
+  }
+
+  /** @throws StoreError POSITION_OUT_OF_RANGE */
+  setCommittedPosition(position: number): void {
+    this.#committed = this.#checkPosition(position);
+  }
+
+  /** @throws StoreError POSITION_OUT_OF_RANGE */
+  setFlushedPosition(position: number): void {
+    this.#flushed = this.#checkPosition(position);
+  }
+
+  /** Sets all three positions at once, as load and truncation do. @throws StoreError POSITION_OUT_OF_RANGE */
+  resetPositions(position: number): void {
+    this.#checkPosition(position);
+    this.#wrote = this.#committed = this.#flushed = position;
+  }
+
+  /**
+   * Appends raw bytes (consume-queue units, tests). Returns false, writing nothing, when they do not
+   * fit in the rest of the file.
+   * @throws StoreError FILE_DESTROYED after shutdown; DISK_FULL or IO_ERROR if the write fails
+   *   (the position does not move).
+   */
+  appendMessage(data: Buffer): boolean;
+  /**
+   * Appends one record (or batch) encoded by `callback` at the write position. Returns the callback's
+   * result; UNKNOWN_ERROR when the file is already full or the write fails (with `error` set).
+   * @throws StoreError FILE_DESTROYED after shutdown.
+   */
+  appendMessage<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult;
+  appendMessage<M>(msgOrData: M | Buffer, callback?: AppendMessageCallback<M>): boolean | AppendMessageResult {
+    if (!this.isAvailable()) {
+      throw new StoreError("FILE_DESTROYED", `${this.fileName} is shut down; it takes no appends`);
+    }
+    if (callback === undefined) return this.#appendRaw(msgOrData as Buffer);
+    return this.#appendWith(msgOrData as M, callback);
+  }
+
+  #appendRaw(data: Buffer): boolean {
+    const position = this.#wrote;
+    if (position + data.length > this.fileSize) return false;
+    this.#place(position, data);
+    this.#wrote = position + data.length;
+    this.lastModifiedTimestamp = Date.now();
+    return true;
+  }
+
+  #appendWith<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult {
+    const position = this.#wrote;
+    if (position >= this.fileSize) return unknownErrorResult(this.fileFromOffset + position);
+    const { result, data } = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg);
+    const placed = data?.length ?? 0;
+    assert(result.wroteBytes >= placed && position + result.wroteBytes <= this.fileSize, "append overruns file");
+    try {
+      if (data !== null && placed > 0) this.#place(position, data);
+    } catch (error) {
+      return unknownErrorResult(this.fileFromOffset + position, error as StoreError);
+    }
+    // A pool buffer may hold a previous file's bytes: never commit them as part of a blank tail.
+    if (this.#writeBuffer && result.wroteBytes > placed) {
+      this.#writeBuffer.fill(0, position + placed, position + result.wroteBytes);
+    }
+    this.#wrote = position + result.wroteBytes;
+    if (result.storeTimestamp > 0) this.#storeTimestamp = result.storeTimestamp;
+    this.lastModifiedTimestamp = Date.now();
+    return result;
+  }
+
+  /** Puts bytes at `position`: into the pool buffer, or straight into the file (page cache). */
+  #place(position: number, data: Buffer): void {
+    if (this.#writeBuffer) {
+      data.copy(this.#writeBuffer, position);
+      return;
+    }
+    try {
+      this.#io.pwriteSync(this.#fd, data, 0, data.length, position);
+    } catch (error) {
+      throw ioError("write", this.fileName, error);
+    }
+  }
+
+  /**
+   * Writes pool-buffer bytes `[committed, wrote)` to the file once at least `leastPages` pages are
+   * pending (0: any byte; a full file always commits). Returns the committed position. Without a
+   * pool this is the write position. The buffer goes back to the pool once the file is fully committed.
+   * @throws StoreError DISK_FULL or IO_ERROR (the committed position does not move).
+   */
+  commit(leastPages: number): Promise<number> {
+    const run = this.#commitLock.then(() => this.#commitNow(leastPages));
+    this.#commitLock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #commitNow(leastPages: number): Promise<number> {
+    const buffer = this.#writeBuffer;
+    if (buffer === null) return this.committedPosition;
+    if (this.#ableToCommit(leastPages) && this.hold()) {
+      const from = this.#committed;
+      const to = this.#wrote;
+      try {
+        await this.#io.pwrite(this.#fd, buffer, from, to - from, from);
+        this.#committed = to;
+      } catch (error) {
+        throw ioError("commit", this.fileName, error);
+      } finally {
+        this.release();
+      }
+    }
+    if (this.#committed === this.fileSize && this.#writeBuffer === buffer) {
+      this.#writeBuffer = null;
+      this.#pool?.returnBuffer(buffer);
+    }
+    return this.#committed;
+  }
+
+  #ableToCommit(leastPages: number): boolean {
+    const wrote = this.#wrote;
+    const committed = this.#committed;
+    if (this.isFull() || leastPages <= 0) return wrote > committed;
+    return Math.floor(wrote / OS_PAGE_SIZE) - Math.floor(committed / OS_PAGE_SIZE) >= leastPages;
+  }
+
+  /**
+   * fdatasyncs the file once at least `leastPages` readable pages are unflushed (0: any byte; a full
+   * file always flushes what is left). The readable position is recorded before the call and published
+   * as `flushedPosition` after it completes. Returns the flushed position.
+   * @throws StoreError DISK_FULL or IO_ERROR (the flushed position does not move).
+   */
+  flush(leastPages: number): Promise<number> {
+    const run = this.#flushLock.then(() => this.#flushNow(leastPages));
+    this.#flushLock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #flushNow(leastPages: number): Promise<number> {
+    if (!this.#ableToFlush(leastPages)) return this.#flushed;
+    if (!this.hold()) return this.#flushed;
+    const value = this.readPosition;
+    try {
+      await this.#io.fdatasync(this.#fd);
+      if (value > this.#flushed) this.#flushed = value;
+    } catch (error) {
+      throw ioError("fdatasync", this.fileName, error);
+    } finally {
+      this.release();
+    }
+    return this.#flushed;
+  }
+
+  #ableToFlush(leastPages: number): boolean {
+    const readable = this.readPosition;
+    const flushed = this.#flushed;
+    if (this.isFull() || leastPages <= 0) return readable > flushed;
+    return Math.floor(readable / OS_PAGE_SIZE) - Math.floor(flushed / OS_PAGE_SIZE) >= leastPages;
+  }
+
+  /**
+   * Reads `[position, position + size)`, or to the read position when `size` is omitted. Returns null
+   * when the range is not fully readable (past `readPosition`, empty) or the file is shut down.
+   * The result holds a reference on the file: release it.
+   * @throws StoreError BAD_ARGUMENT for a negative or non-integer position or size; IO_ERROR.
+   */
+  async selectMappedBuffer(position: number, size?: number): Promise<SelectMappedBufferResult | null> {
+    if (!Number.isSafeInteger(position) || position < 0 || (size !== undefined && (!Number.isSafeInteger(size) || size < 0))) {
+      throw new StoreError("BAD_ARGUMENT", `bad read range position=${position} size=${size}`);
+    }
+    const readable = this.readPosition;
+    const length = size ?? readable - position;
+    if (length <= 0 || position + length > readable) return null;
+    if (!this.hold()) return null;
+    const buffer = Buffer.allocUnsafe(length);
+    try {
+      const read = await this.#io.pread(this.#fd, buffer, 0, length, position);
+      assert.equal(read, length, "file shorter than its read position");
+    } catch (error) {
+      this.release();
+      throw ioError("read", this.fileName, error);
+    }
+    return new SelectMappedBufferResult(this.fileFromOffset + position, buffer, this);
+  }
+
+  /**
+   * Shuts the file down and deletes it once no reader holds it (or `intervalForciblyMs` after the first
+   * attempt). Returns whether the file is gone; call again later when it returns false.
+   * @throws StoreError IO_ERROR if the unlink fails.
+   */
+  async destroy(intervalForciblyMs: number): Promise<boolean> {
+    this.shutdown(intervalForciblyMs);
+    if (!this.isCleanupOver()) return false;
+    await this.#closed;
+    try {
+      await this.#io.unlink(this.fileName);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "ENOENT") throw ioError("unlink", this.fileName, error);
+    }
+    return true;
+  }
+
+  /** Closes the descriptor and gives the pool buffer back, once the last reference is gone. */
+  protected cleanup(_currentRef: number): boolean {
+    if (this.isAvailable()) return false;
+    if (this.#closed) return true;
+    this.#closed = this.#io.close(this.#fd).catch(() => undefined);
+    const buffer = this.#writeBuffer;
+    this.#writeBuffer = null;
+    if (buffer) this.#pool?.returnBuffer(buffer);
+    return true;
+  }
+
+  /**
+   * Closes the descriptor now without deleting the file, as a store does at shutdown. Readers that
+   * still hold the file see their next read fail.
+   */
+  async close(): Promise<void> {
+    this.shutdown(0);
+    this.shutdown(0); // the second call forces the count down if a holder remains
+    await this.#closed;
+  }
+
+  #checkPosition(position: number): number {
+    if (!Number.isSafeInteger(position) || position < 0 || position > this.fileSize) {
+      throw new StoreError("POSITION_OUT_OF_RANGE", `position ${position} outside [0, ${this.fileSize}] of ${this.fileName}`);
+    }
+    return position;
+  }
+}
+
+/** Creates `path` at full size under a temporary name, syncs it, and renames it into place. */
+async function createSegment(io: FileIO, path: string, fileSize: number, mode: Preallocation): Promise<void> {
+  const directory = dirname(path);
+  const temp = path + TEMP_FILE_SUFFIX;
+  try {
+    await io.mkdir(directory);
+    const fd = await io.open(temp, true);
+    try {
+      await io.truncate(fd, 0);
+      if (mode === "zero-fill") {
+        for (let at = 0; at < fileSize; at += ZERO_CHUNK.length) {
+          await io.pwrite(fd, ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, fileSize - at), at);
+        }
+      } else {
+        await io.truncate(fd, fileSize);
+      }
+      await io.fdatasync(fd);
+    } finally {
+      await io.close(fd);
+    }
+    await io.rename(temp, path);
+    await io.syncDirectory(directory);
+  } catch (error) {
+    await io.unlink(temp).catch(() => undefined);
+    throw error instanceof StoreError ? error : ioError("create", path, error);
+  }
+}
