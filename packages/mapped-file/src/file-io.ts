@@ -61,18 +61,23 @@ function isMissing(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "ENOENT";
 }
 
+function openDescriptor(path: string, flags: string): Promise<number> {
+  // Plain descriptors only: a FileHandle closes "its" fd when garbage-collected, even after we closed
+  // it ourselves and the number went to another file.
+  return new Promise((resolve, reject) => fs.open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
 /** The real `node:fs` implementation of FileIO. */
 export const nodeFileIO: FileIO = {
   async open(path, create) {
     if (create) {
       try {
-        return await fs.promises.open(path, "wx").then((h) => h.fd);
+        return await openDescriptor(path, "wx+"); // read-write, created exclusively
       } catch (error) {
         if ((error as { code?: unknown }).code !== "EEXIST") throw error;
       }
     }
-    // FileHandle would close the fd when garbage-collected; keep a plain descriptor instead.
-    return new Promise((resolve, reject) => fs.open(path, "r+", (e, fd) => (e ? reject(e) : resolve(fd))));
+    return openDescriptor(path, "r+");
   },
   async stat(path) {
     try {
