@@ -88,12 +88,18 @@ export class MappedFile extends ReferenceResource {
    * temporary name and renamed into place once sized and synced, so a crash never leaves a
    * short segment behind. An existing file starts with all positions at 0 (its queue sets them).
    * If a pool is given but has no free buffer, the file works without one.
-   * @throws StoreError BAD_FILE_NAME, BAD_ARGUMENT, FILE_SIZE_MISMATCH (existing file of another size),
-   *   DISK_FULL or IO_ERROR.
+   * @throws StoreError BAD_FILE_NAME, BAD_ARGUMENT (also for pool buffers smaller than `fileSize`),
+   *   FILE_SIZE_MISMATCH (existing file of another size), DISK_FULL or IO_ERROR.
    */
   static async open(path: string, fileSize: number, options: MappedFileOptions = {}): Promise<MappedFile> {
     if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
       throw new StoreError("BAD_ARGUMENT", `fileSize must be a positive integer, got ${fileSize}`);
+    }
+    const pool = options.transientStorePool ?? null;
+    if (pool !== null && pool.fileSize < fileSize) {
+      // A smaller buffer would silently drop the bytes appended past its end.
+      const message = `pool buffers of ${pool.fileSize} bytes cannot back a ${fileSize}-byte file`;
+      throw new StoreError("BAD_ARGUMENT", message);
     }
     const fileFromOffset = fileNameToOffset(basename(path));
     const io = options.io ?? nodeFileIO;
@@ -106,7 +112,6 @@ export class MappedFile extends ReferenceResource {
       throw new StoreError("FILE_SIZE_MISMATCH", `${path} is ${stat.size} bytes, expected ${fileSize}`);
     }
     const fd = await io.open(path, false).catch((e: unknown) => Promise.reject(ioError("open", path, e)));
-    const pool = options.transientStorePool ?? null;
     return new MappedFile({ path, fileFromOffset, fileSize, io, fd, pool, lastModified: stat.mtimeMs });
   }
 
