@@ -1,0 +1,235 @@
+import { basename } from "node:path";
+import type { FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
+import { MappedFile, fileNameToOffset, nodeFileIO } from "@store/mapped-file";
+import { destroyEventually } from "./file-lifecycle.js";
+import { FileQueueError, asFileQueueError } from "./file-queue-error.js";
+
+/** Construction options of an AllocateMappedFileService. */
+export interface AllocateMappedFileServiceOptions {
+  /** New files borrow a buffer from it at creation (none free: the file works without one). */
+  readonly transientStorePool?: TransientStorePool | null;
+  /** With a pool: refuse (null, POOL_EXHAUSTED) rather than create a file that would get no buffer. */
+  readonly fastFailIfNoBufferInStorePool?: boolean;
+  /** File access; default `node:fs`. */
+  readonly io?: FileIO;
+  /** How new files are sized on disk; default "zero-fill" (see limits.md: sparse files have 5 ms fdatasync p99). */
+  readonly preallocation?: Preallocation;
+  /** How long `putRequestAndReturnMappedFile` waits for its file, ms; default 5000 (RocketMQ's waitTimeOut). */
+  readonly waitTimeoutMs?: number;
+}
+
+const DEFAULT_WAIT_TIMEOUT_MS = 5000;
+/** A file left unclaimed at shutdown is deleted, forced after this long if somebody holds it, ms. */
+const SHUTDOWN_DESTROY_INTERVAL_MS = 1000;
+
+type RequestState = "queued" | "creating" | "ready" | "failed" | "claimed" | "discarded";
+
+interface AllocateRequest {
+  readonly path: string;
+  readonly fileSize: number;
+  /** Start offset from the name, for ordering (lower first). */
+  readonly offset: number;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  state: RequestState;
+  file: MappedFile | null;
+  error: FileQueueError | null;
+}
+
+function newRequest(path: string, fileSize: number): AllocateRequest {
+  let resolve = (): void => undefined;
+  const done = new Promise<void>((r) => (resolve = r));
+  let offset = Number.MAX_SAFE_INTEGER;
+  try {
+    offset = fileNameToOffset(basename(path));
+  } catch {
+    // the creation itself will fail with BAD_FILE_NAME and report it
+  }
+  return { path, fileSize, offset, done, resolve, state: "queued", file: null, error: null };
+}
+
+/**
+ * Creates segment files ahead of need (RocketMQ's AllocateMappedFileService): each request names the
+ * file wanted now and the one after it; both are created (zero-filled by default, so fdatasync never
+ * pays for block allocation) one at a time in the background, so the next roll-over normally finds
+ * its file ready. Files are created only after `start()`. Failures (ENOSPC, EIO) fail that request
+ * only: the caller gets null and `lastError`, and the service keeps serving.
+ */
+export class AllocateMappedFileService {
+  readonly #pool: TransientStorePool | null;
+  readonly #fastFail: boolean;
+  readonly #io: FileIO;
+  readonly #preallocation: Preallocation;
+  readonly #waitTimeoutMs: number;
+  readonly #table = new Map<string, AllocateRequest>();
+  /** Requests waiting for the worker, in creation order: larger files first, then lower offsets. */
+  #queue: AllocateRequest[] = [];
+  #worker: Promise<void> | null = null;
+  #started = false;
+  #stopped = false;
+  #lastError: FileQueueError | null = null;
+
+  /** @throws FileQueueError BAD_ARGUMENT for a negative or non-finite waitTimeoutMs. */
+  constructor(options: AllocateMappedFileServiceOptions = {}) {
+    const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    if (!Number.isFinite(waitTimeoutMs) || waitTimeoutMs < 0) {
+      throw new FileQueueError("BAD_ARGUMENT", `waitTimeoutMs must be a non-negative number, got ${waitTimeoutMs}`);
+    }
+    this.#pool = options.transientStorePool ?? null;
+    this.#fastFail = options.fastFailIfNoBufferInStorePool ?? false;
+    this.#io = options.io ?? nodeFileIO;
+    this.#preallocation = options.preallocation ?? "zero-fill";
+    this.#waitTimeoutMs = waitTimeoutMs;
+  }
+
+  /** Why the most recent request failed (DISK_FULL, IO_ERROR, ALLOCATE_TIMEOUT, POOL_EXHAUSTED, SERVICE_SHUT_DOWN). */
+  get lastError(): FileQueueError | null {
+    return this.#lastError;
+  }
+
+  /** Files requested or created but not yet handed out. */
+  get pendingRequests(): number {
+    return this.#table.size;
+  }
+
+  get isStarted(): boolean {
+    return this.#started && !this.#stopped;
+  }
+
+  /** Starts creating files; requests made earlier are served now. Idempotent. */
+  start(): void {
+    if (this.#stopped) return;
+    this.#started = true;
+    this.#kick();
+  }
+
+  /**
+   * Asks for the file at `nextPath` (and, ahead of need, `nextNextPath`), each `fileSize` bytes, and
+   * waits for the first one. Resolves null, with `lastError` set, when the creation failed
+   * (DISK_FULL, IO_ERROR, BAD_FILE_NAME, FILE_SIZE_MISMATCH), the wait deadline passed
+   * (ALLOCATE_TIMEOUT; the creation goes on and a later request for the same path gets the file),
+   * the pool has no free buffer and `fastFailIfNoBufferInStorePool` is set (POOL_EXHAUSTED), or the
+   * service is shut down (SERVICE_SHUT_DOWN). Never rejects.
+   */
+  async putRequestAndReturnMappedFile(nextPath: string, nextNextPath: string, fileSize: number): Promise<MappedFile | null> {
+    if (this.#stopped) return this.#fail(new FileQueueError("SERVICE_SHUT_DOWN", `${nextPath}: the allocate service is shut down`));
+    let canSubmit = 2;
+    if (this.#pool !== null && this.#fastFail) {
+      // every queued request will borrow a buffer when it is created
+      canSubmit = this.#pool.availableBufferNums - this.#queue.length;
+    }
+    if (!this.#table.has(nextPath)) {
+      if (canSubmit <= 0) {
+        return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${nextPath}: no free TransientStorePool buffer (fast fail)`));
+      }
+      this.#enqueue(newRequest(nextPath, fileSize));
+      canSubmit--;
+    }
+    if (!this.#table.has(nextNextPath) && canSubmit > 0) this.#enqueue(newRequest(nextNextPath, fileSize));
+    const request = this.#table.get(nextPath);
+    if (request === undefined) return this.#fail(new FileQueueError("IO_ERROR", `${nextPath}: request vanished`));
+    if (request.state !== "ready" && !(await this.#waitFor(request))) {
+      return this.#fail(new FileQueueError("ALLOCATE_TIMEOUT", `${nextPath} was not created within ${this.#waitTimeoutMs} ms`));
+    }
+    return this.#claim(request);
+  }
+
+  /**
+   * Stops the service: waits for the creation in progress, answers waiting callers with null
+   * (SERVICE_SHUT_DOWN), and deletes the pre-created files nobody claimed.
+   * @throws StoreError IO_ERROR if deleting an unclaimed file fails.
+   */
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    await this.#worker;
+    const requests = [...this.#table.values()];
+    this.#table.clear();
+    this.#queue = [];
+    const unclaimed: MappedFile[] = [];
+    for (const request of requests) {
+      if (request.file !== null && request.state === "ready") unclaimed.push(request.file);
+      if (request.state !== "claimed") {
+        request.state = "discarded";
+        request.error ??= new FileQueueError("SERVICE_SHUT_DOWN", `${request.path}: the allocate service shut down`);
+      }
+      request.resolve();
+    }
+    for (const file of unclaimed) await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+  }
+
+  #claim(request: AllocateRequest): MappedFile | null {
+    if (request.state === "ready" && request.file !== null) {
+      request.state = "claimed";
+      if (this.#table.get(request.path) === request) this.#table.delete(request.path);
+      return request.file;
+    }
+    return this.#fail(request.error ?? new FileQueueError("IO_ERROR", `${request.path}: creation failed`));
+  }
+
+  #fail(error: FileQueueError): null {
+    this.#lastError = error;
+    return null;
+  }
+
+  /** Resolves true when the request settled (ready, failed or discarded), false at the deadline. */
+  async #waitFor(request: AllocateRequest): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#waitTimeoutMs, false)));
+    try {
+      return await Promise.race([request.done.then(() => true), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #enqueue(request: AllocateRequest): void {
+    this.#table.set(request.path, request);
+    let at = this.#queue.length;
+    while (at > 0 && comesBefore(request, this.#queue[at - 1] as AllocateRequest)) at--;
+    this.#queue.splice(at, 0, request);
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (!this.#started || this.#stopped || this.#worker !== null || this.#queue.length === 0) return;
+    this.#worker = this.#drain().finally(() => {
+      this.#worker = null;
+      this.#kick();
+    });
+  }
+
+  /** Creates queued files one at a time (the disk is the bottleneck) until the queue is empty. */
+  async #drain(): Promise<void> {
+    while (!this.#stopped) {
+      const request = this.#queue.shift();
+      if (request === undefined) return;
+      if (this.#table.get(request.path) !== request) continue; // superseded or dropped
+      await this.#create(request);
+    }
+  }
+
+  async #create(request: AllocateRequest): Promise<void> {
+    request.state = "creating";
+    try {
+      request.file = await MappedFile.open(request.path, request.fileSize, {
+        transientStorePool: this.#pool,
+        io: this.#io,
+        preallocation: this.#preallocation,
+      });
+      request.state = "ready";
+    } catch (error) {
+      request.state = "failed";
+      request.error = asFileQueueError(error, "IO_ERROR", `creating ${request.path}`);
+      this.#lastError = request.error;
+      // a failed request leaves the table, so the next request for this path tries again
+      if (this.#table.get(request.path) === request) this.#table.delete(request.path);
+    } finally {
+      request.resolve();
+    }
+  }
+}
+
+function comesBefore(a: AllocateRequest, b: AllocateRequest): boolean {
+  if (a.fileSize !== b.fileSize) return a.fileSize > b.fileSize;
+  return a.offset < b.offset;
+}
