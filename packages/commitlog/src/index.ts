@@ -1,1 +1,116 @@
-export {};
+// Public API of @store/commitlog. Named exports only: what is not listed here is internal.
+
+// Message codec: record layout and constants.
+export {
+  BLANK_MAGIC_CODE,
+  BLANK_RECORD_LENGTH,
+  BODYCRC_POSITION,
+  bodyLengthPosition,
+  BORNHOST_POSITION,
+  bornHostLength,
+  BORNTIMESTAMP_POSITION,
+  calMsgLength,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  ENCODER_BUFFER_HEADROOM,
+  END_FILE_MIN_BLANK_LENGTH,
+  FLAG_POSITION,
+  IPV6_EXTRA_LENGTH,
+  MAGICCODE_POSITION,
+  MAX_PROPERTIES_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MESSAGE_FIXED_LENGTH,
+  MESSAGE_MAGIC_CODE,
+  PHYSICALOFFSET_POSITION,
+  QUEUEID_POSITION,
+  QUEUEOFFSET_POSITION,
+  storeHostLength,
+  STORETIMESTAMP_POSITION,
+  STORETIMESTAMP_POSITION_BORN_V6,
+  storeTimestampPosition,
+  SYSFLAG_BORNHOST_V6,
+  SYSFLAG_COMPRESSED,
+  SYSFLAG_MULTI_TAGS,
+  SYSFLAG_POSITION,
+  SYSFLAG_STOREHOST_V6,
+  SYSFLAG_TRANSACTION_COMMIT_TYPE,
+  SYSFLAG_TRANSACTION_NOT_TYPE,
+  SYSFLAG_TRANSACTION_PREPARED_TYPE,
+  SYSFLAG_TRANSACTION_ROLLBACK_TYPE,
+  SYSFLAG_TRANSACTION_TYPE_MASK,
+  TOTALSIZE_POSITION,
+  transactionType,
+} from "./codec/message-format.js";
+
+// Message codec: properties and tags.
+export {
+  javaStringHashCode,
+  KEY_SEPARATOR,
+  messagePropertiesToString,
+  NAME_VALUE_SEPARATOR,
+  PROPERTY_CONSUME_START_TIMESTAMP,
+  PROPERTY_DELAY_TIME_LEVEL,
+  PROPERTY_KEYS,
+  PROPERTY_MAX_OFFSET,
+  PROPERTY_MAX_RECONSUME_TIMES,
+  PROPERTY_MIN_OFFSET,
+  PROPERTY_ORIGIN_MESSAGE_ID,
+  PROPERTY_PRODUCER_GROUP,
+  PROPERTY_REAL_QUEUE_ID,
+  PROPERTY_REAL_TOPIC,
+  PROPERTY_RECONSUME_TIME,
+  PROPERTY_RETRY_TOPIC,
+  PROPERTY_SEPARATOR,
+  PROPERTY_START_DELIVER_TIME,
+  PROPERTY_TAGS,
+  PROPERTY_TRANSACTION_PREPARED,
+  PROPERTY_TRANSACTION_PREPARED_QUEUE_OFFSET,
+  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
+  PROPERTY_WAIT_STORE_MSG_OK,
+  stringToMessageProperties,
+  tagsString2tagsCode,
+} from "./codec/message-properties.js";
+export type { MessageProperties } from "./codec/message-properties.js";
+
+// Message codec: encoding, patching, decoding, recovery check, msgId.
+export { CodecError } from "./codec/codec-error.js";
+export type { CodecErrorCode } from "./codec/codec-error.js";
+export { MessageEncoder, MIN_MAX_MESSAGE_SIZE } from "./codec/message-encoder.js";
+export type { MessageEncoderOptions } from "./codec/message-encoder.js";
+export { encodeMessage } from "./codec/encode-message.js";
+export type { EncodeMessageOptions } from "./codec/encode-message.js";
+export { TOPIC_PATTERN } from "./codec/prepare-message.js";
+export { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
+export { decodeMessage, decodeMessages } from "./codec/message-decoder.js";
+export {
+  checkMessageAndReturnSize,
+  DEFAULT_DELAY_LEVEL_TABLE_MS,
+  SCHEDULE_TOPIC,
+} from "./codec/check-message.js";
+export type { CheckMessageOptions } from "./codec/check-message.js";
+export {
+  createMessageId,
+  decodeMessageId,
+  MESSAGE_ID_LENGTH_IPV4,
+  MESSAGE_ID_LENGTH_IPV6,
+} from "./codec/message-id.js";
+export type { MessageIdParts } from "./codec/message-id.js";
+export type {
+  BatchEncodeFailure,
+  BatchEncodeResult,
+  BatchEncodeSuccess,
+  BlankRecord,
+  CheckMessageResult,
+  DecodedMessage,
+  DecodeFailure,
+  DecodeFailureCode,
+  DecodeMessagesResult,
+  DecodeOptions,
+  DecodeResult,
+  DispatchRequest,
+  EncodeFailure,
+  EncodeFailureStatus,
+  EncodeResult,
+  EncodeSuccess,
+  InvalidRecord,
+  MessageInput,
+} from "./codec/types.js";

@@ -1,0 +1,117 @@
+/**
+ * Decoding records into {@link DecodedMessage}s (RocketMQ MessageDecoder.decode): one record, or
+ * N back to back as in a pull body. The body is a view into the input, never a copy, and is
+ * returned as stored (a compressed body stays compressed).
+ */
+import { formatHostAddress, formatIp } from "./host-address.js";
+import { MESSAGE_MAGIC_CODE, PHYSICALOFFSET_POSITION } from "./message-format.js";
+import { messageIdFromRecord } from "./message-id.js";
+import type { MessageProperties } from "./message-properties.js";
+import { PROPERTY_KEYS, PROPERTY_TAGS, stringToMessageProperties } from "./message-properties.js";
+import type { ReadRecordResult, RecordFields } from "./record-reader.js";
+import { readRecord } from "./record-reader.js";
+import type {
+  DecodedMessage,
+  DecodeFailure,
+  DecodeMessagesResult,
+  DecodeOptions,
+  DecodeResult,
+} from "./types.js";
+
+/**
+ * The properties of a parsed record (an empty null-prototype map when it has none).
+ * @param buffer - the buffer holding the record.
+ * @param fields - from {@link readRecord}.
+ */
+export function readProperties(buffer: Buffer, fields: RecordFields): MessageProperties {
+  if (fields.propertiesLength === 0) {
+    return Object.create(null) as MessageProperties;
+  }
+  const end = fields.propertiesPosition + fields.propertiesLength;
+  return stringToMessageProperties(buffer.toString("utf8", fields.propertiesPosition, end));
+}
+
+function toFailure(result: Exclude<ReadRecordResult, { kind: "MESSAGE" }>, offset: number): DecodeFailure {
+  if (result.kind === "BLANK") {
+    const reason = `blank record of ${result.blankLength} bytes at ${offset}: end of file`;
+    return { ok: false, code: "BLANK", reason, offset, size: 0 };
+  }
+  return { ok: false, code: result.code, reason: result.reason, offset, size: result.size };
+}
+
+function toMessage(buffer: Buffer, fields: RecordFields, readBody: boolean): DecodedMessage {
+  const properties = readProperties(buffer, fields);
+  const bornIp = formatIp(buffer, fields.bornHostPosition, fields.bornIpLength);
+  const storeIp = formatIp(buffer, fields.storeHostPosition, fields.storeIpLength);
+  const topicEnd = fields.topicPosition + fields.topicLength;
+  return {
+    totalSize: fields.totalSize,
+    magic: MESSAGE_MAGIC_CODE,
+    bodyCRC: fields.bodyCRC,
+    queueId: fields.queueId,
+    flag: fields.flag,
+    queueOffset: fields.queueOffset,
+    physicalOffset: fields.physicalOffset,
+    sysFlag: fields.sysFlag,
+    bornTimestamp: fields.bornTimestamp,
+    bornHost: formatHostAddress(bornIp, fields.bornIpLength, fields.bornPort),
+    storeTimestamp: fields.storeTimestamp,
+    storeHost: formatHostAddress(storeIp, fields.storeIpLength, fields.storePort),
+    reconsumeTimes: fields.reconsumeTimes,
+    preparedTransactionOffset: fields.preparedTransactionOffset,
+    body: readBody ? buffer.subarray(fields.bodyPosition, fields.bodyPosition + fields.bodyLength) : null,
+    topic: buffer.toString("utf8", fields.topicPosition, topicEnd),
+    properties,
+    tags: properties[PROPERTY_TAGS],
+    keys: properties[PROPERTY_KEYS],
+    msgId: messageIdFromRecord(
+      buffer,
+      fields.storeHostPosition,
+      fields.storeIpLength,
+      fields.offset + PHYSICALOFFSET_POSITION,
+    ),
+  };
+}
+
+/**
+ * Decodes the record at `offset`. Never throws on garbage.
+ *
+ * @param buffer - bytes holding the record.
+ * @param offset - record start, bytes; default 0.
+ * @param options - `checkCRC` (default true) verifies BODYCRC; `readBody` (default true) returns
+ *   the body view (when false the body is `null` and the CRC is not checked, as in RocketMQ).
+ * @returns the message, or a {@link DecodeFailure}: `UNDERFLOW`, `BAD_MAGIC`, `BLANK`,
+ *   `CRC_MISMATCH`, `BAD_FIELD` or `SIZE_MISMATCH`.
+ */
+export function decodeMessage(buffer: Buffer, offset = 0, options: DecodeOptions = {}): DecodeResult {
+  const readBody = options.readBody ?? true;
+  const checkCRC = (options.checkCRC ?? true) && readBody;
+  const result = readRecord(buffer, offset, checkCRC);
+  if (result.kind !== "MESSAGE") {
+    return toFailure(result, offset);
+  }
+  return { ok: true, message: toMessage(buffer, result.fields, readBody) };
+}
+
+/**
+ * Decodes back-to-back records from the start of `buffer` (a pull body or a file slice), stopping
+ * at the first record that does not decode (including a blank record).
+ *
+ * @param buffer - the bytes.
+ * @param options - as for {@link decodeMessage}.
+ * @returns the messages, the bytes they cover, and why decoding stopped early (undefined when
+ *   the whole buffer was consumed).
+ */
+export function decodeMessages(buffer: Buffer, options: DecodeOptions = {}): DecodeMessagesResult {
+  const messages: DecodedMessage[] = [];
+  let offset = 0;
+  while (offset < buffer.length) {
+    const result = decodeMessage(buffer, offset, options);
+    if (!result.ok) {
+      return { messages, bytesRead: offset, failure: result };
+    }
+    messages.push(result.message);
+    offset += result.message.totalSize;
+  }
+  return { messages, bytesRead: offset, failure: undefined };
+}

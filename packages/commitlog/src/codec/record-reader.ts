@@ -1,0 +1,178 @@
+/**
+ * Bounds-checked parsing of one record's fixed fields and field positions, shared by
+ * {@link decodeMessage} and {@link checkMessageAndReturnSize}. Never throws: every read is
+ * preceded by a length check, and garbage yields an `INVALID` result (RocketMQ semantics, §7.2).
+ */
+import { crc32 } from "node:zlib";
+import { readInt64BE } from "./int64.js";
+import {
+  BLANK_MAGIC_CODE,
+  BODYCRC_POSITION,
+  BORNHOST_POSITION,
+  BORNTIMESTAMP_POSITION,
+  bodyLengthPosition,
+  calMsgLength,
+  FLAG_POSITION,
+  MESSAGE_MAGIC_CODE,
+  PHYSICALOFFSET_POSITION,
+  QUEUEID_POSITION,
+  QUEUEOFFSET_POSITION,
+  SYSFLAG_BORNHOST_V6,
+  SYSFLAG_POSITION,
+  SYSFLAG_STOREHOST_V6,
+} from "./message-format.js";
+import type { DecodeFailureCode } from "./types.js";
+
+/** The fields of a record and where its variable parts are (absolute buffer positions). */
+export interface RecordFields {
+  readonly offset: number;
+  readonly totalSize: number;
+  readonly bodyCRC: number;
+  readonly queueId: number;
+  readonly flag: number;
+  readonly queueOffset: number;
+  readonly physicalOffset: number;
+  readonly sysFlag: number;
+  readonly bornTimestamp: number;
+  readonly bornHostPosition: number;
+  readonly bornIpLength: 4 | 16;
+  readonly bornPort: number;
+  readonly storeTimestamp: number;
+  readonly storeHostPosition: number;
+  readonly storeIpLength: 4 | 16;
+  readonly storePort: number;
+  readonly reconsumeTimes: number;
+  readonly preparedTransactionOffset: number;
+  readonly bodyPosition: number;
+  readonly bodyLength: number;
+  readonly topicPosition: number;
+  readonly topicLength: number;
+  readonly propertiesPosition: number;
+  readonly propertiesLength: number;
+}
+
+/** Outcome of {@link readRecord}. */
+export type ReadRecordResult =
+  | { readonly kind: "MESSAGE"; readonly fields: RecordFields }
+  | { readonly kind: "BLANK"; readonly blankLength: number }
+  | {
+      readonly kind: "INVALID";
+      readonly code: Exclude<DecodeFailureCode, "BLANK">;
+      readonly reason: string;
+      /** -1, or TOTALSIZE for SIZE_MISMATCH. */
+      readonly size: number;
+    };
+
+function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size = -1): ReadRecordResult {
+  return { kind: "INVALID", code, reason, size };
+}
+
+/** Reads the header up to and including BODYLEN; the caller checked `headerEnd` is readable. */
+function readHeader(buffer: Buffer, offset: number, sysFlag: number, headerEnd: number) {
+  const bornIpLength: 4 | 16 = (sysFlag & SYSFLAG_BORNHOST_V6) === 0 ? 4 : 16;
+  const storeIpLength: 4 | 16 = (sysFlag & SYSFLAG_STOREHOST_V6) === 0 ? 4 : 16;
+  const bornHostPosition = offset + BORNHOST_POSITION;
+  const storeTimestampPosition = bornHostPosition + bornIpLength + 4;
+  const storeHostPosition = storeTimestampPosition + 8;
+  const reconsumePosition = storeHostPosition + storeIpLength + 4;
+  return {
+    offset,
+    totalSize: buffer.readInt32BE(offset),
+    bodyCRC: buffer.readInt32BE(offset + BODYCRC_POSITION),
+    queueId: buffer.readInt32BE(offset + QUEUEID_POSITION),
+    flag: buffer.readInt32BE(offset + FLAG_POSITION),
+    queueOffset: readInt64BE(buffer, offset + QUEUEOFFSET_POSITION),
+    physicalOffset: readInt64BE(buffer, offset + PHYSICALOFFSET_POSITION),
+    sysFlag,
+    bornTimestamp: readInt64BE(buffer, offset + BORNTIMESTAMP_POSITION),
+    bornHostPosition,
+    bornIpLength,
+    bornPort: buffer.readInt32BE(bornHostPosition + bornIpLength),
+    storeTimestamp: readInt64BE(buffer, storeTimestampPosition),
+    storeHostPosition,
+    storeIpLength,
+    storePort: buffer.readInt32BE(storeHostPosition + storeIpLength),
+    reconsumeTimes: buffer.readInt32BE(reconsumePosition),
+    preparedTransactionOffset: readInt64BE(buffer, reconsumePosition + 4),
+    bodyPosition: headerEnd,
+    bodyLength: buffer.readInt32BE(headerEnd - 4),
+  };
+}
+
+/**
+ * Parses the record at `offset`. Checks, in order: 8 readable bytes, magic (BLANK or MESSAGE),
+ * half record (TOTALSIZE beyond the buffer), header, body, CRC (`checkCRC`; an empty body must
+ * store 0), topic, properties, TOTALSIZE == calMsgLength.
+ *
+ * @param buffer - bytes to read.
+ * @param offset - record start; a non-integer or out-of-range value reads as UNDERFLOW.
+ * @param checkCRC - verify BODYCRC against the body.
+ */
+export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): ReadRecordResult {
+  if (!Number.isInteger(offset) || offset < 0 || buffer.length - offset < 8) {
+    return invalid("UNDERFLOW", `fewer than 8 bytes at ${offset}`);
+  }
+  const totalSize = buffer.readInt32BE(offset);
+  const magic = buffer.readUInt32BE(offset + 4);
+  if (magic === BLANK_MAGIC_CODE) {
+    return { kind: "BLANK", blankLength: totalSize };
+  }
+  if (magic !== MESSAGE_MAGIC_CODE) {
+    return invalid("BAD_MAGIC", `magic 0x${magic.toString(16).padStart(8, "0")} at ${offset}`);
+  }
+  const remaining = buffer.length - offset;
+  if (totalSize > remaining || remaining < SYSFLAG_POSITION + 4) {
+    return invalid("UNDERFLOW", `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`);
+  }
+  const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
+  const headerEnd = offset + bodyLengthPosition(sysFlag) + 4;
+  if (headerEnd > buffer.length) {
+    return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`);
+  }
+  const header = readHeader(buffer, offset, sysFlag, headerEnd);
+  return readVariableParts(buffer, header, checkCRC);
+}
+
+function readVariableParts(
+  buffer: Buffer,
+  header: ReturnType<typeof readHeader>,
+  checkCRC: boolean,
+): ReadRecordResult {
+  const { offset, bodyPosition, bodyLength } = header;
+  if (bodyLength < 0) {
+    return invalid("BAD_FIELD", `negative body length ${bodyLength} at ${offset}`);
+  }
+  const topicLengthPosition = bodyPosition + bodyLength;
+  if (topicLengthPosition + 1 > buffer.length) {
+    return invalid("UNDERFLOW", `body at ${offset} runs past the buffer`);
+  }
+  if (checkCRC) {
+    const crc = crc32(buffer.subarray(bodyPosition, topicLengthPosition)) & 0x7fffffff;
+    if (crc !== header.bodyCRC) {
+      return invalid("CRC_MISMATCH", `body CRC ${crc} != stored ${header.bodyCRC} at ${offset}`);
+    }
+  }
+  const topicLength = buffer.readInt8(topicLengthPosition);
+  const topicPosition = topicLengthPosition + 1;
+  if (topicLength < 0) {
+    return invalid("BAD_FIELD", `negative topic length ${topicLength} at ${offset}`);
+  }
+  if (topicPosition + topicLength + 2 > buffer.length) {
+    return invalid("UNDERFLOW", `topic at ${offset} runs past the buffer`);
+  }
+  const propertiesLength = buffer.readInt16BE(topicPosition + topicLength);
+  const propertiesPosition = topicPosition + topicLength + 2;
+  if (propertiesLength < 0) {
+    return invalid("BAD_FIELD", `negative properties length ${propertiesLength} at ${offset}`);
+  }
+  if (propertiesPosition + propertiesLength > buffer.length) {
+    return invalid("UNDERFLOW", `properties at ${offset} run past the buffer`);
+  }
+  const expected = calMsgLength(header.sysFlag, bodyLength, topicLength, propertiesLength);
+  if (header.totalSize !== expected) {
+    const reason = `TOTALSIZE ${header.totalSize} != calMsgLength ${expected} at ${offset}`;
+    return invalid("SIZE_MISMATCH", reason, header.totalSize);
+  }
+  const fields: RecordFields = { ...header, topicPosition, topicLength, propertiesPosition, propertiesLength };
+  return { kind: "MESSAGE", fields };
+}
