@@ -1,0 +1,239 @@
+import assert from "node:assert/strict";
+import type { Logger } from "pino";
+import { defaultLogger, errorCode } from "./logger.js";
+
+/** RocketMQ's `ServiceThread.JOIN_TIME`: how long `shutdown()` waits for the loop by default, ms. */
+export const JOIN_TIME_MS = 90_000;
+
+/** Repeated loop errors with the same code are logged at most once per this interval, ms. */
+const ERROR_LOG_INTERVAL_MS = 1000;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+export interface ServiceThreadOptions {
+  /** Where loop errors and lifecycle messages go. Default: a silent pino logger. */
+  readonly logger?: Logger;
+  /** Upper bound on how long `shutdown()` waits for the loop to end, ms. Default: the service's own. */
+  readonly joinTimeMs?: number;
+}
+
+/**
+ * RocketMQ's ServiceThread as an async loop: `run()` loops until `isStopped`, pausing in
+ * `waitForRunning(intervalMs)`, which a `wakeup()` ends early. There are no threads and no busy waits:
+ * a wait is one timer plus one promise.
+ *
+ * hasNotified semantics: a `wakeup()` that arrives while the loop is not waiting is remembered once,
+ * so the next `waitForRunning` returns at once; any number of wakeups before it collapse into one.
+ * `onWaitEnd()` runs on every exit from `waitForRunning`, woken or timed out.
+ *
+ * The service is restartable: `start()` after `shutdown()` runs `run()` again.
+ */
+export abstract class ServiceThread {
+  protected readonly logger: Logger;
+  readonly #joinTimeMs: number | undefined;
+  #started = false;
+  #stopped = false;
+  #hasNotified = false;
+  /** Mirrors RocketMQ's `waitPoint` latch count: 1 while a wait may block, 0 once woken. */
+  #waitPointCount = 1;
+  #wake: (() => void) | null = null;
+  #interruptSleep: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+  #running = false;
+  #joining: Promise<void> | null = null;
+  #lastErrorCode = "";
+  #lastErrorLogMs = 0;
+  #suppressedErrors = 0;
+  #failingSince = 0;
+
+  protected constructor(options: ServiceThreadOptions = {}) {
+    this.#joinTimeMs = options.joinTimeMs;
+    this.logger = (options.logger ?? defaultLogger()).child({ service: this.serviceName });
+  }
+
+  /** The name in logs. Default: the class name, as RocketMQ's `getServiceName()`. */
+  get serviceName(): string {
+    return this.constructor.name;
+  }
+
+  /** How long `shutdown()` waits for the loop, ms. Services override the RocketMQ default (90 s). */
+  protected get defaultJoinTimeMs(): number {
+    return JOIN_TIME_MS;
+  }
+
+  /** True once `shutdown()` (or `makeStop()`) was called and until the next `start()`. */
+  get isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The loop body: runs until `isStopped`, then does any final work (drain, last flush). */
+  protected abstract run(): Promise<void>;
+
+  /**
+   * Starts the loop; a no-op when already started. If a previous loop outlived its join time, the new
+   * one starts when it ends, so two loops never run at once.
+   */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#joining = null;
+    if (!this.#running) {
+      this.#stopped = false;
+      this.#loop = this.#runLoop();
+      return;
+    }
+    this.#loop = (this.#loop ?? RESOLVED).then(() => {
+      if (!this.#started) return;
+      this.#stopped = false;
+      return this.#runLoop();
+    });
+  }
+
+  /**
+   * Stops the loop: sets `isStopped`, wakes any wait, and resolves once `run()` returned (its final
+   * work included) or after the join time, whichever comes first. Calling it again returns the same
+   * promise; calling it on a service never started resolves at once.
+   */
+  shutdown(): Promise<void> {
+    if (!this.#started) return this.#joining ?? RESOLVED;
+    this.#started = false;
+    this.#stopped = true;
+    this.wakeup();
+    this.#interruptSleep?.();
+    this.#joining = this.#join(this.#loop ?? RESOLVED);
+    return this.#joining;
+  }
+
+  /** Sets `isStopped` without waking the loop (RocketMQ's `makeStop`). */
+  makeStop(): void {
+    if (this.#started) this.#stopped = true;
+  }
+
+  /**
+   * Ends the current `waitForRunning` at once, or makes the next one return at once. Wakeups collapse:
+   * many before the next wait count as one.
+   */
+  wakeup(): void {
+    if (this.#hasNotified) return;
+    this.#hasNotified = true;
+    this.#waitPointCount = 0;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  /** Whether a wakeup is pending (RocketMQ's `hasNotified`). */
+  protected get hasNotified(): boolean {
+    return this.#hasNotified;
+  }
+
+  /** RocketMQ's `waitPoint.getCount()`: 1 after a wait that timed out, 0 after a wakeup. */
+  protected get waitPointCount(): number {
+    return this.#waitPointCount;
+  }
+
+  /**
+   * Waits up to `intervalMs` (`Infinity`: until woken) or until `wakeup()`. Returns at once if a wakeup
+   * arrived since the last wait. Calls `onWaitEnd()` on every exit.
+   */
+  protected waitForRunning(intervalMs: number): Promise<void> {
+    assert(intervalMs >= 0, "waitForRunning: negative interval");
+    assert(this.#wake === null, "waitForRunning: a wait is already in progress");
+    if (this.#hasNotified) {
+      this.#hasNotified = false;
+      this.onWaitEnd();
+      return RESOLVED;
+    }
+    this.#waitPointCount = 1;
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#wake = null;
+        this.#hasNotified = false;
+        try {
+          this.onWaitEnd();
+          resolve();
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      if (Number.isFinite(intervalMs)) timer = setTimeout(finish, intervalMs);
+      this.#wake = finish;
+    });
+  }
+
+  /** Called on every exit from `waitForRunning` (GroupCommitService swaps its request lists here). */
+  protected onWaitEnd(): void {
+    // no-op by default
+  }
+
+  /**
+   * A plain sleep that `wakeup()` does not end (RocketMQ's `Thread.sleep` in the timed flush loop).
+   * Only `shutdown()` cuts it short, so stopping never waits for a whole interval.
+   */
+  protected sleep(intervalMs: number): Promise<void> {
+    if (this.#stopped) return RESOLVED;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#interruptSleep = null;
+        resolve();
+      };
+      const timer = setTimeout(done, intervalMs);
+      this.#interruptSleep = done;
+    });
+  }
+
+  /**
+   * Logs an error caught in the loop. The same code repeating is logged at most once a second, with
+   * the count of the ones left out, so a failing disk does not flood the log.
+   */
+  protected logLoopError(error: unknown, message: string): void {
+    const code = errorCode(error);
+    const now = Date.now();
+    if (this.#failingSince === 0) this.#failingSince = now;
+    if (code === this.#lastErrorCode && now - this.#lastErrorLogMs < ERROR_LOG_INTERVAL_MS) {
+      this.#suppressedErrors++;
+      return;
+    }
+    this.logger.error({ err: error, code, suppressed: this.#suppressedErrors }, message);
+    this.#lastErrorCode = code;
+    this.#lastErrorLogMs = now;
+    this.#suppressedErrors = 0;
+  }
+
+  /** Notes a successful round; logs once when the loop recovers from errors. */
+  protected noteLoopSuccess(): void {
+    if (this.#failingSince === 0) return;
+    this.logger.info({ failingMs: Date.now() - this.#failingSince }, `${this.serviceName} recovered`);
+    this.#failingSince = 0;
+    this.#lastErrorCode = "";
+    this.#suppressedErrors = 0;
+  }
+
+  async #runLoop(): Promise<void> {
+    this.#running = true;
+    try {
+      await RESOLVED; // let start() return before the loop does anything
+      this.logger.info(`${this.serviceName} service started`);
+      await this.run();
+    } catch (error) {
+      this.logger.error({ err: error }, `${this.serviceName} loop ended by an error`);
+    } finally {
+      this.#running = false;
+    }
+    this.logger.info(`${this.serviceName} service end`);
+  }
+
+  async #join(loop: Promise<void>): Promise<void> {
+    const joinTimeMs = this.#joinTimeMs ?? this.defaultJoinTimeMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), joinTimeMs);
+    });
+    const late = await Promise.race([loop.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) this.logger.warn({ joinTimeMs }, `${this.serviceName} did not stop within its join time`);
+  }
+}
