@@ -140,7 +140,8 @@ export class MappedFileQueue implements Flushable {
       }
     } catch (error) {
       await Promise.all(opened.map((file) => file.close()));
-      throw asFileQueueError(error, "LOAD_FAILED", `loading ${this.storePath}`);
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new FileQueueError("LOAD_FAILED", `loading ${this.storePath} failed, nothing loaded: ${detail}`, { cause: error });
     }
     this.#files = Object.freeze(opened);
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { MappedFile } from "@store/mapped-file";
 import { afterEach, describe, expect, it } from "vitest";
 import { MappedFileQueue } from "../src/index.js";
-import { useTempDirs } from "./temp-dir.js";
+import { useTempDirs } from "./helpers.js";
 
 const tempDir = useTempDirs();
 const queues: MappedFileQueue[] = [];

@@ -1,0 +1,179 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { FileIO } from "@store/mapped-file";
+import { TransientStorePool, offsetToFileName } from "@store/mapped-file";
+import { SimulatedDisk } from "@store/mapped-file/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { AllocateMappedFileService, MappedFileQueue } from "../src/index.js";
+import { appendRaw, useTempDirs } from "./helpers.js";
+
+const SIZE = 64 * 1024;
+const tempDir = useTempDirs();
+const services: AllocateMappedFileService[] = [];
+const queues: MappedFileQueue[] = [];
+afterEach(async () => {
+  for (const queue of queues.splice(0)) await queue.shutdown(0);
+  for (const service of services.splice(0)) await service.shutdown();
+});
+
+function newService(options: ConstructorParameters<typeof AllocateMappedFileService>[0] = {}, start = true): AllocateMappedFileService {
+  const service = new AllocateMappedFileService(options);
+  services.push(service);
+  if (start) service.start();
+  return service;
+}
+
+const at = (dir: string, offset: number): string => join(dir, offsetToFileName(offset));
+
+/** Wraps a FileIO and records the most segment creations (temp file open .. rename) in flight at once. */
+function concurrencyProbe(disk: SimulatedDisk): { io: FileIO; maxConcurrent: () => number } {
+  let inFlight = 0;
+  let max = 0;
+  const io = new Proxy(disk, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property === "open") {
+        return (path: string, create: boolean) => {
+          if (create) max = Math.max(max, ++inFlight);
+          return method.call(target, path, create);
+        };
+      }
+      if (property === "rename") {
+        return (from: string, to: string) => {
+          inFlight--;
+          return method.call(target, from, to);
+        };
+      }
+      return method.bind(target);
+    },
+  });
+  return { io, maxConcurrent: () => max };
+}
+
+describe("AllocateMappedFileService", () => {
+  it("pre-creates the next file before the current one fills, so the roll-over finds it ready", async () => {
+    const dir = join(tempDir(), "commitlog");
+    const service = newService();
+    const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE, allocateService: service });
+    queues.push(queue);
+    const first = await queue.getLastMappedFile(0);
+    expect(first?.fileFromOffset).toBe(0);
+    await vi.waitFor(() => expect(existsSync(at(dir, SIZE))).toBe(true));
+    expect(statSync(at(dir, SIZE)).size).toBe(SIZE);
+    expect(first?.isFull()).toBe(false); // the next file exists while the current one still takes appends
+    expect(service.pendingRequests).toBe(1);
+    await appendRaw(queue, Buffer.alloc(SIZE, 1));
+    await appendRaw(queue, Buffer.alloc(10, 2)); // rolls over: claims the pre-created file, asks for the one after
+    expect(queue.getLastMappedFile()?.fileFromOffset).toBe(SIZE);
+    await vi.waitFor(() => expect(existsSync(at(dir, 2 * SIZE))).toBe(true));
+    expect(queue.mappedFiles).toHaveLength(2);
+  });
+
+  it("returns null with DISK_FULL on ENOSPC, keeps serving, and works after heal()", async () => {
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk });
+    disk.failOn("write", "ENOSPC", { times: Infinity });
+    const queue = new MappedFileQueue({ storePath: "/store/commitlog", mappedFileSize: SIZE, allocateService: service, io: disk });
+    queues.push(queue);
+    expect(await queue.getLastMappedFile(0)).toBeNull();
+    expect(service.lastError?.code).toBe("DISK_FULL");
+    expect(queue.lastCreateError?.code).toBe("DISK_FULL");
+    disk.heal();
+    const file = await queue.getLastMappedFile(0);
+    expect(file?.fileFromOffset).toBe(0);
+    expect(service.isStarted).toBe(true);
+    await vi.waitFor(() => expect(disk.exists(at("/store/commitlog", SIZE))).toBe(true));
+  });
+
+  it("deletes pre-created files nobody claimed on shutdown, and refuses requests afterwards", async () => {
+    const dir = join(tempDir(), "commitlog");
+    const service = newService();
+    const file = await service.putRequestAndReturnMappedFile(at(dir, 0), at(dir, SIZE), SIZE);
+    expect(file?.fileFromOffset).toBe(0);
+    await vi.waitFor(() => expect(existsSync(at(dir, SIZE))).toBe(true));
+    await service.shutdown();
+    expect(existsSync(at(dir, SIZE))).toBe(false);
+    expect(existsSync(at(dir, 0))).toBe(true); // claimed: the caller owns it
+    expect(await service.putRequestAndReturnMappedFile(at(dir, SIZE), at(dir, 2 * SIZE), SIZE)).toBeNull();
+    expect(service.lastError?.code).toBe("SERVICE_SHUT_DOWN");
+    await file?.close();
+  });
+
+  it("gives up after the wait deadline (ALLOCATE_TIMEOUT); a later request gets the file", async () => {
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, waitTimeoutMs: 30 });
+    const resume = disk.stallFsyncs();
+    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(service.lastError?.code).toBe("ALLOCATE_TIMEOUT");
+    resume();
+    const file = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    expect(file?.fileFromOffset).toBe(0);
+    await file?.close();
+  });
+
+  it("creates nothing before start(), then serves the queued requests", async () => {
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, waitTimeoutMs: 20 }, false);
+    const path = "/q/" + offsetToFileName(0);
+    expect(await service.putRequestAndReturnMappedFile(path, "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(disk.listFiles()).toEqual([]);
+    service.start();
+    await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true));
+    const file = await service.putRequestAndReturnMappedFile(path, "/q/" + offsetToFileName(SIZE), SIZE);
+    expect(file?.fileName).toBe(path);
+    await file?.close();
+  });
+
+  it("creates one file at a time", async () => {
+    const disk = new SimulatedDisk({ fsyncLatencyMs: 2 });
+    const probe = concurrencyProbe(disk);
+    const service = newService({ io: probe.io });
+    const files = await Promise.all(
+      [0, 1, 2, 3].map((k) => service.putRequestAndReturnMappedFile(`/q${k}/${offsetToFileName(0)}`, `/q${k}/${offsetToFileName(SIZE)}`, SIZE)),
+    );
+    expect(files.every((f) => f !== null)).toBe(true);
+    expect(probe.maxConcurrent()).toBe(1);
+    for (const file of files) await file?.close();
+  });
+
+  it("borrows pool buffers at creation, and with fastFailIfNoBufferInStorePool refuses when none is free", async () => {
+    const pool = new TransientStorePool(1, SIZE);
+    pool.init();
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, transientStorePool: pool, fastFailIfNoBufferInStorePool: true });
+    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    expect(first?.usesTransientStorePool).toBe(true);
+    expect(pool.availableBufferNums).toBe(0);
+    expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(false); // no buffer left to pre-create with
+    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE)).toBeNull();
+    expect(service.lastError?.code).toBe("POOL_EXHAUSTED");
+    await first?.close(); // gives the buffer back
+    expect(pool.availableBufferNums).toBe(1);
+  });
+
+  it("without fast fail, a file created when the pool is empty works in page-cache mode", async () => {
+    const pool = new TransientStorePool(1, SIZE);
+    pool.init();
+    const service = newService({ io: new SimulatedDisk(), transientStorePool: pool });
+    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    expect(first?.usesTransientStorePool).toBe(true);
+    expect(second?.usesTransientStorePool).toBe(false);
+    await first?.close();
+    await second?.close();
+  });
+
+  it("zero-fills new files by default and only sizes them in sparse mode", async () => {
+    for (const [preallocation, expectedBytes] of [["zero-fill", 2 * SIZE], ["sparse", 0]] as const) {
+      const disk = new SimulatedDisk();
+      const service = newService({ io: disk, preallocation });
+      const file = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+      await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true));
+      expect(disk.counters.bytesWritten).toBe(expectedBytes);
+      expect(disk.readFile("/q/" + offsetToFileName(SIZE), "durable")).toHaveLength(SIZE);
+      await file?.close();
+    }
+  });
+});
