@@ -94,6 +94,7 @@ export class SimulatedDisk implements FileIO {
   #capacityBytes: number;
   readonly #fsyncLatencyMs: number;
   #stall: Promise<void> | null = null;
+  readonly #stallReleases = new Set<() => void>();
 
   constructor(options: SimulatedDiskOptions = {}) {
     this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
@@ -130,8 +131,10 @@ export class SimulatedDisk implements FileIO {
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     this.#stall = gate;
+    this.#stallReleases.add(release);
     return () => {
       if (this.#stall === gate) this.#stall = null;
+      this.#stallReleases.delete(release);
       release();
     };
   }
@@ -174,7 +177,10 @@ export class SimulatedDisk implements FileIO {
       file.size = file.durableSize;
     }
     this.#descriptors.clear();
+    // Let held fdatasyncs finish: they now fail on their invalid descriptors instead of hanging.
     this.#stall = null;
+    for (const release of this.#stallReleases) release();
+    this.#stallReleases.clear();
     return { dropped };
   }
 
@@ -261,17 +267,22 @@ export class SimulatedDisk implements FileIO {
     return file.current.copy(buffer, offset, position, end);
   }
 
+  /**
+   * Makes durable the writes to this file that completed before the call. Writes made while it runs
+   * stay unsynced (a real fdatasync may or may not cover them; the simulation takes the worse case).
+   */
   async fdatasync(fd: number): Promise<void> {
     const path = this.#path(fd, "fsync");
+    const file = this.#file(path, "fsync");
+    const covered = new Set(this.#pending.filter((write) => write.file === file));
     if (this.#fsyncLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#fsyncLatencyMs));
     else await Promise.resolve();
     while (this.#stall) await this.#stall;
     this.#path(fd, "fsync"); // a power cut while stalled invalidates the descriptor
     this.#maybeFail("fsync", path);
-    const file = this.#file(path, "fsync");
     const rest: PendingWrite[] = [];
     for (const write of this.#pending) {
-      if (write.file === file) this.#applyTo(file, write.position, write.bytes, "durable");
+      if (covered.has(write)) this.#applyTo(file, write.position, write.bytes, "durable");
       else rest.push(write);
     }
     this.#pending = rest;
