@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FlushRealTimeService } from "../src/flush-real-time-service.js";
+import { FakeFlushable } from "./fake-flushable.js";
+
+const PAGE = 4096;
+
+describe("FlushRealTimeService", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_700_000_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("flushes once per interval, and a wakeup does not cut the timed sleep short", async () => {
+    const queue = new FakeFlushable();
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0 });
+    service.start();
+    queue.append(100);
+    service.wakeup();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(queue.flushedWhere).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(queue.flushedWhere).toBe(100);
+    await service.shutdown();
+  });
+
+  it("with timed=false a wakeup starts the round at once", async () => {
+    const queue = new FakeFlushable();
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, timed: false });
+    service.start();
+    await vi.advanceTimersByTimeAsync(0);
+    queue.append(100);
+    service.wakeup();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.flushedWhere).toBe(100);
+    await service.shutdown();
+  });
+
+  it("honours least-pages between thorough rounds and flushes everything on the thorough interval", async () => {
+    const queue = new FakeFlushable({ fileSize: 1 << 20 });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, thoroughIntervalMs: 10_000 });
+    service.start();
+    await vi.advanceTimersByTimeAsync(500); // the first round is thorough (nothing to flush yet)
+    queue.append(3 * PAGE + 10);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(queue.flushedWhere).toBe(0); // 3 pages: below the threshold
+    queue.append(PAGE);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.flushedWhere).toBe(4 * PAGE + 10); // 4 pages: flushed
+    queue.append(100);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(queue.flushedWhere).toBe(4 * PAGE + 10);
+    await vi.advanceTimersByTimeAsync(1500); // 10 s after the first thorough round
+    expect(queue.flushedWhere).toBe(4 * PAGE + 110);
+    await service.shutdown();
+  });
+
+  it("finishes a file and flushes the next in one round", async () => {
+    const queue = new FakeFlushable({ fileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0 });
+    service.start();
+    queue.append(6 * PAGE);
+    queue.append(6 * PAGE); // rolls into the second file
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.flushedWhere).toBe(14 * PAGE);
+    await service.shutdown();
+  });
+
+  it("logs a failed flush, keeps running, and flushes on a later round", async () => {
+    const queue = new FakeFlushable();
+    const error = vi.fn();
+    const logger = { child: () => ({ error, info: vi.fn(), warn: vi.fn() }) };
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, logger: logger as never });
+    service.start();
+    queue.append(100);
+    queue.failOn("flush", "DISK_FULL", 2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(queue.flushedWhere).toBe(0);
+    expect(error).toHaveBeenCalledTimes(1); // the second failure within a second is only counted
+    expect(error.mock.calls[0]?.[0]).toMatchObject({ code: "DISK_FULL" });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.flushedWhere).toBe(100);
+    expect(service.isStopped).toBe(false);
+    await service.shutdown();
+  });
+
+  it("on shutdown flushes everything, file after file, up to RETRY_TIMES_OVER calls", async () => {
+    const queue = new FakeFlushable({ fileSize: 2 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 60_000 });
+    service.start();
+    await vi.advanceTimersByTimeAsync(0);
+    for (let i = 0; i < 30; i++) queue.append(PAGE); // 15 files
+    await service.shutdown(); // cuts the sleep short; no round ran
+    expect(queue.calls.flush).toBe(10);
+    expect(queue.flushedWhere).toBe(20 * PAGE);
+  });
+
+  it("stops the final flush at the first call without progress", async () => {
+    const queue = new FakeFlushable();
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 60_000 });
+    service.start();
+    queue.append(100);
+    await service.shutdown();
+    expect(queue.calls.flush).toBe(2);
+    expect(queue.flushedWhere).toBe(100);
+  });
+
+  it("reports the store timestamp of full flushes", async () => {
+    const queue = new FakeFlushable();
+    const onFlushed = vi.fn();
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, onFlushed });
+    service.start();
+    queue.append(100);
+    await vi.advanceTimersByTimeAsync(500); // first round is thorough
+    expect(onFlushed).toHaveBeenCalledWith(1_700_000_000_000);
+    await service.shutdown();
+  });
+});
