@@ -1,0 +1,126 @@
+import type { MappedFile } from "@store/mapped-file";
+import type { Logger } from "pino";
+import { checkMessageAndReturnSize } from "./codec/check-message.js";
+import { MESSAGE_MAGIC_CODE, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
+import type { CommitLog } from "./commit-log.js";
+import type { ScanOptions } from "./commit-log-scanner.js";
+import { scanFileRecords } from "./commit-log-scanner.js";
+import type { StoreCheckpoint } from "./store-checkpoint.js";
+
+/** What recovery found and cut, for the log and for tests. */
+export interface RecoveryReport {
+  /** normal: clean shutdown (no abort file); abnormal: crash; empty: no commit-log files. */
+  readonly mode: "normal" | "abnormal" | "empty";
+  /** Offset where validation started (start of the chosen file). */
+  readonly startOffset: number;
+  /** End of the last valid record: the new end of the log. */
+  readonly processOffset: number;
+  /** Valid records scanned. */
+  readonly recordsScanned: number;
+  /** Why the scan stopped: END (clean), or the decoder's failure code at processOffset. */
+  readonly stopReason: string;
+  /** Bytes of recognisable records (the bad one and any valid ones after it) that were cut. */
+  readonly truncatedBytes: number;
+  /** Records cut: the invalid one (if any) and valid records found after it. */
+  readonly truncatedRecords: number;
+  /** Whole files removed after processOffset. */
+  readonly truncatedFiles: number;
+}
+
+export interface RecoverOptions {
+  readonly abnormal: boolean;
+  readonly checkpoint: StoreCheckpoint;
+  readonly checkCRC: boolean;
+  readonly maxRecordBytes: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Recovers the commit log after load (RocketMQ recoverNormally / recoverAbnormally): validates every
+ * record (magic, size bounds, CRC) from the chosen start file, stops at the first invalid one, sets
+ * flushed and committed positions there and cuts the dirty tail. Never throws on a corrupt tail.
+ */
+export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOptions): Promise<RecoveryReport> {
+  const queue = commitLog.mappedFileQueue;
+  const files = queue.mappedFiles;
+  const mode = options.abnormal ? "abnormal" : "normal";
+  if (files.length === 0) {
+    queue.flushedWhere = queue.committedWhere = 0;
+    return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0 };
+  }
+  let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
+  const startOffset = (files[index] as MappedFile).fileFromOffset;
+  const scan: ScanOptions = { checkCRC: options.checkCRC, readBody: true, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes };
+  let records = 0;
+  let processOffset = startOffset;
+  let stopReason = "END";
+  for (; index < files.length; index++) {
+    const file = files[index] as MappedFile;
+    const stop = await scanFileRecords(file, 0, scan, () => records++);
+    processOffset = file.fileFromOffset + stop.position;
+    if (stop.reason === "BLANK") continue;
+    if (stop.reason === "INVALID") stopReason = stop.record.code;
+    break;
+  }
+  const cut = await measureCut(commitLog, processOffset, scan);
+  const truncatedFiles = files.filter((f) => f.fileFromOffset > processOffset).length;
+  queue.flushedWhere = processOffset;
+  queue.committedWhere = processOffset;
+  await queue.truncateDirtyFiles(processOffset);
+  const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles };
+  const level = cut.truncatedRecords > 0 || truncatedFiles > 0 ? "warn" : "info";
+  options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files`);
+  return report;
+}
+
+/** Chunk size for scans: at least two of the largest records, at least 4 MiB. */
+export function chunkBytesFor(maxRecordBytes: number): number {
+  return Math.max(4 * 1024 * 1024, 2 * maxRecordBytes);
+}
+
+/**
+ * The newest file whose first record is a message stored no later than the checkpoint's minimum
+ * timestamp: everything before it is known to be flushed and dispatched.
+ */
+async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: StoreCheckpoint): Promise<number> {
+  const minTimestamp = checkpoint.getMinTimestamp();
+  for (let index = files.length - 1; index >= 0; index--) {
+    const head = await (files[index] as MappedFile).selectMappedBuffer(0, 128);
+    if (head === null) continue;
+    try {
+      const buffer = head.buffer;
+      if (buffer.readInt32BE(4) !== (MESSAGE_MAGIC_CODE | 0)) continue;
+      const storeTimestamp = Number(buffer.readBigInt64BE(storeTimestampPosition(buffer.readInt32BE(SYSFLAG_POSITION))));
+      if (storeTimestamp !== 0 && storeTimestamp <= minTimestamp) return index;
+    } finally {
+      head.release();
+    }
+  }
+  return 0;
+}
+
+/**
+ * What truncating at `offset` throws away: the record there (when it is one, however damaged) and
+ * any valid records right after it. Reads at most one chunk.
+ */
+async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOptions): Promise<{ truncatedBytes: number; truncatedRecords: number }> {
+  const data = await commitLog.getData(offset, scan.chunkBytes);
+  if (data === null) return { truncatedBytes: 0, truncatedRecords: 0 };
+  try {
+    const buffer = data.buffer;
+    if (buffer.length < 8 || buffer.readInt32BE(0) <= 0 || buffer.readInt32BE(4) !== (MESSAGE_MAGIC_CODE | 0)) {
+      return { truncatedBytes: 0, truncatedRecords: 0 };
+    }
+    let at = Math.min(buffer.readInt32BE(0), buffer.length);
+    let records = 1;
+    while (at < buffer.length) {
+      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true);
+      if (result.kind !== "MESSAGE") break;
+      records++;
+      at += result.size;
+    }
+    return { truncatedBytes: at, truncatedRecords: records };
+  } finally {
+    data.release();
+  }
+}

@@ -1,0 +1,90 @@
+import type { MappedFile } from "@store/mapped-file";
+import { checkMessageAndReturnSize } from "./codec/check-message.js";
+import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
+import type { DispatchRequest, InvalidRecord } from "./codec/types.js";
+
+/** Where and why a scan of one file stopped. */
+export type ScanStop =
+  /** The readable data ended (no more records yet). */
+  | { readonly reason: "END"; readonly position: number }
+  /** A blank record closes the file here: the next record is in the next file. */
+  | { readonly reason: "BLANK"; readonly position: number }
+  /** The record at `position` is invalid (torn, zeroed, corrupt). */
+  | { readonly reason: "INVALID"; readonly position: number; readonly record: InvalidRecord };
+
+export interface ScanOptions {
+  /** Verify each body's CRC. */
+  readonly checkCRC: boolean;
+  /** Parse bodies (needed for the CRC). */
+  readonly readBody: boolean;
+  /** Bytes per read; at least the largest record. */
+  readonly chunkBytes: number;
+  /** Largest legal record, bytes: a larger TOTALSIZE is invalid. */
+  readonly maxRecordBytes: number;
+}
+
+const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
+const MAGIC_BLANK_SIGNED = BLANK_MAGIC_CODE | 0;
+
+/**
+ * Reads a commit-log file's records from `position` in large chunks and calls `visit` for each valid
+ * message, in order, synchronously. Stops at a blank record, an invalid record, the end of the
+ * readable data, or after `maxChunks` reads (reason END at the next unread record).
+ */
+export async function scanFileRecords(
+  file: MappedFile,
+  position: number,
+  options: ScanOptions,
+  visit: (request: DispatchRequest, position: number) => void,
+  maxChunks = Number.POSITIVE_INFINITY,
+): Promise<ScanStop> {
+  let at = position;
+  const limit = file.readPosition;
+  for (let chunks = 0; at < limit && chunks < maxChunks; chunks++) {
+    const chunk = await file.selectMappedBuffer(at, Math.min(options.chunkBytes, limit - at));
+    if (chunk === null) return { reason: "END", position: at };
+    try {
+      const step = scanChunk(chunk.buffer, at, limit, options, visit);
+      if (step.stop) return step.stop;
+      at = step.next;
+    } finally {
+      chunk.release();
+    }
+  }
+  return { reason: "END", position: at };
+}
+
+interface ChunkStep {
+  readonly next: number;
+  readonly stop?: ScanStop;
+}
+
+function scanChunk(
+  buffer: Buffer,
+  base: number,
+  limit: number,
+  options: ScanOptions,
+  visit: (request: DispatchRequest, position: number) => void,
+): ChunkStep {
+  let at = 0;
+  while (at < buffer.length) {
+    const remaining = buffer.length - at;
+    if (remaining >= END_FILE_MIN_BLANK_LENGTH) {
+      const size = buffer.readInt32BE(at);
+      const magic = buffer.readInt32BE(at + 4);
+      const plausible = (magic === MAGIC_MESSAGE_SIGNED && size > 0 && size <= options.maxRecordBytes) || magic === MAGIC_BLANK_SIGNED;
+      // A record cut by the chunk end but inside the readable data: read again from its start.
+      if (plausible && magic === MAGIC_MESSAGE_SIGNED && size > remaining && base + at + size <= limit && at > 0) {
+        return { next: base + at };
+      }
+    } else if (base + buffer.length < limit && at > 0) {
+      return { next: base + at };
+    }
+    const result = checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody);
+    if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
+    if (result.kind === "INVALID") return { next: base + at, stop: { reason: "INVALID", position: base + at, record: result } };
+    visit(result, base + at);
+    at += result.size;
+  }
+  return { next: base + at };
+}

@@ -1,0 +1,273 @@
+import type { AllocateMappedFileService } from "@store/file-queue";
+import { MappedFileQueue } from "@store/file-queue";
+import type { FlushConfigInput } from "@store/flush-services";
+import { FlushManager } from "@store/flush-services";
+import type { FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { Logger } from "pino";
+import type { EncodedAppend } from "./append-message-callback.js";
+import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
+import { MessageEncoder } from "./codec/message-encoder.js";
+import { PROPERTY_WAIT_STORE_MSG_OK } from "./codec/message-properties.js";
+import type { MessageInput } from "./codec/types.js";
+import type { PutMessageResult } from "./store-types.js";
+
+export interface CommitLogOptions {
+  /** The `commitlog` directory. */
+  readonly storePath: string;
+  /** Segment size, bytes. */
+  readonly mappedFileSize: number;
+  /** Largest body, bytes. */
+  readonly maxMessageSize: number;
+  /** This broker's `ip:port`, written into records and message ids. */
+  readonly storeHost: string;
+  readonly flush: FlushConfigInput;
+  readonly io?: FileIO;
+  readonly transientStorePool?: TransientStorePool | null;
+  readonly allocateService?: AllocateMappedFileService | null;
+  readonly preallocation?: Preallocation;
+  readonly logger: Logger;
+  /** Called with the store time of the last flushed message after each full flush (checkpoint). */
+  readonly onFlushed?: (storeTimestamp: number) => void;
+  /** Called after every successful append (wakes the dispatcher). */
+  readonly onAppended?: () => void;
+}
+
+type Job = { readonly kind: "one"; readonly msg: MessageInput } | { readonly kind: "batch"; readonly msgs: readonly MessageInput[] };
+
+interface QueuedPut {
+  readonly job: Job;
+  readonly resolve: (result: Promise<PutMessageResult> | PutMessageResult) => void;
+}
+
+/** The append went to a file that had no room: it is now closed by a blank record; retry in the next. */
+const ROLL = Symbol("roll");
+
+function firstMessage(job: Job): MessageInput | undefined {
+  return job.kind === "one" ? job.msg : job.msgs[0];
+}
+
+/** RocketMQ: WAIT absent means true; otherwise Boolean.parseBoolean. */
+function waitStoreMsgOK(msg: MessageInput | undefined): boolean {
+  const value = msg?.properties?.[PROPERTY_WAIT_STORE_MSG_OK];
+  return value === undefined || value.toLowerCase() === "true";
+}
+
+/**
+ * The commit log: every message of every topic, appended in arrival order to a queue of segment
+ * files, made durable by the configured flush strategy.
+ *
+ * Puts are synchronous while the current file has room: encode, stamp, write, and hand the end
+ * offset to the flush manager. Only a roll-over waits (for the next file); puts arriving meanwhile
+ * queue behind it, so arrival order is file order.
+ */
+export class CommitLog {
+  readonly mappedFileQueue: MappedFileQueue;
+  readonly flushManager: FlushManager;
+  /** Next queue offset per `topic-queueId`. */
+  readonly topicQueueTable = new Map<string, number>();
+  readonly #encoder: MessageEncoder;
+  readonly #callback: CommitLogAppendCallback;
+  readonly #onAppended: () => void;
+  readonly #logger: Logger;
+  #queued: QueuedPut[] = [];
+  #draining = false;
+  #notWritableReason: string | null = null;
+
+  constructor(options: CommitLogOptions) {
+    this.mappedFileQueue = new MappedFileQueue({
+      storePath: options.storePath,
+      mappedFileSize: options.mappedFileSize,
+      transientStorePool: options.transientStorePool ?? null,
+      allocateService: options.allocateService ?? null,
+      io: options.io,
+      preallocation: options.preallocation,
+    });
+    this.#logger = options.logger;
+    this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
+      logger: options.logger,
+      onFlushed: options.onFlushed,
+    });
+    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost });
+    this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
+    this.#onAppended = options.onAppended ?? (() => undefined);
+  }
+
+  /** Largest body accepted, bytes; can be changed at run time (RocketMQ's dynamic maxMessageSize). */
+  get maxMessageSize(): number {
+    return this.#encoder.maxMessageSize;
+  }
+
+  set maxMessageSize(value: number) {
+    this.#encoder.updateMaxMessageSize(value);
+  }
+
+  /** Stops taking puts (SERVICE_NOT_AVAILABLE with this reason), e.g. after a failed fdatasync. */
+  markNotWritable(reason: string): void {
+    if (this.#notWritableReason === null) this.#logger.error({ reason }, "commit log stops taking writes");
+    this.#notWritableReason = reason;
+  }
+
+  /** Why puts are refused, or null while writable. */
+  get notWritableReason(): string | null {
+    return this.#notWritableReason;
+  }
+
+  /** Appends one message; resolves once it is as durable as the flush strategy promises. */
+  putMessage(msg: MessageInput): Promise<PutMessageResult> {
+    return this.#put({ kind: "one", msg });
+  }
+
+  /** Appends a batch (one topic and queue) as consecutive records, all or nothing. */
+  putMessages(msgs: readonly MessageInput[]): Promise<PutMessageResult> {
+    if (msgs.length === 0) return Promise.resolve({ status: "MESSAGE_ILLEGAL", reason: "empty batch" });
+    return this.#put({ kind: "batch", msgs });
+  }
+
+  #put(job: Job): Promise<PutMessageResult> {
+    if (this.#notWritableReason !== null) {
+      return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: this.#notWritableReason });
+    }
+    if (this.#queued.length === 0) {
+      const file = this.mappedFileQueue.getLastMappedFile();
+      if (file !== null && !file.isFull()) {
+        const outcome = this.#appendTo(file, job);
+        if (outcome !== ROLL) return this.#finish(job, outcome);
+      }
+    }
+    return new Promise((resolve) => {
+      this.#queued.push({ job, resolve });
+      void this.#drain();
+    });
+  }
+
+  /** Appends queued puts in order, creating files as they fill. */
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queued.length > 0) {
+        const file = await this.mappedFileQueue.getLastMappedFile(0);
+        if (file === null) {
+          this.#failQueued();
+          continue;
+        }
+        while (this.#queued.length > 0 && !file.isFull()) {
+          const head = this.#queued[0] as QueuedPut;
+          const outcome = this.#appendTo(file, head.job);
+          if (outcome === ROLL) break;
+          this.#queued.shift();
+          head.resolve(this.#finish(head.job, outcome));
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #failQueued(): void {
+    const error = this.mappedFileQueue.lastCreateError;
+    const reason = `cannot create the next commit-log file: ${error?.message ?? "unknown"}`;
+    this.#logger.error({ code: error?.code }, reason);
+    const failed = this.#queued;
+    this.#queued = [];
+    for (const put of failed) put.resolve({ status: "CREATE_MAPEDFILE_FAILED", reason });
+  }
+
+  /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
+  #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
+    const storeTimestamp = Date.now();
+    const encoded = this.#encode(job, storeTimestamp);
+    if ("status" in encoded) return encoded;
+    const result = file.appendMessage(encoded, this.#callback);
+    switch (result.status) {
+      case "PUT_OK":
+        if (takesQueueOffset(encoded.sysFlag)) this.topicQueueTable.set(encoded.queueKey, result.logicsOffset + result.msgNum);
+        return { status: "PUT_OK", appendResult: result };
+      case "END_OF_FILE":
+        return ROLL;
+      case "MESSAGE_SIZE_EXCEEDED":
+      case "PROPERTIES_SIZE_EXCEEDED":
+        return { status: "MESSAGE_ILLEGAL", reason: result.status };
+      default:
+        return { status: "UNKNOWN_ERROR", reason: result.error?.message ?? "the segment file is full", appendResult: result };
+    }
+  }
+
+  #encode(job: Job, storeTimestamp: number): EncodedAppend | PutMessageResult {
+    const first = firstMessage(job);
+    const queueKey = `${first?.topic ?? ""}-${first?.queueId ?? 0}`;
+    const sysFlag = first?.sysFlag ?? 0;
+    if (job.kind === "one") {
+      const encoded = this.#encoder.encode(job.msg, storeTimestamp);
+      if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
+      return { records: encoded.record, count: 1, queueKey, sysFlag, storeTimestamp };
+    }
+    const encoded = this.#encoder.encodeBatch(job.msgs, storeTimestamp);
+    if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
+    return { records: encoded.records, count: encoded.count, queueKey, sysFlag, storeTimestamp };
+  }
+
+  /** Hands the stored message to the flush strategy; resolves when it is durable enough. */
+  #finish(job: Job, result: PutMessageResult): Promise<PutMessageResult> {
+    const append = result.appendResult;
+    if (result.status !== "PUT_OK" || append === undefined) return Promise.resolve(result);
+    this.#onAppended();
+    const nextOffset = append.wroteOffset + append.wroteBytes;
+    return this.flushManager
+      .handleDiskFlush(nextOffset, waitStoreMsgOK(firstMessage(job)))
+      .then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
+  }
+
+  /** Offset just past the last readable byte. */
+  getMaxOffset(): number {
+    return this.mappedFileQueue.getMaxOffset();
+  }
+
+  /** Offset of the first byte still stored; -1 when empty. */
+  getMinOffset(): number {
+    const first = this.mappedFileQueue.getFirstMappedFile();
+    if (first === null) return -1;
+    return first.isAvailable() ? first.fileFromOffset : this.rollNextFile(first.fileFromOffset);
+  }
+
+  /** Start of the file after the one containing `offset`. */
+  rollNextFile(offset: number): number {
+    const size = this.mappedFileQueue.mappedFileSize;
+    return offset + size - (offset % size);
+  }
+
+  /**
+   * Reads from `offset` to the end of its file's readable data, at most `maxBytes`. Null when nothing
+   * is readable there. Release the result.
+   */
+  async getData(offset: number, maxBytes?: number): Promise<SelectMappedBufferResult | null> {
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset, offset === 0);
+    if (file === null) return null;
+    const position = offset % this.mappedFileQueue.mappedFileSize;
+    const readable = file.readPosition - position;
+    if (readable <= 0) return null;
+    return file.selectMappedBuffer(position, maxBytes === undefined ? readable : Math.min(readable, maxBytes));
+  }
+
+  /** Reads `size` bytes at `offset` (one record, or adjacent ones in one file). Release the result. */
+  async getMessage(offset: number, size: number): Promise<SelectMappedBufferResult | null> {
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset, offset === 0);
+    if (file === null) return null;
+    return file.selectMappedBuffer(offset % this.mappedFileQueue.mappedFileSize, size);
+  }
+
+  /** Starts the flush services. */
+  start(): void {
+    this.flushManager.start();
+  }
+
+  /** Stops taking puts, fails the queued ones, and drains the flush services (everything flushed). */
+  async shutdown(): Promise<void> {
+    this.#notWritableReason ??= "the store is shut down";
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const put of queued) put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+    await this.flushManager.shutdown();
+  }
+}
+

@@ -1,0 +1,291 @@
+import { join } from "node:path";
+import { MappedFileQueue } from "@store/file-queue";
+import type { FileIO, MappedFile } from "@store/mapped-file";
+import { StoreError } from "@store/mapped-file";
+
+/** Bytes per consume-queue unit: commit-log offset (8), record size (4), tags hash code (8). */
+export const CQ_STORE_UNIT_SIZE = 20;
+/** Size field of a filler unit standing for a missing position. */
+const HOLE_SIZE = 0x7fffffff;
+/** RocketMQ's default consume-queue file size: 300 000 units. */
+export const DEFAULT_CONSUME_QUEUE_FILE_SIZE = 300_000 * CQ_STORE_UNIT_SIZE;
+
+/** One consume-queue unit. */
+export interface ConsumeQueueUnit {
+  /** Commit-log offset of the record, bytes. */
+  readonly offset: number;
+  /** Record length, bytes. */
+  readonly size: number;
+  /** Hash of the TAGS property (Java String.hashCode), 0 when none. */
+  readonly tagsCode: number;
+}
+
+export interface ConsumeQueueOptions {
+  /** The `consumequeue` directory; this queue lives in `<root>/<topic>/<queueId>`. */
+  readonly rootDir: string;
+  readonly topic: string;
+  readonly queueId: number;
+  /** File size, bytes; rounded up to a multiple of 20. Default 6 000 000. */
+  readonly mappedFileSize?: number;
+  readonly io?: FileIO;
+}
+
+function readUnit(buffer: Buffer, at: number): ConsumeQueueUnit {
+  return {
+    offset: Number(buffer.readBigInt64BE(at)),
+    size: buffer.readInt32BE(at + 8),
+    tagsCode: Number(buffer.readBigInt64BE(at + 12)),
+  };
+}
+
+function writeUnit(buffer: Buffer, at: number, unit: ConsumeQueueUnit): void {
+  buffer.writeBigInt64BE(BigInt(unit.offset), at);
+  buffer.writeInt32BE(unit.size, at + 8);
+  buffer.writeBigInt64BE(BigInt(unit.tagsCode), at + 12);
+}
+
+/** Whether a unit is a filler for a missing position (never a message). */
+export function isHoleUnit(unit: ConsumeQueueUnit): boolean {
+  return unit.size === HOLE_SIZE;
+}
+
+/**
+ * The index of one topic queue (RocketMQ's ConsumeQueue): unit N, at byte N*20, locates the queue's
+ * N-th message in the commit log. Units are written by the dispatcher, in commit-log order.
+ */
+export class ConsumeQueue {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly mappedFileQueue: MappedFileQueue;
+  #maxPhysicOffset = -1;
+  #minLogicOffset = 0;
+
+  constructor(options: ConsumeQueueOptions) {
+    const size = options.mappedFileSize ?? DEFAULT_CONSUME_QUEUE_FILE_SIZE;
+    const fileSize = Math.ceil(size / CQ_STORE_UNIT_SIZE) * CQ_STORE_UNIT_SIZE;
+    this.topic = options.topic;
+    this.queueId = options.queueId;
+    const storePath = join(options.rootDir, options.topic, String(options.queueId));
+    this.mappedFileQueue = new MappedFileQueue({ storePath, mappedFileSize: fileSize, io: options.io, preallocation: "sparse" });
+  }
+
+  /** Opens the queue's files. @throws FileQueueError from load(). */
+  async load(): Promise<void> {
+    await this.mappedFileQueue.load();
+  }
+
+  /** End (offset + size) of the last indexed record, bytes; -1 when none. */
+  get maxPhysicOffset(): number {
+    return this.#maxPhysicOffset;
+  }
+
+  /**
+   * Finds the valid end of the index after a restart: scans units from the third-last file until one
+   * is empty (size 0), then cuts the files there.
+   */
+  async recover(): Promise<void> {
+    const queue = this.mappedFileQueue;
+    const files = queue.mappedFiles;
+    if (files.length === 0) return;
+    let index = Math.max(0, files.length - 3);
+    let processOffset = (files[index] as MappedFile).fileFromOffset;
+    let maxPhysicOffset = -1;
+    for (; index < files.length; index++) {
+      const file = files[index] as MappedFile;
+      const { valid, lastEnd } = await scanUnits(file);
+      processOffset = file.fileFromOffset + valid;
+      if (lastEnd >= 0) maxPhysicOffset = lastEnd;
+      if (valid < file.fileSize) break;
+    }
+    queue.flushedWhere = processOffset;
+    queue.committedWhere = processOffset;
+    await queue.truncateDirtyFiles(processOffset);
+    this.#maxPhysicOffset = maxPhysicOffset;
+    this.#minLogicOffset = queue.getMinOffset() < 0 ? 0 : queue.getMinOffset();
+  }
+
+  /**
+   * Appends the unit for queue offset `cqOffset`. Units at or below the indexed end are duplicates
+   * (a re-dispatch after recovery) and are skipped. A gap (positions never dispatched, e.g. files
+   * removed) is filled with hole units so each unit stays at its index.
+   * @returns false if the file could not be created or written (the dispatcher retries).
+   */
+  async putMessagePositionInfo(unit: ConsumeQueueUnit, cqOffset: number): Promise<boolean> {
+    if (unit.offset + unit.size <= this.#maxPhysicOffset) return true;
+    const expected = cqOffset * CQ_STORE_UNIT_SIZE;
+    const queue = this.mappedFileQueue;
+    const file = await queue.getLastMappedFile(expected);
+    if (file === null) return false;
+    if (file.firstCreateInQueue && file.wrotePosition === 0 && expected > file.fileFromOffset) {
+      // A queue whose first unit is not unit 0 (older messages are gone): start it at the right index.
+      this.#minLogicOffset = expected;
+      this.#fillHoles(file, expected - file.fileFromOffset);
+      queue.flushedWhere = queue.committedWhere = file.fileFromOffset;
+    }
+    const current = file.fileFromOffset + file.wrotePosition;
+    if (expected < current) return true; // already indexed
+    if (expected > current && !(await this.#fillGap(expected))) return false;
+    const target = await queue.getLastMappedFile(expected);
+    if (target === null) return false;
+    const bytes = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
+    writeUnit(bytes, 0, unit);
+    if (!target.appendMessage(bytes)) return false;
+    this.#maxPhysicOffset = unit.offset + unit.size;
+    return true;
+  }
+
+  async #fillGap(expected: number): Promise<boolean> {
+    const queue = this.mappedFileQueue;
+    for (;;) {
+      const file = await queue.getLastMappedFile(expected);
+      if (file === null) return false;
+      const current = file.fileFromOffset + file.wrotePosition;
+      if (current >= expected) return true;
+      const end = Math.min(expected, file.fileFromOffset + file.fileSize);
+      this.#fillHoles(file, end - file.fileFromOffset);
+    }
+  }
+
+  /** Writes hole units from the file's write position up to `untilPosition`. */
+  #fillHoles(file: MappedFile, untilPosition: number): void {
+    const count = (untilPosition - file.wrotePosition) / CQ_STORE_UNIT_SIZE;
+    if (count <= 0) return;
+    const bytes = Buffer.alloc(count * CQ_STORE_UNIT_SIZE);
+    for (let i = 0; i < count; i++) writeUnit(bytes, i * CQ_STORE_UNIT_SIZE, { offset: 0, size: HOLE_SIZE, tagsCode: 0 });
+    if (!file.appendMessage(bytes)) throw new StoreError("IO_ERROR", `cannot fill ${count} holes in ${file.fileName}`);
+  }
+
+  /** Up to `maxCount` units from queue offset `startIndex` within one file; [] past the end. */
+  async getUnits(startIndex: number, maxCount: number): Promise<ConsumeQueueUnit[]> {
+    const offset = startIndex * CQ_STORE_UNIT_SIZE;
+    if (startIndex < this.getMinOffsetInQueue() || maxCount <= 0) return [];
+    const file = this.mappedFileQueue.findMappedFileByOffset(offset);
+    if (file === null) return [];
+    const position = offset - file.fileFromOffset;
+    const length = Math.min(file.readPosition - position, maxCount * CQ_STORE_UNIT_SIZE);
+    if (length < CQ_STORE_UNIT_SIZE) return [];
+    const result = await file.selectMappedBuffer(position, length - (length % CQ_STORE_UNIT_SIZE));
+    if (result === null) return [];
+    try {
+      const units: ConsumeQueueUnit[] = [];
+      for (let at = 0; at < result.size; at += CQ_STORE_UNIT_SIZE) units.push(readUnit(result.buffer, at));
+      return units;
+    } finally {
+      result.release();
+    }
+  }
+
+  /** The unit at queue offset `index`, or null. */
+  async getUnit(index: number): Promise<ConsumeQueueUnit | null> {
+    return (await this.getUnits(index, 1))[0] ?? null;
+  }
+
+  /** First queue offset still indexed. */
+  getMinOffsetInQueue(): number {
+    return Math.floor(this.#minLogicOffset / CQ_STORE_UNIT_SIZE);
+  }
+
+  /** One past the last indexed queue offset. */
+  getMaxOffsetInQueue(): number {
+    return Math.floor(this.mappedFileQueue.getMaxOffset() / CQ_STORE_UNIT_SIZE);
+  }
+
+  /**
+   * Removes units pointing at or past commit-log offset `phyOffset` (the log was cut there).
+   */
+  async truncateDirtyLogicFiles(phyOffset: number): Promise<void> {
+    const queue = this.mappedFileQueue;
+    for (;;) {
+      const file = queue.getLastMappedFile();
+      if (file === null) break;
+      const units = await readAllUnits(file);
+      const keep = units.findIndex((unit) => unit.size === 0 || unit.offset >= phyOffset);
+      const kept = keep < 0 ? units.length : keep;
+      if (kept === 0 && file !== queue.getFirstMappedFile()) {
+        await queue.deleteLastMappedFile();
+        continue;
+      }
+      const end = file.fileFromOffset + kept * CQ_STORE_UNIT_SIZE;
+      await queue.truncateDirtyFiles(end);
+      const last = units[kept - 1];
+      this.#maxPhysicOffset = last && !isHoleUnit(last) ? last.offset + last.size : -1;
+      break;
+    }
+  }
+
+  /**
+   * Moves the minimum queue offset to the first unit whose record is still in the commit log
+   * (at or after `phyMinOffset`), after commit-log files were deleted.
+   */
+  async correctMinOffset(phyMinOffset: number): Promise<void> {
+    const file = this.mappedFileQueue.getFirstMappedFile();
+    if (file === null) return;
+    const units = await readAllUnits(file);
+    const start = Math.max(0, (this.#minLogicOffset - file.fileFromOffset) / CQ_STORE_UNIT_SIZE);
+    for (let i = start; i < units.length; i++) {
+      const unit = units[i] as ConsumeQueueUnit;
+      if (unit.size === 0) break;
+      if (!isHoleUnit(unit) && unit.offset >= phyMinOffset) {
+        this.#minLogicOffset = file.fileFromOffset + i * CQ_STORE_UNIT_SIZE;
+        return;
+      }
+    }
+    this.#minLogicOffset = file.fileFromOffset + units.filter((u) => u.size !== 0).length * CQ_STORE_UNIT_SIZE;
+  }
+
+  /** Sets the minimum logical offset, bytes (tests, and restore after load). */
+  setMinLogicOffset(offset: number): void {
+    this.#minLogicOffset = offset;
+  }
+
+  get minLogicOffset(): number {
+    return this.#minLogicOffset;
+  }
+
+  /** Deletes index files whose units all point below commit-log offset `phyMinOffset`. */
+  async deleteExpiredFile(phyMinOffset: number): Promise<number> {
+    const count = await this.mappedFileQueue.deleteExpiredFileByOffset(phyMinOffset, CQ_STORE_UNIT_SIZE);
+    await this.correctMinOffset(phyMinOffset);
+    return count;
+  }
+
+  /** fdatasyncs index files (see MappedFileQueue.flush); true if it advanced. */
+  flush(leastPages: number): Promise<boolean> {
+    return this.mappedFileQueue.flush(leastPages);
+  }
+
+  shutdown(): Promise<void> {
+    return this.mappedFileQueue.shutdown(0);
+  }
+
+  destroy(): Promise<void> {
+    this.#maxPhysicOffset = -1;
+    this.#minLogicOffset = 0;
+    return this.mappedFileQueue.destroy();
+  }
+}
+
+async function readAllUnits(file: MappedFile): Promise<ConsumeQueueUnit[]> {
+  const result = await file.selectMappedBuffer(0);
+  if (result === null) return [];
+  try {
+    const units: ConsumeQueueUnit[] = [];
+    for (let at = 0; at + CQ_STORE_UNIT_SIZE <= result.size; at += CQ_STORE_UNIT_SIZE) units.push(readUnit(result.buffer, at));
+    return units;
+  } finally {
+    result.release();
+  }
+}
+
+/** Valid bytes at the start of a file (units with offset >= 0 and size > 0) and the last unit's end. */
+async function scanUnits(file: MappedFile): Promise<{ valid: number; lastEnd: number }> {
+  const units = await readAllUnits(file);
+  let lastEnd = -1;
+  let count = 0;
+  for (const unit of units) {
+    if (unit.offset < 0 || unit.size <= 0) break;
+    if (!isHoleUnit(unit)) lastEnd = unit.offset + unit.size;
+    count++;
+  }
+  return { valid: count * CQ_STORE_UNIT_SIZE, lastEnd };
+}

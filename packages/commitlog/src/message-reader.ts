@@ -1,0 +1,130 @@
+import type { CommitLog } from "./commit-log.js";
+import type { ConsumeQueue, ConsumeQueueUnit } from "./consume-queue.js";
+import { isHoleUnit } from "./consume-queue.js";
+import type { GetMessageResult, GetMessageStatus } from "./store-types.js";
+
+/** Pull limits (RocketMQ's maxTransferCountOnMessageInMemory / maxTransferBytesOnMessageInMemory). */
+export interface PullLimits {
+  /** Most messages one pull returns. */
+  readonly maxCount: number;
+  /** Most bytes one pull returns (at least one message always goes). */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_PULL_LIMITS: PullLimits = { maxCount: 32, maxBytes: 256 * 1024 };
+
+/** Adjacent records further apart than this are read separately, not as one span. */
+const MAX_SPAN_GAP_BYTES = 64 * 1024;
+
+function empty(status: GetMessageStatus, nextBeginOffset: number, minOffset: number, maxOffset: number): GetMessageResult {
+  return { status, messages: [], nextBeginOffset, minOffset, maxOffset, bufferTotalSize: 0 };
+}
+
+/**
+ * Reads up to `maxMsgNums` messages of one queue from queue offset `offset` (RocketMQ's
+ * DefaultMessageStore.getMessage, master semantics: the next offset is corrected to the valid range).
+ * Records adjacent in the commit log are read with one pread.
+ */
+export async function readQueueMessages(
+  commitLog: CommitLog,
+  queue: ConsumeQueue | undefined,
+  offset: number,
+  maxMsgNums: number,
+  limits: PullLimits = DEFAULT_PULL_LIMITS,
+): Promise<GetMessageResult> {
+  if (queue === undefined) return empty("NO_MATCHED_LOGIC_QUEUE", 0, 0, 0);
+  const minOffset = queue.getMinOffsetInQueue();
+  const maxOffset = queue.getMaxOffsetInQueue();
+  if (maxOffset === 0) return empty("NO_MESSAGE_IN_QUEUE", 0, minOffset, maxOffset);
+  if (offset < minOffset) return empty("OFFSET_TOO_SMALL", minOffset, minOffset, maxOffset);
+  if (offset === maxOffset) return empty("OFFSET_OVERFLOW_ONE", offset, minOffset, maxOffset);
+  if (offset > maxOffset) return empty("OFFSET_OVERFLOW_BADLY", minOffset === 0 ? minOffset : maxOffset, minOffset, maxOffset);
+  const wanted = Math.max(1, Math.min(maxMsgNums, limits.maxCount));
+  const units = await queue.getUnits(offset, wanted);
+  if (units.length === 0) return empty("OFFSET_FOUND_NULL", nextReadableOffset(offset, maxOffset), minOffset, maxOffset);
+  const phyMin = commitLog.getMinOffset();
+  const messages: Buffer[] = [];
+  let total = 0;
+  let consumed = 0;
+  let removing = false;
+  for (const span of spans(units)) {
+    if (messages.length > 0 && total + span.bytes > limits.maxBytes) break;
+    if (span.units[0] !== undefined && (span.units[0].offset < phyMin || isHoleUnit(span.units[0]))) {
+      removing ||= !isHoleUnit(span.units[0]);
+      consumed += span.units.length;
+      continue;
+    }
+    const records = await readSpan(commitLog, span);
+    if (records === null) break;
+    for (const record of records) {
+      messages.push(record);
+      total += record.length;
+    }
+    consumed += span.units.length;
+  }
+  const nextBeginOffset = offset + consumed;
+  if (messages.length > 0) return { status: "FOUND", messages, nextBeginOffset, minOffset, maxOffset, bufferTotalSize: total };
+  return empty(removing ? "MESSAGE_WAS_REMOVING" : consumed > 0 ? "NO_MATCHED_MESSAGE" : "OFFSET_FOUND_NULL", nextBeginOffset, minOffset, maxOffset);
+}
+
+function nextReadableOffset(offset: number, maxOffset: number): number {
+  return Math.min(offset + 1, maxOffset);
+}
+
+interface Span {
+  readonly units: ConsumeQueueUnit[];
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: number;
+}
+
+/** Groups units whose records lie close together (in order) so each group is one read. */
+function* spans(units: readonly ConsumeQueueUnit[]): Generator<Span> {
+  let current: ConsumeQueueUnit[] = [];
+  let start = 0;
+  let end = 0;
+  let bytes = 0;
+  for (const unit of units) {
+    const hole = isHoleUnit(unit);
+    const joins = current.length > 0 && !hole && unit.offset >= end && unit.offset - end <= MAX_SPAN_GAP_BYTES;
+    if (current.length > 0 && !joins) {
+      yield { units: current, start, end, bytes };
+      current = [];
+    }
+    if (current.length === 0) {
+      start = unit.offset;
+      end = unit.offset;
+      bytes = 0;
+    }
+    current.push(unit);
+    if (!hole) {
+      end = unit.offset + unit.size;
+      bytes += unit.size;
+    }
+    if (hole) {
+      yield { units: current, start, end, bytes };
+      current = [];
+    }
+  }
+  if (current.length > 0) yield { units: current, start, end, bytes };
+}
+
+/** The span's records as separate buffers (views of one read); null if the log no longer has them. */
+async function readSpan(commitLog: CommitLog, span: Span): Promise<Buffer[] | null> {
+  const fileSize = commitLog.mappedFileQueue.mappedFileSize;
+  const sameFile = Math.floor(span.start / fileSize) === Math.floor((span.end - 1) / fileSize);
+  if (!sameFile) {
+    const records: Buffer[] = [];
+    for (const unit of span.units) {
+      const one = await commitLog.getMessage(unit.offset, unit.size);
+      if (one === null) return records.length > 0 ? records : null;
+      records.push(one.buffer);
+      one.release();
+    }
+    return records;
+  }
+  const data = await commitLog.getMessage(span.start, span.end - span.start);
+  if (data === null) return null;
+  data.release();
+  return span.units.map((unit) => data.buffer.subarray(unit.offset - span.start, unit.offset - span.start + unit.size));
+}

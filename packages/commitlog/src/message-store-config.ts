@@ -1,0 +1,74 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { flushConfigSchema } from "@store/flush-services";
+import { StoreError } from "@store/mapped-file";
+import { z } from "zod";
+import type { CommitLogErrorCode } from "./store-errors.js";
+
+const GiB = 1024 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/**
+ * The store's settings, with RocketMQ's property names and defaults (research §0), plus the flush
+ * settings of @store/flush-services. Unknown keys are rejected so a typo never silently falls back
+ * to a default.
+ */
+export const messageStoreConfigSchema = flushConfigSchema
+  .extend({
+    /** Root directory: commitlog/, consumequeue/, checkpoint, abort, lock. */
+    storePathRootDir: z.string().min(1).default(join(homedir(), "store")),
+    /** Commit-log segment size, bytes. */
+    mappedFileSizeCommitLog: int(4096, 2 * GiB).default(GiB),
+    /** Consume-queue file size, bytes (rounded up to a multiple of 20). */
+    mappedFileSizeConsumeQueue: int(20, 2 * GiB).default(300_000 * 20),
+    /** Largest message body, bytes. */
+    maxMessageSize: int(10, 512 * MiB).default(4 * MiB),
+    /** Verify body CRCs during recovery. */
+    checkCRCOnRecover: z.boolean().default(true),
+    /** Pool buffers (each a commit-log segment in size) when transientStorePoolEnable. */
+    transientStorePoolSize: int(1, 64).default(5),
+    /** Fail a roll-over at once when the pool has no free buffer, instead of writing without one. */
+    fastFailIfNoBufferInStorePool: z.boolean().default(false),
+    /** How new segments are sized on disk: zero-filled (steady fdatasync latency) or sparse. */
+    preallocation: z.enum(["zero-fill", "sparse"]).default("zero-fill"),
+    /** Consume-queue flush period, ms. */
+    flushIntervalConsumeQueue: int(1, 2_147_483_647).default(1000),
+    /** Dirty consume-queue pages before a periodic flush. */
+    flushConsumeQueueLeastPages: int(0, 1 << 30).default(2),
+    /** Consume queues are fully flushed (and the checkpoint written) at least this often, ms. */
+    flushConsumeQueueThoroughInterval: int(0, 2_147_483_647).default(60_000),
+    /** Commit-log files older than this are deleted, hours. */
+    fileReservedTime: int(0, 24 * 365 * 10).default(72),
+    /** Hours of the day (`;`-separated, "00".."23") when expired files are deleted. */
+    deleteWhen: z.string().regex(/^(\d{1,2})(;\d{1,2})*$/).default("04"),
+    /** Disk usage (percent) past which expired files are deleted at any hour, oldest first. */
+    diskMaxUsedSpaceRatio: int(10, 95).default(75),
+    /** Cleanup check period, ms. */
+    cleanResourceInterval: int(100, 2_147_483_647).default(10_000),
+    /** Pause between two file deletions, ms. */
+    deleteCommitLogFilesInterval: int(0, 60_000).default(100),
+    /** A file still held by a reader is deleted by force after this long, ms. */
+    destroyMapedFileIntervalForcibly: int(0, 2_147_483_647).default(120_000),
+    /** This broker's address `ip:port`, written into every record and message id. */
+    storeHost: z.string().regex(/^[0-9a-fA-F.:]+:\d{1,5}$/).default("127.0.0.1:10911"),
+  })
+  .strict();
+
+export type MessageStoreConfigInput = z.input<typeof messageStoreConfigSchema>;
+export type MessageStoreConfig = z.output<typeof messageStoreConfigSchema>;
+
+/**
+ * Validates a store config and fills in defaults.
+ * @throws StoreError INVALID_CONFIG naming each bad key and what was expected.
+ */
+export function parseMessageStoreConfig(input: unknown = {}): MessageStoreConfig {
+  const result = messageStoreConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join(".") || "(config)";
+    if (issue.code === "unrecognized_keys") return `unknown key(s) ${issue.keys.join(", ")}`;
+    return `${key}: ${issue.message}`;
+  });
+  throw new StoreError<CommitLogErrorCode>("INVALID_CONFIG", `invalid store config: ${problems.join("; ")}`, { cause: result.error });
+}

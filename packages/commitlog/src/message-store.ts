@@ -1,0 +1,377 @@
+import { join } from "node:path";
+import { AllocateMappedFileService } from "@store/file-queue";
+import type { FileIO } from "@store/mapped-file";
+import { TransientStorePool, nodeFileIO } from "@store/mapped-file";
+import type { Logger } from "pino";
+import { pino } from "pino";
+import { decodeMessage } from "./codec/message-decoder.js";
+import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
+import type { DecodedMessage, MessageInput } from "./codec/types.js";
+import { CleanCommitLogService } from "./clean-commit-log-service.js";
+import { CommitLog } from "./commit-log.js";
+import type { RecoveryReport } from "./commit-log-recovery.js";
+import { recoverCommitLog } from "./commit-log-recovery.js";
+import { ConsumeQueueTable } from "./consume-queue-table.js";
+import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
+import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
+import { parseMessageStoreConfig } from "./message-store-config.js";
+import type { PullLimits } from "./message-reader.js";
+import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
+import type { DispatchListener } from "./reput-message-service.js";
+import { ReputMessageService } from "./reput-message-service.js";
+import { StoreCheckpoint } from "./store-checkpoint.js";
+import { StoreLock } from "./store-lock.js";
+import type { GetMessageResult, PutMessageResult } from "./store-types.js";
+
+/** What `MessageStore.open` takes besides the config. */
+export interface MessageStoreOptions {
+  /** File access; a SimulatedDisk in crash tests. Default node:fs. */
+  readonly io?: FileIO;
+  /** Where the store logs. Default: pino at "info" to stdout. */
+  readonly logger?: Logger;
+  /** Used share (0..1) of the disk holding `path`; default statfs. */
+  readonly diskUsage?: (path: string) => Promise<number>;
+  /** Pull limits per getMessage. */
+  readonly pullLimits?: PullLimits;
+}
+
+/** Largest record for a body limit: body + topic + properties + header + IPv6 hosts. */
+function maxRecordBytes(maxMessageSize: number): number {
+  return maxMessageSize + ENCODER_BUFFER_HEADROOM + MESSAGE_FIXED_LENGTH + 1024;
+}
+
+/**
+ * The message store (RocketMQ's DefaultMessageStore): a commit log, its consume queues, the flush
+ * strategy, the checkpoint, crash recovery and expired-file cleanup, behind put / get.
+ *
+ * ```ts
+ * const store = await MessageStore.open({ storePathRootDir: "/var/lib/store", flushDiskType: "SYNC_FLUSH" });
+ * const put = await store.putMessage({ topic: "orders", body: Buffer.from("hello") });
+ * const got = await store.getMessage("group", "orders", 0, 0, 32);
+ * await store.shutdown();
+ * ```
+ */
+export class MessageStore {
+  readonly config: MessageStoreConfig;
+  readonly commitLog: CommitLog;
+  readonly consumeQueues: ConsumeQueueTable;
+  readonly checkpoint: StoreCheckpoint;
+  /** What recovery did at open. */
+  readonly recovery: RecoveryReport;
+  readonly #io: FileIO;
+  readonly #logger: Logger;
+  readonly #lock: StoreLock;
+  readonly #pool: TransientStorePool | null;
+  readonly #allocate: AllocateMappedFileService;
+  readonly #reput: ReputMessageService;
+  readonly #flushQueues: FlushConsumeQueueService;
+  readonly #clean: CleanCommitLogService;
+  readonly #listeners = new Set<DispatchListener>();
+  readonly #pullLimits: PullLimits;
+  #cleanTimer: NodeJS.Timeout | null = null;
+  #lastDispatchedTimestamp = 0;
+  #state: "running" | "stopping" | "stopped" = "running";
+
+  private constructor(parts: {
+    config: MessageStoreConfig;
+    io: FileIO;
+    logger: Logger;
+    lock: StoreLock;
+    pool: TransientStorePool | null;
+    allocate: AllocateMappedFileService;
+    checkpoint: StoreCheckpoint;
+    options: MessageStoreOptions;
+  }) {
+    const { config, io, logger } = parts;
+    this.config = config;
+    this.#io = io;
+    this.#logger = logger;
+    this.#lock = parts.lock;
+    this.#pool = parts.pool;
+    this.#allocate = parts.allocate;
+    this.checkpoint = parts.checkpoint;
+    this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
+    this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0 };
+    this.commitLog = new CommitLog({
+      storePath: join(config.storePathRootDir, "commitlog"),
+      mappedFileSize: config.mappedFileSizeCommitLog,
+      maxMessageSize: config.maxMessageSize,
+      storeHost: config.storeHost,
+      flush: config,
+      io,
+      transientStorePool: parts.pool,
+      allocateService: parts.allocate,
+      preallocation: config.preallocation,
+      logger,
+      onFlushed: (timestamp) => {
+        if (timestamp > 0) this.checkpoint.physicMsgTimestamp = timestamp;
+      },
+      onAppended: () => this.#reput.wakeup(),
+    });
+    this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
+    this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
+      logger,
+      maxRecordBytes: maxRecordBytes(config.maxMessageSize),
+      onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
+      onStoreTimestamp: (timestamp) => (this.#lastDispatchedTimestamp = timestamp),
+    });
+    this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
+      logger,
+      intervalMs: config.flushIntervalConsumeQueue,
+      leastPages: config.flushConsumeQueueLeastPages,
+      thoroughIntervalMs: config.flushConsumeQueueThoroughInterval,
+      lastDispatchedTimestamp: () => this.#lastDispatchedTimestamp,
+    });
+    this.#clean = new CleanCommitLogService(this.commitLog, this.consumeQueues, {
+      fileReservedTimeHours: config.fileReservedTime,
+      deleteWhen: config.deleteWhen,
+      diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+      deleteFilesIntervalMs: config.deleteCommitLogFilesInterval,
+      destroyIntervalForciblyMs: config.destroyMapedFileIntervalForcibly,
+      logger,
+      diskUsage: parts.options.diskUsage,
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the store at `config.storePathRootDir`: takes the directory lock,
+   * loads the files, recovers (abnormally when the `abort` file shows a crash), rebuilds the consume
+   * queues past the last dispatched offset, and starts the services.
+   * @throws StoreError INVALID_CONFIG, STORE_LOCKED, LOAD_FAILED / DIRECTORY_GAP / FILE_SIZE_MISMATCH
+   *   (a directory the store cannot trust), IO_ERROR.
+   */
+  static async open(config: MessageStoreConfigInput = {}, options: MessageStoreOptions = {}): Promise<MessageStore> {
+    const parsed = parseMessageStoreConfig(config);
+    const io = options.io ?? nodeFileIO;
+    const logger = options.logger ?? pino({ name: "message-store" });
+    const root = parsed.storePathRootDir;
+    await io.mkdir(join(root, "commitlog"));
+    await io.mkdir(join(root, "consumequeue"));
+    const lock = await StoreLock.acquire(join(root, "lock"), io);
+    try {
+      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog) : null;
+      pool?.init();
+      const allocate = new AllocateMappedFileService({
+        io,
+        transientStorePool: pool,
+        fastFailIfNoBufferInStorePool: parsed.fastFailIfNoBufferInStorePool,
+        preallocation: parsed.preallocation,
+      });
+      const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
+      const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });
+      await store.#start();
+      return store;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  async #start(): Promise<void> {
+    const abortPath = join(this.config.storePathRootDir, "abort");
+    const lastExitOK = (await this.#io.stat(abortPath)) === null;
+    await this.commitLog.mappedFileQueue.load();
+    await this.consumeQueues.load();
+    const maxPhysicOffsetOfQueues = await this.consumeQueues.recover();
+    const report = await recoverCommitLog(this.commitLog, {
+      abnormal: !lastExitOK,
+      checkpoint: this.checkpoint,
+      checkCRC: this.config.checkCRCOnRecover,
+      maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
+      logger: this.#logger,
+    });
+    (this as { recovery: RecoveryReport }).recovery = report;
+    if (maxPhysicOffsetOfQueues >= report.processOffset) await this.consumeQueues.truncateDirty(report.processOffset);
+    const dispatched = Math.min(Math.max(maxPhysicOffsetOfQueues, 0), report.processOffset);
+    this.#reput.reputFromOffset = lastExitOK ? dispatched : Math.min(report.startOffset, dispatched);
+    await this.#reput.doReput();
+    this.#recoverTopicQueueTable();
+    const minOffset = this.commitLog.getMinOffset();
+    if (minOffset > 0) await this.consumeQueues.correctMinOffsets(minOffset);
+    this.#allocate.start();
+    this.commitLog.start();
+    await this.#createAbortFile(abortPath);
+    this.#reput.start();
+    this.#flushQueues.start();
+    this.#cleanTimer = setInterval(() => void this.#runClean(), this.config.cleanResourceInterval);
+    this.#cleanTimer.unref();
+  }
+
+  #recoverTopicQueueTable(): void {
+    const table = this.commitLog.topicQueueTable;
+    table.clear();
+    for (const queue of this.consumeQueues.all()) table.set(`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue());
+  }
+
+  async #createAbortFile(path: string): Promise<void> {
+    const fd = await this.#io.open(path, true);
+    await this.#io.close(fd);
+    await this.#io.syncDirectory(this.config.storePathRootDir);
+  }
+
+  async #runClean(): Promise<void> {
+    try {
+      await this.#clean.run();
+    } catch (error) {
+      this.#logger.error({ err: error }, "expired-file cleanup failed");
+    }
+  }
+
+  /** Deletes expired files now (the cleanup timer does this every cleanResourceInterval). */
+  cleanExpiredFiles(now?: Date): Promise<number> {
+    return this.#clean.run(now);
+  }
+
+  /** Stores one message; resolves when it is as durable as the flush strategy promises. */
+  putMessage(msg: MessageInput): Promise<PutMessageResult> {
+    if (this.#state !== "running") return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+    return this.commitLog.putMessage(msg);
+  }
+
+  /** Stores a batch (one topic and queue) as consecutive records, all or nothing. */
+  putMessages(batch: readonly MessageInput[]): Promise<PutMessageResult> {
+    if (this.#state !== "running") return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+    return this.commitLog.putMessages(batch);
+  }
+
+  /**
+   * Up to `maxMsgNums` messages of a queue from queue offset `offset` (encoded records), with where
+   * the next pull should start. `group` is accepted for RocketMQ API parity (no filtering yet).
+   */
+  getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number): Promise<GetMessageResult> {
+    return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits);
+  }
+
+  /** The message stored at commit-log offset `phyOffset`, or null when none starts there. */
+  async lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null> {
+    const head = await this.commitLog.getMessage(phyOffset, 4);
+    if (head === null) return null;
+    const size = head.buffer.readInt32BE(0);
+    head.release();
+    if (size <= 0 || size > maxRecordBytes(this.config.maxMessageSize)) return null;
+    const data = await this.commitLog.getMessage(phyOffset, size);
+    if (data === null) return null;
+    data.release();
+    const decoded = decodeMessage(data.buffer, 0, { checkCRC: false });
+    return decoded.ok ? decoded.message : null;
+  }
+
+  /** Store time of the record at `phyOffset` (size bytes long), ms; -1 when it cannot be read. */
+  async getStoreTimestamp(phyOffset: number, size: number): Promise<number> {
+    if (phyOffset < this.commitLog.getMinOffset()) return -1;
+    const data = await this.commitLog.getMessage(phyOffset, size);
+    if (data === null) return -1;
+    data.release();
+    const buffer = data.buffer;
+    return Number(buffer.readBigInt64BE(storeTimestampPosition(buffer.readInt32BE(SYSFLAG_POSITION))));
+  }
+
+  /** One past the last queue offset (0 when the queue was never written). */
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueues.find(topic, queueId)?.getMaxOffsetInQueue() ?? 0;
+  }
+
+  /** First queue offset still stored. */
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.consumeQueues.find(topic, queueId)?.getMinOffsetInQueue() ?? 0;
+  }
+
+  /**
+   * The first queue offset whose message was stored at or after `timestamp` (ms); the max offset
+   * when every message is older; the min offset when every message is newer.
+   */
+  async getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): Promise<number> {
+    const queue = this.consumeQueues.find(topic, queueId);
+    if (queue === undefined) return 0;
+    let low = queue.getMinOffsetInQueue();
+    let high = queue.getMaxOffsetInQueue();
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const unit = await queue.getUnit(middle);
+      const stored = unit === null ? -1 : await this.getStoreTimestamp(unit.offset, unit.size);
+      if (stored >= 0 && stored < timestamp) low = middle + 1;
+      else if (stored < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  getMaxPhyOffset(): number {
+    return this.commitLog.getMaxOffset();
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.getMinOffset();
+  }
+
+  /** Commit-log bytes not yet in the consume queues. */
+  dispatchBehindBytes(): number {
+    return this.#reput.behind();
+  }
+
+  /**
+   * Calls `listener(topic, queueId, maxOffset)` whenever new messages reach a consume queue (the
+   * broker's long polling waits on it). Returns a function that unsubscribes.
+   */
+  onMessageDispatched(listener: DispatchListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(topic: string, queueId: number, maxOffset: number): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(topic, queueId, maxOffset);
+      } catch (error) {
+        this.#logger.error({ err: error }, "dispatch listener threw");
+      }
+    }
+  }
+
+  /** Whether `shutdown()` has begun. */
+  get isShutdown(): boolean {
+    return this.#state !== "running";
+  }
+
+  /**
+   * Stops taking puts, flushes everything (commit log, consume queues, checkpoint), and removes the
+   * `abort` file when the log is fully dispatched and healthy, so the next open recovers normally.
+   * Idempotent.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "stopping";
+    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    await this.commitLog.shutdown();
+    await this.#reput.shutdown();
+    await this.#flushQueues.shutdown();
+    await this.#flushQueues.doFlush(true).catch((error: unknown) => this.#logger.error({ err: error }, "final consume-queue flush failed"));
+    await this.#allocate.shutdown();
+    const healthy = this.commitLog.notWritableReason === "the store is shut down" && this.#reput.behind() === 0;
+    await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
+    await this.commitLog.mappedFileQueue.shutdown(0);
+    await this.consumeQueues.shutdown();
+    if (healthy) await this.#io.unlink(join(this.config.storePathRootDir, "abort")).catch(() => undefined);
+    else this.#logger.warn("abort file kept: the next open recovers abnormally");
+    this.#pool?.destroy();
+    await this.#lock.release();
+    this.#state = "stopped";
+  }
+
+  /**
+   * Stops every background task at once without flushing, checkpointing or removing `abort`: what a
+   * kill -9 leaves behind. For crash tests: cut power (or crash the process) on the simulated disk
+   * first, so the stopping services can no longer write, then halt and reopen.
+   */
+  async halt(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    this.commitLog.markNotWritable("halted");
+    this.#lock.abandon();
+    this.#reput.makeStop();
+    this.#flushQueues.makeStop();
+    await Promise.allSettled([this.commitLog.flushManager.shutdown(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
+  }
+}
+

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MessageStore } from "../src/message-store.js";
+import { decodeMessage } from "../src/codec/message-decoder.js";
+import { silentLogger, tempDir, waitFor } from "./helpers.js";
+
+const BODY = "Once, there was a chance for me!";
+
+describe("MessageStore", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => cleanup());
+
+  const config = () => ({ storePathRootDir: dir, mappedFileSizeCommitLog: 64 * 1024, mappedFileSizeConsumeQueue: 1000 * 20, flushDiskType: "SYNC_FLUSH" as const });
+
+  it("stores messages and reads them back by queue offset", async () => {
+    const store = await MessageStore.open(config(), { logger: silentLogger });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const result = await store.putMessage({ topic: "FooBar", queueId: 0, body: Buffer.from(`${BODY} ${i}`), tags: "TAG1" });
+        expect(result.status).toBe("PUT_OK");
+        expect(result.appendResult?.logicsOffset).toBe(i);
+      }
+      await waitFor(() => store.getMaxOffsetInQueue("FooBar", 0) === 20);
+      const got = await store.getMessage("group", "FooBar", 0, 0, 32);
+      expect(got.status).toBe("FOUND");
+      expect(got.messages).toHaveLength(20);
+      expect(got.nextBeginOffset).toBe(20);
+      const decoded = got.messages.map((m) => decodeMessage(m));
+      expect(decoded.every((d) => d.ok)).toBe(true);
+      expect(decoded.map((d) => (d.ok ? d.message.body.toString() : "")).at(-1)).toBe(`${BODY} 19`);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  it("rolls over across files and keeps everything after a restart", async () => {
+    const store = await MessageStore.open(config(), { logger: silentLogger });
+    const body = Buffer.alloc(1000, 7);
+    for (let i = 0; i < 200; i++) expect((await store.putMessage({ topic: "T", body })).status).toBe("PUT_OK");
+    const maxPhy = store.getMaxPhyOffset();
+    expect(maxPhy).toBeGreaterThan(3 * 64 * 1024);
+    await waitFor(() => store.getMaxOffsetInQueue("T", 0) === 200);
+    await store.shutdown();
+    const again = await MessageStore.open(config(), { logger: silentLogger });
+    try {
+      expect(again.recovery.mode).toBe("normal");
+      expect(again.getMaxPhyOffset()).toBe(maxPhy);
+      expect(again.getMaxOffsetInQueue("T", 0)).toBe(200);
+      const put = await again.putMessage({ topic: "T", body });
+      expect(put.appendResult?.logicsOffset).toBe(200);
+    } finally {
+      await again.shutdown();
+    }
+  });
+});
