@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import type { FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
 import { MappedFile, fileNameToOffset, nodeFileIO } from "@store/mapped-file";
 import { destroyEventually } from "./file-lifecycle.js";
@@ -34,6 +34,8 @@ interface AllocateRequest {
   state: RequestState;
   file: MappedFile | null;
   error: FileQueueError | null;
+  /** Set when the request was discarded while its file was being created: delete it once made. */
+  discardWhenCreated: boolean;
 }
 
 function newRequest(path: string, fileSize: number): AllocateRequest {
@@ -45,7 +47,7 @@ function newRequest(path: string, fileSize: number): AllocateRequest {
   } catch {
     // the creation itself will fail with BAD_FILE_NAME and report it
   }
-  return { path, fileSize, offset, done, resolve, state: "queued", file: null, error: null };
+  return { path, fileSize, offset, done, resolve, state: "queued", file: null, error: null, discardWhenCreated: false };
 }
 
 /**
@@ -157,6 +159,32 @@ export class AllocateMappedFileService {
     for (const file of unclaimed) await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
   }
 
+  /**
+   * Drops every request for a file in `directory` that nobody has claimed, deleting files already
+   * pre-created (a file being created is deleted when it is done). A queue calls this after it
+   * truncated or destroyed files, so no pre-created file is left beyond its new end (a gap a later
+   * `load()` would refuse). Returns how many requests were dropped.
+   * @throws StoreError IO_ERROR if deleting a file fails.
+   */
+  async discardUnclaimed(directory: string): Promise<number> {
+    const dropped = [...this.#table.values()].filter((request) => dirname(request.path) === directory);
+    const files: MappedFile[] = [];
+    for (const request of dropped) {
+      this.#table.delete(request.path);
+      if (request.state === "creating") {
+        request.discardWhenCreated = true;
+        continue;
+      }
+      if (request.state === "ready" && request.file !== null) files.push(request.file);
+      request.state = "discarded";
+      request.error ??= new FileQueueError("CONCURRENT_MODIFICATION", `${request.path}: request discarded by its queue`);
+      request.resolve();
+    }
+    this.#queue = this.#queue.filter((request) => this.#table.get(request.path) === request);
+    for (const file of files) await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+    return dropped.length;
+  }
+
   #claim(request: AllocateRequest): MappedFile | null {
     if (request.state === "ready" && request.file !== null) {
       request.state = "claimed";
@@ -217,6 +245,12 @@ export class AllocateMappedFileService {
         preallocation: this.#preallocation,
       });
       request.state = "ready";
+      if (request.discardWhenCreated) {
+        request.state = "discarded";
+        request.error = new FileQueueError("CONCURRENT_MODIFICATION", `${request.path}: request discarded by its queue`);
+        await destroyEventually(request.file, SHUTDOWN_DESTROY_INTERVAL_MS);
+        request.file = null;
+      }
     } catch (error) {
       request.state = "failed";
       request.error = asFileQueueError(error, "IO_ERROR", `creating ${request.path}`);

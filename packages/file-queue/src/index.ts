@@ -5,5 +5,3 @@ export type { AllocateMappedFileServiceOptions } from "./allocate-mapped-file-se
 export type { Flushable } from "./flushable.js";
 export { FileQueueError } from "./file-queue-error.js";
 export type { FileQueueErrorCode } from "./file-queue-error.js";
-export { scanSegmentDirectory } from "./segment-directory.js";
-export type { SegmentEntry, SegmentScan } from "./segment-directory.js";

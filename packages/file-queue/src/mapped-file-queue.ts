@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
 import { MappedFile, nodeFileIO, offsetToFileName } from "@store/mapped-file";
@@ -197,6 +198,8 @@ export class MappedFileQueue implements Flushable {
       return null;
     }
     if (file === null) return null;
+    assert.equal(file.fileFromOffset, offset, "created file starts elsewhere");
+    assert.equal(file.fileSize, this.mappedFileSize, "created file has another size");
     if (this.getLastMappedFile() !== expectedLast) {
       // truncate/destroy changed the list while the file was being made: it no longer follows the last file.
       await destroyEventually(file, 0).catch(() => false);
@@ -261,6 +264,7 @@ export class MappedFileQueue implements Flushable {
     const file = this.findMappedFileByOffset(where, where === 0);
     if (file === null) return false;
     const position = await file.commit(leastPages);
+    assert(position >= 0 && position <= file.fileSize, "commit position outside the file");
     const reached = file.fileFromOffset + position;
     if (reached <= this.#committedWhere) return false;
     this.#committedWhere = reached;
@@ -286,6 +290,7 @@ export class MappedFileQueue implements Flushable {
     if (file === null) return false;
     const timestamp = file.storeTimestamp;
     const position = await file.flush(leastPages);
+    assert(position >= 0 && position <= file.readPosition, "flushed past the readable data");
     if (leastPages === 0) this.#storeTimestamp = timestamp;
     const reached = file.fileFromOffset + position;
     if (reached <= this.#flushedWhere) return false;
@@ -344,7 +349,7 @@ export class MappedFileQueue implements Flushable {
     }
     this.#removeFiles(doomed);
     this.#clampWhere(offset);
-    for (const file of doomed) await destroyEventually(file, TRUNCATE_DESTROY_INTERVAL_MS);
+    await this.#destroyRemoved(doomed);
   }
 
   /**
@@ -370,7 +375,7 @@ export class MappedFileQueue implements Flushable {
     }
     this.#removeFiles(doomed);
     this.#clampWhere(offset);
-    for (const file of doomed) await destroyEventually(file, TRUNCATE_DESTROY_INTERVAL_MS);
+    await this.#destroyRemoved(doomed);
     return true;
   }
 
@@ -437,8 +442,9 @@ export class MappedFileQueue implements Flushable {
     await this.#settleCreation();
     const last = this.getLastMappedFile();
     if (last === null) return;
-    this.#removeFiles(new Set([last]));
-    await destroyEventually(last, TRUNCATE_DESTROY_INTERVAL_MS);
+    const doomed = new Set([last]);
+    this.#removeFiles(doomed);
+    await this.#destroyRemoved(doomed);
   }
 
   /**
@@ -503,6 +509,7 @@ export class MappedFileQueue implements Flushable {
     const files = this.#files;
     this.#files = Object.freeze([]);
     for (const file of files) await destroyEventually(file, DESTROY_INTERVAL_MS);
+    await this.#allocateService?.discardUnclaimed(this.storePath);
     this.#flushedWhere = 0;
     this.#committedWhere = 0;
     if ((await this.#io.readdir(this.storePath)).length === 0) await this.#io.rmdir(this.storePath);
@@ -518,6 +525,16 @@ export class MappedFileQueue implements Flushable {
 
   #removeFiles(doomed: ReadonlySet<MappedFile>): void {
     if (doomed.size > 0) this.#files = Object.freeze(this.#files.filter((file) => !doomed.has(file)));
+  }
+
+  /**
+   * Deletes files cut off the end, and the files the allocate service pre-created after them: left
+   * on disk, those would sit beyond a gap that the next `load()` refuses.
+   */
+  async #destroyRemoved(doomed: ReadonlySet<MappedFile>): Promise<void> {
+    if (doomed.size === 0) return;
+    for (const file of doomed) await destroyEventually(file, TRUNCATE_DESTROY_INTERVAL_MS);
+    await this.#allocateService?.discardUnclaimed(this.storePath);
   }
 
   #clampWhere(offset: number): void {

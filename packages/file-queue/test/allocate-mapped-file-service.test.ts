@@ -1,5 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { FileIO } from "@store/mapped-file";
 import { TransientStorePool, offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
@@ -163,6 +163,36 @@ describe("AllocateMappedFileService", () => {
     expect(second?.usesTransientStorePool).toBe(false);
     await first?.close();
     await second?.close();
+  });
+
+  it("deletes the pre-created file when its queue truncates, so the directory has no gap to refuse", async () => {
+    const dir = join(tempDir(), "commitlog");
+    const service = newService({ preallocation: "sparse" });
+    const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE, allocateService: service });
+    queues.push(queue);
+    for (let i = 0; i < 3; i++) await appendRaw(queue, Buffer.alloc(SIZE, i + 1));
+    await appendRaw(queue, Buffer.alloc(10));
+    await vi.waitFor(() => expect(existsSync(at(dir, 4 * SIZE))).toBe(true));
+    await queue.truncateDirtyFiles(SIZE + 100);
+    expect(readdirSync(dir).sort()).toEqual([at(dir, 0), at(dir, SIZE)].map((p) => basename(p)));
+    expect(service.pendingRequests).toBe(0);
+    const reloaded = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE });
+    queues.push(reloaded);
+    await reloaded.load();
+    expect(reloaded.mappedFiles).toHaveLength(2);
+  });
+
+  it("discards a file that was still being created when its queue asked", async () => {
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk });
+    const resume = disk.stallFsyncs();
+    const waiting = service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(0) + ".tmp")).toBe(true));
+    expect(await service.discardUnclaimed("/q")).toBe(2);
+    resume();
+    expect(await waiting).toBeNull();
+    expect(service.lastError?.code).toBe("CONCURRENT_MODIFICATION");
+    await vi.waitFor(() => expect(disk.listFiles()).toEqual([]));
   });
 
   it("zero-fills new files by default and only sizes them in sparse mode", async () => {

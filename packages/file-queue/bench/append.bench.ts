@@ -1,0 +1,198 @@
+// Append throughput of MappedFileQueue (1 KiB records) in page-cache and pool mode, against a raw
+// fs.writeSync baseline measured in the same run; and the fdatasync latency of 4 KiB appends into
+// zero-filled vs sparse segment files. `pnpm bench` (BENCH_QUICK=1 for a short run).
+import { join } from "node:path";
+import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
+import type { BenchRow } from "@store/bench-kit";
+import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
+import type { Preallocation } from "@store/mapped-file";
+import { MappedFile, TransientStorePool, offsetToFileName } from "@store/mapped-file";
+
+const MIB = 1024 * 1024;
+const RECORD_BYTES = 1024;
+const FILE_SIZE = 64 * MIB;
+const TOTAL_BYTES = (quickMode() ? 256 : 512) * MIB;
+/** Background commit/flush steps are started once per this many appended bytes (as a service loop would). */
+const STEP_BYTES = MIB;
+const POOL_SIZE = 5;
+const LATENCY_ITERATIONS = quickMode() ? 200 : 500;
+const LATENCY_WRITE_BYTES = 4096;
+/** Runs per case; the table shows the median (this VM's disk is shared and noisy). */
+const REPEATS = quickMode() ? 1 : 3;
+
+type Mode = "page-cache" | "pool";
+type Files = "pre-allocated" | Preallocation;
+
+interface ThroughputCase {
+  readonly mode: Mode;
+  /** "pre-allocated": every file zero-filled before timing (the allocator kept ahead); else created during the run. */
+  readonly files: Files;
+}
+
+/** A ring of distinct records, so appends do not copy one cache-hot buffer. */
+const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES, (i % 250) + 1));
+
+async function preallocate(dir: string, totalBytes: number): Promise<void> {
+  for (let offset = 0; offset < totalBytes; offset += FILE_SIZE) {
+    const file = await MappedFile.open(join(dir, offsetToFileName(offset)), FILE_SIZE, { preallocation: "zero-fill" });
+    await file.close();
+  }
+}
+
+/** Keeps at most one commit and one flush in flight, like CommitRealTimeService and FlushRealTimeService. */
+class BackgroundSteps {
+  #commit: Promise<unknown> | null = null;
+  #flush: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly queue: MappedFileQueue,
+    private readonly pool: boolean,
+  ) {}
+
+  step(): void {
+    if (this.pool && this.#commit === null) this.#commit = this.queue.commit(0).finally(() => (this.#commit = null));
+    if (this.#flush === null) this.#flush = this.queue.flush(0).finally(() => (this.#flush = null));
+  }
+
+  async drain(): Promise<void> {
+    await this.#commit;
+    await this.#flush;
+    if (this.pool) while (await this.queue.commit(0));
+    while (await this.queue.flush(0));
+  }
+}
+
+async function appendAll(queue: MappedFileQueue, pool: boolean, totalBytes: number): Promise<void> {
+  const steps = new BackgroundSteps(queue, pool);
+  let file = queue.getLastMappedFile();
+  let sinceStep = 0;
+  for (let written = 0, i = 0; written < totalBytes; written += RECORD_BYTES, i++) {
+    if (file === null || file.isFull()) {
+      file = await queue.getLastMappedFile(0);
+      if (file === null) throw queue.lastCreateError ?? new Error("no file");
+    }
+    file.appendMessage(records[i & 255] as Buffer);
+    sinceStep += RECORD_BYTES;
+    if (sinceStep >= STEP_BYTES) {
+      sinceStep = 0;
+      steps.step();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O completions run
+    }
+  }
+  await steps.drain();
+}
+
+/**
+ * Touches every pool buffer once, so page faults on fresh memory are paid at start-up, as RocketMQ's
+ * pool does with mlock in init(). (TransientStorePool.init allocates lazily-zeroed memory.)
+ */
+function prefaultPool(pool: TransientStorePool): void {
+  const buffers: Buffer[] = [];
+  for (let buffer = pool.borrowBuffer(); buffer !== null; buffer = pool.borrowBuffer()) buffers.push(buffer.fill(0));
+  for (const buffer of buffers) pool.returnBuffer(buffer);
+}
+
+/** One timed run of a case; returns MB/s. */
+async function runThroughput(benchCase: ThroughputCase): Promise<number> {
+  const dir = await makeBenchDir("file-queue-append-");
+  const pool = benchCase.mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
+  pool?.init();
+  if (pool !== null) prefaultPool(pool);
+  const files = benchCase.files;
+  if (files === "pre-allocated") await preallocate(dir, TOTAL_BYTES);
+  const allocateService =
+    files === "pre-allocated" ? null : new AllocateMappedFileService({ transientStorePool: pool, preallocation: files, waitTimeoutMs: 60_000 });
+  allocateService?.start();
+  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, transientStorePool: pool, allocateService });
+  try {
+    globalThis.gc?.();
+    const start = nowMs();
+    await appendAll(queue, pool !== null, TOTAL_BYTES);
+    const ms = nowMs() - start;
+    if (queue.flushedWhere !== TOTAL_BYTES) throw new Error(`flushedWhere ${queue.flushedWhere}, expected ${TOTAL_BYTES}`);
+    return mbPerSec(TOTAL_BYTES, ms);
+  } finally {
+    await queue.shutdown(0);
+    await allocateService?.shutdown();
+    pool?.destroy();
+    await removeBenchDir(dir);
+  }
+}
+
+/** Latency of append(4 KiB) + flush(0) through the queue, in one file created with `preallocation`. */
+async function runLatency(preallocation: Preallocation): Promise<BenchRow> {
+  const dir = await makeBenchDir("file-queue-fsync-");
+  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: LATENCY_ITERATIONS * LATENCY_WRITE_BYTES, preallocation });
+  const data = Buffer.alloc(LATENCY_WRITE_BYTES, 0x62);
+  const samples: number[] = [];
+  try {
+    const file = await queue.getLastMappedFile(0);
+    if (file === null) throw queue.lastCreateError ?? new Error("no file");
+    for (let i = 0; i < LATENCY_ITERATIONS; i++) {
+      const start = nowMs();
+      file.appendMessage(data);
+      await queue.flush(0);
+      samples.push(nowMs() - start);
+    }
+  } finally {
+    await queue.shutdown(0);
+    await removeBenchDir(dir);
+  }
+  return { case: `append 4 KiB + flush(0), ${preallocation} file`, "p50 ms": percentile(samples, 0.5), "p99 ms": percentile(samples, 0.99) };
+}
+
+function median(values: readonly number[]): number {
+  return percentile(values, 0.5);
+}
+
+function spread(values: readonly number[]): string {
+  return values.map((v) => v.toFixed(0)).join(", ");
+}
+
+async function measureBaseline(): Promise<number> {
+  const dir = await makeBenchDir("file-queue-raw-");
+  try {
+    return rawWriteBaseline({ dir, totalBytes: TOTAL_BYTES, fileSize: FILE_SIZE }).mbPerSec;
+  } finally {
+    await removeBenchDir(dir);
+  }
+}
+
+async function main(): Promise<void> {
+  const cases: ThroughputCase[] = [
+    { mode: "page-cache", files: "pre-allocated" },
+    { mode: "pool", files: "pre-allocated" },
+    { mode: "page-cache", files: "zero-fill" },
+    { mode: "pool", files: "zero-fill" },
+    { mode: "pool", files: "sparse" },
+  ];
+  const baselineRuns: number[] = [];
+  const caseRuns = cases.map((): number[] => []);
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    baselineRuns.push(await measureBaseline()); // interleaved, so every case sees the same disk weather
+    for (const [index, benchCase] of cases.entries()) caseRuns[index]?.push(await runThroughput(benchCase));
+  }
+  const baseline = median(baselineRuns);
+  const rows: BenchRow[] = [{ case: "raw baseline: writeSync 1 MiB + fdatasync per file", "MB/s": baseline, "msgs/s": "", "vs raw": 1, runs: spread(baselineRuns) }];
+  cases.forEach((benchCase, index) => {
+    const runs = caseRuns[index] ?? [];
+    const rate = median(runs);
+    rows.push({
+      case: `${benchCase.mode}, files ${benchCase.files}`,
+      "MB/s": rate,
+      "msgs/s": Math.round((rate * 1e6) / RECORD_BYTES),
+      "vs raw": rate / baseline,
+      runs: spread(runs),
+    });
+  });
+  report(`MappedFileQueue append, ${RECORD_BYTES} B records, ${TOTAL_BYTES / MIB} MiB in ${FILE_SIZE / MIB} MiB files`, rows, {
+    totalBytes: TOTAL_BYTES,
+    fileSize: FILE_SIZE,
+    repeats: REPEATS,
+    quick: quickMode(),
+  });
+  const latencyRows = [await runLatency("zero-fill"), await runLatency("sparse")];
+  report(`MappedFileQueue fdatasync latency, ${LATENCY_ITERATIONS} x ${LATENCY_WRITE_BYTES} B`, latencyRows);
+}
+
+await main();
