@@ -4,7 +4,7 @@ import type { MappedFile } from "@store/mapped-file";
 import { offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MappedFileQueueOptions } from "../src/index.js";
+import type { Flushable, MappedFileQueueOptions } from "../src/index.js";
 import { FileQueueError, MappedFileQueue } from "../src/index.js";
 import { appendRaw, flushAll, putRecord, readAt, useTempDirs } from "./helpers.js";
 
@@ -126,6 +126,25 @@ describe("MappedFileQueue", () => {
     expect(queue.flushedWhere).toBe(3 * 4096 + 100);
     expect(await queue.commit(0)).toBe(true); // page-cache mode: committedWhere follows wrote, one file per call
     expect(queue.committedWhere).toBe(4096);
+  });
+
+  it("keeps flushedWhere when an fdatasync fails, and advances on retry", async () => {
+    const disk = new SimulatedDisk();
+    const queue = newQueue({ storePath: "/store/commitlog", io: disk });
+    await appendRaw(queue, Buffer.alloc(700, 3));
+    disk.failOn("fsync", "EIO");
+    await expect(queue.flush(0)).rejects.toMatchObject({ code: "IO_ERROR" });
+    expect(queue.flushedWhere).toBe(0);
+    expect(await queue.flush(0)).toBe(true);
+    expect(queue.flushedWhere).toBe(700);
+    expect(disk.readFile(queue.getLastMappedFile()?.fileName ?? "", "durable").subarray(0, 700)).toEqual(Buffer.alloc(700, 3));
+  });
+
+  it("satisfies Flushable, the interface the flush services drive", async () => {
+    const flushable: Flushable = newQueue();
+    expect(await flushable.flush(0)).toBe(false);
+    expect(await flushable.commit(0)).toBe(false);
+    expect([flushable.flushedWhere, flushable.committedWhere, flushable.storeTimestamp]).toEqual([0, 0, 0]);
   });
 
   it("reports lag: howMuchFallBehind, remainHowManyDataToFlush, remainHowManyDataToCommit", async () => {
