@@ -114,3 +114,30 @@ export type {
   InvalidRecord,
   MessageInput,
 } from "./codec/types.js";
+
+// The store: put / get, consume queues, dispatch, checkpoint, recovery.
+export { MessageStore } from "./message-store.js";
+export type { MessageStoreOptions } from "./message-store.js";
+export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-store-config.js";
+export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
+export { CommitLog } from "./commit-log.js";
+export type { CommitLogOptions } from "./commit-log.js";
+export { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
+export type { EncodedAppend } from "./append-message-callback.js";
+export { recoverCommitLog } from "./commit-log-recovery.js";
+export type { RecoverOptions, RecoveryReport } from "./commit-log-recovery.js";
+export { ConsumeQueue, CQ_STORE_UNIT_SIZE, DEFAULT_CONSUME_QUEUE_FILE_SIZE, isHoleUnit } from "./consume-queue.js";
+export type { ConsumeQueueOptions, ConsumeQueueUnit } from "./consume-queue.js";
+export { ConsumeQueueTable } from "./consume-queue-table.js";
+export { ReputMessageService } from "./reput-message-service.js";
+export type { DispatchListener, ReputMessageServiceOptions } from "./reput-message-service.js";
+export { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
+export { CleanCommitLogService } from "./clean-commit-log-service.js";
+export type { CleanCommitLogOptions } from "./clean-commit-log-service.js";
+export { StoreCheckpoint } from "./store-checkpoint.js";
+export { StoreLock } from "./store-lock.js";
+export { DEFAULT_PULL_LIMITS } from "./message-reader.js";
+export type { PullLimits } from "./message-reader.js";
+export { isPutStored } from "./store-types.js";
+export type { GetMessageResult, GetMessageStatus, PutMessageResult, PutMessageStatus } from "./store-types.js";
+export type { CommitLogErrorCode } from "./store-errors.js";
