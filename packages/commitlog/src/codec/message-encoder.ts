@@ -57,6 +57,7 @@ export class MessageEncoder {
   readonly #storeHostText: string;
   readonly #storeHost: HostAddress | undefined;
   readonly #bornHosts = new HostCache();
+  #context: PrepareContext;
 
   /**
    * @param options - body limit and store host. An unparseable store host is not thrown here:
@@ -70,6 +71,7 @@ export class MessageEncoder {
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
     this.#storeHostText = options.storeHost;
     this.#storeHost = parseHostAddress(options.storeHost);
+    this.#context = this.#createContext();
   }
 
   /** Largest body accepted, bytes. */
@@ -106,6 +108,7 @@ export class MessageEncoder {
     }
     this.#maxMessageSize = maxMessageSize;
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
+    this.#context = this.#createContext();
     return true;
   }
 
@@ -119,7 +122,7 @@ export class MessageEncoder {
    *   host, field out of range, separator in a property) / `PROPERTIES_SIZE_EXCEEDED` (> 32767 B).
    */
   encode(message: MessageInput, storeTimestamp: number): EncodeResult {
-    const prepared = prepareMessage(message, storeTimestamp, this.#context());
+    const prepared = prepareMessage(message, storeTimestamp, this.#context);
     if ("status" in prepared) {
       return prepared;
     }
@@ -144,10 +147,10 @@ export class MessageEncoder {
     storeTimestamp: number,
     batchProperties?: Readonly<Record<string, string>>,
   ): BatchEncodeResult {
-    return encodeBatchInto(this.#buffer, messages, storeTimestamp, this.#context(), batchProperties);
+    return encodeBatchInto(this.#buffer, messages, storeTimestamp, this.#context, batchProperties);
   }
 
-  #context(): PrepareContext {
+  #createContext(): PrepareContext {
     return {
       limits: { maxBodySize: this.#maxMessageSize, maxRecordSize: this.#buffer.length },
       storeHost: this.#storeHost,

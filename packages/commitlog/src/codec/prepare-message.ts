@@ -136,19 +136,23 @@ function joinKeys(keys: MessageInput["keys"]): unknown {
  */
 export function buildPropertiesString(message: MessageInput): string | EncodeFailure {
   let text = "";
+  const tags: unknown = message.tags;
   const keys = joinKeys(message.keys);
-  const hasTags = message.tags !== undefined && message.tags !== "";
+  const hasTags = tags !== undefined && tags !== "";
   const hasKeys = keys !== undefined && keys !== "";
-  const fields: [string, boolean, unknown][] = [
-    [PROPERTY_TAGS, hasTags, message.tags],
-    [PROPERTY_KEYS, hasKeys, keys],
-  ];
-  for (const [name, present, value] of fields) {
-    const failure = present ? checkPropertyText(name, value) : undefined;
+  if (hasTags) {
+    const failure = checkPropertyText(PROPERTY_TAGS, tags);
     if (failure !== undefined) {
       return failure;
     }
-    text += present ? `${name}${NAME_VALUE_SEPARATOR}${value as string}${PROPERTY_SEPARATOR}` : "";
+    text += PROPERTY_TAGS + NAME_VALUE_SEPARATOR + (tags as string) + PROPERTY_SEPARATOR;
+  }
+  if (hasKeys) {
+    const failure = checkPropertyText(PROPERTY_KEYS, keys);
+    if (failure !== undefined) {
+      return failure;
+    }
+    text += PROPERTY_KEYS + NAME_VALUE_SEPARATOR + (keys as string) + PROPERTY_SEPARATOR;
   }
   return appendPropertyMap(text, message.properties ?? {}, hasTags, hasKeys);
 }
@@ -198,27 +202,35 @@ export function mergeBatchProperties(own: string, batch: string): string {
   return own + batch;
 }
 
+function notInt32(name: string, value: unknown): EncodeFailure {
+  return illegal(`${name} is not an int32: ${String(value)}`);
+}
+
+function notInt64(name: string, value: unknown): EncodeFailure {
+  return illegal(`${name} is not a safe integer: ${String(value)}`);
+}
+
 function checkNumbers(message: MessageInput, storeTimestamp: number): EncodeFailure | undefined {
-  const int32s: [string, unknown][] = [
-    ["queueId", message.queueId ?? 0],
-    ["flag", message.flag ?? 0],
-    ["sysFlag", message.sysFlag ?? 0],
-    ["reconsumeTimes", message.reconsumeTimes ?? 0],
-  ];
-  for (const [name, value] of int32s) {
-    if (!isInt32(value)) {
-      return illegal(`${name} is not an int32: ${String(value)}`);
-    }
+  if (!isInt32(message.queueId ?? 0)) {
+    return notInt32("queueId", message.queueId);
   }
-  const int64s: [string, unknown][] = [
-    ["bornTimestamp", message.bornTimestamp ?? storeTimestamp],
-    ["preparedTransactionOffset", message.preparedTransactionOffset ?? 0],
-    ["storeTimestamp", storeTimestamp],
-  ];
-  for (const [name, value] of int64s) {
-    if (!isInt64(value)) {
-      return illegal(`${name} is not a safe integer: ${String(value)}`);
-    }
+  if (!isInt32(message.flag ?? 0)) {
+    return notInt32("flag", message.flag);
+  }
+  if (!isInt32(message.sysFlag ?? 0)) {
+    return notInt32("sysFlag", message.sysFlag);
+  }
+  if (!isInt32(message.reconsumeTimes ?? 0)) {
+    return notInt32("reconsumeTimes", message.reconsumeTimes);
+  }
+  if (!isInt64(storeTimestamp)) {
+    return notInt64("storeTimestamp", storeTimestamp);
+  }
+  if (!isInt64(message.bornTimestamp ?? storeTimestamp)) {
+    return notInt64("bornTimestamp", message.bornTimestamp);
+  }
+  if (!isInt64(message.preparedTransactionOffset ?? 0)) {
+    return notInt64("preparedTransactionOffset", message.preparedTransactionOffset);
   }
   return undefined;
 }

@@ -67,8 +67,21 @@ function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size
   return { kind: "INVALID", code, reason, size };
 }
 
-/** Reads the header up to and including BODYLEN; the caller checked `headerEnd` is readable. */
-function readHeader(buffer: Buffer, offset: number, sysFlag: number, headerEnd: number) {
+/** Where the variable parts of a validated record are (absolute positions). */
+interface RecordLayout {
+  readonly offset: number;
+  readonly sysFlag: number;
+  readonly bodyPosition: number;
+  readonly bodyLength: number;
+  readonly topicPosition: number;
+  readonly topicLength: number;
+  readonly propertiesPosition: number;
+  readonly propertiesLength: number;
+}
+
+/** Reads the fixed fields of a validated record into one object literal (one hidden class). */
+function readFields(buffer: Buffer, layout: RecordLayout): RecordFields {
+  const { offset, sysFlag } = layout;
   const bornIpLength: 4 | 16 = (sysFlag & SYSFLAG_BORNHOST_V6) === 0 ? 4 : 16;
   const storeIpLength: 4 | 16 = (sysFlag & SYSFLAG_STOREHOST_V6) === 0 ? 4 : 16;
   const bornHostPosition = offset + BORNHOST_POSITION;
@@ -94,8 +107,12 @@ function readHeader(buffer: Buffer, offset: number, sysFlag: number, headerEnd: 
     storePort: buffer.readInt32BE(storeHostPosition + storeIpLength),
     reconsumeTimes: buffer.readInt32BE(reconsumePosition),
     preparedTransactionOffset: readInt64BE(buffer, reconsumePosition + 4),
-    bodyPosition: headerEnd,
-    bodyLength: buffer.readInt32BE(headerEnd - 4),
+    bodyPosition: layout.bodyPosition,
+    bodyLength: layout.bodyLength,
+    topicPosition: layout.topicPosition,
+    topicLength: layout.topicLength,
+    propertiesPosition: layout.propertiesPosition,
+    propertiesLength: layout.propertiesLength,
   };
 }
 
@@ -125,20 +142,22 @@ export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): R
     return invalid("UNDERFLOW", `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`);
   }
   const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
-  const headerEnd = offset + bodyLengthPosition(sysFlag) + 4;
-  if (headerEnd > buffer.length) {
+  const bodyPosition = offset + bodyLengthPosition(sysFlag) + 4;
+  if (bodyPosition > buffer.length) {
     return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`);
   }
-  const header = readHeader(buffer, offset, sysFlag, headerEnd);
-  return readVariableParts(buffer, header, checkCRC);
+  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
+  return "kind" in layout ? layout : { kind: "MESSAGE", fields: readFields(buffer, layout) };
 }
 
-function readVariableParts(
+function readLayout(
   buffer: Buffer,
-  header: ReturnType<typeof readHeader>,
+  offset: number,
+  sysFlag: number,
+  bodyPosition: number,
   checkCRC: boolean,
-): ReadRecordResult {
-  const { offset, bodyPosition, bodyLength } = header;
+): RecordLayout | ReadRecordResult {
+  const bodyLength = buffer.readInt32BE(bodyPosition - 4);
   if (bodyLength < 0) {
     return invalid("BAD_FIELD", `negative body length ${bodyLength} at ${offset}`);
   }
@@ -147,9 +166,10 @@ function readVariableParts(
     return invalid("UNDERFLOW", `body at ${offset} runs past the buffer`);
   }
   if (checkCRC) {
+    const stored = buffer.readInt32BE(offset + BODYCRC_POSITION);
     const crc = crc32(buffer.subarray(bodyPosition, topicLengthPosition)) & 0x7fffffff;
-    if (crc !== header.bodyCRC) {
-      return invalid("CRC_MISMATCH", `body CRC ${crc} != stored ${header.bodyCRC} at ${offset}`);
+    if (crc !== stored) {
+      return invalid("CRC_MISMATCH", `body CRC ${crc} != stored ${stored} at ${offset}`);
     }
   }
   const topicLength = buffer.readInt8(topicLengthPosition);
@@ -168,11 +188,10 @@ function readVariableParts(
   if (propertiesPosition + propertiesLength > buffer.length) {
     return invalid("UNDERFLOW", `properties at ${offset} run past the buffer`);
   }
-  const expected = calMsgLength(header.sysFlag, bodyLength, topicLength, propertiesLength);
-  if (header.totalSize !== expected) {
-    const reason = `TOTALSIZE ${header.totalSize} != calMsgLength ${expected} at ${offset}`;
-    return invalid("SIZE_MISMATCH", reason, header.totalSize);
+  const totalSize = buffer.readInt32BE(offset);
+  const expected = calMsgLength(sysFlag, bodyLength, topicLength, propertiesLength);
+  if (totalSize !== expected) {
+    return invalid("SIZE_MISMATCH", `TOTALSIZE ${totalSize} != calMsgLength ${expected} at ${offset}`, totalSize);
   }
-  const fields: RecordFields = { ...header, topicPosition, topicLength, propertiesPosition, propertiesLength };
-  return { kind: "MESSAGE", fields };
+  return { offset, sysFlag, bodyPosition, bodyLength, topicPosition, topicLength, propertiesPosition, propertiesLength };
 }
