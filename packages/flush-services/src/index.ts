@@ -18,6 +18,5 @@ export type {
   FlushServicesErrorCode,
   FlushStatus,
   FlushedCallback,
-  Flushable,
   Wakeable,
 } from "./types.js";

@@ -1,5 +1,8 @@
 import type { StoreError } from "@store/mapped-file";
 
+/** What the services drive (`MappedFileQueue` implements it); `true` means the position advanced. */
+export type { Flushable } from "@store/file-queue";
+
 /** How a SYNC_FLUSH put ended: stored and fdatasync'd, or stored but not confirmed durable in time. */
 export type FlushStatus = "PUT_OK" | "FLUSH_DISK_TIMEOUT";
 
@@ -24,14 +27,3 @@ export interface Wakeable {
 /** Receives the store timestamp (ms since the epoch) of the last record a full flush covered. */
 export type FlushedCallback = (storeTimestamp: number) => void;
 
-/**
- * What the services drive (`MappedFileQueue` implements it). Local copy of `@store/file-queue`'s
- * interface, used until that package is built; `true` means the position advanced.
- */
-export interface Flushable {
-  commit(leastPages: number): Promise<boolean>;
-  flush(leastPages: number): Promise<boolean>;
-  readonly committedWhere: number;
-  readonly flushedWhere: number;
-  readonly storeTimestamp: number;
-}
