@@ -101,6 +101,7 @@ export type {
   BlankRecord,
   CheckMessageResult,
   DecodedMessage,
+  DecodedMessageWithoutBody,
   DecodeFailure,
   DecodeFailureCode,
   DecodeMessagesResult,

@@ -12,11 +12,18 @@ import type { ReadRecordResult, RecordFields } from "./record-reader.js";
 import { readRecord } from "./record-reader.js";
 import type {
   DecodedMessage,
+  DecodedMessageWithoutBody,
   DecodeFailure,
   DecodeMessagesResult,
   DecodeOptions,
   DecodeResult,
 } from "./types.js";
+
+type AnyDecodedMessage = DecodedMessage | DecodedMessageWithoutBody;
+/** Options that keep the body (the default). */
+type WithBody = DecodeOptions & { readonly readBody?: true };
+/** Options that skip the body. */
+type WithoutBody = DecodeOptions & { readonly readBody: false };
 
 /**
  * The properties of a parsed record (an empty null-prototype map when it has none).
@@ -39,7 +46,11 @@ function toFailure(result: Exclude<ReadRecordResult, { kind: "MESSAGE" }>, offse
   return { ok: false, code: result.code, reason: result.reason, offset, size: result.size };
 }
 
-function toMessage(buffer: Buffer, fields: RecordFields, readBody: boolean): DecodedMessage {
+function toMessage<B extends Buffer | null>(
+  buffer: Buffer,
+  fields: RecordFields,
+  body: B,
+): Omit<DecodedMessage, "body"> & { readonly body: B } {
   const properties = readProperties(buffer, fields);
   const bornIp = formatIp(buffer, fields.bornHostPosition, fields.bornIpLength);
   const storeIp = formatIp(buffer, fields.storeHostPosition, fields.storeIpLength);
@@ -59,7 +70,7 @@ function toMessage(buffer: Buffer, fields: RecordFields, readBody: boolean): Dec
     storeHost: formatHostAddress(storeIp, fields.storeIpLength, fields.storePort),
     reconsumeTimes: fields.reconsumeTimes,
     preparedTransactionOffset: fields.preparedTransactionOffset,
-    body: readBody ? buffer.subarray(fields.bodyPosition, fields.bodyPosition + fields.bodyLength) : null,
+    body,
     topic: buffer.toString("utf8", fields.topicPosition, topicEnd),
     properties,
     tags: properties[PROPERTY_TAGS],
@@ -83,14 +94,33 @@ function toMessage(buffer: Buffer, fields: RecordFields, readBody: boolean): Dec
  * @returns the message, or a {@link DecodeFailure}: `UNDERFLOW`, `BAD_MAGIC`, `BLANK`,
  *   `CRC_MISMATCH`, `BAD_FIELD` or `SIZE_MISMATCH`.
  */
-export function decodeMessage(buffer: Buffer, offset = 0, options: DecodeOptions = {}): DecodeResult {
+export function decodeMessage(buffer: Buffer, offset?: number, options?: WithBody): DecodeResult;
+export function decodeMessage(
+  buffer: Buffer,
+  offset: number,
+  options: WithoutBody,
+): DecodeResult<DecodedMessageWithoutBody>;
+export function decodeMessage(
+  buffer: Buffer,
+  offset?: number,
+  options?: DecodeOptions,
+): DecodeResult<AnyDecodedMessage>;
+export function decodeMessage(
+  buffer: Buffer,
+  offset = 0,
+  options: DecodeOptions = {},
+): DecodeResult<AnyDecodedMessage> {
   const readBody = options.readBody ?? true;
   const checkCRC = (options.checkCRC ?? true) && readBody;
   const result = readRecord(buffer, offset, checkCRC);
   if (result.kind !== "MESSAGE") {
     return toFailure(result, offset);
   }
-  return { ok: true, message: toMessage(buffer, result.fields, readBody) };
+  const { fields } = result;
+  const message = readBody
+    ? toMessage(buffer, fields, buffer.subarray(fields.bodyPosition, fields.bodyPosition + fields.bodyLength))
+    : toMessage(buffer, fields, null);
+  return { ok: true, message };
 }
 
 /**
@@ -102,8 +132,20 @@ export function decodeMessage(buffer: Buffer, offset = 0, options: DecodeOptions
  * @returns the messages, the bytes they cover, and why decoding stopped early (undefined when
  *   the whole buffer was consumed).
  */
-export function decodeMessages(buffer: Buffer, options: DecodeOptions = {}): DecodeMessagesResult {
-  const messages: DecodedMessage[] = [];
+export function decodeMessages(buffer: Buffer, options?: WithBody): DecodeMessagesResult;
+export function decodeMessages(
+  buffer: Buffer,
+  options: WithoutBody,
+): DecodeMessagesResult<DecodedMessageWithoutBody>;
+export function decodeMessages(
+  buffer: Buffer,
+  options?: DecodeOptions,
+): DecodeMessagesResult<AnyDecodedMessage>;
+export function decodeMessages(
+  buffer: Buffer,
+  options: DecodeOptions = {},
+): DecodeMessagesResult<AnyDecodedMessage> {
+  const messages: AnyDecodedMessage[] = [];
   let offset = 0;
   while (offset < buffer.length) {
     const result = decodeMessage(buffer, offset, options);

@@ -104,8 +104,8 @@ export interface DecodedMessage {
   readonly storeHost: string;
   readonly reconsumeTimes: number;
   readonly preparedTransactionOffset: number;
-  /** A view into the decoded buffer (not a copy, never inflated); `null` when `readBody` is false. */
-  readonly body: Buffer | null;
+  /** A view into the decoded buffer (not a copy, never inflated). */
+  readonly body: Buffer;
   readonly topic: string;
   /** Null-prototype map of the properties. */
   readonly properties: MessageProperties;
@@ -147,21 +147,28 @@ export interface DecodeFailure {
   readonly size: number;
 }
 
-/** Result of decoding one record. */
-export type DecodeResult = { readonly ok: true; readonly message: DecodedMessage } | DecodeFailure;
+/** A record decoded with `readBody: false`: every field but the body, which is `null`. */
+export type DecodedMessageWithoutBody = Omit<DecodedMessage, "body"> & { readonly body: null };
+
+/** Result of decoding one record; `M` is {@link DecodedMessageWithoutBody} when `readBody` is false. */
+export type DecodeResult<M extends DecodedMessage | DecodedMessageWithoutBody = DecodedMessage> =
+  | { readonly ok: true; readonly message: M }
+  | DecodeFailure;
 
 /** Options of {@link decodeMessage}. */
 export interface DecodeOptions {
   /** Verify BODYCRC (default true; ignored when `readBody` is false). */
   readonly checkCRC?: boolean;
-  /** Return the body view (default true). */
+  /** Return the body view (default true); when false the body is `null` and the CRC unchecked. */
   readonly readBody?: boolean;
 }
 
 /** Result of decoding back-to-back records. */
-export interface DecodeMessagesResult {
+export interface DecodeMessagesResult<
+  M extends DecodedMessage | DecodedMessageWithoutBody = DecodedMessage,
+> {
   /** The records decoded before the first failure. */
-  readonly messages: DecodedMessage[];
+  readonly messages: M[];
   /** Bytes consumed by `messages`. */
   readonly bytesRead: number;
   /** Why decoding stopped before the end of the buffer; undefined when every byte was consumed. */

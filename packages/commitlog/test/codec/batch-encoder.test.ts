@@ -48,7 +48,7 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
     expect(ids.every((id) => id.length === 32)).toBe(true);
     const decoded = decodeMessages(records);
     expect(decoded.failure).toBeUndefined();
-    expect(decoded.messages.map((m) => [m.topic, m.body?.toString(), m.tags])).toEqual(
+    expect(decoded.messages.map((m) => [m.topic, m.body.toString(), m.tags])).toEqual(
       Array.from({ length: 10 }, () => ["test-topic", "body", "abc"]),
     );
     expect(new Set(decoded.messages.map((m) => m.storeTimestamp))).toEqual(new Set([NOW + 1]));
@@ -81,7 +81,7 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
     for (const [index, message] of decoded.entries()) {
       expect(message.totalSize).toBe(calMsgLength(0, 5, 1, own.length + batch.length));
       expect(message.properties).toEqual({ TAGS: "TAG1", KEYS: String(NOW), extraKey: "extraValue" });
-      expect(message.body?.toString()).toBe(`body${index}`);
+      expect(message.body.toString()).toBe(`body${index}`);
     }
   });
 
