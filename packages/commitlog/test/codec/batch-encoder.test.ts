@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import type { BatchEncodeResult, MessageInput } from "../../src/index.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import {
   calMsgLength,
   createMessageId,

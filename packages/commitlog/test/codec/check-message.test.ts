@@ -1,8 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import type { CheckMessageResult, EncodeResult, MessageInput } from "../../src/index.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import {
   bodyLengthPosition,
   calMsgLength,

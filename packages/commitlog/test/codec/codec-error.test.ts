@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { CodecError } from "../../src/index.js";
 
 describe("CodecError", () => {

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import {
   formatIp,
   hostAddressToString,

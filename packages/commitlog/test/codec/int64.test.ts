@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { isInt32, isInt64, readInt64BE, writeInt64BE } from "../../src/codec/int64.js";
 
 describe("writeInt64BE / readInt64BE", () => {

@@ -1,8 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import type { DecodedMessage, EncodeResult, MessageInput } from "../../src/index.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import {
   bodyLengthPosition,
   decodeMessage,
@@ -10,7 +8,6 @@ import {
   encodeMessage,
   writeBlankRecord,
 } from "../../src/index.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { hostAddressToString, parseHostAddress } from "../../src/codec/host-address.js";
 import type { MessageCase } from "../fixtures/codec-fixtures.js";
 import { GOLDEN, loadGoldenRecord, messageCaseArbitrary } from "../fixtures/codec-fixtures.js";

@@ -1,8 +1,6 @@
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import type { EncodeResult, MessageInput } from "../../src/index.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import {
   CodecError,
   decodeMessage,

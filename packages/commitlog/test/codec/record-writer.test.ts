@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { HostCache, prepareMessage } from "../../src/codec/prepare-message.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { writeRecord } from "../../src/codec/record-writer.js";
-// eslint-disable-next-line no-restricted-imports -- own package: test/codec is two levels below the package root
 import { parseHostAddress } from "../../src/codec/host-address.js";
 
 describe("writeRecord", () => {
