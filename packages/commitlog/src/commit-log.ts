@@ -124,6 +124,7 @@ export class CommitLog {
   }
 
   #put(job: Job): Promise<PutMessageResult> {
+    this.#checkFlushHealth();
     if (this.#notWritableReason !== null) {
       return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: this.#notWritableReason });
     }
@@ -138,6 +139,17 @@ export class CommitLog {
       this.#queued.push({ job, resolve });
       void this.#drain();
     });
+  }
+
+  /**
+   * After a failed fdatasync the kernel may have dropped dirty pages while marking them clean, so
+   * nothing appended since can be promised durable: stop taking writes until a restart, whose
+   * recovery re-reads what actually reached the disk.
+   */
+  #checkFlushHealth(): void {
+    const queue = this.mappedFileQueue;
+    const error = queue.findMappedFileByOffset(queue.flushedWhere, true)?.flushError ?? queue.getLastMappedFile()?.flushError;
+    if (error) this.markNotWritable(`fdatasync failed (${error.code}): ${error.message}; restart the store to recover`);
   }
 
   /** Appends queued puts in order, creating files as they fill. */

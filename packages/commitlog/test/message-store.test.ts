@@ -54,3 +54,31 @@ describe("MessageStore", () => {
     }
   });
 });
+
+describe("MessageStore after a failed fdatasync", () => {
+  it("stops taking writes, never acknowledges unsynced data, and recovers what reached the disk", async () => {
+    const { SimulatedDisk } = await import("@store/mapped-file/testing");
+    const disk = new SimulatedDisk();
+    const config = { storePathRootDir: "/store", mappedFileSizeCommitLog: 64 * 1024, flushDiskType: "SYNC_FLUSH" as const, syncFlushTimeout: 200 };
+    const store = await MessageStore.open(config, { io: disk, logger: silentLogger });
+    expect((await store.putMessage({ topic: "T", body: Buffer.from("durable") })).status).toBe("PUT_OK");
+    disk.failOn("fsync", "EIO", { pathIncludes: "commitlog", times: 1 });
+    const failed = await store.putMessage({ topic: "T", body: Buffer.from("not durable") });
+    expect(failed.status).toBe("FLUSH_DISK_TIMEOUT");
+    disk.heal();
+    const refused = await store.putMessage({ topic: "T", body: Buffer.from("refused") });
+    expect(refused.status).toBe("SERVICE_NOT_AVAILABLE");
+    expect(refused.reason).toMatch(/fdatasync failed/);
+    disk.powerCut();
+    await store.halt();
+    const reopened = await MessageStore.open(config, { io: disk, logger: silentLogger });
+    try {
+      expect(reopened.recovery.mode).toBe("abnormal");
+      const got = await reopened.getMessage("g", "T", 0, 0, 32);
+      expect(got.messages).toHaveLength(1);
+      expect((await reopened.putMessage({ topic: "T", body: Buffer.from("again") })).appendResult?.logicsOffset).toBe(1);
+    } finally {
+      await reopened.shutdown();
+    }
+  });
+});

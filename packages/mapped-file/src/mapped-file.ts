@@ -62,6 +62,7 @@ export class MappedFile extends ReferenceResource {
   #commitLock: Promise<unknown> = Promise.resolve();
   #flushLock: Promise<unknown> = Promise.resolve();
   #closed: Promise<void> | null = null;
+  #flushError: StoreError | null = null;
 
   private constructor(init: {
     path: string;
@@ -135,6 +136,16 @@ export class MappedFile extends ReferenceResource {
   /** Store time of the last appended record, ms since the epoch. */
   get storeTimestamp(): number {
     return this.#storeTimestamp;
+  }
+
+  /**
+   * The first failed fdatasync, or null. After one, every later flush of this file fails with the
+   * same error and `flushedPosition` never moves again: Linux may have dropped the dirty pages while
+   * marking them clean (the "fsyncgate" behaviour), so a later successful fdatasync would prove
+   * nothing about them. Recovery after a restart re-reads what actually reached the disk.
+   */
+  get flushError(): StoreError | null {
+    return this.#flushError;
   }
 
   /** Whether appends go to a pool buffer (until the file is fully committed). */
@@ -276,7 +287,8 @@ export class MappedFile extends ReferenceResource {
    * fdatasyncs the file once at least `leastPages` readable pages are unflushed (0: any byte; a full
    * file always flushes what is left). The readable position is recorded before the call and published
    * as `flushedPosition` after it completes. Returns the flushed position.
-   * @throws StoreError DISK_FULL or IO_ERROR (the flushed position does not move).
+   * @throws StoreError DISK_FULL or IO_ERROR (the flushed position does not move); once one
+   *   fdatasync failed, every later call throws that error (see `flushError`).
    */
   flush(leastPages: number): Promise<number> {
     const run = this.#flushLock.then(() => this.#flushNow(leastPages));
@@ -285,6 +297,7 @@ export class MappedFile extends ReferenceResource {
   }
 
   async #flushNow(leastPages: number): Promise<number> {
+    if (this.#flushError) throw this.#flushError;
     if (!this.#ableToFlush(leastPages)) return this.#flushed;
     if (!this.hold()) return this.#flushed;
     const value = this.readPosition;
@@ -292,7 +305,8 @@ export class MappedFile extends ReferenceResource {
       await this.#io.fdatasync(this.#fd);
       if (value > this.#flushed) this.#flushed = value;
     } catch (error) {
-      throw ioError("fdatasync", this.fileName, error);
+      this.#flushError = ioError("fdatasync", this.fileName, error);
+      throw this.#flushError;
     } finally {
       this.release();
     }

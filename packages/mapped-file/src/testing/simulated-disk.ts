@@ -279,7 +279,14 @@ export class SimulatedDisk implements FileIO {
     else await Promise.resolve();
     while (this.#stall) await this.#stall;
     this.#path(fd, "fsync"); // a power cut while stalled invalidates the descriptor
-    this.#maybeFail("fsync", path);
+    try {
+      this.#maybeFail("fsync", path);
+    } catch (error) {
+      // As Linux does after a failed fsync, the covered dirty pages are marked clean without
+      // reaching the platter: reads still see them, a power cut loses them, a later fsync does not help.
+      this.#pending = this.#pending.filter((write) => !covered.has(write));
+      throw error;
+    }
     const rest: PendingWrite[] = [];
     for (const write of this.#pending) {
       if (covered.has(write)) this.#applyTo(file, write.position, write.bytes, "durable");
