@@ -10,6 +10,7 @@ const ERROR_LOG_INTERVAL_MS = 1000;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+
 export interface ServiceThreadOptions {
   /** Where loop errors and lifecycle messages go. Default: a silent pino logger. */
   readonly logger?: Logger;
@@ -45,6 +46,7 @@ export abstract class ServiceThread {
   #lastErrorLogMs = 0;
   #suppressedErrors = 0;
   #failingSince = 0;
+  #lastError: unknown = null;
 
   protected constructor(options: ServiceThreadOptions = {}) {
     this.#joinTimeMs = options.joinTimeMs;
@@ -64,6 +66,15 @@ export abstract class ServiceThread {
   /** True once `shutdown()` (or `makeStop()`) was called and until the next `start()`. */
   get isStopped(): boolean {
     return this.#stopped;
+  }
+
+  /**
+   * The error of the last failed round (a StoreError DISK_FULL or IO_ERROR from the queue), or null
+   * once a round succeeds. A failed fdatasync poisons its file (MappedFile refuses to flush it again),
+   * so a non-null value that persists tells the layer above to stop taking writes.
+   */
+  get lastError(): unknown {
+    return this.#lastError;
   }
 
   /** The loop body: runs until `isStopped`, then does any final work (drain, last flush). */
@@ -134,33 +145,34 @@ export abstract class ServiceThread {
 
   /**
    * Waits up to `intervalMs` (`Infinity`: until woken) or until `wakeup()`. Returns at once if a wakeup
-   * arrived since the last wait. Calls `onWaitEnd()` on every exit.
+   * arrived since the last wait. Calls `onWaitEnd()` on every exit, in the loop's own continuation (as
+   * RocketMQ's service thread does after its await), not inside the `wakeup()` call: everything queued
+   * in the same tick as the waking call is there when `onWaitEnd` runs.
    */
-  protected waitForRunning(intervalMs: number): Promise<void> {
+  protected async waitForRunning(intervalMs: number): Promise<void> {
     assert(intervalMs >= 0, "waitForRunning: negative interval");
     assert(this.#wake === null, "waitForRunning: a wait is already in progress");
     if (this.#hasNotified) {
       this.#hasNotified = false;
       this.onWaitEnd();
-      return RESOLVED;
+      return;
     }
     this.#waitPointCount = 1;
-    return new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const finish = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        this.#wake = null;
-        this.#hasNotified = false;
-        try {
-          this.onWaitEnd();
+      if (Number.isFinite(intervalMs)) {
+        timer = setTimeout(() => {
+          this.#wake = null;
           resolve();
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
+        }, intervalMs);
+      }
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
       };
-      if (Number.isFinite(intervalMs)) timer = setTimeout(finish, intervalMs);
-      this.#wake = finish;
     });
+    this.#hasNotified = false;
+    this.onWaitEnd();
   }
 
   /** Called on every exit from `waitForRunning` (GroupCommitService swaps its request lists here). */
@@ -190,6 +202,7 @@ export abstract class ServiceThread {
    * the count of the ones left out, so a failing disk does not flood the log.
    */
   protected logLoopError(error: unknown, message: string): void {
+    this.#lastError = error;
     const code = errorCode(error);
     const now = Date.now();
     if (this.#failingSince === 0) this.#failingSince = now;
@@ -205,6 +218,7 @@ export abstract class ServiceThread {
 
   /** Notes a successful round; logs once when the loop recovers from errors. */
   protected noteLoopSuccess(): void {
+    this.#lastError = null;
     if (this.#failingSince === 0) return;
     this.logger.info({ failingMs: Date.now() - this.#failingSince }, `${this.serviceName} recovered`);
     this.#failingSince = 0;

@@ -134,6 +134,16 @@ describe("ServiceThread", () => {
     expect(vi.getTimerCount()).toBe(0); // its timer was cleared
   });
 
+  it("runs onWaitEnd in the loop's continuation, not inside the waking call", async () => {
+    const service = new IdleService();
+    const waiting = service.wait(60_000);
+    service.wakeup();
+    service.wakeup(); // later work of the same tick still precedes onWaitEnd
+    expect(service.waitEnds).toBe(0);
+    await waiting;
+    expect(service.waitEnds).toBe(1);
+  });
+
   it("many wakeups before a wait collapse into one", async () => {
     const service = new IdleService();
     for (let i = 0; i < 5; i++) service.wakeup();

@@ -1,0 +1,122 @@
+// SYNC_FLUSH group commit on the real disk: N concurrent writers each append a 1 KiB record to a
+// MappedFileQueue and await handleDiskFlush, in a loop. Reports acknowledged msgs/s, the batch reached
+// (acks per fdatasync) and p50/p99 ack latency, against the limit measured in the same run:
+// limit msgs/s = batch / (write + fdatasync latency of batch KiB). `pnpm bench` (BENCH_QUICK=1: short).
+import { fdatasyncLatency, makeBenchDir, nowMs, percentile, quickMode, removeBenchDir, report } from "@store/bench-kit";
+import type { BenchRow } from "@store/bench-kit";
+import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
+import { FlushManager } from "@store/flush-services";
+import { nodeFileIO } from "@store/mapped-file";
+import { countingIO } from "./counting-io.js";
+
+const RECORD_BYTES = 1024;
+const FILE_SIZE = 64 * 1024 * 1024;
+const WRITER_COUNTS = [1, 8, 64, 256];
+const DURATION_MS = quickMode() ? 1000 : 3000;
+const WARMUP_MS = 300;
+const PROBE_ITERATIONS = quickMode() ? 100 : 300;
+
+const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES, (i % 250) + 1));
+
+/** Appends one record; returns the offset just past it. Rolls over to the next file when one is full. */
+async function append(queue: MappedFileQueue, record: Buffer): Promise<number> {
+  for (;;) {
+    const last = queue.getLastMappedFile();
+    const file = last === null || last.isFull() ? await queue.getLastMappedFile(0) : last;
+    if (file === null) throw new Error(`no file: ${queue.lastCreateError?.message}`);
+    if (file.appendMessage(record)) return file.fileFromOffset + file.wrotePosition;
+  }
+}
+
+interface SyncRun {
+  readonly acked: number;
+  readonly timeouts: number;
+  readonly seconds: number;
+  readonly fsyncs: number;
+  readonly fsyncP50Ms: number;
+  readonly ackP50Ms: number;
+  readonly ackP99Ms: number;
+}
+
+async function runWriters(queue: MappedFileQueue, manager: FlushManager, writers: number, durationMs: number) {
+  const latencies: number[] = [];
+  let acked = 0;
+  let timeouts = 0;
+  const deadline = nowMs() + durationMs;
+  const writer = async (id: number): Promise<void> => {
+    for (let i = id; nowMs() < deadline; i += writers) {
+      const start = nowMs();
+      const next = await append(queue, records[i % records.length] ?? Buffer.alloc(RECORD_BYTES));
+      const status = await manager.handleDiskFlush(next, true);
+      latencies.push(nowMs() - start);
+      if (status === "PUT_OK") acked++;
+      else timeouts++;
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, (_, id) => writer(id)));
+  return { latencies, acked, timeouts };
+}
+
+async function runSync(dir: string, writers: number): Promise<SyncRun> {
+  const io = countingIO(nodeFileIO);
+  const allocateService = new AllocateMappedFileService({ io });
+  allocateService.start();
+  const queue = new MappedFileQueue({ storePath: `${dir}/sync-${writers}`, mappedFileSize: FILE_SIZE, io, allocateService });
+  const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH" });
+  manager.start();
+  try {
+    await runWriters(queue, manager, writers, WARMUP_MS);
+    const fsyncsBefore = io.fsyncs;
+    io.resetSamples();
+    const start = nowMs();
+    const { latencies, acked, timeouts } = await runWriters(queue, manager, writers, DURATION_MS);
+    const seconds = (nowMs() - start) / 1000;
+    return {
+      acked,
+      timeouts,
+      seconds,
+      fsyncs: io.fsyncs - fsyncsBefore,
+      fsyncP50Ms: percentile(io.fsyncSamplesMs, 0.5),
+      ackP50Ms: percentile(latencies, 0.5),
+      ackP99Ms: percentile(latencies, 0.99),
+    };
+  } finally {
+    await manager.shutdown();
+    await queue.shutdown(1000);
+    await allocateService.shutdown();
+    await queue.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await makeBenchDir("flush-services-sync-");
+  const rows: BenchRow[] = [];
+  try {
+    for (const writers of WRITER_COUNTS) {
+      const run = await runSync(dir, writers);
+      const batch = run.acked / Math.max(1, run.fsyncs);
+      // Same run: one write of the batch's bytes plus one fdatasync, on a zero-filled file.
+      const probe = await fdatasyncLatency({ dir, writeBytes: Math.max(1, Math.round(batch)) * RECORD_BYTES, iterations: PROBE_ITERATIONS });
+      const limit = batch / (probe.p50Ms / 1000);
+      const throughput = run.acked / run.seconds;
+      rows.push({
+        writers,
+        "acks/s": Math.round(throughput),
+        "batch (msgs/fdatasync)": Number(batch.toFixed(1)),
+        "fdatasync p50 in run (ms)": run.fsyncP50Ms,
+        "write+fdatasync p50, batch bytes (ms)": probe.p50Ms,
+        "limit msgs/s": Math.round(limit),
+        "of limit": Number((throughput / limit).toFixed(2)),
+        "ack p50 (ms)": run.ackP50Ms,
+        "ack p99 (ms)": run.ackP99Ms,
+        "p99 / fdatasync": Number((run.ackP99Ms / probe.p50Ms).toFixed(2)),
+        timeouts: run.timeouts,
+      });
+    }
+  } finally {
+    await removeBenchDir(dir);
+  }
+  report("SYNC_FLUSH group commit, 1 KiB messages", rows, { durationMs: DURATION_MS, fileSize: FILE_SIZE });
+}
+
+await main();
