@@ -248,7 +248,9 @@ export class MessageStore {
     if (head === null) return null;
     const size = head.buffer.readInt32BE(0);
     head.release();
-    if (size <= 0 || size > maxRecordBytes(this.config.maxMessageSize)) return null;
+    // Bounded by the segment, not by the configured body limit: commitLog.maxMessageSize can be
+    // raised at run time, and records accepted under the raised limit must stay readable.
+    if (size <= 0 || size > this.config.mappedFileSizeCommitLog) return null;
     const data = await this.commitLog.getMessage(phyOffset, size);
     if (data === null) return null;
     data.release();
