@@ -1,6 +1,6 @@
 import type { MappedFile } from "@store/mapped-file";
 import { checkMessageAndReturnSize } from "./codec/check-message.js";
-import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
+import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
 import type { DispatchRequest, InvalidRecord } from "./codec/types.js";
 
 /** Where and why a scan of one file stopped. */
@@ -17,14 +17,13 @@ export interface ScanOptions {
   readonly checkCRC: boolean;
   /** Parse bodies (needed for the CRC). */
   readonly readBody: boolean;
-  /** Bytes per read; at least the largest record. */
+  /** Bytes per read; a record longer than this is read whole with one larger read. */
   readonly chunkBytes: number;
-  /** Largest legal record, bytes: a larger TOTALSIZE is invalid. */
+  /** Largest record the configured body limit allows, bytes (sizes the chunks; see chunkBytesFor). */
   readonly maxRecordBytes: number;
 }
 
 const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
-const MAGIC_BLANK_SIGNED = BLANK_MAGIC_CODE | 0;
 
 /**
  * Reads a commit-log file's records from `position` in large chunks and calls `visit` for each valid
@@ -39,17 +38,23 @@ export async function scanFileRecords(
   maxChunks = Number.POSITIVE_INFINITY,
 ): Promise<ScanStop> {
   let at = position;
+  let want = options.chunkBytes;
   const limit = file.readPosition;
-  for (let chunks = 0; at < limit && chunks < maxChunks; chunks++) {
-    const chunk = await file.selectMappedBuffer(at, Math.min(options.chunkBytes, limit - at));
+  for (let chunks = 0; at < limit && chunks < maxChunks; ) {
+    const chunk = await file.selectMappedBuffer(at, Math.min(want, limit - at));
     if (chunk === null) return { reason: "END", position: at };
+    let step: ChunkStep;
     try {
-      const step = scanChunk(chunk.buffer, at, limit, options, visit);
-      if (step.stop) return step.stop;
-      at = step.next;
+      step = scanChunk(chunk.buffer, at, limit, options, visit);
     } finally {
       chunk.release();
     }
+    if (step.stop) return step.stop;
+    // A re-read of a record longer than the chunk (want grows to its size) is not a new chunk:
+    // counting it would stop a one-chunk caller (the dispatcher) before that record forever.
+    if (step.next > at) chunks++;
+    at = step.next;
+    want = Math.max(options.chunkBytes, step.wantBytes ?? 0);
   }
   return { reason: "END", position: at };
 }
@@ -57,6 +62,8 @@ export async function scanFileRecords(
 interface ChunkStep {
   readonly next: number;
   readonly stop?: ScanStop;
+  /** Bytes the next read must cover: the record at `next` is longer than the chunk was. */
+  readonly wantBytes?: number;
 }
 
 function scanChunk(
@@ -72,10 +79,11 @@ function scanChunk(
     if (remaining >= END_FILE_MIN_BLANK_LENGTH) {
       const size = buffer.readInt32BE(at);
       const magic = buffer.readInt32BE(at + 4);
-      const plausible = (magic === MAGIC_MESSAGE_SIGNED && size > 0 && size <= options.maxRecordBytes) || magic === MAGIC_BLANK_SIGNED;
-      // A record cut by the chunk end but inside the readable data: read again from its start.
-      if (plausible && magic === MAGIC_MESSAGE_SIGNED && size > remaining && base + at + size <= limit && at > 0) {
-        return { next: base + at };
+      // A record cut by the chunk end but inside the readable data: read it again, whole, from its
+      // start. Not bounded by the configured body limit: commitLog.maxMessageSize can be raised at
+      // run time, and whether a record is valid must not depend on where a chunk happens to end.
+      if (magic === MAGIC_MESSAGE_SIGNED && size > remaining && base + at + size <= limit) {
+        return { next: base + at, wantBytes: size };
       }
     } else if (base + buffer.length < limit && at > 0) {
       return { next: base + at };

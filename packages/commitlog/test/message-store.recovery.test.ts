@@ -1,0 +1,331 @@
+import { open as openFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SimulatedDisk } from "@store/mapped-file/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MessageStoreConfigInput } from "../src/message-store-config.js";
+import { MessageStore } from "../src/message-store.js";
+import type { PutMessageResult } from "../src/store-types.js";
+import { silentLogger, tempDir } from "./helpers.js";
+import { SIM_ROOT, bodies, commitLogFile, message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+
+const TOPIC = "recoverTopic";
+const FILE_SIZE = 4096;
+
+interface Placed {
+  readonly offset: number;
+  readonly size: number;
+  readonly queueOffset: number;
+}
+
+function placed(result: PutMessageResult | undefined): Placed {
+  const append = result?.appendResult;
+  if (append === undefined) throw new Error("no append result");
+  return { offset: append.wroteOffset, size: append.wroteBytes, queueOffset: append.logicsOffset };
+}
+
+/** RocketMQ's damageCommitLog: zero 16 bytes from the topic-length byte of the record at `offset`. */
+async function damageCommitLog(commitLogDir: string, fileSize: number, offset: number): Promise<void> {
+  const fileStart = offset - (offset % fileSize);
+  const handle = await openFile(join(commitLogDir, String(fileStart).padStart(20, "0")), "r+");
+  try {
+    const position = offset % fileSize;
+    const length = Buffer.alloc(4);
+    await handle.read(length, 0, 4, position + 84);
+    await handle.write(Buffer.alloc(16), 0, 16, position + 84 + 4 + length.readInt32BE(0));
+  } finally {
+    await handle.close();
+  }
+}
+
+// RocketMQ DefaultMessageStoreTest.testRecover (research §9.6), on real files.
+describe("MessageStore recovery (testRecover)", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let store: MessageStore | null = null;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir("recover-test-")));
+  afterEach(async () => {
+    await store?.shutdown();
+    store = null;
+    await cleanup();
+  });
+
+  const config = (): MessageStoreConfigInput => ({
+    storePathRootDir: dir,
+    mappedFileSizeCommitLog: 8 * 1024,
+    mappedFileSizeConsumeQueue: 1000 * 20,
+    flushDiskType: "SYNC_FLUSH",
+    flushIntervalConsumeQueue: 1,
+  });
+  const open = async (): Promise<MessageStore> => (store = await MessageStore.open(config(), { logger: silentLogger }));
+  const reopen = async (): Promise<MessageStore> => {
+    await store?.shutdown();
+    return open();
+  };
+
+  /** 100 puts, then the second-last's place; one more put; normal shutdown; damage the second-last. */
+  async function putAndDamageSecondLast(s: MessageStore, from: number): Promise<Placed> {
+    const results = await putMany(s, TOPIC, 100, from);
+    const secondLast = placed(results[99]);
+    await putOk(s, message(TOPIC, from + 100));
+    await waitDispatched(s, TOPIC, secondLast.queueOffset + 2);
+    await s.shutdown();
+    await damageCommitLog(join(dir, "commitlog"), 8 * 1024, secondLast.offset);
+    return secondLast;
+  }
+
+  it("part 1: a clean restart keeps the max physical offset and the consume-queue max", async () => {
+    const s = await open();
+    await putMany(s, TOPIC, 100);
+    await waitDispatched(s, TOPIC, 100);
+    const maxPhy = s.getMaxPhyOffset();
+    const again = await reopen();
+    expect(again.recovery.mode).toBe("normal");
+    expect(again.getMaxPhyOffset()).toBe(maxPhy);
+    expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(100);
+    expect(again.recovery).toMatchObject({ processOffset: maxPhy, stopReason: "BAD_MAGIC", truncatedRecords: 0, truncatedFiles: 0 });
+  });
+
+  it("part 2: a damaged second-last record is cut with everything after it (normal recovery)", async () => {
+    const s = await open();
+    await putMany(s, TOPIC, 100);
+    const secondLast = await putAndDamageSecondLast(s, 100);
+    const again = await open();
+    expect(again.recovery.mode).toBe("normal");
+    expect(again.getMaxPhyOffset()).toBe(secondLast.offset);
+    expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(secondLast.queueOffset);
+    expect(again.recovery.processOffset).toBe(secondLast.offset);
+    expect(again.recovery.truncatedRecords).toBeGreaterThanOrEqual(1);
+    expect(await readBodies(again, TOPIC)).toEqual(bodies(199));
+    const next = await putOk(again, message(TOPIC, 999));
+    expect(placed(next)).toMatchObject({ offset: secondLast.offset, queueOffset: secondLast.queueOffset });
+  });
+
+  it("part 3: the same with an abort file (abnormal recovery), and 100 more puts work", async () => {
+    const s = await open();
+    await putMany(s, TOPIC, 100);
+    const secondLast = await putAndDamageSecondLast(s, 100);
+    await writeFile(join(dir, "abort"), "");
+    const again = await open();
+    expect(again.recovery.mode).toBe("abnormal");
+    expect(again.getMaxPhyOffset()).toBe(secondLast.offset);
+    expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(secondLast.queueOffset);
+    const more = await putMany(again, TOPIC, 100, 199);
+    expect(placed(more[0]).queueOffset).toBe(secondLast.queueOffset);
+    await waitDispatched(again, TOPIC, 299);
+    expect(await readBodies(again, TOPIC)).toEqual(bodies(299));
+  });
+
+  it("shutdown removes the abort file; the next open recovers normally", async () => {
+    const s = await open();
+    await putMany(s, TOPIC, 3);
+    expect((await stat(join(dir, "abort"))).isFile()).toBe(true);
+    await s.shutdown();
+    await expect(stat(join(dir, "abort"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(join(dir, "lock"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await open()).recovery.mode).toBe("normal");
+  });
+});
+
+/** Queue offsets and places of `count` puts of topic TOPIC. */
+async function putPlaced(s: MessageStore, count: number, from = 0): Promise<Placed[]> {
+  return (await putMany(s, TOPIC, count, from)).map(placed);
+}
+
+// Deterministic crash scenarios on SimulatedDisk, complementing the property test.
+describe("MessageStore recovery after damage (SimulatedDisk)", () => {
+  const syncConfig: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE };
+
+  /** Puts 60 records (3 files), waits for dispatch, then shuts down or crashes (process). */
+  async function fill(disk: SimulatedDisk, ending: "shutdown" | "crash"): Promise<Placed[]> {
+    const s = await openOnDisk(disk, syncConfig);
+    const records = await putPlaced(s, 60);
+    await waitDispatched(s, TOPIC, 60);
+    if (ending === "shutdown") {
+      await s.shutdown();
+    } else {
+      disk.processCrash();
+      await s.halt();
+    }
+    return records;
+  }
+
+  const lastFileStart = (records: readonly Placed[]): number => {
+    const last = records.at(-1) as Placed;
+    return last.offset - (last.offset % FILE_SIZE);
+  };
+
+  for (const ending of ["shutdown", "crash"] as const) {
+    it(`${ending}: a corrupt body byte in the last file cuts from that record on and counts what it cut`, async () => {
+      const disk = new SimulatedDisk();
+      const records = await fill(disk, ending);
+      const inLastFile = records.filter((r) => r.offset >= lastFileStart(records));
+      const bad = inLastFile[2] as Placed;
+      const cut = records.filter((r) => r.offset >= bad.offset);
+      disk.corrupt(commitLogFile(lastFileStart(records)), (bad.offset % FILE_SIZE) + 88 + 3);
+      const s = await openOnDisk(disk, syncConfig);
+      try {
+        expect(s.recovery).toMatchObject({
+          mode: ending === "shutdown" ? "normal" : "abnormal",
+          processOffset: bad.offset,
+          stopReason: "CRC_MISMATCH",
+          truncatedRecords: cut.length,
+          truncatedBytes: cut.reduce((sum, r) => sum + r.size, 0),
+          truncatedFiles: 0,
+        });
+        expect(s.getMaxPhyOffset()).toBe(bad.offset);
+        expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(bad.queueOffset);
+        expect(await readBodies(s, TOPIC)).toEqual(bodies(bad.queueOffset));
+        const next = placed(await putOk(s, message(TOPIC, 1000)));
+        expect(next).toMatchObject({ offset: bad.offset, queueOffset: bad.queueOffset });
+        await waitDispatched(s, TOPIC, bad.queueOffset + 1);
+        expect((await readBodies(s, TOPIC)).at(-1)).toBe(message(TOPIC, 1000).body.toString());
+      } finally {
+        await s.shutdown();
+      }
+    });
+  }
+
+  it("a corrupt record in the second-last file cuts the last file too (truncatedFiles)", async () => {
+    const disk = new SimulatedDisk();
+    const records = await fill(disk, "shutdown");
+    const lastStart = lastFileStart(records);
+    const bad = records.filter((r) => r.offset >= lastStart - FILE_SIZE && r.offset < lastStart).at(-1) as Placed;
+    disk.corrupt(commitLogFile(lastStart - FILE_SIZE), (bad.offset % FILE_SIZE) + 88);
+    const s = await openOnDisk(disk, syncConfig);
+    try {
+      expect(s.recovery).toMatchObject({ processOffset: bad.offset, stopReason: "CRC_MISMATCH", truncatedRecords: 1, truncatedFiles: 1 });
+      expect(disk.exists(commitLogFile(lastStart))).toBe(false);
+      expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(bad.queueOffset);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
+  it("a zeroed tail (writes that never reached the disk) loses nothing before it", async () => {
+    const disk = new SimulatedDisk();
+    const records = await fill(disk, "crash");
+    const firstZeroed = records.at(-3) as Placed;
+    const path = commitLogFile(lastFileStart(records));
+    const position = firstZeroed.offset % FILE_SIZE;
+    disk.overwrite(path, position, Buffer.alloc(FILE_SIZE - position));
+    const s = await openOnDisk(disk, syncConfig);
+    try {
+      expect(s.recovery).toMatchObject({ mode: "abnormal", processOffset: firstZeroed.offset, stopReason: "BAD_MAGIC", truncatedRecords: 0, truncatedBytes: 0 });
+      expect(await readBodies(s, TOPIC)).toEqual(bodies(57));
+      expect(placed(await putOk(s, message(TOPIC, 57))).queueOffset).toBe(57);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
+  it("a torn record (only its first 8 bytes written) is cut", async () => {
+    const disk = new SimulatedDisk();
+    const records = await fill(disk, "crash");
+    const torn = records.at(-1) as Placed;
+    disk.overwrite(commitLogFile(lastFileStart(records)), (torn.offset % FILE_SIZE) + 8, Buffer.alloc(torn.size - 8));
+    const s = await openOnDisk(disk, syncConfig);
+    try {
+      expect(s.recovery).toMatchObject({ processOffset: torn.offset, truncatedRecords: 1, truncatedBytes: torn.size });
+      expect(s.recovery.stopReason).not.toBe("END");
+      expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(59);
+      expect(placed(await putOk(s, message(TOPIC, 59)))).toMatchObject({ offset: torn.offset, queueOffset: 59 });
+    } finally {
+      await s.shutdown();
+    }
+  });
+
+  it("a power cut keeps the synced records and the oldest unsynced writes that landed, tearing the next", async () => {
+    const disk = new SimulatedDisk();
+    const config: MessageStoreConfigInput = { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 60_000, flushIntervalConsumeQueue: 60_000 };
+    const s = await openOnDisk(disk, config);
+    await putPlaced(s, 10);
+    await waitDispatched(s, TOPIC, 10);
+    while (await s.commitLog.mappedFileQueue.flush(0));
+    while (await s.consumeQueues.flush(0));
+    await s.checkpoint.flush();
+    expect(disk.unsyncedWrites).toBe(0);
+    // Five appends reach the page cache synchronously (one write each) before anything else runs.
+    const puts = Array.from({ length: 5 }, (_, i) => s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(400, i) })));
+    expect(disk.unsyncedWrites).toBe(5);
+    disk.powerCut({ keepUnsyncedWrites: 2, tearNextWrite: true });
+    await s.halt();
+    expect((await Promise.all(puts)).every((r) => r.status === "PUT_OK")).toBe(true);
+    const again = await openOnDisk(disk, config);
+    try {
+      expect(again.recovery.mode).toBe("abnormal");
+      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(12);
+      const got = await readBodies(again, TOPIC);
+      expect(got.slice(0, 10)).toEqual(bodies(10));
+      expect(got.slice(10)).toEqual([Buffer.alloc(400, 0).toString(), Buffer.alloc(400, 1).toString()]);
+      expect(placed(await putOk(again, message(TOPIC, 12))).queueOffset).toBe(12);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
+  it("halt() (a crash) leaves the abort file; the next open recovers abnormally and dispatches what was missing", async () => {
+    const disk = new SimulatedDisk();
+    const s = await openOnDisk(disk, syncConfig);
+    await putPlaced(s, 20);
+    disk.processCrash();
+    await s.halt();
+    expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(true);
+    const again = await openOnDisk(disk, syncConfig);
+    try {
+      expect(again.recovery.mode).toBe("abnormal");
+      expect(again.recovery.stopReason).toBe("BAD_MAGIC");
+      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(20);
+      expect(await readBodies(again, TOPIC)).toEqual(bodies(20));
+    } finally {
+      await again.shutdown();
+    }
+    expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(false);
+    const third = await openOnDisk(disk, syncConfig);
+    expect(third.recovery.mode).toBe("normal");
+    await third.shutdown();
+  });
+
+  it("normal recovery validates the last three files and reports the records it scanned", async () => {
+    const disk = new SimulatedDisk();
+    const s = await openOnDisk(disk, syncConfig);
+    const records = await putPlaced(s, 120);
+    await s.shutdown();
+    const files = disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/commitlog/`));
+    const firstScanned = FILE_SIZE * (files.length - 3);
+    const again = await openOnDisk(disk, syncConfig);
+    try {
+      expect(again.recovery).toMatchObject({
+        mode: "normal",
+        startOffset: firstScanned,
+        processOffset: again.getMaxPhyOffset(),
+        recordsScanned: records.filter((r) => r.offset >= firstScanned).length,
+        truncatedRecords: 0,
+        truncatedFiles: 0,
+      });
+    } finally {
+      await again.shutdown();
+    }
+  });
+
+  it("keeps a record larger than the configured limit across a restart, wherever the scan's chunks end", async () => {
+    const disk = new SimulatedDisk();
+    const mib = 1024 * 1024;
+    const config: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", maxMessageSize: 1024, mappedFileSizeCommitLog: 8 * mib, mappedFileSizeConsumeQueue: 100 * 20 };
+    const s = await openOnDisk(disk, config);
+    s.commitLog.maxMessageSize = mib;
+    // Four ~1 MB records, then one that crosses the 4 MiB mark where recovery's first read ends.
+    const sizes = [1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 10];
+    for (const [i, size] of sizes.entries()) await putOk(s, { topic: TOPIC, body: Buffer.alloc(size, i) });
+    await waitDispatched(s, TOPIC, sizes.length);
+    const maxPhy = s.getMaxPhyOffset();
+    expect(maxPhy).toBeGreaterThan(4 * mib);
+    await s.shutdown();
+    const again = await openOnDisk(disk, config);
+    try {
+      expect(again.recovery).toMatchObject({ processOffset: maxPhy, truncatedRecords: 0 });
+      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(sizes.length);
+    } finally {
+      await again.shutdown();
+    }
+  });
+});
