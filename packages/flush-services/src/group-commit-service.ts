@@ -116,16 +116,21 @@ export class GroupCommitService extends ServiceThread {
     await this.#drainOnShutdown();
   }
 
-  /** Serves the read list: flush up to its furthest offset, then complete every covered request. */
+  /**
+   * Serves the read list: completes what an earlier fdatasync already covered, flushes up to the
+   * furthest remaining offset, then completes every request that flush covered.
+   */
   async #doCommit(): Promise<void> {
     const batch = this.#requestsRead;
-    let target = -1;
-    for (const request of batch) if (!request.isDone && request.nextOffset > target) target = request.nextOffset;
-    if (target < 0) {
-      batch.length = 0;
+    if (batch.length === 0) {
       await this.#flushStep(); // no one waits (WAIT=false puts only woke us): flush anyway
       return;
     }
+    // Timed-out requests count too: their bytes still need the fdatasync (as in RocketMQ).
+    let target = -1;
+    for (const request of batch) if (request.nextOffset > target) target = request.nextOffset;
+    this.#completeCovered(batch);
+    if (target <= this.#queue.flushedWhere) return;
     try {
       await this.#flushUpTo(target);
     } finally {

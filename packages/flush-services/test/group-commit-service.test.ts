@@ -68,6 +68,29 @@ describe("GroupCommitService", () => {
     await stop(service);
   });
 
+  it("completes requests an earlier fdatasync covered without waiting for the next one", async () => {
+    const queue = new FakeFlushable();
+    const service = new GroupCommitService(queue);
+    service.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const first = put(service, queue, 100);
+    const coveredOffset = queue.append(100); // appended before the first fdatasync starts: covered by it
+    await vi.advanceTimersByTimeAsync(0);
+    expect(first.status).toBe("PUT_OK");
+    expect(queue.flushedWhere).toBe(coveredOffset);
+    const release = queue.stallFsyncs();
+    const covered = new GroupCommitRequest(coveredOffset, 5000); // its request comes late
+    const uncovered = put(service, queue, 100);
+    service.putRequest(covered);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.fsyncsInFlight).toBe(1);
+    expect(covered.status).toBe("PUT_OK");
+    expect(uncovered.isDone).toBe(false);
+    release();
+    expect(await uncovered.future).toBe("PUT_OK");
+    await stop(service);
+  });
+
   it("flushes file by file until a request in the next file is covered", async () => {
     const queue = new FakeFlushable({ fileSize: 8192 });
     const service = new GroupCommitService(queue);
