@@ -1,4 +1,4 @@
-import type { AppendMessageCallback, AppendOutcome } from "@store/mapped-file";
+import type { AppendMessageCallback, AppendMessageResult, AppendOutcome } from "@store/mapped-file";
 import { END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
 import { createMessageId } from "./codec/message-id.js";
 import { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
@@ -40,28 +40,59 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   }
 
   doAppend(fileFromOffset: number, position: number, maxBlank: number, append: EncodedAppend): AppendOutcome {
-    const started = performance.now();
     const wroteOffset = fileFromOffset + position;
     const queueOffset = takesQueueOffset(append.sysFlag) ? (this.#topicQueueTable.get(append.queueKey) ?? 0) : 0;
     const total = append.records.length;
-    const base = { wroteOffset, storeTimestamp: append.storeTimestamp, logicsOffset: queueOffset, msgNum: append.count };
     if (total + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
       writeBlankRecord(this.#blank, 0, maxBlank);
-      const result = { ...base, status: "END_OF_FILE" as const, wroteBytes: maxBlank, msgId: "", pagecacheRT: 0 };
+      const result = new StoredResult("END_OF_FILE", wroteOffset, maxBlank, append, queueOffset, this.#storeHost, null);
       return { result, data: this.#blank };
     }
-    const ids: string[] = [];
+    const recordOffsets = append.count === 1 ? null : new Array<number>(append.count);
     let at = 0;
     for (let i = 0; i < append.count; i++) {
       const size = append.records.readInt32BE(at);
-      const record = append.records.subarray(at, at + size);
       const recordQueueOffset = takesQueueOffset(append.sysFlag) ? queueOffset + i : 0;
-      patchRecord(record, recordQueueOffset, wroteOffset + at, append.storeTimestamp);
-      ids.push(createMessageId(this.#storeHost, wroteOffset + at));
+      patchRecord(append.records.subarray(at, at + size), recordQueueOffset, wroteOffset + at, append.storeTimestamp);
+      if (recordOffsets) recordOffsets[i] = wroteOffset + at;
       at += size;
     }
-    const pagecacheRT = performance.now() - started;
-    const result = { ...base, status: "PUT_OK" as const, wroteBytes: total, msgId: ids.join(","), pagecacheRT };
+    const result = new StoredResult("PUT_OK", wroteOffset, total, append, queueOffset, this.#storeHost, recordOffsets);
     return { result, data: append.records };
+  }
+}
+
+/** An AppendMessageResult whose message ids are built only when read (most callers never do). */
+class StoredResult implements AppendMessageResult {
+  readonly storeTimestamp: number;
+  readonly msgNum: number;
+  readonly pagecacheRT = 0;
+  #msgId: string | null = null;
+  readonly #storeHost: string;
+  readonly #recordOffsets: readonly number[] | null;
+
+  constructor(
+    readonly status: "PUT_OK" | "END_OF_FILE",
+    readonly wroteOffset: number,
+    readonly wroteBytes: number,
+    append: EncodedAppend,
+    readonly logicsOffset: number,
+    storeHost: string,
+    recordOffsets: readonly number[] | null,
+  ) {
+    this.storeTimestamp = append.storeTimestamp;
+    this.msgNum = append.count;
+    this.#storeHost = storeHost;
+    this.#recordOffsets = recordOffsets;
+  }
+
+  /** Offset message id(s), comma-joined for a batch; "" for END_OF_FILE. */
+  get msgId(): string {
+    if (this.#msgId === null) {
+      if (this.status !== "PUT_OK") this.#msgId = "";
+      else if (this.#recordOffsets === null) this.#msgId = createMessageId(this.#storeHost, this.wroteOffset);
+      else this.#msgId = this.#recordOffsets.map((offset) => createMessageId(this.#storeHost, offset)).join(",");
+    }
+    return this.#msgId;
   }
 }

@@ -20,6 +20,12 @@ export interface ConsumeQueueUnit {
   readonly tagsCode: number;
 }
 
+/** A unit and the queue offset it belongs at. */
+export interface PositionEntry {
+  readonly unit: ConsumeQueueUnit;
+  readonly cqOffset: number;
+}
+
 export interface ConsumeQueueOptions {
   /** The `consumequeue` directory; this queue lives in `<root>/<topic>/<queueId>`. */
   readonly rootDir: string;
@@ -132,6 +138,49 @@ export class ConsumeQueue {
     if (!target.appendMessage(bytes)) return false;
     this.#maxPhysicOffset = unit.offset + unit.size;
     return true;
+  }
+
+  /**
+   * Appends units for consecutive dispatches of this queue, in order: runs of consecutive queue
+   * offsets that fit the current file go out in one write; anything else (a new file, a gap, a
+   * duplicate) takes the single-unit path. Returns how many entries, from the start, are indexed;
+   * fewer than `entries.length` means the rest must be retried.
+   */
+  async putMessagePositionInfos(entries: readonly PositionEntry[]): Promise<number> {
+    let index = 0;
+    while (index < entries.length) {
+      const run = this.#appendRun(entries, index);
+      if (run > 0) {
+        index += run;
+        continue;
+      }
+      const entry = entries[index] as PositionEntry;
+      if (!(await this.putMessagePositionInfo(entry.unit, entry.cqOffset))) return index;
+      index++;
+    }
+    return index;
+  }
+
+  /** Writes the run of entries starting at `from` that extends the last file exactly; returns its length. */
+  #appendRun(entries: readonly PositionEntry[], from: number): number {
+    const file = this.mappedFileQueue.getLastMappedFile();
+    const first = entries[from] as PositionEntry;
+    if (file === null || file.isFull() || first.unit.offset + first.unit.size <= this.#maxPhysicOffset) return 0;
+    if (first.cqOffset * CQ_STORE_UNIT_SIZE !== file.fileFromOffset + file.wrotePosition) return 0;
+    const room = (file.fileSize - file.wrotePosition) / CQ_STORE_UNIT_SIZE;
+    let end = from + 1;
+    while (end < entries.length && end - from < room) {
+      const previous = entries[end - 1] as PositionEntry;
+      const next = entries[end] as PositionEntry;
+      if (next.cqOffset !== previous.cqOffset + 1 || next.unit.offset < previous.unit.offset + previous.unit.size) break;
+      end++;
+    }
+    const bytes = Buffer.allocUnsafe((end - from) * CQ_STORE_UNIT_SIZE);
+    for (let i = from; i < end; i++) writeUnit(bytes, (i - from) * CQ_STORE_UNIT_SIZE, (entries[i] as PositionEntry).unit);
+    if (!file.appendMessage(bytes)) return 0;
+    const last = (entries[end - 1] as PositionEntry).unit;
+    this.#maxPhysicOffset = last.offset + last.size;
+    return end - from;
   }
 
   async #fillGap(expected: number): Promise<boolean> {

@@ -6,6 +6,7 @@ import type { CommitLog } from "./commit-log.js";
 import { chunkBytesFor } from "./commit-log-recovery.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { scanFileRecords } from "./commit-log-scanner.js";
+import type { ConsumeQueue, PositionEntry } from "./consume-queue.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
 
 /** Told, once per dispatch round and queue, the queue's new end (one past its last offset). */
@@ -83,14 +84,11 @@ export class ReputMessageService extends ServiceThread {
       requests.push(request);
       positions.push(position);
     }, 1);
-    for (let i = 0; i < requests.length; i++) {
-      if (!(await this.#dispatch(requests[i] as DispatchRequest))) {
-        this.reputFromOffset = file.fileFromOffset + (positions[i] as number);
-        this.#notify(requests.slice(0, i));
-        return false;
-      }
+    const failedAt = await this.#dispatchAll(requests, positions);
+    if (failedAt !== null) {
+      this.reputFromOffset = file.fileFromOffset + failedAt;
+      return false;
     }
-    this.#notify(requests);
     if (stop.reason === "END") {
       const next = file.fileFromOffset + stop.position;
       const progressed = next > this.reputFromOffset;
@@ -104,27 +102,37 @@ export class ReputMessageService extends ServiceThread {
     return true;
   }
 
-  async #dispatch(request: DispatchRequest): Promise<boolean> {
-    if (!takesQueueOffset(request.sysFlag)) return true;
-    const queue = this.#queues.findOrCreate(request.topic, request.queueId);
-    const unit = { offset: request.physicalOffset, size: request.size, tagsCode: request.tagsCode };
-    try {
-      if (!(await queue.putMessagePositionInfo(unit, request.queueOffset))) return false;
-    } catch (error) {
-      this.logger.error({ err: error, topic: request.topic, queueId: request.queueId }, "consume-queue write failed");
-      return false;
+  /**
+   * Indexes a chunk's messages, one batched write per queue. Returns the file position of the first
+   * message that could not be indexed (dispatch resumes there; units already written are skipped as
+   * duplicates), or null when all were. Listeners hear about what was indexed either way.
+   */
+  async #dispatchAll(requests: readonly DispatchRequest[], positions: readonly number[]): Promise<number | null> {
+    const byQueue = new Map<ConsumeQueue, { entries: PositionEntry[]; indexes: number[] }>();
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i] as DispatchRequest;
+      if (!takesQueueOffset(request.sysFlag)) continue;
+      const queue = this.#queues.findOrCreate(request.topic, request.queueId);
+      let group = byQueue.get(queue);
+      if (group === undefined) byQueue.set(queue, (group = { entries: [], indexes: [] }));
+      group.entries.push({ unit: { offset: request.physicalOffset, size: request.size, tagsCode: request.tagsCode }, cqOffset: request.queueOffset });
+      group.indexes.push(i);
     }
-    this.#onStoreTimestamp(request.storeTimestamp);
-    return true;
+    let firstFailure = requests.length;
+    for (const [queue, group] of byQueue) {
+      let written = 0;
+      try {
+        written = await queue.putMessagePositionInfos(group.entries);
+      } catch (error) {
+        this.logger.error({ err: error, topic: queue.topic, queueId: queue.queueId }, "consume-queue write failed");
+      }
+      const last = group.entries[written - 1];
+      if (last !== undefined) this.#onDispatched(queue.topic, queue.queueId, last.cqOffset + 1);
+      if (written < group.entries.length) firstFailure = Math.min(firstFailure, group.indexes[written] as number);
+    }
+    const lastDone = requests[Math.min(firstFailure, requests.length) - 1];
+    if (lastDone !== undefined) this.#onStoreTimestamp(lastDone.storeTimestamp);
+    return firstFailure < requests.length ? (positions[firstFailure] as number) : null;
   }
 
-  #notify(requests: readonly DispatchRequest[]): void {
-    if (requests.length === 0) return;
-    const ends = new Map<string, { topic: string; queueId: number; end: number }>();
-    for (const request of requests) {
-      if (!takesQueueOffset(request.sysFlag)) continue;
-      ends.set(`${request.topic}\u0000${request.queueId}`, { topic: request.topic, queueId: request.queueId, end: request.queueOffset + 1 });
-    }
-    for (const { topic, queueId, end } of ends.values()) this.#onDispatched(topic, queueId, end);
-  }
 }
