@@ -60,7 +60,11 @@ export class FlushConsumeQueueService extends ServiceThread {
       leastPages = 0;
     }
     const logicsTimestamp = leastPages === 0 ? this.#options.lastDispatchedTimestamp() : 0;
-    for (let i = 0; i < FILES_PER_ROUND; i++) {
+    // Each call flushes at most one file per queue. A thorough round must reach the end of every
+    // queue before it records logicsTimestamp (and before shutdown lets the next open trust the
+    // queues), so it goes on while any queue advances, bounded by the files that exist now.
+    const rounds = leastPages === 0 ? this.#mostFilesInAQueue() + 1 : FILES_PER_ROUND;
+    for (let i = 0; i < rounds; i++) {
       if (!(await this.#queues.flush(leastPages))) break;
     }
     if (leastPages === 0) {
@@ -68,5 +72,11 @@ export class FlushConsumeQueueService extends ServiceThread {
       this.#checkpoint.indexMsgTimestamp = this.#checkpoint.logicsMsgTimestamp;
       await this.#checkpoint.flush();
     }
+  }
+
+  #mostFilesInAQueue(): number {
+    let most = FILES_PER_ROUND;
+    for (const queue of this.#queues.all()) most = Math.max(most, queue.mappedFileQueue.mappedFiles.length);
+    return most;
   }
 }
