@@ -1,13 +1,17 @@
 // SYNC_FLUSH group commit on the real disk: N concurrent writers each append a 1 KiB record to a
 // MappedFileQueue and await handleDiskFlush, in a loop. Reports acknowledged msgs/s, the batch reached
 // (acks per fdatasync) and p50/p99 ack latency, against the limit measured in the same run:
-// limit msgs/s = batch / (write + fdatasync latency of batch KiB). `pnpm bench` (BENCH_QUICK=1: short).
+// limit msgs/s = batch / (write + fdatasync latency of batch KiB). Page-cache mode (one pwrite per
+// append) and pool mode (appends fill a buffer; the group commit writes the batch, then fdatasyncs).
+// Segment files are zero-filled before timing, as the allocate service keeps ahead of the writers.
+// `pnpm bench` (BENCH_QUICK=1: short).
+import { join } from "node:path";
 import { fdatasyncLatency, makeBenchDir, nowMs, percentile, quickMode, removeBenchDir, report } from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
-import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
+import { MappedFileQueue } from "@store/file-queue";
 import { FlushManager } from "@store/flush-services";
-import { nodeFileIO } from "@store/mapped-file";
-import { countingIO } from "./counting-io.js";
+import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
+import { countingIO, prefaultPool } from "./counting-io.js";
 
 const RECORD_BYTES = 1024;
 const FILE_SIZE = 64 * 1024 * 1024;
@@ -15,6 +19,9 @@ const WRITER_COUNTS = [1, 8, 64, 256];
 const DURATION_MS = quickMode() ? 1000 : 3000;
 const WARMUP_MS = 300;
 const PROBE_ITERATIONS = quickMode() ? 100 : 300;
+/** Segment files zero-filled up front (a run that needs more creates them inline, which shows in p99). */
+const PRECREATED_FILES = quickMode() ? 6 : 16;
+const POOL_SIZE = 5;
 
 const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES, (i % 250) + 1));
 
@@ -57,12 +64,24 @@ async function runWriters(queue: MappedFileQueue, manager: FlushManager, writers
   return { latencies, acked, timeouts };
 }
 
-async function runSync(dir: string, writers: number): Promise<SyncRun> {
+async function precreate(dir: string): Promise<void> {
+  for (let i = 0; i < PRECREATED_FILES; i++) {
+    const file = await MappedFile.open(join(dir, offsetToFileName(i * FILE_SIZE)), FILE_SIZE, { preallocation: "zero-fill" });
+    await file.close();
+  }
+}
+
+/** One case over the pre-created files (a new queue starts at offset 0 and overwrites them). */
+async function runSync(dir: string, writers: number, pool: boolean): Promise<SyncRun> {
   const io = countingIO(nodeFileIO);
-  const allocateService = new AllocateMappedFileService({ io });
-  allocateService.start();
-  const queue = new MappedFileQueue({ storePath: `${dir}/sync-${writers}`, mappedFileSize: FILE_SIZE, io, allocateService });
-  const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH" });
+  let transientStorePool: TransientStorePool | null = null;
+  if (pool) {
+    transientStorePool = new TransientStorePool(POOL_SIZE, FILE_SIZE);
+    transientStorePool.init();
+    prefaultPool(transientStorePool);
+  }
+  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io, transientStorePool });
+  const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool });
   manager.start();
   try {
     await runWriters(queue, manager, writers, WARMUP_MS);
@@ -83,35 +102,40 @@ async function runSync(dir: string, writers: number): Promise<SyncRun> {
   } finally {
     await manager.shutdown();
     await queue.shutdown(1000);
-    await allocateService.shutdown();
-    await queue.destroy();
+    transientStorePool?.destroy();
   }
+}
+
+async function measure(dir: string, writers: number, pool: boolean): Promise<BenchRow> {
+  const run = await runSync(dir, writers, pool);
+  const batch = run.acked / Math.max(1, run.fsyncs);
+  // Same run: one write of the batch's bytes plus one fdatasync, on a zero-filled file.
+  const probe = await fdatasyncLatency({ dir, writeBytes: Math.max(1, Math.round(batch)) * RECORD_BYTES, iterations: PROBE_ITERATIONS });
+  const limit = batch / (probe.p50Ms / 1000);
+  const throughput = run.acked / run.seconds;
+  return {
+    mode: pool ? "pool" : "page cache",
+    writers,
+    "acks/s": Math.round(throughput),
+    "batch (msgs/fdatasync)": Number(batch.toFixed(1)),
+    "fdatasync p50 in run (ms)": run.fsyncP50Ms,
+    "write+fdatasync p50 at batch size (ms)": probe.p50Ms,
+    "limit msgs/s": Math.round(limit),
+    "of limit": Number((throughput / limit).toFixed(2)),
+    "ack p50 (ms)": run.ackP50Ms,
+    "ack p99 (ms)": run.ackP99Ms,
+    "p99 in fdatasyncs": Number((run.ackP99Ms / probe.p50Ms).toFixed(2)),
+    timeouts: run.timeouts,
+  };
 }
 
 async function main(): Promise<void> {
   const dir = await makeBenchDir("flush-services-sync-");
   const rows: BenchRow[] = [];
   try {
-    for (const writers of WRITER_COUNTS) {
-      const run = await runSync(dir, writers);
-      const batch = run.acked / Math.max(1, run.fsyncs);
-      // Same run: one write of the batch's bytes plus one fdatasync, on a zero-filled file.
-      const probe = await fdatasyncLatency({ dir, writeBytes: Math.max(1, Math.round(batch)) * RECORD_BYTES, iterations: PROBE_ITERATIONS });
-      const limit = batch / (probe.p50Ms / 1000);
-      const throughput = run.acked / run.seconds;
-      rows.push({
-        writers,
-        "acks/s": Math.round(throughput),
-        "batch (msgs/fdatasync)": Number(batch.toFixed(1)),
-        "fdatasync p50 in run (ms)": run.fsyncP50Ms,
-        "write+fdatasync p50, batch bytes (ms)": probe.p50Ms,
-        "limit msgs/s": Math.round(limit),
-        "of limit": Number((throughput / limit).toFixed(2)),
-        "ack p50 (ms)": run.ackP50Ms,
-        "ack p99 (ms)": run.ackP99Ms,
-        "p99 / fdatasync": Number((run.ackP99Ms / probe.p50Ms).toFixed(2)),
-        timeouts: run.timeouts,
-      });
+    await precreate(dir);
+    for (const pool of [false, true]) {
+      for (const writers of WRITER_COUNTS) rows.push(await measure(dir, writers, pool));
     }
   } finally {
     await removeBenchDir(dir);
