@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FlushRealTimeService } from "../src/flush-real-time-service.js";
 import { FakeFlushable } from "./fake-flushable.js";
+import { captureLogger } from "./log-capture.js";
 
 const PAGE = 4096;
 
@@ -70,16 +71,15 @@ describe("FlushRealTimeService", () => {
 
   it("logs a failed flush, keeps running, and flushes on a later round", async () => {
     const queue = new FakeFlushable();
-    const error = vi.fn();
-    const logger = { child: () => ({ error, info: vi.fn(), warn: vi.fn() }) };
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, logger: logger as never });
+    const { logger, errors } = captureLogger();
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, logger });
     service.start();
     queue.append(100);
     queue.failOn("flush", "DISK_FULL", 2);
     await vi.advanceTimersByTimeAsync(1000);
     expect(queue.flushedWhere).toBe(0);
-    expect(error).toHaveBeenCalledTimes(1); // the second failure within a second is only counted
-    expect(error.mock.calls[0]?.[0]).toMatchObject({ code: "DISK_FULL" });
+    expect(errors()).toHaveLength(1); // the second failure within a second is only counted
+    expect(errors()[0]).toMatchObject({ code: "DISK_FULL", service: "FlushRealTimeService" });
     await vi.advanceTimersByTimeAsync(500);
     expect(queue.flushedWhere).toBe(100);
     expect(service.isStopped).toBe(false);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FlushConfigInput } from "../src/flush-config.js";
 import { FlushManager } from "../src/flush-manager.js";
 import type { FlushStatus } from "../src/types.js";
+import { captureLogger } from "./log-capture.js";
 import type { SimStore } from "./sim-store.js";
 import { appendRecord, holds, recordBytes, simStore } from "./sim-store.js";
 
@@ -100,9 +101,8 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
 
   it("SYNC_FLUSH: a failed fdatasync (ENOSPC) logs DISK_FULL and times requests out at their deadline, for good", async () => {
     const store = simStore({ fileSize: 16 * PAGE });
-    const errors: unknown[] = [];
-    const logger = { child: () => ({ error: (o: unknown) => errors.push(o), info: () => undefined, warn: () => undefined }) };
-    const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 500 }, { logger: logger as never });
+    const { logger, errors } = captureLogger();
+    const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 500 }, { logger });
     manager.start();
     await appendRecord(store, recordBytes(0, 10));
     store.disk.failOn("fsync", "ENOSPC");
@@ -114,8 +114,8 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
     expect(status).toBeNull();
     await vi.advanceTimersByTimeAsync(1);
     expect(status).toBe("FLUSH_DISK_TIMEOUT");
-    expect(errors[0]).toMatchObject({ code: "DISK_FULL" });
-    expect(errors.length).toBeLessThanOrEqual(2); // a try per 10 ms round, logged at most once a second
+    expect(errors()[0]).toMatchObject({ code: "DISK_FULL", service: "GroupCommitService" });
+    expect(errors().length).toBeLessThanOrEqual(2); // a try per 10 ms round, logged at most once a second
     expect(manager.flushService.lastError).toMatchObject({ code: "DISK_FULL" });
     // The fault is gone, but the pages that fsync covered may never reach the disk: MappedFile refuses
     // to flush the file again, so nothing in it is ever acknowledged (recovery after a restart decides).
