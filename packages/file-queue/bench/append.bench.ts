@@ -1,8 +1,9 @@
 // Append throughput of MappedFileQueue (1 KiB records) in page-cache and pool mode, against a raw
 // fs.writeSync baseline measured in the same run; and the fdatasync latency of 4 KiB appends into
 // zero-filled vs sparse segment files. `pnpm bench` (BENCH_QUICK=1 for a short run).
+import * as fs from "node:fs";
 import { join } from "node:path";
-import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
+import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report, zeroFilledFile } from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
 import type { Preallocation } from "@store/mapped-file";
@@ -18,7 +19,7 @@ const POOL_SIZE = 5;
 const LATENCY_ITERATIONS = quickMode() ? 200 : 500;
 const LATENCY_WRITE_BYTES = 4096;
 /** Runs per case; the table shows the median (this VM's disk is shared and noisy). */
-const REPEATS = quickMode() ? 1 : 3;
+const REPEATS = quickMode() ? 1 : 5;
 
 type Mode = "page-cache" | "pool";
 type Files = "pre-allocated" | Preallocation;
@@ -167,6 +168,32 @@ async function measureBaseline(): Promise<number> {
   }
 }
 
+/**
+ * The ceiling of page-cache mode: one fs.writeSync per 1 KiB record into pre-sized zero-filled files,
+ * one fdatasync per file. MB/s.
+ */
+async function measurePerRecordBaseline(): Promise<number> {
+  const dir = await makeBenchDir("file-queue-raw-record-");
+  try {
+    const paths: string[] = [];
+    for (let at = 0; at < TOTAL_BYTES; at += FILE_SIZE) {
+      paths.push(join(dir, `raw-${paths.length}`));
+      zeroFilledFile(paths.at(-1) as string, FILE_SIZE);
+    }
+    const start = nowMs();
+    let i = 0;
+    for (const path of paths) {
+      const fd = fs.openSync(path, "r+");
+      for (let at = 0; at < FILE_SIZE; at += RECORD_BYTES) fs.writeSync(fd, records[i++ & 255] as Buffer, 0, RECORD_BYTES, at);
+      fs.fdatasyncSync(fd);
+      fs.closeSync(fd);
+    }
+    return mbPerSec(TOTAL_BYTES, nowMs() - start);
+  } finally {
+    await removeBenchDir(dir);
+  }
+}
+
 async function main(): Promise<void> {
   const cases: ThroughputCase[] = [
     { mode: "page-cache", files: "pre-allocated" },
@@ -177,13 +204,25 @@ async function main(): Promise<void> {
     { mode: "pool", files: "sparse" },
   ];
   const baselineRuns: number[] = [];
+  const perRecordRuns: number[] = [];
   const caseRuns = cases.map((): number[] => []);
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     baselineRuns.push(await measureBaseline()); // interleaved, so every case sees the same disk weather
+    perRecordRuns.push(await measurePerRecordBaseline());
     for (const [index, benchCase] of cases.entries()) caseRuns[index]?.push(await runThroughput(benchCase));
   }
   const baseline = median(baselineRuns);
-  const rows: BenchRow[] = [{ case: "raw baseline: writeSync 1 MiB + fdatasync per file", "MB/s": baseline, "msgs/s": "", "vs raw": 1, runs: spread(baselineRuns) }];
+  const perRecord = median(perRecordRuns);
+  const rows: BenchRow[] = [
+    { case: "raw baseline: writeSync 1 MiB + fdatasync per file", "MB/s": baseline, "msgs/s": "", "vs raw": 1, runs: spread(baselineRuns) },
+    {
+      case: "raw, one writeSync per 1 KiB record + fdatasync per file",
+      "MB/s": perRecord,
+      "msgs/s": Math.round((perRecord * 1e6) / RECORD_BYTES),
+      "vs raw": perRecord / baseline,
+      runs: spread(perRecordRuns),
+    },
+  ];
   cases.forEach((benchCase, index) => {
     const runs = caseRuns[index] ?? [];
     const rate = median(runs);
