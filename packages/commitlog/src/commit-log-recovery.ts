@@ -50,7 +50,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   }
   let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
   const startOffset = (files[index] as MappedFile).fileFromOffset;
-  const scan: ScanOptions = { checkCRC: options.checkCRC, readBody: true, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes };
+  const scan: ScanOptions = { checkCRC: options.checkCRC, readBody: true, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes, validateOnly: true };
   let records = 0;
   let processOffset = startOffset;
   let stopReason = "END";

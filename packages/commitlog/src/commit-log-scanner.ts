@@ -1,11 +1,12 @@
 import type { MappedFile } from "@store/mapped-file";
 import { checkMessageAndReturnSize } from "./codec/check-message.js";
+import { validateRecord } from "./codec/record-reader.js";
 import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
 import type { DispatchRequest, InvalidRecord } from "./codec/types.js";
 
 /** Where and why a scan of one file stopped. */
 export type ScanStop =
-  /** The readable data ended (no more records yet). */
+  /** The readable data ended (no more records yet), or a zeroed header marks where appends stopped. */
   | { readonly reason: "END"; readonly position: number }
   /** A blank record closes the file here: the next record is in the next file. */
   | { readonly reason: "BLANK"; readonly position: number }
@@ -21,6 +22,8 @@ export interface ScanOptions {
   readonly chunkBytes: number;
   /** Largest record the configured body limit allows, bytes (sizes the chunks; see chunkBytesFor). */
   readonly maxRecordBytes: number;
+  /** Only validate (recovery): `visit` gets null instead of a parsed request, and nothing is allocated. */
+  readonly validateOnly?: boolean;
 }
 
 const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
@@ -34,7 +37,7 @@ export async function scanFileRecords(
   file: MappedFile,
   position: number,
   options: ScanOptions,
-  visit: (request: DispatchRequest, position: number) => void,
+  visit: (request: DispatchRequest | null, position: number) => void,
   maxChunks = Number.POSITIVE_INFINITY,
 ): Promise<ScanStop> {
   let at = position;
@@ -71,7 +74,7 @@ function scanChunk(
   base: number,
   limit: number,
   options: ScanOptions,
-  visit: (request: DispatchRequest, position: number) => void,
+  visit: (request: DispatchRequest | null, position: number) => void,
 ): ChunkStep {
   let at = 0;
   while (at < buffer.length) {
@@ -88,9 +91,22 @@ function scanChunk(
     } else if (base + buffer.length < limit && at > 0) {
       return { next: base + at };
     }
+    if (options.validateOnly) {
+      const checked = validateRecord(buffer, at, options.checkCRC);
+      if (typeof checked === "number" && checked > 0) {
+        visit(null, base + at);
+        at += checked;
+        continue;
+      }
+    }
     const result = checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody);
     if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
-    if (result.kind === "INVALID") return { next: base + at, stop: { reason: "INVALID", position: base + at, record: result } };
+    if (result.kind === "INVALID") {
+      // A zeroed header is where appends stopped (pre-allocated space), not damage.
+      const zeroed = remaining >= 8 && buffer.readInt32BE(at) === 0 && buffer.readInt32BE(at + 4) === 0;
+      const stop: ScanStop = zeroed ? { reason: "END", position: base + at } : { reason: "INVALID", position: base + at, record: result };
+      return { next: base + at, stop };
+    }
     visit(result, base + at);
     at += result.size;
   }

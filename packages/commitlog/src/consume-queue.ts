@@ -44,6 +44,15 @@ function readUnit(buffer: Buffer, at: number): ConsumeQueueUnit {
   };
 }
 
+/** The commit-log offset of the unit at byte `at`, without allocating (offsets stay below 2^53). */
+function unitOffsetAt(buffer: Buffer, at: number): number {
+  return buffer.readInt32BE(at) * 0x1_0000_0000 + buffer.readUInt32BE(at + 4);
+}
+
+function unitSizeAt(buffer: Buffer, at: number): number {
+  return buffer.readInt32BE(at + 8);
+}
+
 function writeUnit(buffer: Buffer, at: number, unit: ConsumeQueueUnit): void {
   buffer.writeBigInt64BE(BigInt(unit.offset), at);
   buffer.writeInt32BE(unit.size, at + 8);
@@ -247,17 +256,21 @@ export class ConsumeQueue {
     for (;;) {
       const file = queue.getLastMappedFile();
       if (file === null) break;
-      const units = await readAllUnits(file);
-      const keep = units.findIndex((unit) => unit.size === 0 || unit.offset >= phyOffset);
-      const kept = keep < 0 ? units.length : keep;
+      const units = await readFileUnits(file);
+      let kept = 0;
+      let lastEnd = -1;
+      for (let at = 0; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE, kept++) {
+        const size = unitSizeAt(units, at);
+        const offset = unitOffsetAt(units, at);
+        if (size === 0 || offset >= phyOffset) break;
+        lastEnd = size === HOLE_SIZE ? -1 : offset + size;
+      }
       if (kept === 0 && file !== queue.getFirstMappedFile()) {
         await queue.deleteLastMappedFile();
         continue;
       }
-      const end = file.fileFromOffset + kept * CQ_STORE_UNIT_SIZE;
-      await queue.truncateDirtyFiles(end);
-      const last = units[kept - 1];
-      this.#maxPhysicOffset = last && !isHoleUnit(last) ? last.offset + last.size : -1;
+      await queue.truncateDirtyFiles(file.fileFromOffset + kept * CQ_STORE_UNIT_SIZE);
+      this.#maxPhysicOffset = lastEnd;
       break;
     }
   }
@@ -269,17 +282,14 @@ export class ConsumeQueue {
   async correctMinOffset(phyMinOffset: number): Promise<void> {
     const file = this.mappedFileQueue.getFirstMappedFile();
     if (file === null) return;
-    const units = await readAllUnits(file);
-    const start = Math.max(0, (this.#minLogicOffset - file.fileFromOffset) / CQ_STORE_UNIT_SIZE);
-    for (let i = start; i < units.length; i++) {
-      const unit = units[i] as ConsumeQueueUnit;
-      if (unit.size === 0) break;
-      if (!isHoleUnit(unit) && unit.offset >= phyMinOffset) {
-        this.#minLogicOffset = file.fileFromOffset + i * CQ_STORE_UNIT_SIZE;
-        return;
-      }
+    const units = await readFileUnits(file);
+    let at = Math.max(0, this.#minLogicOffset - file.fileFromOffset);
+    for (; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE) {
+      const size = unitSizeAt(units, at);
+      if (size === 0) break;
+      if (size !== HOLE_SIZE && unitOffsetAt(units, at) >= phyMinOffset) break;
     }
-    this.#minLogicOffset = file.fileFromOffset + units.filter((u) => u.size !== 0).length * CQ_STORE_UNIT_SIZE;
+    this.#minLogicOffset = file.fileFromOffset + at;
   }
 
   /** Sets the minimum logical offset, bytes (tests, and restore after load). */
@@ -314,27 +324,24 @@ export class ConsumeQueue {
   }
 }
 
-async function readAllUnits(file: MappedFile): Promise<ConsumeQueueUnit[]> {
+/** The readable bytes of an index file (empty when none). */
+async function readFileUnits(file: MappedFile): Promise<Buffer> {
   const result = await file.selectMappedBuffer(0);
-  if (result === null) return [];
-  try {
-    const units: ConsumeQueueUnit[] = [];
-    for (let at = 0; at + CQ_STORE_UNIT_SIZE <= result.size; at += CQ_STORE_UNIT_SIZE) units.push(readUnit(result.buffer, at));
-    return units;
-  } finally {
-    result.release();
-  }
+  if (result === null) return Buffer.alloc(0);
+  result.release();
+  return result.buffer;
 }
 
 /** Valid bytes at the start of a file (units with offset >= 0 and size > 0) and the last unit's end. */
 async function scanUnits(file: MappedFile): Promise<{ valid: number; lastEnd: number }> {
-  const units = await readAllUnits(file);
+  const units = await readFileUnits(file);
   let lastEnd = -1;
-  let count = 0;
-  for (const unit of units) {
-    if (unit.offset < 0 || unit.size <= 0) break;
-    if (!isHoleUnit(unit)) lastEnd = unit.offset + unit.size;
-    count++;
+  let at = 0;
+  for (; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE) {
+    const offset = unitOffsetAt(units, at);
+    const size = unitSizeAt(units, at);
+    if (offset < 0 || size <= 0) break;
+    if (size !== HOLE_SIZE) lastEnd = offset + size;
   }
-  return { valid: count * CQ_STORE_UNIT_SIZE, lastEnd };
+  return { valid: at, lastEnd };
 }

@@ -81,6 +81,7 @@ export class ReputMessageService extends ServiceThread {
     const requests: DispatchRequest[] = [];
     const positions: number[] = [];
     const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
+      if (request === null) return;
       requests.push(request);
       positions.push(position);
     }, 1);

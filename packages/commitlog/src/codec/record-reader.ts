@@ -195,3 +195,30 @@ function readLayout(
   }
   return { offset, sysFlag, bodyPosition, bodyLength, topicPosition, topicLength, propertiesPosition, propertiesLength };
 }
+
+/** An invalid record, as {@link readRecord} reports it. */
+export type InvalidReadResult = Extract<ReadRecordResult, { readonly kind: "INVALID" }>;
+
+/**
+ * Validates the record at `offset` as recovery must (magic, bounds, CRC when `checkCRC`, TOTALSIZE
+ * == calMsgLength) without reading its fields or allocating for a valid one: returns TOTALSIZE for a
+ * valid message, 0 for a blank record, or why it is invalid.
+ */
+export function validateRecord(buffer: Buffer, offset: number, checkCRC: boolean): number | InvalidReadResult {
+  if (buffer.length - offset < 8) return invalid("UNDERFLOW", `fewer than 8 bytes at ${offset}`) as InvalidReadResult;
+  const totalSize = buffer.readInt32BE(offset);
+  const magic = buffer.readUInt32BE(offset + 4);
+  if (magic === BLANK_MAGIC_CODE) return 0;
+  if (magic !== MESSAGE_MAGIC_CODE) {
+    return invalid("BAD_MAGIC", `magic 0x${magic.toString(16).padStart(8, "0")} at ${offset}`) as InvalidReadResult;
+  }
+  const remaining = buffer.length - offset;
+  if (totalSize > remaining || remaining < SYSFLAG_POSITION + 4) {
+    return invalid("UNDERFLOW", `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`) as InvalidReadResult;
+  }
+  const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
+  const bodyPosition = offset + bodyLengthPosition(sysFlag) + 4;
+  if (bodyPosition > buffer.length) return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`) as InvalidReadResult;
+  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
+  return "kind" in layout ? (layout as InvalidReadResult) : totalSize;
+}
