@@ -40,17 +40,18 @@ export class CommitRealTimeService extends ServiceThread {
   }
 
   protected async run(): Promise<void> {
-    let lastCommitMs = 0;
+    // Monotonic clock, as in FlushRealTimeService; the first round is thorough.
+    let lastCommitMs = Number.NEGATIVE_INFINITY;
     while (!this.isStopped) {
       let leastPages = this.#leastPages;
-      const begin = Date.now();
+      const begin = performance.now();
       if (begin >= lastCommitMs + this.#thoroughIntervalMs) {
         lastCommitMs = begin;
         leastPages = 0;
       }
       try {
         if (await this.#commitRound(leastPages)) {
-          lastCommitMs = Date.now();
+          lastCommitMs = performance.now();
           this.#flushService?.wakeup();
         }
         this.noteLoopSuccess();

@@ -57,10 +57,11 @@ export class FlushRealTimeService extends ServiceThread {
   }
 
   protected async run(): Promise<void> {
-    let lastThoroughMs = 0;
+    // Monotonic clock: a wall-clock step must not postpone the thorough flush. The first round is thorough.
+    let lastThoroughMs = Number.NEGATIVE_INFINITY;
     while (!this.isStopped) {
       let leastPages = this.#leastPages;
-      const now = Date.now();
+      const now = performance.now();
       if (now >= lastThoroughMs + this.#thoroughIntervalMs) {
         lastThoroughMs = now;
         leastPages = 0;

@@ -43,9 +43,10 @@ export abstract class ServiceThread {
   #running = false;
   #joining: Promise<void> | null = null;
   #lastErrorCode = "";
-  #lastErrorLogMs = 0;
+  #lastErrorLogMs = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
-  #failingSince = 0;
+  /** When the current run of failed rounds began (`performance.now()`, ms); null while healthy. */
+  #failingSinceMs: number | null = null;
   #lastError: unknown = null;
 
   protected constructor(options: ServiceThreadOptions = {}) {
@@ -204,8 +205,8 @@ export abstract class ServiceThread {
   protected logLoopError(error: unknown, message: string): void {
     this.#lastError = error;
     const code = errorCode(error);
-    const now = Date.now();
-    if (this.#failingSince === 0) this.#failingSince = now;
+    const now = performance.now();
+    this.#failingSinceMs ??= now;
     if (code === this.#lastErrorCode && now - this.#lastErrorLogMs < ERROR_LOG_INTERVAL_MS) {
       this.#suppressedErrors++;
       return;
@@ -219,9 +220,9 @@ export abstract class ServiceThread {
   /** Notes a successful round; logs once when the loop recovers from errors. */
   protected noteLoopSuccess(): void {
     this.#lastError = null;
-    if (this.#failingSince === 0) return;
-    this.logger.info({ failingMs: Date.now() - this.#failingSince }, `${this.serviceName} recovered`);
-    this.#failingSince = 0;
+    if (this.#failingSinceMs === null) return;
+    this.logger.info({ failingMs: performance.now() - this.#failingSinceMs }, `${this.serviceName} recovered`);
+    this.#failingSinceMs = null;
     this.#lastErrorCode = "";
     this.#suppressedErrors = 0;
   }

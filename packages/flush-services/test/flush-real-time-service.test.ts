@@ -71,7 +71,7 @@ describe("FlushRealTimeService", () => {
 
   it("logs a failed flush, keeps running, and flushes on a later round", async () => {
     const queue = new FakeFlushable();
-    const { logger, errors } = captureLogger();
+    const { logger, errors, entries } = captureLogger();
     const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, logger });
     service.start();
     queue.append(100);
@@ -83,6 +83,8 @@ describe("FlushRealTimeService", () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(queue.flushedWhere).toBe(100);
     expect(service.isStopped).toBe(false);
+    expect(service.lastError).toBeNull();
+    expect(entries.filter((e) => e.msg === "FlushRealTimeService recovered")).toHaveLength(1);
     await service.shutdown();
   });
 
