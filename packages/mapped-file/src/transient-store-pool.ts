@@ -27,11 +27,14 @@ export class TransientStorePool {
     this.fileSize = fileSize;
   }
 
-  /** Allocates the buffers (zero-filled). Calling it again tops the pool back up to `poolSize`. */
+  /**
+   * Allocates the buffers and touches every page of them (as RocketMQ mlocks its pool), so the
+   * first appends into a buffer do not pay its page faults. Calling it again tops the pool back up.
+   */
   init(): void {
     this.#destroyed = false;
     while (this.#available.length + this.#lent.size < this.poolSize) {
-      this.#available.push(Buffer.alloc(this.fileSize));
+      this.#available.push(Buffer.allocUnsafeSlow(this.fileSize).fill(0));
     }
   }
 
