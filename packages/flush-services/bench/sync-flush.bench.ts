@@ -22,6 +22,8 @@ const PROBE_ITERATIONS = quickMode() ? 100 : 300;
 /** Segment files zero-filled up front (a run that needs more creates them inline, which shows in p99). */
 const PRECREATED_FILES = quickMode() ? 6 : 16;
 const POOL_SIZE = 5;
+/** Runs per case; the table shows the one with the median ratio to its limit (this VM's disk is shared and noisy). */
+const REPEATS = quickMode() ? 1 : 3;
 
 const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES, (i % 250) + 1));
 
@@ -41,6 +43,7 @@ interface SyncRun {
   readonly seconds: number;
   readonly fsyncs: number;
   readonly fsyncP50Ms: number;
+  readonly fsyncP99Ms: number;
   readonly ackP50Ms: number;
   readonly ackP99Ms: number;
 }
@@ -96,6 +99,7 @@ async function runSync(dir: string, writers: number, pool: boolean): Promise<Syn
       seconds,
       fsyncs: io.fsyncs - fsyncsBefore,
       fsyncP50Ms: percentile(io.fsyncSamplesMs, 0.5),
+      fsyncP99Ms: percentile(io.fsyncSamplesMs, 0.99),
       ackP50Ms: percentile(latencies, 0.5),
       ackP99Ms: percentile(latencies, 0.99),
     };
@@ -119,6 +123,7 @@ async function measure(dir: string, writers: number, pool: boolean): Promise<Ben
     "acks/s": Math.round(throughput),
     "batch (msgs/fdatasync)": Number(batch.toFixed(1)),
     "fdatasync p50 in run (ms)": run.fsyncP50Ms,
+    "fdatasync p99 in run (ms)": run.fsyncP99Ms,
     "write+fdatasync p50 at batch size (ms)": probe.p50Ms,
     "limit msgs/s": Math.round(limit),
     "of limit": Number((throughput / limit).toFixed(2)),
@@ -135,12 +140,18 @@ async function main(): Promise<void> {
   try {
     await precreate(dir);
     for (const pool of [false, true]) {
-      for (const writers of WRITER_COUNTS) rows.push(await measure(dir, writers, pool));
+      for (const writers of WRITER_COUNTS) {
+        const runs: BenchRow[] = [];
+        for (let i = 0; i < REPEATS; i++) runs.push(await measure(dir, writers, pool));
+        runs.sort((a, b) => Number(a["of limit"]) - Number(b["of limit"]));
+        const median = runs[Math.floor(runs.length / 2)];
+        if (median) rows.push({ ...median, "of limit, all runs": runs.map((r) => r["of limit"]).join(" / ") });
+      }
     }
   } finally {
     await removeBenchDir(dir);
   }
-  report("SYNC_FLUSH group commit, 1 KiB messages", rows, { durationMs: DURATION_MS, fileSize: FILE_SIZE });
+  report("SYNC_FLUSH group commit, 1 KiB messages", rows, { durationMs: DURATION_MS, fileSize: FILE_SIZE, repeats: REPEATS });
 }
 
 await main();
