@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import { MessageEncoder } from "./codec/message-encoder.js";
+import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { PROPERTY_WAIT_STORE_MSG_OK } from "./codec/message-properties.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
@@ -190,6 +191,12 @@ export class CommitLog {
     const storeTimestamp = Date.now();
     const encoded = this.#encode(job, storeTimestamp);
     if ("status" in encoded) return encoded;
+    // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
+    // file with blank records forever; the body limit alone does not bound it by the segment size.
+    const fileSize = this.mappedFileQueue.mappedFileSize;
+    if (encoded.records.length + END_FILE_MIN_BLANK_LENGTH > fileSize) {
+      return { status: "MESSAGE_ILLEGAL", reason: `a record of ${encoded.records.length} bytes does not fit in a ${fileSize}-byte commit-log file` };
+    }
     const result = file.appendMessage(encoded, this.#callback);
     switch (result.status) {
       case "PUT_OK":

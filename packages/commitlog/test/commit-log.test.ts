@@ -137,6 +137,30 @@ describe("CommitLog write errors", () => {
   });
 });
 
+describe("CommitLog record size", () => {
+  it("refuses a record that no segment file can hold (MESSAGE_ILLEGAL) instead of rolling over forever", async () => {
+    const disk = new SimulatedDisk();
+    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE });
+    try {
+      await putOk(store, message(TOPIC, 0));
+      const files = disk.listFiles().length;
+      const tooBig = await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE) });
+      expect(tooBig.status).toBe("MESSAGE_ILLEGAL");
+      expect(tooBig.reason).toMatch(/file/);
+      const batch = Array.from({ length: 40 }, () => ({ topic: TOPIC, body: Buffer.alloc(100) }));
+      expect((await store.putMessages(batch)).status).toBe("MESSAGE_ILLEGAL");
+      expect(disk.listFiles().length).toBe(files);
+      expect((await putOk(store, message(TOPIC, 1))).appendResult?.logicsOffset).toBe(1);
+      // The largest record that fits an empty file (8 bytes to spare for the blank record) is fine.
+      const header = 91 + TOPIC.length;
+      expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 8 - header) })).status).toBe("PUT_OK");
+      expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 7 - header) })).status).toBe("MESSAGE_ILLEGAL");
+    } finally {
+      await store.shutdown();
+    }
+  });
+});
+
 describe("CommitLog SYNC_FLUSH", () => {
   it("answers FLUSH_DISK_TIMEOUT when fdatasync stalls past syncFlushTimeout; the message is stored and readable", async () => {
     const disk = new SimulatedDisk();
