@@ -209,18 +209,21 @@ describe("CommitLog SYNC_FLUSH", () => {
     }
   });
 
-  it("acknowledges only flushed messages: a power cut right after PUT_OK keeps every one", async () => {
-    const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH" });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.putMessage(message(TOPIC, i))));
-    expect(results.every((r) => r.status === "PUT_OK")).toBe(true);
-    disk.powerCut();
-    await store.halt();
-    const again = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH" });
-    try {
-      expect(await readBodies(again, TOPIC)).toEqual(bodies(40));
-    } finally {
-      await again.shutdown();
-    }
-  });
+  for (const pool of [false, true]) {
+    it(`acknowledges only flushed messages${pool ? " (with a transient store pool)" : ""}: a power cut right after PUT_OK keeps every one`, async () => {
+      const disk = new SimulatedDisk();
+      const config: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool, transientStorePoolSize: 3, mappedFileSizeCommitLog: FILE_SIZE };
+      const store = await openOnDisk(disk, config);
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.putMessage(message(TOPIC, i))));
+      expect(results.every((r) => r.status === "PUT_OK")).toBe(true);
+      disk.powerCut();
+      await store.halt();
+      const again = await openOnDisk(disk, config);
+      try {
+        expect(await readBodies(again, TOPIC)).toEqual(bodies(40));
+      } finally {
+        await again.shutdown();
+      }
+    });
+  }
 });

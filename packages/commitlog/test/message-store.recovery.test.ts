@@ -267,6 +267,33 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     }
   });
 
+  const strategies: Record<string, MessageStoreConfigInput> = {
+    SYNC_FLUSH: { flushDiskType: "SYNC_FLUSH" },
+    SYNC_FLUSH_POOL: { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3 },
+    ASYNC_FLUSH: { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 60_000 },
+    ASYNC_POOL: { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, flushIntervalCommitLog: 60_000, commitIntervalCommitLog: 60_000 },
+  };
+  for (const [name, strategy] of Object.entries(strategies)) {
+    it(`${name}: a clean shutdown leaves every message and queue unit durable (power cut right after)`, async () => {
+      const disk = new SimulatedDisk();
+      const config = { ...strategy, mappedFileSizeCommitLog: FILE_SIZE };
+      const s = await openOnDisk(disk, config);
+      await Promise.all(Array.from({ length: 70 }, (_, i) => s.putMessage(message(TOPIC, i)))).then((results) =>
+        expect(results.map((r) => r.status)).toEqual(Array.from({ length: 70 }, () => "PUT_OK")),
+      );
+      await s.shutdown();
+      disk.powerCut();
+      expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(false);
+      const again = await openOnDisk(disk, config);
+      try {
+        expect(again.recovery).toMatchObject({ mode: "normal", truncatedRecords: 0, truncatedFiles: 0 });
+        expect(await readBodies(again, TOPIC)).toEqual(bodies(70));
+      } finally {
+        await again.shutdown();
+      }
+    });
+  }
+
   it("halt() (a crash) leaves the abort file; the next open recovers abnormally and dispatches what was missing", async () => {
     const disk = new SimulatedDisk();
     const s = await openOnDisk(disk, syncConfig);
