@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AllocateMappedFileService } from "@store/file-queue";
 import type { FileIO } from "@store/mapped-file";
-import { TransientStorePool, nodeFileIO } from "@store/mapped-file";
+import { TransientStorePool, ioError, nodeFileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { decodeMessage } from "./codec/message-decoder.js";
@@ -188,9 +188,10 @@ export class MessageStore {
     this.#recoverTopicQueueTable();
     const minOffset = this.commitLog.getMinOffset();
     if (minOffset > 0) await this.consumeQueues.correctMinOffsets(minOffset);
+    // Before any service starts: if creating it fails, open rejects with nothing left running.
+    await this.#createAbortFile(abortPath);
     this.#allocate.start();
     this.commitLog.start();
-    await this.#createAbortFile(abortPath);
     this.#reput.start();
     this.#flushQueues.start();
     this.#cleanTimer = setInterval(() => void this.#runClean(), this.config.cleanResourceInterval);
@@ -203,10 +204,15 @@ export class MessageStore {
     for (const queue of this.consumeQueues.all()) table.set(`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue());
   }
 
+  /** @throws StoreError IO_ERROR / DISK_FULL. */
   async #createAbortFile(path: string): Promise<void> {
-    const fd = await this.#io.open(path, true);
-    await this.#io.close(fd);
-    await this.#io.syncDirectory(this.config.storePathRootDir);
+    try {
+      const fd = await this.#io.open(path, true);
+      await this.#io.close(fd);
+      await this.#io.syncDirectory(this.config.storePathRootDir);
+    } catch (error) {
+      throw ioError("create", path, error);
+    }
   }
 
   async #runClean(): Promise<void> {
