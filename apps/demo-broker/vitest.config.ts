@@ -1,11 +1,2 @@
-import { defineConfig } from "vitest/config";
-
-// Tests tagged `slow` (crash sweeps, real processes) run only with STORE_SLOW_TESTS=1, as .ci/run sets.
-const slow = process.env.STORE_SLOW_TESTS === "1";
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 20_000,
-    tags: [{ name: "slow", description: "crash sweeps and real-process tests", skip: !slow, timeout: 300_000 }],
-  },
-});
+// The shared test settings (slow-tag handling): ../../vitest.shared.ts
+export { default } from "../../vitest.shared.js";
