@@ -294,6 +294,46 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     });
   }
 
+  it("puts racing a shutdown are either stored (PUT_OK, durable) or refused (SERVICE_NOT_AVAILABLE)", async () => {
+    const disk = new SimulatedDisk();
+    const s = await openOnDisk(disk, syncConfig);
+    const puts = Array.from({ length: 80 }, (_, i) => s.putMessage(message(TOPIC, i)));
+    const stopping = s.shutdown();
+    const late = await s.putMessage(message(TOPIC, 999));
+    expect(late.status).toBe("SERVICE_NOT_AVAILABLE");
+    const results = await Promise.all(puts);
+    await stopping;
+    for (const result of results) expect(["PUT_OK", "SERVICE_NOT_AVAILABLE"]).toContain(result.status);
+    const stored = results.filter((r) => r.status === "PUT_OK").length;
+    expect(results.slice(0, stored).every((r) => r.status === "PUT_OK")).toBe(true); // a prefix, in order
+    disk.powerCut();
+    const again = await openOnDisk(disk, syncConfig);
+    try {
+      expect(again.recovery.mode).toBe("normal");
+      expect(await readBodies(again, TOPIC)).toEqual(bodies(stored));
+    } finally {
+      await again.shutdown();
+    }
+  });
+
+  it("rebuilds lost consume queues from the commit log", async () => {
+    const disk = new SimulatedDisk();
+    const s = await openOnDisk(disk, syncConfig);
+    await putPlaced(s, 50);
+    await putMany(s, "Other", 5);
+    await s.shutdown();
+    for (const path of disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/`))) await disk.unlink(path);
+    const again = await openOnDisk(disk, syncConfig);
+    try {
+      await waitDispatched(again, TOPIC, 50);
+      expect(await readBodies(again, TOPIC)).toEqual(bodies(50));
+      expect(await readBodies(again, "Other")).toEqual(bodies(5));
+      expect(placed(await putOk(again, message(TOPIC, 50))).queueOffset).toBe(50);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
   it("halt() (a crash) leaves the abort file; the next open recovers abnormally and dispatches what was missing", async () => {
     const disk = new SimulatedDisk();
     const s = await openOnDisk(disk, syncConfig);
