@@ -86,13 +86,18 @@ class StoredResult implements AppendMessageResult {
     this.#recordOffsets = recordOffsets;
   }
 
-  /** Offset message id(s), comma-joined for a batch; "" for END_OF_FILE. */
+  /** Offset message id(s), comma-joined for a batch (END_OF_FILE: the id of the blank's offset). */
   get msgId(): string {
     if (this.#msgId === null) {
-      if (this.status !== "PUT_OK") this.#msgId = "";
-      else if (this.#recordOffsets === null) this.#msgId = createMessageId(this.#storeHost, this.wroteOffset);
+      if (this.#recordOffsets === null) this.#msgId = createMessageId(this.#storeHost, this.wroteOffset);
       else this.#msgId = this.#recordOffsets.map((offset) => createMessageId(this.#storeHost, offset)).join(",");
     }
     return this.#msgId;
+  }
+
+  /** A plain copy, message ids included (a spread would drop the getter). */
+  toJSON(): AppendMessageResult {
+    const { status, wroteOffset, wroteBytes, msgId, storeTimestamp, logicsOffset, pagecacheRT, msgNum } = this;
+    return { status, wroteOffset, wroteBytes, msgId, storeTimestamp, logicsOffset, pagecacheRT, msgNum };
   }
 }

@@ -33,7 +33,9 @@ export interface CommitLogOptions {
   readonly onAppended?: () => void;
 }
 
-type Job = { readonly kind: "one"; readonly msg: MessageInput } | { readonly kind: "batch"; readonly msgs: readonly MessageInput[] };
+type Job =
+  | { readonly kind: "one"; readonly msg: MessageInput }
+  | { readonly kind: "batch"; readonly msgs: readonly MessageInput[]; readonly properties?: Readonly<Record<string, string>> };
 
 interface QueuedPut {
   readonly job: Job;
@@ -118,10 +120,13 @@ export class CommitLog {
     return this.#put({ kind: "one", msg });
   }
 
-  /** Appends a batch (one topic and queue) as consecutive records, all or nothing. */
-  putMessages(msgs: readonly MessageInput[]): Promise<PutMessageResult> {
+  /**
+   * Appends a batch (one topic and queue) as consecutive records, all or nothing. `properties` are
+   * added to every message's (RocketMQ's batch-level properties).
+   */
+  putMessages(msgs: readonly MessageInput[], properties?: Readonly<Record<string, string>>): Promise<PutMessageResult> {
     if (msgs.length === 0) return Promise.resolve({ status: "MESSAGE_ILLEGAL", reason: "empty batch" });
-    return this.#put({ kind: "batch", msgs });
+    return this.#put({ kind: "batch", msgs, properties });
   }
 
   #put(job: Job): Promise<PutMessageResult> {
@@ -221,7 +226,7 @@ export class CommitLog {
       if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
       return { records: encoded.record, count: 1, queueKey, sysFlag, storeTimestamp };
     }
-    const encoded = this.#encoder.encodeBatch(job.msgs, storeTimestamp);
+    const encoded = this.#encoder.encodeBatch(job.msgs, storeTimestamp, job.properties);
     if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
     return { records: encoded.records, count: encoded.count, queueKey, sysFlag, storeTimestamp };
   }

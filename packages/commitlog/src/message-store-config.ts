@@ -51,7 +51,7 @@ export const messageStoreConfigSchema = flushConfigSchema
     /** A file still held by a reader is deleted by force after this long, ms. */
     destroyMapedFileIntervalForcibly: int(0, 2_147_483_647).default(120_000),
     /** This broker's address `ip:port`, written into every record and message id. */
-    storeHost: z.string().regex(/^[0-9a-fA-F.:]+:\d{1,5}$/).default("127.0.0.1:10911"),
+    storeHost: z.string().regex(/^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/, "expected ip:port (IPv6 as [addr]:port)").default("127.0.0.1:10911"),
   })
   .strict();
 

@@ -234,10 +234,13 @@ export class MessageStore {
     return this.commitLog.putMessage(msg);
   }
 
-  /** Stores a batch (one topic and queue) as consecutive records, all or nothing. */
-  putMessages(batch: readonly MessageInput[]): Promise<PutMessageResult> {
+  /**
+   * Stores a batch (one topic and queue) as consecutive records, all or nothing; `properties` are
+   * added to every message (RocketMQ's batch-level properties).
+   */
+  putMessages(batch: readonly MessageInput[], properties?: Readonly<Record<string, string>>): Promise<PutMessageResult> {
     if (this.#state !== "running") return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
-    return this.commitLog.putMessages(batch);
+    return this.commitLog.putMessages(batch, properties);
   }
 
   /**

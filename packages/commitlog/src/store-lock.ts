@@ -4,6 +4,10 @@ import type { CommitLogErrorCode } from "./store-errors.js";
 
 /** Lock files held by this process, per FileIO (a simulated disk is its own world). */
 const held = new WeakMap<FileIO, Set<string>>();
+/** Takeovers of stale lock files before giving up. */
+const TAKEOVER_ATTEMPTS = 3;
+/** An empty lock file younger than this is another process mid-create, ms. */
+const FRESH_LOCK_MS = 2000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -15,9 +19,10 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * One process per store directory. The lock file holds the owner's pid; a file left by a process that
- * is gone (kill -9, power loss) is taken over. A second open in this process, or in another live
- * process, fails with STORE_LOCKED.
+ * One process per store directory. The lock file is created exclusively and holds the owner's pid; a
+ * file left by a process that is gone (kill -9, power loss) is taken over. A second open in this
+ * process, or in another live process, fails with STORE_LOCKED. (A pid reused by an unrelated live
+ * process makes a stale lock look held: remove the file by hand.)
  */
 export class StoreLock {
   readonly path: string;
@@ -29,17 +34,26 @@ export class StoreLock {
     this.#io = io;
   }
 
-  /** @throws StoreError STORE_LOCKED when another live owner holds the store; IO_ERROR. */
+  /**
+   * Creates the lock file exclusively (an atomic create: of two processes starting at once, one
+   * wins). A lock file left by a process that is gone is removed and the create retried.
+   * @throws StoreError STORE_LOCKED when another live owner holds the store; IO_ERROR.
+   */
   static async acquire(path: string, io: FileIO): Promise<StoreLock> {
     const mine = held.get(io) ?? new Set<string>();
     held.set(io, mine);
     if (mine.has(path)) throw lockedError(path, process.pid);
     mine.add(path);
     try {
-      const owner = await readOwner(path, io);
-      if (owner !== null && owner !== process.pid && isAlive(owner)) throw lockedError(path, owner);
-      await writeOwner(path, io);
-      return new StoreLock(path, io);
+      for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
+        if (await createOwned(path, io)) return new StoreLock(path, io);
+        const owner = await readOwner(path, io);
+        if (owner.pid !== null && owner.pid !== process.pid && isAlive(owner.pid)) throw lockedError(path, owner.pid);
+        // Empty and just created: another process is between its create and its write.
+        if (owner.empty && Date.now() - owner.mtimeMs < FRESH_LOCK_MS) throw lockedError(path, 0);
+        await io.unlink(path).catch(() => undefined); // stale: its owner is gone
+      }
+      throw lockedError(path, 0);
     } catch (error) {
       mine.delete(path);
       throw error instanceof StoreError ? error : ioError("lock", path, error);
@@ -65,28 +79,35 @@ function lockedError(path: string, pid: number): StoreError<CommitLogErrorCode> 
   return new StoreError<CommitLogErrorCode>("STORE_LOCKED", `store is in use by process ${pid} (lock file ${path}); one process per store directory`);
 }
 
-async function readOwner(path: string, io: FileIO): Promise<number | null> {
+async function readOwner(path: string, io: FileIO): Promise<{ pid: number | null; mtimeMs: number; empty: boolean }> {
   const stat = await io.stat(path);
-  if (stat === null) return null;
+  if (stat === null) return { pid: null, mtimeMs: 0, empty: false };
   const fd = await io.open(path, false);
   try {
     const buffer = Buffer.alloc(Math.min(stat.size, 64));
     const read = await io.pread(fd, buffer, 0, buffer.length, 0);
     const pid = Number.parseInt(buffer.subarray(0, read).toString("utf8").trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+    return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : null, mtimeMs: stat.mtimeMs, empty: stat.size === 0 };
   } finally {
     await io.close(fd);
   }
 }
 
-async function writeOwner(path: string, io: FileIO): Promise<void> {
-  const fd = await io.open(path, true);
+/** Creates the lock file holding our pid; false when it already exists. */
+async function createOwned(path: string, io: FileIO): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = await io.open(path, "exclusive");
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EEXIST") return false;
+    throw error;
+  }
   try {
     const text = Buffer.from(`${process.pid}\n`);
-    await io.truncate(fd, 0);
     await io.pwrite(fd, text, 0, text.length, 0);
     await io.fdatasync(fd);
   } finally {
     await io.close(fd);
   }
+  return true;
 }

@@ -122,3 +122,30 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
     expect(await readBodies(store, TOPIC)).toEqual(["single0", "body0", "body1", "body2", "body3", "body4", "single6", "body0", "body1"]);
   });
 });
+
+describe("MessageStore.putMessages with batch-level properties", () => {
+  it("adds them to every record, as RocketMQ's testPutMessages expects (propsLen + batchPropLen + 1)", async () => {
+    const { dir, cleanup } = await tempDir("batch-props-");
+    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: CL_FILE_SIZE, flushDiskType: "SYNC_FLUSH" }, { logger: silentLogger });
+    try {
+      const messages = batch(10).map(({ properties: _own, ...message }) => message);
+      const result = await store.putMessages(messages, { extraKey: "extraValue" });
+      expect(result.status).toBe("PUT_OK");
+      let offset = result.appendResult?.wroteOffset ?? -1;
+      for (let i = 0; i < 10; i++) {
+        const found = await store.lookMessageByOffset(offset);
+        expect(found?.properties.extraKey).toBe("extraValue");
+        expect(found?.properties.TAGS).toBe("TAG1");
+        const own = messagePropertiesToString({ KEYS: messages[i]?.keys as string, TAGS: "TAG1" }).length;
+        const batchOnly = messagePropertiesToString({ extraKey: "extraValue" }).length;
+        expect(found?.totalSize).toBe(calMsgLength(0, `body${i}`.length, TOPIC.length, own + batchOnly));
+        offset += found?.totalSize ?? 0;
+      }
+      const serialized = JSON.parse(JSON.stringify(result.appendResult)) as { msgId: string };
+      expect(serialized.msgId.split(",")).toHaveLength(10);
+    } finally {
+      await store.shutdown();
+      await cleanup();
+    }
+  });
+});

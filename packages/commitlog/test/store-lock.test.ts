@@ -104,3 +104,23 @@ describe("StoreLock", () => {
     }
   });
 });
+
+describe("StoreLock against a racing process", () => {
+  it("refuses an empty lock file another process has just created, and takes over an old empty one", async () => {
+    const { mkdtemp, rm, utimes, writeFile: write } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const root = await mkdtemp(join(tmpdir(), "lock-race-"));
+    try {
+      const path = join(root, "lock");
+      await write(path, "");
+      await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED" });
+      const old = new Date(Date.now() - 60_000);
+      await utimes(path, old, old);
+      const lock = await StoreLock.acquire(path, nodeFileIO);
+      expect((await readFile(path, "utf8")).trim()).toBe(String(process.pid));
+      await lock.release();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

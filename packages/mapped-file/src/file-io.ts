@@ -16,8 +16,11 @@ export interface FileStat {
  * Positional calls write or read the whole range or throw: implementations loop over short transfers.
  */
 export interface FileIO {
-  /** Opens `path` for reading and writing; creates it (empty) when `create` is true and it is missing. */
-  open(path: string, create: boolean): Promise<number>;
+  /**
+   * Opens `path` for reading and writing; creates it (empty) when `create` is true and it is missing.
+   * With "exclusive" it must not exist yet (EEXIST otherwise): an atomic create, for lock files.
+   */
+  open(path: string, create: boolean | "exclusive"): Promise<number>;
   /** Size and mtime, or null when the path does not exist. */
   stat(path: string): Promise<FileStat | null>;
   /** Writes `length` bytes of `buffer` from `offset` at file `position`, on the I/O thread pool. */
@@ -70,6 +73,7 @@ function openDescriptor(path: string, flags: string): Promise<number> {
 /** The real `node:fs` implementation of FileIO. */
 export const nodeFileIO: FileIO = {
   async open(path, create) {
+    if (create === "exclusive") return openDescriptor(path, "wx+");
     if (create) {
       try {
         return await openDescriptor(path, "wx+"); // read-write, created exclusively

@@ -18,7 +18,7 @@ describe("nodeFileIO", () => {
     await cleanup();
   });
 
-  async function openTracked(path: string, create: boolean): Promise<number> {
+  async function openTracked(path: string, create: boolean | "exclusive"): Promise<number> {
     const fd = await io.open(path, create);
     open.push(fd);
     return fd;
@@ -29,6 +29,12 @@ describe("nodeFileIO", () => {
     await expect(io.open(path, false)).rejects.toMatchObject({ code: "ENOENT" });
     await openTracked(path, true);
     expect(await io.stat(path)).toMatchObject({ size: 0 });
+  });
+
+  it("creates exclusively: a second exclusive create of the same path fails with EEXIST", async () => {
+    const path = join(dir, "lock");
+    await openTracked(path, "exclusive");
+    await expect(io.open(path, "exclusive")).rejects.toMatchObject({ code: "EEXIST" });
   });
 
   it("opens an existing file on create without truncating it", async () => {

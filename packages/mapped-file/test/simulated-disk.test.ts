@@ -31,6 +31,12 @@ describe("SimulatedDisk files", () => {
     expect(await disk.stat(B)).toBeNull();
   });
 
+  it("creates exclusively only when the path is free (EEXIST otherwise)", async () => {
+    await disk.open(A, "exclusive");
+    await expect(disk.open(A, "exclusive")).rejects.toMatchObject({ code: "EEXIST" });
+    await disk.open(A, true);
+  });
+
   it("writes and reads at positions, zero-filling holes, with short reads at the end", async () => {
     const fd = await write(A, "abc", 5);
     disk.pwriteSync(fd, Buffer.from("XY"), 0, 2, 0);

@@ -218,9 +218,10 @@ export class SimulatedDisk implements FileIO {
 
   // ---- FileIO -------------------------------------------------------------------------------
 
-  async open(path: string, create: boolean): Promise<number> {
+  async open(path: string, create: boolean | "exclusive"): Promise<number> {
     await Promise.resolve();
     this.#maybeFail("open", path);
+    if (create === "exclusive" && this.#files.has(path)) throw errnoError("EEXIST", "open", path);
     if (!this.#files.has(path)) {
       if (!create) throw errnoError("ENOENT", "open", path);
       if (!this.#directories.has(dirname(path))) throw errnoError("ENOENT", "open", path);
