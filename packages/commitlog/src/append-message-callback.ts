@@ -53,7 +53,8 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     for (let i = 0; i < append.count; i++) {
       const size = append.records.readInt32BE(at);
       const recordQueueOffset = takesQueueOffset(append.sysFlag) ? queueOffset + i : 0;
-      patchRecord(append.records.subarray(at, at + size), recordQueueOffset, wroteOffset + at, append.storeTimestamp);
+      const record = append.count === 1 ? append.records : append.records.subarray(at, at + size);
+      patchRecord(record, recordQueueOffset, wroteOffset + at, append.storeTimestamp);
       if (recordOffsets) recordOffsets[i] = wroteOffset + at;
       at += size;
     }
