@@ -23,16 +23,26 @@ import {
 } from "./message-format.js";
 import type { DecodeFailureCode } from "./types.js";
 
-/** The fields of a record and where its variable parts are (absolute buffer positions). */
-export interface RecordFields {
+/** Where the variable parts of a validated record are (absolute positions). */
+interface RecordLayout {
   readonly offset: number;
+  readonly sysFlag: number;
+  readonly bodyPosition: number;
+  readonly bodyLength: number;
+  readonly topicPosition: number;
+  readonly topicLength: number;
+  readonly propertiesPosition: number;
+  readonly propertiesLength: number;
+}
+
+/** The fields of a record and where its variable parts are (absolute buffer positions). */
+export interface RecordFields extends RecordLayout {
   readonly totalSize: number;
   readonly bodyCRC: number;
   readonly queueId: number;
   readonly flag: number;
   readonly queueOffset: number;
   readonly physicalOffset: number;
-  readonly sysFlag: number;
   readonly bornTimestamp: number;
   readonly bornHostPosition: number;
   readonly bornIpLength: 4 | 16;
@@ -43,12 +53,6 @@ export interface RecordFields {
   readonly storePort: number;
   readonly reconsumeTimes: number;
   readonly preparedTransactionOffset: number;
-  readonly bodyPosition: number;
-  readonly bodyLength: number;
-  readonly topicPosition: number;
-  readonly topicLength: number;
-  readonly propertiesPosition: number;
-  readonly propertiesLength: number;
 }
 
 /** Outcome of {@link readRecord}. */
@@ -65,18 +69,6 @@ export type ReadRecordResult =
 
 function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size = -1): ReadRecordResult {
   return { kind: "INVALID", code, reason, size };
-}
-
-/** Where the variable parts of a validated record are (absolute positions). */
-interface RecordLayout {
-  readonly offset: number;
-  readonly sysFlag: number;
-  readonly bodyPosition: number;
-  readonly bodyLength: number;
-  readonly topicPosition: number;
-  readonly topicLength: number;
-  readonly propertiesPosition: number;
-  readonly propertiesLength: number;
 }
 
 /** Reads the fixed fields of a validated record into one object literal (one hidden class). */
