@@ -232,7 +232,7 @@ export class MappedFile extends ReferenceResource {
   /** Puts bytes at `position`: into the pool buffer, or straight into the file (page cache). */
   #place(position: number, data: Buffer): void {
     if (this.#writeBuffer) {
-      data.copy(this.#writeBuffer, position);
+      this.#writeBuffer.set(data, position); // TypedArray.set: no per-call argument checks
       return;
     }
     try {
