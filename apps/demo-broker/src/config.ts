@@ -67,6 +67,7 @@ export function parseCommandLine(argv: readonly string[], readFile: (path: strin
   const overrides: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    if (arg === "--") continue; // the conventional end-of-options marker some runners pass through
     if (arg === "-c" || arg === "--config") {
       const file = argv[++i];
       if (file === undefined) throw new ConfigError(`${arg} needs a file name`);

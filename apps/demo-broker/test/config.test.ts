@@ -22,6 +22,10 @@ describe("parseCommandLine", () => {
     expect(config.storeHost).toBe("10.0.0.1:10911");
   });
 
+  it("ignores a lone -- (passed through by some script runners)", () => {
+    expect(parseCommandLine(["--", "--flushDiskType=SYNC_FLUSH"]).flushDiskType).toBe("SYNC_FLUSH");
+  });
+
   it("reads a JSON config", () => {
     const config = parseCommandLine(["-c", "b.json"], () => JSON.stringify({ flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 100 }));
     expect(config.syncFlushTimeout).toBe(100);
