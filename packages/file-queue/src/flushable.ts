@@ -10,13 +10,13 @@
 export interface Flushable {
   /**
    * Writes buffered (pool) bytes of the current commit file to the file once at least `leastPages`
-   * 4 KiB pages are pending (0: any byte). Resolves `true` if `committedWhere` advanced.
+   * 4 KiB pages are pending (0: a single byte). Resolves `true` if `committedWhere` advanced.
    * @throws StoreError DISK_FULL or IO_ERROR (the position does not move).
    */
   commit(leastPages: number): Promise<boolean>;
   /**
    * fdatasyncs the current flush file once at least `leastPages` 4 KiB pages are unflushed
-   * (0: any byte). Resolves `true` if `flushedWhere` advanced.
+   * (0: a single byte). Resolves `true` if `flushedWhere` advanced.
    * @throws StoreError DISK_FULL or IO_ERROR (the position does not move).
    */
   flush(leastPages: number): Promise<boolean>;

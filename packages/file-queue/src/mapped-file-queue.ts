@@ -249,7 +249,7 @@ export class MappedFileQueue implements Flushable {
 
   /**
    * Commits (writes pool-buffer bytes to the file) the file at `committedWhere`, once at least
-   * `leastPages` pages are pending (0: any byte). At most one file per call: loop while it returns
+   * `leastPages` pages are pending (0: a single byte). At most one file per call: loop while it returns
    * true. Resolves true if `committedWhere` advanced. Calls are serialised; the position never moves back.
    * @throws StoreError DISK_FULL or IO_ERROR (rejects; `committedWhere` does not move).
    */
@@ -272,7 +272,7 @@ export class MappedFileQueue implements Flushable {
   }
 
   /**
-   * fdatasyncs the file at `flushedWhere` once at least `leastPages` pages are unflushed (0: any byte).
+   * fdatasyncs the file at `flushedWhere` once at least `leastPages` pages are unflushed (0: a single byte).
    * At most one file per call: loop while it returns true. Resolves true if `flushedWhere` advanced.
    * `flush(0)` also records the file's `storeTimestamp`. Calls are serialised; the position never
    * moves back.

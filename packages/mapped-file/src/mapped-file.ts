@@ -244,7 +244,7 @@ export class MappedFile extends ReferenceResource {
 
   /**
    * Writes pool-buffer bytes `[committed, wrote)` to the file once at least `leastPages` pages are
-   * pending (0: any byte; a full file always commits). Returns the committed position. Without a
+   * pending (0: a single byte; a full file always commits). Returns the committed position. Without a
    * pool this is the write position. The buffer goes back to the pool once the file is fully committed.
    * @throws StoreError DISK_FULL or IO_ERROR (the committed position does not move).
    */
@@ -284,7 +284,7 @@ export class MappedFile extends ReferenceResource {
   }
 
   /**
-   * fdatasyncs the file once at least `leastPages` readable pages are unflushed (0: any byte; a full
+   * fdatasyncs the file once at least `leastPages` readable pages are unflushed (0: a single byte; a full
    * file always flushes what is left). The readable position is recorded before the call and published
    * as `flushedPosition` after it completes. Returns the flushed position.
    * @throws StoreError DISK_FULL or IO_ERROR (the flushed position does not move); once one
