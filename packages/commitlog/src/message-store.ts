@@ -159,12 +159,25 @@ export class MessageStore {
       });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });
-      await store.#start();
+      try {
+        await store.#start();
+      } catch (error) {
+        await store.#closeFiles();
+        throw error;
+      }
       return store;
     } catch (error) {
       await lock.release();
       throw error;
     }
+  }
+
+  /** Closes what a failed open had opened (segments, index files, checkpoint), keeping them on disk. */
+  async #closeFiles(): Promise<void> {
+    await this.commitLog.mappedFileQueue.shutdown(0).catch(() => undefined);
+    await this.consumeQueues.shutdown().catch(() => undefined);
+    await this.checkpoint.close().catch(() => undefined);
+    this.#pool?.destroy();
   }
 
   async #start(): Promise<void> {

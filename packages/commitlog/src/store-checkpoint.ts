@@ -81,6 +81,14 @@ export class StoreCheckpoint {
     }
   }
 
+  /** Closes without writing (a failed open must not overwrite what it could not use). Idempotent. */
+  async close(): Promise<void> {
+    const fd = this.#fd;
+    if (fd === null) return;
+    this.#fd = null;
+    await this.#io.close(fd).catch(() => undefined);
+  }
+
   /** Flushes and closes. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.#fd === null) return;

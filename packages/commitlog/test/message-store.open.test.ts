@@ -29,6 +29,7 @@ describe("MessageStore.open failures", () => {
     expect(failure).toBeInstanceOf(StoreError);
     expect(failure).toMatchObject({ code: "IO_ERROR" });
     expect(disk.exists(`${SIM_ROOT}/lock`)).toBe(false);
+    expect(disk.openDescriptors).toBe(0); // segments, index files and checkpoint closed again
     expect(await activeTimers()).toBeLessThanOrEqual(timers);
     const again = await openOnDisk(disk);
     try {

@@ -189,6 +189,11 @@ export class SimulatedDisk implements FileIO {
     this.#descriptors.clear();
   }
 
+  /** Descriptors currently open (a leak check for tests). */
+  get openDescriptors(): number {
+    return this.#descriptors.size;
+  }
+
   /** Unsynced writes waiting for an fdatasync. */
   get unsyncedWrites(): number {
     return this.#pending.length;
