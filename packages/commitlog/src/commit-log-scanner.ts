@@ -1,8 +1,9 @@
 import type { MappedFile } from "@store/mapped-file";
-import { checkMessageAndReturnSize } from "./codec/check-message.js";
+import { checkMessageAndReturnSize, readDispatchUnit } from "./codec/check-message.js";
 import { validateRecord } from "./codec/record-reader.js";
 import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
-import type { DispatchRequest, InvalidRecord } from "./codec/types.js";
+import type { InvalidRecord } from "./codec/types.js";
+import type { DispatchUnit } from "./codec/check-message.js";
 
 /** Where and why a scan of one file stopped. */
 export type ScanStop =
@@ -24,6 +25,8 @@ export interface ScanOptions {
   readonly maxRecordBytes: number;
   /** Only validate (recovery): `visit` gets null instead of a parsed request, and nothing is allocated. */
   readonly validateOnly?: boolean;
+  /** Read only what a consume-queue unit needs (dispatch): no CRC, no properties map. */
+  readonly dispatchOnly?: boolean;
 }
 
 const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
@@ -37,7 +40,7 @@ export async function scanFileRecords(
   file: MappedFile,
   position: number,
   options: ScanOptions,
-  visit: (request: DispatchRequest | null, position: number) => void,
+  visit: (request: DispatchUnit | null, position: number) => void,
   maxChunks = Number.POSITIVE_INFINITY,
 ): Promise<ScanStop> {
   let at = position;
@@ -74,7 +77,7 @@ function scanChunk(
   base: number,
   limit: number,
   options: ScanOptions,
-  visit: (request: DispatchRequest | null, position: number) => void,
+  visit: (request: DispatchUnit | null, position: number) => void,
 ): ChunkStep {
   let at = 0;
   while (at < buffer.length) {
@@ -99,7 +102,7 @@ function scanChunk(
         continue;
       }
     }
-    const result = checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody);
+    const result = options.dispatchOnly ? readDispatchUnit(buffer, at) : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody);
     if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
     if (result.kind === "INVALID") {
       // A zeroed header is where appends stopped (pre-allocated space), not damage.

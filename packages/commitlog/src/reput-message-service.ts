@@ -1,6 +1,6 @@
 import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
-import type { DispatchRequest } from "./codec/types.js";
+import type { DispatchUnit } from "./codec/check-message.js";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { CommitLog } from "./commit-log.js";
 import { chunkBytesFor } from "./commit-log-recovery.js";
@@ -41,7 +41,7 @@ export class ReputMessageService extends ServiceThread {
     super(options);
     this.#commitLog = commitLog;
     this.#queues = queues;
-    this.#scan = { checkCRC: false, readBody: false, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes };
+    this.#scan = { checkCRC: false, readBody: false, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes, dispatchOnly: true };
     this.#idleIntervalMs = options.idleIntervalMs ?? 100;
     this.#onDispatched = options.onDispatched ?? (() => undefined);
     this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
@@ -78,7 +78,7 @@ export class ReputMessageService extends ServiceThread {
     const queue = this.#commitLog.mappedFileQueue;
     const file = queue.findMappedFileByOffset(this.reputFromOffset);
     if (file === null) return false;
-    const requests: DispatchRequest[] = [];
+    const requests: DispatchUnit[] = [];
     const positions: number[] = [];
     const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
       if (request === null) return;
@@ -108,10 +108,10 @@ export class ReputMessageService extends ServiceThread {
    * message that could not be indexed (dispatch resumes there; units already written are skipped as
    * duplicates), or null when all were. Listeners hear about what was indexed either way.
    */
-  async #dispatchAll(requests: readonly DispatchRequest[], positions: readonly number[]): Promise<number | null> {
+  async #dispatchAll(requests: readonly DispatchUnit[], positions: readonly number[]): Promise<number | null> {
     const byQueue = new Map<ConsumeQueue, { entries: PositionEntry[]; indexes: number[] }>();
     for (let i = 0; i < requests.length; i++) {
-      const request = requests[i] as DispatchRequest;
+      const request = requests[i] as DispatchUnit;
       if (!takesQueueOffset(request.sysFlag)) continue;
       const queue = this.#queues.findOrCreate(request.topic, request.queueId);
       let group = byQueue.get(queue);

@@ -12,8 +12,17 @@ import {
   tagsString2tagsCode,
 } from "./message-properties.js";
 import type { RecordFields } from "./record-reader.js";
-import { readRecord } from "./record-reader.js";
-import type { CheckMessageResult, DispatchRequest } from "./types.js";
+import { readRecord, validateRecord } from "./record-reader.js";
+import { readInt64BE } from "./int64.js";
+import {
+  bodyLengthPosition,
+  PHYSICALOFFSET_POSITION,
+  QUEUEID_POSITION,
+  QUEUEOFFSET_POSITION,
+  storeTimestampPosition,
+  SYSFLAG_POSITION,
+} from "./message-format.js";
+import type { BlankRecord, CheckMessageResult, DispatchRequest, InvalidRecord } from "./types.js";
 import type { MessageProperties } from "./message-properties.js";
 
 /** The system topic that parks delayed messages until their deliver time. */
@@ -110,4 +119,67 @@ export function checkMessageAndReturnSize(
     case "MESSAGE":
       return toDispatchRequest(buffer, result.fields, options.delayLevelTableMs ?? DEFAULT_DELAY_LEVEL_TABLE_MS);
   }
+}
+
+/** What the consume-queue dispatch needs of a record: the fields of a unit and where it belongs. */
+export interface DispatchUnit {
+  readonly kind: "MESSAGE";
+  readonly size: number;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly physicalOffset: number;
+  readonly tagsCode: number;
+  readonly storeTimestamp: number;
+  readonly queueOffset: number;
+  readonly sysFlag: number;
+}
+
+const TAGS_PREFIX = Buffer.from(`${PROPERTY_TAGS}\u0001`, "latin1");
+const PROPERTY_END = 0x02;
+
+/** The TAGS value's hash, scanning the properties bytes without building a map; 0 when absent. */
+function scanTagsCode(buffer: Buffer, start: number, end: number): number {
+  for (let at = start; at < end; ) {
+    const isTags = at + TAGS_PREFIX.length <= end && buffer.compare(TAGS_PREFIX, 0, TAGS_PREFIX.length, at, at + TAGS_PREFIX.length) === 0;
+    let next = buffer.indexOf(PROPERTY_END, at);
+    if (next < 0 || next > end) next = end;
+    if (isTags) return tagsString2tagsCode(buffer.toString("utf8", at + TAGS_PREFIX.length, next));
+    at = next + 1;
+  }
+  return 0;
+}
+
+/**
+ * The dispatch's cheap path: validates the record's structure like {@link checkMessageAndReturnSize}
+ * (without the CRC) and reads only what a consume-queue unit needs, without a properties map.
+ * Delayed messages (SCHEDULE_TOPIC_XXXX) take the full path for their deliver-time tagsCode.
+ */
+export function readDispatchUnit(buffer: Buffer, offset: number): DispatchUnit | BlankRecord | InvalidRecord {
+  const checked = validateRecord(buffer, offset, false);
+  if (typeof checked !== "number") {
+    return { kind: "INVALID", success: false, size: checked.size, code: checked.code, reason: checked.reason };
+  }
+  if (checked === 0) return { kind: "BLANK", success: true, size: 0, blankLength: buffer.readInt32BE(offset) };
+  const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
+  const topicLengthAt = offset + bodyLengthPosition(sysFlag) + 4 + buffer.readInt32BE(offset + bodyLengthPosition(sysFlag));
+  const topicLength = buffer.readInt8(topicLengthAt);
+  const topic = buffer.toString("utf8", topicLengthAt + 1, topicLengthAt + 1 + topicLength);
+  if (topic === SCHEDULE_TOPIC) {
+    const full = checkMessageAndReturnSize(buffer, offset, false, false);
+    if (full.kind !== "MESSAGE") return full;
+    return { kind: "MESSAGE", size: full.size, topic, queueId: full.queueId, physicalOffset: full.physicalOffset, tagsCode: full.tagsCode, storeTimestamp: full.storeTimestamp, queueOffset: full.queueOffset, sysFlag };
+  }
+  const propertiesAt = topicLengthAt + 1 + topicLength + 2;
+  const propertiesEnd = propertiesAt + buffer.readInt16BE(propertiesAt - 2);
+  return {
+    kind: "MESSAGE",
+    size: checked,
+    topic,
+    queueId: buffer.readInt32BE(offset + QUEUEID_POSITION),
+    physicalOffset: readInt64BE(buffer, offset + PHYSICALOFFSET_POSITION),
+    tagsCode: scanTagsCode(buffer, propertiesAt, propertiesEnd),
+    storeTimestamp: readInt64BE(buffer, offset + storeTimestampPosition(sysFlag)),
+    queueOffset: readInt64BE(buffer, offset + QUEUEOFFSET_POSITION),
+    sysFlag,
+  };
 }
