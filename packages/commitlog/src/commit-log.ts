@@ -132,12 +132,13 @@ export class CommitLog {
   }
 
   #put(job: Job): Promise<PutMessageResult> {
-    this.#checkFlushHealth();
+    const file = this.mappedFileQueue.getLastMappedFile();
+    // Any failed flush shows in the flush service's lastError or on the last file: only then look closer.
+    if (this.flushManager.flushService.lastError !== null || file?.flushError) this.#checkFlushHealth();
     if (this.#notWritableReason !== null) {
       return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: this.#notWritableReason });
     }
     if (this.#queued.length === 0) {
-      const file = this.mappedFileQueue.getLastMappedFile();
       if (file !== null && !file.isFull()) {
         const outcome = this.#appendTo(file, job);
         if (outcome !== ROLL) return this.#finish(job, outcome);
@@ -156,8 +157,6 @@ export class CommitLog {
    */
   #checkFlushHealth(): void {
     const queue = this.mappedFileQueue;
-    // Any failed flush shows in the flush service's lastError; only then look for a poisoned file.
-    if (this.flushManager.flushService.lastError === null && !queue.getLastMappedFile()?.flushError) return;
     const error = queue.findMappedFileByOffset(queue.flushedWhere, true)?.flushError ?? queue.getLastMappedFile()?.flushError;
     if (error) this.markNotWritable(`fdatasync failed (${error.code}): ${error.message}; restart the store to recover`);
   }

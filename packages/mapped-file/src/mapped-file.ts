@@ -213,7 +213,9 @@ export class MappedFile extends ReferenceResource {
     if (position >= this.fileSize) return unknownErrorResult(this.fileFromOffset + position);
     const { result, data } = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg);
     const placed = data?.length ?? 0;
-    assert(result.wroteBytes >= placed && position + result.wroteBytes <= this.fileSize, "append overruns file");
+    if (result.wroteBytes < placed || position + result.wroteBytes > this.fileSize) {
+      throw new assert.AssertionError({ message: `append callback overruns ${this.fileName}: ${placed} bytes placed, ${result.wroteBytes} claimed at ${position}` });
+    }
     try {
       if (data !== null && placed > 0) this.#place(position, data);
     } catch (error) {
