@@ -3,7 +3,7 @@ import { checkMessageAndReturnSize, readDispatchUnit } from "./codec/check-messa
 import { validateRecord } from "./codec/record-reader.js";
 import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
 import type { InvalidRecord } from "./codec/types.js";
-import type { DispatchUnit } from "./codec/check-message.js";
+import type { DispatchUnit } from "./codec/types.js";
 
 /** Where and why a scan of one file stopped. */
 export type ScanStop =

@@ -83,6 +83,7 @@ export { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
 export { decodeMessage, decodeMessages } from "./codec/message-decoder.js";
 export {
   checkMessageAndReturnSize,
+  readDispatchUnit,
   DEFAULT_DELAY_LEVEL_TABLE_MS,
   SCHEDULE_TOPIC,
 } from "./codec/check-message.js";
@@ -108,6 +109,7 @@ export type {
   DecodeOptions,
   DecodeResult,
   DispatchRequest,
+  DispatchUnit,
   EncodeFailure,
   EncodeFailureStatus,
   EncodeResult,

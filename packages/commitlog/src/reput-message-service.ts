@@ -1,6 +1,6 @@
 import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
-import type { DispatchUnit } from "./codec/check-message.js";
+import type { DispatchUnit } from "./codec/types.js";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { CommitLog } from "./commit-log.js";
 import { chunkBytesFor } from "./commit-log-recovery.js";

@@ -22,7 +22,7 @@ import {
   storeTimestampPosition,
   SYSFLAG_POSITION,
 } from "./message-format.js";
-import type { BlankRecord, CheckMessageResult, DispatchRequest, InvalidRecord } from "./types.js";
+import type { BlankRecord, CheckMessageResult, DispatchRequest, DispatchUnit, InvalidRecord } from "./types.js";
 import type { MessageProperties } from "./message-properties.js";
 
 /** The system topic that parks delayed messages until their deliver time. */
@@ -121,19 +121,6 @@ export function checkMessageAndReturnSize(
   }
 }
 
-/** What the consume-queue dispatch needs of a record: the fields of a unit and where it belongs. */
-export interface DispatchUnit {
-  readonly kind: "MESSAGE";
-  readonly size: number;
-  readonly topic: string;
-  readonly queueId: number;
-  readonly physicalOffset: number;
-  readonly tagsCode: number;
-  readonly storeTimestamp: number;
-  readonly queueOffset: number;
-  readonly sysFlag: number;
-}
-
 const TAGS_PREFIX = Buffer.from(`${PROPERTY_TAGS}\u0001`, "latin1");
 const PROPERTY_END = 0x02;
 
@@ -161,7 +148,8 @@ export function readDispatchUnit(buffer: Buffer, offset: number): DispatchUnit |
   }
   if (checked === 0) return { kind: "BLANK", success: true, size: 0, blankLength: buffer.readInt32BE(offset) };
   const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
-  const topicLengthAt = offset + bodyLengthPosition(sysFlag) + 4 + buffer.readInt32BE(offset + bodyLengthPosition(sysFlag));
+  const bodyLengthAt = offset + bodyLengthPosition(sysFlag);
+  const topicLengthAt = bodyLengthAt + 4 + buffer.readInt32BE(bodyLengthAt);
   const topicLength = buffer.readInt8(topicLengthAt);
   const topic = buffer.toString("utf8", topicLengthAt + 1, topicLengthAt + 1 + topicLength);
   if (topic === SCHEDULE_TOPIC) {

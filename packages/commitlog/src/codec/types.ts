@@ -175,10 +175,9 @@ export interface DecodeMessagesResult<
   readonly failure: DecodeFailure | undefined;
 }
 
-/** What the consume-queue dispatch needs from a valid message record (RocketMQ DispatchRequest). */
-export interface DispatchRequest {
+/** What a consume-queue unit needs of a valid message record, and where it belongs. */
+export interface DispatchUnit {
   readonly kind: "MESSAGE";
-  readonly success: true;
   /** TOTALSIZE, bytes (> 0). */
   readonly size: number;
   readonly topic: string;
@@ -191,11 +190,16 @@ export interface DispatchRequest {
   readonly storeTimestamp: number;
   /** Consume-queue index. */
   readonly queueOffset: number;
+  readonly sysFlag: number;
+}
+
+/** What the consume-queue dispatch needs from a valid message record (RocketMQ DispatchRequest). */
+export interface DispatchRequest extends DispatchUnit {
+  readonly success: true;
   /** KEYS property, "" if none. */
   readonly keys: string;
   /** UNIQ_KEY property. */
   readonly uniqKey: string | undefined;
-  readonly sysFlag: number;
   readonly preparedTransactionOffset: number;
   /** ms. */
   readonly bornTimestamp: number;
