@@ -366,12 +366,14 @@ export class MessageStore {
     if (this.#state !== "running") return;
     this.#state = "stopping";
     if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
     await this.#reput.shutdown();
     await this.#flushQueues.shutdown();
     await this.#flushQueues.doFlush(true).catch((error: unknown) => this.#logger.error({ err: error }, "final consume-queue flush failed"));
     await this.#allocate.shutdown();
-    const healthy = this.commitLog.notWritableReason === "the store is shut down" && this.#reput.behind() === 0;
+    // A flush that failed before or during the final drain poisons its file: keep `abort` then.
+    const healthy = writable && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
