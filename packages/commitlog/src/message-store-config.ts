@@ -30,8 +30,12 @@ export const messageStoreConfigSchema = flushConfigSchema
     transientStorePoolSize: int(1, 64).default(5),
     /** Fail a roll-over at once when the pool has no free buffer, instead of writing without one. */
     fastFailIfNoBufferInStorePool: z.boolean().default(false),
-    /** How new segments are sized on disk: zero-filled (steady fdatasync latency) or sparse. */
-    preallocation: z.enum(["zero-fill", "sparse"]).default("zero-fill"),
+    /**
+     * How new segments are sized on disk. Default: "zero-fill" under SYNC_FLUSH (no block allocation
+     * inside the group commit's fdatasync, so a steady p99), "sparse" under ASYNC_FLUSH (half the disk
+     * writes, so pre-allocation keeps ahead of a fast writer; see the README).
+     */
+    preallocation: z.enum(["zero-fill", "sparse"]).optional(),
     /** Consume-queue flush period, ms. */
     flushIntervalConsumeQueue: int(1, 2_147_483_647).default(1000),
     /** Dirty consume-queue pages before a periodic flush. */
@@ -56,7 +60,9 @@ export const messageStoreConfigSchema = flushConfigSchema
   .strict();
 
 export type MessageStoreConfigInput = z.input<typeof messageStoreConfigSchema>;
-export type MessageStoreConfig = z.output<typeof messageStoreConfigSchema>;
+export type MessageStoreConfig = Omit<z.output<typeof messageStoreConfigSchema>, "preallocation"> & {
+  readonly preallocation: "zero-fill" | "sparse";
+};
 
 /**
  * Validates a store config and fills in defaults.
@@ -64,7 +70,10 @@ export type MessageStoreConfig = z.output<typeof messageStoreConfigSchema>;
  */
 export function parseMessageStoreConfig(input: unknown = {}): MessageStoreConfig {
   const result = messageStoreConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    const config = result.data;
+    return { ...config, preallocation: config.preallocation ?? (config.flushDiskType === "SYNC_FLUSH" ? "zero-fill" : "sparse") };
+  }
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join(".") || "(config)";
     if (issue.code === "unrecognized_keys") return `unknown key(s) ${issue.keys.join(", ")}`;

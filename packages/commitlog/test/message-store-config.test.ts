@@ -15,8 +15,16 @@ describe("parseMessageStoreConfig", () => {
       deleteWhen: "04",
       diskMaxUsedSpaceRatio: 75,
       transientStorePoolSize: 5,
-      preallocation: "zero-fill",
+      preallocation: "sparse",
     });
+  });
+
+  it("zero-fills new segments under SYNC_FLUSH and sizes them sparse under ASYNC_FLUSH, unless told", () => {
+    expect(parseMessageStoreConfig({ flushDiskType: "SYNC_FLUSH" }).preallocation).toBe("zero-fill");
+    expect(parseMessageStoreConfig({ flushDiskType: "ASYNC_FLUSH" }).preallocation).toBe("sparse");
+    expect(parseMessageStoreConfig({ flushDiskType: "ASYNC_FLUSH", preallocation: "zero-fill" }).preallocation).toBe("zero-fill");
+    expect(parseMessageStoreConfig({ flushDiskType: "SYNC_FLUSH", preallocation: "sparse" }).preallocation).toBe("sparse");
+    expect(() => parseMessageStoreConfig({ preallocation: "fallocate" })).toThrow(/preallocation/);
   });
 
   it("accepts IPv4 and bracketed IPv6 store hosts", () => {

@@ -6,9 +6,12 @@ import { FileQueueError, asFileQueueError } from "./file-queue-error.js";
 
 /** Construction options of an AllocateMappedFileService. */
 export interface AllocateMappedFileServiceOptions {
-  /** New files borrow a buffer from it at creation (none free: the file works without one). */
+  /**
+   * A file borrows a buffer from it when it is handed out, not at creation, so files made ahead of
+   * need hold no buffer (none free: the file works without one).
+   */
   readonly transientStorePool?: TransientStorePool | null;
-  /** With a pool: refuse (null, POOL_EXHAUSTED) rather than create a file that would get no buffer. */
+  /** With a pool: refuse (null, POOL_EXHAUSTED) rather than hand out a file that would get no buffer. */
   readonly fastFailIfNoBufferInStorePool?: boolean;
   /** File access; default `node:fs`. */
   readonly io?: FileIO;
@@ -108,26 +111,23 @@ export class AllocateMappedFileService {
   /**
    * Asks for the file at `nextPath` (and, ahead of need, `nextNextPath`), each `fileSize` bytes, and
    * waits for the first one. Resolves null, with `lastError` set, when the creation failed
-   * (DISK_FULL, IO_ERROR, BAD_FILE_NAME, FILE_SIZE_MISMATCH), the wait deadline passed
+   * (DISK_FULL, IO_ERROR, BAD_FILE_NAME, FILE_SIZE_MISMATCH; BAD_ARGUMENT for pool buffers smaller
+   * than `fileSize`), the wait deadline passed
    * (ALLOCATE_TIMEOUT; the creation goes on and a later request for the same path gets the file),
    * the pool has no free buffer and `fastFailIfNoBufferInStorePool` is set (POOL_EXHAUSTED), or the
    * service is shut down (SERVICE_SHUT_DOWN). Never rejects.
    */
   async putRequestAndReturnMappedFile(nextPath: string, nextNextPath: string, fileSize: number): Promise<MappedFile | null> {
     if (this.#stopped) return this.#fail(new FileQueueError("SERVICE_SHUT_DOWN", `${nextPath}: the allocate service is shut down`));
-    let canSubmit = 2;
-    if (this.#pool !== null && this.#fastFail) {
-      // every queued request will borrow a buffer when it is created
-      canSubmit = this.#pool.availableBufferNums - this.#queue.length;
+    if (this.#pool !== null && this.#pool.fileSize < fileSize) {
+      // a smaller buffer would silently drop the bytes appended past its end
+      return this.#fail(new FileQueueError("BAD_ARGUMENT", `${nextPath}: pool buffers of ${this.#pool.fileSize} bytes cannot back a ${fileSize}-byte file`));
     }
-    if (!this.#table.has(nextPath)) {
-      if (canSubmit <= 0) {
-        return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${nextPath}: no free TransientStorePool buffer (fast fail)`));
-      }
-      this.#enqueue(newRequest(nextPath, fileSize));
-      canSubmit--;
+    if (this.#pool !== null && this.#fastFail && this.#pool.availableBufferNums === 0) {
+      return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${nextPath}: no free TransientStorePool buffer (fast fail)`));
     }
-    if (!this.#table.has(nextNextPath) && canSubmit > 0) this.#enqueue(newRequest(nextNextPath, fileSize));
+    if (!this.#table.has(nextPath)) this.#enqueue(newRequest(nextPath, fileSize));
+    if (!this.#table.has(nextNextPath)) this.#enqueue(newRequest(nextNextPath, fileSize));
     const request = this.#table.get(nextPath);
     if (request === undefined) return this.#fail(new FileQueueError("IO_ERROR", `${nextPath}: request vanished`));
     if (request.state !== "ready" && !(await this.#waitFor(request))) {
@@ -187,9 +187,14 @@ export class AllocateMappedFileService {
 
   #claim(request: AllocateRequest): MappedFile | null {
     if (request.state === "ready" && request.file !== null) {
+      const file = request.file;
+      if (this.#pool !== null && !file.useTransientStorePool(this.#pool) && this.#fastFail) {
+        // the file stays ready for a later request, once a buffer is back
+        return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${request.path}: no free TransientStorePool buffer (fast fail)`));
+      }
       request.state = "claimed";
       if (this.#table.get(request.path) === request) this.#table.delete(request.path);
-      return request.file;
+      return file;
     }
     return this.#fail(request.error ?? new FileQueueError("IO_ERROR", `${request.path}: creation failed`));
   }
@@ -239,8 +244,8 @@ export class AllocateMappedFileService {
   async #create(request: AllocateRequest): Promise<void> {
     request.state = "creating";
     try {
+      // no pool here: the buffer is borrowed when the file is claimed
       request.file = await MappedFile.open(request.path, request.fileSize, {
-        transientStorePool: this.#pool,
         io: this.#io,
         preallocation: this.#preallocation,
       });

@@ -138,7 +138,26 @@ describe("AllocateMappedFileService", () => {
     for (const file of files) await file?.close();
   });
 
-  it("borrows pool buffers at creation, and with fastFailIfNoBufferInStorePool refuses when none is free", async () => {
+  it("lends a pool buffer only to the file it hands out, so pre-created files never starve the pool", async () => {
+    const pool = new TransientStorePool(1, SIZE);
+    pool.init();
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, transientStorePool: pool });
+    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    expect(first?.usesTransientStorePool).toBe(true);
+    await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true)); // pre-created...
+    expect(pool.availableBufferNums).toBe(0); // ...without a buffer: the only one is the first file's
+    first?.appendMessage(Buffer.alloc(SIZE, 1));
+    expect(await first?.commit(0)).toBe(SIZE); // fully committed: the buffer goes back
+    expect(pool.availableBufferNums).toBe(1);
+    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    expect(second?.usesTransientStorePool).toBe(true); // the pre-created file gets the returned buffer
+    await first?.close();
+    await second?.close();
+    await service.shutdown();
+  });
+
+  it("with fastFailIfNoBufferInStorePool refuses while no buffer is free, and hands the file out once one is", async () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();
     const disk = new SimulatedDisk();
@@ -146,14 +165,28 @@ describe("AllocateMappedFileService", () => {
     const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
     expect(first?.usesTransientStorePool).toBe(true);
     expect(pool.availableBufferNums).toBe(0);
-    expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(false); // no buffer left to pre-create with
     expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE)).toBeNull();
     expect(service.lastError?.code).toBe("POOL_EXHAUSTED");
     await first?.close(); // gives the buffer back
     expect(pool.availableBufferNums).toBe(1);
+    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    expect(second?.usesTransientStorePool).toBe(true);
+    await second?.close();
+    await service.shutdown();
   });
 
-  it("without fast fail, a file created when the pool is empty works in page-cache mode", async () => {
+  it("refuses a pool whose buffers are smaller than the file with BAD_ARGUMENT, creating nothing", async () => {
+    const pool = new TransientStorePool(1, SIZE / 2);
+    pool.init();
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, transientStorePool: pool });
+    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(service.lastError?.code).toBe("BAD_ARGUMENT");
+    expect(disk.listFiles()).toEqual([]);
+    await service.shutdown();
+  });
+
+  it("without fast fail, a file handed out when the pool is empty works in page-cache mode", async () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();
     const service = newService({ io: new SimulatedDisk(), transientStorePool: pool });
@@ -161,8 +194,11 @@ describe("AllocateMappedFileService", () => {
     const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
     expect(first?.usesTransientStorePool).toBe(true);
     expect(second?.usesTransientStorePool).toBe(false);
+    second?.appendMessage(Buffer.alloc(10, 2));
+    expect(second?.committedPosition).toBe(10); // written straight to the file
     await first?.close();
     await second?.close();
+    await service.shutdown();
   });
 
   it("deletes the pre-created file when its queue truncates, so the directory has no gap to refuse", async () => {

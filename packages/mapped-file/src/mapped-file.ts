@@ -53,7 +53,7 @@ export class MappedFile extends ReferenceResource {
 
   readonly #io: FileIO;
   readonly #fd: number;
-  readonly #pool: TransientStorePool | null;
+  #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
   #committed = 0;
@@ -146,6 +146,27 @@ export class MappedFile extends ReferenceResource {
    */
   get flushError(): StoreError | null {
     return this.#flushError;
+  }
+
+  /**
+   * Borrows a buffer from `pool` for a file opened without one, before its first append: a file
+   * created ahead of need (AllocateMappedFileService) then holds no buffer until it is used.
+   * Returns whether appends now go to a pool buffer; false, changing nothing, when the pool has none
+   * free or the file already has a buffer or appended bytes.
+   * @throws StoreError BAD_ARGUMENT for pool buffers smaller than the file; FILE_DESTROYED after shutdown.
+   */
+  useTransientStorePool(pool: TransientStorePool): boolean {
+    if (!this.isAvailable()) throw new StoreError("FILE_DESTROYED", `${this.fileName} is shut down`);
+    if (pool.fileSize < this.fileSize) {
+      throw new StoreError("BAD_ARGUMENT", `pool buffers of ${pool.fileSize} bytes cannot back a ${this.fileSize}-byte file`);
+    }
+    if (this.#writeBuffer !== null || this.#pool !== null || this.#wrote !== 0) return false;
+    const buffer = pool.borrowBuffer();
+    if (buffer === null) return false;
+    this.#writeBuffer = buffer;
+    this.#pool = pool;
+    this.#committed = 0;
+    return true;
   }
 
   /** Whether appends go to a pool buffer (until the file is fully committed). */

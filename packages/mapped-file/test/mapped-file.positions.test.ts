@@ -88,6 +88,26 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
 });
 
 describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
+  it("borrows a buffer after open with useTransientStorePool, only before the first append", async () => {
+    const pool = newPool(2);
+    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
+    expect(file.useTransientStorePool(pool)).toBe(true);
+    expect(file.useTransientStorePool(pool)).toBe(false); // has one already
+    expect(pool.availableBufferNums).toBe(1);
+    file.appendMessage(pattern(100));
+    expect(positions(file)).toEqual([100, 0, 0, 0]); // pool mode from the first append
+    expect(await file.commit(0)).toBe(100);
+
+    const written = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, { io: disk });
+    written.appendMessage(pattern(10));
+    expect(written.useTransientStorePool(pool)).toBe(false); // bytes already in the file
+    expect(pool.availableBufferNums).toBe(1);
+    expect(() => written.useTransientStorePool(newPool(1, FILE_SIZE / 2))).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    await file.close();
+    await written.close();
+    expect(pool.availableBufferNums).toBe(2);
+  });
+
   it("keeps appends in the pool buffer: nothing reaches the file or readers before commit", async () => {
     const pool = newPool();
     const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: pool });
