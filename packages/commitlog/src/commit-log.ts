@@ -141,7 +141,7 @@ export class CommitLog {
     if (this.#queued.length === 0) {
       if (file !== null && !file.isFull()) {
         const outcome = this.#appendTo(file, job);
-        if (outcome !== ROLL) return this.#finish(job, outcome);
+        if (outcome !== ROLL) return this.#finish(job, outcome, file);
       }
     }
     return new Promise((resolve) => {
@@ -177,7 +177,7 @@ export class CommitLog {
           const outcome = this.#appendTo(file, head.job);
           if (outcome === ROLL) break;
           this.#queued.shift();
-          head.resolve(this.#finish(head.job, outcome));
+          head.resolve(this.#finish(head.job, outcome, file));
         }
       }
     } finally {
@@ -235,15 +235,25 @@ export class CommitLog {
   }
 
   /** Hands the stored message to the flush strategy; resolves when it is durable enough. */
-  #finish(job: Job, result: PutMessageResult): Promise<PutMessageResult> {
+  #finish(job: Job, result: PutMessageResult, file: MappedFile): Promise<PutMessageResult> {
     const append = result.appendResult;
     if (result.status !== "PUT_OK" || append === undefined) return Promise.resolve(result);
     this.#onAppended();
     const nextOffset = append.wroteOffset + append.wroteBytes;
     const flushed = this.flushManager.handleDiskFlush(nextOffset, waitStoreMsgOK(firstMessage(job)));
-    // ASYNC_FLUSH acknowledges at once: skip the extra promise and closure per put.
-    if (!this.#sync) return Promise.resolve(result);
-    return flushed.then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
+    if (this.#sync) return flushed.then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
+    // ASYNC_FLUSH: in pool mode the message is acknowledged at once; in page-cache mode once the
+    // tick's staged appends are written to the file (so a kill -9 after the answer keeps it).
+    const written = file.whenWritten();
+    if (written === null) return Promise.resolve(result);
+    return written.then(
+      () => result,
+      (error: unknown): PutMessageResult => ({
+        status: "UNKNOWN_ERROR",
+        reason: `${error instanceof Error ? error.message : String(error)}; the message may still be stored: the write is retried with the next one`,
+        appendResult: append,
+      }),
+    );
   }
 
   /** Offset just past the last readable byte. */

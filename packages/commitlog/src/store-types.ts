@@ -22,13 +22,20 @@ export type PutMessageStatus =
 /** The outcome of a put (RocketMQ's PutMessageResult). */
 export interface PutMessageResult {
   readonly status: PutMessageStatus;
-  /** Present when the append happened (PUT_OK and FLUSH_DISK_TIMEOUT: the message is stored). */
+  /**
+   * Present when the append happened: PUT_OK; FLUSH_DISK_TIMEOUT (stored, durability not confirmed);
+   * UNKNOWN_ERROR after a failed page-cache write (appended and holding its offsets; the write is
+   * retried with the next one, so it may still be stored).
+   */
   readonly appendResult?: AppendMessageResult;
   /** Why, for an error status. */
   readonly reason?: string;
 }
 
-/** Whether the message was stored: PUT_OK, or FLUSH_DISK_TIMEOUT (stored, durability not confirmed). */
+/**
+ * Whether the message was appended to the log: PUT_OK, FLUSH_DISK_TIMEOUT (durability not confirmed),
+ * or UNKNOWN_ERROR with an append result (its page-cache write failed and is retried).
+ */
 export function isPutStored(result: PutMessageResult): boolean {
   return result.appendResult?.status === "PUT_OK";
 }

@@ -93,44 +93,60 @@ describe("CommitLog on a full disk", () => {
   });
 });
 
-describe("CommitLog write errors", () => {
-  for (const flushDiskType of ["SYNC_FLUSH", "ASYNC_FLUSH"] as const) {
-    it(`${flushDiskType}: an EIO on the page-cache write is UNKNOWN_ERROR and does not burn the queue offset`, async () => {
-      const disk = new SimulatedDisk();
-      const store = await openOnDisk(disk, { flushDiskType });
-      try {
-        for (let i = 0; i < 3; i++) await putOk(store, message(TOPIC, i));
-        const maxPhy = store.getMaxPhyOffset();
-        disk.failOn("write", "EIO", { pathIncludes: "/commitlog/" });
-        const failed = await store.putMessage(message(TOPIC, 100));
-        expect(failed.status).toBe("UNKNOWN_ERROR");
-        expect(isPutStored(failed)).toBe(false);
-        expect(failed.reason).toMatch(/EIO/);
-        expect(store.getMaxPhyOffset()).toBe(maxPhy);
-        const next = await putOk(store, message(TOPIC, 3));
-        expect(next.appendResult?.logicsOffset).toBe(3);
-        expect(next.appendResult?.wroteOffset).toBe(maxPhy);
-        await waitDispatched(store, TOPIC, 4);
-        expect(await readBodies(store, TOPIC)).toEqual(bodies(4));
-      } finally {
-        await store.shutdown();
-      }
-    });
-  }
+describe("CommitLog write errors (page-cache mode: a tick's appends are staged and written together)", () => {
+  it("ASYNC_FLUSH: a failed write answers UNKNOWN_ERROR; the bytes stay staged and go out with the next write, in order", async () => {
+    const disk = new SimulatedDisk();
+    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH" });
+    try {
+      for (let i = 0; i < 3; i++) await putOk(store, message(TOPIC, i));
+      disk.failOn("write", "EIO", { pathIncludes: "/commitlog/" });
+      const failed = await store.putMessage(message(TOPIC, 3));
+      expect(failed.status).toBe("UNKNOWN_ERROR");
+      expect(isPutStored(failed)).toBe(true); // appended, holding its offsets; the write is retried
+      expect(failed.reason).toMatch(/EIO.*may still be stored/);
+      const next = await putOk(store, message(TOPIC, 4));
+      // the retry wrote the staged record first: it kept its queue offset, nothing was reordered
+      expect(next.appendResult?.logicsOffset).toBe(4);
+      await waitDispatched(store, TOPIC, 5);
+      expect(await readBodies(store, TOPIC)).toEqual(bodies(5));
+    } finally {
+      await store.shutdown();
+    }
+  });
 
-  it("an EIO on a batch write stores none of the batch", async () => {
+  it("ASYNC_FLUSH: while the disk keeps failing, puts answer UNKNOWN_ERROR without taking a queue offset; they work again after heal()", async () => {
+    const disk = new SimulatedDisk();
+    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH" });
+    try {
+      await putOk(store, message(TOPIC, 0));
+      disk.failOn("write", "ENOSPC", { pathIncludes: "/commitlog/", times: 1000 });
+      expect((await store.putMessage(message(TOPIC, 1))).status).toBe("UNKNOWN_ERROR"); // staged, its write failed
+      const maxPhy = store.commitLog.mappedFileQueue.getMaxWrotePosition();
+      const refused = await store.putMessage(message(TOPIC, 99));
+      expect(refused.status).toBe("UNKNOWN_ERROR");
+      expect(refused.reason).toMatch(/ENOSPC|DISK_FULL|no space/i);
+      expect(store.commitLog.mappedFileQueue.getMaxWrotePosition()).toBe(maxPhy); // nothing staged for it
+      disk.heal();
+      expect((await putOk(store, message(TOPIC, 2))).appendResult?.logicsOffset).toBe(2);
+      await waitDispatched(store, TOPIC, 3);
+      expect(await readBodies(store, TOPIC)).toEqual(bodies(3));
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  it("SYNC_FLUSH: the group commit writes staged bytes before its fdatasync, so a failed first write still ends durable", async () => {
     const disk = new SimulatedDisk();
     const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH" });
     try {
       await putOk(store, message(TOPIC, 0));
       disk.failOn("write", "EIO", { pathIncludes: "/commitlog/" });
-      const batch = [message(TOPIC, 1), message(TOPIC, 2)];
-      expect((await store.putMessages(batch)).status).toBe("UNKNOWN_ERROR");
-      const again = await store.putMessages(batch);
-      expect(again.status).toBe("PUT_OK");
-      expect(again.appendResult?.logicsOffset).toBe(1);
-      await waitDispatched(store, TOPIC, 3);
-      expect(await readBodies(store, TOPIC)).toEqual(bodies(3));
+      const put = await putOk(store, message(TOPIC, 1));
+      expect(put.appendResult?.logicsOffset).toBe(1);
+      const end = (put.appendResult?.wroteOffset ?? 0) + (put.appendResult?.wroteBytes ?? 0);
+      expect(store.commitLog.mappedFileQueue.flushedWhere).toBeGreaterThanOrEqual(end);
+      await waitDispatched(store, TOPIC, 2);
+      expect(await readBodies(store, TOPIC)).toEqual(bodies(2));
     } finally {
       await store.shutdown();
     }

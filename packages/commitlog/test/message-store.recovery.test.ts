@@ -238,7 +238,7 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     }
   });
 
-  it("a power cut keeps the synced records and the oldest unsynced writes that landed, tearing the next", async () => {
+  it("a power cut tearing the tick's one staged write keeps the records in its leading whole sectors", async () => {
     const disk = new SimulatedDisk();
     const config: MessageStoreConfigInput = { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 60_000, flushIntervalConsumeQueue: 60_000 };
     const s = await openOnDisk(disk, config);
@@ -248,20 +248,28 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     while (await s.consumeQueues.flush(0));
     await s.checkpoint.flush();
     expect(disk.unsyncedWrites).toBe(0);
-    // Five appends reach the page cache synchronously (one write each) before anything else runs.
+    // Five puts in one tick are staged and reach the page cache as one write, before any put answers.
     const puts = Array.from({ length: 5 }, (_, i) => s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(400, i) })));
-    expect(disk.unsyncedWrites).toBe(5);
-    disk.powerCut({ keepUnsyncedWrites: 2, tearNextWrite: true });
+    expect(disk.unsyncedWrites).toBe(0);
+    await Promise.resolve();
+    expect(disk.unsyncedWrites).toBe(1);
+    disk.powerCut({ keepUnsyncedWrites: 0, tearNextWrite: true });
     await s.halt();
-    expect((await Promise.all(puts)).every((r) => r.status === "PUT_OK")).toBe(true);
+    const results = await Promise.all(puts);
+    expect(results.every((r) => r.status === "PUT_OK")).toBe(true);
+    const ends = results.map((r) => (r.appendResult?.wroteOffset ?? 0) + (r.appendResult?.wroteBytes ?? 0));
+    const tornAt = Math.floor((ends[4] as number) / 512) * 512; // the whole sectors that landed
+    const kept = ends.filter((end) => end <= tornAt).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(5);
     const again = await openOnDisk(disk, config);
     try {
       expect(again.recovery.mode).toBe("abnormal");
-      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(12);
+      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(10 + kept);
       const got = await readBodies(again, TOPIC);
       expect(got.slice(0, 10)).toEqual(bodies(10));
-      expect(got.slice(10)).toEqual([Buffer.alloc(400, 0).toString(), Buffer.alloc(400, 1).toString()]);
-      expect(placed(await putOk(again, message(TOPIC, 12))).queueOffset).toBe(12);
+      expect(got.slice(10)).toEqual(Array.from({ length: kept }, (_, i) => Buffer.alloc(400, i).toString()));
+      expect(placed(await putOk(again, message(TOPIC, 10 + kept))).queueOffset).toBe(10 + kept);
     } finally {
       await again.shutdown();
     }

@@ -153,6 +153,9 @@ export async function appendRecord(store: SimStore, bytes: Buffer): Promise<numb
     }
     if (result.status === "PUT_OK") {
       bytes.copy(store.model, result.wroteOffset);
+      // Page-cache mode writes a tick's appends together: like the commit log, answer after that write.
+      const written = file.whenWritten();
+      if (written !== null && !(await written.then(() => true, () => false))) return null;
       return result.wroteOffset + result.wroteBytes;
     }
     if (result.status !== "END_OF_FILE") return null;

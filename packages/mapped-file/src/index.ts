@@ -1,4 +1,4 @@
-export { MappedFile, TEMP_FILE_SUFFIX } from "./mapped-file.js";
+export { MappedFile, STAGING_BUFFER_BYTES, TEMP_FILE_SUFFIX } from "./mapped-file.js";
 export type { MappedFileOptions, Preallocation } from "./mapped-file.js";
 export { TransientStorePool } from "./transient-store-pool.js";
 export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";

@@ -27,6 +27,32 @@ export interface MappedFileOptions {
 }
 
 const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
+
+/**
+ * Page-cache mode stages appends in a buffer of this size and writes them with one positional write
+ * per tick (or when it fills). A 1 KiB write costs a syscall of ~4 µs on the reference VM
+ * (research/limits.md); one 1 MiB write costs about the same per byte as a memcpy.
+ */
+export const STAGING_BUFFER_BYTES = 1024 * 1024;
+/** Staging buffers are only held within a tick; a few idle ones are kept for reuse. */
+const MAX_IDLE_STAGING_BUFFERS = 4;
+const idleStagingBuffers: Buffer[] = [];
+
+interface Waiters {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: StoreError) => void;
+}
+
+function newWaiters(): Waiters {
+  let resolve: () => void = () => undefined;
+  let reject: (error: StoreError) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
 /** Suffix of a file being created; renamed into place once sized and synced. */
 export const TEMP_FILE_SUFFIX = ".tmp";
 
@@ -63,6 +89,27 @@ export class MappedFile extends ReferenceResource {
   #flushLock: Promise<unknown> = Promise.resolve();
   #closed: Promise<void> | null = null;
   #flushError: StoreError | null = null;
+  /** Page-cache mode: bytes appended but not yet written, `[#stagedFrom, #stagedFrom + #stagedLength)`. */
+  #staging: Buffer | null = null;
+  #stagedFrom = 0;
+  #stagedLength = 0;
+  #stagingWriteQueued = false;
+  /** Callers of `whenWritten()` waiting for the staged bytes. */
+  #stagedWaiters: Waiters | null = null;
+  /** The last failed write of staged bytes; cleared once a retry succeeds. */
+  #writeError: StoreError | null = null;
+  readonly #writeStagedAtTickEnd = (): void => {
+    this.#stagingWriteQueued = false;
+    try {
+      this.#writeStaged();
+    } catch (error) {
+      // The bytes stay staged (a later append, commit, flush or read retries); the appends waiting
+      // for them are told now.
+      const waiters = this.#stagedWaiters;
+      this.#stagedWaiters = null;
+      waiters?.reject(error as StoreError);
+    }
+  };
 
   private constructor(init: {
     path: string;
@@ -120,17 +167,34 @@ export class MappedFile extends ReferenceResource {
     return this.#wrote;
   }
 
+  /** Bytes in the file (the OS page cache): in page-cache mode, `wrotePosition` minus the staged bytes. */
   get committedPosition(): number {
-    return this.#writeBuffer || this.#pool ? this.#committed : this.#wrote;
+    if (this.#writeBuffer || this.#pool) return this.#committed;
+    return this.#staging === null ? this.#wrote : this.#stagedFrom;
   }
 
   get flushedPosition(): number {
     return this.#flushed;
   }
 
-  /** How far readers may read: the committed position (bytes still in the pool buffer are not readable). */
+  /**
+   * How far readers may read. Pool mode: the committed position (bytes still in the pool buffer are
+   * not readable). Page-cache mode: the write position (a read writes staged bytes out first).
+   */
   get readPosition(): number {
-    return this.committedPosition;
+    return this.#writeBuffer || this.#pool ? this.#committed : this.#wrote;
+  }
+
+  /**
+   * Page-cache mode: null when every appended byte is in the file; otherwise a promise that resolves
+   * once the bytes staged so far are written (at the end of the current tick at the latest), or rejects
+   * with DISK_FULL / IO_ERROR if that write fails. The bytes then stay staged and a later append,
+   * commit, flush or read retries the write, so they may still reach the file.
+   */
+  whenWritten(): Promise<void> | null {
+    if (this.#staging === null) return null;
+    this.#stagedWaiters ??= newWaiters();
+    return this.#stagedWaiters.promise;
   }
 
   /** Store time of the last appended record, ms since the epoch. */
@@ -178,9 +242,10 @@ export class MappedFile extends ReferenceResource {
     return this.#wrote === this.fileSize;
   }
 
-  /** Sets the append position (recovery, truncation). @throws StoreError POSITION_OUT_OF_RANGE */
+  /** Sets the append position (recovery, truncation); staged bytes are dropped. @throws StoreError POSITION_OUT_OF_RANGE */
   setWrotePosition(position: number): void {
     this.#wrote = this.#checkPosition(position);
+    this.#dropStaging();
   }
 
   /** @throws StoreError POSITION_OUT_OF_RANGE */
@@ -197,6 +262,7 @@ export class MappedFile extends ReferenceResource {
   resetPositions(position: number): void {
     this.#checkPosition(position);
     this.#wrote = this.#committed = this.#flushed = position;
+    this.#dropStaging();
   }
 
   /**
@@ -242,9 +308,17 @@ export class MappedFile extends ReferenceResource {
     } catch (error) {
       return unknownErrorResult(this.fileFromOffset + position, error as StoreError);
     }
-    // A pool buffer may hold a previous file's bytes: never commit them as part of a blank tail.
-    if (this.#writeBuffer && result.wroteBytes > placed) {
-      this.#writeBuffer.fill(0, position + placed, position + result.wroteBytes);
+    if (result.wroteBytes > placed) {
+      // A pool buffer may hold a previous file's bytes: never commit them as part of a blank tail.
+      if (this.#writeBuffer) this.#writeBuffer.fill(0, position + placed, position + result.wroteBytes);
+      else if (this.#pool === null) {
+        // The tail is not staged (it may be larger than a staging buffer): write what is, skip the rest.
+        try {
+          this.#writeStaged();
+        } catch (error) {
+          return unknownErrorResult(this.fileFromOffset + position, error as StoreError);
+        }
+      }
     }
     this.#wrote = position + result.wroteBytes;
     if (result.storeTimestamp > 0) this.#storeTimestamp = result.storeTimestamp;
@@ -252,17 +326,80 @@ export class MappedFile extends ReferenceResource {
     return result;
   }
 
-  /** Puts bytes at `position`: into the pool buffer, or straight into the file (page cache). */
+  /**
+   * Puts bytes at `position` (the write position): into the pool buffer, or (page-cache mode) into
+   * the staging buffer, written to the file at the end of this tick or when it fills.
+   * @throws StoreError DISK_FULL or IO_ERROR when a write this needs fails (nothing is placed).
+   */
   #place(position: number, data: Buffer): void {
     if (this.#writeBuffer) {
       this.#writeBuffer.set(data, position); // TypedArray.set: no per-call argument checks
       return;
     }
+    const length = data.length;
+    if (this.#writeError !== null || (this.#staging !== null && this.#stagedLength + length > this.#staging.length)) {
+      this.#writeStaged();
+    }
+    if (length > STAGING_BUFFER_BYTES) {
+      this.#pwriteSync(data, 0, length, position); // nothing is staged now: straight to the file
+      return;
+    }
+    if (this.#staging === null) {
+      this.#staging = idleStagingBuffers.pop() ?? Buffer.allocUnsafeSlow(STAGING_BUFFER_BYTES);
+      this.#stagedFrom = position;
+    }
+    this.#staging.set(data, this.#stagedLength);
+    this.#stagedLength += length;
+    if (!this.#stagingWriteQueued) {
+      this.#stagingWriteQueued = true;
+      // A microtask: it runs before any caller awaiting this append's result resumes.
+      queueMicrotask(this.#writeStagedAtTickEnd);
+    }
+  }
+
+  #pwriteSync(buffer: Buffer, offset: number, length: number, position: number): void {
     try {
-      this.#io.pwriteSync(this.#fd, data, 0, data.length, position);
+      this.#io.pwriteSync(this.#fd, buffer, offset, length, position);
     } catch (error) {
       throw ioError("write", this.fileName, error);
     }
+  }
+
+  /**
+   * Writes the staged bytes to the file (one positional write) and wakes `whenWritten()` callers.
+   * @throws StoreError DISK_FULL or IO_ERROR; the bytes stay staged for a retry.
+   */
+  #writeStaged(): void {
+    const staging = this.#staging;
+    if (staging === null) return;
+    try {
+      this.#pwriteSync(staging, 0, this.#stagedLength, this.#stagedFrom);
+    } catch (error) {
+      this.#writeError = error as StoreError;
+      throw error;
+    }
+    this.#writeError = null;
+    this.#releaseStaging(staging);
+    const waiters = this.#stagedWaiters;
+    this.#stagedWaiters = null;
+    waiters?.resolve();
+  }
+
+  #releaseStaging(staging: Buffer): void {
+    this.#staging = null;
+    this.#stagedLength = 0;
+    if (idleStagingBuffers.length < MAX_IDLE_STAGING_BUFFERS) idleStagingBuffers.push(staging);
+  }
+
+  /** Drops staged bytes (positions were reset, or the file closes and cannot write them). */
+  #dropStaging(error: StoreError = new StoreError("IO_ERROR", `${this.fileName}: staged bytes dropped by a position reset`)): void {
+    const staging = this.#staging;
+    if (staging === null) return;
+    this.#releaseStaging(staging);
+    this.#writeError = null;
+    const waiters = this.#stagedWaiters;
+    this.#stagedWaiters = null;
+    waiters?.reject(error);
   }
 
   /**
@@ -279,7 +416,10 @@ export class MappedFile extends ReferenceResource {
 
   async #commitNow(leastPages: number): Promise<number> {
     const buffer = this.#writeBuffer;
-    if (buffer === null) return this.committedPosition;
+    if (buffer === null) {
+      this.#writeStaged(); // page-cache mode: staged bytes go to the file now
+      return this.committedPosition;
+    }
     if (this.#ableToCommit(leastPages) && this.hold()) {
       const from = this.#committed;
       const to = this.#wrote;
@@ -322,6 +462,7 @@ export class MappedFile extends ReferenceResource {
   async #flushNow(leastPages: number): Promise<number> {
     if (this.#flushError) throw this.#flushError;
     if (!this.#ableToFlush(leastPages)) return this.#flushed;
+    this.#writeStaged(); // page-cache mode: what is flushed must be in the file first
     if (!this.hold()) return this.#flushed;
     const value = this.readPosition;
     try {
@@ -356,6 +497,7 @@ export class MappedFile extends ReferenceResource {
     const readable = this.readPosition;
     const length = size ?? readable - position;
     if (length <= 0 || position + length > readable) return null;
+    if (this.#staging !== null && position + length > this.#stagedFrom) this.#writeStaged();
     if (!this.hold()) return null;
     const buffer = Buffer.allocUnsafe(length);
     try {
@@ -389,6 +531,11 @@ export class MappedFile extends ReferenceResource {
   protected cleanup(_currentRef: number): boolean {
     if (this.isAvailable()) return false;
     if (this.#closed) return true;
+    try {
+      this.#writeStaged(); // appended bytes reach the file before its descriptor closes
+    } catch (error) {
+      this.#dropStaging(error as StoreError);
+    }
     this.#closed = this.#io.close(this.#fd).catch(() => undefined);
     const buffer = this.#writeBuffer;
     this.#writeBuffer = null;

@@ -81,41 +81,55 @@ describe("MappedFile I/O errors", () => {
     return MappedFile.open(PATH, MiB, { io: disk, transientStorePool: pool ?? null });
   }
 
-  it("returns UNKNOWN_ERROR with an IO_ERROR cause when the write fails; the position stays", async () => {
+  it("page-cache mode: a failed write of staged bytes rejects whenWritten; the bytes stay staged and the next append writes them first", async () => {
     const file = await openFile();
     file.appendMessage(Buffer.from("first"), bytesCallback);
+    expect(await file.whenWritten()).toBeUndefined();
+    expect(file.whenWritten()).toBeNull(); // nothing staged
     disk.failOn("write", "EIO");
-    const failed = file.appendMessage(pattern(100), bytesCallback);
+    expect(file.appendMessage(pattern(100), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 5 });
+    const error = await file.whenWritten()?.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: "IO_ERROR" });
+    expect([file.wrotePosition, file.committedPosition]).toEqual([105, 5]);
+    expect(disk.readFile(PATH).subarray(5, 105).equals(Buffer.alloc(100))).toBe(true);
+
+    expect(file.appendMessage(pattern(10, 2), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 105 });
+    expect(file.committedPosition).toBe(105); // the retry wrote the staged bytes before staging these
+    await file.whenWritten();
+    expect(disk.readFile(PATH).subarray(5, 115).equals(Buffer.concat([pattern(100), pattern(10, 2)]))).toBe(true);
+  });
+
+  it("returns UNKNOWN_ERROR (DISK_FULL) from an append while staged bytes still cannot be written; the position stays", async () => {
+    const file = await openFile();
+    file.appendMessage(pattern(100), bytesCallback);
+    disk.failOn("write", "ENOSPC", { times: 2 });
+    await expect(file.whenWritten()).rejects.toMatchObject({ code: "DISK_FULL" });
+    const failed = file.appendMessage(pattern(50, 2), bytesCallback);
     expect(failed.status).toBe("UNKNOWN_ERROR");
     expect(failed.wroteBytes).toBe(0);
-    expect(failed.wroteOffset).toBe(5);
-    expect(failed.error).toBeInstanceOf(StoreError);
-    expect(failed.error?.code).toBe("IO_ERROR");
-    expect(file.wrotePosition).toBe(5);
-    expect(file.committedPosition).toBe(5);
-
-    const retried = file.appendMessage(pattern(100), bytesCallback);
-    expect(retried).toMatchObject({ status: "PUT_OK", wroteOffset: 5 });
-    expect(disk.readFile(PATH).subarray(5, 105).equals(pattern(100))).toBe(true);
-  });
-
-  it("reports ENOSPC on an append write as DISK_FULL", async () => {
-    const file = await openFile();
-    disk.failOn("write", "ENOSPC");
-    const failed = file.appendMessage(pattern(100), bytesCallback);
-    expect(failed.status).toBe("UNKNOWN_ERROR");
+    expect(failed.wroteOffset).toBe(100);
     expect(failed.error?.code).toBe("DISK_FULL");
-    expect(file.wrotePosition).toBe(0);
+    expect([file.wrotePosition, file.committedPosition]).toEqual([100, 0]);
+    // space is back: the next append writes the staged bytes, then its own
+    expect(file.appendMessage(pattern(50, 3), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 100 });
+    await file.whenWritten();
+    expect(disk.readFile(PATH).subarray(0, 150).equals(Buffer.concat([pattern(100), pattern(50, 3)]))).toBe(true);
   });
 
-  it("throws from a raw append whose write fails, without moving", async () => {
+  it("throws from a raw append when staged bytes cannot be written, without moving", async () => {
     const file = await openFile();
-    disk.failOn("write", "EIO");
-    expect(thrown(() => file.appendMessage(pattern(10)))).toMatchObject({ name: "StoreError", code: "IO_ERROR" });
+    file.appendMessage(pattern(10));
+    disk.failOn("write", "EIO", { times: 2 });
+    await expect(file.whenWritten()).rejects.toMatchObject({ code: "IO_ERROR" });
+    expect(thrown(() => file.appendMessage(pattern(10, 2)))).toMatchObject({ name: "StoreError", code: "IO_ERROR" });
+    expect(file.wrotePosition).toBe(10);
     disk.failOn("write", "ENOSPC");
-    expect(thrown(() => file.appendMessage(pattern(10)))).toMatchObject({ code: "DISK_FULL" });
-    expect(file.wrotePosition).toBe(0);
-    expect(file.appendMessage(pattern(10))).toBe(true);
+    await expect(file.flush(0)).rejects.toMatchObject({ code: "DISK_FULL" }); // a flush writes staged bytes first
+    expect(file.flushError).toBeNull(); // a failed write is not a failed fdatasync: nothing is poisoned
+    expect(file.appendMessage(pattern(10, 3))).toBe(true);
+    expect(await file.flush(0)).toBe(20);
+    expect(disk.readFile(PATH, "durable").subarray(0, 20).equals(Buffer.concat([pattern(10), pattern(10, 3)]))).toBe(true);
   });
 
   it("rejects a failed commit without moving committedPosition; the retry writes the same range", async () => {

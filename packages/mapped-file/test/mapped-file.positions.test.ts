@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { MappedFile, OS_PAGE_SIZE, TransientStorePool } from "../src/index.js";
+import { MappedFile, OS_PAGE_SIZE, STAGING_BUFFER_BYTES, TransientStorePool } from "../src/index.js";
 import { SimulatedDisk } from "../src/testing.js";
 import { BLANK_MAGIC_CODE, blankRecord, bytesCallback, pattern, result } from "./helpers.js";
 
@@ -24,12 +24,22 @@ function positions(file: MappedFile): number[] {
 }
 
 describe("MappedFile positions without a pool (page-cache mode)", () => {
-  it("puts every append in the file before it returns: committed and read follow wrote", async () => {
+  it("stages the appends of a tick and writes them with one write before the tick ends", async () => {
     const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
     expect(file.usesTransientStorePool).toBe(false);
-    const bytes = pattern(5000);
-    expect(file.appendMessage(bytes)).toBe(true);
+    const writes = disk.counters.writes;
+    const chunks = [pattern(1000, 1), pattern(3000, 2), pattern(1000, 3)];
+    expect(file.appendMessage(chunks[0] as Buffer)).toBe(true);
+    expect(file.appendMessage(chunks[1] as Buffer, bytesCallback).status).toBe("PUT_OK");
+    expect(file.appendMessage(chunks[2] as Buffer)).toBe(true);
+    expect(positions(file)).toEqual([5000, 0, 0, 5000]); // staged: readable, not yet in the file
+    expect(disk.counters.writes).toBe(writes);
+    const written = file.whenWritten();
+    await Promise.resolve(); // the write is a microtask: done before an awaiting caller resumes
+    expect(disk.counters.writes).toBe(writes + 1);
     expect(positions(file)).toEqual([5000, 5000, 0, 5000]);
+    await written;
+    const bytes = Buffer.concat(chunks);
     expect(disk.readFile(PATH).subarray(0, 5000).equals(bytes)).toBe(true);
     expect(disk.readFile(PATH, "durable").subarray(0, 5000).equals(Buffer.alloc(5000))).toBe(true);
     const read = await file.selectMappedBuffer(0);
@@ -37,13 +47,49 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
     read?.release();
   });
 
-  it("commit is a no-op that reports the write position", async () => {
+  it("a read, commit or flush writes staged bytes first", async () => {
+    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
+    file.appendMessage(pattern(100, 1));
+    const read = await file.selectMappedBuffer(0, 100);
+    expect(read?.buffer.equals(pattern(100, 1))).toBe(true);
+    read?.release();
+    file.appendMessage(pattern(100, 2));
+    expect(await file.commit(0)).toBe(200);
+    expect(disk.readFile(PATH).subarray(100, 200).equals(pattern(100, 2))).toBe(true);
+    file.appendMessage(pattern(100, 3));
+    expect(await file.flush(0)).toBe(300);
+    expect(disk.readFile(PATH, "durable").subarray(200, 300).equals(pattern(100, 3))).toBe(true);
+  });
+
+  it("writes a full staging buffer at once, and an append larger than one straight to the file", async () => {
+    const big = 3 * STAGING_BUFFER_BYTES;
+    const file = await MappedFile.open(PATH, big, { io: disk });
+    const record = pattern(STAGING_BUFFER_BYTES / 4 + 1);
+    for (let i = 0; i < 4; i++) file.appendMessage(record); // the 4th does not fit: the first 3 are written
+    expect(file.committedPosition).toBe(3 * record.length);
+    const huge = pattern(STAGING_BUFFER_BYTES + 10, 7);
+    file.appendMessage(huge); // staged bytes first, then the huge one, in file order
+    expect(file.committedPosition).toBe(4 * record.length + huge.length);
+    expect(file.whenWritten()).toBeNull();
+    expect(disk.readFile(PATH).subarray(4 * record.length, 4 * record.length + huge.length).equals(huge)).toBe(true);
+    await file.close();
+  });
+
+  it("commit writes staged bytes and reports the write position; nothing staged, nothing written", async () => {
     const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
     file.appendMessage(pattern(100));
     const writes = disk.counters.writes;
-    expect(await file.commit(0)).toBe(100);
     expect(await file.commit(4)).toBe(100);
-    expect(disk.counters.writes).toBe(writes);
+    expect(disk.counters.writes).toBe(writes + 1);
+    expect(await file.commit(0)).toBe(100);
+    expect(disk.counters.writes).toBe(writes + 1);
+  });
+
+  it("writes staged bytes when it closes", async () => {
+    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
+    file.appendMessage(pattern(100));
+    await file.close();
+    expect(disk.readFile(PATH).subarray(0, 100).equals(pattern(100))).toBe(true);
   });
 
   it("flush makes the bytes durable and publishes the read position", async () => {
@@ -199,6 +245,7 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
     expect(first.usesTransientStorePool).toBe(true);
     expect(second.usesTransientStorePool).toBe(false);
     expect(second.appendMessage(pattern(100))).toBe(true);
+    await second.whenWritten(); // page-cache mode
     expect(positions(second)).toEqual([100, 100, 0, 100]);
     expect(disk.readFile("/store/commitlog/00000000000000065536").subarray(0, 100).equals(pattern(100))).toBe(true);
 
