@@ -1,4 +1,5 @@
-// Append throughput of MappedFileQueue (1 KiB records) in page-cache and pool mode, against a raw
+// Append throughput of MappedFileQueue (1 KiB records) in page-cache and pool mode (commits during
+// the run, one fdatasync per full file), against a raw
 // fs.writeSync baseline measured in the same run; and the fdatasync latency of 4 KiB appends into
 // zero-filled vs sparse segment files. `pnpm bench` (BENCH_QUICK=1 for a short run).
 import * as fs from "node:fs";
@@ -28,8 +29,13 @@ interface ThroughputCase {
   readonly mode: Mode;
   /** "pre-allocated": every file zero-filled before timing (the allocator kept ahead); else created during the run. */
   readonly files: Files;
-  /** Records copied into one appendMessage call (1: one syscall per record in page-cache mode). */
+  /** Records copied into one appendMessage call. */
   readonly batch?: number;
+  /**
+   * Also start an fdatasync every MiB (as FlushRealTimeService would under load). Without it, as in
+   * the issue's case and the baseline, each file gets one fdatasync when it is full.
+   */
+  readonly flushEveryStep?: boolean;
 }
 
 /** A ring of distinct records, so appends do not copy one cache-hot buffer. */
@@ -50,10 +56,17 @@ class BackgroundSteps {
   constructor(
     private readonly queue: MappedFileQueue,
     private readonly pool: boolean,
+    private readonly flushEveryStep: boolean,
   ) {}
 
+  /** Every MiB appended: a commit (pool mode), and an fdatasync if `flushEveryStep`. */
   step(): void {
     if (this.pool && this.#commit === null) this.#commit = this.queue.commit(0).finally(() => (this.#commit = null));
+    if (this.flushEveryStep) this.flush();
+  }
+
+  /** Starts an fdatasync of the file at flushedWhere unless one is in flight. */
+  flush(): void {
     if (this.#flush === null) this.#flush = this.queue.flush(0).finally(() => (this.#flush = null));
   }
 
@@ -70,14 +83,15 @@ function batches(batch: number, count: number): Buffer[] {
   return Array.from({ length: count }, (_, i) => Buffer.concat(records.slice((i * batch) % 256, ((i * batch) % 256) + batch)));
 }
 
-async function appendAll(queue: MappedFileQueue, pool: boolean, totalBytes: number, batch: number): Promise<void> {
-  const steps = new BackgroundSteps(queue, pool);
+async function appendAll(queue: MappedFileQueue, pool: boolean, totalBytes: number, batch: number, flushEveryStep: boolean): Promise<void> {
+  const steps = new BackgroundSteps(queue, pool, flushEveryStep);
   const units = batch === 1 ? records : batches(batch, 16);
   const unitBytes = RECORD_BYTES * batch;
   let file = queue.getLastMappedFile();
   let sinceStep = 0;
   for (let written = 0, i = 0; written < totalBytes; written += unitBytes, i++) {
     if (file === null || file.isFull()) {
+      if (file !== null) steps.flush(); // the full file's fdatasync, as the baseline does per file
       file = await queue.getLastMappedFile(0);
       if (file === null) throw queue.lastCreateError ?? new Error("no file");
     }
@@ -92,22 +106,11 @@ async function appendAll(queue: MappedFileQueue, pool: boolean, totalBytes: numb
   await steps.drain();
 }
 
-/**
- * Touches every pool buffer once, so page faults on fresh memory are paid at start-up, as RocketMQ's
- * pool does with mlock in init(). (TransientStorePool.init allocates lazily-zeroed memory.)
- */
-function prefaultPool(pool: TransientStorePool): void {
-  const buffers: Buffer[] = [];
-  for (let buffer = pool.borrowBuffer(); buffer !== null; buffer = pool.borrowBuffer()) buffers.push(buffer.fill(0));
-  for (const buffer of buffers) pool.returnBuffer(buffer);
-}
-
 /** One timed run of a case; returns MB/s. */
 async function runThroughput(benchCase: ThroughputCase): Promise<number> {
   const dir = await makeBenchDir("file-queue-append-");
   const pool = benchCase.mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
   pool?.init();
-  if (pool !== null) prefaultPool(pool);
   const files = benchCase.files;
   if (files === "pre-allocated") await preallocate(dir, TOTAL_BYTES);
   const allocateService =
@@ -117,7 +120,7 @@ async function runThroughput(benchCase: ThroughputCase): Promise<number> {
   try {
     globalThis.gc?.();
     const start = nowMs();
-    await appendAll(queue, pool !== null, TOTAL_BYTES, benchCase.batch ?? 1);
+    await appendAll(queue, pool !== null, TOTAL_BYTES, benchCase.batch ?? 1, benchCase.flushEveryStep ?? false);
     const ms = nowMs() - start;
     if (queue.flushedWhere !== TOTAL_BYTES) throw new Error(`flushedWhere ${queue.flushedWhere}, expected ${TOTAL_BYTES}`);
     return mbPerSec(TOTAL_BYTES, ms);
@@ -198,6 +201,8 @@ async function main(): Promise<void> {
   const cases: ThroughputCase[] = [
     { mode: "page-cache", files: "pre-allocated" },
     { mode: "pool", files: "pre-allocated" },
+    { mode: "page-cache", files: "pre-allocated", flushEveryStep: true },
+    { mode: "pool", files: "pre-allocated", flushEveryStep: true },
     { mode: "page-cache", files: "pre-allocated", batch: 16 },
     { mode: "page-cache", files: "zero-fill" },
     { mode: "pool", files: "zero-fill" },
@@ -227,7 +232,7 @@ async function main(): Promise<void> {
     const runs = caseRuns[index] ?? [];
     const rate = median(runs);
     rows.push({
-      case: `${benchCase.mode}, files ${benchCase.files}${benchCase.batch ? `, ${benchCase.batch} records per append` : ""}`,
+      case: `${benchCase.mode}, files ${benchCase.files}${benchCase.batch ? `, ${benchCase.batch} records per append` : ""}${benchCase.flushEveryStep ? ", fdatasync every MiB" : ""}`,
       "MB/s": rate,
       "msgs/s": Math.round((rate * 1e6) / RECORD_BYTES),
       "vs raw": rate / baseline,

@@ -1,4 +1,38 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { StoreError } from "./store-error.js";
+
+const WARM_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Hands every page of `buffers` to the kernel once, by writing them 1 MiB at a time over the same
+ * 1 MiB of a scratch file. On the reference VM the kernel's first read of a freshly touched page is
+ * slow (about 3 µs a page): a commit from a fresh pool ran at 0.6 of one from a used pool, and this
+ * pass (about 0.25 s for 320 MiB) closes the gap. Best effort: without a writable tmpdir it does nothing.
+ */
+function passPagesThroughKernel(buffers: readonly Buffer[]): void {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), "store-pool-warm-"));
+  } catch {
+    return;
+  }
+  try {
+    const fd = openSync(join(dir, "scratch"), "w");
+    try {
+      for (const buffer of buffers) {
+        for (let at = 0; at < buffer.length; at += WARM_CHUNK_BYTES) writeSync(fd, buffer, at, Math.min(WARM_CHUNK_BYTES, buffer.length - at), 0);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // only a speed-up: a full or read-only tmpdir changes nothing else
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * A pool of in-process buffers, one segment file in size each (RocketMQ's TransientStorePool). With
@@ -29,13 +63,19 @@ export class TransientStorePool {
 
   /**
    * Allocates the buffers and touches every page of them (as RocketMQ mlocks its pool), so the
-   * first appends into a buffer do not pay its page faults. Calling it again tops the pool back up.
+   * first appends into a buffer do not pay its page faults, then passes each page through one write
+   * system call into a scratch file in the OS tmpdir, so the first commit does not pay the kernel's
+   * first read of it either (see the README). Calling it again tops the pool back up.
    */
   init(): void {
     this.#destroyed = false;
+    const added: Buffer[] = [];
     while (this.#available.length + this.#lent.size < this.poolSize) {
-      this.#available.push(Buffer.allocUnsafeSlow(this.fileSize).fill(0));
+      const buffer = Buffer.allocUnsafeSlow(this.fileSize).fill(0);
+      this.#available.push(buffer);
+      added.push(buffer);
     }
+    passPagesThroughKernel(added);
   }
 
   /** A free buffer, or null when every buffer is lent out (the caller then writes to the file directly). */
