@@ -10,7 +10,7 @@ import { MappedFileQueue } from "@store/file-queue";
 import { FlushManager } from "@store/flush-services";
 import type { FlushConfigInput } from "@store/flush-services";
 import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
-import { countingIO, prefaultPool } from "./counting-io.js";
+import { countingIO } from "./counting-io.js";
 
 const MIB = 1024 * 1024;
 const RECORD_BYTES = 1024;
@@ -62,7 +62,6 @@ async function runAsync(dir: string, strategy: Strategy): Promise<BenchRow> {
   if (strategy.pool) {
     transientStorePool = new TransientStorePool(POOL_SIZE, FILE_SIZE);
     transientStorePool.init();
-    prefaultPool(transientStorePool);
   }
   const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io, transientStorePool });
   const manager = new FlushManager(queue, strategy.config);

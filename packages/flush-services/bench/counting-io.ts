@@ -1,4 +1,4 @@
-import type { FileIO, TransientStorePool } from "@store/mapped-file";
+import type { FileIO } from "@store/mapped-file";
 import { nowMs } from "@store/bench-kit";
 
 /** `node:fs` FileIO that counts fdatasyncs and times them, so a bench can report the batch size reached. */
@@ -32,16 +32,3 @@ export function countingIO(inner: FileIO): CountingIO {
   };
 }
 
-/**
- * Touches every pool buffer once, as RocketMQ's mlock at pool init does: a fresh Buffer.alloc is
- * mapped lazily, and the first write to each 4 KiB page otherwise pays a page fault during the run.
- */
-export function prefaultPool(pool: TransientStorePool): void {
-  const buffers: Buffer[] = [];
-  for (let buffer = pool.borrowBuffer(); buffer !== null; buffer = pool.borrowBuffer()) {
-    buffer.fill(1);
-    buffer.fill(0);
-    buffers.push(buffer);
-  }
-  for (const buffer of buffers) pool.returnBuffer(buffer);
-}
