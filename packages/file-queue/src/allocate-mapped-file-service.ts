@@ -161,18 +161,21 @@ export class AllocateMappedFileService {
 
   /**
    * Drops every request for a file in `directory` that nobody has claimed, deleting files already
-   * pre-created (a file being created is deleted when it is done). A queue calls this after it
-   * truncated or destroyed files, so no pre-created file is left beyond its new end (a gap a later
-   * `load()` would refuse). Returns how many requests were dropped.
+   * pre-created, highest first, and waiting for a file being created to be made and deleted. A queue
+   * calls this before it deletes files off its end, so no pre-created file is left beyond its new end
+   * (a gap a later `load()` would refuse), not even after a crash part-way. Returns how many requests
+   * were dropped.
    * @throws StoreError IO_ERROR if deleting a file fails.
    */
   async discardUnclaimed(directory: string): Promise<number> {
     const dropped = [...this.#table.values()].filter((request) => dirname(request.path) === directory);
     const files: MappedFile[] = [];
+    const creating: Promise<void>[] = [];
     for (const request of dropped) {
       this.#table.delete(request.path);
       if (request.state === "creating") {
         request.discardWhenCreated = true;
+        creating.push(request.done); // settles once the new file is deleted again
         continue;
       }
       if (request.state === "ready" && request.file !== null) files.push(request.file);
@@ -181,7 +184,13 @@ export class AllocateMappedFileService {
       request.resolve();
     }
     this.#queue = this.#queue.filter((request) => this.#table.get(request.path) === request);
-    for (const file of files) await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+    // highest offset first, so a crash part-way leaves no file beyond a gap
+    files.sort((x, y) => y.fileFromOffset - x.fileFromOffset);
+    await Promise.all(creating);
+    for (const file of files) {
+      await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+      await this.#io.syncDirectory(directory); // each unlink durable before the next
+    }
     return dropped.length;
   }
 

@@ -528,13 +528,19 @@ export class MappedFileQueue implements Flushable {
   }
 
   /**
-   * Deletes files cut off the end, and the files the allocate service pre-created after them: left
-   * on disk, those would sit beyond a gap that the next `load()` refuses.
+   * Deletes the files cut off the end, and first the files the allocate service pre-created after
+   * them (left on disk, those would sit beyond a gap that the next `load()` refuses). Deletion goes
+   * from the highest offset down, one file at a time, so a crash part-way still leaves a directory
+   * without a gap.
    */
   async #destroyRemoved(doomed: ReadonlySet<MappedFile>): Promise<void> {
     if (doomed.size === 0) return;
-    for (const file of doomed) await destroyEventually(file, TRUNCATE_DESTROY_INTERVAL_MS);
     await this.#allocateService?.discardUnclaimed(this.storePath);
+    const highestFirst = [...doomed].sort((a, b) => b.fileFromOffset - a.fileFromOffset);
+    for (const file of highestFirst) {
+      await destroyEventually(file, TRUNCATE_DESTROY_INTERVAL_MS);
+      await this.#io.syncDirectory(this.storePath); // each unlink durable before the next
+    }
   }
 
   #clampWhere(offset: number): void {

@@ -210,9 +210,8 @@ describe("AllocateMappedFileService", () => {
     await appendRaw(queue, Buffer.alloc(10));
     await vi.waitFor(() => expect(existsSync(at(dir, 4 * SIZE))).toBe(true));
     await queue.truncateDirtyFiles(SIZE + 100);
-    // The file at 4 * SIZE can exist on disk a moment before its creation completes; a file still
-    // being created when discarded is deleted as soon as it is made, so wait for that.
-    await vi.waitFor(() => expect(readdirSync(dir).sort()).toEqual([at(dir, 0), at(dir, SIZE)].map((p) => basename(p))));
+    // a pre-created file still being created is waited for and deleted before truncate resolves
+    expect(readdirSync(dir).sort()).toEqual([at(dir, 0), at(dir, SIZE)].map((p) => basename(p)));
     expect(service.pendingRequests).toBe(0);
     const reloaded = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE });
     queues.push(reloaded);
@@ -226,11 +225,15 @@ describe("AllocateMappedFileService", () => {
     const resume = disk.stallFsyncs();
     const waiting = service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
     await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(0) + ".tmp")).toBe(true));
-    expect(await service.discardUnclaimed("/q")).toBe(2);
+    let settled = false;
+    const discarding = service.discardUnclaimed("/q").finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false); // waits for the creation in flight, to delete what it makes
     resume();
+    expect(await discarding).toBe(2);
+    expect(disk.listFiles()).toEqual([]); // nothing left behind once it resolves
     expect(await waiting).toBeNull();
     expect(service.lastError?.code).toBe("CONCURRENT_MODIFICATION");
-    await vi.waitFor(() => expect(disk.listFiles()).toEqual([]));
   });
 
   it("zero-fills new files by default and only sizes them in sparse mode", async () => {
