@@ -22,8 +22,11 @@ export interface DemoReport {
 
 function snapshot(store: MessageStore, step: string): PositionSnapshot {
   const queue = store.commitLog.mappedFileQueue;
-  // Readable end = committed: without a pool every append is in the file (page cache) at once.
-  return { step, wrote: queue.getMaxWrotePosition(), committed: queue.getMaxOffset(), flushed: queue.flushedWhere, files: queue.mappedFiles.length };
+  // committed = in the file (page cache): page-cache mode stages a tick's appends and writes them at
+  // the end of the tick; pool mode writes on the commit service's schedule.
+  const last = queue.getLastMappedFile();
+  const committed = last === null ? 0 : last.fileFromOffset + last.committedPosition;
+  return { step, wrote: queue.getMaxWrotePosition(), committed, flushed: queue.flushedWhere, files: queue.mappedFiles.length };
 }
 
 /**
@@ -38,12 +41,14 @@ export async function runDemo(config: DemoConfig, logger: Logger): Promise<DemoR
   try {
     const topic = "DemoTopic";
     const base = store.getMaxOffsetInQueue(topic, 0);
-    const puts = [];
-    for (let i = 0; i < demoMessages; i++) {
-      puts.push(store.putMessage({ topic, body: Buffer.from(`demo message ${base + i}`), tags: "demo", keys: `key-${base + i}` }));
-    }
+    const put = (i: number) => store.putMessage({ topic, body: Buffer.from(`demo message ${base + i}`), tags: "demo", keys: `key-${base + i}` });
+    // The first put waits for the first segment file; the others then append synchronously, so the
+    // "appended" row shows them written but not yet committed (staged, or in the pool buffer).
+    const puts = demoMessages > 0 ? [await put(0)] : [];
+    const pending = [];
+    for (let i = 1; i < demoMessages; i++) pending.push(put(i));
     positions.push(snapshot(store, "appended"));
-    const results = await Promise.all(puts);
+    const results = [...puts, ...(await Promise.all(pending))];
     const failed = results.filter((r) => r.status !== "PUT_OK");
     if (failed.length > 0) throw new Error(`${failed.length} puts failed, first: ${failed[0]?.status} ${failed[0]?.reason ?? ""}`);
     positions.push(snapshot(store, "acknowledged"));
