@@ -13,11 +13,23 @@ const TWO_POW_32 = 4294967296;
  * @param offset - byte offset of the high word.
  * @param value - a safe integer.
  */
-export function writeInt64BE(target: Buffer, offset: number, value: number): void {
+export function writeInt64BE(target: Uint8Array, offset: number, value: number): void {
   const high = Math.floor(value / TWO_POW_32);
-  const low = value - high * TWO_POW_32;
-  target.writeInt32BE(high, offset);
-  target.writeUInt32BE(low, offset + 4);
+  writeInt32BE(target, offset, high);
+  writeInt32BE(target, offset + 4, value - high * TWO_POW_32);
+}
+
+/**
+ * Writes the low 32 bits of `value` big-endian, as direct byte stores: on the hot path this is
+ * several times cheaper than `Buffer#writeInt32BE`, whose argument and range checks the caller's
+ * guarantees make redundant. The caller guarantees 4 writable bytes at `offset` (a store past the
+ * end of a typed array is silently dropped, so the checks belong to the caller).
+ */
+export function writeInt32BE(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value >>> 24;
+  target[offset + 1] = value >>> 16;
+  target[offset + 2] = value >>> 8;
+  target[offset + 3] = value;
 }
 
 /**

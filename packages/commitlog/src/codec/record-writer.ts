@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { HostAddress } from "./host-address.js";
-import { writeInt64BE } from "./int64.js";
+import { writeInt32BE, writeInt64BE } from "./int64.js";
 import {
   BODYCRC_POSITION,
   BORNHOST_POSITION,
@@ -21,9 +21,16 @@ import {
 import type { PreparedMessage } from "./prepare-message.js";
 
 function writeHost(target: Buffer, position: number, host: HostAddress): number {
-  target.set(host.ip, position);
-  target.writeInt32BE(host.port, position + host.ip.length);
-  return position + host.ip.length + 4;
+  const ip = host.ip;
+  for (let i = 0; i < ip.length; i++) target[position + i] = ip[i] as number;
+  writeInt32BE(target, position + ip.length, host.port);
+  return position + ip.length + 4;
+}
+
+/** Writes an ASCII string (a checked topic) byte by byte: cheaper than `Buffer#write` for short names. */
+function writeAscii(target: Buffer, position: number, text: string): number {
+  for (let i = 0; i < text.length; i++) target[position + i] = text.charCodeAt(i);
+  return position + text.length;
 }
 
 /**
@@ -41,28 +48,32 @@ export function writeRecord(
   message: PreparedMessage,
   storeTimestamp: number,
 ): number {
-  assert.ok(offset + message.totalSize <= target.length, "record does not fit the target");
-  target.writeInt32BE(message.totalSize, offset + TOTALSIZE_POSITION);
-  target.writeUInt32BE(MESSAGE_MAGIC_CODE, offset + MAGICCODE_POSITION);
-  target.writeInt32BE(message.bodyCRC, offset + BODYCRC_POSITION);
-  target.writeInt32BE(message.queueId, offset + QUEUEID_POSITION);
-  target.writeInt32BE(message.flag, offset + FLAG_POSITION);
-  target.fill(0, offset + QUEUEOFFSET_POSITION, offset + SYSFLAG_POSITION);
-  target.writeInt32BE(message.sysFlag, offset + SYSFLAG_POSITION);
+  // Every field below is in range (prepareMessage checked them) and the record fits (asserted), so
+  // the fields are written with plain byte stores rather than Buffer's checked writers.
+  assert.ok(offset >= 0 && offset + message.totalSize <= target.length, "record does not fit the target");
+  writeInt32BE(target, offset + TOTALSIZE_POSITION, message.totalSize);
+  writeInt32BE(target, offset + MAGICCODE_POSITION, MESSAGE_MAGIC_CODE);
+  writeInt32BE(target, offset + BODYCRC_POSITION, message.bodyCRC);
+  writeInt32BE(target, offset + QUEUEID_POSITION, message.queueId);
+  writeInt32BE(target, offset + FLAG_POSITION, message.flag);
+  for (let i = offset + QUEUEOFFSET_POSITION; i < offset + SYSFLAG_POSITION; i++) target[i] = 0;
+  writeInt32BE(target, offset + SYSFLAG_POSITION, message.sysFlag);
   writeInt64BE(target, offset + BORNTIMESTAMP_POSITION, message.bornTimestamp);
   let position = writeHost(target, offset + BORNHOST_POSITION, message.bornHost);
   writeInt64BE(target, position, storeTimestamp);
   position = writeHost(target, position + 8, message.storeHost);
-  target.writeInt32BE(message.reconsumeTimes, position);
+  writeInt32BE(target, position, message.reconsumeTimes);
   writeInt64BE(target, position + 4, message.preparedTransactionOffset);
-  target.writeInt32BE(message.body.length, position + 12);
+  writeInt32BE(target, position + 12, message.body.length);
   position += 16;
   target.set(message.body, position);
   position += message.body.length;
   target[position] = message.topic.length;
-  position += 1 + target.write(message.topic, position + 1, "latin1");
-  target.writeInt16BE(message.propertiesLength, position);
-  position += 2 + target.write(message.propertiesString, position + 2, "utf8");
+  position = writeAscii(target, position + 1, message.topic);
+  target[position] = message.propertiesLength >>> 8;
+  target[position + 1] = message.propertiesLength;
+  position += 2;
+  if (message.propertiesLength > 0) position += target.write(message.propertiesString, position, "utf8");
   assert.equal(position - offset, message.totalSize, "record length differs from calMsgLength");
   return position;
 }

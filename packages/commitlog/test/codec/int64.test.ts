@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isInt32, isInt64, readInt64BE, writeInt64BE } from "../../src/codec/int64.js";
+import { isInt32, isInt64, readInt64BE, writeInt32BE, writeInt64BE } from "../../src/codec/int64.js";
 
 describe("writeInt64BE / readInt64BE", () => {
   it("writes the same bytes as Buffer.writeBigInt64BE for every safe integer", () => {
@@ -29,6 +29,21 @@ describe("writeInt64BE / readInt64BE", () => {
     const bytes = Buffer.alloc(8);
     bytes.writeBigInt64BE(0x7fffffffffffffffn);
     expect(readInt64BE(bytes, 0)).toBe(2 ** 63);
+  });
+});
+
+describe("writeInt32BE", () => {
+  it("writes the same bytes as Buffer's checked writers, for int32 and uint32 values, touching nothing else", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.integer({ min: 0, max: 0xffffffff })), (value) => {
+        const ours = Buffer.alloc(6, 0xee);
+        const reference = Buffer.alloc(6, 0xee);
+        writeInt32BE(ours, 1, value);
+        if (value > 0x7fffffff) reference.writeUInt32BE(value, 1);
+        else reference.writeInt32BE(value, 1);
+        expect(ours.equals(reference)).toBe(true);
+      }),
+    );
   });
 });
 
