@@ -50,7 +50,14 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   }
   let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
   const startOffset = (files[index] as MappedFile).fileFromOffset;
-  const scan: ScanOptions = { checkCRC: options.checkCRC, readBody: true, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes, validateOnly: true };
+  const scan: ScanOptions = {
+    checkCRC: options.checkCRC,
+    readBody: true,
+    chunkBytes: SCAN_CHUNK_BYTES,
+    readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
+    maxRecordBytes: options.maxRecordBytes,
+    validateOnly: true,
+  };
   let records = 0;
   let processOffset = startOffset;
   let stopReason = "END";
@@ -73,10 +80,18 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   return report;
 }
 
-/** Chunk size for scans: at least two of the largest records, at least 4 MiB. */
+/** Chunk size for reporting a cut: at least two of the largest records, at least 4 MiB. */
 export function chunkBytesFor(maxRecordBytes: number): number {
   return Math.max(4 * 1024 * 1024, 2 * maxRecordBytes);
 }
+
+/**
+ * Bytes per read of the recovery and dispatch scans, into one reused buffer (a record longer than
+ * this is read whole with one larger read). Measured on the reference VM: with a fresh 8 MiB buffer
+ * per read, the dispatcher's scan cost more main-thread time than all the puts it indexed; with a
+ * reused 256 KiB one, about a third of that.
+ */
+export const SCAN_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The newest file whose first record is a message stored no later than the checkpoint's minimum
@@ -104,7 +119,7 @@ async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: Stor
  * any valid records right after it. Reads at most one chunk.
  */
 async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOptions): Promise<{ truncatedBytes: number; truncatedRecords: number }> {
-  const data = await commitLog.getData(offset, scan.chunkBytes);
+  const data = await commitLog.getData(offset, chunkBytesFor(scan.maxRecordBytes));
   if (data === null) return { truncatedBytes: 0, truncatedRecords: 0 };
   try {
     const buffer = data.buffer;

@@ -156,6 +156,8 @@ export class MessageStore {
         transientStorePool: pool,
         fastFailIfNoBufferInStorePool: parsed.fastFailIfNoBufferInStorePool,
         preallocation: parsed.preallocation,
+        // Sparse files cost no disk up front: keep two ready, so a fast writer never waits for one.
+        filesAhead: parsed.preallocation === "sparse" ? 2 : 1,
       });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });

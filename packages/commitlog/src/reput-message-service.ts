@@ -3,7 +3,7 @@ import { ServiceThread } from "@store/flush-services";
 import type { DispatchUnit } from "./codec/types.js";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { CommitLog } from "./commit-log.js";
-import { chunkBytesFor } from "./commit-log-recovery.js";
+import { SCAN_CHUNK_BYTES } from "./commit-log-recovery.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { scanFileRecords } from "./commit-log-scanner.js";
 import type { ConsumeQueue, PositionEntry } from "./consume-queue.js";
@@ -33,6 +33,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #commitLog: CommitLog;
   readonly #queues: ConsumeQueueTable;
   readonly #scan: ScanOptions;
+  #reputChain: Promise<unknown> = Promise.resolve();
   readonly #idleIntervalMs: number;
   readonly #onDispatched: DispatchListener;
   readonly #onStoreTimestamp: (storeTimestamp: number) => void;
@@ -41,7 +42,14 @@ export class ReputMessageService extends ServiceThread {
     super(options);
     this.#commitLog = commitLog;
     this.#queues = queues;
-    this.#scan = { checkCRC: false, readBody: false, chunkBytes: chunkBytesFor(options.maxRecordBytes), maxRecordBytes: options.maxRecordBytes, dispatchOnly: true };
+    this.#scan = {
+      checkCRC: false,
+      readBody: false,
+      chunkBytes: SCAN_CHUNK_BYTES,
+      readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
+      maxRecordBytes: options.maxRecordBytes,
+      dispatchOnly: true,
+    };
     this.#idleIntervalMs = options.idleIntervalMs ?? 100;
     this.#onDispatched = options.onDispatched ?? (() => undefined);
     this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
@@ -64,8 +72,17 @@ export class ReputMessageService extends ServiceThread {
     await this.doReput(); // dispatch what the last puts wrote before the store flushes its queues
   }
 
-  /** Dispatches everything readable now. Resolves when caught up (or a unit could not be written). */
-  async doReput(): Promise<void> {
+  /**
+   * Dispatches everything readable now. Resolves when caught up (or a unit could not be written).
+   * Calls run one after another (they share one read buffer).
+   */
+  doReput(): Promise<void> {
+    const run = this.#reputChain.then(() => this.#reputNow());
+    this.#reputChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reputNow(): Promise<void> {
     const minOffset = this.#commitLog.getMinOffset();
     if (minOffset >= 0 && this.reputFromOffset < minOffset) this.reputFromOffset = minOffset;
     while (this.reputFromOffset < this.#commitLog.getMaxOffset()) {

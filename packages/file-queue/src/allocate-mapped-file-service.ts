@@ -1,6 +1,6 @@
-import { basename, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
-import { MappedFile, fileNameToOffset, nodeFileIO } from "@store/mapped-file";
+import { MappedFile, fileNameToOffset, nodeFileIO, offsetToFileName } from "@store/mapped-file";
 import { destroyEventually } from "./file-lifecycle.js";
 import { FileQueueError, asFileQueueError } from "./file-queue-error.js";
 
@@ -19,6 +19,13 @@ export interface AllocateMappedFileServiceOptions {
   readonly preallocation?: Preallocation;
   /** How long `putRequestAndReturnMappedFile` waits for its file, ms; default 5000 (RocketMQ's waitTimeOut). */
   readonly waitTimeoutMs?: number;
+  /**
+   * Files kept ready after the one handed out; default 1 (RocketMQ: the "next next" file). Under a
+   * fast writer, creating a file can take longer than filling one (its fdatasync and directory sync
+   * queue behind the log's own writeback), so a roll-over waits; 2 gives each creation two files'
+   * worth of time.
+   */
+  readonly filesAhead?: number;
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
@@ -66,6 +73,7 @@ export class AllocateMappedFileService {
   readonly #io: FileIO;
   readonly #preallocation: Preallocation;
   readonly #waitTimeoutMs: number;
+  readonly #filesAhead: number;
   readonly #table = new Map<string, AllocateRequest>();
   /** Requests waiting for the worker, in creation order: larger files first, then lower offsets. */
   #queue: AllocateRequest[] = [];
@@ -74,7 +82,7 @@ export class AllocateMappedFileService {
   #stopped = false;
   #lastError: FileQueueError | null = null;
 
-  /** @throws FileQueueError BAD_ARGUMENT for a negative or non-finite waitTimeoutMs. */
+  /** @throws FileQueueError BAD_ARGUMENT for a negative or non-finite waitTimeoutMs, or filesAhead not in 1..8. */
   constructor(options: AllocateMappedFileServiceOptions = {}) {
     const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     if (!Number.isFinite(waitTimeoutMs) || waitTimeoutMs < 0) {
@@ -85,6 +93,11 @@ export class AllocateMappedFileService {
     this.#io = options.io ?? nodeFileIO;
     this.#preallocation = options.preallocation ?? "zero-fill";
     this.#waitTimeoutMs = waitTimeoutMs;
+    const filesAhead = options.filesAhead ?? 1;
+    if (!Number.isInteger(filesAhead) || filesAhead < 1 || filesAhead > 8) {
+      throw new FileQueueError("BAD_ARGUMENT", `filesAhead must be an integer in 1..8, got ${filesAhead}`);
+    }
+    this.#filesAhead = filesAhead;
   }
 
   /** Why the most recent request failed (DISK_FULL, IO_ERROR, ALLOCATE_TIMEOUT, POOL_EXHAUSTED, SERVICE_SHUT_DOWN). */
@@ -128,6 +141,11 @@ export class AllocateMappedFileService {
     }
     if (!this.#table.has(nextPath)) this.#enqueue(newRequest(nextPath, fileSize));
     if (!this.#table.has(nextNextPath)) this.#enqueue(newRequest(nextNextPath, fileSize));
+    const nextNext = this.#table.get(nextNextPath);
+    for (let k = 1; k < this.#filesAhead && nextNext !== undefined && nextNext.offset !== Number.MAX_SAFE_INTEGER; k++) {
+      const path = join(dirname(nextNextPath), offsetToFileName(nextNext.offset + k * fileSize));
+      if (!this.#table.has(path)) this.#enqueue(newRequest(path, fileSize));
+    }
     const request = this.#table.get(nextPath);
     if (request === undefined) return this.#fail(new FileQueueError("IO_ERROR", `${nextPath}: request vanished`));
     if (request.state !== "ready" && !(await this.#waitFor(request))) {
