@@ -138,6 +138,21 @@ describe("AllocateMappedFileService", () => {
     for (const file of files) await file?.close();
   });
 
+  it("keeps filesAhead files ready after the one it hands out, and refuses a bad filesAhead", async () => {
+    expect(() => new AllocateMappedFileService({ filesAhead: 0 })).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => new AllocateMappedFileService({ filesAhead: 1.5 })).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    const disk = new SimulatedDisk();
+    const service = newService({ io: disk, filesAhead: 3 });
+    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const ready = [1, 2, 3].map((k) => "/q/" + offsetToFileName(k * SIZE));
+    await vi.waitFor(() => expect(ready.every((path) => disk.exists(path))).toBe(true));
+    expect(disk.exists("/q/" + offsetToFileName(4 * SIZE))).toBe(false);
+    expect(service.pendingRequests).toBe(3);
+    await first?.close();
+    await service.shutdown(); // deletes the three unclaimed files
+    expect(disk.listFiles()).toEqual(["/q/" + offsetToFileName(0)]);
+  });
+
   it("lends a pool buffer only to the file it hands out, so pre-created files never starve the pool", async () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();
