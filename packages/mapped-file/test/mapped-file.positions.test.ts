@@ -85,6 +85,22 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
     expect(disk.counters.writes).toBe(writes + 1);
   });
 
+  it("selectMappedBuffer reads into a caller's buffer when the range fits, and allocates when it does not", async () => {
+    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
+    file.appendMessage(pattern(300, 4));
+    const into = Buffer.alloc(200);
+    const small = await file.selectMappedBuffer(50, 100, into);
+    expect(small?.buffer.buffer).toBe(into.buffer); // a view of `into`
+    expect(small?.buffer.equals(pattern(300, 4).subarray(50, 150))).toBe(true);
+    expect(into.subarray(0, 100).equals(pattern(300, 4).subarray(50, 150))).toBe(true);
+    small?.release();
+    const large = await file.selectMappedBuffer(0, 300, into);
+    expect(large?.buffer.buffer).not.toBe(into.buffer);
+    expect(large?.buffer.equals(pattern(300, 4))).toBe(true);
+    large?.release();
+    await file.close();
+  });
+
   it("writes staged bytes when it closes", async () => {
     const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk });
     file.appendMessage(pattern(100));
