@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SimulatedDisk } from "@store/mapped-file/testing";
-import { decodeMessage } from "../src/codec/message-decoder.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { silentLogger } from "./helpers.js";
+import { readQueue } from "./store-test-kit.js";
 
 type Strategy = "SYNC_FLUSH" | "ASYNC_FLUSH" | "ASYNC_POOL";
 
@@ -50,20 +50,6 @@ function bodyFor(index: number, size: number): Buffer {
   return body;
 }
 
-async function readQueue(store: MessageStore): Promise<Buffer[]> {
-  const bodies: Buffer[] = [];
-  for (let offset = 0; ; ) {
-    const got = await store.getMessage("g", "T", 0, offset, 32);
-    if (got.status !== "FOUND") return bodies;
-    for (const record of got.messages) {
-      const decoded = decodeMessage(record, 0, { checkCRC: true });
-      if (!decoded.ok) throw new Error(`recovered record fails to decode: ${decoded.code}`);
-      bodies.push(Buffer.from(decoded.message.body));
-    }
-    offset = got.nextBeginOffset;
-  }
-}
-
 /** Runs one scenario; returns a description of the first broken promise, or null. */
 async function runScenario(strategy: Strategy, scenario: Scenario): Promise<string | null> {
   const disk = new SimulatedDisk({ fsyncLatencyMs: 1 });
@@ -81,7 +67,7 @@ async function runScenario(strategy: Strategy, scenario: Scenario): Promise<stri
   await Promise.allSettled(puts);
   const reopened = await MessageStore.open(configFor(strategy), { io: disk, logger: silentLogger });
   try {
-    const recovered = await readQueue(reopened);
+    const recovered = (await readQueue(reopened, "T")).map((message) => message.body); // CRC-checked
     for (let i = 0; i < recovered.length; i++) {
       if (!recovered[i]?.equals(sent[i] as Buffer)) return `record ${i} differs from what was put: not a prefix`;
     }

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";
+import { readBodies } from "./store-test-kit.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/put-until-killed.mjs", import.meta.url));
 
@@ -32,20 +32,6 @@ function putUntilKilled(dir: string, flushDiskType: string, pool: boolean, acks:
   });
 }
 
-async function readAll(store: MessageStore): Promise<string[]> {
-  const bodies: string[] = [];
-  for (let offset = 0; ; ) {
-    const got = await store.getMessage("g", "KillTopic", 0, offset, 32);
-    if (got.status !== "FOUND") return bodies;
-    for (const record of got.messages) {
-      const decoded = decodeMessage(record, 0, { checkCRC: true });
-      if (!decoded.ok) throw new Error(`record at queue offset ${bodies.length} fails its CRC`);
-      bodies.push(decoded.message.body.toString());
-    }
-    offset = got.nextBeginOffset;
-  }
-}
-
 describe("MessageStore after kill -9 of a real process", () => {
   for (const [flushDiskType, pool] of [["SYNC_FLUSH", false], ["SYNC_FLUSH", true], ["ASYNC_FLUSH", false]] as const) {
     it(`${flushDiskType}${pool ? " + pool" : ""}: every acknowledged message is there, in order, CRC-valid`, { tags: ["slow"] }, async () => {
@@ -55,7 +41,7 @@ describe("MessageStore after kill -9 of a real process", () => {
         const store = await MessageStore.open({ storePathRootDir: dir, flushDiskType, mappedFileSizeCommitLog: 256 * 1024, mappedFileSizeConsumeQueue: 2000 * 20 }, { logger: silentLogger });
         try {
           expect(store.recovery.mode).toBe("abnormal");
-          const bodies = await readAll(store);
+          const bodies = await readBodies(store, "KillTopic"); // CRC-checked
           for (const [offset, index] of acked) {
             expect(bodies[offset]?.startsWith(`message-${index}-`), `acknowledged message ${index} at queue offset ${offset}`).toBe(true);
           }
