@@ -12,16 +12,9 @@ import {
   tagsString2tagsCode,
 } from "./message-properties.js";
 import type { RecordFields } from "./record-reader.js";
-import { readRecord, validateRecord } from "./record-reader.js";
+import { locateRecord, readRecord } from "./record-reader.js";
 import { readInt64BE } from "./int64.js";
-import {
-  bodyLengthPosition,
-  PHYSICALOFFSET_POSITION,
-  QUEUEID_POSITION,
-  QUEUEOFFSET_POSITION,
-  storeTimestampPosition,
-  SYSFLAG_POSITION,
-} from "./message-format.js";
+import { PHYSICALOFFSET_POSITION, QUEUEID_POSITION, QUEUEOFFSET_POSITION, storeTimestampPosition } from "./message-format.js";
 import type { BlankRecord, CheckMessageResult, DispatchRequest, DispatchUnit, InvalidRecord } from "./types.js";
 import type { MessageProperties } from "./message-properties.js";
 
@@ -142,30 +135,25 @@ function scanTagsCode(buffer: Buffer, start: number, end: number): number {
  * Delayed messages (SCHEDULE_TOPIC_XXXX) take the full path for their deliver-time tagsCode.
  */
 export function readDispatchUnit(buffer: Buffer, offset: number): DispatchUnit | BlankRecord | InvalidRecord {
-  const checked = validateRecord(buffer, offset, false);
-  if (typeof checked !== "number") {
-    return { kind: "INVALID", success: false, size: checked.size, code: checked.code, reason: checked.reason };
+  const layout = locateRecord(buffer, offset, false);
+  if ("kind" in layout) {
+    if (layout.kind === "BLANK") return { kind: "BLANK", success: true, size: 0, blankLength: layout.blankLength };
+    return { kind: "INVALID", success: false, size: layout.size, code: layout.code, reason: layout.reason };
   }
-  if (checked === 0) return { kind: "BLANK", success: true, size: 0, blankLength: buffer.readInt32BE(offset) };
-  const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
-  const bodyLengthAt = offset + bodyLengthPosition(sysFlag);
-  const topicLengthAt = bodyLengthAt + 4 + buffer.readInt32BE(bodyLengthAt);
-  const topicLength = buffer.readInt8(topicLengthAt);
-  const topic = buffer.toString("utf8", topicLengthAt + 1, topicLengthAt + 1 + topicLength);
+  const { sysFlag, topicPosition, topicLength, propertiesPosition } = layout;
+  const topic = buffer.toString("utf8", topicPosition, topicPosition + topicLength);
   if (topic === SCHEDULE_TOPIC) {
     const full = checkMessageAndReturnSize(buffer, offset, false, false);
     if (full.kind !== "MESSAGE") return full;
     return { kind: "MESSAGE", size: full.size, topic, queueId: full.queueId, physicalOffset: full.physicalOffset, tagsCode: full.tagsCode, storeTimestamp: full.storeTimestamp, queueOffset: full.queueOffset, sysFlag };
   }
-  const propertiesAt = topicLengthAt + 1 + topicLength + 2;
-  const propertiesEnd = propertiesAt + buffer.readInt16BE(propertiesAt - 2);
   return {
     kind: "MESSAGE",
-    size: checked,
+    size: layout.totalSize,
     topic,
     queueId: buffer.readInt32BE(offset + QUEUEID_POSITION),
     physicalOffset: readInt64BE(buffer, offset + PHYSICALOFFSET_POSITION),
-    tagsCode: scanTagsCode(buffer, propertiesAt, propertiesEnd),
+    tagsCode: scanTagsCode(buffer, propertiesPosition, propertiesPosition + layout.propertiesLength),
     storeTimestamp: readInt64BE(buffer, offset + storeTimestampPosition(sysFlag)),
     queueOffset: readInt64BE(buffer, offset + QUEUEOFFSET_POSITION),
     sysFlag,

@@ -24,8 +24,9 @@ import {
 import type { DecodeFailureCode } from "./types.js";
 
 /** Where the variable parts of a validated record are (absolute positions). */
-interface RecordLayout {
+export interface RecordLayout {
   readonly offset: number;
+  readonly totalSize: number;
   readonly sysFlag: number;
   readonly bodyPosition: number;
   readonly bodyLength: number;
@@ -37,7 +38,6 @@ interface RecordLayout {
 
 /** The fields of a record and where its variable parts are (absolute buffer positions). */
 export interface RecordFields extends RecordLayout {
-  readonly totalSize: number;
   readonly bodyCRC: number;
   readonly queueId: number;
   readonly flag: number;
@@ -67,7 +67,7 @@ export type ReadRecordResult =
       readonly size: number;
     };
 
-function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size = -1): ReadRecordResult {
+function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size = -1): InvalidReadResult {
   return { kind: "INVALID", code, reason, size };
 }
 
@@ -82,7 +82,7 @@ function readFields(buffer: Buffer, layout: RecordLayout): RecordFields {
   const reconsumePosition = storeHostPosition + storeIpLength + 4;
   return {
     offset,
-    totalSize: buffer.readInt32BE(offset),
+    totalSize: layout.totalSize,
     bodyCRC: buffer.readInt32BE(offset + BODYCRC_POSITION),
     queueId: buffer.readInt32BE(offset + QUEUEID_POSITION),
     flag: buffer.readInt32BE(offset + FLAG_POSITION),
@@ -118,6 +118,15 @@ function readFields(buffer: Buffer, layout: RecordLayout): RecordFields {
  * @param checkCRC - verify BODYCRC against the body.
  */
 export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): ReadRecordResult {
+  const layout = locateRecord(buffer, offset, checkCRC);
+  return "kind" in layout ? layout : { kind: "MESSAGE", fields: readFields(buffer, layout) };
+}
+
+/**
+ * The checks of {@link readRecord}, in the same order, without reading the fixed fields: the
+ * record's layout for a valid message, else the BLANK or INVALID result.
+ */
+export function locateRecord(buffer: Buffer, offset: number, checkCRC: boolean): RecordLayout | Exclude<ReadRecordResult, { readonly kind: "MESSAGE" }> {
   if (!Number.isInteger(offset) || offset < 0 || buffer.length - offset < 8) {
     return invalid("UNDERFLOW", `fewer than 8 bytes at ${offset}`);
   }
@@ -138,8 +147,7 @@ export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): R
   if (bodyPosition > buffer.length) {
     return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`);
   }
-  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
-  return "kind" in layout ? layout : { kind: "MESSAGE", fields: readFields(buffer, layout) };
+  return readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
 }
 
 function readLayout(
@@ -148,7 +156,7 @@ function readLayout(
   sysFlag: number,
   bodyPosition: number,
   checkCRC: boolean,
-): RecordLayout | ReadRecordResult {
+): RecordLayout | InvalidReadResult {
   const bodyLength = buffer.readInt32BE(bodyPosition - 4);
   if (bodyLength < 0) {
     return invalid("BAD_FIELD", `negative body length ${bodyLength} at ${offset}`);
@@ -185,7 +193,7 @@ function readLayout(
   if (totalSize !== expected) {
     return invalid("SIZE_MISMATCH", `TOTALSIZE ${totalSize} != calMsgLength ${expected} at ${offset}`, totalSize);
   }
-  return { offset, sysFlag, bodyPosition, bodyLength, topicPosition, topicLength, propertiesPosition, propertiesLength };
+  return { offset, totalSize, sysFlag, bodyPosition, bodyLength, topicPosition, topicLength, propertiesPosition, propertiesLength };
 }
 
 /** An invalid record, as {@link readRecord} reports it. */
@@ -197,20 +205,7 @@ export type InvalidReadResult = Extract<ReadRecordResult, { readonly kind: "INVA
  * valid message, 0 for a blank record, or why it is invalid.
  */
 export function validateRecord(buffer: Buffer, offset: number, checkCRC: boolean): number | InvalidReadResult {
-  if (buffer.length - offset < 8) return invalid("UNDERFLOW", `fewer than 8 bytes at ${offset}`) as InvalidReadResult;
-  const totalSize = buffer.readInt32BE(offset);
-  const magic = buffer.readUInt32BE(offset + 4);
-  if (magic === BLANK_MAGIC_CODE) return 0;
-  if (magic !== MESSAGE_MAGIC_CODE) {
-    return invalid("BAD_MAGIC", `magic 0x${magic.toString(16).padStart(8, "0")} at ${offset}`) as InvalidReadResult;
-  }
-  const remaining = buffer.length - offset;
-  if (totalSize > remaining || remaining < SYSFLAG_POSITION + 4) {
-    return invalid("UNDERFLOW", `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`) as InvalidReadResult;
-  }
-  const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
-  const bodyPosition = offset + bodyLengthPosition(sysFlag) + 4;
-  if (bodyPosition > buffer.length) return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`) as InvalidReadResult;
-  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
-  return "kind" in layout ? (layout as InvalidReadResult) : totalSize;
+  const layout = locateRecord(buffer, offset, checkCRC);
+  if (!("kind" in layout)) return layout.totalSize;
+  return layout.kind === "BLANK" ? 0 : layout;
 }
