@@ -4,7 +4,7 @@ import { checkMessageAndReturnSize } from "./codec/check-message.js";
 import { MESSAGE_MAGIC_CODE, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
-import { scanFileRecords } from "./commit-log-scanner.js";
+import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
 import type { StoreCheckpoint } from "./store-checkpoint.js";
 
 /** What recovery found and cut, for the log and for tests. */
@@ -85,13 +85,6 @@ export function chunkBytesFor(maxRecordBytes: number): number {
   return Math.max(4 * 1024 * 1024, 2 * maxRecordBytes);
 }
 
-/**
- * Bytes per read of the recovery and dispatch scans, into one reused buffer (a record longer than
- * this is read whole with one larger read). Measured on the reference VM: with a fresh 8 MiB buffer
- * per read, the dispatcher's scan cost more main-thread time than all the puts it indexed; with a
- * reused 256 KiB one, about a third of that.
- */
-export const SCAN_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The newest file whose first record is a message stored no later than the checkpoint's minimum

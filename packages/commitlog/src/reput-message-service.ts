@@ -3,9 +3,8 @@ import { ServiceThread } from "@store/flush-services";
 import type { DispatchUnit } from "./codec/types.js";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { CommitLog } from "./commit-log.js";
-import { SCAN_CHUNK_BYTES } from "./commit-log-recovery.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
-import { scanFileRecords } from "./commit-log-scanner.js";
+import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
 import type { ConsumeQueue, PositionEntry } from "./consume-queue.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
 
