@@ -37,8 +37,36 @@ export interface AppendOutcome {
   /**
    * Bytes to store at the write position (`data.length <= result.wroteBytes`). For END_OF_FILE this is
    * the 8-byte blank record; the rest of the tail is skipped by readers via the blank record's size.
+   * Null when nothing is placed, or when the callback wrote its bytes in place through the
+   * {@link AppendWindow} (then `data` must be null).
    */
   readonly data: Buffer | null;
+}
+
+/**
+ * The file's write target, lent to a callback for the duration of one `doAppend` call so it can
+ * encode straight into it (RocketMQ's callback writes into the file's ByteBuffer): no intermediate
+ * record buffer, no copy. With a pool the target is the pool buffer; in page-cache mode, the staging
+ * buffer.
+ *
+ * @example
+ * ```ts
+ * const at = window.reserve(record.length);
+ * if (at >= 0) encodeInto(window.buffer, at); // then return { result, data: null }
+ * else return { result, data: encodeToNewBuffer() };
+ * ```
+ */
+export interface AppendWindow {
+  /**
+   * Lends the next `length` bytes of the file (at the write position; `length` at most `maxBlank`).
+   * Returns where they start in {@link buffer}, or -1 when the file cannot lend that many at once
+   * (larger than a staging buffer, or a pending write failed): then place them through
+   * `AppendOutcome.data`. Call at most once per `doAppend`, and write every lent byte: they are the
+   * append's, and `result.wroteBytes` must cover them.
+   */
+  reserve(length: number): number;
+  /** The buffer the last successful `reserve` lent from. */
+  readonly buffer: Buffer;
 }
 
 /**
@@ -50,8 +78,9 @@ export interface AppendMessageCallback<M> {
    * @param fileFromOffset the file's start offset (absolute)
    * @param position the write position inside the file; `fileFromOffset + position` is the record's offset
    * @param maxBlank bytes left in the file (`fileSize - position`)
+   * @param window lends the file's write target to encode into in place; absent when called outside a MappedFile
    */
-  doAppend(fileFromOffset: number, position: number, maxBlank: number, msg: M): AppendOutcome;
+  doAppend(fileFromOffset: number, position: number, maxBlank: number, msg: M, window?: AppendWindow): AppendOutcome;
 }
 
 /** An UNKNOWN_ERROR result at `wroteOffset`, carrying the cause when there is one. */

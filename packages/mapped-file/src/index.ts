@@ -5,7 +5,7 @@ export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 export type { Releasable } from "./select-mapped-buffer-result.js";
 export { ReferenceResource } from "./reference-resource.js";
 export { unknownErrorResult } from "./append-message.js";
-export type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, AppendOutcome } from "./append-message.js";
+export type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, AppendOutcome, AppendWindow } from "./append-message.js";
 export { OS_PAGE_SIZE, fileNameToOffset, offsetToFileName } from "./file-name.js";
 export { nodeFileIO } from "./file-io.js";
 export type { FileIO, FileStat } from "./file-io.js";

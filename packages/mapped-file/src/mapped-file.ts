@@ -82,6 +82,8 @@ export class MappedFile extends ReferenceResource {
   #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
+  /** The pool buffer holds the file's bytes from here on (appended since it was lent; 0 for a new file). */
+  #inMemoryFrom = 0;
   #committed = 0;
   #flushed = 0;
   #storeTimestamp = 0;
@@ -98,6 +100,12 @@ export class MappedFile extends ReferenceResource {
   #stagedWaiters: Waiters | null = null;
   /** The last failed write of staged bytes; cleared once a retry succeeds. */
   #writeError: StoreError | null = null;
+  /** Lent to append callbacks; `#reserved` is what the current `doAppend` took from it. */
+  readonly #window: { buffer: Buffer; reserve(length: number): number } = {
+    buffer: Buffer.alloc(0),
+    reserve: (length: number): number => this.#reserve(length),
+  };
+  #reserved = 0;
   readonly #writeStagedAtTickEnd = (): void => {
     this.#stagingWriteQueued = false;
     try {
@@ -262,6 +270,7 @@ export class MappedFile extends ReferenceResource {
   resetPositions(position: number): void {
     this.#checkPosition(position);
     this.#wrote = this.#committed = this.#flushed = position;
+    this.#inMemoryFrom = position; // a loaded or truncated file's bytes below are only in the file
     this.#dropStaging();
   }
 
@@ -298,11 +307,22 @@ export class MappedFile extends ReferenceResource {
   #appendWith<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult {
     const position = this.#wrote;
     if (position >= this.fileSize) return unknownErrorResult(this.fileFromOffset + position);
-    const { result, data } = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg);
-    const placed = data?.length ?? 0;
-    if (result.wroteBytes < placed || position + result.wroteBytes > this.fileSize) {
+    this.#reserved = 0;
+    let outcome;
+    try {
+      outcome = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg, this.#window);
+    } catch (error) {
+      this.#unreserve();
+      throw error;
+    }
+    const { result, data } = outcome;
+    const reserved = this.#reserved;
+    const placed = reserved > 0 ? reserved : (data?.length ?? 0);
+    if (result.wroteBytes < placed || position + result.wroteBytes > this.fileSize || (reserved > 0 && data !== null)) {
+      this.#unreserve();
       throw new assert.AssertionError({ message: `append callback overruns ${this.fileName}: ${placed} bytes placed, ${result.wroteBytes} claimed at ${position}` });
     }
+    this.#reserved = 0;
     try {
       if (data !== null && placed > 0) this.#place(position, data);
     } catch (error) {
@@ -324,6 +344,59 @@ export class MappedFile extends ReferenceResource {
     if (result.storeTimestamp > 0) this.#storeTimestamp = result.storeTimestamp;
     this.lastModifiedTimestamp = Date.now();
     return result;
+  }
+
+  /**
+   * Lends `length` bytes at the write position for an in-place append (see AppendWindow): the pool
+   * buffer itself, or room in the staging buffer. -1 when it cannot (the callback then returns the
+   * bytes as data, and `#place` reports any write failure).
+   */
+  #reserve(length: number): number {
+    const position = this.#wrote;
+    if (this.#reserved !== 0 || !Number.isInteger(length) || length <= 0 || length > this.fileSize - position) {
+      throw new assert.AssertionError({ message: `append window misused on ${this.fileName}: ${length} bytes at ${position} (already lent: ${this.#reserved})` });
+    }
+    const target = this.#writeBuffer;
+    if (target !== null) {
+      this.#window.buffer = target;
+      this.#reserved = length;
+      return position;
+    }
+    if (this.#pool !== null || length > STAGING_BUFFER_BYTES) return -1;
+    if (this.#writeError !== null || (this.#staging !== null && this.#stagedLength + length > this.#staging.length)) {
+      try {
+        this.#writeStaged();
+      } catch {
+        return -1;
+      }
+    }
+    if (this.#staging === null) {
+      this.#staging = idleStagingBuffers.pop() ?? Buffer.allocUnsafeSlow(STAGING_BUFFER_BYTES);
+      this.#stagedFrom = position;
+    }
+    const at = this.#stagedLength;
+    this.#stagedLength = at + length;
+    this.#queueStagedWrite();
+    this.#window.buffer = this.#staging;
+    this.#reserved = length;
+    return at;
+  }
+
+  /** Takes back what the current append reserved (its callback failed). */
+  #unreserve(): void {
+    const reserved = this.#reserved;
+    this.#reserved = 0;
+    if (reserved === 0 || this.#writeBuffer !== null || this.#staging === null) return;
+    this.#stagedLength -= reserved;
+    if (this.#stagedLength === 0) this.#releaseStaging(this.#staging);
+  }
+
+  #queueStagedWrite(): void {
+    if (!this.#stagingWriteQueued) {
+      this.#stagingWriteQueued = true;
+      // A microtask: it runs before any caller awaiting this append's result resumes.
+      queueMicrotask(this.#writeStagedAtTickEnd);
+    }
   }
 
   /**
@@ -350,11 +423,7 @@ export class MappedFile extends ReferenceResource {
     }
     this.#staging.set(data, this.#stagedLength);
     this.#stagedLength += length;
-    if (!this.#stagingWriteQueued) {
-      this.#stagingWriteQueued = true;
-      // A microtask: it runs before any caller awaiting this append's result resumes.
-      queueMicrotask(this.#writeStagedAtTickEnd);
-    }
+    this.#queueStagedWrite();
   }
 
   #pwriteSync(buffer: Buffer, offset: number, length: number, position: number): void {
@@ -513,6 +582,26 @@ export class MappedFile extends ReferenceResource {
       throw ioError("read", this.fileName, error);
     }
     return new SelectMappedBufferResult(this.fileFromOffset + position, buffer, this);
+  }
+
+  /**
+   * Reads readable bytes where they already are in memory, with no copy and no system call: in pool
+   * mode, the pool buffer (it holds every byte of the file until the file is fully committed). Calls
+   * `reader(buffer, start)` synchronously, the range being `buffer[start, start + size)`, and returns
+   * its result; null, without calling it, when the range is not readable or not in memory (then use
+   * {@link selectMappedBuffer}). The view is valid only during the call: the buffer goes back to the
+   * pool, to be refilled by another file, once this file is committed; keep nothing that views it.
+   * @throws StoreError BAD_ARGUMENT for a negative or non-integer position or size.
+   */
+  readInPlace<R>(position: number, size: number, reader: (buffer: Buffer, start: number) => R): R | null {
+    if (!Number.isSafeInteger(position) || position < 0 || !Number.isSafeInteger(size) || size < 0) {
+      throw new StoreError("BAD_ARGUMENT", `bad read range position=${position} size=${size}`);
+    }
+    const buffer = this.#writeBuffer;
+    if (buffer === null || size === 0 || position < this.#inMemoryFrom || position + size > this.#committed || !this.isAvailable()) {
+      return null;
+    }
+    return reader(buffer, position);
   }
 
   /**
