@@ -19,6 +19,11 @@ export interface FlushManagerOptions {
    * records it as the checkpoint's `physicMsgTimestamp`.
    */
   readonly onFlushed?: FlushedCallback;
+  /**
+   * The queue's segment size, bytes: under ASYNC_FLUSH a file is then flushed as soon as it is
+   * complete, not at the next interval (see FlushRealTimeServiceOptions.mappedFileSize).
+   */
+  readonly mappedFileSize?: number;
 }
 
 /**
@@ -71,6 +76,7 @@ export class FlushManager {
       leastPages: c.flushCommitLogLeastPages,
       thoroughIntervalMs: c.flushCommitLogThoroughInterval,
       onFlushed: options.onFlushed,
+      mappedFileSize: options.mappedFileSize,
     });
     this.flushService = flush;
     this.flushDiskWatcher = null;
@@ -125,7 +131,7 @@ export class FlushManager {
       return request.future;
     }
     if (this.commitService) this.commitService.wakeup();
-    else service.wakeup();
+    else service.wakeup(nextOffset); // page-cache mode: the bytes are in the file by the end of this tick
     return PUT_OK;
   }
 

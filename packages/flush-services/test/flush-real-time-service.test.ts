@@ -69,6 +69,66 @@ describe("FlushRealTimeService", () => {
     await service.shutdown();
   });
 
+  it("with mappedFileSize, catches up in one round however many files are behind", async () => {
+    const queue = new FakeFlushable({ fileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    service.start();
+    await vi.advanceTimersByTimeAsync(500); // the first (thorough) round: nothing yet
+    for (let i = 0; i < 5; i++) queue.append(7 * PAGE); // five files, each closed by a roll-over
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.flushedWhere).toBe(4 * 8 * PAGE + 7 * PAGE);
+    expect(queue.calls.fsyncs).toBe(5);
+    await service.shutdown();
+  });
+
+  it("with mappedFileSize, flushes a file as soon as it is complete instead of at the next interval", async () => {
+    const queue = new FakeFlushable({ fileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    service.start();
+    await vi.advanceTimersByTimeAsync(500); // the first (thorough) round: nothing yet
+    queue.append(5 * PAGE);
+    service.wakeup(); // part of a file: the timed sleep goes on
+    await vi.advanceTimersByTimeAsync(100);
+    expect(queue.flushedWhere).toBe(0);
+    queue.append(5 * PAGE); // rolls over: the first file is complete
+    service.wakeup();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.flushedWhere).toBe(13 * PAGE); // the full file, then what the next holds (>= 4 pages)
+    expect(queue.calls.fsyncs).toBe(2);
+    await service.shutdown();
+  });
+
+  it("with mappedFileSize, a file completed during a round is flushed right after it, without a wakeup", async () => {
+    const queue = new FakeFlushable({ fileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    service.start();
+    await vi.advanceTimersByTimeAsync(500);
+    queue.append(5 * PAGE);
+    const release = queue.stallFsyncs();
+    await vi.advanceTimersByTimeAsync(500); // a round starts and waits on its fdatasync
+    queue.append(5 * PAGE); // meanwhile the file fills and the next one starts
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.flushedWhere).toBe(13 * PAGE);
+    await service.shutdown();
+  });
+
+  it("does not spin on a complete file whose flush keeps failing", async () => {
+    const queue = new FakeFlushable({ fileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE, logger: captureLogger().logger });
+    service.start();
+    await vi.advanceTimersByTimeAsync(500);
+    queue.append(5 * PAGE);
+    queue.append(5 * PAGE);
+    queue.failOn("flush", "IO_ERROR", 1000);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(queue.calls.flush).toBeLessThanOrEqual(5); // one call per interval, not a busy loop
+    queue.heal();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(queue.flushedWhere).toBe(13 * PAGE);
+    await service.shutdown();
+  });
+
   it("logs a failed flush, keeps running, and flushes on a later round", async () => {
     const queue = new FakeFlushable();
     const { logger, errors, entries } = captureLogger();

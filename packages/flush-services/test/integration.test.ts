@@ -196,6 +196,26 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
     await stop(manager);
   });
 
+  for (const pool of [false, true]) {
+    it(`ASYNC_FLUSH${pool ? " with a pool" : ""}: given the file size, a complete file is flushed at once, not at the next interval`, async () => {
+      const store = simStore({ fileSize: 16 * PAGE, pool });
+      const manager = new FlushManager(store.queue, { transientStorePoolEnable: pool, commitIntervalCommitLog: 10, flushIntervalCommitLog: 500 }, { mappedFileSize: 16 * PAGE });
+      manager.start();
+      await vi.advanceTimersByTimeAsync(500); // the first (thorough) rounds
+      let next = 0;
+      for (let i = 0; i < 5; i++) {
+        next = (await appendRecord(store, recordBytes(i, 5 * PAGE))) ?? -1;
+        await manager.handleDiskFlush(next, true);
+      }
+      // 4 records fill the first file (3 fit, then a roll-over); the fifth lies in the second file.
+      expect(next).toBeGreaterThan(16 * PAGE);
+      await vi.advanceTimersByTimeAsync(20); // a commit round (pool), well inside the 500 ms interval
+      expect(store.queue.flushedWhere).toBeGreaterThanOrEqual(16 * PAGE);
+      expect(holds(store, 0, 16 * PAGE, "durable")).toBe(true);
+      await stop(manager);
+    });
+  }
+
   it("ASYNC_FLUSH with a pool: the commit service wakes the flush service only after it made progress", async () => {
     const store = simStore({ fileSize: 64 * PAGE, pool: true });
     const manager = start(store, {
