@@ -1,12 +1,21 @@
-import type { AppendMessageCallback, AppendMessageResult, AppendOutcome } from "@store/mapped-file";
-import { END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
+import type { AppendMessageCallback, AppendMessageResult, AppendOutcome, AppendWindow } from "@store/mapped-file";
+import { BLANK_RECORD_LENGTH, END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
 import { createMessageId } from "./codec/message-id.js";
+import type { PreparedMessage } from "./codec/prepare-message.js";
 import { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
+import { writeRecord } from "./codec/record-writer.js";
 
-/** Encoded records ready to append, with what the callback needs to place them. */
+/** What one append stores, with what the callback needs to place it. */
 export interface EncodedAppend {
-  /** One record, or a batch of records back to back. */
-  readonly records: Buffer;
+  /** Encoded records back to back (a batch, or one record); null when `message` is given. */
+  readonly records: Buffer | null;
+  /**
+   * One validated message, encoded at append time straight into the file's write buffer (no
+   * intermediate record, no copy); null when `records` is given.
+   */
+  readonly message: PreparedMessage | null;
+  /** Bytes of the record(s). */
+  readonly size: number;
   /** Number of records. */
   readonly count: number;
   /** Consume-queue key `topic-queueId` (one queue per append; batches share it). */
@@ -24,9 +33,10 @@ export function takesQueueOffset(sysFlag: number): boolean {
 }
 
 /**
- * RocketMQ's DefaultAppendMessageCallback: stamps queue offset, physical offset and store time into
- * the encoded records, or closes the file with a blank record when they do not fit with 8 bytes to
- * spare. It reads the next queue offsets from `topicQueueTable` but does not advance them: the
+ * RocketMQ's DefaultAppendMessageCallback: writes a single message straight into the file's write
+ * buffer (the window the file lends) with its queue offset, physical offset and store time; stamps
+ * those into pre-encoded records (batches); or closes the file with a blank record when the
+ * record(s) do not fit with 8 bytes to spare. It reads the next queue offsets from `topicQueueTable` but does not advance them: the
  * commit log does that once the bytes are in place, so a failed write never burns an offset.
  */
 export class CommitLogAppendCallback implements AppendMessageCallback<EncodedAppend> {
@@ -39,27 +49,44 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     this.#storeHost = storeHost;
   }
 
-  doAppend(fileFromOffset: number, position: number, maxBlank: number, append: EncodedAppend): AppendOutcome {
+  doAppend(fileFromOffset: number, position: number, maxBlank: number, append: EncodedAppend, window?: AppendWindow): AppendOutcome {
     const wroteOffset = fileFromOffset + position;
     const queueOffset = takesQueueOffset(append.sysFlag) ? (this.#topicQueueTable.get(append.queueKey) ?? 0) : 0;
-    const total = append.records.length;
-    if (total + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
-      writeBlankRecord(this.#blank, 0, maxBlank);
+    if (append.size + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
       const result = new StoredResult("END_OF_FILE", wroteOffset, maxBlank, append, queueOffset, this.#storeHost, null);
+      const at = window ? window.reserve(BLANK_RECORD_LENGTH) : -1;
+      if (window && at >= 0) {
+        writeBlankRecord(window.buffer, at, maxBlank);
+        return { result, data: null };
+      }
+      writeBlankRecord(this.#blank, 0, maxBlank);
       return { result, data: this.#blank };
     }
+    if (append.message !== null) {
+      const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, null);
+      const at = window ? window.reserve(append.size) : -1;
+      if (window && at >= 0) {
+        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset);
+        return { result, data: null };
+      }
+      // No window (or none this large): encode into a buffer of its own, which the file copies.
+      const record = Buffer.allocUnsafe(append.size);
+      writeRecord(record, 0, append.message, append.storeTimestamp, queueOffset, wroteOffset);
+      return { result, data: record };
+    }
+    const records = append.records as Buffer;
     const recordOffsets = append.count === 1 ? null : new Array<number>(append.count);
     let at = 0;
     for (let i = 0; i < append.count; i++) {
-      const size = append.records.readInt32BE(at);
+      const size = records.readInt32BE(at);
       const recordQueueOffset = takesQueueOffset(append.sysFlag) ? queueOffset + i : 0;
-      const record = append.count === 1 ? append.records : append.records.subarray(at, at + size);
+      const record = append.count === 1 ? records : records.subarray(at, at + size);
       patchRecord(record, recordQueueOffset, wroteOffset + at, append.storeTimestamp);
       if (recordOffsets) recordOffsets[i] = wroteOffset + at;
       at += size;
     }
-    const result = new StoredResult("PUT_OK", wroteOffset, total, append, queueOffset, this.#storeHost, recordOffsets);
-    return { result, data: append.records };
+    const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, recordOffsets);
+    return { result, data: records };
   }
 }
 

@@ -9,6 +9,7 @@ import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-call
 import { MessageEncoder } from "./codec/message-encoder.js";
 import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { PROPERTY_WAIT_STORE_MSG_OK } from "./codec/message-properties.js";
+import type { PreparedMessage } from "./codec/prepare-message.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
@@ -33,9 +34,29 @@ export interface CommitLogOptions {
   readonly onAppended?: () => void;
 }
 
-type Job =
-  | { readonly kind: "one"; readonly msg: MessageInput }
-  | { readonly kind: "batch"; readonly msgs: readonly MessageInput[]; readonly properties?: Readonly<Record<string, string>> };
+/** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
+class BatchJob {
+  constructor(
+    readonly msgs: readonly MessageInput[],
+    readonly properties: Readonly<Record<string, string>> | undefined,
+  ) {}
+}
+
+type Job = MessageInput | BatchJob;
+
+/** The append of a single message, reused for every put: appends are synchronous. */
+interface SingleAppend {
+  records: null;
+  message: PreparedMessage | null;
+  size: number;
+  count: 1;
+  queueKey: string;
+  sysFlag: number;
+  storeTimestamp: number;
+}
+
+/** Queue ids below this have their `topic-queueId` keys cached (no string built per put). */
+const CACHED_QUEUE_IDS = 1024;
 
 interface QueuedPut {
   readonly job: Job;
@@ -46,7 +67,7 @@ interface QueuedPut {
 const ROLL = Symbol("roll");
 
 function firstMessage(job: Job): MessageInput | undefined {
-  return job.kind === "one" ? job.msg : job.msgs[0];
+  return job instanceof BatchJob ? job.msgs[0] : job;
 }
 
 /** RocketMQ: WAIT absent means true; otherwise Boolean.parseBoolean. */
@@ -76,6 +97,8 @@ export class CommitLog {
   #draining = false;
   #notWritableReason: string | null = null;
   readonly #sync: boolean;
+  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
+  readonly #queueKeys = new Map<string, string[]>();
 
   constructor(options: CommitLogOptions) {
     this.mappedFileQueue = new MappedFileQueue({
@@ -90,6 +113,7 @@ export class CommitLog {
     this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
       logger: options.logger,
       onFlushed: options.onFlushed,
+      mappedFileSize: options.mappedFileSize,
     });
     this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
@@ -119,7 +143,7 @@ export class CommitLog {
 
   /** Appends one message; resolves once it is as durable as the flush strategy promises. */
   putMessage(msg: MessageInput): Promise<PutMessageResult> {
-    return this.#put({ kind: "one", msg });
+    return this.#put(msg);
   }
 
   /**
@@ -128,7 +152,7 @@ export class CommitLog {
    */
   putMessages(msgs: readonly MessageInput[], properties?: Readonly<Record<string, string>>): Promise<PutMessageResult> {
     if (msgs.length === 0) return Promise.resolve({ status: "MESSAGE_ILLEGAL", reason: "empty batch" });
-    return this.#put({ kind: "batch", msgs, properties });
+    return this.#put(new BatchJob(msgs, properties));
   }
 
   #put(job: Job): Promise<PutMessageResult> {
@@ -197,18 +221,20 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = Date.now();
-    const encoded = this.#encode(job, storeTimestamp);
-    if ("status" in encoded) return encoded;
+    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp);
+    if ("status" in append) return append;
     // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
     // file with blank records forever; the body limit alone does not bound it by the segment size.
     const fileSize = this.mappedFileQueue.mappedFileSize;
-    if (encoded.records.length + END_FILE_MIN_BLANK_LENGTH > fileSize) {
-      return { status: "MESSAGE_ILLEGAL", reason: `a record of ${encoded.records.length} bytes does not fit in a ${fileSize}-byte commit-log file` };
+    if (append.size + END_FILE_MIN_BLANK_LENGTH > fileSize) {
+      this.#single.message = null;
+      return { status: "MESSAGE_ILLEGAL", reason: `a record of ${append.size} bytes does not fit in a ${fileSize}-byte commit-log file` };
     }
-    const result = file.appendMessage(encoded, this.#callback);
+    const result = file.appendMessage(append, this.#callback);
+    this.#single.message = null; // keep no reference to the body
     switch (result.status) {
       case "PUT_OK":
-        if (takesQueueOffset(encoded.sysFlag)) this.topicQueueTable.set(encoded.queueKey, result.logicsOffset + result.msgNum);
+        if (takesQueueOffset(append.sysFlag)) this.topicQueueTable.set(append.queueKey, result.logicsOffset + result.msgNum);
         return { status: "PUT_OK", appendResult: result };
       case "END_OF_FILE":
         return ROLL;
@@ -220,18 +246,40 @@ export class CommitLog {
     }
   }
 
-  #encode(job: Job, storeTimestamp: number): EncodedAppend | PutMessageResult {
-    const first = firstMessage(job);
-    const queueKey = `${first?.topic ?? ""}-${first?.queueId ?? 0}`;
-    const sysFlag = first?.sysFlag ?? 0;
-    if (job.kind === "one") {
-      const encoded = this.#encoder.encode(job.msg, storeTimestamp);
-      if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
-      return { records: encoded.record, count: 1, queueKey, sysFlag, storeTimestamp };
-    }
+  /** Validates and sizes one message; the append callback encodes it straight into the file. */
+  #prepare(msg: MessageInput, storeTimestamp: number): SingleAppend | PutMessageResult {
+    const prepared = this.#encoder.prepare(msg, storeTimestamp);
+    if ("status" in prepared) return { status: prepared.status, reason: prepared.reason };
+    const single = this.#single;
+    single.message = prepared;
+    single.size = prepared.totalSize;
+    single.queueKey = this.#queueKey(prepared.topic, prepared.queueId);
+    single.sysFlag = prepared.sysFlag;
+    single.storeTimestamp = storeTimestamp;
+    return single;
+  }
+
+  #encodeBatch(job: BatchJob, storeTimestamp: number): EncodedAppend | PutMessageResult {
     const encoded = this.#encoder.encodeBatch(job.msgs, storeTimestamp, job.properties);
     if (encoded.status !== "PUT_OK") return { status: encoded.status, reason: encoded.reason };
-    return { records: encoded.records, count: encoded.count, queueKey, sysFlag, storeTimestamp };
+    const first = job.msgs[0] as MessageInput;
+    return {
+      records: encoded.records,
+      message: null,
+      size: encoded.records.length,
+      count: encoded.count,
+      queueKey: this.#queueKey(first.topic, first.queueId ?? 0),
+      sysFlag: first.sysFlag ?? 0,
+      storeTimestamp,
+    };
+  }
+
+  /** `topic-queueId`, the topicQueueTable key; cached, so a put builds (and hashes) no new string. */
+  #queueKey(topic: string, queueId: number): string {
+    if (queueId < 0 || queueId >= CACHED_QUEUE_IDS) return `${topic}-${queueId}`;
+    let keys = this.#queueKeys.get(topic);
+    if (keys === undefined) this.#queueKeys.set(topic, (keys = []));
+    return (keys[queueId] ??= `${topic}-${queueId}`);
   }
 
   /** Hands the stored message to the flush strategy; resolves when it is durable enough. */

@@ -79,6 +79,8 @@ export type { MessageEncoderOptions } from "./codec/message-encoder.js";
 export { encodeMessage } from "./codec/encode-message.js";
 export type { EncodeMessageOptions } from "./codec/encode-message.js";
 export { TOPIC_PATTERN } from "./codec/prepare-message.js";
+export type { PreparedMessage } from "./codec/prepare-message.js";
+export type { HostAddress } from "./codec/host-address.js";
 export { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
 export { decodeMessage, decodeMessages } from "./codec/message-decoder.js";
 export {

@@ -22,12 +22,13 @@ const IPV4: Hosts = { born: "127.0.0.1:123", store: "127.0.0.1:124", idLength: M
 const IPV6: Hosts = { born: "[1050:0:0:0:5:600:300c:326b]:123", store: "[::1]:124", idLength: MESSAGE_ID_LENGTH_IPV6 };
 
 /** RocketMQ AppendCallbackTest's batch: 10 x (body "body", topic "test-topic", tags "abc"). */
-function encodeBatch(hosts: Hosts, count = 10): EncodedAppend {
+function encodeBatch(hosts: Hosts, count = 10): EncodedAppend & { readonly records: Buffer } {
   const encoder = new MessageEncoder({ maxMessageSize: 10 * 1024 * 1024, storeHost: hosts.store });
   const batch: MessageInput[] = Array.from({ length: count }, () => ({ topic: TOPIC, body: Buffer.from("body"), tags: "abc", bornHost: hosts.born }));
   const encoded = encoder.encodeBatch(batch, NOW);
   if (encoded.status !== "PUT_OK") throw new Error(`batch refused: ${encoded.reason}`);
-  return { records: Buffer.from(encoded.records), count: encoded.count, queueKey: `${TOPIC}-0`, sysFlag: 0, storeTimestamp: NOW };
+  const records = Buffer.from(encoded.records);
+  return { records, message: null, size: records.length, count: encoded.count, queueKey: `${TOPIC}-0`, sysFlag: 0, storeTimestamp: NOW };
 }
 
 async function openFile(disk: SimulatedDisk, fileSize: number): Promise<MappedFile> {

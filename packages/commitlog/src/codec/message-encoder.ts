@@ -9,10 +9,10 @@ import { CodecError } from "./codec-error.js";
 import type { HostAddress } from "./host-address.js";
 import { parseHostAddress } from "./host-address.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, ENCODER_BUFFER_HEADROOM } from "./message-format.js";
-import type { PrepareContext } from "./prepare-message.js";
+import type { PrepareContext, PreparedMessage } from "./prepare-message.js";
 import { HostCache, prepareMessage } from "./prepare-message.js";
 import { writeRecord } from "./record-writer.js";
-import type { BatchEncodeResult, EncodeResult, MessageInput } from "./types.js";
+import type { BatchEncodeResult, EncodeFailure, EncodeResult, MessageInput } from "./types.js";
 
 /** Smallest `maxMessageSize` RocketMQ's updateMaxMessageSize accepts, bytes. */
 export const MIN_MAX_MESSAGE_SIZE = 10;
@@ -128,6 +128,17 @@ export class MessageEncoder {
     }
     const end = writeRecord(this.#buffer, 0, prepared, storeTimestamp);
     return { status: "PUT_OK", record: this.#buffer.subarray(0, end) };
+  }
+
+  /**
+   * Validates a message and sizes its record without writing it (the commit log then writes it
+   * straight into the file with {@link writeRecord}). Same checks and failures as {@link encode}.
+   *
+   * @param message - the message.
+   * @param storeTimestamp - ms, for STORETIMESTAMP (and the default born timestamp).
+   */
+  prepare(message: MessageInput, storeTimestamp: number): PreparedMessage | EncodeFailure {
+    return prepareMessage(message, storeTimestamp, this.#context);
   }
 
   /**

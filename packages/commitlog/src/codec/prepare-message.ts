@@ -95,6 +95,9 @@ function illegal(reason: string): EncodeFailure {
  * @returns `undefined` when valid, else the MESSAGE_ILLEGAL failure.
  */
 export function checkTopic(topic: unknown): EncodeFailure | undefined {
+  if (topic === lastValidTopic) {
+    return undefined; // producers repeat a topic: skip the pattern match
+  }
   if (typeof topic !== "string" || topic.length === 0) {
     return illegal("topic is empty");
   }
@@ -104,8 +107,12 @@ export function checkTopic(topic: unknown): EncodeFailure | undefined {
   if (!TOPIC_PATTERN.test(topic)) {
     return illegal(`topic has characters outside [%|a-zA-Z0-9_-]: ${JSON.stringify(topic)}`);
   }
+  lastValidTopic = topic;
   return undefined;
 }
+
+/** The last topic {@link checkTopic} accepted. */
+let lastValidTopic = "";
 
 function hasSeparator(text: string): boolean {
   return text.includes(NAME_VALUE_SEPARATOR) || text.includes(PROPERTY_SEPARATOR);
@@ -135,6 +142,9 @@ function joinKeys(keys: MessageInput["keys"]): unknown {
  * @returns the string, or the MESSAGE_ILLEGAL failure for a bad name or value.
  */
 export function buildPropertiesString(message: MessageInput): string | EncodeFailure {
+  if (message.tags === undefined && message.keys === undefined && message.properties === undefined) {
+    return "";
+  }
   let text = "";
   const tags: unknown = message.tags;
   const keys = joinKeys(message.keys);
@@ -235,22 +245,16 @@ function checkNumbers(message: MessageInput, storeTimestamp: number): EncodeFail
   return undefined;
 }
 
-function resolveHosts(
-  message: MessageInput,
-  context: PrepareContext,
-): { bornHost: HostAddress; storeHost: HostAddress } | EncodeFailure {
-  const storeHost = context.storeHost;
-  if (storeHost === undefined) {
-    return illegal(`storeHost is not "ip:port": ${JSON.stringify(context.storeHostText)}`);
-  }
+/** The message's born host (the store's when it names none), or why it is refused. */
+function resolveBornHost(message: MessageInput, storeHost: HostAddress, context: PrepareContext): HostAddress | EncodeFailure {
   if (message.bornHost === undefined) {
-    return { bornHost: storeHost, storeHost };
+    return storeHost;
   }
   const bornHost = context.bornHosts.parse(message.bornHost);
   if (bornHost === undefined) {
     return illegal(`bornHost is not "ip:port": ${JSON.stringify(message.bornHost)}`);
   }
-  return { bornHost, storeHost };
+  return bornHost;
 }
 
 /**
@@ -276,7 +280,7 @@ export function prepareMessage(
     return built;
   }
   const propertiesString = mergeBatchProperties(built, context.batchPropertiesString ?? "");
-  const propertiesLength = Buffer.byteLength(propertiesString, "utf8");
+  const propertiesLength = propertiesString.length === 0 ? 0 : Buffer.byteLength(propertiesString, "utf8");
   if (propertiesLength > MAX_PROPERTIES_LENGTH) {
     return {
       status: "PROPERTIES_SIZE_EXCEEDED",
@@ -290,9 +294,13 @@ export function prepareMessage(
   if (body.length > context.limits.maxBodySize) {
     return illegal(`body is ${body.length} bytes, more than maxMessageSize ${context.limits.maxBodySize}`);
   }
-  const hosts = resolveHosts(message, context);
-  if ("status" in hosts) {
-    return hosts;
+  const storeHost = context.storeHost;
+  if (storeHost === undefined) {
+    return illegal(`storeHost is not "ip:port": ${JSON.stringify(context.storeHostText)}`);
+  }
+  const bornHost = resolveBornHost(message, storeHost, context);
+  if ("status" in bornHost) {
+    return bornHost;
   }
   const numbersFailure = checkNumbers(message, storeTimestamp);
   if (numbersFailure !== undefined) {
@@ -300,8 +308,8 @@ export function prepareMessage(
   }
   const sysFlag =
     ((message.sysFlag ?? 0) & ~(SYSFLAG_BORNHOST_V6 | SYSFLAG_STOREHOST_V6)) |
-    (hosts.bornHost.ip.length === 16 ? SYSFLAG_BORNHOST_V6 : 0) |
-    (hosts.storeHost.ip.length === 16 ? SYSFLAG_STOREHOST_V6 : 0);
+    (bornHost.ip.length === 16 ? SYSFLAG_BORNHOST_V6 : 0) |
+    (storeHost.ip.length === 16 ? SYSFLAG_STOREHOST_V6 : 0);
   const totalSize = calMsgLength(sysFlag, body.length, message.topic.length, propertiesLength);
   if (totalSize > context.limits.maxRecordSize) {
     return illegal(`record is ${totalSize} bytes, more than ${context.limits.maxRecordSize}`);
@@ -316,8 +324,8 @@ export function prepareMessage(
     flag: message.flag ?? 0,
     sysFlag,
     bornTimestamp: message.bornTimestamp ?? storeTimestamp,
-    bornHost: hosts.bornHost,
-    storeHost: hosts.storeHost,
+    bornHost,
+    storeHost,
     reconsumeTimes: message.reconsumeTimes ?? 0,
     preparedTransactionOffset: message.preparedTransactionOffset ?? 0,
     totalSize,

@@ -1,7 +1,8 @@
 /**
  * Writes a prepared message as a V1 record straight into a destination buffer: one pass, no
- * intermediate buffers; the body is the only bulk copy. QUEUEOFFSET and PHYSICALOFFSET are 0
- * (the commit log patches them at append).
+ * intermediate buffers; the body is the only bulk copy. The commit log writes straight into the
+ * file's write buffer with the record's QUEUEOFFSET and PHYSICALOFFSET; an encoder leaves them 0
+ * (patched at append).
  */
 import assert from "node:assert/strict";
 import type { HostAddress } from "./host-address.js";
@@ -13,6 +14,7 @@ import {
   FLAG_POSITION,
   MAGICCODE_POSITION,
   MESSAGE_MAGIC_CODE,
+  PHYSICALOFFSET_POSITION,
   QUEUEID_POSITION,
   QUEUEOFFSET_POSITION,
   SYSFLAG_POSITION,
@@ -40,6 +42,8 @@ function writeAscii(target: Buffer, position: number, text: string): number {
  * @param offset - where the record starts, bytes.
  * @param message - from {@link prepareMessage}.
  * @param storeTimestamp - ms, for STORETIMESTAMP.
+ * @param queueOffset - QUEUEOFFSET, a safe integer (default 0).
+ * @param physicalOffset - PHYSICALOFFSET, a safe integer (default 0).
  * @returns the offset just past the record.
  */
 export function writeRecord(
@@ -47,6 +51,8 @@ export function writeRecord(
   offset: number,
   message: PreparedMessage,
   storeTimestamp: number,
+  queueOffset = 0,
+  physicalOffset = 0,
 ): number {
   // Every field below is in range (prepareMessage checked them) and the record fits (asserted), so
   // the fields are written with plain byte stores rather than Buffer's checked writers.
@@ -56,7 +62,8 @@ export function writeRecord(
   writeInt32BE(target, offset + BODYCRC_POSITION, message.bodyCRC);
   writeInt32BE(target, offset + QUEUEID_POSITION, message.queueId);
   writeInt32BE(target, offset + FLAG_POSITION, message.flag);
-  for (let i = offset + QUEUEOFFSET_POSITION; i < offset + SYSFLAG_POSITION; i++) target[i] = 0;
+  writeInt64BE(target, offset + QUEUEOFFSET_POSITION, queueOffset);
+  writeInt64BE(target, offset + PHYSICALOFFSET_POSITION, physicalOffset);
   writeInt32BE(target, offset + SYSFLAG_POSITION, message.sysFlag);
   writeInt64BE(target, offset + BORNTIMESTAMP_POSITION, message.bornTimestamp);
   let position = writeHost(target, offset + BORNHOST_POSITION, message.bornHost);
