@@ -62,18 +62,13 @@ export async function scanFileRecords(
   let want = options.chunkBytes;
   const limit = file.readPosition;
   for (let chunks = 0; at < limit && chunks < maxChunks; ) {
-    const length = Math.min(want, limit - at);
-    const from = at;
-    // Bytes still in the pool buffer are scanned where they are: no read, no copy.
-    let step = file.readInPlace(from, length, (buffer, start) => scanChunk(buffer.subarray(start, start + length), from, limit, options, visit));
-    if (step === null) {
-      const chunk = await file.selectMappedBuffer(at, length, options.readBuffer);
-      if (chunk === null) return { reason: "END", position: at };
-      try {
-        step = scanChunk(chunk.buffer, at, limit, options, visit);
-      } finally {
-        chunk.release();
-      }
+    const chunk = await file.selectMappedBuffer(at, Math.min(want, limit - at), options.readBuffer);
+    if (chunk === null) return { reason: "END", position: at };
+    let step: ChunkStep;
+    try {
+      step = scanChunk(chunk.buffer, at, limit, options, visit);
+    } finally {
+      chunk.release();
     }
     if (step.stop) return step.stop;
     // A re-read of a record longer than the chunk (want grows to its size) is not a new chunk:

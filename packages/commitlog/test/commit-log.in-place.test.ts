@@ -6,7 +6,7 @@ import { encodeMessage } from "../src/codec/encode-message.js";
 import type { MessageInput } from "../src/codec/types.js";
 import type { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
-import { openOnDisk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { openOnDisk } from "./store-test-kit.js";
 
 /**
  * A single put is encoded straight into the file's write buffer (the pool buffer, or the staging
@@ -81,23 +81,6 @@ describe("CommitLog writes single puts in place", () => {
       await expectStoredAsEncoded(store, big, results[1] as PutMessageResult);
       await expectStoredAsEncoded(store, small, results[2] as PutMessageResult);
       expect(results.map((r) => r.appendResult?.logicsOffset)).toEqual([0, 1, 2]);
-    } finally {
-      await store.shutdown();
-    }
-  });
-
-  it("pool: the dispatcher indexes committed messages from the pool buffer, with no read of the file", async () => {
-    const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 2, mappedFileSizeCommitLog: 64 * 1024 });
-    try {
-      await store.putMessage({ topic: "Scan", body: Buffer.from("first") });
-      await waitDispatched(store, "Scan", 1);
-      const reads = disk.counters.reads;
-      const puts = await Promise.all(Array.from({ length: 40 }, (_, i) => store.putMessage({ topic: "Scan", body: Buffer.alloc(500, i) })));
-      expect(puts.every((put) => put.status === "PUT_OK")).toBe(true);
-      await waitDispatched(store, "Scan", 41);
-      expect(disk.counters.reads).toBe(reads);
-      expect((await readBodies(store, "Scan")).slice(1)).toEqual(Array.from({ length: 40 }, (_, i) => Buffer.alloc(500, i).toString()));
     } finally {
       await store.shutdown();
     }

@@ -82,8 +82,6 @@ export class MappedFile extends ReferenceResource {
   #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
-  /** The pool buffer holds the file's bytes from here on (appended since it was lent; 0 for a new file). */
-  #inMemoryFrom = 0;
   #committed = 0;
   #flushed = 0;
   #storeTimestamp = 0;
@@ -270,7 +268,6 @@ export class MappedFile extends ReferenceResource {
   resetPositions(position: number): void {
     this.#checkPosition(position);
     this.#wrote = this.#committed = this.#flushed = position;
-    this.#inMemoryFrom = position; // a loaded or truncated file's bytes below are only in the file
     this.#dropStaging();
   }
 
@@ -582,26 +579,6 @@ export class MappedFile extends ReferenceResource {
       throw ioError("read", this.fileName, error);
     }
     return new SelectMappedBufferResult(this.fileFromOffset + position, buffer, this);
-  }
-
-  /**
-   * Reads readable bytes where they already are in memory, with no copy and no system call: in pool
-   * mode, the pool buffer (it holds every byte of the file until the file is fully committed). Calls
-   * `reader(buffer, start)` synchronously, the range being `buffer[start, start + size)`, and returns
-   * its result; null, without calling it, when the range is not readable or not in memory (then use
-   * {@link selectMappedBuffer}). The view is valid only during the call: the buffer goes back to the
-   * pool, to be refilled by another file, once this file is committed; keep nothing that views it.
-   * @throws StoreError BAD_ARGUMENT for a negative or non-integer position or size.
-   */
-  readInPlace<R>(position: number, size: number, reader: (buffer: Buffer, start: number) => R): R | null {
-    if (!Number.isSafeInteger(position) || position < 0 || !Number.isSafeInteger(size) || size < 0) {
-      throw new StoreError("BAD_ARGUMENT", `bad read range position=${position} size=${size}`);
-    }
-    const buffer = this.#writeBuffer;
-    if (buffer === null || size === 0 || position < this.#inMemoryFrom || position + size > this.#committed || !this.isAvailable()) {
-      return null;
-    }
-    return reader(buffer, position);
   }
 
   /**
