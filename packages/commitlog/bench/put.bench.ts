@@ -1,12 +1,15 @@
 // putMessage throughput of the MessageStore for 100 B, 1 KiB and 4 KiB bodies in each flush strategy
 // (SYNC_FLUSH with 64 concurrent writers), against a raw fs.writeSync baseline measured in the same
-// run; and recovery speed (MB of log scanned per second). `pnpm bench` (BENCH_QUICK=1: short run).
+// run, and against the ceiling of the codec and I/O alone (pipelineBound); and recovery speed (MB of
+// log scanned per second). `pnpm bench` (BENCH_QUICK=1: short run).
 import { writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { BenchRow } from "@store/bench-kit";
 import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
 import type { MessageStoreConfigInput } from "@store/commitlog";
-import { MessageStore } from "@store/commitlog";
+import { MessageEncoder, MessageStore } from "@store/commitlog";
+import { TransientStorePool } from "@store/mapped-file";
 import { pino } from "pino";
 
 const MIB = 1024 * 1024;
@@ -74,6 +77,61 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     const bytes = store.commitLog.mappedFileQueue.flushedWhere - startOffset;
     await store.shutdown();
     return { strategy, body: bodySize, writers: "-", msgsPerSec: count / (ms / 1000), logMBps: mbPerSec(bytes, ms) };
+  } finally {
+    await removeBenchDir(dir);
+  }
+}
+
+/**
+ * The same run's ceiling for the pool design: what the codec and the I/O alone reach, with none of
+ * the store's bookkeeping. Messages are encoded by the public MessageEncoder (CRC included) and
+ * copied into file-sized buffers; each batch of 4096 is written with one async write (the commit) and
+ * each full file gets one fdatasync. No queue offsets, results, promises per put, dispatch or services.
+ */
+async function pipelineBound(bodySize: number): Promise<BenchRow> {
+  const dir = await makeBenchDir();
+  try {
+    const encoder = new MessageEncoder({ storeHost: "127.0.0.1:10911" });
+    const pool = new TransientStorePool(3, FILE_SIZE); // warmed at init(), as the store's
+    pool.init();
+    const buffers = Array.from({ length: 3 }, () => pool.borrowBuffer() as Buffer);
+    const ring = bodies(bodySize);
+    const started = nowMs();
+    let total = 0;
+    let count = 0;
+    const synced: Promise<void>[] = [];
+    for (let index = 0; total < ASYNC_LOG_BYTES; index++) {
+      const handle = await open(join(dir, String(index).padStart(20, "0")), "w+");
+      await handle.truncate(FILE_SIZE); // sparse, as the ASYNC default
+      const buffer = buffers[index % buffers.length] as Buffer;
+      const commits: Promise<unknown>[] = [];
+      let position = 0;
+      let full = false;
+      while (!full && total < ASYNC_LOG_BYTES) {
+        const from = position;
+        for (let i = 0; i < IN_FLIGHT; i++) {
+          const encoded = encoder.encode({ topic: "Bench", body: ring[count % ring.length] as Buffer }, Date.now());
+          if (encoded.status !== "PUT_OK") throw new Error(encoded.reason);
+          if (position + encoded.record.length > FILE_SIZE) {
+            full = true;
+            break;
+          }
+          buffer.set(encoded.record, position);
+          position += encoded.record.length;
+          count++;
+        }
+        total += position - from;
+        commits.push(handle.write(buffer, from, position - from, from));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      synced.push(Promise.all(commits).then(async () => {
+        await handle.datasync();
+        await handle.close();
+      }));
+    }
+    await Promise.all(synced);
+    const ms = nowMs() - started;
+    return { strategy: "bound: codec + pool + I/O only", body: bodySize, writers: "-", msgsPerSec: count / (ms / 1000), logMBps: mbPerSec(total, ms) };
   } finally {
     await removeBenchDir(dir);
   }
@@ -158,6 +216,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const bodySize of [100, 1024, 4096]) {
     for (const strategy of ["ASYNC_FLUSH", "ASYNC_FLUSH+pool"] as const) rows.push(await asyncCase(strategy, bodySize));
+    rows.push(await pipelineBound(bodySize));
     rows.push(await syncCase(bodySize));
   }
   const withRatio = rows.map((row) => ({ ...row, ratioToRaw: (row.logMBps as number) / raw.mbPerSec }));
