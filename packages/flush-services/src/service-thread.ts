@@ -181,15 +181,16 @@ export abstract class ServiceThread {
     // no-op by default
   }
 
-  /**
-   * A plain sleep that `wakeup()` does not end (RocketMQ's `Thread.sleep` in the timed flush loop).
-   * Only `shutdown()` cuts it short, so stopping never waits for a whole interval.
-   */
   /** Ends a `sleep()` in progress now (a no-op when not sleeping). */
   protected interruptSleep(): void {
     this.#interruptSleep?.();
   }
 
+  /**
+   * A plain sleep that `wakeup()` does not end (RocketMQ's `Thread.sleep` in the timed flush loop).
+   * Only `shutdown()` cuts it short (and a subclass, through `interruptSleep()`), so stopping never
+   * waits for a whole interval.
+   */
   protected sleep(intervalMs: number): Promise<void> {
     if (this.#stopped) return RESOLVED;
     return new Promise<void>((resolve) => {

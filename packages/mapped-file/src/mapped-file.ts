@@ -104,6 +104,8 @@ export class MappedFile extends ReferenceResource {
     reserve: (length: number): number => this.#reserve(length),
   };
   #reserved = 0;
+  /** True only while a `doAppend` runs: the window lends nothing outside it. */
+  #lending = false;
   readonly #writeStagedAtTickEnd = (): void => {
     this.#stagingWriteQueued = false;
     try {
@@ -305,12 +307,15 @@ export class MappedFile extends ReferenceResource {
     const position = this.#wrote;
     if (position >= this.fileSize) return unknownErrorResult(this.fileFromOffset + position);
     this.#reserved = 0;
+    this.#lending = true;
     let outcome;
     try {
       outcome = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg, this.#window);
     } catch (error) {
       this.#unreserve();
       throw error;
+    } finally {
+      this.#lending = false;
     }
     const { result, data } = outcome;
     const reserved = this.#reserved;
@@ -350,7 +355,7 @@ export class MappedFile extends ReferenceResource {
    */
   #reserve(length: number): number {
     const position = this.#wrote;
-    if (this.#reserved !== 0 || !Number.isInteger(length) || length <= 0 || length > this.fileSize - position) {
+    if (!this.#lending || this.#reserved !== 0 || !Number.isInteger(length) || length <= 0 || length > this.fileSize - position) {
       throw new assert.AssertionError({ message: `append window misused on ${this.fileName}: ${length} bytes at ${position} (already lent: ${this.#reserved})` });
     }
     const target = this.#writeBuffer;

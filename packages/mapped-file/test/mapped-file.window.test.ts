@@ -151,6 +151,18 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
         return { result: result("PUT_OK", fileFromOffset + position, msg.length - 1), data: null };
       },
     };
+    let kept: AppendWindow | undefined;
+    const keeper: AppendMessageCallback<Buffer> = {
+      doAppend(fileFromOffset, position, _maxBlank, msg, window) {
+        kept = window;
+        return { result: result("PUT_OK", fileFromOffset + position, msg.length), data: msg };
+      },
+    };
+    file.appendMessage(pattern(10, 23), keeper);
+    expect(thrown(() => kept?.reserve(10))).toBeInstanceOf(assert.AssertionError); // outside doAppend
+    expect(file.wrotePosition).toBe(10);
+    await endOfTick();
+    file.resetPositions(0);
     for (const callback of [twice, tooMuch, lentAndData, underClaimed]) {
       expect(thrown(() => file.appendMessage(pattern(100, 11), callback))).toBeInstanceOf(assert.AssertionError);
       expect(file.wrotePosition).toBe(0);
