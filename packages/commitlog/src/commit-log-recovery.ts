@@ -25,6 +25,11 @@ export interface RecoveryReport {
   readonly truncatedRecords: number;
   /** Whole files removed after processOffset. */
   readonly truncatedFiles: number;
+  /**
+   * Bytes zeroed past processOffset in the file where the log now ends: what a crash left there
+   * (a torn record, or whole records after a hole), which later appends could otherwise line up with.
+   */
+  readonly staleBytesCleared: number;
 }
 
 export interface RecoverOptions {
@@ -46,7 +51,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   const mode = options.abnormal ? "abnormal" : "normal";
   if (files.length === 0) {
     queue.flushedWhere = queue.committedWhere = 0;
-    return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0 };
+    return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
   }
   let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
   const startOffset = (files[index] as MappedFile).fileFromOffset;
@@ -74,9 +79,13 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   queue.flushedWhere = processOffset;
   queue.committedWhere = processOffset;
   await queue.truncateDirtyFiles(processOffset);
-  const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles };
-  const level = cut.truncatedRecords > 0 || truncatedFiles > 0 ? "warn" : "info";
-  options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files`);
+  // The file the next append goes to: zero whatever lies past the cut in it.
+  const size = queue.mappedFileSize;
+  const tail = queue.mappedFiles.find((f) => f.fileFromOffset <= processOffset && processOffset < f.fileFromOffset + size);
+  const staleBytesCleared = tail ? await tail.clearStaleTail() : 0;
+  const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles, staleBytesCleared };
+  const level = cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
+  options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`);
   return report;
 }
 

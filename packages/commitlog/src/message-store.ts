@@ -91,7 +91,7 @@ export class MessageStore {
     this.#allocate = parts.allocate;
     this.checkpoint = parts.checkpoint;
     this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
-    this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0 };
+    this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
     this.commitLog = new CommitLog({
       storePath: join(config.storePathRootDir, "commitlog"),
       mappedFileSize: config.mappedFileSizeCommitLog,

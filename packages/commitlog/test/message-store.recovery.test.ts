@@ -386,6 +386,45 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     }
   });
 
+  it("never brings back records a power cut left past a hole, even when later appends line up with them", async () => {
+    // Writeback order: the disk keeps later writes of the tail but loses earlier ones. Recovery cuts at
+    // the hole; new puts refill it with records of the same size, so they end on a record boundary
+    // inside the old ones. Without zeroing past the cut, the next recovery would read the old records
+    // as valid and put messages lost in the crash back into the queue, under taken queue offsets.
+    const disk = new SimulatedDisk();
+    const config: MessageStoreConfigInput = { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: 64 * 1024, flushIntervalCommitLog: 60_000 };
+    const body = (kind: string, i: number): Buffer => Buffer.from(`${kind}-${i}`.padEnd(40, "."));
+    const s = await openOnDisk(disk, config);
+    const offsets: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      offsets.push((await putOk(s, { topic: TOPIC, body: body("old", i) })).appendResult?.wroteOffset ?? -1);
+      if (i === 3) await s.commitLog.mappedFileQueue.flush(0); // old-0..3 are durable
+    }
+    const hole = offsets[4] as number;
+    const survivorsFrom = offsets[6] as number;
+    disk.powerCut({ keepOnly: (w) => w.path.includes("/commitlog/") && w.position >= survivorsFrom }); // old-6..9 land, old-4..5 do not
+    await s.halt();
+
+    const after = await openOnDisk(disk, config);
+    try {
+      expect(after.recovery).toMatchObject({ mode: "abnormal", processOffset: hole });
+      expect(after.recovery.staleBytesCleared).toBeGreaterThan(0);
+      for (let i = 0; i < 2; i++) await putOk(after, { topic: TOPIC, body: body("new", i) }); // refill old-4..5's slots
+      await waitDispatched(after, TOPIC, 6);
+    } finally {
+      await after.shutdown();
+    }
+    const again = await openOnDisk(disk, config);
+    try {
+      await waitDispatched(again, TOPIC, 6);
+      const expected = [0, 1, 2, 3].map((i) => body("old", i).toString()).concat([0, 1].map((i) => body("new", i).toString()));
+      expect(await readBodies(again, TOPIC)).toEqual(expected);
+      expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(6);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
   it("keeps a record larger than the configured limit across a restart, wherever the scan's chunks end", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;

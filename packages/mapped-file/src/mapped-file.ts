@@ -587,6 +587,36 @@ export class MappedFile extends ReferenceResource {
   }
 
   /**
+   * Zeroes every non-zero byte from the write position to the end of the file, then fdatasyncs.
+   * Recovery calls it on the file where the log now ends. A crash can leave bytes beyond the cut,
+   * even whole records after a hole (the kernel writes dirty pages back in any order). Appends that
+   * later stop on a record boundary inside them would let the next recovery read them as records,
+   * bringing back messages lost in the crash. Reads the tail 1 MiB at a time and writes only the
+   * chunks that hold data (a clean file's tail is all zeros and costs reads only).
+   * @returns the bytes zeroed.
+   * @throws StoreError DISK_FULL or IO_ERROR.
+   */
+  async clearStaleTail(): Promise<number> {
+    const from = this.#wrote;
+    const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
+    let cleared = 0;
+    try {
+      for (let at = from; at < this.fileSize; at += chunk.length) {
+        const length = Math.min(chunk.length, this.fileSize - at);
+        await this.#io.pread(this.#fd, chunk, 0, length, at);
+        if (!chunk.subarray(0, length).equals(ZERO_CHUNK.subarray(0, length))) {
+          await this.#io.pwrite(this.#fd, ZERO_CHUNK, 0, length, at);
+          cleared += length;
+        }
+      }
+      if (cleared > 0) await this.#io.fdatasync(this.#fd);
+    } catch (error) {
+      throw ioError("clear the stale tail of", this.fileName, error);
+    }
+    return cleared;
+  }
+
+  /**
    * Shuts the file down and deletes it once no reader holds it (or `intervalForciblyMs` after the first
    * attempt). Returns whether the file is gone; call again later when it returns false.
    * @throws StoreError IO_ERROR if the unlink fails.

@@ -1,2 +1,2 @@
 export { SimulatedDisk } from "./testing/simulated-disk.js";
-export type { DiskCounters, FaultCode, FaultOperation, FaultOptions, PowerCutOptions, SimulatedDiskOptions } from "./testing/simulated-disk.js";
+export type { DiskCounters, FaultCode, FaultOperation, FaultOptions, PowerCutOptions, SimulatedDiskOptions, UnsyncedWrite } from "./testing/simulated-disk.js";

@@ -77,8 +77,8 @@ describe("MappedFile creation is atomic", () => {
 });
 
 describe("MappedFile I/O errors", () => {
-  async function openFile(pool?: TransientStorePool): Promise<MappedFile> {
-    return MappedFile.open(PATH, MiB, { io: disk, transientStorePool: pool ?? null });
+  async function openFile(pool?: TransientStorePool, fileSize = MiB): Promise<MappedFile> {
+    return MappedFile.open(PATH, fileSize, { io: disk, transientStorePool: pool ?? null });
   }
 
   it("page-cache mode: a failed write of staged bytes rejects whenWritten; the bytes stay staged and the next append writes them first", async () => {
@@ -146,6 +146,21 @@ describe("MappedFile I/O errors", () => {
     await expect(file.commit(0)).rejects.toMatchObject({ code: "DISK_FULL" });
     expect(await file.commit(0)).toBe(5000);
     expect(disk.readFile(PATH).subarray(0, 5000).equals(bytes)).toBe(true);
+  });
+
+  it("clearStaleTail zeroes what a crash left past the write position, durably, and only where there is data", async () => {
+    const file = await openFile(undefined, 4 * MiB);
+    const stale = pattern(3000, 7);
+    await disk.pwrite(await disk.open(PATH, false), stale, 0, stale.length, 2 * MiB + 2000); // bytes past the cut, inside one chunk
+    file.resetPositions(1000); // what recovery kept
+    const writes = disk.counters.writes;
+    expect(await file.clearStaleTail()).toBe(MiB); // one 1 MiB chunk held data
+    expect(disk.counters.writes - writes).toBe(1);
+    disk.powerCut();
+    expect(disk.readFile(PATH, "durable").subarray(1000).every((byte) => byte === 0)).toBe(true);
+    const reopened = await MappedFile.open(PATH, 4 * MiB, { io: disk });
+    reopened.resetPositions(1000);
+    expect(await reopened.clearStaleTail()).toBe(0); // nothing left: reads only
   });
 
   it("rejects a failed fdatasync without moving flushedPosition, and refuses every later flush (fsyncgate)", async () => {

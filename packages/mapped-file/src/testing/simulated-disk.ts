@@ -20,6 +20,20 @@ export interface PowerCutOptions {
   readonly keepUnsyncedWrites?: number;
   /** Whether the next unsynced write after those was torn: its leading whole 512-byte sectors survive. */
   readonly tearNextWrite?: boolean;
+  /**
+   * Instead of a prefix: exactly the unsynced writes this returns true for reached the platter. The
+   * kernel writes dirty pages back in any order, so a later write can survive an earlier one.
+   */
+  readonly keepOnly?: (write: UnsyncedWrite) => boolean;
+}
+
+/** An unsynced write, as `PowerCutOptions.keepOnly` sees it. */
+export interface UnsyncedWrite {
+  /** Oldest first, from 0. */
+  readonly index: number;
+  readonly path: string;
+  readonly position: number;
+  readonly length: number;
 }
 
 export interface SimulatedDiskOptions {
@@ -51,6 +65,7 @@ interface SimFile {
 
 interface PendingWrite {
   file: SimFile;
+  path: string;
   position: number;
   bytes: Buffer;
 }
@@ -163,14 +178,19 @@ export class SimulatedDisk implements FileIO {
    * All descriptors become invalid. Returns how many unsynced writes were dropped.
    */
   powerCut(options: PowerCutOptions = {}): { dropped: number } {
-    const keep = Math.min(options.keepUnsyncedWrites ?? 0, this.#pending.length);
+    const unsynced = this.#pending.length;
+    const keepOnly = options.keepOnly;
+    if (keepOnly !== undefined) {
+      this.#pending = this.#pending.filter((write, index) => keepOnly({ index, path: write.path, position: write.position, length: write.bytes.length }));
+    }
+    const keep = options.keepOnly !== undefined ? this.#pending.length : Math.min(options.keepUnsyncedWrites ?? 0, this.#pending.length);
     for (const write of this.#pending.slice(0, keep)) this.#applyTo(write.file, write.position, write.bytes, "durable");
-    const torn = this.#pending[keep];
+    const torn = options.keepOnly !== undefined ? undefined : this.#pending[keep];
     if (options.tearNextWrite && torn) {
       const end = Math.floor((torn.position + torn.bytes.length) / SECTOR) * SECTOR;
       if (end > torn.position) this.#applyTo(torn.file, torn.position, torn.bytes.subarray(0, end - torn.position), "durable");
     }
-    const dropped = this.#pending.length - keep;
+    const dropped = unsynced - keep;
     this.#pending = [];
     for (const file of this.#files.values()) {
       file.current = Buffer.from(file.durable.subarray(0, file.durableSize));
@@ -256,7 +276,7 @@ export class SimulatedDisk implements FileIO {
     if (growth > 0 && this.usedBytes + growth > this.#capacityBytes) throw errnoError("ENOSPC", "write", path);
     const bytes = Buffer.from(buffer.subarray(offset, offset + length));
     this.#applyTo(file, position, bytes, "current");
-    this.#pending.push({ file, position, bytes });
+    this.#pending.push({ file, path, position, bytes });
     file.mtimeMs = Date.now();
     this.counters.writes++;
     this.counters.bytesWritten += length;
