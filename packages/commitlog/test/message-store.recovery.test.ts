@@ -425,6 +425,45 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     }
   });
 
+  it("pool: a kill -9 while a commit's parallel writes are half done brings nothing back after later puts line up", async () => {
+    const disk = new SimulatedDisk();
+    const config: MessageStoreConfigInput = {
+      flushDiskType: "ASYNC_FLUSH",
+      transientStorePoolEnable: true,
+      transientStorePoolSize: 2,
+      mappedFileSizeCommitLog: 8 * 1024 * 1024,
+      commitCommitLogLeastPages: 2048, // 8 MiB: the service commits only what this test asks for
+      commitCommitLogThoroughInterval: 600_000,
+      flushIntervalCommitLog: 60_000,
+    };
+    const body = (kind: string, i: number): Buffer => Buffer.from(`${kind}-${String(i).padStart(5, "0")}`.padEnd(1000, "."));
+    const s = await openOnDisk(disk, config);
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => putOk(s, { topic: TOPIC, body: body("old", i) }))); // ~3.2 MiB
+    disk.failOn("write", "EIO", { pathIncludes: "/commitlog/" }); // the first of the commit's 1 MiB writes
+    await expect(s.commitLog.mappedFileQueue.commit(0)).rejects.toMatchObject({ code: "IO_ERROR" });
+    disk.processCrash(); // kill -9: the later chunks are in the page cache, the first is not
+    await s.halt();
+
+    const after = await openOnDisk(disk, config);
+    try {
+      expect(after.recovery).toMatchObject({ mode: "abnormal", processOffset: 0 });
+      expect(after.recovery.staleBytesCleared).toBeGreaterThan(0);
+      // Same-size puts refill the hole and end on a record boundary inside the old records.
+      await Promise.all(Array.from({ length: 1500 }, (_, i) => putOk(after, { topic: TOPIC, body: body("new", i) })));
+    } finally {
+      await after.shutdown();
+    }
+    const again = await openOnDisk(disk, config);
+    try {
+      await waitDispatched(again, TOPIC, 1500);
+      const stored = await readBodies(again, TOPIC);
+      expect(stored).toHaveLength(1500);
+      expect(stored.every((b) => b.startsWith("new-"))).toBe(true);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
   it("keeps a record larger than the configured limit across a restart, wherever the scan's chunks end", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;

@@ -163,6 +163,41 @@ describe("MappedFile I/O errors", () => {
     expect(await reopened.clearStaleTail()).toBe(0); // nothing left: reads only
   });
 
+  it("commits a large range as parallel writes of 1 MiB or more, at most eight", async () => {
+    const pool = new TransientStorePool(1, 32 * MiB);
+    pool.init();
+    const file = await openFile(pool, 32 * MiB);
+    const first = pattern(3 * MiB + 100, 4);
+    file.appendMessage(first);
+    let writes = disk.counters.writes;
+    expect(await file.commit(0)).toBe(first.length);
+    expect(disk.counters.writes - writes).toBe(4); // 1 + 1 + 1 MiB + 100 bytes
+    const second = pattern(20 * MiB, 5);
+    file.appendMessage(second);
+    writes = disk.counters.writes;
+    expect(await file.commit(0)).toBe(first.length + second.length);
+    expect(disk.counters.writes - writes).toBe(8); // 2.5 MiB each
+    expect(disk.readFile(PATH).subarray(0, first.length + second.length).equals(Buffer.concat([first, second]))).toBe(true);
+  });
+
+  it("keeps committedPosition when one of a commit's parallel writes fails; the retry rewrites the whole range", async () => {
+    const pool = new TransientStorePool(1, 8 * MiB);
+    pool.init();
+    const file = await openFile(pool, 8 * MiB);
+    const bytes = pattern(4 * MiB, 6);
+    file.appendMessage(bytes);
+    disk.failOn("write", "ENOSPC", { after: 2 }); // the third of four writes
+    await expect(file.commit(0)).rejects.toMatchObject({ code: "DISK_FULL" });
+    expect(file.committedPosition).toBe(0);
+    expect(file.readPosition).toBe(0); // readers see none of it, though some chunks reached the file
+    expect(file.refCount).toBe(1);
+    expect(await file.commit(0)).toBe(4 * MiB);
+    expect(disk.readFile(PATH).subarray(0, 4 * MiB).equals(bytes)).toBe(true);
+    expect(await file.flush(0)).toBe(4 * MiB);
+    disk.powerCut();
+    expect(disk.readFile(PATH, "durable").subarray(0, 4 * MiB).equals(bytes)).toBe(true);
+  });
+
   it("rejects a failed fdatasync without moving flushedPosition, and refuses every later flush (fsyncgate)", async () => {
     const file = await openFile();
     const bytes = pattern(3000);
