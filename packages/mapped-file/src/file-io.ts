@@ -6,6 +6,11 @@ export interface FileStat {
   readonly size: number;
   /** Last modification time, ms since the epoch. */
   readonly mtimeMs: number;
+  /**
+   * Bytes of storage the file holds (`st_blocks * 512`, delayed allocations included on ext4): less
+   * than `size` for a sparse file. Absent when the implementation cannot tell.
+   */
+  readonly allocatedBytes?: number;
 }
 
 /**
@@ -86,7 +91,7 @@ export const nodeFileIO: FileIO = {
   async stat(path) {
     try {
       const s = await fs.promises.stat(path);
-      return { size: s.size, mtimeMs: s.mtimeMs };
+      return { size: s.size, mtimeMs: s.mtimeMs, allocatedBytes: s.blocks * 512 };
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;

@@ -614,7 +614,7 @@ export class MappedFile extends ReferenceResource {
    * even whole records after a hole (the kernel writes dirty pages back in any order). Appends that
    * later stop on a record boundary inside them would let the next recovery read them as records,
    * bringing back messages lost in the crash. Reads the tail 1 MiB at a time and writes only the
-   * chunks that hold data (a clean file's tail is all zeros and costs reads only).
+   * chunks that hold data; a sparse file with no storage past the write position is not read at all.
    * @returns the bytes zeroed.
    * @throws StoreError DISK_FULL or IO_ERROR.
    */
@@ -623,6 +623,11 @@ export class MappedFile extends ReferenceResource {
     const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
     let cleared = 0;
     try {
+      // A sparse file holding no more storage than the pages below the write position has nothing
+      // past it: skip reading the tail (which would fill the page cache with zeros).
+      const stat = await this.#io.stat(this.fileName);
+      const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
+      if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
       for (let at = from; at < this.fileSize; at += chunk.length) {
         const length = Math.min(chunk.length, this.fileSize - at);
         await this.#io.pread(this.#fd, chunk, 0, length, at);

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MappedFile, StoreError, TEMP_FILE_SUFFIX, TransientStorePool } from "../src/index.js";
+import { MappedFile, StoreError, TEMP_FILE_SUFFIX, TransientStorePool, nodeFileIO } from "../src/index.js";
 import { SimulatedDisk } from "../src/testing.js";
 import { bytesCallback, collectGarbage, failingCallback, makeTempDir, pattern, thrown } from "./helpers.js";
 
@@ -233,6 +233,49 @@ describe("MappedFile", () => {
     expect(existsSync(path)).toBe(true);
     read?.release();
     expect(readFileSync(path).subarray(0, 4).toString()).toBe("kept");
+  });
+});
+
+describe("MappedFile.clearStaleTail on the real file system", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  /** nodeFileIO, counting reads. */
+  function countingIO(): { io: typeof nodeFileIO; reads: () => number } {
+    let reads = 0;
+    const io = { ...nodeFileIO, pread: (...args: Parameters<typeof nodeFileIO.pread>) => (reads++, nodeFileIO.pread(...args)) };
+    return { io, reads: () => reads };
+  }
+
+  it("does not read the tail of a sparse file that holds nothing past the write position", async () => {
+    const { io, reads } = countingIO();
+    const path = join(dir, "00000000000000000000");
+    const file = await openTracked(path, 8 * MiB, { io, preallocation: "sparse" });
+    file.appendMessage(pattern(30 * KiB));
+    await file.flush(0);
+    expect(await file.clearStaleTail()).toBe(0);
+    expect(reads()).toBe(0);
+  });
+
+  it("zeroes bytes past the write position of a sparse file, and of a zero-filled one", async () => {
+    for (const preallocation of ["sparse", "zero-fill"] as const) {
+      const path = join(dir, preallocation === "sparse" ? "00000000000000000000" : "00000000000008388608");
+      const file = await openTracked(path, 8 * MiB, { preallocation });
+      file.appendMessage(pattern(30 * KiB));
+      await file.flush(0);
+      const fd = openSync(path, "r+");
+      writeSync(fd, pattern(5000, 2), 0, 5000, 3 * MiB); // what a crash left past the cut
+      closeSync(fd);
+      expect(await file.clearStaleTail()).toBe(MiB);
+      expect(readFileSync(path).subarray(30 * KiB).every((byte) => byte === 0)).toBe(true);
+      expect(readFileSync(path).subarray(0, 30 * KiB).equals(pattern(30 * KiB))).toBe(true);
+    }
   });
 });
 
