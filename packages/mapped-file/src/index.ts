@@ -1,5 +1,8 @@
-export { MappedFile, STAGING_BUFFER_BYTES, TEMP_FILE_SUFFIX } from "./mapped-file.js";
-export type { MappedFileOptions, Preallocation } from "./mapped-file.js";
+export { MappedFile } from "./mapped-file.js";
+export type { MappedFileOptions } from "./mapped-file.js";
+export { STAGING_BUFFER_BYTES } from "./staged-writes.js";
+export { TEMP_FILE_SUFFIX } from "./segment-file.js";
+export type { Preallocation } from "./segment-file.js";
 export { TransientStorePool } from "./transient-store-pool.js";
 export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 export type { Releasable } from "./select-mapped-buffer-result.js";

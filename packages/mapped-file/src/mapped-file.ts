@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import type { AppendMessageCallback, AppendMessageResult } from "./append-message.js";
 import { unknownErrorResult } from "./append-message.js";
 import { OS_PAGE_SIZE, fileNameToOffset } from "./file-name.js";
 import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
 import { ReferenceResource } from "./reference-resource.js";
+import type { Preallocation } from "./segment-file.js";
+import { ZERO_CHUNK, createSegment } from "./segment-file.js";
 import { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
+import { STAGING_BUFFER_BYTES, StagedWrites } from "./staged-writes.js";
 import { StoreError, ioError } from "./store-error.js";
 import type { TransientStorePool } from "./transient-store-pool.js";
-
-/** How a new segment file is sized on disk. */
-export type Preallocation =
-  /** Write zeros over the whole file and sync them, so later fdatasyncs never pay for block allocation. */
-  | "zero-fill"
-  /** Only set the length (sparse). Cheap to create; the first writes allocate blocks. */
-  | "sparse";
 
 export interface MappedFileOptions {
   /** With a pool, appends go to a borrowed buffer and reach the file on `commit()`. */
@@ -25,17 +21,6 @@ export interface MappedFileOptions {
   /** How to size a file that does not exist yet. Default "zero-fill". */
   readonly preallocation?: Preallocation;
 }
-
-const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
-
-/**
- * Page-cache mode stages appends in a buffer of this size and writes them with one positional write
- * per tick (or when it fills). A 1 KiB write costs a syscall of ~4 µs on the reference VM
- * (research/limits.md); one 1 MiB write costs about the same per byte as a memcpy.
- */
-export const STAGING_BUFFER_BYTES = 1024 * 1024;
-/** Staging buffers are only held within a tick; a few idle ones are kept for reuse. */
-const MAX_IDLE_STAGING_BUFFERS = 4;
 
 /**
  * A commit writes its range as up to COMMIT_MAX_WRITES positional writes of at least
@@ -47,25 +32,6 @@ const MAX_IDLE_STAGING_BUFFERS = 4;
  */
 const COMMIT_CHUNK_BYTES = 1024 * 1024;
 const COMMIT_MAX_WRITES = 8;
-const idleStagingBuffers: Buffer[] = [];
-
-interface Waiters {
-  readonly promise: Promise<void>;
-  readonly resolve: () => void;
-  readonly reject: (error: StoreError) => void;
-}
-
-function newWaiters(): Waiters {
-  let resolve: () => void = () => undefined;
-  let reject: (error: StoreError) => void = () => undefined;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-/** Suffix of a file being created; renamed into place once sized and synced. */
-export const TEMP_FILE_SUFFIX = ".tmp";
 
 /**
  * One fixed-size segment file named by its start offset (RocketMQ's MappedFile, without mmap:
@@ -100,15 +66,8 @@ export class MappedFile extends ReferenceResource {
   #flushLock: Promise<unknown> = Promise.resolve();
   #closed: Promise<void> | null = null;
   #flushError: StoreError | null = null;
-  /** Page-cache mode: bytes appended but not yet written, `[#stagedFrom, #stagedFrom + #stagedLength)`. */
-  #staging: Buffer | null = null;
-  #stagedFrom = 0;
-  #stagedLength = 0;
-  #stagingWriteQueued = false;
-  /** Callers of `whenWritten()` waiting for the staged bytes. */
-  #stagedWaiters: Waiters | null = null;
-  /** The last failed write of staged bytes; cleared once a retry succeeds. */
-  #writeError: StoreError | null = null;
+  /** Page-cache mode: bytes appended but not yet in the file. */
+  readonly #staged = new StagedWrites((buffer, length, position) => this.#pwriteSync(buffer, 0, length, position));
   /** Lent to append callbacks; `#reserved` is what the current `doAppend` took from it. */
   readonly #window: { buffer: Buffer; reserve(length: number): number } = {
     buffer: Buffer.alloc(0),
@@ -117,18 +76,6 @@ export class MappedFile extends ReferenceResource {
   #reserved = 0;
   /** True only while a `doAppend` runs: the window lends nothing outside it. */
   #lending = false;
-  readonly #writeStagedAtTickEnd = (): void => {
-    this.#stagingWriteQueued = false;
-    try {
-      this.#writeStaged();
-    } catch (error) {
-      // The bytes stay staged (a later append, commit, flush or read retries); the appends waiting
-      // for them are told now.
-      const waiters = this.#stagedWaiters;
-      this.#stagedWaiters = null;
-      waiters?.reject(error as StoreError);
-    }
-  };
 
   private constructor(init: {
     path: string;
@@ -189,7 +136,7 @@ export class MappedFile extends ReferenceResource {
   /** Bytes in the file (the OS page cache): in page-cache mode, `wrotePosition` minus the staged bytes. */
   get committedPosition(): number {
     if (this.#writeBuffer || this.#pool) return this.#committed;
-    return this.#staging === null ? this.#wrote : this.#stagedFrom;
+    return this.#staged.pending ? this.#staged.from : this.#wrote;
   }
 
   get flushedPosition(): number {
@@ -211,9 +158,7 @@ export class MappedFile extends ReferenceResource {
    * commit, flush or read retries the write, so they may still reach the file.
    */
   whenWritten(): Promise<void> | null {
-    if (this.#staging === null) return null;
-    this.#stagedWaiters ??= newWaiters();
-    return this.#stagedWaiters.promise;
+    return this.#staged.whenWritten();
   }
 
   /** Store time of the last appended record, ms since the epoch. */
@@ -347,7 +292,7 @@ export class MappedFile extends ReferenceResource {
       else if (this.#pool === null) {
         // The tail is not staged (it may be larger than a staging buffer): write what is, skip the rest.
         try {
-          this.#writeStaged();
+          this.#staged.write();
         } catch (error) {
           return unknownErrorResult(this.fileFromOffset + position, error as StoreError);
         }
@@ -376,21 +321,13 @@ export class MappedFile extends ReferenceResource {
       return position;
     }
     if (this.#pool !== null || length > STAGING_BUFFER_BYTES) return -1;
-    if (this.#writeError !== null || (this.#staging !== null && this.#stagedLength + length > this.#staging.length)) {
-      try {
-        this.#writeStaged();
-      } catch {
-        return -1;
-      }
+    let at: number;
+    try {
+      at = this.#staged.claim(position, length);
+    } catch {
+      return -1; // a failed earlier write: the data path retries it and reports the failure
     }
-    if (this.#staging === null) {
-      this.#staging = idleStagingBuffers.pop() ?? Buffer.allocUnsafeSlow(STAGING_BUFFER_BYTES);
-      this.#stagedFrom = position;
-    }
-    const at = this.#stagedLength;
-    this.#stagedLength = at + length;
-    this.#queueStagedWrite();
-    this.#window.buffer = this.#staging;
+    this.#window.buffer = this.#staged.buffer;
     this.#reserved = length;
     return at;
   }
@@ -399,17 +336,7 @@ export class MappedFile extends ReferenceResource {
   #unreserve(): void {
     const reserved = this.#reserved;
     this.#reserved = 0;
-    if (reserved === 0 || this.#writeBuffer !== null || this.#staging === null) return;
-    this.#stagedLength -= reserved;
-    if (this.#stagedLength === 0) this.#releaseStaging(this.#staging);
-  }
-
-  #queueStagedWrite(): void {
-    if (!this.#stagingWriteQueued) {
-      this.#stagingWriteQueued = true;
-      // A microtask: it runs before any caller awaiting this append's result resumes.
-      queueMicrotask(this.#writeStagedAtTickEnd);
-    }
+    if (reserved > 0 && this.#writeBuffer === null) this.#staged.unclaim(reserved);
   }
 
   /**
@@ -422,21 +349,13 @@ export class MappedFile extends ReferenceResource {
       this.#writeBuffer.set(data, position); // TypedArray.set: no per-call argument checks
       return;
     }
-    const length = data.length;
-    if (this.#writeError !== null || (this.#staging !== null && this.#stagedLength + length > this.#staging.length)) {
-      this.#writeStaged();
-    }
-    if (length > STAGING_BUFFER_BYTES) {
-      this.#pwriteSync(data, 0, length, position); // nothing is staged now: straight to the file
+    if (data.length > STAGING_BUFFER_BYTES) {
+      this.#staged.write(); // earlier bytes first, then straight to the file
+      this.#pwriteSync(data, 0, data.length, position);
       return;
     }
-    if (this.#staging === null) {
-      this.#staging = idleStagingBuffers.pop() ?? Buffer.allocUnsafeSlow(STAGING_BUFFER_BYTES);
-      this.#stagedFrom = position;
-    }
-    this.#staging.set(data, this.#stagedLength);
-    this.#stagedLength += length;
-    this.#queueStagedWrite();
+    const at = this.#staged.claim(position, data.length);
+    this.#staged.buffer.set(data, at);
   }
 
   #pwriteSync(buffer: Buffer, offset: number, length: number, position: number): void {
@@ -447,41 +366,9 @@ export class MappedFile extends ReferenceResource {
     }
   }
 
-  /**
-   * Writes the staged bytes to the file (one positional write) and wakes `whenWritten()` callers.
-   * @throws StoreError DISK_FULL or IO_ERROR; the bytes stay staged for a retry.
-   */
-  #writeStaged(): void {
-    const staging = this.#staging;
-    if (staging === null) return;
-    try {
-      this.#pwriteSync(staging, 0, this.#stagedLength, this.#stagedFrom);
-    } catch (error) {
-      this.#writeError = error as StoreError;
-      throw error;
-    }
-    this.#writeError = null;
-    this.#releaseStaging(staging);
-    const waiters = this.#stagedWaiters;
-    this.#stagedWaiters = null;
-    waiters?.resolve();
-  }
-
-  #releaseStaging(staging: Buffer): void {
-    this.#staging = null;
-    this.#stagedLength = 0;
-    if (idleStagingBuffers.length < MAX_IDLE_STAGING_BUFFERS) idleStagingBuffers.push(staging);
-  }
-
   /** Drops staged bytes (positions were reset, or the file closes and cannot write them). */
   #dropStaging(error: StoreError = new StoreError("IO_ERROR", `${this.fileName}: staged bytes dropped by a position reset`)): void {
-    const staging = this.#staging;
-    if (staging === null) return;
-    this.#releaseStaging(staging);
-    this.#writeError = null;
-    const waiters = this.#stagedWaiters;
-    this.#stagedWaiters = null;
-    waiters?.reject(error);
+    this.#staged.drop(error);
   }
 
   /**
@@ -499,7 +386,7 @@ export class MappedFile extends ReferenceResource {
   async #commitNow(leastPages: number): Promise<number> {
     const buffer = this.#writeBuffer;
     if (buffer === null) {
-      this.#writeStaged(); // page-cache mode: staged bytes go to the file now
+      this.#staged.write(); // page-cache mode: staged bytes go to the file now
       return this.committedPosition;
     }
     if (this.#ableToCommit(leastPages) && this.hold()) {
@@ -519,6 +406,17 @@ export class MappedFile extends ReferenceResource {
       this.#pool?.returnBuffer(buffer);
     }
     return this.#committed;
+  }
+
+  /** Writes `buffer[from, to)` to the same file positions, in parallel chunks (see COMMIT_CHUNK_BYTES). */
+  async #writeInParallel(buffer: Buffer, from: number, to: number): Promise<void> {
+    const chunk = Math.max(COMMIT_CHUNK_BYTES, Math.ceil((to - from) / COMMIT_MAX_WRITES));
+    const writes: Promise<void>[] = [];
+    for (let at = from; at < to; at += chunk) writes.push(this.#io.pwrite(this.#fd, buffer, at, Math.min(chunk, to - at), at));
+    // allSettled: the committed position must not move, nor the next commit start, while a write runs.
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   #ableToCommit(leastPages: number): boolean {
@@ -544,7 +442,7 @@ export class MappedFile extends ReferenceResource {
   async #flushNow(leastPages: number): Promise<number> {
     if (this.#flushError) throw this.#flushError;
     if (!this.#ableToFlush(leastPages)) return this.#flushed;
-    this.#writeStaged(); // page-cache mode: what is flushed must be in the file first
+    this.#staged.write(); // page-cache mode: what is flushed must be in the file first
     if (!this.hold()) return this.#flushed;
     const value = this.readPosition;
     try {
@@ -584,7 +482,7 @@ export class MappedFile extends ReferenceResource {
     const readable = this.readPosition;
     const length = size ?? readable - position;
     if (length <= 0 || position + length > readable) return null;
-    if (this.#staging !== null && position + length > this.#stagedFrom) this.#writeStaged();
+    if (this.#staged.pending && position + length > this.#staged.from) this.#staged.write();
     if (!this.hold()) return null;
     const buffer = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     try {
@@ -595,17 +493,6 @@ export class MappedFile extends ReferenceResource {
       throw ioError("read", this.fileName, error);
     }
     return new SelectMappedBufferResult(this.fileFromOffset + position, buffer, this);
-  }
-
-  /** Writes `buffer[from, to)` to the same file positions, in parallel chunks (see COMMIT_CHUNK_BYTES). */
-  async #writeInParallel(buffer: Buffer, from: number, to: number): Promise<void> {
-    const chunk = Math.max(COMMIT_CHUNK_BYTES, Math.ceil((to - from) / COMMIT_MAX_WRITES));
-    const writes: Promise<void>[] = [];
-    for (let at = from; at < to; at += chunk) writes.push(this.#io.pwrite(this.#fd, buffer, at, Math.min(chunk, to - at), at));
-    // allSettled: the committed position must not move, nor the next commit start, while a write runs.
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
   }
 
   /**
@@ -620,7 +507,6 @@ export class MappedFile extends ReferenceResource {
    */
   async clearStaleTail(): Promise<number> {
     const from = this.#wrote;
-    const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
     let cleared = 0;
     try {
       // A sparse file holding no more storage than the pages below the write position has nothing
@@ -628,6 +514,7 @@ export class MappedFile extends ReferenceResource {
       const stat = await this.#io.stat(this.fileName);
       const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
       if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
+      const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
       for (let at = from; at < this.fileSize; at += chunk.length) {
         const length = Math.min(chunk.length, this.fileSize - at);
         await this.#io.pread(this.#fd, chunk, 0, length, at);
@@ -665,7 +552,7 @@ export class MappedFile extends ReferenceResource {
     if (this.isAvailable()) return false;
     if (this.#closed) return true;
     try {
-      this.#writeStaged(); // appended bytes reach the file before its descriptor closes
+      this.#staged.write(); // appended bytes reach the file before its descriptor closes
     } catch (error) {
       this.#dropStaging(error as StoreError);
     }
@@ -691,33 +578,5 @@ export class MappedFile extends ReferenceResource {
       throw new StoreError("POSITION_OUT_OF_RANGE", `position ${position} outside [0, ${this.fileSize}] of ${this.fileName}`);
     }
     return position;
-  }
-}
-
-/** Creates `path` at full size under a temporary name, syncs it, and renames it into place. */
-async function createSegment(io: FileIO, path: string, fileSize: number, mode: Preallocation): Promise<void> {
-  const directory = dirname(path);
-  const temp = path + TEMP_FILE_SUFFIX;
-  try {
-    await io.mkdir(directory);
-    const fd = await io.open(temp, true);
-    try {
-      await io.truncate(fd, 0);
-      if (mode === "zero-fill") {
-        for (let at = 0; at < fileSize; at += ZERO_CHUNK.length) {
-          await io.pwrite(fd, ZERO_CHUNK, 0, Math.min(ZERO_CHUNK.length, fileSize - at), at);
-        }
-      } else {
-        await io.truncate(fd, fileSize);
-      }
-      await io.fdatasync(fd);
-    } finally {
-      await io.close(fd);
-    }
-    await io.rename(temp, path);
-    await io.syncDirectory(directory);
-  } catch (error) {
-    await io.unlink(temp).catch(() => undefined);
-    throw error instanceof StoreError ? error : ioError("create", path, error);
   }
 }
