@@ -80,8 +80,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   queue.committedWhere = processOffset;
   await queue.truncateDirtyFiles(processOffset);
   // The file the next append goes to: zero whatever lies past the cut in it.
-  const size = queue.mappedFileSize;
-  const tail = queue.mappedFiles.find((f) => f.fileFromOffset <= processOffset && processOffset < f.fileFromOffset + size);
+  const tail = queue.findMappedFileByOffset(processOffset);
   const staleBytesCleared = tail ? await tail.clearStaleTail() : 0;
   const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles, staleBytesCleared };
   const level = cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
