@@ -393,6 +393,8 @@ export class MappedFile extends ReferenceResource {
       const from = this.#committed;
       const to = this.#wrote;
       try {
+        const beforeCommit = this.#pool?.beforeCommit;
+        if (beforeCommit) await beforeCommit(buffer, from, to);
         await this.#writeInParallel(buffer, from, to);
         this.#committed = to;
       } catch (error) {

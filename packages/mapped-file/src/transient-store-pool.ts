@@ -35,6 +35,22 @@ function passPagesThroughKernel(buffers: readonly Buffer[]): void {
 }
 
 /**
+ * Finishes bytes `[from, to)` of a pool buffer before a commit writes them to the file, e.g. fills in
+ * checksums computed off the main thread. The commit waits for it; a rejection fails the commit
+ * (nothing is written and the committed position does not move). It must only change bytes inside
+ * the range.
+ */
+export type BeforeCommit = (buffer: Buffer, from: number, to: number) => Promise<void>;
+
+export interface TransientStorePoolOptions {
+  /**
+   * Back the buffers with SharedArrayBuffers, so worker threads can read and write them in place
+   * (see {@link BeforeCommit}). Default false.
+   */
+  readonly sharedMemory?: boolean;
+}
+
+/**
  * A pool of in-process buffers, one segment file in size each (RocketMQ's TransientStorePool). With
  * the pool, appends land in a borrowed buffer and `MappedFile.commit` writes them to the file in large
  * chunks; the buffer comes back when its file is fully committed. Reuse is LIFO, to keep the
@@ -45,12 +61,18 @@ function passPagesThroughKernel(buffers: readonly Buffer[]): void {
 export class TransientStorePool {
   readonly poolSize: number;
   readonly fileSize: number;
+  readonly sharedMemory: boolean;
+  /**
+   * Run by every commit of a file using this pool's buffers, before the bytes are written; null (the
+   * default) writes them as appended. Set by the pool's owner before files use the pool.
+   */
+  beforeCommit: BeforeCommit | null = null;
   readonly #available: Buffer[] = [];
   readonly #lent = new Set<Buffer>();
   #destroyed = false;
 
   /** @throws StoreError BAD_ARGUMENT unless both are positive integers. */
-  constructor(poolSize: number, fileSize: number) {
+  constructor(poolSize: number, fileSize: number, options: TransientStorePoolOptions = {}) {
     if (!Number.isSafeInteger(poolSize) || poolSize <= 0) {
       throw new StoreError("BAD_ARGUMENT", `poolSize must be a positive integer, got ${poolSize}`);
     }
@@ -59,6 +81,7 @@ export class TransientStorePool {
     }
     this.poolSize = poolSize;
     this.fileSize = fileSize;
+    this.sharedMemory = options.sharedMemory ?? false;
   }
 
   /**
@@ -71,7 +94,7 @@ export class TransientStorePool {
     this.#destroyed = false;
     const added: Buffer[] = [];
     while (this.#available.length + this.#lent.size < this.poolSize) {
-      const buffer = Buffer.allocUnsafeSlow(this.fileSize).fill(0);
+      const buffer = (this.sharedMemory ? Buffer.from(new SharedArrayBuffer(this.fileSize)) : Buffer.allocUnsafeSlow(this.fileSize)).fill(0);
       this.#available.push(buffer);
       added.push(buffer);
     }
