@@ -15,6 +15,8 @@ export interface CommitRealTimeServiceOptions extends ServiceThreadOptions {
   readonly thoroughIntervalMs?: number;
   /** Woken after every round whose commit advanced (the flush service). */
   readonly flushService?: Wakeable | null;
+  /** Called after every round whose commit advanced: the committed bytes are now readable. */
+  readonly onCommitted?: () => void;
 }
 
 /**
@@ -29,6 +31,7 @@ export class CommitRealTimeService extends ServiceThread {
   readonly #leastPages: number;
   readonly #thoroughIntervalMs: number;
   readonly #flushService: Wakeable | null;
+  readonly #onCommitted: () => void;
 
   constructor(queue: Flushable, options: CommitRealTimeServiceOptions = {}) {
     super(options);
@@ -37,6 +40,7 @@ export class CommitRealTimeService extends ServiceThread {
     this.#leastPages = options.leastPages ?? 4;
     this.#thoroughIntervalMs = options.thoroughIntervalMs ?? 200;
     this.#flushService = options.flushService ?? null;
+    this.#onCommitted = options.onCommitted ?? (() => undefined);
   }
 
   protected async run(): Promise<void> {
@@ -53,6 +57,7 @@ export class CommitRealTimeService extends ServiceThread {
         if (await this.#commitRound(leastPages)) {
           lastCommitMs = performance.now();
           this.#flushService?.wakeup();
+          this.#onCommitted();
         }
         this.noteLoopSuccess();
       } catch (error) {

@@ -24,6 +24,11 @@ export interface FlushManagerOptions {
    * complete, not at the next interval (see FlushRealTimeServiceOptions.mappedFileSize).
    */
   readonly mappedFileSize?: number;
+  /**
+   * With a TransientStorePool: called after every commit round that moved bytes into the file, so
+   * they just became readable (the commit log wakes its dispatcher).
+   */
+  readonly onCommitted?: () => void;
 }
 
 /**
@@ -88,6 +93,7 @@ export class FlushManager {
           leastPages: c.commitCommitLogLeastPages,
           thoroughIntervalMs: c.commitCommitLogThoroughInterval,
           flushService: flush,
+          onCommitted: options.onCommitted,
         })
       : null;
   }

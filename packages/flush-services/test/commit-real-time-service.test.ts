@@ -13,21 +13,27 @@ describe("CommitRealTimeService", () => {
     vi.useRealTimers();
   });
 
-  it("wakes the flush service only after a commit advanced", async () => {
+  it("wakes the flush service, and tells onCommitted, only after a commit advanced", async () => {
     const queue = new FakeFlushable({ pool: true });
     const flushService = { wakeup: vi.fn() };
-    const service = new CommitRealTimeService(queue, { commitIntervalMs: 200, leastPages: 0, flushService });
+    const onCommitted = vi.fn(() => {
+      expect(queue.committedWhere).toBe(100); // told once the bytes are readable
+    });
+    const service = new CommitRealTimeService(queue, { commitIntervalMs: 200, leastPages: 0, flushService, onCommitted });
     service.start();
     await vi.advanceTimersByTimeAsync(1000);
     expect(queue.calls.commit).toBeGreaterThanOrEqual(5);
     expect(flushService.wakeup).not.toHaveBeenCalled(); // rounds without progress
+    expect(onCommitted).not.toHaveBeenCalled();
     queue.append(100);
     service.wakeup();
     await vi.advanceTimersByTimeAsync(0);
     expect(queue.committedWhere).toBe(100);
     expect(flushService.wakeup).toHaveBeenCalledTimes(1);
+    expect(onCommitted).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1000);
     expect(flushService.wakeup).toHaveBeenCalledTimes(1);
+    expect(onCommitted).toHaveBeenCalledTimes(1);
     await service.shutdown();
   });
 
