@@ -2,13 +2,16 @@ import type { AllocateMappedFileService } from "@store/file-queue";
 import { MappedFileQueue } from "@store/file-queue";
 import type { FlushConfigInput } from "@store/flush-services";
 import { FlushManager } from "@store/flush-services";
-import type { FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { AppendMessageResult, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
+import type { AppendedUnits } from "./appended-units.js";
+import { BodyCrcWorker } from "./body-crc-worker.js";
 import { MessageEncoder } from "./codec/message-encoder.js";
 import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
-import { PROPERTY_WAIT_STORE_MSG_OK } from "./codec/message-properties.js";
+import { SCHEDULE_TOPIC } from "./codec/check-message.js";
+import { PROPERTY_TAGS, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
@@ -32,6 +35,10 @@ export interface CommitLogOptions {
   readonly onFlushed?: (storeTimestamp: number) => void;
   /** Called after every successful append (wakes the dispatcher). */
   readonly onAppended?: () => void;
+  /** With a pool: called when a commit made appended bytes readable (wakes the dispatcher). */
+  readonly onCommitted?: () => void;
+  /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
+  readonly appendedUnits?: AppendedUnits | null;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -92,6 +99,7 @@ export class CommitLog {
   readonly #encoder: MessageEncoder;
   readonly #callback: CommitLogAppendCallback;
   readonly #onAppended: () => void;
+  readonly #appendedUnits: AppendedUnits | null;
   readonly #logger: Logger;
   #queued: QueuedPut[] = [];
   #draining = false;
@@ -99,6 +107,8 @@ export class CommitLog {
   readonly #sync: boolean;
   readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
   readonly #queueKeys = new Map<string, string[]>();
+  /** Fills body CRCs of pool-mode puts at commit time, off the event loop; null without a pool. */
+  readonly #bodyCrc: BodyCrcWorker | null = null;
 
   constructor(options: CommitLogOptions) {
     this.mappedFileQueue = new MappedFileQueue({
@@ -114,11 +124,19 @@ export class CommitLog {
       logger: options.logger,
       onFlushed: options.onFlushed,
       mappedFileSize: options.mappedFileSize,
+      onCommitted: options.onCommitted,
     });
     this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
     this.#onAppended = options.onAppended ?? (() => undefined);
+    this.#appendedUnits = options.appendedUnits ?? null;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
+    const pool = options.transientStorePool ?? null;
+    if (pool !== null && pool.beforeCommit === null) {
+      const bodyCrc = new BodyCrcWorker(options.logger);
+      pool.beforeCommit = (buffer, from, to) => bodyCrc.fill(buffer, from, to);
+      this.#bodyCrc = bodyCrc;
+    }
   }
 
   /** Largest body accepted, bytes; can be changed at run time (RocketMQ's dynamic maxMessageSize). */
@@ -221,7 +239,9 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = Date.now();
-    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp);
+    // A pool file's records get their body CRC at commit, from the pool's beforeCommit (see #bodyCrc).
+    const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
+    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
     if ("status" in append) return append;
     // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
     // file with blank records forever; the body limit alone does not bound it by the segment size.
@@ -230,11 +250,13 @@ export class CommitLog {
       this.#single.message = null;
       return { status: "MESSAGE_ILLEGAL", reason: `a record of ${append.size} bytes does not fit in a ${fileSize}-byte commit-log file` };
     }
+    const message = append.message;
     const result = file.appendMessage(append, this.#callback);
     this.#single.message = null; // keep no reference to the body
     switch (result.status) {
       case "PUT_OK":
         if (takesQueueOffset(append.sysFlag)) this.topicQueueTable.set(append.queueKey, result.logicsOffset + result.msgNum);
+        if (message !== null && this.#appendedUnits !== null) this.#recordUnit(job as MessageInput, message, result);
         return { status: "PUT_OK", appendResult: result };
       case "END_OF_FILE":
         return ROLL;
@@ -247,8 +269,8 @@ export class CommitLog {
   }
 
   /** Validates and sizes one message; the append callback encodes it straight into the file. */
-  #prepare(msg: MessageInput, storeTimestamp: number): SingleAppend | PutMessageResult {
-    const prepared = this.#encoder.prepare(msg, storeTimestamp);
+  #prepare(msg: MessageInput, storeTimestamp: number, withBodyCrc: boolean): SingleAppend | PutMessageResult {
+    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc);
     if ("status" in prepared) return { status: prepared.status, reason: prepared.reason };
     const single = this.#single;
     single.message = prepared;
@@ -272,6 +294,26 @@ export class CommitLog {
       sysFlag: first.sysFlag ?? 0,
       storeTimestamp,
     };
+  }
+
+  /**
+   * Hands the dispatcher the consume-queue unit of a stored single message, so it need not read the
+   * record back. Delayed messages (whose tagsCode is a deliver time) are left to the log scan.
+   */
+  #recordUnit(msg: MessageInput, message: PreparedMessage, result: AppendMessageResult): void {
+    if (message.topic === SCHEDULE_TOPIC) return;
+    // The TAGS the record holds: the tags field, else the TAGS property (as buildPropertiesString writes them).
+    const tags = msg.tags !== undefined && msg.tags !== "" ? msg.tags : msg.properties?.[PROPERTY_TAGS];
+    (this.#appendedUnits as AppendedUnits).push(
+      result.wroteOffset,
+      result.wroteBytes,
+      message.topic,
+      message.queueId,
+      result.logicsOffset,
+      tagsString2tagsCode(tags),
+      result.storeTimestamp,
+      message.sysFlag,
+    );
   }
 
   /** `topic-queueId`, the topicQueueTable key; cached, so a put builds (and hashes) no new string. */
@@ -354,6 +396,12 @@ export class CommitLog {
     this.#queued = [];
     for (const put of queued) put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     await this.flushManager.shutdown();
+    await this.#bodyCrc?.terminate();
+  }
+
+  /** Stops the flush services and the body CRC worker without draining them (a crash test's kill -9). */
+  async halt(): Promise<void> {
+    await Promise.allSettled([this.flushManager.shutdown(), this.#bodyCrc?.terminate()]);
   }
 }
 

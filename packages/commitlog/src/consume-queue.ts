@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { MappedFileQueue } from "@store/file-queue";
 import type { FileIO, MappedFile } from "@store/mapped-file";
 import { StoreError } from "@store/mapped-file";
+import { readInt64BE, writeInt32BE, writeInt64BE } from "./codec/int64.js";
 
 /** Bytes per consume-queue unit: commit-log offset (8), record size (4), tags hash code (8). */
 export const CQ_STORE_UNIT_SIZE = 20;
@@ -37,11 +38,7 @@ export interface ConsumeQueueOptions {
 }
 
 function readUnit(buffer: Buffer, at: number): ConsumeQueueUnit {
-  return {
-    offset: Number(buffer.readBigInt64BE(at)),
-    size: buffer.readInt32BE(at + 8),
-    tagsCode: Number(buffer.readBigInt64BE(at + 12)),
-  };
+  return { offset: readInt64BE(buffer, at), size: buffer.readInt32BE(at + 8), tagsCode: readInt64BE(buffer, at + 12) };
 }
 
 /** The commit-log offset of the unit at byte `at`, without allocating (offsets stay below 2^53). */
@@ -53,10 +50,11 @@ function unitSizeAt(buffer: Buffer, at: number): number {
   return buffer.readInt32BE(at + 8);
 }
 
+/** Offsets and tagsCodes are safe integers (tagsCodes may be negative): no BigInt per unit. */
 function writeUnit(buffer: Buffer, at: number, unit: ConsumeQueueUnit): void {
-  buffer.writeBigInt64BE(BigInt(unit.offset), at);
-  buffer.writeInt32BE(unit.size, at + 8);
-  buffer.writeBigInt64BE(BigInt(unit.tagsCode), at + 12);
+  writeInt64BE(buffer, at, unit.offset);
+  writeInt32BE(buffer, at + 8, unit.size);
+  writeInt64BE(buffer, at + 12, unit.tagsCode);
 }
 
 /** Whether a unit is a filler for a missing position (never a message). */

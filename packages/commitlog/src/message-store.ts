@@ -17,6 +17,7 @@ import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-stor
 import { parseMessageStoreConfig } from "./message-store-config.js";
 import type { PullLimits } from "./message-reader.js";
 import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
+import { AppendedUnits } from "./appended-units.js";
 import type { DispatchListener } from "./reput-message-service.js";
 import { ReputMessageService } from "./reput-message-service.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
@@ -92,6 +93,8 @@ export class MessageStore {
     this.checkpoint = parts.checkpoint;
     this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
     this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
+    // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
+    const appendedUnits = new AppendedUnits();
     this.commitLog = new CommitLog({
       storePath: join(config.storePathRootDir, "commitlog"),
       mappedFileSize: config.mappedFileSizeCommitLog,
@@ -107,10 +110,14 @@ export class MessageStore {
         if (timestamp > 0) this.checkpoint.physicMsgTimestamp = timestamp;
       },
       onAppended: () => this.#reput.wakeup(),
+      // With a pool a put is readable only once committed: dispatch then, not at the next idle round.
+      onCommitted: () => this.#reput.wakeup(),
+      appendedUnits,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
       logger,
+      appendedUnits,
       maxRecordBytes: maxRecordBytes(config.maxMessageSize),
       onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
       onStoreTimestamp: (timestamp) => (this.#lastDispatchedTimestamp = timestamp),
@@ -149,7 +156,8 @@ export class MessageStore {
     await io.mkdir(join(root, "consumequeue"));
     const lock = await StoreLock.acquire(join(root, "lock"), io);
     try {
-      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog) : null;
+      // Shared memory: the commit log's body CRC worker fills the records in place (see BodyCrcWorker).
+      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog, { sharedMemory: true }) : null;
       pool?.init();
       const allocate = new AllocateMappedFileService({
         io,
@@ -399,7 +407,7 @@ export class MessageStore {
     this.#lock.abandon();
     this.#reput.makeStop();
     this.#flushQueues.makeStop();
-    await Promise.allSettled([this.commitLog.flushManager.shutdown(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
+    await Promise.allSettled([this.commitLog.halt(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
   }
 }
 

@@ -2,6 +2,7 @@ import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
 import type { DispatchUnit } from "./codec/types.js";
 import { takesQueueOffset } from "./append-message-callback.js";
+import type { AppendedUnits } from "./appended-units.js";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
@@ -19,12 +20,22 @@ export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   readonly onDispatched?: DispatchListener;
   /** Store time of the last unit dispatched, ms (the checkpoint's logicsMsgTimestamp candidate). */
   readonly onStoreTimestamp?: (storeTimestamp: number) => void;
+  /**
+   * The commit log's record of its appends (the same object it was given): units found there are
+   * dispatched without reading the log. Default none: everything is read from the log.
+   */
+  readonly appendedUnits?: AppendedUnits | null;
 }
+
+/** Units taken from AppendedUnits per step, like one scan chunk. */
+const APPENDED_UNITS_PER_STEP = 4096;
 
 /**
  * Builds the consume queues from the commit log (RocketMQ's ReputMessageService): reads records from
  * `reputFromOffset` in large chunks and appends one index unit per message to its topic queue.
- * Woken by every put; dispatches only what readers can read (the committed bytes).
+ * Woken by every put; dispatches only what readers can read (the committed bytes). Units the commit
+ * log recorded as it appended them (AppendedUnits) are taken from there instead of the file, when
+ * they start exactly at `reputFromOffset`.
  */
 export class ReputMessageService extends ServiceThread {
   /** Next commit-log offset to dispatch. */
@@ -36,6 +47,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #idleIntervalMs: number;
   readonly #onDispatched: DispatchListener;
   readonly #onStoreTimestamp: (storeTimestamp: number) => void;
+  readonly #appendedUnits: AppendedUnits | null;
 
   constructor(commitLog: CommitLog, queues: ConsumeQueueTable, options: ReputMessageServiceOptions) {
     super(options);
@@ -52,6 +64,7 @@ export class ReputMessageService extends ServiceThread {
     this.#idleIntervalMs = options.idleIntervalMs ?? 100;
     this.#onDispatched = options.onDispatched ?? (() => undefined);
     this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
+    this.#appendedUnits = options.appendedUnits ?? null;
   }
 
   /** Bytes in the commit log not yet dispatched. */
@@ -94,6 +107,13 @@ export class ReputMessageService extends ServiceThread {
     const queue = this.#commitLog.mappedFileQueue;
     const file = queue.findMappedFileByOffset(this.reputFromOffset);
     if (file === null) return false;
+    const recorded = this.#takeAppendedUnits(file.fileFromOffset + file.readPosition);
+    if (recorded.length > 0) {
+      const failedAt = await this.#dispatchAll(recorded, recorded.map((unit) => unit.physicalOffset - file.fileFromOffset));
+      const last = recorded[recorded.length - 1] as DispatchUnit;
+      this.reputFromOffset = failedAt === null ? last.physicalOffset + last.size : file.fileFromOffset + failedAt;
+      return failedAt === null;
+    }
     const requests: DispatchUnit[] = [];
     const positions: number[] = [];
     const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
@@ -117,6 +137,14 @@ export class ReputMessageService extends ServiceThread {
     }
     this.reputFromOffset = this.#commitLog.rollNextFile(file.fileFromOffset);
     return true;
+  }
+
+  /** Recorded units from `reputFromOffset` on, readable (ending by `readableEnd`); empty when none start there. */
+  #takeAppendedUnits(readableEnd: number): DispatchUnit[] {
+    const units = this.#appendedUnits;
+    if (units === null) return [];
+    units.dropBefore(this.reputFromOffset);
+    return units.takeFrom(this.reputFromOffset, readableEnd, APPENDED_UNITS_PER_STEP);
   }
 
   /**

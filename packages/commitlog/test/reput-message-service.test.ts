@@ -68,6 +68,25 @@ describe("ReputMessageService (through MessageStore)", () => {
     }
   });
 
+  it("with a pool, dispatches a put as soon as its commit makes it readable, not at the next idle round", async () => {
+    const disk = new SimulatedDisk();
+    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, commitIntervalCommitLog: 5, commitCommitLogLeastPages: 0 });
+    try {
+      // The put wakes the dispatcher while its bytes are still in the pool buffer; without a wakeup
+      // from the commit, each one waited out the dispatcher's 100 ms idle round.
+      const waits: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const started = performance.now();
+        await putOk(store, message(TOPIC, i));
+        await waitDispatched(store, TOPIC, i + 1);
+        waits.push(performance.now() - started);
+      }
+      expect(waits.sort((a, b) => a - b)[4]).toBeLessThan(60);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
   it("dispatches a record longer than its read chunk (a raised maxMessageSize)", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;

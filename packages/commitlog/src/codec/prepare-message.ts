@@ -39,6 +39,7 @@ export interface EncodeLimits {
 export interface PreparedMessage {
   readonly topic: string;
   readonly body: Uint8Array;
+  /** crc32(body) & 0x7FFFFFFF; 0 when prepared without it (filled into the record later). */
   readonly bodyCRC: number;
   readonly propertiesString: string;
   readonly propertiesLength: number;
@@ -263,6 +264,7 @@ function resolveBornHost(message: MessageInput, storeHost: HostAddress, context:
  * @param message - the input.
  * @param storeTimestamp - ms, written into STORETIMESTAMP (and the default born timestamp).
  * @param context - limits, hosts and batch properties.
+ * @param withBodyCrc - false leaves `bodyCRC` 0, to be filled into the record later (fillBodyCrcs).
  * @returns the prepared message, or why it is refused: `MESSAGE_ILLEGAL` (topic, body size,
  *   record size, host, field range, property text) or `PROPERTIES_SIZE_EXCEEDED` (> 32767 bytes).
  */
@@ -270,6 +272,7 @@ export function prepareMessage(
   message: MessageInput,
   storeTimestamp: number,
   context: PrepareContext,
+  withBodyCrc = true,
 ): PreparedMessage | EncodeFailure {
   const topicFailure = checkTopic(message.topic);
   if (topicFailure !== undefined) {
@@ -317,7 +320,7 @@ export function prepareMessage(
   return {
     topic: message.topic,
     body,
-    bodyCRC: crc32(body) & 0x7fffffff,
+    bodyCRC: withBodyCrc ? crc32(body) & 0x7fffffff : 0,
     propertiesString,
     propertiesLength,
     queueId: message.queueId ?? 0,

@@ -1,0 +1,149 @@
+import type { FileIO } from "@store/mapped-file";
+import { SimulatedDisk } from "@store/mapped-file/testing";
+import { describe, expect, it } from "vitest";
+import { AppendedUnits } from "../src/appended-units.js";
+import { SCHEDULE_TOPIC } from "../src/codec/check-message.js";
+import { SYSFLAG_TRANSACTION_COMMIT_TYPE, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "../src/codec/message-format.js";
+import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_TAGS } from "../src/codec/message-properties.js";
+import type { MessageStoreConfigInput } from "../src/message-store-config.js";
+import type { MessageStore } from "../src/message-store.js";
+import { waitFor } from "./helpers.js";
+import { message, openOnDisk, putOk, SIM_COMMITLOG, SIM_ROOT } from "./store-test-kit.js";
+
+const SIZE = 100;
+
+function pushAt(units: AppendedUnits, offset: number, queueOffset = offset / SIZE): void {
+  units.push(offset, SIZE, "T", 1, queueOffset, 7, 1000 + offset, 0);
+}
+
+describe("AppendedUnits", () => {
+  it("hands out the units that run back to back from an offset, up to a readable end and a count", () => {
+    const units = new AppendedUnits(8);
+    for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);
+    expect(units.takeFrom(0, 250, 10).map((unit) => unit.physicalOffset)).toEqual([0, 100]); // the third ends at 300
+    expect(units.takeFrom(200, 1000, 2).map((unit) => unit.physicalOffset)).toEqual([200, 300]);
+    expect(units.takeFrom(400, 1000, 10)).toEqual([
+      { kind: "MESSAGE", size: SIZE, topic: "T", queueId: 1, physicalOffset: 400, tagsCode: 7, storeTimestamp: 1400, queueOffset: 4, sysFlag: 0 },
+    ]);
+    expect(units.length).toBe(0);
+  });
+
+  it("hands out nothing when its first unit does not start at the offset asked for (a gap is read from the log)", () => {
+    const units = new AppendedUnits(8);
+    pushAt(units, 0);
+    pushAt(units, 300); // 100..300 was not recorded
+    expect(units.takeFrom(100, 1000, 10)).toEqual([]);
+    units.dropBefore(300);
+    expect(units.takeFrom(300, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([300]);
+    pushAt(units, 400);
+    pushAt(units, 600);
+    expect(units.takeFrom(400, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([400]); // stops at the gap
+    expect(units.length).toBe(1);
+    units.clear();
+    expect(units.length).toBe(0);
+  });
+
+  it("records nothing while full, and wraps around once units are taken", () => {
+    const units = new AppendedUnits(3);
+    for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);
+    expect(units.length).toBe(3);
+    expect(units.takeFrom(0, 10_000, 2).map((unit) => unit.physicalOffset)).toEqual([0, 100]);
+    pushAt(units, 300);
+    pushAt(units, 400);
+    expect(units.takeFrom(200, 10_000, 10).map((unit) => unit.physicalOffset)).toEqual([200, 300, 400]);
+  });
+});
+
+/** A view of the disk that counts reads of commit-log files. */
+function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads: () => number } {
+  const commitLogFds = new Set<number>();
+  let reads = 0;
+  const open: FileIO["open"] = async (path, create) => {
+    const fd = await disk.open(path, create);
+    if (path.startsWith(SIM_COMMITLOG)) commitLogFds.add(fd);
+    return fd;
+  };
+  const pread: FileIO["pread"] = (fd, buffer, offset, length, position) => {
+    if (commitLogFds.has(fd)) reads++;
+    return disk.pread(fd, buffer, offset, length, position);
+  };
+  const io = new Proxy(disk, {
+    get(target, name, receiver) {
+      if (name === "open") return open;
+      if (name === "pread") return pread;
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { io, reads: () => reads };
+}
+
+/** Every unit of every queue, as [topic, queueId, units]. */
+async function allUnits(store: MessageStore): Promise<unknown[]> {
+  const all: unknown[] = [];
+  for (const queue of store.consumeQueues.all()) all.push([queue.topic, queue.queueId, await queue.getUnits(0, 1000)]);
+  return all.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Everything put is readable (a pool commits in the background) and indexed. */
+function allDispatched(store: MessageStore): boolean {
+  return store.commitLog.getMaxOffset() === store.commitLog.mappedFileQueue.getMaxWrotePosition() && store.dispatchBehindBytes() === 0;
+}
+
+const STRATEGIES: Record<string, MessageStoreConfigInput> = {
+  SYNC_FLUSH: { flushDiskType: "SYNC_FLUSH" },
+  ASYNC_FLUSH: { flushDiskType: "ASYNC_FLUSH" },
+  ASYNC_POOL: { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, commitIntervalCommitLog: 2, commitCommitLogLeastPages: 0 },
+};
+
+describe("dispatch from the commit log's record of its puts", () => {
+  it("reads nothing back from the commit log to index single puts", async () => {
+    const disk = new SimulatedDisk();
+    const { io, reads } = countingCommitLogReads(disk);
+    const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: 64 * 1024 }, { io });
+    try {
+      const before = reads();
+      for (let i = 0; i < 50; i++) await putOk(store, message("T", i, { queueId: i % 3 }));
+      await waitFor(() => store.dispatchBehindBytes() === 0);
+      expect(store.getMaxOffsetInQueue("T", 0) + store.getMaxOffsetInQueue("T", 1) + store.getMaxOffsetInQueue("T", 2)).toBe(50);
+      expect(reads() - before).toBe(0);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  for (const [strategy, config] of Object.entries(STRATEGIES)) {
+    it(`${strategy}: builds the same consume queues as a rebuild that reads every record from the log`, async () => {
+      const disk = new SimulatedDisk();
+      let store = await openOnDisk(disk, config);
+      let expected: unknown[];
+      try {
+        // One at a time, each dispatched before the next: every single put is indexed from the record
+        // (a batch or a delayed message in between is read from the log).
+        for (let i = 0; i < 150; i++) {
+          const kind = i % 6;
+          if (kind === 0) await putOk(store, message("T", i, { queueId: i % 4, tags: `tag-${i}` }));
+          else if (kind === 1) await putOk(store, message("T", i, { tags: undefined, properties: { [PROPERTY_TAGS]: `prop-${i}` } }));
+          else if (kind === 2) await putOk(store, message("U", i, { sysFlag: i % 12 === 2 ? SYSFLAG_TRANSACTION_PREPARED_TYPE : SYSFLAG_TRANSACTION_ROLLBACK_TYPE }));
+          else if (kind === 3) await putOk(store, message("U", i, { sysFlag: SYSFLAG_TRANSACTION_COMMIT_TYPE, tags: "" }));
+          else if (kind === 4) await putOk(store, message(SCHEDULE_TOPIC, i, { queueId: 2, properties: { [PROPERTY_DELAY_TIME_LEVEL]: "3" } }));
+          else expect((await store.putMessages([message("B", i, { tags: "b" }), message("B", i + 1000)])).status).toBe("PUT_OK");
+          await waitFor(() => allDispatched(store));
+        }
+        expect(store.commitLog.getMaxOffset()).toBeGreaterThan(3 * 4096); // several files: roll-overs in between
+        expected = await allUnits(store);
+        expect(expected.length).toBeGreaterThanOrEqual(5);
+      } finally {
+        await store.shutdown();
+      }
+      for (const path of disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/`))) await disk.unlink(path);
+      store = await openOnDisk(disk, config);
+      try {
+        await waitFor(() => allDispatched(store));
+        expect(await allUnits(store)).toEqual(expected);
+      } finally {
+        await store.shutdown();
+      }
+    });
+  }
+});

@@ -1,0 +1,94 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { BodyCrcWorker } from "../src/body-crc-worker.js";
+import { encodeMessage } from "../src/codec/encode-message.js";
+import { BODYCRC_POSITION } from "../src/codec/message-format.js";
+import { MessageEncoder } from "../src/codec/message-encoder.js";
+import { writeRecord } from "../src/codec/record-writer.js";
+import { silentLogger } from "./helpers.js";
+
+const STORE_HOST = "127.0.0.1:10911";
+const BODIES = ["first", "second body", "third"].map((text) => Buffer.from(text));
+
+/** Three records without their body CRC, in a buffer of the given kind; and the encoder's bytes. */
+function records(shared: boolean): { buffer: Buffer; end: number; expected: Buffer } {
+  const encoder = new MessageEncoder({ storeHost: STORE_HOST });
+  const buffer = shared ? Buffer.from(new SharedArrayBuffer(4096)) : Buffer.alloc(4096);
+  let end = 0;
+  const expected: Buffer[] = [];
+  for (const body of BODIES) {
+    const prepared = encoder.prepare({ topic: "T", body }, 1, false);
+    if ("status" in prepared) throw new Error(prepared.reason);
+    end = writeRecord(buffer, end, prepared, 1);
+    const encoded = encodeMessage({ topic: "T", body }, { storeHost: STORE_HOST, storeTimestamp: 1 });
+    if (encoded.status !== "PUT_OK") throw new Error(encoded.reason);
+    expected.push(Buffer.from(encoded.record));
+  }
+  return { buffer, end, expected: Buffer.concat(expected) };
+}
+
+describe("BodyCrcWorker", () => {
+  const workers: BodyCrcWorker[] = [];
+  const make = (...args: ConstructorParameters<typeof BodyCrcWorker>): BodyCrcWorker => {
+    const worker = new BodyCrcWorker(...args);
+    workers.push(worker);
+    return worker;
+  };
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.terminate()));
+  });
+
+  it("fills the CRCs of a shared buffer on its worker thread: not yet when fill() returns, all of them once it resolves", async () => {
+    const crcs = make(silentLogger);
+    const { buffer, end, expected } = records(true);
+    const filled = crcs.fill(buffer, 0, end);
+    expect(buffer.readInt32BE(BODYCRC_POSITION)).toBe(0); // the event loop did not compute it
+    await filled;
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+    // Ranges in flight together are all filled.
+    const again = records(true);
+    const first = again.expected.readInt32BE(0);
+    await Promise.all([crcs.fill(again.buffer, 0, first), crcs.fill(again.buffer, first, again.end)]);
+    expect(again.buffer.subarray(0, again.end).equals(again.expected)).toBe(true);
+  });
+
+  it("fills a buffer a worker cannot share on the calling thread", async () => {
+    const crcs = make(silentLogger);
+    const { buffer, end, expected } = records(false);
+    const filled = crcs.fill(buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+    await filled;
+  });
+
+  it("rejects a range that does not hold whole records, from the worker and from the calling thread", async () => {
+    const crcs = make(silentLogger);
+    for (const shared of [true, false]) {
+      const { buffer, end } = records(shared);
+      await expect(crcs.fill(buffer, 2, end)).rejects.toThrow(/no whole message record at 2/);
+    }
+  });
+
+  it("redoes on the calling thread what a failed worker had, logs it once, and keeps filling", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+    const crcs = make(logger, { source: "process.exit(3)" });
+    const { buffer, end, expected } = records(true);
+    await crcs.fill(buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+    const later = records(true);
+    await crcs.fill(later.buffer, 0, later.end);
+    expect(later.buffer.subarray(0, later.end).equals(later.expected)).toBe(true);
+    expect(lines.filter((line) => line.includes("main thread"))).toHaveLength(1);
+    expect(lines[0]).toMatch(/exited \(code 3\)/);
+  });
+
+  it("keeps filling on the calling thread after terminate()", async () => {
+    const crcs = make(silentLogger);
+    const warm = records(true);
+    await crcs.fill(warm.buffer, 0, warm.end);
+    await crcs.terminate();
+    const { buffer, end, expected } = records(true);
+    await crcs.fill(buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+  });
+});
