@@ -75,8 +75,10 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     await flushAll(store);
     const ms = nowMs() - started;
     const bytes = store.commitLog.mappedFileQueue.flushedWhere - startOffset;
+    // Not part of the time: how much of the log the consume queues had yet to index when it stopped.
+    const dispatchLagMiB = store.dispatchBehindBytes() / MIB;
     await store.shutdown();
-    return { strategy, body: bodySize, writers: "-", msgsPerSec: count / (ms / 1000), logMBps: mbPerSec(bytes, ms) };
+    return { strategy, body: bodySize, writers: "-", msgsPerSec: count / (ms / 1000), logMBps: mbPerSec(bytes, ms), dispatchLagMiB };
   } finally {
     await removeBenchDir(dir);
   }

@@ -1,4 +1,14 @@
-import type { DispatchUnit } from "./codec/types.js";
+/** Told each unit of a run, in log order (see AppendedUnits.takeFrom). */
+export type AppendedUnitVisitor = (
+  physicalOffset: number,
+  size: number,
+  topic: string,
+  queueId: number,
+  queueOffset: number,
+  tagsCode: number,
+  storeTimestamp: number,
+  sysFlag: number,
+) => void;
 
 /** Units held at most; a put that finds the ring full is not recorded (the dispatcher reads it from the log). */
 export const APPENDED_UNITS_CAPACITY = 65_536;
@@ -70,31 +80,22 @@ export class AppendedUnits {
   }
 
   /**
-   * Removes and returns the units that run back to back from `offset` and end at or before `limit`,
-   * at most `max` of them. Empty when the first unit held does not start at `offset`.
+   * Removes the units that run back to back from `offset` and end at or before `limit`, at most `max`
+   * of them, telling `visit` each in order (no object per unit). None when the first unit held does
+   * not start at `offset`.
+   * @returns the offset just past the last unit taken (`offset` when none).
    */
-  takeFrom(offset: number, limit: number, max: number): DispatchUnit[] {
-    const units: DispatchUnit[] = [];
+  takeFrom(offset: number, limit: number, max: number, visit: AppendedUnitVisitor): number {
     let next = offset;
-    while (this.#length > 0 && units.length < max) {
+    for (let taken = 0; this.#length > 0 && taken < max; taken++) {
       const at = this.#head;
       const size = this.#size[at] as number;
       if (this.#physicalOffset[at] !== next || next + size > limit) break;
-      units.push({
-        kind: "MESSAGE",
-        size,
-        topic: this.#topic[at] as string,
-        queueId: this.#queueId[at] as number,
-        physicalOffset: next,
-        tagsCode: this.#tagsCode[at] as number,
-        storeTimestamp: this.#storeTimestamp[at] as number,
-        queueOffset: this.#queueOffset[at] as number,
-        sysFlag: this.#sysFlag[at] as number,
-      });
+      visit(next, size, this.#topic[at] as string, this.#queueId[at] as number, this.#queueOffset[at] as number, this.#tagsCode[at] as number, this.#storeTimestamp[at] as number, this.#sysFlag[at] as number);
       this.#shift();
       next += size;
     }
-    return units;
+    return next;
   }
 
   #shift(): void {

@@ -22,8 +22,7 @@ export interface ConsumeQueueUnit {
 }
 
 /** A unit and the queue offset it belongs at. */
-export interface PositionEntry {
-  readonly unit: ConsumeQueueUnit;
+export interface PositionEntry extends ConsumeQueueUnit {
   readonly cqOffset: number;
 }
 
@@ -156,13 +155,18 @@ export class ConsumeQueue {
   async putMessagePositionInfos(entries: readonly PositionEntry[]): Promise<number> {
     let index = 0;
     while (index < entries.length) {
+      // Units already indexed (a re-dispatch after a crash) are skipped here, not one await each.
+      const entry = entries[index] as PositionEntry;
+      if (entry.offset + entry.size <= this.#maxPhysicOffset) {
+        index++;
+        continue;
+      }
       const run = this.#appendRun(entries, index);
       if (run > 0) {
         index += run;
         continue;
       }
-      const entry = entries[index] as PositionEntry;
-      if (!(await this.putMessagePositionInfo(entry.unit, entry.cqOffset))) return index;
+      if (!(await this.putMessagePositionInfo(entry, entry.cqOffset))) return index;
       index++;
     }
     return index;
@@ -172,20 +176,20 @@ export class ConsumeQueue {
   #appendRun(entries: readonly PositionEntry[], from: number): number {
     const file = this.mappedFileQueue.getLastMappedFile();
     const first = entries[from] as PositionEntry;
-    if (file === null || file.isFull() || first.unit.offset + first.unit.size <= this.#maxPhysicOffset) return 0;
+    if (file === null || file.isFull() || first.offset + first.size <= this.#maxPhysicOffset) return 0;
     if (first.cqOffset * CQ_STORE_UNIT_SIZE !== file.fileFromOffset + file.wrotePosition) return 0;
     const room = (file.fileSize - file.wrotePosition) / CQ_STORE_UNIT_SIZE;
     let end = from + 1;
     while (end < entries.length && end - from < room) {
       const previous = entries[end - 1] as PositionEntry;
       const next = entries[end] as PositionEntry;
-      if (next.cqOffset !== previous.cqOffset + 1 || next.unit.offset < previous.unit.offset + previous.unit.size) break;
+      if (next.cqOffset !== previous.cqOffset + 1 || next.offset < previous.offset + previous.size) break;
       end++;
     }
     const bytes = Buffer.allocUnsafe((end - from) * CQ_STORE_UNIT_SIZE);
-    for (let i = from; i < end; i++) writeUnit(bytes, (i - from) * CQ_STORE_UNIT_SIZE, (entries[i] as PositionEntry).unit);
+    for (let i = from; i < end; i++) writeUnit(bytes, (i - from) * CQ_STORE_UNIT_SIZE, entries[i] as PositionEntry);
     if (!file.appendMessage(bytes)) return 0;
-    const last = (entries[end - 1] as PositionEntry).unit;
+    const last = entries[end - 1] as PositionEntry;
     this.#maxPhysicOffset = last.offset + last.size;
     return end - from;
   }

@@ -1,6 +1,5 @@
 import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
-import type { DispatchUnit } from "./codec/types.js";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
 import type { CommitLog } from "./commit-log.js";
@@ -108,22 +107,18 @@ export class ReputMessageService extends ServiceThread {
     const file = queue.findMappedFileByOffset(this.reputFromOffset);
     if (file === null) return false;
     const recorded = this.#takeAppendedUnits(file.fileFromOffset + file.readPosition);
-    if (recorded.length > 0) {
-      const failedAt = await this.#dispatchAll(recorded, recorded.map((unit) => unit.physicalOffset - file.fileFromOffset));
-      const last = recorded[recorded.length - 1] as DispatchUnit;
-      this.reputFromOffset = failedAt === null ? last.physicalOffset + last.size : file.fileFromOffset + failedAt;
+    if (recorded !== null) {
+      const failedAt = await this.#dispatchAll(recorded.batches);
+      this.reputFromOffset = failedAt ?? recorded.end;
       return failedAt === null;
     }
-    const requests: DispatchUnit[] = [];
-    const positions: number[] = [];
-    const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
-      if (request === null) return;
-      requests.push(request);
-      positions.push(position);
+    const batches = new QueueBatches(this.#queues);
+    const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request) => {
+      if (request !== null) batches.add(request.physicalOffset, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag);
     }, 1);
-    const failedAt = await this.#dispatchAll(requests, positions);
+    const failedAt = await this.#dispatchAll(batches);
     if (failedAt !== null) {
-      this.reputFromOffset = file.fileFromOffset + failedAt;
+      this.reputFromOffset = failedAt;
       return false;
     }
     if (stop.reason === "END") {
@@ -139,45 +134,74 @@ export class ReputMessageService extends ServiceThread {
     return true;
   }
 
-  /** Recorded units from `reputFromOffset` on, readable (ending by `readableEnd`); empty when none start there. */
-  #takeAppendedUnits(readableEnd: number): DispatchUnit[] {
+  /**
+   * The recorded units from `reputFromOffset` on that are readable (end by `readableEnd`), grouped,
+   * and the offset just past them; null when none start there (the log is read instead).
+   */
+  #takeAppendedUnits(readableEnd: number): { batches: QueueBatches; end: number } | null {
     const units = this.#appendedUnits;
-    if (units === null) return [];
+    if (units === null) return null;
     units.dropBefore(this.reputFromOffset);
-    return units.takeFrom(this.reputFromOffset, readableEnd, APPENDED_UNITS_PER_STEP);
+    const batches = new QueueBatches(this.#queues);
+    const end = units.takeFrom(this.reputFromOffset, readableEnd, APPENDED_UNITS_PER_STEP, batches.add);
+    return end > this.reputFromOffset ? { batches, end } : null;
   }
 
   /**
-   * Indexes a chunk's messages, one batched write per queue. Returns the file position of the first
+   * Indexes a step's messages, one batched write per queue. Returns the commit-log offset of the first
    * message that could not be indexed (dispatch resumes there; units already written are skipped as
    * duplicates), or null when all were. Listeners hear about what was indexed either way.
    */
-  async #dispatchAll(requests: readonly DispatchUnit[], positions: readonly number[]): Promise<number | null> {
-    const byQueue = new Map<ConsumeQueue, { entries: PositionEntry[]; indexes: number[] }>();
-    for (let i = 0; i < requests.length; i++) {
-      const request = requests[i] as DispatchUnit;
-      if (!takesQueueOffset(request.sysFlag)) continue;
-      const queue = this.#queues.findOrCreate(request.topic, request.queueId);
-      let group = byQueue.get(queue);
-      if (group === undefined) byQueue.set(queue, (group = { entries: [], indexes: [] }));
-      group.entries.push({ unit: { offset: request.physicalOffset, size: request.size, tagsCode: request.tagsCode }, cqOffset: request.queueOffset });
-      group.indexes.push(i);
-    }
-    let firstFailure = requests.length;
-    for (const [queue, group] of byQueue) {
+  async #dispatchAll(batches: QueueBatches): Promise<number | null> {
+    let firstFailure: number | null = null;
+    for (const [queue, entries] of batches.groups) {
       let written = 0;
       try {
-        written = await queue.putMessagePositionInfos(group.entries);
+        written = await queue.putMessagePositionInfos(entries);
       } catch (error) {
         this.logger.error({ err: error, topic: queue.topic, queueId: queue.queueId }, "consume-queue write failed");
       }
-      const last = group.entries[written - 1];
+      const last = entries[written - 1];
       if (last !== undefined) this.#onDispatched(queue.topic, queue.queueId, last.cqOffset + 1);
-      if (written < group.entries.length) firstFailure = Math.min(firstFailure, group.indexes[written] as number);
+      const failed = entries[written];
+      if (failed !== undefined) firstFailure = Math.min(firstFailure ?? failed.offset, failed.offset);
     }
-    const lastDone = requests[Math.min(firstFailure, requests.length) - 1];
-    if (lastDone !== undefined) this.#onStoreTimestamp(lastDone.storeTimestamp);
-    return firstFailure < requests.length ? (positions[firstFailure] as number) : null;
+    // After a failure the checkpoint keeps the older time: recovery then starts no later than needed.
+    if (firstFailure === null && batches.storeTimestamp > 0) this.#onStoreTimestamp(batches.storeTimestamp);
+    return firstFailure;
+  }
+}
+
+/** One dispatch step's units, grouped by consume queue in log order (one entry object per unit). */
+class QueueBatches {
+  readonly groups = new Map<ConsumeQueue, PositionEntry[]>();
+  /** Store time of the step's last message, ms (0: none). */
+  storeTimestamp = 0;
+  readonly #queues: ConsumeQueueTable;
+  #lastTopic = "";
+  #lastQueueId = -1;
+  #last: PositionEntry[] | null = null;
+
+  constructor(queues: ConsumeQueueTable) {
+    this.#queues = queues;
   }
 
+  /** Adds a message (an AppendedUnitVisitor); prepared and rolled-back transactions take no unit. */
+  readonly add = (physicalOffset: number, size: number, topic: string, queueId: number, queueOffset: number, tagsCode: number, storeTimestamp: number, sysFlag: number): void => {
+    this.storeTimestamp = storeTimestamp;
+    if (!takesQueueOffset(sysFlag)) return;
+    let group = this.#last;
+    if (group === null || topic !== this.#lastTopic || queueId !== this.#lastQueueId) {
+      const queue = this.#queues.findOrCreate(topic, queueId);
+      let found = this.groups.get(queue);
+      if (found === undefined) {
+        found = [];
+        this.groups.set(queue, found);
+      }
+      group = this.#last = found;
+      this.#lastTopic = topic;
+      this.#lastQueueId = queueId;
+    }
+    group.push({ offset: physicalOffset, size, tagsCode, cqOffset: queueOffset });
+  };
 }

@@ -3,6 +3,7 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { AppendedUnits } from "../src/appended-units.js";
 import { SCHEDULE_TOPIC } from "../src/codec/check-message.js";
+import type { DispatchUnit } from "../src/codec/types.js";
 import { SYSFLAG_TRANSACTION_COMMIT_TYPE, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "../src/codec/message-format.js";
 import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_TAGS } from "../src/codec/message-properties.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
@@ -16,13 +17,23 @@ function pushAt(units: AppendedUnits, offset: number, queueOffset = offset / SIZ
   units.push(offset, SIZE, "T", 1, queueOffset, 7, 1000 + offset, 0);
 }
 
+/** Takes a run as takeFrom does, returning the units it visited. */
+function take(units: AppendedUnits, offset: number, limit: number, max: number): DispatchUnit[] {
+  const taken: DispatchUnit[] = [];
+  const end = units.takeFrom(offset, limit, max, (physicalOffset, size, topic, queueId, queueOffset, tagsCode, storeTimestamp, sysFlag) => {
+    taken.push({ kind: "MESSAGE", physicalOffset, size, topic, queueId, queueOffset, tagsCode, storeTimestamp, sysFlag });
+  });
+  expect(end).toBe(offset + taken.reduce((sum, unit) => sum + unit.size, 0));
+  return taken;
+}
+
 describe("AppendedUnits", () => {
   it("hands out the units that run back to back from an offset, up to a readable end and a count", () => {
     const units = new AppendedUnits(8);
     for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);
-    expect(units.takeFrom(0, 250, 10).map((unit) => unit.physicalOffset)).toEqual([0, 100]); // the third ends at 300
-    expect(units.takeFrom(200, 1000, 2).map((unit) => unit.physicalOffset)).toEqual([200, 300]);
-    expect(units.takeFrom(400, 1000, 10)).toEqual([
+    expect(take(units, 0, 250, 10).map((unit) => unit.physicalOffset)).toEqual([0, 100]); // the third ends at 300
+    expect(take(units, 200, 1000, 2).map((unit) => unit.physicalOffset)).toEqual([200, 300]);
+    expect(take(units, 400, 1000, 10)).toEqual([
       { kind: "MESSAGE", size: SIZE, topic: "T", queueId: 1, physicalOffset: 400, tagsCode: 7, storeTimestamp: 1400, queueOffset: 4, sysFlag: 0 },
     ]);
     expect(units.length).toBe(0);
@@ -32,12 +43,12 @@ describe("AppendedUnits", () => {
     const units = new AppendedUnits(8);
     pushAt(units, 0);
     pushAt(units, 300); // 100..300 was not recorded
-    expect(units.takeFrom(100, 1000, 10)).toEqual([]);
+    expect(take(units, 100, 1000, 10)).toEqual([]);
     units.dropBefore(300);
-    expect(units.takeFrom(300, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([300]);
+    expect(take(units, 300, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([300]);
     pushAt(units, 400);
     pushAt(units, 600);
-    expect(units.takeFrom(400, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([400]); // stops at the gap
+    expect(take(units, 400, 1000, 10).map((unit) => unit.physicalOffset)).toEqual([400]); // stops at the gap
     expect(units.length).toBe(1);
     units.clear();
     expect(units.length).toBe(0);
@@ -47,10 +58,10 @@ describe("AppendedUnits", () => {
     const units = new AppendedUnits(3);
     for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);
     expect(units.length).toBe(3);
-    expect(units.takeFrom(0, 10_000, 2).map((unit) => unit.physicalOffset)).toEqual([0, 100]);
+    expect(take(units, 0, 10_000, 2).map((unit) => unit.physicalOffset)).toEqual([0, 100]);
     pushAt(units, 300);
     pushAt(units, 400);
-    expect(units.takeFrom(200, 10_000, 10).map((unit) => unit.physicalOffset)).toEqual([200, 300, 400]);
+    expect(take(units, 200, 10_000, 10).map((unit) => unit.physicalOffset)).toEqual([200, 300, 400]);
   });
 });
 

@@ -87,6 +87,33 @@ describe("ReputMessageService (through MessageStore)", () => {
     }
   });
 
+  for (const strategy of ["SYNC_FLUSH", "ASYNC_FLUSH"] as const) {
+    it(`${strategy}: when a consume-queue file cannot be created, dispatch stops there and resumes after heal() with every unit once, in order`, async () => {
+      const disk = new SimulatedDisk();
+      // 10 units per consume-queue file: the 11th message needs a new one.
+      const store = await openOnDisk(disk, { flushDiskType: strategy, mappedFileSizeConsumeQueue: 10 * 20 });
+      try {
+        await putMany(store, TOPIC, 10);
+        await waitDispatched(store, TOPIC, 10);
+        disk.failOn("open", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+        disk.failOn("rename", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+        await putMany(store, TOPIC, 15, 10);
+        await putMany(store, TOPIC, 5, 0, { queueId: 1 }); // a queue whose first file cannot be created either
+        await new Promise((resolve) => setTimeout(resolve, 150)); // a few dispatch rounds
+        expect(store.getMaxOffsetInQueue(TOPIC, 0)).toBe(10);
+        expect(store.dispatchBehindBytes()).toBeGreaterThan(0);
+        disk.heal();
+        await putOk(store, message(TOPIC, 25)); // wakes the dispatcher
+        await waitDispatched(store, TOPIC, 26);
+        await waitDispatched(store, TOPIC, 5, 1);
+        expect(await readBodies(store, TOPIC)).toEqual(Array.from({ length: 26 }, (_, i) => message(TOPIC, i).body.toString()));
+        expect(await readBodies(store, TOPIC, 1)).toEqual(Array.from({ length: 5 }, (_, i) => message(TOPIC, i).body.toString()));
+      } finally {
+        await store.shutdown();
+      }
+    });
+  }
+
   it("dispatches a record longer than its read chunk (a raised maxMessageSize)", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;
