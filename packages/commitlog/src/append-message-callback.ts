@@ -43,6 +43,9 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   readonly #topicQueueTable: ReadonlyMap<string, number>;
   readonly #storeHost: string;
   readonly #blank = Buffer.alloc(END_FILE_MIN_BLANK_LENGTH);
+  /** A DataView of the last window buffer (records go into one pool or staging buffer after another). */
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  #viewTarget: Buffer | null = null;
 
   constructor(topicQueueTable: ReadonlyMap<string, number>, storeHost: string) {
     this.#topicQueueTable = topicQueueTable;
@@ -66,7 +69,7 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, null);
       const at = window ? window.reserve(append.size) : -1;
       if (window && at >= 0) {
-        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset);
+        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, this.#viewOf(window.buffer));
         return { result, data: null };
       }
       // No window (or none this large): encode into a buffer of its own, which the file copies.
@@ -87,6 +90,14 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     }
     const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, recordOffsets);
     return { result, data: records };
+  }
+
+  #viewOf(buffer: Buffer): DataView {
+    if (buffer !== this.#viewTarget) {
+      this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      this.#viewTarget = buffer;
+    }
+    return this.#view;
   }
 }
 

@@ -17,15 +17,25 @@ interface FillReply {
   readonly error?: string;
 }
 
-interface Pending {
+/** How far one file's CRCs are asked for and done (bytes from the file's start). */
+interface FileProgress {
+  /** End of the ranges handed out: the next range starts here. */
+  requested: number;
+  /** Every CRC below this is filled. */
+  done: number;
+  /** Commits waiting for `done` to reach their `to`. */
+  readonly waiters: { readonly to: number; readonly resolve: () => void; readonly reject: (error: Error) => void }[];
+}
+
+/** A range handed to the worker, kept until its reply so a failed worker's work can be redone. */
+interface InFlight {
+  readonly progress: FileProgress;
   readonly buffer: Buffer;
   readonly from: number;
   readonly to: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
 }
 
-/** The worker: fillBodyCrcs over each requested range of a shared pool buffer, in place. */
+/** The worker: fillBodyCrcs over each requested range of a shared pool buffer, in place, in order. */
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { crc32 } = require("node:zlib");
@@ -41,23 +51,26 @@ parentPort.on("message", (request) => {
 `;
 
 /**
- * Computes the body CRCs of pool-mode puts on a worker thread, at commit time (the pool's
- * `beforeCommit`), instead of on the event loop at put time. With 1 KiB bodies the CRC was about a
- * fifth of the put path's CPU on the main thread; the worker runs it on the other core, beside the
- * kernel's copies of the commits.
+ * Computes the body CRCs of pool-mode puts on a worker thread instead of on the event loop. With
+ * 1 KiB bodies the CRC was about a fifth of the put path's main-thread CPU; the worker runs it on the
+ * other core, beside the kernel's copies of the commits.
  *
- * The worker starts with the first range to fill and holds the process open only while it has work.
- * Buffers that are not SharedArrayBuffer-backed, and every range after the worker failed or was
- * terminated, are filled on the calling thread: records never reach the file without their CRC.
+ * The pool tells `prefill` what each tick appended (its afterAppend), so the CRCs are computed while
+ * the writer goes on; `fill` (the pool's beforeCommit) then usually finds its range done and only
+ * asks for what is not. Ranges of one file are filled in order; progress is kept per file.
+ *
+ * The worker starts with the first range and holds the process open only while it has work. Buffers
+ * that are not SharedArrayBuffer-backed, and every range after the worker failed or was terminated,
+ * are filled on the calling thread: records never reach the file without their CRC.
  */
 export class BodyCrcWorker {
   readonly #logger: Logger;
-  readonly #pending = new Map<number, Pending>();
+  readonly #source: string;
+  readonly #progress = new WeakMap<object, FileProgress>();
+  readonly #inFlight = new Map<number, InFlight>();
   #worker: Worker | null = null;
   #nextId = 0;
   #usable = true;
-
-  readonly #source: string;
 
   /** @param options.source - the worker's code; tests replace it with one that fails. */
   constructor(logger: Logger, options: { readonly source?: string } = {}) {
@@ -66,23 +79,38 @@ export class BodyCrcWorker {
   }
 
   /**
-   * Fills the CRC of every message record in `buffer[from, to)` (whole records).
-   * @throws Error (rejects) when the range does not hold whole, well-formed records.
+   * Starts filling `buffer[from, to)` of `file` (what a tick appended) without waiting for it.
+   * Settles once the worker is done with it (errors are left to `fill`, which asks again).
    */
-  fill(buffer: Buffer, from: number, to: number): Promise<void> {
-    const memory = buffer.buffer;
-    if (!(memory instanceof SharedArrayBuffer) || !this.#usable) return this.#fillHere(buffer, from, to);
-    const worker = this.#worker ?? this.#start();
-    const id = this.#nextId++;
-    const request: FillRequest = { id, memory, byteOffset: buffer.byteOffset, byteLength: buffer.byteLength, from, to };
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { buffer, from, to, resolve, reject });
-      if (this.#pending.size === 1) worker.ref();
-      worker.postMessage(request);
+  prefill(file: object, buffer: Buffer, from: number, to: number): Promise<void> {
+    if (!(buffer.buffer instanceof SharedArrayBuffer) || !this.#usable) return Promise.resolve();
+    const progress = this.#progressOf(file, from);
+    if (to <= progress.requested) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      progress.waiters.push({ to, resolve, reject: () => resolve() });
+      this.#request(progress, buffer, to);
     });
   }
 
-  /** Stops the worker; ranges still pending (and every later one) are filled on this thread. */
+  /**
+   * Fills the CRC of every message record in `buffer[from, to)` of `file` (whole records), or waits
+   * for a prefill already under way.
+   * @throws Error (rejects) when the range does not hold whole, well-formed records.
+   */
+  fill(file: object, buffer: Buffer, from: number, to: number): Promise<void> {
+    const progress = this.#progressOf(file, from);
+    if (to <= progress.done) return Promise.resolve();
+    if (!(buffer.buffer instanceof SharedArrayBuffer) || !this.#usable) {
+      const error = this.#fillHere(progress, buffer, progress.done, to);
+      return error === null ? Promise.resolve() : Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      progress.waiters.push({ to, resolve, reject });
+      if (to > progress.requested) this.#request(progress, buffer, to);
+    });
+  }
+
+  /** Stops the worker; ranges still in flight (and every later one) are filled on this thread. */
   async terminate(): Promise<void> {
     this.#usable = false;
     const worker = this.#worker;
@@ -91,16 +119,29 @@ export class BodyCrcWorker {
       worker.removeAllListeners();
       await worker.terminate();
     }
-    this.#fillPendingHere();
+    this.#redoInFlight();
   }
 
-  #fillHere(buffer: Buffer, from: number, to: number): Promise<void> {
-    try {
-      fillBodyCrcs(buffer, from, to, crc32);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  /** A file's progress; a file seen for the first time starts where it is first asked about. */
+  #progressOf(file: object, from: number): FileProgress {
+    let progress = this.#progress.get(file);
+    if (progress === undefined) {
+      progress = { requested: from, done: from, waiters: [] };
+      this.#progress.set(file, progress);
     }
+    return progress;
+  }
+
+  /** Hands `[progress.requested, to)` to the worker. */
+  #request(progress: FileProgress, buffer: Buffer, to: number): void {
+    const from = progress.requested;
+    progress.requested = to;
+    const worker = this.#worker ?? this.#start();
+    const id = this.#nextId++;
+    this.#inFlight.set(id, { progress, buffer, from, to });
+    if (this.#inFlight.size === 1) worker.ref();
+    const request: FillRequest = { id, memory: buffer.buffer as SharedArrayBuffer, byteOffset: buffer.byteOffset, byteLength: buffer.byteLength, from, to };
+    worker.postMessage(request);
   }
 
   #start(): Worker {
@@ -115,12 +156,48 @@ export class BodyCrcWorker {
   }
 
   #settle(reply: FillReply): void {
-    const pending = this.#pending.get(reply.id);
-    if (pending === undefined) return;
-    this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) this.#worker?.unref();
-    if (reply.error === undefined) pending.resolve();
-    else pending.reject(new Error(reply.error));
+    const range = this.#inFlight.get(reply.id);
+    if (range === undefined) return;
+    this.#inFlight.delete(reply.id);
+    if (this.#inFlight.size === 0) this.#worker?.unref();
+    if (reply.error === undefined) this.#advance(range.progress, range.from, range.to);
+    else this.#failRange(range.progress, range.from, new Error(reply.error));
+  }
+
+  /** `[from, to)` is filled: progress moves only if it continues what is done (ranges after a failed one wait). */
+  #advance(progress: FileProgress, from: number, to: number): void {
+    if (from !== progress.done) return;
+    progress.done = to;
+    const waiting = progress.waiters;
+    for (let i = 0; i < waiting.length; ) {
+      const waiter = waiting[i] as FileProgress["waiters"][number];
+      if (waiter.to <= to) {
+        waiting.splice(i, 1);
+        waiter.resolve();
+      } else i++;
+    }
+  }
+
+  /** A range could not be filled: whoever waits past its start is told, and the next ask starts there again. */
+  #failRange(progress: FileProgress, from: number, error: Error): void {
+    if (from < progress.done) return;
+    progress.requested = Math.min(progress.requested, from);
+    const waiting = progress.waiters.splice(0);
+    for (const waiter of waiting) waiter.reject(error);
+  }
+
+  /** Fills a range on this thread; returns why it could not, or null. */
+  #fillHere(progress: FileProgress, buffer: Buffer, from: number, to: number): Error | null {
+    try {
+      fillBodyCrcs(buffer, from, to, crc32);
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      this.#failRange(progress, from, error);
+      return error;
+    }
+    progress.requested = Math.max(progress.requested, to);
+    this.#advance(progress, from, to);
+    return null;
   }
 
   #fail(reason: string): void {
@@ -128,12 +205,13 @@ export class BodyCrcWorker {
     this.#usable = false;
     this.#worker = null;
     this.#logger.warn({ reason }, "body CRCs are computed on the main thread from now on");
-    this.#fillPendingHere();
+    this.#redoInFlight();
   }
 
-  #fillPendingHere(): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const { buffer, from, to, resolve, reject } of pending) this.#fillHere(buffer, from, to).then(resolve, reject);
+  /** Redoes, in order, what the worker had not answered. */
+  #redoInFlight(): void {
+    const ranges = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const { progress, buffer, from, to } of ranges) this.#fillHere(progress, buffer, from, to);
   }
 }

@@ -134,7 +134,8 @@ export class CommitLog {
     const pool = options.transientStorePool ?? null;
     if (pool !== null && pool.beforeCommit === null) {
       const bodyCrc = new BodyCrcWorker(options.logger);
-      pool.beforeCommit = (buffer, from, to) => bodyCrc.fill(buffer, from, to);
+      pool.afterAppend = (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to);
+      pool.beforeCommit = (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to);
       this.#bodyCrc = bodyCrc;
     }
   }

@@ -11,7 +11,7 @@ const STORE_HOST = "127.0.0.1:10911";
 const BODIES = ["first", "second body", "third"].map((text) => Buffer.from(text));
 
 /** Three records without their body CRC, in a buffer of the given kind; and the encoder's bytes. */
-function records(shared: boolean): { buffer: Buffer; end: number; expected: Buffer } {
+function records(shared: boolean): { file: object; buffer: Buffer; end: number; expected: Buffer } {
   const encoder = new MessageEncoder({ storeHost: STORE_HOST });
   const buffer = shared ? Buffer.from(new SharedArrayBuffer(4096)) : Buffer.alloc(4096);
   let end = 0;
@@ -24,7 +24,7 @@ function records(shared: boolean): { buffer: Buffer; end: number; expected: Buff
     if (encoded.status !== "PUT_OK") throw new Error(encoded.reason);
     expected.push(Buffer.from(encoded.record));
   }
-  return { buffer, end, expected: Buffer.concat(expected) };
+  return { file: {}, buffer, end, expected: Buffer.concat(expected) };
 }
 
 describe("BodyCrcWorker", () => {
@@ -40,22 +40,22 @@ describe("BodyCrcWorker", () => {
 
   it("fills the CRCs of a shared buffer on its worker thread: not yet when fill() returns, all of them once it resolves", async () => {
     const crcs = make(silentLogger);
-    const { buffer, end, expected } = records(true);
-    const filled = crcs.fill(buffer, 0, end);
+    const { file, buffer, end, expected } = records(true);
+    const filled = crcs.fill(file, buffer, 0, end);
     expect(buffer.readInt32BE(BODYCRC_POSITION)).toBe(0); // the event loop did not compute it
     await filled;
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
     // Ranges in flight together are all filled.
     const again = records(true);
     const first = again.expected.readInt32BE(0);
-    await Promise.all([crcs.fill(again.buffer, 0, first), crcs.fill(again.buffer, first, again.end)]);
+    await Promise.all([crcs.fill(again.file, again.buffer, 0, first), crcs.fill(again.file, again.buffer, first, again.end)]);
     expect(again.buffer.subarray(0, again.end).equals(again.expected)).toBe(true);
   });
 
   it("fills a buffer a worker cannot share on the calling thread", async () => {
     const crcs = make(silentLogger);
-    const { buffer, end, expected } = records(false);
-    const filled = crcs.fill(buffer, 0, end);
+    const { file, buffer, end, expected } = records(false);
+    const filled = crcs.fill(file, buffer, 0, end);
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
     await filled;
   });
@@ -63,8 +63,8 @@ describe("BodyCrcWorker", () => {
   it("rejects a range that does not hold whole records, from the worker and from the calling thread", async () => {
     const crcs = make(silentLogger);
     for (const shared of [true, false]) {
-      const { buffer, end } = records(shared);
-      await expect(crcs.fill(buffer, 2, end)).rejects.toThrow(/no whole message record at 2/);
+      const { file, buffer, end } = records(shared);
+      await expect(crcs.fill(file, buffer, 2, end)).rejects.toThrow(/no whole message record at 2/);
     }
   });
 
@@ -72,11 +72,11 @@ describe("BodyCrcWorker", () => {
     const lines: string[] = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
     const crcs = make(logger, { source: "process.exit(3)" });
-    const { buffer, end, expected } = records(true);
-    await crcs.fill(buffer, 0, end);
+    const { file, buffer, end, expected } = records(true);
+    await crcs.fill(file, buffer, 0, end);
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
     const later = records(true);
-    await crcs.fill(later.buffer, 0, later.end);
+    await crcs.fill(later.file, later.buffer, 0, later.end);
     expect(later.buffer.subarray(0, later.end).equals(later.expected)).toBe(true);
     expect(lines.filter((line) => line.includes("main thread"))).toHaveLength(1);
     expect(lines[0]).toMatch(/exited \(code 3\)/);
@@ -85,10 +85,33 @@ describe("BodyCrcWorker", () => {
   it("keeps filling on the calling thread after terminate()", async () => {
     const crcs = make(silentLogger);
     const warm = records(true);
-    await crcs.fill(warm.buffer, 0, warm.end);
+    await crcs.fill(warm.file, warm.buffer, 0, warm.end);
     await crcs.terminate();
-    const { buffer, end, expected } = records(true);
-    await crcs.fill(buffer, 0, end);
+    const { file, buffer, end, expected } = records(true);
+    await crcs.fill(file, buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+  });
+
+  it("fills what a tick appended ahead of the commit: the commit's fill then finds it done", async () => {
+    const crcs = make(silentLogger);
+    const { file, buffer, end, expected } = records(true);
+    const first = expected.readInt32BE(0);
+    await crcs.prefill(file, buffer, 0, first);
+    expect(buffer.subarray(0, first).equals(expected.subarray(0, first))).toBe(true);
+    expect(buffer.readInt32BE(first + BODYCRC_POSITION)).toBe(0); // not asked for yet
+    const prefilled = crcs.prefill(file, buffer, first, end);
+    await crcs.fill(file, buffer, 0, end); // waits for the prefill under way
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+    await prefilled;
+  });
+
+  it("answers the commit with the error of a prefill that failed, and fills the range once it is whole", async () => {
+    const crcs = make(silentLogger);
+    const { file, buffer, end, expected } = records(true);
+    const first = expected.readInt32BE(0);
+    await crcs.prefill(file, buffer, 0, first + 5); // a tick cannot end mid-record: this one is refused
+    await expect(crcs.fill(file, buffer, 0, first + 5)).rejects.toThrow(/a partial record at/);
+    await crcs.fill(file, buffer, 0, end);
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
   });
 });

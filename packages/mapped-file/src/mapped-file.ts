@@ -59,6 +59,12 @@ export class MappedFile extends ReferenceResource {
   #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
+  /** Where the bytes this tick appended start, until afterAppend is told of them; -1 when none are. */
+  #tickFrom = -1;
+  /** afterAppend calls not yet settled. */
+  #finishing = 0;
+  /** The pool buffer, closed away while #finishing > 0: returned to the pool once it drops to 0. */
+  #returnWhenFinished: Buffer | null = null;
   #committed = 0;
   #flushed = 0;
   #storeTimestamp = 0;
@@ -255,9 +261,32 @@ export class MappedFile extends ReferenceResource {
     if (position + data.length > this.fileSize) return false;
     this.#place(position, data);
     this.#wrote = position + data.length;
+    this.#noteAppended(position);
     this.lastModifiedTimestamp = Date.now();
     return true;
   }
+
+  /** Pool mode with an afterAppend hook: the tick's first append schedules telling it (see AfterAppend). */
+  #noteAppended(position: number): void {
+    if (this.#tickFrom >= 0 || this.#writeBuffer === null || this.#pool?.afterAppend == null) return;
+    this.#tickFrom = position;
+    queueMicrotask(this.#tellAppended);
+  }
+
+  readonly #tellAppended = (): void => {
+    const from = this.#tickFrom;
+    this.#tickFrom = -1;
+    const buffer = this.#writeBuffer;
+    const hook = this.#pool?.afterAppend;
+    if (buffer === null || !hook || this.#wrote <= from) return;
+    this.#finishing++;
+    const settled = (): void => {
+      if (--this.#finishing > 0 || this.#returnWhenFinished === null) return;
+      this.#pool?.returnBuffer(this.#returnWhenFinished);
+      this.#returnWhenFinished = null;
+    };
+    hook(this, buffer, from, this.#wrote).then(settled, settled);
+  };
 
   #appendWith<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult {
     const position = this.#wrote;
@@ -299,6 +328,7 @@ export class MappedFile extends ReferenceResource {
       }
     }
     this.#wrote = position + result.wroteBytes;
+    this.#noteAppended(position);
     if (result.storeTimestamp > 0) this.#storeTimestamp = result.storeTimestamp;
     this.lastModifiedTimestamp = Date.now();
     return result;
@@ -394,7 +424,7 @@ export class MappedFile extends ReferenceResource {
       const to = this.#wrote;
       try {
         const beforeCommit = this.#pool?.beforeCommit;
-        if (beforeCommit) await beforeCommit(buffer, from, to);
+        if (beforeCommit) await beforeCommit(this, buffer, from, to);
         await this.#writeInParallel(buffer, from, to);
         this.#committed = to;
       } catch (error) {
@@ -561,7 +591,9 @@ export class MappedFile extends ReferenceResource {
     this.#closed = this.#io.close(this.#fd).catch(() => undefined);
     const buffer = this.#writeBuffer;
     this.#writeBuffer = null;
-    if (buffer) this.#pool?.returnBuffer(buffer);
+    // A finisher still at work on the buffer (afterAppend) keeps it until it is done.
+    if (buffer && this.#finishing > 0) this.#returnWhenFinished = buffer;
+    else if (buffer) this.#pool?.returnBuffer(buffer);
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { MappedFile } from "./mapped-file.js";
 import { StoreError } from "./store-error.js";
 
 const WARM_CHUNK_BYTES = 1024 * 1024;
@@ -35,12 +36,20 @@ function passPagesThroughKernel(buffers: readonly Buffer[]): void {
 }
 
 /**
- * Finishes bytes `[from, to)` of a pool buffer before a commit writes them to the file, e.g. fills in
- * checksums computed off the main thread. The commit waits for it; a rejection fails the commit
- * (nothing is written and the committed position does not move). It must only change bytes inside
- * the range.
+ * Finishes bytes `[from, to)` of `file`'s pool buffer before a commit writes them to the file, e.g.
+ * fills in checksums computed off the main thread. The commit waits for it; a rejection fails the
+ * commit (nothing is written and the committed position does not move). It must only change bytes
+ * inside the range.
  */
-export type BeforeCommit = (buffer: Buffer, from: number, to: number) => Promise<void>;
+export type BeforeCommit = (file: MappedFile, buffer: Buffer, from: number, to: number) => Promise<void>;
+
+/**
+ * Told, once per tick (in a microtask after the tick's first append), which bytes `[from, to)` of
+ * `file`'s pool buffer the tick appended, so finishing them can start before the commit asks
+ * (BeforeCommit then only waits for it). Work it starts must be over when its promise settles: a file
+ * closed or destroyed early gives its buffer back to the pool only after that.
+ */
+export type AfterAppend = (file: MappedFile, buffer: Buffer, from: number, to: number) => Promise<void>;
 
 export interface TransientStorePoolOptions {
   /**
@@ -67,6 +76,8 @@ export class TransientStorePool {
    * default) writes them as appended. Set by the pool's owner before files use the pool.
    */
   beforeCommit: BeforeCommit | null = null;
+  /** See {@link AfterAppend}; null (the default) tells nobody. Set before files use the pool. */
+  afterAppend: AfterAppend | null = null;
   readonly #available: Buffer[] = [];
   readonly #lent = new Set<Buffer>();
   #destroyed = false;

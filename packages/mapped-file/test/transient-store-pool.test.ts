@@ -102,18 +102,23 @@ describe("TransientStorePool", () => {
 });
 
 describe("TransientStorePool.beforeCommit", () => {
-  async function poolFile(beforeCommit: TransientStorePool["beforeCommit"]): Promise<{ file: MappedFile; path: string; cleanup: () => Promise<void> }> {
+  async function poolFile(
+    beforeCommit: TransientStorePool["beforeCommit"],
+    afterAppend: TransientStorePool["afterAppend"] = null,
+  ): Promise<{ file: MappedFile; pool: TransientStorePool; path: string; cleanup: () => Promise<void> }> {
     const { dir, cleanup } = await makeTempDir();
     const pool = new TransientStorePool(1, 4096);
     pool.init();
     pool.beforeCommit = beforeCommit;
+    pool.afterAppend = afterAppend;
     const path = join(dir, "00000000000000000000");
-    return { file: await MappedFile.open(path, 4096, { transientStorePool: pool }), path, cleanup };
+    return { file: await MappedFile.open(path, 4096, { transientStorePool: pool }), pool, path, cleanup };
   }
 
   it("runs before each commit over exactly the bytes it writes, and the file gets what it left there", async () => {
     const ranges: [number, number][] = [];
-    const { file, path, cleanup } = await poolFile(async (buffer, from, to) => {
+    const { file, path, cleanup } = await poolFile(async (owner, buffer, from, to) => {
+      expect(owner).toBe(file);
       ranges.push([from, to]);
       await Promise.resolve();
       buffer.fill(0x7a, from, from + 1); // e.g. a checksum filled in late
@@ -135,7 +140,7 @@ describe("TransientStorePool.beforeCommit", () => {
   it("fails the commit when it rejects: nothing is written, and the next commit retries the same range", async () => {
     let fail = true;
     const ranges: [number, number][] = [];
-    const { file, path, cleanup } = await poolFile((_buffer, from, to) => {
+    const { file, path, cleanup } = await poolFile((_file, _buffer, from, to) => {
       ranges.push([from, to]);
       return fail ? Promise.reject(new Error("checksum worker died")) : Promise.resolve();
     });
@@ -151,6 +156,38 @@ describe("TransientStorePool.beforeCommit", () => {
       expect((await readFile(path)).subarray(0, 4).toString("latin1")).toBe("abcd");
     } finally {
       await file.destroy(0);
+      await cleanup();
+    }
+  });
+
+  it("tells afterAppend once per tick which bytes the tick appended, and keeps the buffer from the pool until it settles", async () => {
+    const told: [number, number][] = [];
+    const finishers: (() => void)[] = [];
+    const { file, pool, cleanup } = await poolFile(null, (owner, buffer, from, to) => {
+      expect(owner).toBe(file);
+      expect(buffer.subarray(from, to).toString("latin1")).toBe(told.length === 0 ? "abcde" : "fg");
+      told.push([from, to]);
+      return new Promise<void>((resolve) => finishers.push(resolve));
+    });
+    try {
+      file.appendMessage(Buffer.from("abc"));
+      file.appendMessage(Buffer.from("de")); // same tick: one call
+      expect(told).toEqual([]);
+      await Promise.resolve();
+      expect(told).toEqual([[0, 5]]);
+      file.appendMessage(Buffer.from("fg"));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(told).toEqual([[0, 5], [5, 7]]);
+      // Closed while that work is still running: the buffer stays out of the pool until all of it is over.
+      await file.destroy(0);
+      expect(pool.availableBufferNums).toBe(0);
+      finishers.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pool.availableBufferNums).toBe(0);
+      finishers.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pool.availableBufferNums).toBe(1);
+    } finally {
       await cleanup();
     }
   });

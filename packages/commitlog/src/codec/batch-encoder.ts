@@ -104,8 +104,9 @@ export function encodeBatchInto(
     prepared.push(result);
   }
   let position = 0;
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   for (const message of prepared) {
-    position = writeRecord(target, position, message, storeTimestamp);
+    position = writeRecord(target, position, message, storeTimestamp, 0, 0, view);
   }
   return { status: "PUT_OK", records: target.subarray(0, position), count: prepared.length };
 }

@@ -53,6 +53,7 @@ function checkMaxMessageSize(maxMessageSize: number): void {
  */
 export class MessageEncoder {
   #buffer: Buffer;
+  #view: DataView;
   #maxMessageSize: number;
   readonly #storeHostText: string;
   readonly #storeHost: HostAddress | undefined;
@@ -69,6 +70,7 @@ export class MessageEncoder {
     checkMaxMessageSize(maxMessageSize);
     this.#maxMessageSize = maxMessageSize;
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
+    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
     this.#storeHostText = options.storeHost;
     this.#storeHost = parseHostAddress(options.storeHost);
     this.#context = this.#createContext();
@@ -108,6 +110,7 @@ export class MessageEncoder {
     }
     this.#maxMessageSize = maxMessageSize;
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
+    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
     this.#context = this.#createContext();
     return true;
   }
@@ -126,7 +129,7 @@ export class MessageEncoder {
     if ("status" in prepared) {
       return prepared;
     }
-    const end = writeRecord(this.#buffer, 0, prepared, storeTimestamp);
+    const end = writeRecord(this.#buffer, 0, prepared, storeTimestamp, 0, 0, this.#view);
     return { status: "PUT_OK", record: this.#buffer.subarray(0, end) };
   }
 
