@@ -10,8 +10,13 @@ export type AppendedUnitVisitor = (
   sysFlag: number,
 ) => void;
 
-/** Units held at most; a put that finds the ring full is not recorded (the dispatcher reads it from the log). */
-export const APPENDED_UNITS_CAPACITY = 65_536;
+/** Units the ring starts with room for. */
+export const APPENDED_UNITS_INITIAL_CAPACITY = 4096;
+/**
+ * Units held at most (about 15 MiB of typed arrays, the dispatch lag of ~280 MiB of 1 KiB messages);
+ * a put that finds the ring full is not recorded (the dispatcher reads it from the log).
+ */
+export const APPENDED_UNITS_MAX_CAPACITY = 262_144;
 
 /**
  * What the commit log appended, in log order, as the consume-queue units the dispatcher needs:
@@ -22,31 +27,38 @@ export const APPENDED_UNITS_CAPACITY = 65_536;
  * Only an optimisation: a unit that is not here (a batch, a delayed message, a put that found the ring
  * full, anything after a restart) is read from the log as before. The dispatcher uses a unit only when
  * it starts exactly at its `reputFromOffset`, so a gap can never skip a record. Held in typed arrays
- * (a ring), so a put allocates nothing here.
+ * (a ring that doubles while the dispatcher lags, up to `maxCapacity`), so a put allocates nothing here.
  */
 export class AppendedUnits {
-  readonly capacity: number;
-  readonly #physicalOffset: Float64Array;
-  readonly #queueOffset: Float64Array;
-  readonly #tagsCode: Float64Array;
-  readonly #storeTimestamp: Float64Array;
-  readonly #size: Int32Array;
-  readonly #queueId: Int32Array;
-  readonly #sysFlag: Int32Array;
-  readonly #topic: (string | undefined)[];
+  readonly maxCapacity: number;
+  #capacity: number;
+  #physicalOffset: Float64Array;
+  #queueOffset: Float64Array;
+  #tagsCode: Float64Array;
+  #storeTimestamp: Float64Array;
+  #size: Int32Array;
+  #queueId: Int32Array;
+  #sysFlag: Int32Array;
+  #topic: (string | undefined)[];
   #head = 0;
   #length = 0;
 
-  constructor(capacity = APPENDED_UNITS_CAPACITY) {
-    this.capacity = capacity;
-    this.#physicalOffset = new Float64Array(capacity);
-    this.#queueOffset = new Float64Array(capacity);
-    this.#tagsCode = new Float64Array(capacity);
-    this.#storeTimestamp = new Float64Array(capacity);
-    this.#size = new Int32Array(capacity);
-    this.#queueId = new Int32Array(capacity);
-    this.#sysFlag = new Int32Array(capacity);
-    this.#topic = new Array<string | undefined>(capacity).fill(undefined);
+  constructor(maxCapacity = APPENDED_UNITS_MAX_CAPACITY, initialCapacity = Math.min(APPENDED_UNITS_INITIAL_CAPACITY, maxCapacity)) {
+    this.maxCapacity = maxCapacity;
+    this.#capacity = initialCapacity;
+    this.#physicalOffset = new Float64Array(initialCapacity);
+    this.#queueOffset = new Float64Array(initialCapacity);
+    this.#tagsCode = new Float64Array(initialCapacity);
+    this.#storeTimestamp = new Float64Array(initialCapacity);
+    this.#size = new Int32Array(initialCapacity);
+    this.#queueId = new Int32Array(initialCapacity);
+    this.#sysFlag = new Int32Array(initialCapacity);
+    this.#topic = new Array<string | undefined>(initialCapacity).fill(undefined);
+  }
+
+  /** Room now (grows up to `maxCapacity`). */
+  get capacity(): number {
+    return this.#capacity;
   }
 
   /** Units held. */
@@ -56,8 +68,8 @@ export class AppendedUnits {
 
   /** Records an appended message; does nothing when the ring is full. */
   push(physicalOffset: number, size: number, topic: string, queueId: number, queueOffset: number, tagsCode: number, storeTimestamp: number, sysFlag: number): void {
-    if (this.#length === this.capacity) return;
-    const at = (this.#head + this.#length) % this.capacity;
+    if (this.#length === this.#capacity && !this.#grow()) return;
+    const at = (this.#head + this.#length) % this.#capacity;
     this.#physicalOffset[at] = physicalOffset;
     this.#size[at] = size;
     this.#topic[at] = topic;
@@ -98,9 +110,33 @@ export class AppendedUnits {
     return next;
   }
 
+  /** Doubles the ring (units keep their order, from index 0); false at `maxCapacity`. */
+  #grow(): boolean {
+    if (this.#capacity >= this.maxCapacity) return false;
+    const capacity = Math.min(this.#capacity * 2, this.maxCapacity);
+    const unwrap = <T extends Float64Array | Int32Array>(from: T, to: T): T => {
+      const tail = from.subarray(this.#head);
+      to.set(tail);
+      to.set(from.subarray(0, this.#head), tail.length);
+      return to;
+    };
+    this.#physicalOffset = unwrap(this.#physicalOffset, new Float64Array(capacity));
+    this.#queueOffset = unwrap(this.#queueOffset, new Float64Array(capacity));
+    this.#tagsCode = unwrap(this.#tagsCode, new Float64Array(capacity));
+    this.#storeTimestamp = unwrap(this.#storeTimestamp, new Float64Array(capacity));
+    this.#size = unwrap(this.#size, new Int32Array(capacity));
+    this.#queueId = unwrap(this.#queueId, new Int32Array(capacity));
+    this.#sysFlag = unwrap(this.#sysFlag, new Int32Array(capacity));
+    const topics = [...this.#topic.slice(this.#head), ...this.#topic.slice(0, this.#head)];
+    this.#topic = topics.concat(new Array<string | undefined>(capacity - topics.length).fill(undefined));
+    this.#head = 0;
+    this.#capacity = capacity;
+    return true;
+  }
+
   #shift(): void {
     this.#topic[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.capacity;
+    this.#head = (this.#head + 1) % this.#capacity;
     this.#length--;
   }
 }

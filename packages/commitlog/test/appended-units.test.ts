@@ -54,6 +54,20 @@ describe("AppendedUnits", () => {
     expect(units.length).toBe(0);
   });
 
+  it("doubles while the dispatcher lags, keeping the order across a wrap, up to its maximum", () => {
+    const units = new AppendedUnits(8, 2);
+    pushAt(units, 0);
+    pushAt(units, 100);
+    expect(take(units, 0, 10_000, 1).map((unit) => unit.physicalOffset)).toEqual([0]);
+    pushAt(units, 200); // wraps to the ring's start
+    pushAt(units, 300); // full: grows to 4
+    expect(units.capacity).toBe(4);
+    for (let i = 4; i < 12; i++) pushAt(units, i * SIZE);
+    expect(units.capacity).toBe(8);
+    expect(units.length).toBe(8); // the rest found it full at its maximum
+    expect(take(units, 100, 100_000, 100).map((unit) => unit.physicalOffset)).toEqual([100, 200, 300, 400, 500, 600, 700, 800]);
+  });
+
   it("records nothing while full, and wraps around once units are taken", () => {
     const units = new AppendedUnits(3);
     for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);
