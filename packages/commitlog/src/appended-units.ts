@@ -127,8 +127,9 @@ export class AppendedUnits {
     this.#size = unwrap(this.#size, new Int32Array(capacity));
     this.#queueId = unwrap(this.#queueId, new Int32Array(capacity));
     this.#sysFlag = unwrap(this.#sysFlag, new Int32Array(capacity));
-    const topics = [...this.#topic.slice(this.#head), ...this.#topic.slice(0, this.#head)];
-    this.#topic = topics.concat(new Array<string | undefined>(capacity - topics.length).fill(undefined));
+    const topics = new Array<string | undefined>(capacity).fill(undefined);
+    for (let i = 0; i < this.#length; i++) topics[i] = this.#topic[(this.#head + i) % this.#capacity];
+    this.#topic = topics;
     this.#head = 0;
     this.#capacity = capacity;
     return true;
