@@ -107,7 +107,7 @@ export class CommitLog {
   readonly #sync: boolean;
   readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
   readonly #queueKeys = new Map<string, string[]>();
-  /** Fills body CRCs of pool-mode puts at commit time, off the event loop; null without a pool. */
+  /** Fills the body CRCs of pool-mode puts off the event loop (fed each tick, awaited by commits); null without a pool. */
   readonly #bodyCrc: BodyCrcWorker | null = null;
 
   constructor(options: CommitLogOptions) {
@@ -240,7 +240,7 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = Date.now();
-    // A pool file's records get their body CRC at commit, from the pool's beforeCommit (see #bodyCrc).
+    // A pool file's records get their body CRC from the worker before they are committed (see #bodyCrc).
     const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
     const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
     if ("status" in append) return append;

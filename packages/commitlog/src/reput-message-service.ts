@@ -113,8 +113,10 @@ export class ReputMessageService extends ServiceThread {
       return failedAt === null;
     }
     const batches = new QueueBatches(this.#queues);
-    const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request) => {
-      if (request !== null) batches.add(request.physicalOffset, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag);
+    // A unit points where its record is (for a sound record, its PHYSICALOFFSET field), and a failed
+    // write resumes there.
+    const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
+      if (request !== null) batches.add(file.fileFromOffset + position, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag);
     }, 1);
     const failedAt = await this.#dispatchAll(batches);
     if (failedAt !== null) {
