@@ -135,6 +135,8 @@ export { ConsumeQueue, CQ_STORE_UNIT_SIZE, DEFAULT_CONSUME_QUEUE_FILE_SIZE, isHo
 export type { ConsumeQueueOptions, ConsumeQueueUnit } from "./consume-queue.js";
 export { ConsumeQueueTable } from "./consume-queue-table.js";
 export { ReputMessageService } from "./reput-message-service.js";
+export { APPENDED_UNITS_INITIAL_CAPACITY, APPENDED_UNITS_MAX_CAPACITY, AppendedUnits } from "./appended-units.js";
+export type { AppendedUnitVisitor } from "./appended-units.js";
 export type { DispatchListener, ReputMessageServiceOptions } from "./reput-message-service.js";
 export { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
 export { CleanCommitLogService } from "./clean-commit-log-service.js";
