@@ -13,7 +13,7 @@ export type AppendedUnitVisitor = (
 /** Units the ring starts with room for. */
 export const APPENDED_UNITS_INITIAL_CAPACITY = 4096;
 /**
- * Units held at most (about 15 MiB of typed arrays, the dispatch lag of ~280 MiB of 1 KiB messages);
+ * Units held at most (about 13 MiB with the topic column, the dispatch lag of ~280 MiB of 1 KiB messages);
  * a put that finds the ring full is not recorded (the dispatcher reads it from the log).
  */
 export const APPENDED_UNITS_MAX_CAPACITY = 262_144;
