@@ -1,4 +1,5 @@
 import type { AppendMessageCallback, AppendMessageResult, AppendOutcome, AppendWindow } from "@store/mapped-file";
+import { unknownErrorResult } from "@store/mapped-file";
 import { BLANK_RECORD_LENGTH, END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
 import { createMessageId } from "./codec/message-id.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
@@ -46,6 +47,8 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   /** A DataView of the last window buffer (records go into one pool or staging buffer after another). */
   #view: DataView = new DataView(new ArrayBuffer(0));
   #viewTarget: Buffer | null = null;
+  /** The outcome of an in-place append, reused (see doAppend). */
+  readonly #inPlace: { result: AppendMessageResult; data: null } = { result: unknownErrorResult(0), data: null };
 
   constructor(topicQueueTable: ReadonlyMap<string, number>, storeHost: string) {
     this.#topicQueueTable = topicQueueTable;
@@ -70,7 +73,10 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       const at = window ? window.reserve(append.size) : -1;
       if (window && at >= 0) {
         writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, this.#viewOf(window.buffer));
-        return { result, data: null };
+        // The file reads the outcome before doAppend can run again: one object serves every put.
+        const outcome = this.#inPlace;
+        outcome.result = result;
+        return outcome;
       }
       // No window (or none this large): encode into a buffer of its own, which the file copies.
       const record = Buffer.allocUnsafe(append.size);

@@ -13,6 +13,7 @@ import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { SCHEDULE_TOPIC } from "./codec/check-message.js";
 import { PROPERTY_TAGS, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
+import { clearPreparedMessage, emptyPreparedMessage } from "./codec/prepare-message.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
@@ -107,6 +108,8 @@ export class CommitLog {
   readonly #sync: boolean;
   readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
   readonly #queueKeys = new Map<string, string[]>();
+  /** The single put's prepared message, filled in place put after put (appends are synchronous). */
+  readonly #prepared = emptyPreparedMessage();
   /** Fills the body CRCs of pool-mode puts off the event loop (fed each tick, awaited by commits); null without a pool. */
   readonly #bodyCrc: BodyCrcWorker | null = null;
 
@@ -248,12 +251,12 @@ export class CommitLog {
     // file with blank records forever; the body limit alone does not bound it by the segment size.
     const fileSize = this.mappedFileQueue.mappedFileSize;
     if (append.size + END_FILE_MIN_BLANK_LENGTH > fileSize) {
-      this.#single.message = null;
+      this.#releaseSingle();
       return { status: "MESSAGE_ILLEGAL", reason: `a record of ${append.size} bytes does not fit in a ${fileSize}-byte commit-log file` };
     }
     const message = append.message;
     const result = file.appendMessage(append, this.#callback);
-    this.#single.message = null; // keep no reference to the body
+    this.#releaseSingle();
     switch (result.status) {
       case "PUT_OK":
         if (takesQueueOffset(append.sysFlag)) this.topicQueueTable.set(append.queueKey, result.logicsOffset + result.msgNum);
@@ -269,9 +272,9 @@ export class CommitLog {
     }
   }
 
-  /** Validates and sizes one message; the append callback encodes it straight into the file. */
+  /** Validates and sizes one message (into the reused #prepared); the append callback encodes it straight into the file. */
   #prepare(msg: MessageInput, storeTimestamp: number, withBodyCrc: boolean): SingleAppend | PutMessageResult {
-    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc);
+    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc, this.#prepared);
     if ("status" in prepared) return { status: prepared.status, reason: prepared.reason };
     const single = this.#single;
     single.message = prepared;
@@ -315,6 +318,12 @@ export class CommitLog {
       result.storeTimestamp,
       message.sysFlag,
     );
+  }
+
+  /** After an append: keep no reference to the body. */
+  #releaseSingle(): void {
+    this.#single.message = null;
+    clearPreparedMessage(this.#prepared);
   }
 
   /** `topic-queueId`, the topicQueueTable key; cached, so a put builds (and hashes) no new string. */
