@@ -32,6 +32,8 @@ export interface ScanOptions {
   readonly maxRecordBytes: number;
   /** Only validate (recovery): `visit` gets null instead of a parsed request, and nothing is allocated. */
   readonly validateOnly?: boolean;
+  /** With validateOnly: `visit` gets each valid message's consume-queue unit (an abnormal recovery dispatches as it scans). */
+  readonly withUnits?: boolean;
   /** Read only what a consume-queue unit needs (dispatch): no CRC, no properties map. */
   readonly dispatchOnly?: boolean;
 }
@@ -112,7 +114,7 @@ function scanChunk(
     if (options.validateOnly) {
       const checked = validateRecord(buffer, at, options.checkCRC);
       if (typeof checked === "number" && checked > 0) {
-        visit(null, base + at);
+        visit(options.withUnits ? (readDispatchUnit(buffer, at) as DispatchUnit) : null, base + at);
         at += checked;
         continue;
       }

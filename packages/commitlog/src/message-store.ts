@@ -196,17 +196,23 @@ export class MessageStore {
     await this.commitLog.mappedFileQueue.load();
     await this.consumeQueues.load();
     const maxPhysicOffsetOfQueues = await this.consumeQueues.recover();
+    // After a crash the recovery scan indexes what it validates, as RocketMQ does: the log is read
+    // once. If a unit cannot be written, the dispatcher re-dispatches from the scan's start instead.
+    let indexedByScan = !lastExitOK;
     const report = await recoverCommitLog(this.commitLog, {
       abnormal: !lastExitOK,
       checkpoint: this.checkpoint,
       checkCRC: this.config.checkCRCOnRecover,
       maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
       logger: this.#logger,
+      dispatch: async (units, offsets) => {
+        if (indexedByScan && (await this.#reput.dispatchUnits(units, offsets)) !== null) indexedByScan = false;
+      },
     });
     (this as { recovery: RecoveryReport }).recovery = report;
     if (maxPhysicOffsetOfQueues >= report.processOffset) await this.consumeQueues.truncateDirty(report.processOffset);
     const dispatched = Math.min(Math.max(maxPhysicOffsetOfQueues, 0), report.processOffset);
-    this.#reput.reputFromOffset = lastExitOK ? dispatched : Math.min(report.startOffset, dispatched);
+    this.#reput.reputFromOffset = lastExitOK ? dispatched : indexedByScan ? report.processOffset : Math.min(report.startOffset, dispatched);
     await this.#reput.doReput();
     this.#recoverTopicQueueTable();
     const minOffset = this.commitLog.getMinOffset();

@@ -2,6 +2,7 @@ import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
+import type { DispatchUnit } from "./codec/types.js";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
@@ -134,6 +135,19 @@ export class ReputMessageService extends ServiceThread {
     }
     this.reputFromOffset = this.#commitLog.rollNextFile(file.fileFromOffset);
     return true;
+  }
+
+  /**
+   * Indexes units another scan read (an abnormal recovery's), given with the commit-log offset of
+   * each record. Returns the offset of the first that could not be indexed, or null when all were.
+   */
+  dispatchUnits(units: readonly DispatchUnit[], offsets: readonly number[]): Promise<number | null> {
+    const batches = new QueueBatches(this.#queues);
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i] as DispatchUnit;
+      batches.add(offsets[i] as number, unit.size, unit.topic, unit.queueId, unit.queueOffset, unit.tagsCode, unit.storeTimestamp, unit.sysFlag);
+    }
+    return this.#dispatchAll(batches);
   }
 
   /**

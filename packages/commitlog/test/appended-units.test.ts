@@ -1,4 +1,3 @@
-import type { FileIO } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { AppendedUnits } from "../src/appended-units.js";
@@ -9,7 +8,7 @@ import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_TAGS } from "../src/codec/message-p
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStore } from "../src/message-store.js";
 import { waitFor } from "./helpers.js";
-import { message, openOnDisk, putOk, SIM_COMMITLOG, SIM_ROOT } from "./store-test-kit.js";
+import { countingCommitLogReads, message, openOnDisk, putOk, SIM_ROOT } from "./store-test-kit.js";
 
 const SIZE = 100;
 
@@ -78,30 +77,6 @@ describe("AppendedUnits", () => {
     expect(take(units, 200, 10_000, 10).map((unit) => unit.physicalOffset)).toEqual([200, 300, 400]);
   });
 });
-
-/** A view of the disk that counts reads of commit-log files. */
-function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads: () => number } {
-  const commitLogFds = new Set<number>();
-  let reads = 0;
-  const open: FileIO["open"] = async (path, create) => {
-    const fd = await disk.open(path, create);
-    if (path.startsWith(SIM_COMMITLOG)) commitLogFds.add(fd);
-    return fd;
-  };
-  const pread: FileIO["pread"] = (fd, buffer, offset, length, position) => {
-    if (commitLogFds.has(fd)) reads++;
-    return disk.pread(fd, buffer, offset, length, position);
-  };
-  const io = new Proxy(disk, {
-    get(target, name, receiver) {
-      if (name === "open") return open;
-      if (name === "pread") return pread;
-      const value: unknown = Reflect.get(target, name, receiver);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { io, reads: () => reads };
-}
 
 /** Every unit of every queue, as [topic, queueId, units]. */
 async function allUnits(store: MessageStore): Promise<unknown[]> {

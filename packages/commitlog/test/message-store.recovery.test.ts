@@ -6,7 +6,7 @@ import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { SIM_ROOT, bodies, commitLogFile, message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { SIM_ROOT, bodies, commitLogFile, countingCommitLogReads, message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "recoverTopic";
 /** How a scan reports the zeroed (pre-allocated) space after the last record: not damage. */
@@ -337,6 +337,58 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       expect(await readBodies(again, TOPIC)).toEqual(bodies(50));
       expect(await readBodies(again, "Other")).toEqual(bodies(5));
       expect(placed(await putOk(again, message(TOPIC, 50))).queueOffset).toBe(50);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
+  /** 240 messages over three queues and several files, then a crash that leaves no consume queue and no checkpoint. */
+  async function crashedWithoutQueues(disk: SimulatedDisk): Promise<number> {
+    const s = await openOnDisk(disk, syncConfig);
+    for (let i = 0; i < 240; i++) await putOk(s, message(TOPIC, i, { queueId: i % 3 }));
+    disk.processCrash();
+    await s.halt();
+    for (const path of disk.listFiles().filter((p) => p.includes("/consumequeue/") || p.endsWith("/checkpoint"))) await disk.unlink(path);
+    return disk.listFiles().filter((p) => p.includes("/commitlog/")).length;
+  }
+
+  async function expectAllIndexed(store: MessageStore): Promise<void> {
+    for (let queueId = 0; queueId < 3; queueId++) {
+      await waitDispatched(store, TOPIC, 80, queueId);
+      const expected = Array.from({ length: 80 }, (_, i) => message(TOPIC, i * 3 + queueId).body.toString());
+      expect(await readBodies(store, TOPIC, queueId)).toEqual(expected);
+    }
+  }
+
+  it("after a crash, recovery indexes the records as it validates them: the log is read once, not twice", async () => {
+    const disk = new SimulatedDisk();
+    const files = await crashedWithoutQueues(disk);
+    expect(files).toBeGreaterThanOrEqual(3);
+    const { io, reads } = countingCommitLogReads(disk);
+    const again = await openOnDisk(disk, syncConfig, { io });
+    try {
+      expect(again.recovery).toMatchObject({ mode: "abnormal", startOffset: 0, recordsScanned: 240 });
+      // One read per 4 KiB file (a scan chunk is larger), one per file head looked at to choose where
+      // to start, and a few for the tail: 21 for 9 files. A second pass (the dispatcher reading the
+      // log again, as before) adds one per file: 30.
+      expect(reads()).toBeLessThan(2 * files + 5);
+      expect(again.dispatchBehindBytes()).toBe(0);
+      await expectAllIndexed(again);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
+  it("after a crash, if the recovery cannot index a unit, the dispatcher indexes again from the scan's start: every unit once", async () => {
+    const disk = new SimulatedDisk();
+    await crashedWithoutQueues(disk);
+    disk.failOn("open", "ENOSPC", { pathIncludes: "/consumequeue/", times: 1 });
+    const again = await openOnDisk(disk, syncConfig);
+    try {
+      expect(again.recovery.mode).toBe("abnormal");
+      await expectAllIndexed(again);
+      await putOk(again, message(TOPIC, 240, { queueId: 0 }));
+      await waitDispatched(again, TOPIC, 81, 0);
     } finally {
       await again.shutdown();
     }

@@ -1,3 +1,4 @@
+import type { FileIO } from "@store/mapped-file";
 import type { SimulatedDisk } from "@store/mapped-file/testing";
 import { expect } from "vitest";
 import { decodeMessage } from "../src/codec/message-decoder.js";
@@ -83,4 +84,28 @@ export async function readBodies(store: MessageStore, topic: string, queueId = 0
 /** `${BODY} ${i}` for i in [from, from + count). */
 export function bodies(count: number, from = 0): string[] {
   return Array.from({ length: count }, (_, i) => `${BODY} ${from + i}`);
+}
+
+/** A view of the disk that counts reads of commit-log files. */
+export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads: () => number } {
+  const commitLogFds = new Set<number>();
+  let reads = 0;
+  const open: FileIO["open"] = async (path, create) => {
+    const fd = await disk.open(path, create);
+    if (path.startsWith(SIM_COMMITLOG)) commitLogFds.add(fd);
+    return fd;
+  };
+  const pread: FileIO["pread"] = (fd, buffer, offset, length, position) => {
+    if (commitLogFds.has(fd)) reads++;
+    return disk.pread(fd, buffer, offset, length, position);
+  };
+  const io = new Proxy(disk, {
+    get(target, name, receiver) {
+      if (name === "open") return open;
+      if (name === "pread") return pread;
+      const value: unknown = Reflect.get(target, name, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { io, reads: () => reads };
 }
