@@ -42,9 +42,10 @@ export interface RecoverOptions {
   /**
    * Abnormal recovery only: given every valid message's consume-queue unit (with its commit-log
    * offset), in order, a chunk at a time, as the scan reads them (RocketMQ's recoverAbnormally
-   * dispatches the same way), so the log is read once instead of twice.
+   * dispatches the same way), so the log is read once instead of twice. A null unit is a record
+   * that validated but could not be read as a unit: the caller must index the log again.
    */
-  readonly dispatch?: (units: DispatchUnit[], offsets: number[]) => Promise<void>;
+  readonly dispatch?: (units: (DispatchUnit | null)[], offsets: number[]) => Promise<void>;
 }
 
 /** Chunks a dispatching recovery scan reads before it hands their units over (4 MiB). */
@@ -104,11 +105,11 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
 async function scanDispatching(file: MappedFile, scan: ScanOptions, dispatch: NonNullable<RecoverOptions["dispatch"]>, counted: () => void): Promise<ScanStop> {
   let position = 0;
   for (;;) {
-    const units: DispatchUnit[] = [];
+    const units: (DispatchUnit | null)[] = [];
     const offsets: number[] = [];
     const stop = await scanFileRecords(file, position, scan, (unit, at) => {
       counted();
-      units.push(unit as DispatchUnit);
+      units.push(unit);
       offsets.push(file.fileFromOffset + at);
     }, DISPATCH_EVERY_CHUNKS);
     if (units.length > 0) await dispatch(units, offsets);

@@ -32,13 +32,21 @@ export interface ScanOptions {
   readonly maxRecordBytes: number;
   /** Only validate (recovery): `visit` gets null instead of a parsed request, and nothing is allocated. */
   readonly validateOnly?: boolean;
-  /** With validateOnly: `visit` gets each valid message's consume-queue unit (an abnormal recovery dispatches as it scans). */
+  /**
+   * With validateOnly: `visit` gets each valid message's consume-queue unit (an abnormal recovery
+   * dispatches as it scans); null for one the dispatch reader cannot read.
+   */
   readonly withUnits?: boolean;
   /** Read only what a consume-queue unit needs (dispatch): no CRC, no properties map. */
   readonly dispatchOnly?: boolean;
 }
 
 const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
+
+/** The unit, or null if the dispatch reader sees no message where validation saw one. */
+function messageUnit(read: ReturnType<typeof readDispatchUnit>): DispatchUnit | null {
+  return read.kind === "MESSAGE" ? read : null;
+}
 
 /**
  * Bytes per read of the recovery and dispatch scans, into one reused buffer (a record longer than
@@ -114,7 +122,7 @@ function scanChunk(
     if (options.validateOnly) {
       const checked = validateRecord(buffer, at, options.checkCRC);
       if (typeof checked === "number" && checked > 0) {
-        visit(options.withUnits ? (readDispatchUnit(buffer, at) as DispatchUnit) : null, base + at);
+        visit(options.withUnits ? messageUnit(readDispatchUnit(buffer, at)) : null, base + at);
         at += checked;
         continue;
       }

@@ -22,6 +22,7 @@ import type { DispatchListener } from "./reput-message-service.js";
 import { ReputMessageService } from "./reput-message-service.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
+import type { DispatchUnit } from "./codec/types.js";
 import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 
 /** What `MessageStore.open` takes besides the config. */
@@ -206,7 +207,9 @@ export class MessageStore {
       maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
       logger: this.#logger,
       dispatch: async (units, offsets) => {
-        if (indexedByScan && (await this.#reput.dispatchUnits(units, offsets)) !== null) indexedByScan = false;
+        if (!indexedByScan) return;
+        if (units.includes(null)) indexedByScan = false; // a unit the scan could not read: index from the log
+        else if ((await this.#reput.dispatchUnits(units as DispatchUnit[], offsets)) !== null) indexedByScan = false;
       },
     });
     (this as { recovery: RecoveryReport }).recovery = report;
