@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { basename } from "node:path";
 import type { AppendMessageCallback, AppendMessageResult } from "./append-message.js";
 import { unknownErrorResult } from "./append-message.js";
+import { AppendNotices } from "./append-notices.js";
 import { OS_PAGE_SIZE, fileNameToOffset } from "./file-name.js";
 import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
@@ -59,12 +60,8 @@ export class MappedFile extends ReferenceResource {
   #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
-  /** Where the bytes this tick appended start, until afterAppend is told of them; -1 when none are. */
-  #tickFrom = -1;
-  /** afterAppend calls not yet settled. */
-  #finishing = 0;
-  /** The pool buffer, closed away while #finishing > 0: returned to the pool once it drops to 0. */
-  #returnWhenFinished: Buffer | null = null;
+  /** Tells the pool's afterAppend what each tick appended (see AppendNotices). */
+  readonly #notices = new AppendNotices(this, () => ({ pool: this.#pool, buffer: this.#writeBuffer, wrote: this.#wrote }));
   #committed = 0;
   #flushed = 0;
   #storeTimestamp = 0;
@@ -268,25 +265,8 @@ export class MappedFile extends ReferenceResource {
 
   /** Pool mode with an afterAppend hook: the tick's first append schedules telling it (see AfterAppend). */
   #noteAppended(position: number): void {
-    if (this.#tickFrom >= 0 || this.#writeBuffer === null || this.#pool?.afterAppend == null) return;
-    this.#tickFrom = position;
-    queueMicrotask(this.#tellAppended);
+    if (this.#writeBuffer !== null && this.#pool?.afterAppend) this.#notices.appended(position);
   }
-
-  readonly #tellAppended = (): void => {
-    const from = this.#tickFrom;
-    this.#tickFrom = -1;
-    const buffer = this.#writeBuffer;
-    const hook = this.#pool?.afterAppend;
-    if (buffer === null || !hook || this.#wrote <= from) return;
-    this.#finishing++;
-    const settled = (): void => {
-      if (--this.#finishing > 0 || this.#returnWhenFinished === null) return;
-      this.#pool?.returnBuffer(this.#returnWhenFinished);
-      this.#returnWhenFinished = null;
-    };
-    hook(this, buffer, from, this.#wrote).then(settled, settled);
-  };
 
   #appendWith<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult {
     const position = this.#wrote;
@@ -592,8 +572,7 @@ export class MappedFile extends ReferenceResource {
     const buffer = this.#writeBuffer;
     this.#writeBuffer = null;
     // A finisher still at work on the buffer (afterAppend) keeps it until it is done.
-    if (buffer && this.#finishing > 0) this.#returnWhenFinished = buffer;
-    else if (buffer) this.#pool?.returnBuffer(buffer);
+    if (buffer) this.#notices.giveBack(this.#pool, buffer);
     return true;
   }
 
