@@ -11,9 +11,9 @@ import { BodyCrcWorker } from "./body-crc-worker.js";
 import { MessageEncoder } from "./codec/message-encoder.js";
 import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { SCHEDULE_TOPIC } from "./codec/check-message.js";
-import { PROPERTY_TAGS, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
+import { PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
-import { clearPreparedMessage, emptyPreparedMessage } from "./codec/prepare-message.js";
+import { clearPreparedMessage, emptyPreparedMessage, storedTags } from "./codec/prepare-message.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
@@ -306,15 +306,13 @@ export class CommitLog {
    */
   #recordUnit(msg: MessageInput, message: PreparedMessage, result: AppendMessageResult): void {
     if (message.topic === SCHEDULE_TOPIC) return;
-    // The TAGS the record holds: the tags field, else the TAGS property (as buildPropertiesString writes them).
-    const tags = msg.tags !== undefined && msg.tags !== "" ? msg.tags : msg.properties?.[PROPERTY_TAGS];
     (this.#appendedUnits as AppendedUnits).push(
       result.wroteOffset,
       result.wroteBytes,
       message.topic,
       message.queueId,
       result.logicsOffset,
-      tagsString2tagsCode(tags),
+      tagsString2tagsCode(storedTags(msg)),
       result.storeTimestamp,
       message.sysFlag,
     );

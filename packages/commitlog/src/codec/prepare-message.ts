@@ -167,6 +167,14 @@ function joinKeys(keys: MessageInput["keys"]): unknown {
 }
 
 /**
+ * The TAGS value {@link buildPropertiesString} writes for a (valid) message: the `tags` field when
+ * non-empty, else the TAGS property. Undefined when there is none.
+ */
+export function storedTags(message: MessageInput): string | undefined {
+  return message.tags !== undefined && message.tags !== "" ? message.tags : message.properties?.[PROPERTY_TAGS];
+}
+
+/**
  * Builds the properties string of a message: TAGS and KEYS from `tags`/`keys` first, then
  * `properties` in insertion order (skipping TAGS/KEYS when the fields gave them).
  *
