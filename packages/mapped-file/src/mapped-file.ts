@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import type { AppendMessageCallback, AppendMessageResult } from "./append-message.js";
 import { unknownErrorResult } from "./append-message.js";
 import { AppendNotices } from "./append-notices.js";
+import { copyBytes } from "./copy-bytes.js";
 import { OS_PAGE_SIZE, fileNameToOffset } from "./file-name.js";
 import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
@@ -356,7 +357,7 @@ export class MappedFile extends ReferenceResource {
    */
   #place(position: number, data: Buffer): void {
     if (this.#writeBuffer) {
-      this.#writeBuffer.set(data, position); // TypedArray.set: no per-call argument checks
+      copyBytes(this.#writeBuffer, data, position, this.#pool?.sharedMemory ?? false);
       return;
     }
     if (data.length > STAGING_BUFFER_BYTES) {

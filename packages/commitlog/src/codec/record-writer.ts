@@ -5,6 +5,7 @@
  * (patched at append).
  */
 import { AssertionError } from "node:assert";
+import { copyBytes } from "@store/mapped-file";
 import type { HostAddress } from "./host-address.js";
 import {
   BODYCRC_POSITION,
@@ -55,6 +56,8 @@ function writeAscii(target: Uint8Array, position: number, text: string): number 
  * @param view - a DataView of exactly `target`: callers that write many records into one buffer
  *   keep one (its stores compile to single big-endian stores, about half the header's cost of
  *   byte-by-byte stores: 0.11 against 0.21 µs per 1 KiB record). Default: a new one.
+ * @param shared - whether `target` is shared memory (a pool buffer): see copyBytes. Callers that
+ *   keep a view know it. Default: read from `target`.
  * @returns the offset just past the record.
  */
 export function writeRecord(
@@ -65,6 +68,7 @@ export function writeRecord(
   queueOffset = 0,
   physicalOffset = 0,
   view: DataView = new DataView(target.buffer, target.byteOffset, target.byteLength),
+  shared: boolean = target.buffer instanceof SharedArrayBuffer,
 ): number {
   // Every field below is in range (prepareMessage checked them) and the record fits (checked here).
   if (!(offset >= 0 && offset + message.totalSize <= target.length)) {
@@ -86,8 +90,7 @@ export function writeRecord(
   setInt64(view, position + 4, message.preparedTransactionOffset);
   view.setInt32(position + 12, message.body.length);
   position += 16;
-  target.set(message.body, position);
-  position += message.body.length;
+  position = copyBytes(target, message.body, position, shared);
   target[position] = message.topic.length;
   position = writeAscii(target, position + 1, message.topic);
   view.setInt16(position, message.propertiesLength);
