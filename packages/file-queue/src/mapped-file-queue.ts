@@ -64,6 +64,8 @@ export class MappedFileQueue implements Flushable {
   readonly #preallocation: Preallocation;
   /** Copy-on-write: every change installs a new frozen array, so a snapshot never changes under a reader. */
   #files: readonly MappedFile[] = Object.freeze([]);
+  /** `#files`' last element, kept beside it: every put asks for it. */
+  #last: MappedFile | null = null;
   #flushedWhere = 0;
   #committedWhere = 0;
   #storeTimestamp = 0;
@@ -144,7 +146,12 @@ export class MappedFileQueue implements Flushable {
       const detail = error instanceof Error ? error.message : String(error);
       throw new FileQueueError("LOAD_FAILED", `loading ${this.storePath} failed, nothing loaded: ${detail}`, { cause: error });
     }
-    this.#files = Object.freeze(opened);
+    this.#setFiles(opened);
+  }
+
+  #setFiles(files: MappedFile[]): void {
+    this.#files = Object.freeze(files);
+    this.#last = files.at(-1) ?? null;
   }
 
   /** The last file, or null when the queue is empty. */
@@ -160,7 +167,7 @@ export class MappedFileQueue implements Flushable {
    */
   getLastMappedFile(startOffset: number, needCreate?: boolean): Promise<MappedFile | null>;
   getLastMappedFile(startOffset?: number, needCreate = true): MappedFile | null | Promise<MappedFile | null> {
-    if (startOffset === undefined) return this.#files.at(-1) ?? null;
+    if (startOffset === undefined) return this.#last;
     return this.#lastOrCreate(startOffset, needCreate);
   }
 
@@ -207,7 +214,7 @@ export class MappedFileQueue implements Flushable {
       return null;
     }
     if (this.#files.length === 0) file.firstCreateInQueue = true;
-    this.#files = Object.freeze([...this.#files, file]);
+    this.#setFiles([...this.#files, file]);
     return file;
   }
 
@@ -507,7 +514,7 @@ export class MappedFileQueue implements Flushable {
   async destroy(): Promise<void> {
     await this.#settleAll();
     const files = this.#files;
-    this.#files = Object.freeze([]);
+    this.#setFiles([]);
     for (const file of files) await destroyEventually(file, DESTROY_INTERVAL_MS);
     await this.#allocateService?.discardUnclaimed(this.storePath);
     this.#flushedWhere = 0;
@@ -520,11 +527,11 @@ export class MappedFileQueue implements Flushable {
    * fallback search and `checkSelf`). The list is copied.
    */
   protected replaceMappedFiles(files: readonly MappedFile[]): void {
-    this.#files = Object.freeze([...files]);
+    this.#setFiles([...files]);
   }
 
   #removeFiles(doomed: ReadonlySet<MappedFile>): void {
-    if (doomed.size > 0) this.#files = Object.freeze(this.#files.filter((file) => !doomed.has(file)));
+    if (doomed.size > 0) this.#setFiles(this.#files.filter((file) => !doomed.has(file)));
   }
 
   /**

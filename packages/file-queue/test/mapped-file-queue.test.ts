@@ -223,6 +223,7 @@ describe("MappedFileQueue", () => {
     await queue.deleteLastMappedFile();
     expect(queue.mappedFiles).toHaveLength(1);
     expect(existsSync(last.fileName)).toBe(false);
+    expect(queue.getLastMappedFile()).toBe(queue.mappedFiles[0]); // appends go to the file before it
   });
 
   it("getMappedFileByTime returns the first file modified at or after the time, else the last", async () => {
@@ -269,8 +270,10 @@ describe("MappedFileQueue", () => {
     await again.load();
     expect(again.mappedFiles).toHaveLength(2);
     again.flushedWhere = 100;
+    expect(again.getLastMappedFile()?.fileFromOffset).toBe(4096);
     await again.destroy();
     expect(again.mappedFiles).toHaveLength(0);
+    expect(again.getLastMappedFile()).toBeNull();
     expect(again.flushedWhere).toBe(0);
     expect(existsSync(queue.storePath)).toBe(false);
   });
