@@ -61,16 +61,20 @@ export interface RawWriteResult {
 }
 
 /**
- * The raw baseline: `totalBytes` written with fs.writeSync in 1 MiB chunks into pre-sized (zero-filled)
- * files of `fileSize` bytes, plus one fdatasync per file. Pre-sizing is not timed, as a store
- * pre-allocates in the background.
+ * The raw baseline: `totalBytes` written with fs.writeSync in 1 MiB chunks into pre-sized files of
+ * `fileSize` bytes, plus one fdatasync per file. Pre-sizing is not timed, as a store pre-allocates
+ * in the background. `preallocation` "zero-fill" (the default, the baseline the targets name) writes
+ * and syncs zeros first, so the timed writes land on allocated blocks in the page cache; "sparse"
+ * only sets the length, as an ASYNC store's segments are, so the timed writes allocate blocks.
  */
-export function rawWriteBaseline(options: { dir: string; totalBytes: number; fileSize?: number }): RawWriteResult {
+export function rawWriteBaseline(options: { dir: string; totalBytes: number; fileSize?: number; preallocation?: "zero-fill" | "sparse" }): RawWriteResult {
   const fileSize = options.fileSize ?? options.totalBytes;
   const files: string[] = [];
   for (let at = 0; at < options.totalBytes; at += fileSize) {
     const path = join(options.dir, `raw-${files.length}`);
-    zeroFilledFile(path, Math.min(fileSize, options.totalBytes - at));
+    const size = Math.min(fileSize, options.totalBytes - at);
+    if (options.preallocation === "sparse") sparseFile(path, size);
+    else zeroFilledFile(path, size);
     files.push(path);
   }
   const chunk = Buffer.alloc(CHUNK, 0x61);
@@ -86,6 +90,17 @@ export function rawWriteBaseline(options: { dir: string; totalBytes: number; fil
   const ms = nowMs() - start;
   for (const path of files) fs.rmSync(path, { force: true });
   return { seconds: ms / 1000, mbPerSec: mbPerSec(written, ms), bytes: written };
+}
+
+/** A new file of `size` bytes with no blocks (ftruncate), synced, as a sparse segment is created. */
+function sparseFile(path: string, size: number): void {
+  const fd = fs.openSync(path, "w");
+  try {
+    fs.ftruncateSync(fd, size);
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export interface FsyncLatency {

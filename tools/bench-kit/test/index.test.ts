@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,9 @@ describe("baselines", () => {
       expect(raw.mbPerSec).toBeGreaterThan(0);
       const latency = await fdatasyncLatency({ dir, writeBytes: 4096, iterations: 5 });
       expect(latency.p99Ms).toBeGreaterThanOrEqual(latency.p50Ms);
+      const sparse = rawWriteBaseline({ dir, totalBytes: 3 * 1024 * 1024, fileSize: 2 * 1024 * 1024, preallocation: "sparse" });
+      expect(sparse.bytes).toBe(3 * 1024 * 1024); // a full file and a 1 MiB last one
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
