@@ -247,6 +247,20 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Removes `abort` and syncs the directory: until the removal is durable, a power cut brings the
+   * file back and the next open scans the whole log as after a crash.
+   */
+  async #removeAbortFile(): Promise<void> {
+    const root = this.config.storePathRootDir;
+    try {
+      await this.#io.unlink(join(root, "abort"));
+      await this.#io.syncDirectory(root);
+    } catch (error) {
+      this.#logger.warn({ err: error }, "could not remove the abort file durably: the next open may recover abnormally");
+    }
+  }
+
   async #runClean(): Promise<void> {
     try {
       await this.#clean.run();
@@ -396,7 +410,7 @@ export class MessageStore {
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
-    if (healthy) await this.#io.unlink(join(this.config.storePathRootDir, "abort")).catch(() => undefined);
+    if (healthy) await this.#removeAbortFile();
     else this.#logger.warn("abort file kept: the next open recovers abnormally");
     this.#pool?.destroy();
     await this.#lock.release();

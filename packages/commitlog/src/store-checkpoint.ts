@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { FileIO } from "@store/mapped-file";
 import { StoreError, ioError, nodeFileIO } from "@store/mapped-file";
 
@@ -38,7 +39,10 @@ export class StoreCheckpoint {
    */
   static async open(path: string, io: FileIO = nodeFileIO): Promise<StoreCheckpoint> {
     try {
+      const created = (await io.stat(path)) === null;
       const fd = await io.open(path, true);
+      // A new file's name survives a power cut only once its directory is synced.
+      if (created) await io.syncDirectory(dirname(path));
       const checkpoint = new StoreCheckpoint(path, io, fd);
       const page = Buffer.alloc(CHECKPOINT_SIZE);
       const read = await io.pread(fd, page, 0, CHECKPOINT_SIZE, 0);

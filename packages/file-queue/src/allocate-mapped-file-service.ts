@@ -156,7 +156,8 @@ export class AllocateMappedFileService {
 
   /**
    * Stops the service: waits for the creation in progress, answers waiting callers with null
-   * (SERVICE_SHUT_DOWN), and deletes the pre-created files nobody claimed.
+   * (SERVICE_SHUT_DOWN), and deletes the pre-created files nobody claimed, highest first, syncing
+   * their directory after each.
    * @throws StoreError IO_ERROR if deleting an unclaimed file fails.
    */
   async shutdown(): Promise<void> {
@@ -174,7 +175,13 @@ export class AllocateMappedFileService {
       }
       request.resolve();
     }
-    for (const file of unclaimed) await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+    // Highest offset first, each unlink durable before the next (as discardUnclaimed): a crash or a
+    // power cut part-way must not leave a pre-created file beyond a deleted one, a gap `load()` refuses.
+    unclaimed.sort((x, y) => y.fileFromOffset - x.fileFromOffset);
+    for (const file of unclaimed) {
+      await destroyEventually(file, SHUTDOWN_DESTROY_INTERVAL_MS);
+      await this.#io.syncDirectory(dirname(file.fileName));
+    }
   }
 
   /**

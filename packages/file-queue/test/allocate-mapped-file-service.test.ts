@@ -153,6 +153,31 @@ describe("AllocateMappedFileService", () => {
     expect(disk.listFiles()).toEqual(["/q/" + offsetToFileName(0)]);
   });
 
+  it("deletes unclaimed files on shutdown highest first, each durably: a crash part-way leaves no gap", async () => {
+    for (let crashAfter = 0; crashAfter <= 3; crashAfter++) {
+      const disk = new SimulatedDisk({ directoryEntries: "directory-sync" });
+      const service = new AllocateMappedFileService({ io: disk, filesAhead: 3 });
+      service.start();
+      const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+      await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(3 * SIZE))).toBe(true));
+      await first?.close();
+      // The power goes after `crashAfter` deletions.
+      let unlinks = 0;
+      const unlink = disk.unlink.bind(disk);
+      disk.unlink = async (path: string) => {
+        if (unlinks++ === crashAfter) {
+          disk.powerCut();
+          throw Object.assign(new Error("EIO: power cut"), { code: "EIO" });
+        }
+        return unlink(path);
+      };
+      await service.shutdown().catch(() => undefined);
+      if (crashAfter === 3) disk.powerCut(); // all three deleted: the cut comes after
+      const left = disk.listFiles().map((path) => Number(basename(path)) / SIZE);
+      expect(left).toEqual(Array.from({ length: 4 - crashAfter }, (_, k) => k)); // 0..n, no gap
+    }
+  });
+
   it("lends a pool buffer only to the file it hands out, so pre-created files never starve the pool", async () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();

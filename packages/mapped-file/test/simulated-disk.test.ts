@@ -12,7 +12,9 @@ beforeEach(async () => {
 });
 
 async function write(path: string, text: string, position = 0): Promise<number> {
+  const created = !disk.exists(path);
   const fd = await disk.open(path, true);
+  if (created) await disk.syncDirectory("/d"); // its name survives a cut: these tests are about data
   await disk.pwrite(fd, Buffer.from(text), 0, text.length, position);
   return fd;
 }
@@ -172,6 +174,7 @@ describe("SimulatedDisk durability", () => {
 
   it("drops a torn write that does not reach the end of its first sector", async () => {
     const fd = await disk.open(A, true);
+    await disk.syncDirectory("/d");
     await disk.pwrite(fd, Buffer.alloc(100, 1), 0, 100, 600);
     disk.powerCut({ tearNextWrite: true });
     expect(disk.readFile(A).length).toBe(0);
@@ -200,15 +203,48 @@ describe("SimulatedDisk durability", () => {
     expect(buffer.toString()).toBe("cached");
   });
 
-  it("keeps metadata (create, truncate, rename, unlink) without an fdatasync", async () => {
+  it("with directoryEntries at-once, keeps creates, renames and unlinks through a cut without syncing", async () => {
+    const eager = new SimulatedDisk({ directoryEntries: "at-once" });
+    await eager.mkdir("/d");
+    const fd = await eager.open(A, true);
+    await eager.truncate(fd, 100);
+    await eager.rename(A, B);
+    await eager.open("/d/c", true);
+    await eager.unlink("/d/c");
+    eager.powerCut();
+    expect(eager.listFiles()).toEqual([B]);
+    expect(eager.readFile(B)).toEqual(Buffer.alloc(100));
+  });
+
+  it("by default, a cut keeps only the directory entries synced with syncDirectory", async () => {
     const fd = await disk.open(A, true);
-    await disk.truncate(fd, 100);
-    await disk.rename(A, B);
+    await disk.truncate(fd, 100); // sizes are durable at once
+    await disk.open("/d/lost", true); // never synced into its directory
+    disk.powerCut();
+    expect(disk.listFiles()).toEqual([]);
+
+    await disk.open(A, true);
     await disk.open("/d/c", true);
+    await disk.syncDirectory("/d");
+    await disk.rename(A, B); // not synced: undone by a cut
+    await disk.unlink("/d/c"); // not synced: the file comes back
+    disk.powerCut();
+    expect(disk.listFiles()).toEqual([A, "/d/c"]);
+
+    await disk.rename(A, B);
     await disk.unlink("/d/c");
+    await disk.syncDirectory("/d");
     disk.powerCut();
     expect(disk.listFiles()).toEqual([B]);
-    expect(disk.readFile(B)).toEqual(Buffer.alloc(100));
+  });
+
+  it("syncs only the entries of the directory it is given", async () => {
+    await disk.mkdir("/e");
+    await disk.open("/d/x", true);
+    await disk.open("/e/y", true);
+    await disk.syncDirectory("/e");
+    disk.powerCut();
+    expect(disk.listFiles()).toEqual(["/e/y"]);
   });
 
   it("drops the unsynced writes of an unlinked file", async () => {

@@ -39,6 +39,13 @@ export interface UnsyncedWrite {
 export interface SimulatedDiskOptions {
   /** Total bytes all files may occupy; growing past it fails with ENOSPC. Default unlimited. */
   readonly capacityBytes?: number;
+  /**
+   * When a file's directory entry (its create, rename or unlink) survives a power cut:
+   * "directory-sync" (the default), only once `syncDirectory` of its directory ran, which is all
+   * POSIX promises: a cut loses a file never synced into its directory, brings back an unlinked one,
+   * and undoes a rename. "at-once": every entry change is durable as soon as it is made.
+   */
+  readonly directoryEntries?: "at-once" | "directory-sync";
   /** Simulated fdatasync latency, ms (a timer). Default 0: completes in a microtask. */
   readonly fsyncLatencyMs?: number;
 }
@@ -96,11 +103,15 @@ function ensureCapacity(buffer: Buffer, size: number): Buffer {
  * only closes descriptors (the page cache survives a kill -9). Faults: ENOSPC or EIO on the Nth call,
  * a capacity limit, stalled fsyncs, and corrupted bytes.
  *
- * Metadata (create, rename, unlink, truncate, mkdir) is durable at once: only data is lost in a cut.
+ * Directory entries (create, rename, unlink) survive a cut only once their directory is synced
+ * (`directoryEntries: "at-once"` makes them durable at once). Sizes set by truncate and directories
+ * made by mkdir are durable at once.
  */
 export class SimulatedDisk implements FileIO {
   readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0 };
   readonly #files = new Map<string, SimFile>();
+  /** The directory entries a power cut keeps ("directory-sync" mode); null: `#files` itself. */
+  readonly #durableEntries: Map<string, SimFile> | null;
   readonly #directories = new Set<string>(["/"]);
   readonly #descriptors = new Map<number, string>();
   #pending: PendingWrite[] = [];
@@ -114,6 +125,7 @@ export class SimulatedDisk implements FileIO {
   constructor(options: SimulatedDiskOptions = {}) {
     this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
     this.#fsyncLatencyMs = options.fsyncLatencyMs ?? 0;
+    this.#durableEntries = options.directoryEntries === "at-once" ? null : new Map();
   }
 
   // ---- fault control ------------------------------------------------------------------------
@@ -192,6 +204,10 @@ export class SimulatedDisk implements FileIO {
     }
     const dropped = unsynced - keep;
     this.#pending = [];
+    if (this.#durableEntries !== null) {
+      this.#files.clear();
+      for (const [path, file] of this.#durableEntries) this.#files.set(path, file);
+    }
     for (const file of this.#files.values()) {
       file.current = Buffer.from(file.durable.subarray(0, file.durableSize));
       file.size = file.durableSize;
@@ -373,9 +389,14 @@ export class SimulatedDisk implements FileIO {
     this.#directories.delete(path);
   }
 
+  /** Makes the entries of `path` (its files' creates, renames and unlinks so far) survive a power cut. */
   async syncDirectory(path: string): Promise<void> {
     await Promise.resolve();
     if (!this.#directories.has(path)) throw errnoError("ENOENT", "open", path);
+    const durable = this.#durableEntries;
+    if (durable === null) return;
+    for (const entry of [...durable.keys()]) if (dirname(entry) === path && !this.#files.has(entry)) durable.delete(entry);
+    for (const [entry, file] of this.#files) if (dirname(entry) === path) durable.set(entry, file);
   }
 
   // ---- internals ----------------------------------------------------------------------------
