@@ -14,7 +14,7 @@ const FRESH_LOCK_MS = 2000;
  * when the disk had no room for the owner's pid; a takeover takes milliseconds.
  */
 const FRESH_TAKEOVER_MS = 10_000;
-/** Suffix of the file a process holds while it replaces a stale lock (see acquireStoreLock). */
+/** Suffix of the file a process holds while it replaces a stale lock (see claimLockFile). */
 export const TAKEOVER_SUFFIX = ".takeover";
 
 /** Who a lock file names: a pid, and the process's start time when the writer could tell it. */
@@ -127,7 +127,8 @@ export async function claimLockFile(path: string, io: FileIO, pid: number): Prom
       const guard = path + TAKEOVER_SUFFIX;
       if (!(await createOwned(guard, io, self, true))) {
         const guardOwner = await readOwner(guard, io);
-        if (guardOwner !== null) await refuseIfHeld(path, guardOwner, pid, FRESH_TAKEOVER_MS); // another starter is replacing it
+        if (guardOwner === null) continue; // its owner just let go: look again
+        await refuseIfHeld(path, guardOwner, pid, FRESH_TAKEOVER_MS); // another starter is replacing it
         await io.unlink(guard).catch(() => undefined); // left by a starter that died mid-takeover
         continue;
       }
