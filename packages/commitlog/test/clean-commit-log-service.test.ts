@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
-import { silentLogger, tempDir } from "./helpers.js";
+import { silentLogger, tempDir, waitFor } from "./helpers.js";
 import { bodies, message, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "CleanTopic";
@@ -41,12 +41,18 @@ describe("CleanCommitLogService (through MessageStore.cleanExpiredFiles)", () =>
   const open = async (extra: MessageStoreConfigInput = {}): Promise<MessageStore> =>
     (store = await MessageStore.open(config(extra), { logger: silentLogger, diskUsage: () => Promise.resolve(usage) }));
 
-  /** 100 messages over several files; returns the store. */
+  /**
+   * 100 messages over several files, dispatched, and every file before the last flushed; returns the
+   * store. A flush holds its file while the fdatasync runs, and a held file is not deleted on that
+   * round: waiting keeps the flush service's catch-up (one file a round) from racing the assertions.
+   */
   async function filled(extra: MessageStoreConfigInput = {}): Promise<MessageStore> {
     const s = await open(extra);
     await putMany(s, TOPIC, 100);
     await waitDispatched(s, TOPIC, 100);
-    expect(s.commitLog.mappedFileQueue.mappedFiles.length).toBeGreaterThanOrEqual(4);
+    const queue = s.commitLog.mappedFileQueue;
+    expect(queue.mappedFiles.length).toBeGreaterThanOrEqual(4);
+    await waitFor(() => queue.flushedWhere >= (queue.getLastMappedFile()?.fileFromOffset ?? 0), 20_000);
     return s;
   }
 
