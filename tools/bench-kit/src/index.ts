@@ -56,6 +56,8 @@ export function zeroFilledFile(path: string, size: number): void {
 
 export interface RawWriteResult {
   readonly seconds: number;
+  /** The part of `seconds` spent in fdatasync (waiting for the disk; the rest is the writes). */
+  readonly syncSeconds: number;
   readonly mbPerSec: number;
   readonly bytes: number;
 }
@@ -80,16 +82,19 @@ export function rawWriteBaseline(options: { dir: string; totalBytes: number; fil
   const chunk = Buffer.alloc(CHUNK, 0x61);
   const start = nowMs();
   let written = 0;
+  let syncMs = 0;
   for (const path of files) {
     const fd = fs.openSync(path, "r+");
     const size = fs.fstatSync(fd).size;
     for (let at = 0; at < size; at += CHUNK) written += fs.writeSync(fd, chunk, 0, Math.min(CHUNK, size - at), at);
+    const syncStart = nowMs();
     fs.fdatasyncSync(fd);
+    syncMs += nowMs() - syncStart;
     fs.closeSync(fd);
   }
   const ms = nowMs() - start;
   for (const path of files) fs.rmSync(path, { force: true });
-  return { seconds: ms / 1000, mbPerSec: mbPerSec(written, ms), bytes: written };
+  return { seconds: ms / 1000, syncSeconds: syncMs / 1000, mbPerSec: mbPerSec(written, ms), bytes: written };
 }
 
 /** A new file of `size` bytes with no blocks (ftruncate), synced, as a sparse segment is created. */

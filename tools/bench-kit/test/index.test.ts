@@ -22,6 +22,8 @@ describe("baselines", () => {
       const raw = rawWriteBaseline({ dir, totalBytes: 4 * 1024 * 1024, fileSize: 2 * 1024 * 1024 });
       expect(raw.bytes).toBe(4 * 1024 * 1024);
       expect(raw.mbPerSec).toBeGreaterThan(0);
+      expect(raw.syncSeconds).toBeGreaterThan(0);
+      expect(raw.syncSeconds).toBeLessThan(raw.seconds);
       const latency = await fdatasyncLatency({ dir, writeBytes: 4096, iterations: 5 });
       expect(latency.p99Ms).toBeGreaterThanOrEqual(latency.p50Ms);
       const sparse = rawWriteBaseline({ dir, totalBytes: 3 * 1024 * 1024, fileSize: 2 * 1024 * 1024, preallocation: "sparse" });
