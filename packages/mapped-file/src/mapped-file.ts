@@ -9,7 +9,7 @@ import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
 import { ReferenceResource } from "./reference-resource.js";
 import type { Preallocation } from "./segment-file.js";
-import { ZERO_CHUNK, createSegment } from "./segment-file.js";
+import { clearTail, createSegment, readThrough } from "./segment-file.js";
 import { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 import { STAGING_BUFFER_BYTES, StagedWrites } from "./staged-writes.js";
 import { StoreError, ioError } from "./store-error.js";
@@ -519,28 +519,32 @@ export class MappedFile extends ReferenceResource {
    * @throws StoreError DISK_FULL or IO_ERROR.
    */
   async clearStaleTail(): Promise<number> {
-    const from = this.#wrote;
-    let cleared = 0;
     try {
-      // A sparse file holding no more storage than the pages below the write position has nothing
-      // past it: skip reading the tail (which would fill the page cache with zeros).
-      const stat = await this.#io.stat(this.fileName);
-      const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
-      if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
-      const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
-      for (let at = from; at < this.fileSize; at += chunk.length) {
-        const length = Math.min(chunk.length, this.fileSize - at);
-        await this.#io.pread(this.#fd, chunk, 0, length, at);
-        if (!chunk.subarray(0, length).equals(ZERO_CHUNK.subarray(0, length))) {
-          await this.#io.pwrite(this.#fd, ZERO_CHUNK, 0, length, at);
-          cleared += length;
-        }
-      }
-      if (cleared > 0) await this.#io.fdatasync(this.#fd);
+      return await clearTail(this.#io, this.#fd, this.fileName, this.#wrote, this.fileSize);
     } catch (error) {
       throw ioError("clear the stale tail of", this.fileName, error);
     }
-    return cleared;
+  }
+
+  /**
+   * Reads the file from the write position to its end, so its pages are in the page cache before
+   * appends and commits write into them (a sparse file's holes read as zeros, no disk I/O): see the
+   * README's "Warming the page cache". Stops between 1 MiB reads once `keepGoing()` returns false or
+   * the file is shut down; each read holds the file. Returns the bytes read.
+   * @throws StoreError IO_ERROR.
+   */
+  async warmPageCache(keepGoing: () => boolean = () => true): Promise<number> {
+    return readThrough(this.#wrote, this.fileSize, async (scratch, length, position) => {
+      if (!keepGoing() || !this.hold()) return false;
+      try {
+        await this.#io.pread(this.#fd, scratch, 0, length, position);
+        return true;
+      } catch (error) {
+        throw ioError("warm the page cache of", this.fileName, error);
+      } finally {
+        this.release();
+      }
+    });
   }
 
   /**

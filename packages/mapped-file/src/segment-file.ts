@@ -1,4 +1,5 @@
 import { dirname } from "node:path";
+import { OS_PAGE_SIZE } from "./file-name.js";
 import type { FileIO } from "./file-io.js";
 import { StoreError, ioError } from "./store-error.js";
 
@@ -41,4 +42,47 @@ export async function createSegment(io: FileIO, path: string, fileSize: number, 
     await io.unlink(temp).catch(() => undefined);
     throw error instanceof StoreError ? error : ioError("create", path, error);
   }
+}
+
+/**
+ * Zeroes every non-zero byte of `[from, fileSize)` of an open segment, then fdatasyncs (see
+ * `MappedFile.clearStaleTail`). Reads 1 MiB at a time and writes only the chunks that hold data; a
+ * sparse file with no storage past `from` is not read at all.
+ * @returns the bytes zeroed.
+ */
+export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number): Promise<number> {
+  // A sparse file holding no more storage than the pages below `from` has nothing past it: skip
+  // reading the tail (which would fill the page cache with zeros).
+  const stat = await io.stat(path);
+  const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
+  if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
+  const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
+  let cleared = 0;
+  for (let at = from; at < fileSize; at += chunk.length) {
+    const length = Math.min(chunk.length, fileSize - at);
+    await io.pread(fd, chunk, 0, length, at);
+    if (!chunk.subarray(0, length).equals(ZERO_CHUNK.subarray(0, length))) {
+      await io.pwrite(fd, ZERO_CHUNK, 0, length, at);
+      cleared += length;
+    }
+  }
+  if (cleared > 0) await io.fdatasync(fd);
+  return cleared;
+}
+
+/**
+ * Reads `[from, to)` of an open segment 1 MiB at a time into one scratch buffer, for what the reads
+ * leave behind: the pages in the OS page cache (see `MappedFile.warmPageCache`). `readChunk` does
+ * each read (it may refuse, returning false, which stops the pass).
+ * @returns the bytes read.
+ */
+export async function readThrough(from: number, to: number, readChunk: (scratch: Buffer, length: number, position: number) => Promise<boolean>): Promise<number> {
+  const scratch = Buffer.allocUnsafe(Math.min(ZERO_CHUNK.length, Math.max(0, to - from)));
+  let at = from;
+  while (at < to) {
+    const length = Math.min(scratch.length, to - at);
+    if (!(await readChunk(scratch, length, at))) break;
+    at += length;
+  }
+  return at - from;
 }

@@ -163,6 +163,43 @@ describe("MappedFile I/O errors", () => {
     expect(await reopened.clearStaleTail()).toBe(0); // nothing left: reads only
   });
 
+  it("warmPageCache reads from the write position to the end, 1 MiB at a time, and changes nothing", async () => {
+    const file = await openFile(undefined, 4 * MiB);
+    const bytes = pattern(MiB + 500, 3);
+    file.appendMessage(bytes);
+    await file.flush(0);
+    const { reads, writes, fsyncs } = disk.counters;
+    expect(await file.warmPageCache()).toBe(3 * MiB - 500);
+    expect(disk.counters.reads - reads).toBe(3); // [MiB + 500, 4 MiB): two whole chunks and a short one
+    expect(disk.counters.writes - writes).toBe(0);
+    expect(disk.counters.fsyncs - fsyncs).toBe(0);
+    expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([bytes.length, bytes.length, bytes.length]);
+    expect(disk.readFile(PATH).subarray(0, bytes.length).equals(bytes)).toBe(true);
+    expect(file.refCount).toBe(1); // every read's hold released
+  });
+
+  it("warmPageCache stops between reads once told to, or once the file is shut down", async () => {
+    const file = await openFile(undefined, 4 * MiB);
+    let asked = 0;
+    expect(await file.warmPageCache(() => ++asked <= 2)).toBe(2 * MiB);
+    const reads = disk.counters.reads;
+    const warming = file.warmPageCache(); // its first read is under way
+    expect(await file.destroy(0)).toBe(false); // held by that read: not deleted under it
+    expect(await warming).toBe(MiB); // the read finished; no other started on the shut-down file
+    expect(disk.counters.reads - reads).toBe(1);
+    expect(await file.destroy(0)).toBe(true);
+    expect(disk.listFiles()).toEqual([]);
+  });
+
+  it("warmPageCache reports a failing read as IO_ERROR and releases the file", async () => {
+    const file = await openFile(undefined, 4 * MiB);
+    disk.failOn("read", "EIO", { after: 1 });
+    await expect(file.warmPageCache()).rejects.toMatchObject({ code: "IO_ERROR" });
+    expect(file.refCount).toBe(1);
+    disk.heal();
+    expect(await file.warmPageCache()).toBe(4 * MiB);
+  });
+
   it("commits a large range as parallel writes of 1 MiB or more, at most eight", async () => {
     const pool = new TransientStorePool(1, 32 * MiB);
     pool.init();

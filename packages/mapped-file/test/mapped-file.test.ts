@@ -279,6 +279,29 @@ describe("MappedFile.clearStaleTail on the real file system", () => {
   });
 });
 
+describe("MappedFile.warmPageCache on the real file system", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  it("reads a sparse file's holes without giving it storage, and later appends land as usual", async () => {
+    const path = join(dir, "00000000000000000000");
+    const file = await openTracked(path, 8 * MiB, { preallocation: "sparse" });
+    const blocks = statSync(path).blocks;
+    expect(await file.warmPageCache()).toBe(8 * MiB);
+    expect(statSync(path).blocks).toBe(blocks); // reading holes allocates nothing on disk
+    file.appendMessage(pattern(30 * KiB));
+    await file.flush(0);
+    expect(readFileSync(path).subarray(0, 30 * KiB).equals(pattern(30 * KiB))).toBe(true);
+    expect(readFileSync(path).subarray(30 * KiB).every((byte) => byte === 0)).toBe(true);
+  });
+});
+
 describe("MappedFile input checks", () => {
   it("rejects a file name that is not a decimal offset with BAD_FILE_NAME", async () => {
     for (const name of ["abc", "00000000000000000000.tmp", "-1", "123456789012345678901", "99999999999999999999"]) {
