@@ -36,6 +36,12 @@ export const messageStoreConfigSchema = flushConfigSchema
      * writes, so pre-allocation keeps ahead of a fast writer; see the README).
      */
     preallocation: z.enum(["zero-fill", "sparse"]).optional(),
+    /**
+     * Load each commit-log segment made ahead into the OS page cache while it waits (RocketMQ's
+     * property; we read a sparse file's holes instead of writing zeros), so the puts' writes into it
+     * only copy. Costs a background pass per segment and keeps the segments ahead in memory.
+     */
+    warmMapedFileEnable: z.boolean().default(false),
     /** Consume-queue flush period, ms. */
     flushIntervalConsumeQueue: int(1, 2_147_483_647).default(1000),
     /** Dirty consume-queue pages before a periodic flush. */

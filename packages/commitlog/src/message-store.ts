@@ -167,6 +167,8 @@ export class MessageStore {
         preallocation: parsed.preallocation,
         // Sparse files cost no disk up front: keep two ready, so a fast writer never waits for one.
         filesAhead: parsed.preallocation === "sparse" ? 2 : 1,
+        // A zero-filled segment is in the page cache once created: only sparse ones need the pass.
+        warmPageCache: parsed.warmMapedFileEnable && parsed.preallocation === "sparse",
       });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });

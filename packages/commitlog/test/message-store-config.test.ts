@@ -16,6 +16,7 @@ describe("parseMessageStoreConfig", () => {
       diskMaxUsedSpaceRatio: 75,
       transientStorePoolSize: 5,
       preallocation: "sparse",
+      warmMapedFileEnable: false,
     });
   });
 
@@ -39,6 +40,7 @@ describe("parseMessageStoreConfig", () => {
     expect(() => parseMessageStoreConfig({ storeHost: "localhost" })).toThrow(/storeHost/);
     expect(() => parseMessageStoreConfig({ flushDiskType: "SOMETIMES" })).toThrow(/flushDiskType/);
     expect(() => parseMessageStoreConfig({ syncFlushTimeout: -1 })).toThrow(/syncFlushTimeout/);
+    expect(() => parseMessageStoreConfig({ warmMapedFileEnable: "yes" })).toThrow(/warmMapedFileEnable/);
     let thrown: unknown;
     try {
       parseMessageStoreConfig({ maxMessageSize: "big" });

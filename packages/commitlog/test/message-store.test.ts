@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MessageStore } from "../src/message-store.js";
 import { decodeMessage } from "../src/codec/message-decoder.js";
+import { SimulatedDisk } from "@store/mapped-file/testing";
 import { silentLogger, tempDir, waitFor } from "./helpers.js";
+import { commitLogFile, message, openOnDisk, putOk, readQueue } from "./store-test-kit.js";
 
 const BODY = "Once, there was a chance for me!";
 
@@ -80,5 +82,45 @@ describe("MessageStore after a failed fdatasync", () => {
     } finally {
       await reopened.shutdown();
     }
+  });
+});
+
+describe("MessageStore warmMapedFileEnable", () => {
+  const MiB = 1024 * 1024;
+
+  /** Reads the store made from its first put until it had its files ahead and waited a little; and the bodies it then stores across files. */
+  async function warmReads(flushDiskType: "ASYNC_FLUSH" | "SYNC_FLUSH", warmMapedFileEnable: boolean): Promise<{ reads: number; bodies: string[] }> {
+    const disk = new SimulatedDisk();
+    const store = await openOnDisk(disk, { flushDiskType, warmMapedFileEnable, mappedFileSizeCommitLog: 2 * MiB });
+    try {
+      const reads = disk.counters.reads;
+      await putOk(store, message("Warm", 0));
+      const ahead = flushDiskType === "ASYNC_FLUSH" ? 2 : 1; // sparse segments keep two ready, zero-filled ones one
+      await waitFor(() => disk.exists(commitLogFile(ahead * 2 * MiB)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const warmed = disk.counters.reads - reads;
+      for (let i = 1; i <= 4; i++) await putOk(store, { ...message("Warm", i), body: Buffer.alloc(MiB, 0x60 + i) }); // rolls over twice
+      const got = await readQueue(store, "Warm");
+      return { reads: warmed, bodies: got.map((m) => `${m.body.length}:${m.body[0]}`) };
+    } finally {
+      await store.shutdown();
+    }
+  }
+
+  const expected = ["34:79", ...[1, 2, 3, 4].map((i) => `${MiB}:${0x60 + i}`)];
+
+  it("reads the sparse segments made ahead into the page cache, and puts go on across them", async () => {
+    const warm = await warmReads("ASYNC_FLUSH", true);
+    expect(warm.reads).toBeGreaterThanOrEqual(4); // two 2 MiB files ahead, 1 MiB a read
+    expect(warm.bodies).toEqual(expected);
+    const cold = await warmReads("ASYNC_FLUSH", false);
+    expect(cold.reads).toBe(0);
+    expect(cold.bodies).toEqual(expected);
+  });
+
+  it("reads nothing when segments are zero-filled (their creation cached them)", async () => {
+    const warm = await warmReads("SYNC_FLUSH", true);
+    expect(warm.reads).toBe(0);
+    expect(warm.bodies).toEqual(expected);
   });
 });
