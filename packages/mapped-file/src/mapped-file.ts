@@ -9,7 +9,7 @@ import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
 import { ReferenceResource } from "./reference-resource.js";
 import type { Preallocation } from "./segment-file.js";
-import { clearTail, createSegment, readThrough } from "./segment-file.js";
+import { ZERO_CHUNK, clearTail, createSegment } from "./segment-file.js";
 import { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 import { STAGING_BUFFER_BYTES, StagedWrites } from "./staged-writes.js";
 import { StoreError, ioError } from "./store-error.js";
@@ -40,9 +40,9 @@ const COMMIT_MAX_WRITES = 8;
  * positional I/O into a pre-sized file).
  *
  * Positions, relative to the file: `wrotePosition` (appended), `committedPosition` (in the file, so
- * in the OS page cache), `flushedPosition` (fdatasync'd). Without a pool, an append writes to the file
- * before it returns and `committedPosition` equals `wrotePosition`. With a pool, appends fill an
- * in-process buffer and `commit()` writes them out. Readers see up to `readPosition`.
+ * in the OS page cache), `flushedPosition` (fdatasync'd). Without a pool, a tick's appends are staged
+ * and written to the file together before the tick ends (`whenWritten()`). With a pool, appends fill
+ * an in-process buffer and `commit()` writes them out. Readers see up to `readPosition`.
  */
 export class MappedFile extends ReferenceResource {
   /** Full path. */
@@ -509,13 +509,10 @@ export class MappedFile extends ReferenceResource {
   }
 
   /**
-   * Zeroes every non-zero byte from the write position to the end of the file, then fdatasyncs.
-   * Recovery calls it on the file where the log now ends. A crash can leave bytes beyond the cut,
-   * even whole records after a hole (the kernel writes dirty pages back in any order). Appends that
-   * later stop on a record boundary inside them would let the next recovery read them as records,
-   * bringing back messages lost in the crash. Reads the tail 1 MiB at a time and writes only the
-   * chunks that hold data; a sparse file with no storage past the write position is not read at all.
-   * @returns the bytes zeroed.
+   * Zeroes every non-zero byte from the write position to the end of the file, then fdatasyncs
+   * (`clearTail`). Recovery calls it on the file where the log now ends: a crash can leave bytes past
+   * the cut, even whole records after a hole, and appends that later stop on a record boundary inside
+   * them would let the next recovery read them as records. Returns the bytes zeroed.
    * @throws StoreError DISK_FULL or IO_ERROR.
    */
   async clearStaleTail(): Promise<number> {
@@ -527,24 +524,27 @@ export class MappedFile extends ReferenceResource {
   }
 
   /**
-   * Reads the file from the write position to its end, so its pages are in the page cache before
-   * appends and commits write into them (a sparse file's holes read as zeros, no disk I/O): see the
-   * README's "Warming the page cache". Stops between 1 MiB reads once `keepGoing()` returns false or
-   * the file is shut down; each read holds the file. Returns the bytes read.
+   * Reads the file from the write position to its end, 1 MiB at a time, so its pages are in the page
+   * cache before writes reach them (README: "Warming the page cache"). Stops once `keepGoing()` is
+   * false or the file is shut down; each read holds the file. Returns the bytes read.
    * @throws StoreError IO_ERROR.
    */
   async warmPageCache(keepGoing: () => boolean = () => true): Promise<number> {
-    return readThrough(this.#wrote, this.fileSize, async (scratch, length, position) => {
-      if (!keepGoing() || !this.hold()) return false;
+    const from = this.#wrote;
+    const scratch = Buffer.allocUnsafe(Math.min(ZERO_CHUNK.length, this.fileSize - from));
+    let at = from;
+    while (at < this.fileSize && keepGoing() && this.hold()) {
+      const length = Math.min(scratch.length, this.fileSize - at);
       try {
-        await this.#io.pread(this.#fd, scratch, 0, length, position);
-        return true;
+        await this.#io.pread(this.#fd, scratch, 0, length, at);
       } catch (error) {
         throw ioError("warm the page cache of", this.fileName, error);
       } finally {
         this.release();
       }
-    });
+      at += length;
+    }
+    return at - from;
   }
 
   /**

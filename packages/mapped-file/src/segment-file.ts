@@ -70,19 +70,3 @@ export async function clearTail(io: FileIO, fd: number, path: string, from: numb
   return cleared;
 }
 
-/**
- * Reads `[from, to)` of an open segment 1 MiB at a time into one scratch buffer, for what the reads
- * leave behind: the pages in the OS page cache (see `MappedFile.warmPageCache`). `readChunk` does
- * each read (it may refuse, returning false, which stops the pass).
- * @returns the bytes read.
- */
-export async function readThrough(from: number, to: number, readChunk: (scratch: Buffer, length: number, position: number) => Promise<boolean>): Promise<number> {
-  const scratch = Buffer.allocUnsafe(Math.min(ZERO_CHUNK.length, Math.max(0, to - from)));
-  let at = from;
-  while (at < to) {
-    const length = Math.min(scratch.length, to - at);
-    if (!(await readChunk(scratch, length, at))) break;
-    at += length;
-  }
-  return at - from;
-}
