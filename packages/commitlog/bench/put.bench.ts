@@ -26,14 +26,16 @@ const IN_FLIGHT = 4096;
 const TARGET_RATIO = 0.6;
 const logger = pino({ level: "silent" });
 
-type Strategy = "ASYNC_FLUSH" | "ASYNC_FLUSH+pool" | "SYNC_FLUSH";
+/** "+pool": transientStorePoolEnable; "+warm": warmMapedFileEnable (segments read into the page cache ahead). */
+type Strategy = "ASYNC_FLUSH" | "ASYNC_FLUSH+warm" | "ASYNC_FLUSH+pool" | "ASYNC_FLUSH+pool+warm" | "SYNC_FLUSH";
 
 function configFor(dir: string, strategy: Strategy): MessageStoreConfigInput {
   return {
     storePathRootDir: dir,
     mappedFileSizeCommitLog: FILE_SIZE,
     flushDiskType: strategy === "SYNC_FLUSH" ? "SYNC_FLUSH" : "ASYNC_FLUSH",
-    transientStorePoolEnable: strategy === "ASYNC_FLUSH+pool",
+    transientStorePoolEnable: strategy.includes("+pool"),
+    warmMapedFileEnable: strategy.endsWith("+warm"),
     transientStorePoolSize: 3,
     cleanResourceInterval: 3_600_000,
   };
@@ -45,7 +47,7 @@ function bodies(size: number): Buffer[] {
 }
 
 /** Opens a store and waits until its first files exist (allocation is not what is measured). */
-async function openWarm(dir: string, strategy: Strategy): Promise<MessageStore> {
+async function openReady(dir: string, strategy: Strategy): Promise<MessageStore> {
   const store = await MessageStore.open(configFor(dir, strategy), { logger });
   await store.putMessage({ topic: "Warm", body: Buffer.from("warm") });
   await new Promise((resolve) => setTimeout(resolve, 800)); // the allocator pre-creates the next file
@@ -63,7 +65,7 @@ async function flushAll(store: MessageStore): Promise<void> {
 async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow> {
   const dir = await makeBenchDir();
   try {
-    const store = await openWarm(dir, strategy);
+    const store = await openReady(dir, strategy);
     const ring = bodies(bodySize);
     const startOffset = store.getMaxPhyOffset();
     const started = nowMs();
@@ -169,7 +171,7 @@ function ceilingRow(work: UnavoidableWork): BenchRow {
  * `cores / rate` of CPU in all; the unavoidable work takes its share, and the rest is what the put
  * path's own work (API, validation, header, queue offsets, results, dispatch, services) must fit in.
  */
-function budgetRow(work: UnavoidableWork, ratio: number, pool: BenchRow | undefined): BenchRow {
+function budgetRow(work: UnavoidableWork, ratio: number, pool: BenchRow | undefined, poolWarm: BenchRow | undefined): BenchRow {
   const rawMsgsPerSec = 1e6 / work.rawUs;
   const cpuUs = (availableParallelism() * 1e6) / (ratio * rawMsgsPerSec);
   return {
@@ -180,13 +182,14 @@ function budgetRow(work: UnavoidableWork, ratio: number, pool: BenchRow | undefi
     rawWriteUs: work.rawWriteUs,
     leftForThePutPathUs: cpuUs - unavoidableUs(work),
     poolCpuUsPerPut: pool?.cpuUsPerPut ?? "",
+    poolWarmCpuUsPerPut: poolWarm?.cpuUsPerPut ?? "",
   };
 }
 
 async function syncCase(bodySize: number): Promise<BenchRow> {
   const dir = await makeBenchDir();
   try {
-    const store = await openWarm(dir, "SYNC_FLUSH");
+    const store = await openReady(dir, "SYNC_FLUSH");
     const ring = bodies(bodySize);
     const latencies: number[] = [];
     const startOffset = store.getMaxPhyOffset();
@@ -223,7 +226,7 @@ async function syncCase(bodySize: number): Promise<BenchRow> {
 async function recoveryCase(): Promise<BenchRow[]> {
   const dir = await makeBenchDir();
   try {
-    const store = await openWarm(dir, "ASYNC_FLUSH+pool");
+    const store = await openReady(dir, "ASYNC_FLUSH+pool");
     const ring = bodies(1024);
     let count = 0;
     while (store.getMaxPhyOffset() < RECOVERY_LOG_BYTES) {
@@ -272,11 +275,12 @@ async function main(): Promise<void> {
     return String(bodySize) === body && (match === undefined || name.includes(match));
   };
   for (const bodySize of [100, 1024, 4096]) {
-    for (const strategy of ["ASYNC_FLUSH", "ASYNC_FLUSH+pool"] as const) if (wanted(bodySize, strategy)) rows.push(await asyncCase(strategy, bodySize));
+    for (const strategy of ["ASYNC_FLUSH", "ASYNC_FLUSH+warm", "ASYNC_FLUSH+pool", "ASYNC_FLUSH+pool+warm"] as const) if (wanted(bodySize, strategy)) rows.push(await asyncCase(strategy, bodySize));
     if (wanted(bodySize, "ceiling")) {
       const work = unavoidableWork(bodySize, raw);
       rows.push(ceilingRow(work));
-      budgets.push(budgetRow(work, TARGET_RATIO, rows.find((row) => row.body === bodySize && row.strategy === "ASYNC_FLUSH+pool")));
+      const measured = (strategy: Strategy): BenchRow | undefined => rows.find((row) => row.body === bodySize && row.strategy === strategy);
+      budgets.push(budgetRow(work, TARGET_RATIO, measured("ASYNC_FLUSH+pool"), measured("ASYNC_FLUSH+pool+warm")));
     }
     if (wanted(bodySize, "SYNC_FLUSH")) rows.push(await syncCase(bodySize));
   }
