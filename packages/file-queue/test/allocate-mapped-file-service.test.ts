@@ -5,7 +5,7 @@ import { TransientStorePool, offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AllocateMappedFileService, MappedFileQueue } from "../src/index.js";
-import { appendRaw, useTempDirs } from "./helpers.js";
+import { appendRaw, interceptIO, useTempDirs } from "./helpers.js";
 
 const SIZE = 64 * 1024;
 const tempDir = useTempDirs();
@@ -29,24 +29,14 @@ const at = (dir: string, offset: number): string => join(dir, offsetToFileName(o
 function concurrencyProbe(disk: SimulatedDisk): { io: FileIO; maxConcurrent: () => number } {
   let inFlight = 0;
   let max = 0;
-  const io = new Proxy(disk, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      const method = value as (...args: unknown[]) => unknown;
-      if (property === "open") {
-        return (path: string, create: boolean) => {
-          if (create) max = Math.max(max, ++inFlight);
-          return method.call(target, path, create);
-        };
-      }
-      if (property === "rename") {
-        return (from: string, to: string) => {
-          inFlight--;
-          return method.call(target, from, to);
-        };
-      }
-      return method.bind(target);
+  const io = interceptIO(disk, {
+    open: (real, path, create) => {
+      if (create) max = Math.max(max, ++inFlight);
+      return real(path, create);
+    },
+    rename: (real, from, to) => {
+      inFlight--;
+      return real(from, to);
     },
   });
   return { io, maxConcurrent: () => max };

@@ -3,6 +3,7 @@ import { offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AllocateMappedFileService, MappedFileQueue } from "../src/index.js";
+import { interceptIO } from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const SIZE = 4 * MiB; // four 1 MiB reads to warm a file
@@ -26,27 +27,17 @@ function recordingDisk(): { disk: SimulatedDisk; io: FileIO; log: string[]; hold
   const paths = new Map<number, string>();
   let gate: Promise<void> | null = null;
   const name = (path: string): string => String(Number(path.slice(DIR.length + 1).replace(".tmp", "")));
-  const io = new Proxy(disk, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      const method = value as (...args: unknown[]) => unknown;
-      if (property === "open") {
-        return async (path: string, create: boolean) => {
-          const fd = (await method.call(target, path, create)) as number;
-          paths.set(fd, path);
-          if (create && path.endsWith(".tmp")) log.push(`create ${name(path)}`);
-          return fd;
-        };
-      }
-      if (property === "pread") {
-        return async (fd: number, ...rest: unknown[]) => {
-          log.push(`read ${name(paths.get(fd) ?? "?")}`);
-          if (gate) await gate;
-          return method.call(target, fd, ...rest);
-        };
-      }
-      return method.bind(target);
+  const io = interceptIO(disk, {
+    open: async (real, path, create) => {
+      const fd = await real(path, create);
+      paths.set(fd, path);
+      if (create && path.endsWith(".tmp")) log.push(`create ${name(path)}`);
+      return fd;
+    },
+    pread: async (real, fd, ...rest) => {
+      log.push(`read ${name(paths.get(fd) ?? "?")}`);
+      if (gate) await gate;
+      return real(fd, ...rest);
     },
   });
   const holdReads = (): (() => void) => {

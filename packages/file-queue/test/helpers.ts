@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus } from "@store/mapped-file";
+import type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, FileIO } from "@store/mapped-file";
 import { afterEach } from "vitest";
 import type { MappedFileQueue } from "../src/index.js";
 
@@ -81,4 +81,25 @@ export async function readAt(queue: MappedFileQueue, offset: number, size: numbe
   const bytes = Buffer.from(result.buffer);
   result.release();
   return bytes;
+}
+
+type IOMethod<K extends keyof FileIO> = FileIO[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
+
+/** Stand-ins for FileIO methods: each gets the real method (bound) and the call's arguments. */
+export type Interceptors = { [K in keyof FileIO]?: (real: IOMethod<K>, ...args: Parameters<IOMethod<K>>) => ReturnType<IOMethod<K>> };
+
+/**
+ * A FileIO that calls `io` for everything but the methods named in `interceptors`, which run
+ * instead (and call through to the real method when they like): for tests that watch or hold I/O.
+ */
+export function interceptIO(io: FileIO, interceptors: Interceptors): FileIO {
+  return new Proxy(io, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      const real = (value as (...args: unknown[]) => unknown).bind(target);
+      const interceptor = interceptors[property as keyof FileIO] as ((real: unknown, ...args: unknown[]) => unknown) | undefined;
+      return interceptor ? (...args: unknown[]) => interceptor(real, ...args) : real;
+    },
+  });
 }

@@ -237,15 +237,6 @@ describe("MappedFile", () => {
 });
 
 describe("MappedFile.clearStaleTail on the real file system", () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ dir, cleanup } = await makeTempDir());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
-
   /** nodeFileIO, counting reads. */
   function countingIO(): { io: typeof nodeFileIO; reads: () => number } {
     let reads = 0;
@@ -280,15 +271,6 @@ describe("MappedFile.clearStaleTail on the real file system", () => {
 });
 
 describe("MappedFile.warmPageCache on the real file system", () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    ({ dir, cleanup } = await makeTempDir());
-  });
-  afterEach(async () => {
-    await cleanup();
-  });
-
   it("reads a sparse file's holes without giving it storage, and later appends land as usual", async () => {
     const path = join(dir, "00000000000000000000");
     const file = await openTracked(path, 8 * MiB, { preallocation: "sparse" });
