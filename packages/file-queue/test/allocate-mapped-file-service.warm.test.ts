@@ -1,4 +1,4 @@
-import type { FileIO } from "@store/mapped-file";
+import type { FileIO, MappedFile } from "@store/mapped-file";
 import { offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -58,6 +58,19 @@ function newService(io: FileIO, warmPageCache: boolean | undefined, filesAhead =
   return service;
 }
 
+/**
+ * A warming service on a recording disk that has handed out file 0 and is reading the file made
+ * ahead (at SIZE), its first read held until `release()`.
+ */
+async function warmingHeld(): Promise<ReturnType<typeof recordingDisk> & { service: AllocateMappedFileService; release: () => void; first: MappedFile | null }> {
+  const disk = recordingDisk();
+  const service = newService(disk.io, true);
+  const release = disk.holdReads();
+  const first = await service.putRequestAndReturnMappedFile(at(0), at(SIZE), SIZE);
+  await vi.waitFor(() => expect(disk.reads(SIZE)).toBe(1));
+  return { ...disk, service, release, first };
+}
+
 describe("AllocateMappedFileService warmPageCache", () => {
   it("reads nothing by default", async () => {
     const { io, log } = recordingDisk();
@@ -81,11 +94,9 @@ describe("AllocateMappedFileService warmPageCache", () => {
   });
 
   it("stops warming a file when the roll-over takes it, and for a creation, which runs first", async () => {
-    const { io, log, holdReads, reads } = recordingDisk();
-    const service = newService(io, true);
-    let release = holdReads();
-    const first = await service.putRequestAndReturnMappedFile(at(0), at(SIZE), SIZE);
-    await vi.waitFor(() => expect(reads(SIZE)).toBe(1)); // the file ahead: its first read is held
+    const held = await warmingHeld(); // the file ahead: its first read is held
+    const { service, log, holdReads, reads, first } = held;
+    let release = held.release;
     // The roll-over claims it and asks for the next one while that read is under way.
     const second = service.putRequestAndReturnMappedFile(at(SIZE), at(2 * SIZE), SIZE);
     expect((await second)?.fileFromOffset).toBe(SIZE);
@@ -110,11 +121,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
   });
 
   it("stops warming a file once it is handed out, even with no creation queued", async () => {
-    const { io, holdReads, reads } = recordingDisk();
-    const service = newService(io, true);
-    const release = holdReads();
-    const first = await service.putRequestAndReturnMappedFile(at(0), at(SIZE), SIZE);
-    await vi.waitFor(() => expect(reads(SIZE)).toBe(1));
+    const { service, release, reads, first } = await warmingHeld();
     // Asking again for files that are all known queues no creation (as a retry after a timeout does).
     const claimed = await service.putRequestAndReturnMappedFile(at(SIZE), at(SIZE), SIZE);
     expect(claimed?.fileFromOffset).toBe(SIZE);
@@ -126,11 +133,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
   });
 
   it("stops at shutdown without waiting for the whole file", async () => {
-    const { io, holdReads, reads } = recordingDisk();
-    const service = newService(io, true);
-    const release = holdReads();
-    const file = await service.putRequestAndReturnMappedFile(at(0), at(SIZE), SIZE);
-    await vi.waitFor(() => expect(reads(SIZE)).toBe(1));
+    const { service, release, reads, first: file } = await warmingHeld();
     const stopped = service.shutdown();
     release();
     await stopped;
