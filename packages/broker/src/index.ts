@@ -1,1 +1,18 @@
-export {};
+// Public API of @store/broker. Named exports only: what is not listed here is internal.
+
+// Remoting protocol: frames, commands, codes.
+export { RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE, REMOTING_VERSION } from "./remoting/remoting-command.js";
+export type { ExtFields, RemotingCommandInit } from "./remoting/remoting-command.js";
+export { FrameDecoder, DEFAULT_FRAME_LIMITS } from "./remoting/frame-decoder.js";
+export type { FrameLimits } from "./remoting/frame-decoder.js";
+export { RequestCode, requestCodeName } from "./remoting/request-code.js";
+export { ResponseCode } from "./remoting/response-code.js";
+export { HeaderFieldError, RemotingError } from "./remoting/remoting-error.js";
+export { optionalBoolean, optionalInt, optionalString, requiredInt, requiredString } from "./remoting/header-fields.js";
+export type { IntRange } from "./remoting/header-fields.js";
+export type { RemotingErrorCode } from "./remoting/remoting-error.js";
+
+// Server.
+export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
+export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
+export type { RemotingConnection, RequestContext, RequestHook, RequestProcessor } from "./request-processor.js";

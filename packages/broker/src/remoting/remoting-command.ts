@@ -1,0 +1,183 @@
+/*
+ * One RocketMQ remoting frame (big-endian):
+ *
+ *   frame  = length:int32 headerInfo:int32 header:byte[headerLength] body:byte[length - 4 - headerLength]
+ *   length = 4 + headerLength + bodyLength            (it does not count itself)
+ *   headerInfo = serializeType:byte(high 8 bits) headerLength:uint24
+ *   serializeType 0 = JSON (the only one we answer in; ali-ons reads headerInfo unmasked)
+ *
+ *   JSON header, request:  {"code":310,"language":"JAVA","opaque":15,"flag":0,"version":121,
+ *                           "remark":?,"extFields":{"a":"PID","e":0,"k":false,...}}
+ *   JSON header, response: {"code":0,"language":"JAVA","version":401,"opaque":15,"flag":1,
+ *                           "remark":null,"extFields":{...},"serializeTypeCurrentRPC":"JSON"}
+ *
+ *   flag bit 0 (1) = RESPONSE, bit 1 (2) = ONEWAY. A response echoes its request's opaque.
+ *   extFields values arrive as strings, numbers or booleans (ali-ons keeps JS types); decoding turns
+ *   them all into strings, as Java clients send them, and drops nulls.
+ *
+ * Only this module and the frame decoder touch frame bytes.
+ */
+import { RemotingError } from "./remoting-error.js";
+
+/** flag bit: this command is a response. */
+export const FLAG_RESPONSE = 1;
+/** flag bit: the sender expects no response. */
+export const FLAG_ONEWAY = 2;
+/** serializeType in the high byte of headerInfo. */
+export const SERIALIZE_TYPE_JSON = 0;
+/** serializeType ROCKETMQ: a binary header (RocketMQSerializable). */
+export const SERIALIZE_TYPE_ROCKETMQ = 1;
+/** The `version` we put in our headers (RocketMQ 4.9.x's MQVersion). */
+export const REMOTING_VERSION = 401;
+
+/** Header fields of a command, all values strings as Java sends them. */
+export type ExtFields = Record<string, string>;
+
+export interface RemotingCommandInit {
+  readonly code: number;
+  readonly opaque?: number;
+  readonly flag?: number;
+  readonly remark?: string | null;
+  readonly extFields?: ExtFields;
+  readonly body?: Buffer | null;
+  readonly language?: string;
+  readonly version?: number;
+}
+
+/** A request or a response of the RocketMQ remoting protocol (RemotingCommand.java). */
+export class RemotingCommand {
+  readonly code: number;
+  readonly language: string;
+  readonly version: number;
+  readonly opaque: number;
+  readonly flag: number;
+  readonly remark: string | null;
+  readonly extFields: ExtFields;
+  readonly body: Buffer | null;
+
+  constructor(init: RemotingCommandInit) {
+    this.code = init.code;
+    this.language = init.language ?? "JAVA";
+    this.version = init.version ?? REMOTING_VERSION;
+    this.opaque = init.opaque ?? 0;
+    this.flag = init.flag ?? 0;
+    this.remark = init.remark ?? null;
+    this.extFields = init.extFields ?? {};
+    this.body = init.body ?? null;
+  }
+
+  /** A request (flag 0, or ONEWAY) with the given opaque. */
+  static request(code: number, opaque: number, extFields: ExtFields = {}, body: Buffer | null = null, oneway = false): RemotingCommand {
+    return new RemotingCommand({ code, opaque, extFields, body, flag: oneway ? FLAG_ONEWAY : 0 });
+  }
+
+  /** The response to `request`: RESPONSE flag set, its opaque echoed. */
+  static response(request: RemotingCommand, code: number, remark: string | null = null, extFields: ExtFields = {}, body: Buffer | null = null): RemotingCommand {
+    return new RemotingCommand({ code, opaque: request.opaque, flag: FLAG_RESPONSE, remark, extFields, body });
+  }
+
+  get isResponse(): boolean {
+    return (this.flag & FLAG_RESPONSE) !== 0;
+  }
+
+  get isOneway(): boolean {
+    return (this.flag & FLAG_ONEWAY) !== 0;
+  }
+
+  /** The whole frame, length prefix included, in JSON serialization. */
+  encode(): Buffer {
+    const header = Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+    const bodyLength = this.body?.length ?? 0;
+    const frame = Buffer.allocUnsafe(8 + header.length + bodyLength);
+    frame.writeInt32BE(4 + header.length + bodyLength, 0);
+    frame.writeInt32BE(header.length, 4);
+    header.copy(frame, 8);
+    if (this.body !== null) this.body.copy(frame, 8 + header.length);
+    return frame;
+  }
+
+  #headerJson(): Record<string, unknown> {
+    if (this.isResponse) {
+      return {
+        code: this.code,
+        language: this.language,
+        version: this.version,
+        opaque: this.opaque,
+        flag: this.flag,
+        remark: this.remark,
+        extFields: this.extFields,
+        serializeTypeCurrentRPC: "JSON",
+      };
+    }
+    const json: Record<string, unknown> = { code: this.code, language: this.language, opaque: this.opaque, flag: this.flag, version: this.version };
+    if (this.remark !== null) json.remark = this.remark;
+    json.extFields = this.extFields;
+    return json;
+  }
+
+  /**
+   * Decodes one frame without its 4-byte length prefix (headerInfo, header, body), as the frame decoder
+   * hands it over. The body is a view of `frame`, not a copy.
+   * @throws RemotingError BAD_FRAME when the header length or the header itself is invalid.
+   */
+  static decode(frame: Buffer): RemotingCommand {
+    if (frame.length < 4) throw new RemotingError("BAD_FRAME", `a frame of ${frame.length} bytes has no header length`);
+    const headerInfo = frame.readUInt32BE(0);
+    const serializeType = headerInfo >>> 24;
+    const headerLength = headerInfo & 0xffffff;
+    if (headerLength > frame.length - 4) {
+      throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`);
+    }
+    if (serializeType !== SERIALIZE_TYPE_JSON) {
+      throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (JSON only)`);
+    }
+    const header = parseJsonHeader(frame.toString("utf8", 4, 4 + headerLength));
+    const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
+    return new RemotingCommand({ ...header, body });
+  }
+}
+
+function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new RemotingError("BAD_FRAME", `the header is not JSON: ${(cause as Error).message}`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new RemotingError("BAD_FRAME", "the header is not a JSON object");
+  }
+  const header = json as Record<string, unknown>;
+  return {
+    code: headerInt(header, "code"),
+    opaque: headerInt(header, "opaque"),
+    flag: header.flag === undefined ? 0 : headerInt(header, "flag"),
+    version: header.version === undefined ? 0 : headerInt(header, "version"),
+    language: typeof header.language === "string" ? header.language : "JAVA",
+    remark: typeof header.remark === "string" ? header.remark : null,
+    extFields: extFieldsOf(header.extFields),
+  };
+}
+
+function headerInt(header: Record<string, unknown>, name: string): number {
+  const value = header[name];
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new RemotingError("BAD_FRAME", `header field ${name} must be an integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function extFieldsOf(value: unknown): ExtFields {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new RemotingError("BAD_FRAME", "header field extFields must be an object");
+  }
+  const fields: ExtFields = {};
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (field === null || field === undefined) continue;
+    if (typeof field === "string") fields[key] = field;
+    else if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
+    else throw new RemotingError("BAD_FRAME", `extFields.${key} must be a string, number or boolean`);
+  }
+  return fields;
+}

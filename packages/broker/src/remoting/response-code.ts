@@ -1,0 +1,35 @@
+/**
+ * RocketMQ's response codes (RemotingSysResponseCode + ResponseCode). Clients branch on these numbers;
+ * a response's `remark` says why in words.
+ */
+export const ResponseCode = {
+  SUCCESS: 0,
+  SYSTEM_ERROR: 1,
+  SYSTEM_BUSY: 2,
+  REQUEST_CODE_NOT_SUPPORTED: 3,
+  TRANSACTION_FAILED: 4,
+  FLUSH_DISK_TIMEOUT: 10,
+  SLAVE_NOT_AVAILABLE: 11,
+  FLUSH_SLAVE_TIMEOUT: 12,
+  MESSAGE_ILLEGAL: 13,
+  SERVICE_NOT_AVAILABLE: 14,
+  VERSION_NOT_SUPPORTED: 15,
+  NO_PERMISSION: 16,
+  TOPIC_NOT_EXIST: 17,
+  TOPIC_EXIST_ALREADY: 18,
+  PULL_NOT_FOUND: 19,
+  PULL_RETRY_IMMEDIATELY: 20,
+  PULL_OFFSET_MOVED: 21,
+  QUERY_NOT_FOUND: 22,
+  SUBSCRIPTION_PARSE_FAILED: 23,
+  SUBSCRIPTION_NOT_EXIST: 24,
+  SUBSCRIPTION_NOT_LATEST: 25,
+  SUBSCRIPTION_GROUP_NOT_EXIST: 26,
+  INVALID_PARAMETER: 29,
+  CONSUMER_NOT_ONLINE: 206,
+  NO_MESSAGE: 208,
+  POLLING_FULL: 209,
+  POLLING_TIMEOUT: 210,
+} as const;
+
+export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
