@@ -12,6 +12,8 @@ export { optionalBoolean, optionalInt, optionalString, requiredInt, requiredStri
 export type { IntRange } from "./remoting/header-fields.js";
 export type { RemotingErrorCode } from "./remoting/remoting-error.js";
 
+export type { BrokerObserver, MessagesInEvent, MessagesOutEvent } from "./broker-observer.js";
+
 // Server.
 export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
 export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
