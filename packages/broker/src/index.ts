@@ -18,3 +18,25 @@ export type { BrokerObserver, MessagesInEvent, MessagesOutEvent } from "./broker
 export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
 export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
 export type { RemotingConnection, RequestContext, RequestHook, RequestProcessor } from "./request-processor.js";
+
+// Config, errors.
+export { brokerConfigKeys, brokerConfigSchema, parseBrokerConfig, parseDelayLevels } from "./broker-config.js";
+export type { BrokerConfig, BrokerConfigInput, BrokerConfigKey } from "./broker-config.js";
+export { BrokerError } from "./broker-error.js";
+export type { BrokerErrorCode } from "./broker-error.js";
+
+// Managers.
+export { TopicConfigManager } from "./topic/topic-config-manager.js";
+export type { DataVersion, TopicConfigManagerOptions } from "./topic/topic-config-manager.js";
+export {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  DLQ_GROUP_TOPIC_PREFIX,
+  PERM_INHERIT,
+  PERM_READ,
+  PERM_WRITE,
+  RETRY_GROUP_TOPIC_PREFIX,
+  dlqTopicOf,
+  retryTopicOf,
+} from "./topic/topic-config.js";
+export type { TopicConfig } from "./topic/topic-config.js";
+export { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
