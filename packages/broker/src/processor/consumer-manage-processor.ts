@@ -72,9 +72,11 @@ export class ConsumerManageProcessor implements RequestProcessor {
   #checkQueue(request: RemotingCommand, group: string, topic: string, queueId: number): RemotingCommand | null {
     const groupInvalid = invalidNameReason(group);
     if (groupInvalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `consumerGroup: ${groupInvalid}`);
+    const topicInvalid = invalidNameReason(topic);
+    if (topicInvalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${topicInvalid}`);
+    // A topic not created yet (a consumer may start before any producer) has no range to check.
     const config = this.#options.topics.selectTopicConfig(topic);
-    if (config === undefined) return RemotingCommand.response(request, ResponseCode.TOPIC_NOT_EXIST, `topic: topic[${topic.slice(0, 127)}] not exist`);
-    if (queueId >= Math.max(config.readQueueNums, config.writeQueueNums)) {
+    if (config !== undefined && queueId >= Math.max(config.readQueueNums, config.writeQueueNums)) {
       return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `queueId: ${queueId} is outside topic ${topic}'s ${config.readQueueNums} queues`);
     }
     return null;
