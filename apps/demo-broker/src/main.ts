@@ -1,35 +1,140 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
-import { ConfigError, parseCommandLine } from "./config.js";
-import { formatReport, runDemo } from "./demo.js";
+import { StoreError } from "@store/mapped-file";
+import type { Logger } from "pino";
+import { ConfigError } from "./config-error.js";
+import { renderHelp } from "./config-help.js";
+import { USAGE, parseCommandLine } from "./config-loader.js";
+import { DemoBrokerApp } from "./demo-broker-app.js";
+import { describePromise } from "./flush-strategy.js";
+import { createLogger, storeLogger } from "./logger.js";
+import { loadCommand, renderBanner, statusUrl } from "./start-banner.js";
 
-/** Runs the demo with the given arguments; returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  let config;
+/** Exit codes of the bin. */
+export const EXIT = { ok: 0, failed: 1, badConfig: 2, storeLocked: 3, forced: 130 } as const;
+
+/** How long a signal-triggered shutdown may take before the process exits anyway, ms. */
+export const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/** Where main writes; the real process streams by default. */
+export interface MainIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Human-readable logs and the banner as text; default: whether stdout is a terminal. */
+  readonly pretty: boolean;
+}
+
+const processIO: MainIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  pretty: process.stdout.isTTY === true,
+};
+
+/**
+ * Runs the broker until SIGINT or SIGTERM: parses the command line, starts the app, prints the
+ * banner, and on a signal shuts down (bounded by SHUTDOWN_DEADLINE_MS). Resolves the exit code.
+ */
+export async function main(argv: readonly string[], io: MainIO = processIO): Promise<number> {
+  let parsed;
   try {
-    config = parseCommandLine(argv);
+    parsed = parseCommandLine(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`demo-broker: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`demo-broker: ${error.message.replaceAll("\n", "\ndemo-broker: ")}\n${USAGE}\n`);
+    return EXIT.badConfig;
   }
-  const logger = pino({ name: "demo-broker", level: process.env.LOG_LEVEL ?? "warn" });
-  const report = await runDemo(config, logger);
-  console.log(formatReport(report));
-  return 0;
+  if (parsed.kind === "help") {
+    io.stdout(`${renderHelp()}\n`);
+    return EXIT.ok;
+  }
+  const logger = createLogger({ pretty: io.pretty });
+  for (const warning of parsed.warnings) logger.warn(warning);
+  let app: DemoBrokerApp;
+  try {
+    app = await DemoBrokerApp.start(parsed.config, { logger, storeLogger: storeLogger(logger, io.pretty) });
+  } catch (error) {
+    return startFailed(error, logger, io);
+  }
+  announce(app, logger, io);
+  return waitForSignal(app, logger);
+}
+
+function startFailed(error: unknown, logger: Logger, io: MainIO): number {
+  const code = error instanceof StoreError ? String(error.code) : (error as { code?: string } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  const message =
+    code === "STORE_LOCKED"
+      ? `cannot start: ${detail}. Stop the other broker or choose another --storePathRootDir.`
+      : code === "EADDRINUSE"
+        ? `cannot start: a port is already in use (${detail}); choose another with --httpPort=...`
+        : `cannot start: ${detail}`;
+  if (!io.pretty) logger.fatal({ err: error, code }, message);
+  io.stderr(`demo-broker: ${message}\n`);
+  return code === "STORE_LOCKED" ? EXIT.storeLocked : EXIT.failed;
+}
+
+function announce(app: DemoBrokerApp, logger: Logger, io: MainIO): void {
+  const info = app.bannerInfo();
+  if (io.pretty) {
+    io.stdout(`\n${renderBanner(info)}\n\n`);
+    return;
+  }
+  logger.info(
+    {
+      event: "ready",
+      ports: info.ports,
+      storePath: info.storePath,
+      strategy: info.strategy.name,
+      services: info.strategy.services,
+      promise: describePromise(info.strategy),
+      recovery: info.recovery.mode,
+      statusUrl: statusUrl(info.ports.http),
+      sendLoad: loadCommand(info.ports.http),
+    },
+    "demo-broker ready",
+  );
+}
+
+function waitForSignal(app: DemoBrokerApp, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ detail: { signal } }, `${signal} again: exiting now; the next start recovers abnormally`);
+        resolve(EXIT.forced);
+        return;
+      }
+      stopping = true;
+      logger.info({ detail: { signal } }, `${signal}: shutting down: no new requests, finishing those in flight, then flushing`);
+      const deadline = setTimeout(() => {
+        logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting: the next start recovers abnormally`);
+        resolve(EXIT.failed);
+      }, SHUTDOWN_DEADLINE_MS);
+      app.shutdown().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(EXIT.ok);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          logger.error({ err: error }, "shutdown failed: the next start recovers abnormally");
+          resolve(EXIT.failed);
+        },
+      );
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
 }
 
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
+    (code) => process.exit(code),
     (error: unknown) => {
       console.error(error);
-      process.exitCode = 1;
+      process.exit(EXIT.failed);
     },
   );
 }

@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { pino } from "pino";
+import { parseCommandLine } from "../src/config-loader.js";
+import type { DemoConfig } from "../src/config-schema.js";
+
+/** A silent logger for tests. */
+export const silentLogger: Logger = pino({ level: "silent" });
+
+/** A fresh temp directory, and a function that removes it. */
+export async function tempDir(prefix = "demo-broker-test-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `condition` every 5 ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A config for a store in `dir` with small segments and random ports, plus `args` (--key=value). */
+export function testConfig(dir: string, ...args: string[]): DemoConfig {
+  const parsed = parseCommandLine([`--storePathRootDir=${dir}`, "--mappedFileSizeCommitLog=1048576", "--httpPort=0", ...args]);
+  if (parsed.kind !== "run") throw new Error("expected a run");
+  return parsed.config;
+}
