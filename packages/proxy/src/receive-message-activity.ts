@@ -92,7 +92,9 @@ export class ReceiveMessageActivity {
     if (queues === null) throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
     const requested = request.batch_size ?? 0;
     const batch = requested <= 0 ? limits.maxBatchSize : Math.min(requested, limits.maxBatchSize);
-    let pollTimeMs = Math.min(Math.max(0, durationMs(request.long_polling_timeout)), limits.maxLongPollingTimeoutMs);
+    // No long_polling_timeout: the longest poll (an immediate empty answer makes push consumers spin).
+    const asked = request.long_polling_timeout === undefined ? limits.maxLongPollingTimeoutMs : durationMs(request.long_polling_timeout);
+    let pollTimeMs = Math.min(Math.max(0, asked), limits.maxLongPollingTimeoutMs);
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
     if (Number.isFinite(deadlineMs) && deadlineMs > 0) pollTimeMs = Math.max(0, Math.min(pollTimeMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));

@@ -153,6 +153,13 @@ describe("GrpcProxy", () => {
     expect(responses[1]!.delivery_timestamp).toBeDefined();
   });
 
+  it("long-polls a receive that names no poll time, answering before the client's deadline", async () => {
+    const started = Date.now();
+    const responses = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } } }, 1000);
+    expect(codeOf(responses[0]!)).toBe("MESSAGE_NOT_FOUND");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(700);
+  });
+
   it("refuses an invisible time under 1 s on receive, and a stale receipt handle on ack", async () => {
     const short = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, invisible_duration: { nanos: 500_000_000 } });
     expect(codeOf(short[0]!)).toBe("ILLEGAL_INVISIBLE_TIME");

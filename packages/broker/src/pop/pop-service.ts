@@ -28,6 +28,9 @@ import type {
 import { DEFAULT_POP_LIMITS, systemClock } from "./pop-types.js";
 import { TagFilter } from "./tag-filter.js";
 
+/** Group and topic pairs whose next first queue is remembered; past it the memory starts over. */
+const MAX_ROTATION_ENTRIES = 10_000;
+
 /** The pop state file, under `<storePathRootDir>/config/`. */
 export const POP_STATE_FILE = "popState.json";
 
@@ -262,6 +265,7 @@ export class PopService {
   async #popFromSource(context: PopContext, source: PopSource): Promise<void> {
     const rotationKey = `${context.request.group}\u0001${source.queueTopic}`;
     const start = this.#rotation.get(rotationKey) ?? 0;
+    if (this.#rotation.size >= MAX_ROTATION_ENTRIES) this.#rotation.clear(); // only spreads reads: safe to forget
     this.#rotation.set(rotationKey, (start + 1) % Math.max(1, source.queueCount));
     for (let index = 0; index < source.queueCount && context.out.length < context.max; index++) {
       const queueId = (start + index) % source.queueCount;
