@@ -287,10 +287,11 @@ export class PopService {
       const offset = this.#state.getOffset(group, topic, source.queueTopic, queueId) ?? store.getMinOffsetInQueue(source.queueTopic, queueId);
       const result = await store.getMessage(group, source.queueTopic, queueId, offset, context.max - context.out.length);
       if (result.status !== "FOUND") {
-        if (result.nextBeginOffset !== offset && result.status !== "NO_MATCHED_LOGIC_QUEUE" && result.status !== "NO_MESSAGE_IN_QUEUE") {
-          this.#state.setOffset(group, topic, source.queueTopic, queueId, result.nextBeginOffset);
-        }
-        return;
+        const corrected = result.nextBeginOffset !== offset && result.status !== "NO_MATCHED_LOGIC_QUEUE" && result.status !== "NO_MESSAGE_IN_QUEUE";
+        if (!corrected) return;
+        // Removed by retention, or past the end: move to where reading can go on, and read there now.
+        this.#state.setOffset(group, topic, source.queueTopic, queueId, result.nextBeginOffset);
+        continue;
       }
       let matched = 0;
       for (const record of result.messages) {

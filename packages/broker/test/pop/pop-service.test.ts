@@ -268,6 +268,24 @@ describe("PopService", () => {
     expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe("NO_NEW_MSG");
   });
 
+  it("moves an offset the queue no longer covers to where the store says, and pops there in the same call", async () => {
+    const h = await open();
+    for (let i = 0; i < 3; i++) await h.put("T", `m${i}`);
+    await h.stop();
+    harnesses.splice(harnesses.indexOf(h), 1);
+    const state = JSON.stringify({ version: 1, offsets: [{ group: G, topic: "T", queueTopic: "T", queueId: 0, offset: 100 }], checkPoints: [] });
+    const fd = await h.disk.open(`${ROOT}/config/${POP_STATE_FILE}`, true);
+    await h.disk.truncate(fd, 0);
+    await h.disk.pwrite(fd, Buffer.from(state), 0, Buffer.byteLength(state), 0);
+    await h.disk.close(fd);
+    const again = new PopHarness({}, h.disk, h.clock);
+    again.topics.set("T", 1);
+    await again.start();
+    harnesses.push(again);
+    const result = await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 });
+    expect(result.messages.map((m) => m.message.body.toString())).toEqual(["m0", "m1", "m2"]);
+  });
+
   it("refuses to start on a corrupt state file (CORRUPT_STATE), losing nothing", async () => {
     const h = await open();
     await h.stop();
