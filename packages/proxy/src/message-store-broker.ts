@@ -1,5 +1,5 @@
 import type { PopClock, PopLimits } from "@store/broker";
-import { isGroupSystemTopic, PopService, TimerMessageService } from "@store/broker";
+import { isGroupSystemTopic, PopService, TIMER_TOPIC, TimerMessageService } from "@store/broker";
 import type { MessageInput, MessageStore, PutMessageResult } from "@store/commitlog";
 import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
@@ -25,8 +25,8 @@ export interface MessageStoreBrokerOptions {
 }
 
 /**
- * A {@link ProxyBroker} over a bare `MessageStore`: topics in memory (auto-created with
- * `defaultTopicQueueNums` queues), a `PopService` and a `TimerMessageService` whose state lives under
+ * A {@link ProxyBroker} over a bare `MessageStore`: topics in memory (those the store holds, with their
+ * queue count; the `topics` option; and auto-created ones with `defaultTopicQueueNums` queues), a `PopService` and a `TimerMessageService` whose state lives under
  * the store's `config/`, and sends that go straight to `putMessage`. For tests, benchmarks and
  * embedding without a full broker; `BrokerController` is the production `ProxyBroker`.
  */
@@ -45,7 +45,12 @@ export class MessageStoreBroker implements ProxyBroker {
     this.brokerName = options.brokerName ?? "broker-a";
     this.#defaultQueueNums = options.defaultTopicQueueNums ?? 4;
     this.#autoCreate = options.autoCreateTopicEnable ?? true;
-    for (const [topic, queues] of Object.entries(options.topics ?? {})) this.#topics.set(topic, queues);
+    // Topics the store already holds keep their queues across restarts (one past the highest queue id).
+    for (const topic of store.consumeQueues.topics()) {
+      if (isGroupSystemTopic(topic) || topic === TIMER_TOPIC) continue;
+      this.#topics.set(topic, Math.max(...store.consumeQueues.queueIds(topic)) + 1);
+    }
+    for (const [topic, queues] of Object.entries(options.topics ?? {})) this.#topics.set(topic, Math.max(queues, this.#topics.get(topic) ?? 0));
     const shared = { storePathRootDir: store.config.storePathRootDir, io: options.io, clock: options.clock, logger: options.logger };
     this.popService = new PopService({
       ...shared,
