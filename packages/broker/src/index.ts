@@ -39,7 +39,7 @@ export type {
 } from "./pop/pop-types.js";
 export { PopError } from "./pop/pop-error.js";
 export type { PopErrorCode } from "./pop/pop-error.js";
-export { TagFilter } from "./pop/tag-filter.js";
+export { MAX_TAG_EXPRESSION_LENGTH, TagFilter } from "./pop/tag-filter.js";
 export { TimerMessageService, TIMER_STATE_FILE } from "./pop/timer-message-service.js";
 export type { TimerMessageServiceOptions, TimerPutResult } from "./pop/timer-message-service.js";
 export {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { GrpcObject, ServerUnaryCall, sendUnaryData, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { ServerUnaryCall, sendUnaryData, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import type { Logger } from "pino";
@@ -60,8 +60,8 @@ export function messagingServiceDefinition(): ServiceDefinition {
     defaults: false,
     oneofs: true,
   });
-  const service = (definition["apache.rocketmq.v2.MessagingService"] as GrpcObject[string] & { service?: ServiceDefinition }) ?? {};
-  cachedService = (service as unknown as ServiceDefinition);
+  // proto-loader's entry for a service is its method table, which is what Server.addService takes.
+  cachedService = definition["apache.rocketmq.v2.MessagingService"] as unknown as ServiceDefinition;
   return cachedService;
 }
 

@@ -1,6 +1,6 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type { PopResult } from "@store/broker";
-import { PopError } from "@store/broker";
+import { MAX_TAG_EXPRESSION_LENGTH, PopError } from "@store/broker";
 import type { Logger } from "pino";
 import { toProtoMessage } from "./grpc-converter.js";
 import { groupName, topicName } from "./names.js";
@@ -80,6 +80,9 @@ export class ReceiveMessageActivity {
     const topic = topicName(request.message_queue?.topic);
     const filter = request.filter_expression;
     if (filter?.type === "SQL") throw new StatusException(Code.NOT_IMPLEMENTED, "SQL92 filter expressions are not supported; use TAG");
+    if ((filter?.expression ?? "").length > MAX_TAG_EXPRESSION_LENGTH) {
+      throw new StatusException(Code.ILLEGAL_FILTER_EXPRESSION, `filter expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`);
+    }
     const limits = this.#limits;
     let invisibleTimeMs = limits.defaultInvisibleTimeMs;
     if (request.invisible_duration !== undefined) {

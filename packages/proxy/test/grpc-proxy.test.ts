@@ -160,9 +160,13 @@ describe("GrpcProxy", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   });
 
-  it("refuses an invisible time under 1 s on receive, and a stale receipt handle on ack", async () => {
+  it("refuses an invisible time under 1 s or a SQL or oversized filter on receive, and a stale receipt handle on ack", async () => {
     const short = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, invisible_duration: { nanos: 500_000_000 } });
     expect(codeOf(short[0]!)).toBe("ILLEGAL_INVISIBLE_TIME");
+    const sql = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, filter_expression: { type: "SQL", expression: "a > 1" } });
+    expect(codeOf(sql[0]!)).toBe("NOT_IMPLEMENTED");
+    const long = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, filter_expression: { type: "TAG", expression: "x".repeat(5000) } });
+    expect(codeOf(long[0]!)).toBe("ILLEGAL_FILTER_EXPRESSION");
     const ack = await client.call("AckMessage", { group: { name: "G" }, topic: { name: "T" }, entries: [{ message_id: "x", receipt_handle: "stale" }] });
     expect(codeOf(ack)).toBe("INVALID_RECEIPT_HANDLE");
     const change = await client.call("ChangeInvisibleDuration", { group: { name: "G" }, topic: { name: "T" }, receipt_handle: "stale", invisible_duration: { seconds: 5 } });
