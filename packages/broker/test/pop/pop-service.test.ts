@@ -286,6 +286,52 @@ describe("PopService", () => {
     expect(result.messages.map((m) => m.message.body.toString())).toEqual(["m0", "m1", "m2"]);
   });
 
+  it("never hands the same message to two concurrent pops of a group", async () => {
+    const h = await open();
+    for (let i = 0; i < 8; i++) await h.put("T", `m${i}`, { queueId: i % 4 });
+    const results = await Promise.all([1, 2, 3, 4].map(() => h.pop.pop({ group: G, topic: "T", maxMessages: 3, invisibleTimeMs: 5000 })));
+    const bodies = results.flatMap((r) => r.messages.map((m) => m.message.body.toString()));
+    expect(new Set(bodies).size).toBe(bodies.length);
+    const rest = await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 });
+    expect([...bodies, ...rest.messages.map((m) => m.message.body.toString())].sort()).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
+  });
+
+  it("keeps a message in flight when its revive cannot be stored, and revives it once the store takes puts", async () => {
+    let refuse = true;
+    const h = new PopHarness();
+    harnesses.push(h);
+    h.topics.set("T", 1);
+    await h.start();
+    const failing = new PopService({
+      store: {
+        getMessage: (...args) => h.store.getMessage(...args),
+        lookMessageByOffset: (offset) => h.store.lookMessageByOffset(offset),
+        putMessage: (message) => (refuse ? Promise.resolve({ status: "CREATE_MAPEDFILE_FAILED" as const }) : h.store.putMessage(message)),
+        onMessageDispatched: (listener) => h.store.onMessageDispatched(listener),
+        getMinOffsetInQueue: (topic, queueId) => h.store.getMinOffsetInQueue(topic, queueId),
+        getMaxOffsetInQueue: (topic, queueId) => h.store.getMaxOffsetInQueue(topic, queueId),
+      },
+      topics: { readQueueNums: () => 1 },
+      storePathRootDir: "/other",
+      io: h.disk,
+      clock: h.clock,
+      logger: silentLogger,
+    });
+    await failing.start();
+    await h.put("T", "precious");
+    await failing.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 });
+    h.clock.advance(1000);
+    expect(await failing.reviveDue()).toBe(0);
+    expect(failing.inFlightCount).toBe(1);
+    refuse = false;
+    h.clock.advance(1000);
+    expect(await failing.reviveDue()).toBe(1);
+    await h.waitQueue(retryTopicOf(G), 1);
+    const back = await failing.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 });
+    expect(back.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([["precious", 2]]);
+    await failing.shutdown();
+  });
+
   it("refuses to start on a corrupt state file (CORRUPT_STATE), losing nothing", async () => {
     const h = await open();
     await h.stop();
