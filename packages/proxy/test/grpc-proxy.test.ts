@@ -173,6 +173,22 @@ describe("GrpcProxy", () => {
     expect(codeOf(change)).toBe("INVALID_RECEIPT_HANDLE");
   });
 
+  it("forwards a received message to %DLQ%<group> and acks it", async () => {
+    expect(codeOf(await client.call("SendMessage", sendRequest({}, { tag: "F" })))).toBe("OK");
+    const responses = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, invisible_duration: { seconds: 30 }, long_polling_timeout: { seconds: 2 } });
+    const message = responses[1]!.message as { system_properties: { receipt_handle: string; message_id: string } };
+    const forward = await client.call("ForwardMessageToDeadLetterQueue", {
+      group: { name: "G" },
+      topic: { name: "T" },
+      receipt_handle: message.system_properties.receipt_handle,
+      message_id: message.system_properties.message_id,
+    });
+    expect(codeOf(forward)).toBe("OK");
+    await waitFor(() => env.store.getMaxOffsetInQueue("%DLQ%G", 0) === 1);
+    const ack = await client.call("AckMessage", { group: { name: "G" }, topic: { name: "T" }, entries: [{ receipt_handle: message.system_properties.receipt_handle }] });
+    expect(codeOf(ack)).toBe("INVALID_RECEIPT_HANDLE");
+  });
+
   it("assigns the whole topic to a push consumer with an explicit status", async () => {
     const response = await client.call("QueryAssignment", { topic: { name: "T" }, group: { name: "G" } });
     expect(codeOf(response)).toBe("OK");
