@@ -15,13 +15,30 @@ interface LoadRequest {
   readonly bodyBytes: number;
 }
 
-type SendFn = (request: object, metadata: Metadata, callback: (error: Error | null, response: { status?: { code?: string } }) => void) => void;
+type SendFn = (
+  request: object,
+  metadata: Metadata,
+  callback: (error: Error | null, response: { status?: { code?: string } }) => void,
+) => void;
 
-const definition = loadSync("apache/rocketmq/v2/service.proto", { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
-const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>).rocketmq!.v2!;
+const definition = loadSync("apache/rocketmq/v2/service.proto", {
+  includeDirs: [PROTO_ROOT],
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: false,
+  oneofs: true,
+});
+const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>)
+  .rocketmq!.v2!;
 const Service = v2.MessagingService as ServiceClientConstructor;
 
-async function producer(request: LoadRequest, index: number, deadline: number, latencies: number[]): Promise<{ sent: number; failed: number }> {
+async function producer(
+  request: LoadRequest,
+  index: number,
+  deadline: number,
+  latencies: number[],
+): Promise<{ sent: number; failed: number }> {
   const client = new Service(request.endpoints, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
   const send = (client as unknown as { SendMessage: SendFn }).SendMessage.bind(client);
   const metadata = new Metadata();
@@ -33,10 +50,16 @@ async function producer(request: LoadRequest, index: number, deadline: number, l
     const message = {
       topic: { name: "BenchTopic" },
       body,
-      system_properties: { message_id: `01BENCH${index.toString(16).padStart(4, "0")}${sent.toString(16).padStart(20, "0")}`, message_type: "NORMAL", tag: "T" },
+      system_properties: {
+        message_id: `01BENCH${index.toString(16).padStart(4, "0")}${sent.toString(16).padStart(20, "0")}`,
+        message_type: "NORMAL",
+        tag: "T",
+      },
     };
     const start = performance.now();
-    const ok = await new Promise<boolean>((resolve) => send({ messages: [message] }, metadata, (error, response) => resolve(!error && response.status?.code === "OK")));
+    const ok = await new Promise<boolean>((resolve) =>
+      send({ messages: [message] }, metadata, (error, response) => resolve(!error && response.status?.code === "OK")),
+    );
     latencies.push(performance.now() - start);
     if (ok) sent++;
     else failed++;
@@ -48,7 +71,9 @@ async function producer(request: LoadRequest, index: number, deadline: number, l
 async function run(request: LoadRequest): Promise<void> {
   const latenciesMs: number[] = [];
   const deadline = Date.now() + request.durationMs;
-  const results = await Promise.all(Array.from({ length: request.concurrency }, (_, i) => producer(request, i, deadline, latenciesMs)));
+  const results = await Promise.all(
+    Array.from({ length: request.concurrency }, (_, i) => producer(request, i, deadline, latenciesMs)),
+  );
   parentPort!.postMessage({
     sent: results.reduce((sum, r) => sum + r.sent, 0),
     failed: results.reduce((sum, r) => sum + r.failed, 0),

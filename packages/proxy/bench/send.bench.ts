@@ -48,16 +48,24 @@ function median(values: readonly number[]): number {
 /** The baseline: every SendMessage answered with the same OK response, nothing stored. */
 async function startBareServer(): Promise<{ endpoints: string; stop: () => Promise<void> }> {
   const server = new Server({ "grpc.max_receive_message_length": 5 * 1024 * 1024 });
-  const fixed = { status: { code: "OK", message: "OK" }, entries: [{ status: { code: "OK", message: "OK" }, message_id: "01BENCH", transaction_id: "", offset: 0 }] };
+  const fixed = {
+    status: { code: "OK", message: "OK" },
+    entries: [{ status: { code: "OK", message: "OK" }, message_id: "01BENCH", transaction_id: "", offset: 0 }],
+  };
   server.addService(messagingServiceDefinition(), {
     SendMessage: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => callback(null, fixed),
   });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { endpoints: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }
 
 async function startProxy(dir: string): Promise<{ endpoints: string; stop: () => Promise<void> }> {
-  const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 128 * 1024 * 1024, cleanResourceInterval: 3_600_000 }, { logger });
+  const store = await MessageStore.open(
+    { storePathRootDir: dir, mappedFileSizeCommitLog: 128 * 1024 * 1024, cleanResourceInterval: 3_600_000 },
+    { logger },
+  );
   const broker = await MessageStoreBroker.open({ messageStore: store, logger, topics: { BenchTopic: 8 } });
   const proxy = new GrpcProxy({ broker, grpcPort: 0, host: "127.0.0.1", logger });
   const port = await proxy.start();
@@ -110,7 +118,12 @@ async function main(): Promise<void> {
     await removeBenchDir(dir);
   }
   const at64 = rows.find((r) => r.producers === 64 && r.ratio !== undefined);
-  report("gRPC SendMessage, 1 KiB", rows, { durationMs: DURATION_MS, rounds: ROUNDS, targetRatioAt64: TARGET_RATIO, ratioAt64: at64?.ratio });
+  report("gRPC SendMessage, 1 KiB", rows, {
+    durationMs: DURATION_MS,
+    rounds: ROUNDS,
+    targetRatioAt64: TARGET_RATIO,
+    ratioAt64: at64?.ratio,
+  });
 }
 
 await main();

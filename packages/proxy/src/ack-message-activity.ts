@@ -1,6 +1,11 @@
 import type { Logger } from "pino";
 import { groupName, topicName } from "./names.js";
-import type { AckMessageRequest, ChangeInvisibleDurationRequest, ForwardMessageToDeadLetterQueueRequest, Status } from "./proto-types.js";
+import type {
+  AckMessageRequest,
+  ChangeInvisibleDurationRequest,
+  ForwardMessageToDeadLetterQueueRequest,
+  Status,
+} from "./proto-types.js";
 import { durationMs } from "./proto-types.js";
 import type { ProxyBroker } from "./proxy-broker.js";
 import { Code, commonStatus, OK_STATUS, status } from "./status.js";
@@ -34,7 +39,8 @@ export class AckMessageActivity {
     const topic = topicName(request.topic);
     const entries = request.entries ?? [];
     if (entries.length === 0) return { status: status(Code.BAD_REQUEST, "no entry to ack"), entries: [] };
-    if (entries.length > MAX_ACK_ENTRIES) return { status: status(Code.BAD_REQUEST, `more than ${MAX_ACK_ENTRIES} entries`), entries: [] };
+    if (entries.length > MAX_ACK_ENTRIES)
+      return { status: status(Code.BAD_REQUEST, `more than ${MAX_ACK_ENTRIES} entries`), entries: [] };
     const results: AckEntryResult[] = [];
     for (const entry of entries) {
       const handle = entry.receipt_handle ?? "";
@@ -51,16 +57,22 @@ export class AckMessageActivity {
     return { status: commonStatus(results.map((result) => result.status)), entries: results };
   }
 
-  async changeInvisibleDuration(request: ChangeInvisibleDurationRequest): Promise<{ status: Status; receipt_handle: string }> {
+  async changeInvisibleDuration(
+    request: ChangeInvisibleDurationRequest,
+  ): Promise<{ status: Status; receipt_handle: string }> {
     const group = groupName(request.group);
     const topic = topicName(request.topic);
     const pop = this.#broker.popService;
     const invisibleTimeMs = durationMs(request.invisible_duration);
     if (invisibleTimeMs > pop.limits.maxInvisibleTimeMs) {
-      return { status: status(Code.ILLEGAL_INVISIBLE_TIME, `invisible_duration over ${pop.limits.maxInvisibleTimeMs} ms`), receipt_handle: "" };
+      return {
+        status: status(Code.ILLEGAL_INVISIBLE_TIME, `invisible_duration over ${pop.limits.maxInvisibleTimeMs} ms`),
+        receipt_handle: "",
+      };
     }
     const result = await pop.changeInvisibleTime(group, topic, request.receipt_handle ?? "", invisibleTimeMs);
-    if (result.status !== "OK") return { status: status(Code.INVALID_RECEIPT_HANDLE, result.reason), receipt_handle: "" };
+    if (result.status !== "OK")
+      return { status: status(Code.INVALID_RECEIPT_HANDLE, result.reason), receipt_handle: "" };
     return { status: OK_STATUS, receipt_handle: result.receiptHandle };
   }
 
@@ -69,7 +81,8 @@ export class AckMessageActivity {
     const topic = topicName(request.topic);
     const result = await this.#broker.popService.forwardToDeadLetterQueue(group, topic, request.receipt_handle ?? "");
     if (result.status === "OK") return { status: OK_STATUS };
-    if (result.status === "INVALID_RECEIPT_HANDLE") return { status: status(Code.INVALID_RECEIPT_HANDLE, result.reason) };
+    if (result.status === "INVALID_RECEIPT_HANDLE")
+      return { status: status(Code.INVALID_RECEIPT_HANDLE, result.reason) };
     return { status: status(Code.INTERNAL_SERVER_ERROR, result.reason) };
   }
 }

@@ -67,7 +67,11 @@ export class ClientSettingsManager {
   reply(settings: Settings): Settings {
     const reply: Settings = { ...settings, metric: { on: false } };
     delete reply.pub_sub;
-    if (settings.subscription !== undefined || settings.client_type === "PUSH_CONSUMER" || settings.client_type === "SIMPLE_CONSUMER") {
+    if (
+      settings.subscription !== undefined ||
+      settings.client_type === "PUSH_CONSUMER" ||
+      settings.client_type === "SIMPLE_CONSUMER"
+    ) {
       const group = settings.subscription?.group?.name ?? "";
       reply.subscription = {
         ...settings.subscription,
@@ -82,8 +86,15 @@ export class ClientSettingsManager {
       delete reply.publishing;
       return reply;
     }
-    reply.publishing = { topics: settings.publishing?.topics ?? [], max_body_size: this.#config.maxBodySize, validate_message_type: true };
-    reply.backoff_policy = { max_attempts: 3, exponential_backoff: { initial: durationOf(10), max: durationOf(1000), multiplier: 2 } };
+    reply.publishing = {
+      topics: settings.publishing?.topics ?? [],
+      max_body_size: this.#config.maxBodySize,
+      validate_message_type: true,
+    };
+    reply.backoff_policy = {
+      max_attempts: 3,
+      exponential_backoff: { initial: durationOf(10), max: durationOf(1000), multiplier: 2 },
+    };
     return reply;
   }
 }

@@ -18,15 +18,65 @@ export const PROPERTY_TRACE_CONTEXT = "TRACE_CONTEXT";
  * are not handed to consumers as user properties.
  */
 export const SYSTEM_PROPERTY_KEYS: ReadonlySet<string> = new Set([
-  "TRACE_ON", "MSG_REGION", "KEYS", "TAGS", "WAIT", "DELAY", "RETRY_TOPIC", "REAL_TOPIC", "REAL_QID", "TRAN_MSG",
-  "PGROUP", "MIN_OFFSET", "MAX_OFFSET", "BUYER_ID", "ORIGIN_MESSAGE_ID", "TRANSFER_FLAG", "CORRECTION_FLAG",
-  "MQ2_FLAG", "RECONSUME_TIME", "UNIQ_KEY", "MAX_RECONSUME_TIMES", "CONSUME_START_TIME", "POP_CK", "POP_CK_OFFSET",
-  "1ST_POP_TIME", "TRAN_PREPARED_QUEUE_OFFSET", "DUP_INFO", "EXTEND_UNIQ_INFO", "INSTANCE_ID", "CORRELATION_ID",
-  "REPLY_TO_CLIENT", "TTL", "ARRIVE_TIME", "PUSH_REPLY_TIME", "CLUSTER", "MSG_TYPE", "INNER_MULTI_QUEUE_OFFSET",
-  "TIMER_DELAY_MS", "TIMER_DELAY_SEC", "TIMER_DELIVER_MS", "TIMER_ENQUEUE_MS", "TIMER_DEQUEUE_MS", "TIMER_ROLL_TIMES",
-  "TIMER_OUT_MS", "TIMER_DEL_UNIQKEY", "TIMER_DELAY_LEVEL", "__BORNHOST", "BORN_TIMESTAMP", "DLQ_ORIGIN_TOPIC",
-  "DLQ_ORIGIN_MESSAGE_ID", "__CRC32#", "__SHARDINGKEY", "TRACE_CONTEXT", "__STARTDELIVERTIME", "CHECK_IMMUNITY_TIME_IN_SECONDS",
-  "__transactionId__", "TRANSACTION_CHECK_TIMES", "INNER_NUM", "INNER_BASE",
+  "TRACE_ON",
+  "MSG_REGION",
+  "KEYS",
+  "TAGS",
+  "WAIT",
+  "DELAY",
+  "RETRY_TOPIC",
+  "REAL_TOPIC",
+  "REAL_QID",
+  "TRAN_MSG",
+  "PGROUP",
+  "MIN_OFFSET",
+  "MAX_OFFSET",
+  "BUYER_ID",
+  "ORIGIN_MESSAGE_ID",
+  "TRANSFER_FLAG",
+  "CORRECTION_FLAG",
+  "MQ2_FLAG",
+  "RECONSUME_TIME",
+  "UNIQ_KEY",
+  "MAX_RECONSUME_TIMES",
+  "CONSUME_START_TIME",
+  "POP_CK",
+  "POP_CK_OFFSET",
+  "1ST_POP_TIME",
+  "TRAN_PREPARED_QUEUE_OFFSET",
+  "DUP_INFO",
+  "EXTEND_UNIQ_INFO",
+  "INSTANCE_ID",
+  "CORRELATION_ID",
+  "REPLY_TO_CLIENT",
+  "TTL",
+  "ARRIVE_TIME",
+  "PUSH_REPLY_TIME",
+  "CLUSTER",
+  "MSG_TYPE",
+  "INNER_MULTI_QUEUE_OFFSET",
+  "TIMER_DELAY_MS",
+  "TIMER_DELAY_SEC",
+  "TIMER_DELIVER_MS",
+  "TIMER_ENQUEUE_MS",
+  "TIMER_DEQUEUE_MS",
+  "TIMER_ROLL_TIMES",
+  "TIMER_OUT_MS",
+  "TIMER_DEL_UNIQKEY",
+  "TIMER_DELAY_LEVEL",
+  "__BORNHOST",
+  "BORN_TIMESTAMP",
+  "DLQ_ORIGIN_TOPIC",
+  "DLQ_ORIGIN_MESSAGE_ID",
+  "__CRC32#",
+  "__SHARDINGKEY",
+  "TRACE_CONTEXT",
+  "__STARTDELIVERTIME",
+  "CHECK_IMMUNITY_TIME_IN_SECONDS",
+  "__transactionId__",
+  "TRANSACTION_CHECK_TIMES",
+  "INNER_NUM",
+  "INNER_BASE",
 ]);
 
 /** MD5 of a body as uppercase hex: the client flags a lowercase digest as corrupted (research §3.4). */
@@ -50,7 +100,8 @@ export function toProtoMessage(popped: PoppedMessage): Message {
   const stored = popped.message;
   const properties = stored.properties;
   const userProperties: Record<string, string> = {};
-  for (const [name, value] of Object.entries(properties)) if (!SYSTEM_PROPERTY_KEYS.has(name)) userProperties[name] = value;
+  for (const [name, value] of Object.entries(properties))
+    if (!SYSTEM_PROPERTY_KEYS.has(name)) userProperties[name] = value;
   const deliverAt = Number(properties[PROPERTY_TIMER_DELIVER_MS]);
   const deadLetterTopic = properties[PROPERTY_DLQ_ORIGIN_TOPIC];
   return {
@@ -76,7 +127,9 @@ export function toProtoMessage(popped: PoppedMessage): Message {
       message_group: properties[PROPERTY_SHARDING_KEY],
       trace_context: properties[PROPERTY_TRACE_CONTEXT],
       dead_letter_queue:
-        deadLetterTopic === undefined ? undefined : { topic: deadLetterTopic, message_id: properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] ?? "" },
+        deadLetterTopic === undefined
+          ? undefined
+          : { topic: deadLetterTopic, message_id: properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] ?? "" },
     },
     body: stored.body,
   };

@@ -110,7 +110,12 @@ export class GrpcProxy {
     this.#routes = new RouteActivity(broker, () => endpointsOf(this.#advertisedHost(), this.#port));
     this.#sends = new SendMessageActivity(
       broker,
-      { maxBodySize, maxDelayMs: options.maxDelayMs ?? 24 * 3600 * 1000, maxUserPropertySize: 16 * 1024, maxMessagesPerRequest: 1024 },
+      {
+        maxBodySize,
+        maxDelayMs: options.maxDelayMs ?? 24 * 3600 * 1000,
+        maxUserPropertySize: 16 * 1024,
+        maxMessagesPerRequest: 1024,
+      },
       this.#logger,
     );
     const pop = broker.popService.limits;
@@ -149,7 +154,9 @@ export class GrpcProxy {
     server.addService(messagingServiceDefinition(), this.#handlers());
     const address = `${this.#options.host ?? "0.0.0.0"}:${this.#options.grpcPort}`;
     this.#port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+      server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(error) : resolve(port),
+      );
     });
     this.#server = server;
     this.#logger.info({ port: this.#port }, "gRPC proxy listening");
@@ -193,14 +200,18 @@ export class GrpcProxy {
       QueryAssignment: this.#unary((request) => this.#routes.queryAssignment(request as never)),
       ReceiveMessage: (call: ReceiveCall) => void this.#receive(call),
       AckMessage: this.#unary((request) => this.#acks.ackMessage(request as never)),
-      ForwardMessageToDeadLetterQueue: this.#unary((request) => this.#acks.forwardMessageToDeadLetterQueue(request as never)),
+      ForwardMessageToDeadLetterQueue: this.#unary((request) =>
+        this.#acks.forwardMessageToDeadLetterQueue(request as never),
+      ),
       ChangeInvisibleDuration: this.#unary((request) => this.#acks.changeInvisibleDuration(request as never)),
       NotifyClientTermination: this.#unary((_request, call) => this.#clients.notifyClientTermination(clientIdOf(call))),
       GetOffset: this.#unary((request) => this.#offsets.getOffset(request as never)),
       QueryOffset: this.#unary((request) => this.#offsets.queryOffset(request as never)),
       Telemetry: (call: TelemetryCall) => this.#clients.telemetry(call),
       PullMessage: (call: ReceiveCall) => {
-        call.write({ status: status(Code.NOT_IMPLEMENTED, "PullMessage is not implemented by this broker; use ReceiveMessage") });
+        call.write({
+          status: status(Code.NOT_IMPLEMENTED, "PullMessage is not implemented by this broker; use ReceiveMessage"),
+        });
         call.end();
       },
       UpdateOffset: unimplemented("UpdateOffset"),
@@ -211,7 +222,9 @@ export class GrpcProxy {
   }
 
   /** A unary handler: every answer carries a status; bad requests and failures too. */
-  #unary(handle: (request: unknown, call: ServerUnaryCall<unknown, unknown>) => object | Promise<object>): UnaryHandler {
+  #unary(
+    handle: (request: unknown, call: ServerUnaryCall<unknown, unknown>) => object | Promise<object>,
+  ): UnaryHandler {
     return (call, callback) => {
       if (this.#inFlight >= this.#maxInFlight) {
         callback(null, { status: status(Code.TOO_MANY_REQUESTS, "too many calls in progress") });
@@ -245,6 +258,9 @@ export class GrpcProxy {
   #failure(error: unknown): Status {
     if (error instanceof StatusException) return error.status;
     this.#logger.error({ err: error }, "call failed");
-    return status(Code.INTERNAL_SERVER_ERROR, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+    return status(
+      Code.INTERNAL_SERVER_ERROR,
+      `internal error: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -26,8 +26,9 @@ export interface MessageStoreBrokerOptions {
 
 /**
  * A {@link ProxyBroker} over a bare `MessageStore`: topics in memory (those the store holds, with their
- * queue count; the `topics` option; and auto-created ones with `defaultTopicQueueNums` queues), a `PopService` and a `TimerMessageService` whose state lives under
- * the store's `config/`, and sends that go straight to `putMessage`. For tests, benchmarks and
+ * queue count; the `topics` option; and auto-created ones with `defaultTopicQueueNums` queues), a
+ * `PopService` and a `TimerMessageService` whose state lives under the store's `config/`, and sends
+ * that go straight to `putMessage`. For tests, benchmarks and
  * embedding without a full broker; `BrokerController` is the production `ProxyBroker`.
  */
 export class MessageStoreBroker implements ProxyBroker {
@@ -50,8 +51,14 @@ export class MessageStoreBroker implements ProxyBroker {
       if (isGroupSystemTopic(topic) || topic === TIMER_TOPIC) continue;
       this.#topics.set(topic, Math.max(...store.consumeQueues.queueIds(topic)) + 1);
     }
-    for (const [topic, queues] of Object.entries(options.topics ?? {})) this.#topics.set(topic, Math.max(queues, this.#topics.get(topic) ?? 0));
-    const shared = { storePathRootDir: store.config.storePathRootDir, io: options.io, clock: options.clock, logger: options.logger };
+    for (const [topic, queues] of Object.entries(options.topics ?? {}))
+      this.#topics.set(topic, Math.max(queues, this.#topics.get(topic) ?? 0));
+    const shared = {
+      storePathRootDir: store.config.storePathRootDir,
+      io: options.io,
+      clock: options.clock,
+      logger: options.logger,
+    };
     this.popService = new PopService({
       ...shared,
       store,

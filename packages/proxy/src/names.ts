@@ -9,8 +9,10 @@ function checkName(resource: Resource | undefined, what: "topic" | "consumer gro
   const name = resource?.name ?? "";
   const code = what === "topic" ? Code.ILLEGAL_TOPIC : Code.ILLEGAL_CONSUMER_GROUP;
   if (name === "") throw new StatusException(code, `${what} name is required`);
-  if (name.length > MAX_NAME_LENGTH) throw new StatusException(code, `${what} name longer than ${MAX_NAME_LENGTH} characters`);
-  if (!TOPIC_PATTERN.test(name)) throw new StatusException(code, `${what} "${name}" does not match ${TOPIC_PATTERN.source}`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw new StatusException(code, `${what} name longer than ${MAX_NAME_LENGTH} characters`);
+  if (!TOPIC_PATTERN.test(name))
+    throw new StatusException(code, `${what} "${name}" does not match ${TOPIC_PATTERN.source}`);
   return name;
 }
 

@@ -10,7 +10,10 @@ export interface ProxyTopicQueues {
 }
 
 /** What the proxy reads from the store: queue offsets (GetOffset / QueryOffset). */
-export type ProxyMessageStore = Pick<MessageStore, "getMinOffsetInQueue" | "getMaxOffsetInQueue" | "getOffsetInQueueByTime">;
+export type ProxyMessageStore = Pick<
+  MessageStore,
+  "getMinOffsetInQueue" | "getMaxOffsetInQueue" | "getOffsetInQueueByTime"
+>;
 
 /**
  * Everything the gRPC proxy needs from the broker it runs in ("local" proxy mode). `BrokerController`

@@ -67,9 +67,19 @@ export class ReceiveMessageActivity {
       responses.push({ status: OK_STATUS });
       for (const popped of result.messages) responses.push({ message: toProtoMessage(popped) });
     } else if (result.status === "POLLING_FULL" || result.status === "IN_FLIGHT_FULL") {
-      responses.push({ status: status(Code.TOO_MANY_REQUESTS, result.status === "POLLING_FULL" ? "too many waiting receives" : "too many messages in flight") });
+      responses.push({
+        status: status(
+          Code.TOO_MANY_REQUESTS,
+          result.status === "POLLING_FULL" ? "too many waiting receives" : "too many messages in flight",
+        ),
+      });
     } else {
-      responses.push({ status: status(Code.MESSAGE_NOT_FOUND, result.status === "SHUTTING_DOWN" ? "the broker is shutting down" : "no new message") });
+      responses.push({
+        status: status(
+          Code.MESSAGE_NOT_FOUND,
+          result.status === "SHUTTING_DOWN" ? "the broker is shutting down" : "no new message",
+        ),
+      });
     }
     responses.push({ delivery_timestamp: timestampOf(Date.now()) });
     this.#finish(call, responses);
@@ -79,16 +89,23 @@ export class ReceiveMessageActivity {
     const group = groupName(request.group);
     const topic = topicName(request.message_queue?.topic);
     const filter = request.filter_expression;
-    if (filter?.type === "SQL") throw new StatusException(Code.NOT_IMPLEMENTED, "SQL92 filter expressions are not supported; use TAG");
+    if (filter?.type === "SQL")
+      throw new StatusException(Code.NOT_IMPLEMENTED, "SQL92 filter expressions are not supported; use TAG");
     if ((filter?.expression ?? "").length > MAX_TAG_EXPRESSION_LENGTH) {
-      throw new StatusException(Code.ILLEGAL_FILTER_EXPRESSION, `filter expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`);
+      throw new StatusException(
+        Code.ILLEGAL_FILTER_EXPRESSION,
+        `filter expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`,
+      );
     }
     const limits = this.#limits;
     let invisibleTimeMs = limits.defaultInvisibleTimeMs;
     if (request.invisible_duration !== undefined) {
       invisibleTimeMs = durationMs(request.invisible_duration);
       if (invisibleTimeMs < limits.minInvisibleTimeMs || invisibleTimeMs > limits.maxInvisibleTimeMs) {
-        throw new StatusException(Code.ILLEGAL_INVISIBLE_TIME, `invisible_duration must be ${limits.minInvisibleTimeMs}..${limits.maxInvisibleTimeMs} ms`);
+        throw new StatusException(
+          Code.ILLEGAL_INVISIBLE_TIME,
+          `invisible_duration must be ${limits.minInvisibleTimeMs}..${limits.maxInvisibleTimeMs} ms`,
+        );
       }
     }
     const queues = await this.#broker.getTopicQueues(topic);
@@ -96,11 +113,15 @@ export class ReceiveMessageActivity {
     const requested = request.batch_size ?? 0;
     const batch = requested <= 0 ? limits.maxBatchSize : Math.min(requested, limits.maxBatchSize);
     // No long_polling_timeout: the longest poll (an immediate empty answer makes push consumers spin).
-    const asked = request.long_polling_timeout === undefined ? limits.maxLongPollingTimeoutMs : durationMs(request.long_polling_timeout);
+    const asked =
+      request.long_polling_timeout === undefined
+        ? limits.maxLongPollingTimeoutMs
+        : durationMs(request.long_polling_timeout);
     let pollTimeMs = Math.min(Math.max(0, asked), limits.maxLongPollingTimeoutMs);
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-    if (Number.isFinite(deadlineMs) && deadlineMs > 0) pollTimeMs = Math.max(0, Math.min(pollTimeMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));
+    if (Number.isFinite(deadlineMs) && deadlineMs > 0)
+      pollTimeMs = Math.max(0, Math.min(pollTimeMs, deadlineMs - Date.now() - DEADLINE_RESERVE_MS));
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     call.once("cancelled", abort);

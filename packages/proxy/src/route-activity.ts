@@ -31,20 +31,28 @@ export class RouteActivity {
   async queryRoute(request: QueryRouteRequest): Promise<{ status: Status; message_queues: MessageQueue[] }> {
     const topic = topicName(request.topic);
     const queues = await this.#broker.getTopicQueues(topic);
-    if (queues === null) return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), message_queues: [] };
+    if (queues === null)
+      return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), message_queues: [] };
     // An empty route would hang the client's startup (research §3.1): answer a status instead.
-    if (Math.max(queues.readQueueNums, queues.writeQueueNums) <= 0) return { status: status(Code.FORBIDDEN, `topic ${topic} has no queue`), message_queues: [] };
-    const endpoints = (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
+    if (Math.max(queues.readQueueNums, queues.writeQueueNums) <= 0)
+      return { status: status(Code.FORBIDDEN, `topic ${topic} has no queue`), message_queues: [] };
+    const endpoints =
+      (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
     return { status: OK_STATUS, message_queues: this.#messageQueues(topic, queues, endpoints) };
   }
 
-  async queryAssignment(request: QueryAssignmentRequest): Promise<{ status: Status; assignments: { message_queue: MessageQueue }[] }> {
+  async queryAssignment(
+    request: QueryAssignmentRequest,
+  ): Promise<{ status: Status; assignments: { message_queue: MessageQueue }[] }> {
     const topic = topicName(request.topic);
     groupName(request.group);
     const queues = await this.#broker.getTopicQueues(topic);
-    if (queues === null) return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), assignments: [] };
-    if (queues.readQueueNums <= 0) return { status: status(Code.FORBIDDEN, `topic ${topic} has no readable queue`), assignments: [] };
-    const endpoints = (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
+    if (queues === null)
+      return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), assignments: [] };
+    if (queues.readQueueNums <= 0)
+      return { status: status(Code.FORBIDDEN, `topic ${topic} has no readable queue`), assignments: [] };
+    const endpoints =
+      (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
     // As the Java proxy: one assignment per broker, queue -1 meaning "all its queues" (pop reads them all).
     const queue: MessageQueue = {
       topic: { name: topic, resource_namespace: request.topic?.resource_namespace ?? "" },

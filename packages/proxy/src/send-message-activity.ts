@@ -2,7 +2,12 @@ import type { TimerPutResult } from "@store/broker";
 import type { MessageInput, PutMessageResult, PutMessageStatus } from "@store/commitlog";
 import { javaStringHashCode, SYSFLAG_COMPRESSED } from "@store/commitlog";
 import type { Logger } from "pino";
-import { PROPERTY_BORN_HOST, PROPERTY_SHARDING_KEY, PROPERTY_TRACE_CONTEXT, SYSTEM_PROPERTY_KEYS } from "./grpc-converter.js";
+import {
+  PROPERTY_BORN_HOST,
+  PROPERTY_SHARDING_KEY,
+  PROPERTY_TRACE_CONTEXT,
+  SYSTEM_PROPERTY_KEYS,
+} from "./grpc-converter.js";
 import { topicName } from "./names.js";
 import type { Message, SendMessageRequest, SendResultEntry, Status } from "./proto-types.js";
 import { timestampMs } from "./proto-types.js";
@@ -64,11 +69,17 @@ export class SendMessageActivity {
     this.#logger = logger;
   }
 
-  async sendMessage(request: SendMessageRequest, peer: string): Promise<{ status: Status; entries: SendResultEntry[] }> {
+  async sendMessage(
+    request: SendMessageRequest,
+    peer: string,
+  ): Promise<{ status: Status; entries: SendResultEntry[] }> {
     const messages = request.messages ?? [];
     if (messages.length === 0) return { status: status(Code.BAD_REQUEST, "no message to send"), entries: [] };
     if (messages.length > this.#limits.maxMessagesPerRequest) {
-      return { status: status(Code.BAD_REQUEST, `more than ${this.#limits.maxMessagesPerRequest} messages in one request`), entries: [] };
+      return {
+        status: status(Code.BAD_REQUEST, `more than ${this.#limits.maxMessagesPerRequest} messages in one request`),
+        entries: [],
+      };
     }
     const entries: SendResultEntry[] = [];
     for (const message of messages) entries.push(await this.#sendOne(message, peer));
@@ -80,40 +91,72 @@ export class SendMessageActivity {
     try {
       const { input, deliverAt } = await this.#toStoredMessage(message, peer);
       const result: TimerPutResult | PutMessageResult =
-        deliverAt === undefined ? await this.#broker.sendMessage(input) : await this.#broker.timerMessageService.putTimerMessage(input, deliverAt);
+        deliverAt === undefined
+          ? await this.#broker.sendMessage(input)
+          : await this.#broker.timerMessageService.putTimerMessage(input, deliverAt);
       return this.#entry(result, messageId);
     } catch (error) {
-      if (error instanceof StatusException) return { status: error.status, message_id: messageId, transaction_id: "", offset: 0 };
+      if (error instanceof StatusException)
+        return { status: error.status, message_id: messageId, transaction_id: "", offset: 0 };
       this.#logger.error({ err: error }, "send failed");
-      return { status: status(Code.INTERNAL_SERVER_ERROR, `send failed: ${String(error)}`), message_id: messageId, transaction_id: "", offset: 0 };
+      return {
+        status: status(Code.INTERNAL_SERVER_ERROR, `send failed: ${String(error)}`),
+        message_id: messageId,
+        transaction_id: "",
+        offset: 0,
+      };
     }
   }
 
   #entry(result: TimerPutResult | PutMessageResult, messageId: string): SendResultEntry {
-    if (result.status === "TIMER_FULL") return { status: status(Code.TOO_MANY_REQUESTS, result.reason), message_id: messageId, transaction_id: "", offset: 0 };
+    if (result.status === "TIMER_FULL")
+      return {
+        status: status(Code.TOO_MANY_REQUESTS, result.reason),
+        message_id: messageId,
+        transaction_id: "",
+        offset: 0,
+      };
     const code = PUT_STATUS_CODES[result.status];
-    const entryStatus = code === Code.OK ? OK_STATUS : status(code, `${result.status}${result.reason ? `: ${result.reason}` : ""}`);
-    return { status: entryStatus, message_id: messageId, transaction_id: "", offset: result.appendResult?.logicsOffset ?? 0 };
+    const entryStatus =
+      code === Code.OK ? OK_STATUS : status(code, `${result.status}${result.reason ? `: ${result.reason}` : ""}`);
+    return {
+      status: entryStatus,
+      message_id: messageId,
+      transaction_id: "",
+      offset: result.appendResult?.logicsOffset ?? 0,
+    };
   }
 
   /** @throws StatusException for a message that cannot be stored as it is. */
-  async #toStoredMessage(message: Message, peer: string): Promise<{ input: MessageInput; deliverAt: number | undefined }> {
+  async #toStoredMessage(
+    message: Message,
+    peer: string,
+  ): Promise<{ input: MessageInput; deliverAt: number | undefined }> {
     const topic = topicName(message.topic);
     const system = message.system_properties ?? {};
     const body = message.body ?? Buffer.alloc(0);
-    if (system.message_id === undefined || system.message_id === "") throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id is required");
-    if (CONTROL_CHARACTERS.test(system.message_id)) throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id has control characters");
+    if (system.message_id === undefined || system.message_id === "")
+      throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id is required");
+    if (CONTROL_CHARACTERS.test(system.message_id))
+      throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id has control characters");
     if (body.length === 0) throw new StatusException(Code.MESSAGE_BODY_EMPTY, "the message body is empty");
     if (body.length > this.#limits.maxBodySize) {
-      throw new StatusException(Code.MESSAGE_BODY_TOO_LARGE, `body of ${body.length} bytes exceeds ${this.#limits.maxBodySize}`);
+      throw new StatusException(
+        Code.MESSAGE_BODY_TOO_LARGE,
+        `body of ${body.length} bytes exceeds ${this.#limits.maxBodySize}`,
+      );
     }
-    if (system.message_type === "TRANSACTION") throw new StatusException(Code.NOT_IMPLEMENTED, "transactional messages are not supported by this broker");
+    if (system.message_type === "TRANSACTION")
+      throw new StatusException(Code.NOT_IMPLEMENTED, "transactional messages are not supported by this broker");
     const queues = await this.#broker.getTopicQueues(topic);
     if (queues === null) throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
     if (queues.writeQueueNums <= 0) throw new StatusException(Code.FORBIDDEN, `topic ${topic} is not writable`);
     const properties = this.#properties(message);
     const group = system.message_group;
-    const queueId = group !== undefined && group !== "" ? Math.abs(javaStringHashCode(group) % queues.writeQueueNums) : this.#roundRobin(topic, queues.writeQueueNums);
+    const queueId =
+      group !== undefined && group !== ""
+        ? Math.abs(javaStringHashCode(group) % queues.writeQueueNums)
+        : this.#roundRobin(topic, queues.writeQueueNums);
     const input: MessageInput = {
       topic,
       queueId,
@@ -133,30 +176,48 @@ export class SendMessageActivity {
     const system = message.system_properties ?? {};
     const tag = system.tag;
     if (tag !== undefined && (tag.trim() === "" || tag.includes("|") || CONTROL_CHARACTERS.test(tag))) {
-      throw new StatusException(Code.ILLEGAL_MESSAGE_TAG, `illegal tag "${tag}": blank, or with '|' or control characters`);
+      throw new StatusException(
+        Code.ILLEGAL_MESSAGE_TAG,
+        `illegal tag "${tag}": blank, or with '|' or control characters`,
+      );
     }
     for (const key of system.keys ?? []) {
       if (key.trim() === "" || key.includes(" ") || CONTROL_CHARACTERS.test(key)) {
-        throw new StatusException(Code.ILLEGAL_MESSAGE_KEY, `illegal key "${key}": blank, or with spaces or control characters`);
+        throw new StatusException(
+          Code.ILLEGAL_MESSAGE_KEY,
+          `illegal key "${key}": blank, or with spaces or control characters`,
+        );
       }
     }
     const properties: Record<string, string> = {};
     let size = 0;
     for (const [name, value] of Object.entries(message.user_properties ?? {})) {
-      if (name === "" || SYSTEM_PROPERTY_KEYS.has(name) || CONTROL_CHARACTERS.test(name) || CONTROL_CHARACTERS.test(value)) {
-        throw new StatusException(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `illegal user property "${name}": empty, reserved, or with control characters`);
+      if (
+        name === "" ||
+        SYSTEM_PROPERTY_KEYS.has(name) ||
+        CONTROL_CHARACTERS.test(name) ||
+        CONTROL_CHARACTERS.test(value)
+      ) {
+        throw new StatusException(
+          Code.ILLEGAL_MESSAGE_PROPERTY_KEY,
+          `illegal user property "${name}": empty, reserved, or with control characters`,
+        );
       }
       size += Buffer.byteLength(name) + Buffer.byteLength(value);
       properties[name] = value;
     }
     if (size > this.#limits.maxUserPropertySize) {
-      throw new StatusException(Code.MESSAGE_PROPERTIES_TOO_LARGE, `user properties of ${size} bytes exceed ${this.#limits.maxUserPropertySize}`);
+      throw new StatusException(
+        Code.MESSAGE_PROPERTIES_TOO_LARGE,
+        `user properties of ${size} bytes exceed ${this.#limits.maxUserPropertySize}`,
+      );
     }
     properties.UNIQ_KEY = system.message_id as string;
     if (system.born_host) properties[PROPERTY_BORN_HOST] = system.born_host;
     if (system.message_group) properties[PROPERTY_SHARDING_KEY] = system.message_group;
     if (system.trace_context) properties[PROPERTY_TRACE_CONTEXT] = system.trace_context;
-    if (system.delivery_attempt !== undefined && system.delivery_attempt > 0) properties.RECONSUME_TIME = String(system.delivery_attempt);
+    if (system.delivery_attempt !== undefined && system.delivery_attempt > 0)
+      properties.RECONSUME_TIME = String(system.delivery_attempt);
     return properties;
   }
 
@@ -164,9 +225,13 @@ export class SendMessageActivity {
     const timestamp = message.system_properties?.delivery_timestamp;
     if (timestamp === undefined) return undefined;
     const deliverAt = timestampMs(timestamp);
-    if (!Number.isSafeInteger(deliverAt) || deliverAt < 0) throw new StatusException(Code.ILLEGAL_DELIVERY_TIME, "delivery_timestamp is not a valid time");
+    if (!Number.isSafeInteger(deliverAt) || deliverAt < 0)
+      throw new StatusException(Code.ILLEGAL_DELIVERY_TIME, "delivery_timestamp is not a valid time");
     if (deliverAt - Date.now() > this.#limits.maxDelayMs) {
-      throw new StatusException(Code.ILLEGAL_DELIVERY_TIME, `delivery_timestamp more than ${this.#limits.maxDelayMs} ms ahead`);
+      throw new StatusException(
+        Code.ILLEGAL_DELIVERY_TIME,
+        `delivery_timestamp more than ${this.#limits.maxDelayMs} ms ahead`,
+      );
     }
     return deliverAt;
   }

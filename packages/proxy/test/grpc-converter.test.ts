@@ -6,13 +6,45 @@ import { md5Uppercase, toProtoMessage } from "../src/index.js";
 
 function popped(overrides: Partial<DecodedMessage> = {}, properties: Record<string, string> = {}): PoppedMessage {
   const message = {
-    totalSize: 0, magic: 0, bodyCRC: 0, queueId: 2, flag: 0, queueOffset: 7, physicalOffset: 1234, sysFlag: 0,
-    bornTimestamp: 1_700_000_000_123, bornHost: "10.0.0.1:5000", storeTimestamp: 1_700_000_000_456, storeHost: "127.0.0.1:10911",
-    reconsumeTimes: 1, preparedTransactionOffset: 0, body: Buffer.from("hello"), topic: "%RETRY%G",
-    properties: { TAGS: "A", KEYS: "k1 k2", UNIQ_KEY: "ID", RETRY_TOPIC: "T", __BORNHOST: "host-1", color: "red", ...properties },
-    tags: "A", keys: "k1 k2", msgId: "OFFSETID", ...overrides,
+    totalSize: 0,
+    magic: 0,
+    bodyCRC: 0,
+    queueId: 2,
+    flag: 0,
+    queueOffset: 7,
+    physicalOffset: 1234,
+    sysFlag: 0,
+    bornTimestamp: 1_700_000_000_123,
+    bornHost: "10.0.0.1:5000",
+    storeTimestamp: 1_700_000_000_456,
+    storeHost: "127.0.0.1:10911",
+    reconsumeTimes: 1,
+    preparedTransactionOffset: 0,
+    body: Buffer.from("hello"),
+    topic: "%RETRY%G",
+    properties: {
+      TAGS: "A",
+      KEYS: "k1 k2",
+      UNIQ_KEY: "ID",
+      RETRY_TOPIC: "T",
+      __BORNHOST: "host-1",
+      color: "red",
+      ...properties,
+    },
+    tags: "A",
+    keys: "k1 k2",
+    msgId: "OFFSETID",
+    ...overrides,
   } as DecodedMessage;
-  return { message, topic: "T", receiptHandle: "H", reconsumeTimes: 1, deliveryAttempt: 2, popTime: 0, invisibleTimeMs: 30_000 };
+  return {
+    message,
+    topic: "T",
+    receiptHandle: "H",
+    reconsumeTimes: 1,
+    deliveryAttempt: 2,
+    popTime: 0,
+    invisibleTimeMs: 30_000,
+  };
 }
 
 describe("toProtoMessage", () => {

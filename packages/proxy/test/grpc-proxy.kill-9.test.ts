@@ -15,7 +15,8 @@ const clients: { shutdown(): Promise<void> }[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
+  for (const client of clients.splice(0))
+    await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
@@ -51,28 +52,45 @@ describe("GrpcProxy in a broker process killed with SIGKILL", () => {
     const dir = await mkdtemp(join(tmpdir(), "proxy-kill-"));
     dirs.push(dir);
     const first = await spawnBroker(dir);
-    const producer = await started(new Producer({ endpoints: first.endpoints, namespace: "", logger: clientLogger, topics: ["Crash"] }));
+    const producer = await started(
+      new Producer({ endpoints: first.endpoints, namespace: "", logger: clientLogger, topics: ["Crash"] }),
+    );
     for (let i = 0; i < 10; i++) await producer.send({ topic: "Crash", body: Buffer.from(`m${i}`) });
-    const options = { namespace: "", logger: clientLogger, consumerGroup: "GID_crash", subscriptions: new Map([["Crash", "*"]]), awaitDuration: 2000 };
+    const options = {
+      namespace: "",
+      logger: clientLogger,
+      consumerGroup: "GID_crash",
+      subscriptions: new Map([["Crash", "*"]]),
+      awaitDuration: 2000,
+    };
     const consumer = await started(new SimpleConsumer({ ...options, endpoints: first.endpoints }));
     const got: MessageView[] = [];
-    await waitFor(async () => {
-      got.push(...(await consumer.receive(32, 3000)));
-      return got.length >= 10;
-    }, 20_000, "all ten messages");
+    await waitFor(
+      async () => {
+        got.push(...(await consumer.receive(32, 3000)));
+        return got.length >= 10;
+      },
+      20_000,
+      "all ten messages",
+    );
     const pending = new Set(["m3", "m7"]);
     for (const message of got) if (!pending.has(message.body.toString())) await consumer.ack(message);
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
-    for (const client of clients.splice(0)) await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
+    for (const client of clients.splice(0))
+      await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
 
     const second = await spawnBroker(dir);
     const again = await started(new SimpleConsumer({ ...options, endpoints: second.endpoints }));
     const back: MessageView[] = [];
-    await waitFor(async () => {
-      back.push(...(await again.receive(32, 30_000)));
-      return back.length >= 2;
-    }, 20_000, "the two un-acked messages");
+    await waitFor(
+      async () => {
+        back.push(...(await again.receive(32, 30_000)));
+        return back.length >= 2;
+      },
+      20_000,
+      "the two un-acked messages",
+    );
     expect(back.map((m) => m.body.toString()).sort()).toEqual(["m3", "m7"]);
     expect(back.every((m) => m.deliveryAttempt === 2)).toBe(true);
     for (const message of back) await again.ack(message);

@@ -34,7 +34,12 @@ describe("GrpcProxy", () => {
     const endpoints = { scheme: "IPv4", addresses: [{ host: "127.0.0.1", port: env.proxy.port }] };
     const response = await client.call("QueryRoute", { topic: { name: "T" }, endpoints });
     expect(codeOf(response)).toBe("OK");
-    const queues = response.message_queues as { id?: number; permission: string; broker: { endpoints: unknown }; accept_message_types: string[] }[];
+    const queues = response.message_queues as {
+      id?: number;
+      permission: string;
+      broker: { endpoints: unknown };
+      accept_message_types: string[];
+    }[];
     expect(queues).toHaveLength(4);
     expect(queues[0]!.id ?? 0).toBe(0);
     expect(queues.every((q) => q.permission === "READ_WRITE")).toBe(true);
@@ -59,7 +64,10 @@ describe("GrpcProxy", () => {
   it("sends and answers the client's message id and the queue offset, spreading over the write queues", async () => {
     const offsets: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const response = await client.call("SendMessage", sendRequest({}, { message_id: `01AABBCCDDEEFF00000000000000000${i}` }));
+      const response = await client.call(
+        "SendMessage",
+        sendRequest({}, { message_id: `01AABBCCDDEEFF00000000000000000${i}` }),
+      );
       expect(codeOf(response)).toBe("OK");
       const entry = (response.entries as { message_id: string; offset?: string }[])[0]!;
       expect(entry.message_id).toBe(`01AABBCCDDEEFF00000000000000000${i}`);
@@ -70,19 +78,26 @@ describe("GrpcProxy", () => {
   });
 
   it("refuses bad messages with the protocol's codes and keeps serving", async () => {
-    const codes = async (request: object): Promise<string | undefined> => codeOf(await client.call("SendMessage", request));
+    const codes = async (request: object): Promise<string | undefined> =>
+      codeOf(await client.call("SendMessage", request));
     expect(await codes(sendRequest({}, { message_id: "" }))).toBe("ILLEGAL_MESSAGE_ID");
     expect(await codes(sendRequest({ body: Buffer.alloc(0) }))).toBe("MESSAGE_BODY_EMPTY");
     expect(await codes(sendRequest({ body: Buffer.alloc(4 * 1024 * 1024 + 1) }))).toBe("MESSAGE_BODY_TOO_LARGE");
     expect(await codes(sendRequest({}, { tag: "a||b" }))).toBe("ILLEGAL_MESSAGE_TAG");
     expect(await codes(sendRequest({}, { keys: ["has space"] }))).toBe("ILLEGAL_MESSAGE_KEY");
     expect(await codes(sendRequest({ user_properties: { UNIQ_KEY: "x" } }))).toBe("ILLEGAL_MESSAGE_PROPERTY_KEY");
-    expect(await codes(sendRequest({ user_properties: { big: "v".repeat(17 * 1024) } }))).toBe("MESSAGE_PROPERTIES_TOO_LARGE");
+    expect(await codes(sendRequest({ user_properties: { big: "v".repeat(17 * 1024) } }))).toBe(
+      "MESSAGE_PROPERTIES_TOO_LARGE",
+    );
     expect(await codes(sendRequest({}, { message_type: "TRANSACTION" }))).toBe("NOT_IMPLEMENTED");
-    expect(await codes(sendRequest({}, { delivery_timestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86400 } }))).toBe("ILLEGAL_DELIVERY_TIME");
+    expect(
+      await codes(sendRequest({}, { delivery_timestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86400 } })),
+    ).toBe("ILLEGAL_DELIVERY_TIME");
     expect(await codes(sendRequest({ topic: { name: "Unknown" } }))).toBe("TOPIC_NOT_FOUND");
     expect(await codes({ messages: [] })).toBe("BAD_REQUEST");
-    await expect(client.call("SendMessage", sendRequest({ body: Buffer.alloc(6 * 1024 * 1024) }))).rejects.toMatchObject({ code: 8 });
+    await expect(
+      client.call("SendMessage", sendRequest({ body: Buffer.alloc(6 * 1024 * 1024) })),
+    ).rejects.toMatchObject({ code: 8 });
     expect(await codes(sendRequest())).toBe("OK");
   });
 
@@ -109,7 +124,12 @@ describe("GrpcProxy", () => {
     const replies: Record<string, unknown>[] = [];
     stream.on("data", (reply: Record<string, unknown>) => replies.push(reply));
     stream.on("error", () => undefined);
-    stream.write({ settings: { client_type: "PUSH_CONSUMER", subscription: { group: { name: "G" }, subscriptions: [{ topic: { name: "T" } }] } } });
+    stream.write({
+      settings: {
+        client_type: "PUSH_CONSUMER",
+        subscription: { group: { name: "G" }, subscriptions: [{ topic: { name: "T" } }] },
+      },
+    });
     await waitFor(() => replies.length === 1);
     const settings = replies[0]!.settings as Record<string, Record<string, unknown>>;
     expect(settings.subscription!.receive_batch_size).toBe(32);
@@ -135,7 +155,10 @@ describe("GrpcProxy", () => {
     expect(codeOf(responses[0]!)).toBe("OK");
     const message = responses[1]!.message as { system_properties: Record<string, unknown>; body: Buffer };
     expect(message.body.toString()).toBe("hello");
-    expect(message.system_properties.body_digest).toEqual({ type: "MD5", checksum: "5D41402ABC4B2A76B9719D911017C592" });
+    expect(message.system_properties.body_digest).toEqual({
+      type: "MD5",
+      checksum: "5D41402ABC4B2A76B9719D911017C592",
+    });
     expect(message.system_properties.delivery_attempt).toBe(1);
     expect(responses[2]!.delivery_timestamp).toBeDefined();
   });
@@ -155,27 +178,57 @@ describe("GrpcProxy", () => {
 
   it("long-polls a receive that names no poll time, answering before the client's deadline", async () => {
     const started = Date.now();
-    const responses = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } } }, 1000);
+    const responses = await client.stream(
+      "ReceiveMessage",
+      { group: { name: "G" }, message_queue: { topic: { name: "T" } } },
+      1000,
+    );
     expect(codeOf(responses[0]!)).toBe("MESSAGE_NOT_FOUND");
     expect(Date.now() - started).toBeGreaterThanOrEqual(700);
   });
 
   it("refuses an invisible time under 1 s or a SQL or oversized filter on receive, and a stale receipt handle on ack", async () => {
-    const short = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, invisible_duration: { nanos: 500_000_000 } });
+    const short = await client.stream("ReceiveMessage", {
+      group: { name: "G" },
+      message_queue: { topic: { name: "T" } },
+      invisible_duration: { nanos: 500_000_000 },
+    });
     expect(codeOf(short[0]!)).toBe("ILLEGAL_INVISIBLE_TIME");
-    const sql = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, filter_expression: { type: "SQL", expression: "a > 1" } });
+    const sql = await client.stream("ReceiveMessage", {
+      group: { name: "G" },
+      message_queue: { topic: { name: "T" } },
+      filter_expression: { type: "SQL", expression: "a > 1" },
+    });
     expect(codeOf(sql[0]!)).toBe("NOT_IMPLEMENTED");
-    const long = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, filter_expression: { type: "TAG", expression: "x".repeat(5000) } });
+    const long = await client.stream("ReceiveMessage", {
+      group: { name: "G" },
+      message_queue: { topic: { name: "T" } },
+      filter_expression: { type: "TAG", expression: "x".repeat(5000) },
+    });
     expect(codeOf(long[0]!)).toBe("ILLEGAL_FILTER_EXPRESSION");
-    const ack = await client.call("AckMessage", { group: { name: "G" }, topic: { name: "T" }, entries: [{ message_id: "x", receipt_handle: "stale" }] });
+    const ack = await client.call("AckMessage", {
+      group: { name: "G" },
+      topic: { name: "T" },
+      entries: [{ message_id: "x", receipt_handle: "stale" }],
+    });
     expect(codeOf(ack)).toBe("INVALID_RECEIPT_HANDLE");
-    const change = await client.call("ChangeInvisibleDuration", { group: { name: "G" }, topic: { name: "T" }, receipt_handle: "stale", invisible_duration: { seconds: 5 } });
+    const change = await client.call("ChangeInvisibleDuration", {
+      group: { name: "G" },
+      topic: { name: "T" },
+      receipt_handle: "stale",
+      invisible_duration: { seconds: 5 },
+    });
     expect(codeOf(change)).toBe("INVALID_RECEIPT_HANDLE");
   });
 
   it("forwards a received message to %DLQ%<group> and acks it", async () => {
     expect(codeOf(await client.call("SendMessage", sendRequest({}, { tag: "F" })))).toBe("OK");
-    const responses = await client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, invisible_duration: { seconds: 30 }, long_polling_timeout: { seconds: 2 } });
+    const responses = await client.stream("ReceiveMessage", {
+      group: { name: "G" },
+      message_queue: { topic: { name: "T" } },
+      invisible_duration: { seconds: 30 },
+      long_polling_timeout: { seconds: 2 },
+    });
     const message = responses[1]!.message as { system_properties: { receipt_handle: string; message_id: string } };
     const forward = await client.call("ForwardMessageToDeadLetterQueue", {
       group: { name: "G" },
@@ -185,7 +238,11 @@ describe("GrpcProxy", () => {
     });
     expect(codeOf(forward)).toBe("OK");
     await waitFor(() => env.store.getMaxOffsetInQueue("%DLQ%G", 0) === 1);
-    const ack = await client.call("AckMessage", { group: { name: "G" }, topic: { name: "T" }, entries: [{ receipt_handle: message.system_properties.receipt_handle }] });
+    const ack = await client.call("AckMessage", {
+      group: { name: "G" },
+      topic: { name: "T" },
+      entries: [{ receipt_handle: message.system_properties.receipt_handle }],
+    });
     expect(codeOf(ack)).toBe("INVALID_RECEIPT_HANDLE");
   });
 
@@ -205,13 +262,22 @@ describe("GrpcProxy", () => {
   it("reports offsets: QueryOffset from the store, GetOffset from the group's pops", async () => {
     expect(codeOf(await client.call("SendMessage", sendRequest()))).toBe("OK");
     await waitFor(() => env.store.getMaxOffsetInQueue("T", 0) === 1);
-    const end = await client.call("QueryOffset", { message_queue: { topic: { name: "T" }, id: 0 }, query_offset_policy: "END" });
+    const end = await client.call("QueryOffset", {
+      message_queue: { topic: { name: "T" }, id: 0 },
+      query_offset_policy: "END",
+    });
     expect(end.offset).toBe("1");
-    expect(codeOf(await client.call("GetOffset", { group: { name: "G" }, message_queue: { topic: { name: "T" }, id: 0 } }))).toBe("OFFSET_NOT_FOUND");
+    expect(
+      codeOf(await client.call("GetOffset", { group: { name: "G" }, message_queue: { topic: { name: "T" }, id: 0 } })),
+    ).toBe("OFFSET_NOT_FOUND");
   });
 
   it("ends a waiting receive when it shuts down, gracefully", async () => {
-    const receive = client.stream("ReceiveMessage", { group: { name: "G" }, message_queue: { topic: { name: "T" } }, long_polling_timeout: { seconds: 20 } }, 30_000);
+    const receive = client.stream(
+      "ReceiveMessage",
+      { group: { name: "G" }, message_queue: { topic: { name: "T" } }, long_polling_timeout: { seconds: 20 } },
+      30_000,
+    );
     await waitFor(() => env.broker.popService.waitingPolls === 1);
     const started = Date.now();
     await env.proxy.shutdown();

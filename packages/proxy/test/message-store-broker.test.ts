@@ -11,8 +11,14 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-async function open(dir: string, options: Partial<Parameters<typeof MessageStoreBroker.open>[0]> = {}): Promise<{ store: MessageStore; broker: MessageStoreBroker }> {
-  const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1024 * 1024 }, { logger: silentLogger });
+async function open(
+  dir: string,
+  options: Partial<Parameters<typeof MessageStoreBroker.open>[0]> = {},
+): Promise<{ store: MessageStore; broker: MessageStoreBroker }> {
+  const store = await MessageStore.open(
+    { storePathRootDir: dir, mappedFileSizeCommitLog: 1024 * 1024 },
+    { logger: silentLogger },
+  );
   const broker = await MessageStoreBroker.open({ messageStore: store, logger: silentLogger, ...options });
   return { store, broker };
 }
@@ -35,7 +41,8 @@ describe("MessageStoreBroker", () => {
     const dir = await mkdtemp(join(tmpdir(), "msb-"));
     dirs.push(dir);
     const first = await open(dir);
-    for (let queueId = 0; queueId < 6; queueId++) await first.broker.sendMessage({ topic: "Wide", queueId, body: Buffer.from("x") });
+    for (let queueId = 0; queueId < 6; queueId++)
+      await first.broker.sendMessage({ topic: "Wide", queueId, body: Buffer.from("x") });
     await waitFor(() => first.store.getMaxOffsetInQueue("Wide", 5) === 1);
     await first.broker.shutdown();
     await first.store.shutdown();

@@ -13,7 +13,11 @@ export const silentLogger = pino({ level: "silent" });
 export const clientLogger = { info(): void {}, warn(): void {}, error(): void {}, debug(): void {} };
 
 /** Polls `condition` until true or `timeoutMs` passes. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
@@ -62,11 +66,23 @@ export async function startProxy(options: ProxyEnvironmentOptions = {}): Promise
   let port = 0;
   const open = async (): Promise<{ store: MessageStore; broker: MessageStoreBroker; proxy: GrpcProxy }> => {
     const store = await MessageStore.open(
-      { storePathRootDir: dir, mappedFileSizeCommitLog: 8 * 1024 * 1024, mappedFileSizeConsumeQueue: 20_000 * 20, ...options.store },
+      {
+        storePathRootDir: dir,
+        mappedFileSizeCommitLog: 8 * 1024 * 1024,
+        mappedFileSizeConsumeQueue: 20_000 * 20,
+        ...options.store,
+      },
       { logger: silentLogger },
     );
     const broker = await MessageStoreBroker.open({ messageStore: store, logger: silentLogger, ...options.broker });
-    const proxy = new GrpcProxy({ broker, grpcPort: port, host: "127.0.0.1", logger: silentLogger, longPollingTimeoutMs: 2000, ...options.proxy });
+    const proxy = new GrpcProxy({
+      broker,
+      grpcPort: port,
+      host: "127.0.0.1",
+      logger: silentLogger,
+      longPollingTimeoutMs: 2000,
+      ...options.proxy,
+    });
     port = await proxy.start();
     return { store, broker, proxy };
   };

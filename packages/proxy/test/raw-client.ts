@@ -3,7 +3,12 @@ import { credentials, loadPackageDefinition, Metadata } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { PROTO_ROOT } from "../src/index.js";
 
-type Unary = (request: object, metadata: Metadata, options: object, callback: (error: Error | null, response: Record<string, unknown>) => void) => void;
+type Unary = (
+  request: object,
+  metadata: Metadata,
+  options: object,
+  callback: (error: Error | null, response: Record<string, unknown>) => void,
+) => void;
 
 const definition = loadSync("apache/rocketmq/v2/service.proto", {
   includeDirs: [PROTO_ROOT],
@@ -13,7 +18,8 @@ const definition = loadSync("apache/rocketmq/v2/service.proto", {
   defaults: false,
   oneofs: true,
 });
-const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>).rocketmq!.v2!;
+const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>)
+  .rocketmq!.v2!;
 const MessagingService = v2.MessagingService as ServiceClientConstructor;
 
 /** A bare grpc-js client of MessagingService, for requests the real client never makes. */
@@ -22,7 +28,9 @@ export class RawClient {
   readonly clientId: string;
 
   constructor(endpoints: string, clientId = `raw@${process.pid}@${Math.random().toString(36).slice(2)}`) {
-    this.client = new MessagingService(endpoints, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+    this.client = new MessagingService(endpoints, credentials.createInsecure(), {
+      "grpc.max_send_message_length": 16 * 1024 * 1024,
+    });
     this.clientId = clientId;
   }
 
@@ -36,13 +44,17 @@ export class RawClient {
   call(method: string, request: object, deadlineMs = 10_000): Promise<Record<string, unknown>> {
     const fn = (this.client as unknown as Record<string, Unary>)[method]!.bind(this.client);
     return new Promise((resolve, reject) => {
-      fn(request, this.metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => (error ? reject(error) : resolve(response)));
+      fn(request, this.metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      );
     });
   }
 
   /** Runs a server-streaming method to its end; resolves every response. */
   stream(method: string, request: object, deadlineMs = 10_000): Promise<Record<string, unknown>[]> {
-    const fn = (this.client as unknown as Record<string, (r: object, m: Metadata, o: object) => NodeJS.ReadableStream>)[method]!.bind(this.client);
+    const fn = (this.client as unknown as Record<string, (r: object, m: Metadata, o: object) => NodeJS.ReadableStream>)[
+      method
+    ]!.bind(this.client);
     const call = fn(request, this.metadata(), { deadline: Date.now() + deadlineMs });
     const responses: Record<string, unknown>[] = [];
     return new Promise((resolve, reject) => {
@@ -54,7 +66,9 @@ export class RawClient {
 
   /** Opens a Telemetry stream. */
   telemetry(): ClientDuplexStream<object, Record<string, unknown>> {
-    const fn = (this.client as unknown as Record<string, (m: Metadata) => ClientDuplexStream<object, Record<string, unknown>>>).Telemetry!.bind(this.client);
+    const fn = (
+      this.client as unknown as Record<string, (m: Metadata) => ClientDuplexStream<object, Record<string, unknown>>>
+    ).Telemetry!.bind(this.client);
     return fn(this.metadata());
   }
 

@@ -9,19 +9,36 @@ let activity: SendMessageActivity;
 
 beforeEach(async () => {
   env = await startProxy({ broker: { topics: { T: 4 } } });
-  activity = new SendMessageActivity(env.broker, { maxBodySize: 1024, maxDelayMs: 60_000, maxUserPropertySize: 100, maxMessagesPerRequest: 2 }, silentLogger);
+  activity = new SendMessageActivity(
+    env.broker,
+    { maxBodySize: 1024, maxDelayMs: 60_000, maxUserPropertySize: 100, maxMessagesPerRequest: 2 },
+    silentLogger,
+  );
 });
 afterEach(() => env.destroy());
 
 function message(id: string, system: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): object {
-  return { topic: { name: "T" }, body: Buffer.from(`body ${id}`), system_properties: { message_id: id, ...system }, ...rest };
+  return {
+    topic: { name: "T" },
+    body: Buffer.from(`body ${id}`),
+    system_properties: { message_id: id, ...system },
+    ...rest,
+  };
 }
 
 describe("SendMessageActivity", () => {
   it("stores tag, keys, user properties, the client's id as UNIQ_KEY and the hostname as __BORNHOST", async () => {
     const born = { seconds: 1_700_000_000, nanos: 5_000_000 };
     const response = await activity.sendMessage(
-      { messages: [message("ID1", { tag: "A", keys: ["k1", "k2"], born_host: "laptop", born_timestamp: born }, { user_properties: { p: "v" } })] },
+      {
+        messages: [
+          message(
+            "ID1",
+            { tag: "A", keys: ["k1", "k2"], born_host: "laptop", born_timestamp: born },
+            { user_properties: { p: "v" } },
+          ),
+        ],
+      },
       "127.0.0.1:4567",
     );
     expect(response.status.code).toBe("OK");
@@ -37,7 +54,10 @@ describe("SendMessageActivity", () => {
 
   it("puts every message of one message group into the same queue", async () => {
     for (let i = 0; i < 6; i++) {
-      const response = await activity.sendMessage({ messages: [message(`F${i}`, { message_group: "order-7", message_type: "FIFO" })] }, "");
+      const response = await activity.sendMessage(
+        { messages: [message(`F${i}`, { message_group: "order-7", message_type: "FIFO" })] },
+        "",
+      );
       expect(response.status.code).toBe("OK");
     }
     await waitFor(() => [0, 1, 2, 3].reduce((sum, q) => sum + env.store.getMaxOffsetInQueue("T", q), 0) === 6);
@@ -46,7 +66,10 @@ describe("SendMessageActivity", () => {
 
   it("parks a message with a future delivery timestamp in the timer", async () => {
     const at = Date.now() + 30_000;
-    const response = await activity.sendMessage({ messages: [message("D1", { delivery_timestamp: { seconds: Math.floor(at / 1000) } })] }, "");
+    const response = await activity.sendMessage(
+      { messages: [message("D1", { delivery_timestamp: { seconds: Math.floor(at / 1000) } })] },
+      "",
+    );
     expect(response.status.code).toBe("OK");
     expect(env.broker.timerMessageService.pendingCount).toBe(1);
     expect([0, 1, 2, 3].map((q) => env.store.getMaxOffsetInQueue("T", q))).toEqual([0, 0, 0, 0]);
@@ -56,7 +79,9 @@ describe("SendMessageActivity", () => {
     const response = await activity.sendMessage({ messages: [message("OK1"), message("")] }, "");
     expect(response.status.code).toBe("MULTIPLE_RESULTS");
     expect(response.entries.map((entry) => entry.status.code)).toEqual(["OK", "ILLEGAL_MESSAGE_ID"]);
-    expect((await activity.sendMessage({ messages: [message("a"), message("b"), message("c")] }, "")).status.code).toBe("BAD_REQUEST");
+    expect((await activity.sendMessage({ messages: [message("a"), message("b"), message("c")] }, "")).status.code).toBe(
+      "BAD_REQUEST",
+    );
   });
 
   it("reads ip:port out of grpc-js peer strings", () => {

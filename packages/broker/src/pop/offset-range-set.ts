@@ -11,7 +11,8 @@ export class OffsetRangeSet {
     const b = set.#bounds;
     for (const [start, end] of [...ranges].sort((x, y) => x[0] - y[0])) {
       if (end <= start) continue;
-      if (b.length > 0 && start <= (b[b.length - 1] as number)) b[b.length - 1] = Math.max(b[b.length - 1] as number, end);
+      if (b.length > 0 && start <= (b[b.length - 1] as number))
+        b[b.length - 1] = Math.max(b[b.length - 1] as number, end);
       else b.push(start, end);
     }
     return set;
@@ -20,7 +21,8 @@ export class OffsetRangeSet {
   /** The ranges, `[start, end)` each. */
   ranges(): [number, number][] {
     const out: [number, number][] = [];
-    for (let i = 0; i < this.#bounds.length; i += 2) out.push([this.#bounds[i] as number, this.#bounds[i + 1] as number]);
+    for (let i = 0; i < this.#bounds.length; i += 2)
+      out.push([this.#bounds[i] as number, this.#bounds[i + 1] as number]);
     return out;
   }
 

@@ -72,7 +72,8 @@ export class PopLongPollingService {
   #stopped = false;
 
   constructor(source: DispatchSource, maxWaitingPolls: number) {
-    if (!Number.isSafeInteger(maxWaitingPolls) || maxWaitingPolls < 1) throw new RangeError("maxWaitingPolls must be >= 1");
+    if (!Number.isSafeInteger(maxWaitingPolls) || maxWaitingPolls < 1)
+      throw new RangeError("maxWaitingPolls must be >= 1");
     this.#source = source;
     this.maxWaitingPolls = maxWaitingPolls;
   }

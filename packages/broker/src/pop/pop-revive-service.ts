@@ -125,13 +125,19 @@ export class PopReviveService {
       logger.warn({ checkPoint }, "revive: the message is no longer stored; dropping its check point");
       return "GONE";
     }
-    const toDeadLetter = forceDeadLetter || message.reconsumeTimes + 1 > this.#options.maxReconsumeTimes(checkPoint.group);
+    const toDeadLetter =
+      forceDeadLetter || message.reconsumeTimes + 1 > this.#options.maxReconsumeTimes(checkPoint.group);
     const copy = toDeadLetter
       ? buildDeadLetterMessage(message, checkPoint.group, checkPoint.topic)
       : buildRetryMessage(message, checkPoint.group, checkPoint.topic, checkPoint.popTime);
-    const result = await store.putMessage(copy).catch((error: unknown) => ({ status: "UNKNOWN_ERROR" as const, reason: String(error) }));
+    const result = await store
+      .putMessage(copy)
+      .catch((error: unknown) => ({ status: "UNKNOWN_ERROR" as const, reason: String(error) }));
     if (!isPutStored(result)) {
-      logger.error({ status: result.status, reason: result.reason, topic: copy.topic }, "revive: the copy was not stored");
+      logger.error(
+        { status: result.status, reason: result.reason, topic: copy.topic },
+        "revive: the copy was not stored",
+      );
       return "FAILED";
     }
     return toDeadLetter ? "DLQ" : "RETRY";
@@ -139,7 +145,8 @@ export class PopReviveService {
 
   #rebuild(): void {
     this.#heap.clear();
-    for (const checkPoint of this.#options.state.checkPoints.values()) this.#heap.push(reviveTimeOf(checkPoint), checkPoint.handle);
+    for (const checkPoint of this.#options.state.checkPoints.values())
+      this.#heap.push(reviveTimeOf(checkPoint), checkPoint.handle);
   }
 
   #schedule(): void {
@@ -149,11 +156,16 @@ export class PopReviveService {
     if (this.#timer !== null && this.#timerAt <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerAt = next;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#timerAt = Number.POSITIVE_INFINITY;
-      void this.reviveDue().catch((error: unknown) => this.#options.logger.error({ err: error }, "revive round failed"));
-    }, Math.max(0, next - now));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        void this.reviveDue().catch((error: unknown) =>
+          this.#options.logger.error({ err: error }, "revive round failed"),
+        );
+      },
+      Math.max(0, next - now),
+    );
     this.#timer.unref();
   }
 }

@@ -103,7 +103,10 @@ export class PopService {
     this.limits = { ...DEFAULT_POP_LIMITS, ...options.limits };
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? pino({ level: "silent" });
-    this.#file = new AtomicStateFile(join(options.storePathRootDir, "config", POP_STATE_FILE), options.io ?? nodeFileIO);
+    this.#file = new AtomicStateFile(
+      join(options.storePathRootDir, "config", POP_STATE_FILE),
+      options.io ?? nodeFileIO,
+    );
     this.#polling = new PopLongPollingService(options.store, this.limits.maxWaitingPolls);
     this.#revive = this.#newReviveService();
   }
@@ -130,7 +133,9 @@ export class PopService {
     this.#running = false;
     this.#polling.shutdown();
     await this.#revive.shutdown();
-    await this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written at shutdown"));
+    await this.#persist().catch((error: unknown) =>
+      this.#logger.error({ err: error }, "pop state not written at shutdown"),
+    );
   }
 
   /** A group's reconsume limit. */
@@ -165,7 +170,8 @@ export class PopService {
     const pollTimeMs = Math.min(Math.max(0, request.pollTimeMs ?? 0), this.limits.maxPollTimeMs);
     const deadline = Date.now() + pollTimeMs;
     for (;;) {
-      if (this.#state.checkPoints.size >= this.limits.maxInFlightMessages) return { status: "IN_FLIGHT_FULL", messages: [] };
+      if (this.#state.checkPoints.size >= this.limits.maxInFlightMessages)
+        return { status: "IN_FLIGHT_FULL", messages: [] };
       const remaining = deadline - Date.now();
       const waiter = remaining > 0 ? this.#polling.register([request.topic, retryTopicOf(request.group)]) : null;
       const messages = await this.#popOnce(request, filter);
@@ -195,7 +201,12 @@ export class PopService {
    * Makes a message invisible for `invisibleTimeMs` from now (clamped to the limits) under a new
    * receipt handle; the old handle stops working. Resolves once that is durable.
    */
-  async changeInvisibleTime(group: string, topic: string, receiptHandle: string, invisibleTimeMs: number): Promise<ChangeInvisibleTimeResult> {
+  async changeInvisibleTime(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleTimeMs: number,
+  ): Promise<ChangeInvisibleTimeResult> {
     this.#checkRunning();
     const checkPoint = this.#find(group, topic, receiptHandle);
     if ("status" in checkPoint) return checkPoint;
@@ -229,13 +240,23 @@ export class PopService {
     return this.#revive.reviveDue();
   }
 
-  #find(group: string, topic: string, receiptHandle: string): PopCheckPoint | AckResult & { status: "INVALID_RECEIPT_HANDLE" } {
+  #find(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+  ): PopCheckPoint | (AckResult & { status: "INVALID_RECEIPT_HANDLE" }) {
     const checkPoint = this.#state.checkPoints.get(receiptHandle);
     if (checkPoint === undefined) {
-      return { status: "INVALID_RECEIPT_HANDLE", reason: "unknown receipt handle: acked, changed, revived or never issued" };
+      return {
+        status: "INVALID_RECEIPT_HANDLE",
+        reason: "unknown receipt handle: acked, changed, revived or never issued",
+      };
     }
     if (checkPoint.group !== group || checkPoint.topic !== topic) {
-      return { status: "INVALID_RECEIPT_HANDLE", reason: `the receipt handle belongs to group ${checkPoint.group}, topic ${checkPoint.topic}` };
+      return {
+        status: "INVALID_RECEIPT_HANDLE",
+        reason: `the receipt handle belongs to group ${checkPoint.group}, topic ${checkPoint.topic}`,
+      };
     }
     return checkPoint;
   }
@@ -249,16 +270,25 @@ export class PopService {
       popTime: this.#clock.now(),
       out: [],
     };
-    const normal: PopSource = { queueTopic: request.topic, queueCount: this.#options.topics.readQueueNums(request.topic), retry: false };
+    const normal: PopSource = {
+      queueTopic: request.topic,
+      queueCount: this.#options.topics.readQueueNums(request.topic),
+      retry: false,
+    };
     const retryTopic = retryTopicOf(request.group);
-    const retry: PopSource = { queueTopic: retryTopic, queueCount: Math.max(1, this.#options.topics.readQueueNums(retryTopic)), retry: true };
+    const retry: PopSource = {
+      queueTopic: retryTopic,
+      queueCount: Math.max(1, this.#options.topics.readQueueNums(retryTopic)),
+      retry: true,
+    };
     // As RocketMQ: the retry topic first in one pop of five, so neither starves the other.
     const sources = this.#popCount++ % 5 === 0 ? [retry, normal] : [normal, retry];
     for (const source of sources) {
       if (context.out.length >= context.max) break;
       await this.#popFromSource(context, source);
     }
-    if (context.out.length > 0) void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written"));
+    if (context.out.length > 0)
+      void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written"));
     return context.out;
   }
 
@@ -284,10 +314,21 @@ export class PopService {
     const { group, topic } = context.request;
     const store = this.#options.store;
     for (let round = 0; round < this.limits.maxScanRounds && context.out.length < context.max; round++) {
-      const offset = this.#state.getOffset(group, topic, source.queueTopic, queueId) ?? store.getMinOffsetInQueue(source.queueTopic, queueId);
-      const result = await store.getMessage(group, source.queueTopic, queueId, offset, context.max - context.out.length);
+      const offset =
+        this.#state.getOffset(group, topic, source.queueTopic, queueId) ??
+        store.getMinOffsetInQueue(source.queueTopic, queueId);
+      const result = await store.getMessage(
+        group,
+        source.queueTopic,
+        queueId,
+        offset,
+        context.max - context.out.length,
+      );
       if (result.status !== "FOUND") {
-        const corrected = result.nextBeginOffset !== offset && result.status !== "NO_MATCHED_LOGIC_QUEUE" && result.status !== "NO_MESSAGE_IN_QUEUE";
+        const corrected =
+          result.nextBeginOffset !== offset &&
+          result.status !== "NO_MATCHED_LOGIC_QUEUE" &&
+          result.status !== "NO_MESSAGE_IN_QUEUE";
         if (!corrected) return;
         // Removed by retention, or past the end: move to where reading can go on, and read there now.
         this.#state.setOffset(group, topic, source.queueTopic, queueId, result.nextBeginOffset);
@@ -342,7 +383,8 @@ export class PopService {
   /** `<queueId>.<queueOffset>.<N|R>.<sequence>.<boot>`: unique per delivery, also across restarts. */
   #newHandle(checkPoint: PopCheckPoint): string {
     const kind = checkPoint.queueTopic === checkPoint.topic ? "N" : "R";
-    return `${checkPoint.queueId}.${checkPoint.queueOffset}.${kind}.${(this.#sequence++).toString(36)}.${this.#bootTag}`;
+    const sequence = (this.#sequence++).toString(36);
+    return `${checkPoint.queueId}.${checkPoint.queueOffset}.${kind}.${sequence}.${this.#bootTag}`;
   }
 
   #clampInvisible(ms: number): number {
@@ -366,8 +408,8 @@ export class PopService {
       logger: this.#logger,
       maxReconsumeTimes: (group) => this.maxReconsumeTimes(group),
       intervalMs: this.limits.reviveIntervalMs,
-      onChanged: () => void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written")),
+      onChanged: () =>
+        void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written")),
     });
   }
 }
-

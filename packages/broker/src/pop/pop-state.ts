@@ -110,13 +110,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object";
 }
 
-function requireFields(entry: unknown, strings: readonly string[], integers: readonly string[], path: string, what: string): Record<string, unknown> {
+function requireFields(
+  entry: unknown,
+  strings: readonly string[],
+  integers: readonly string[],
+  path: string,
+  what: string,
+): Record<string, unknown> {
   if (!isRecord(entry)) throw new PopError("CORRUPT_STATE", `${path}: ${what} is not an object`);
   for (const name of strings) {
-    if (typeof entry[name] !== "string") throw new PopError("CORRUPT_STATE", `${path}: ${what}.${name} must be a string`);
+    if (typeof entry[name] !== "string")
+      throw new PopError("CORRUPT_STATE", `${path}: ${what}.${name} must be a string`);
   }
   for (const name of integers) {
-    if (!Number.isSafeInteger(entry[name])) throw new PopError("CORRUPT_STATE", `${path}: ${what}.${name} must be an integer`);
+    if (!Number.isSafeInteger(entry[name]))
+      throw new PopError("CORRUPT_STATE", `${path}: ${what}.${name} must be an integer`);
   }
   return entry;
 }

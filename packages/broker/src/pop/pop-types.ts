@@ -3,7 +3,13 @@ import type { DispatchSource } from "./pop-long-polling-service.js";
 
 /** What pop consumption needs of the message store (MessageStore satisfies it). */
 export interface PopMessageStore extends DispatchSource {
-  getMessage(group: string, topic: string, queueId: number, offset: number, maxMsgNums: number): Promise<GetMessageResult>;
+  getMessage(
+    group: string,
+    topic: string,
+    queueId: number,
+    offset: number,
+    maxMsgNums: number,
+  ): Promise<GetMessageResult>;
   lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null>;
   putMessage(message: MessageInput): Promise<PutMessageResult>;
   getMinOffsetInQueue(topic: string, queueId: number): number;

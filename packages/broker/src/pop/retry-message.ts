@@ -17,11 +17,17 @@ import {
 function copiedProperties(message: DecodedMessage, originTopic: string): Record<string, string> {
   const properties: Record<string, string> = { ...message.properties };
   properties[PROPERTY_RETRY_TOPIC] ??= originTopic;
-  properties[PROPERTY_ORIGIN_MESSAGE_ID] ??= message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? message.msgId;
+  properties[PROPERTY_ORIGIN_MESSAGE_ID] ??=
+    message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? message.msgId;
   return properties;
 }
 
-function copyOf(message: DecodedMessage, topic: string, reconsumeTimes: number, properties: Record<string, string>): MessageInput {
+function copyOf(
+  message: DecodedMessage,
+  topic: string,
+  reconsumeTimes: number,
+  properties: Record<string, string>,
+): MessageInput {
   return {
     topic,
     queueId: 0,
@@ -40,7 +46,12 @@ function copyOf(message: DecodedMessage, topic: string, reconsumeTimes: number, 
  * passes (RocketMQ's PopReviveService.reviveRetry): same body, tags, keys and properties, the
  * reconsume count raised by one, RETRY_TOPIC = the original topic, ORIGIN_MESSAGE_ID = its id.
  */
-export function buildRetryMessage(message: DecodedMessage, group: string, originTopic: string, popTime: number): MessageInput {
+export function buildRetryMessage(
+  message: DecodedMessage,
+  group: string,
+  originTopic: string,
+  popTime: number,
+): MessageInput {
   const reconsumeTimes = message.reconsumeTimes + 1;
   const properties = copiedProperties(message, originTopic);
   properties[PROPERTY_RECONSUME_TIME] = String(reconsumeTimes);
@@ -57,6 +68,7 @@ export function buildDeadLetterMessage(message: DecodedMessage, group: string, o
   const properties = copiedProperties(message, originTopic);
   properties[PROPERTY_RECONSUME_TIME] = String(message.reconsumeTimes);
   properties[PROPERTY_DLQ_ORIGIN_TOPIC] = originTopic;
-  properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] = message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? message.msgId;
+  properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] =
+    message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] ?? message.msgId;
   return copyOf(message, dlqTopicOf(group), message.reconsumeTimes, properties);
 }

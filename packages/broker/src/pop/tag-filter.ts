@@ -26,7 +26,12 @@ export class TagFilter {
       throw new PopError("BAD_ARGUMENT", `tag expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`);
     }
     if (text === "" || text === "*") return TagFilter.ALL;
-    const tags = new Set(text.split("||").map((tag) => tag.trim()).filter((tag) => tag.length > 0));
+    const tags = new Set(
+      text
+        .split("||")
+        .map((tag) => tag.trim())
+        .filter((tag) => tag.length > 0),
+    );
     return tags.size === 0 ? TagFilter.ALL : new TagFilter(tags);
   }
 

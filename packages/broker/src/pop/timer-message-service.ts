@@ -69,7 +69,10 @@ export class TimerMessageService {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? pino({ level: "silent" });
     this.maxPendingMessages = options.maxPendingMessages ?? 100_000;
-    this.#file = new AtomicStateFile(join(options.storePathRootDir, "config", TIMER_STATE_FILE), options.io ?? nodeFileIO);
+    this.#file = new AtomicStateFile(
+      join(options.storePathRootDir, "config", TIMER_STATE_FILE),
+      options.io ?? nodeFileIO,
+    );
   }
 
   /** Messages waiting for their delivery time. */
@@ -97,7 +100,9 @@ export class TimerMessageService {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#round;
-    await this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "timer state not written at shutdown"));
+    await this.#persist().catch((error: unknown) =>
+      this.#logger.error({ err: error }, "timer state not written at shutdown"),
+    );
   }
 
   /**
@@ -107,7 +112,10 @@ export class TimerMessageService {
    */
   async putTimerMessage(message: MessageInput, deliverAtMs: number): Promise<TimerPutResult> {
     if (!this.#running) throw new PopError("NOT_RUNNING", "the timer service is not running");
-    const properties: Record<string, string> = { ...message.properties, [PROPERTY_TIMER_DELIVER_MS]: String(deliverAtMs) };
+    const properties: Record<string, string> = {
+      ...message.properties,
+      [PROPERTY_TIMER_DELIVER_MS]: String(deliverAtMs),
+    };
     if (deliverAtMs <= this.#clock.now()) return this.#options.store.putMessage({ ...message, properties });
     if (this.#heap.size >= this.maxPendingMessages) {
       return { status: "TIMER_FULL", reason: `${this.maxPendingMessages} timed messages are waiting` };
@@ -149,7 +157,8 @@ export class TimerMessageService {
       this.#markDelivered(pending.queueOffset);
       delivered++;
     }
-    if (delivered > 0) void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "timer state not written"));
+    if (delivered > 0)
+      void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "timer state not written"));
     return delivered;
   }
 
@@ -161,7 +170,9 @@ export class TimerMessageService {
       this.#logger.warn({ pending }, "timed message no longer stored; skipped");
       return "GONE";
     }
-    const result = await store.putMessage(this.#realMessage(message)).catch((error: unknown) => ({ status: "UNKNOWN_ERROR" as const, reason: String(error) }));
+    const result = await store
+      .putMessage(this.#realMessage(message))
+      .catch((error: unknown) => ({ status: "UNKNOWN_ERROR" as const, reason: String(error) }));
     if (isPutStored(result)) return "DELIVERED";
     this.#logger.error({ status: result.status, reason: result.reason }, "timed message not delivered; retrying");
     return "FAILED";
@@ -205,9 +216,14 @@ export class TimerMessageService {
     const ranges = data.delivered;
     const validRanges =
       Array.isArray(ranges) &&
-      ranges.every((r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]));
+      ranges.every(
+        (r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]),
+      );
     if (data.version !== TIMER_STATE_VERSION || !Number.isSafeInteger(data.watermark) || !validRanges) {
-      throw new PopError("CORRUPT_STATE", `${path}: expected {"version":1,"watermark":<int>,"delivered":[[start,end],...]}`);
+      throw new PopError(
+        "CORRUPT_STATE",
+        `${path}: expected {"version":1,"watermark":<int>,"delivered":[[start,end],...]}`,
+      );
     }
     this.#watermark = data.watermark as number;
     this.#delivered = OffsetRangeSet.fromRanges(ranges as [number, number][]);
@@ -240,7 +256,9 @@ export class TimerMessageService {
   }
 
   #persist(): Promise<void> {
-    return this.#file.write(() => JSON.stringify({ version: TIMER_STATE_VERSION, watermark: this.#watermark, delivered: this.#delivered.ranges() }));
+    return this.#file.write(() =>
+      JSON.stringify({ version: TIMER_STATE_VERSION, watermark: this.#watermark, delivered: this.#delivered.ranges() }),
+    );
   }
 
   #schedule(): void {
@@ -250,11 +268,14 @@ export class TimerMessageService {
     if (this.#timer !== null && this.#timerAt <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerAt = next;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#timerAt = Number.POSITIVE_INFINITY;
-      void this.deliverDue().catch((error: unknown) => this.#logger.error({ err: error }, "timer round failed"));
-    }, Math.max(0, next - now));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        void this.deliverDue().catch((error: unknown) => this.#logger.error({ err: error }, "timer round failed"));
+      },
+      Math.max(0, next - now),
+    );
     this.#timer.unref();
   }
 }

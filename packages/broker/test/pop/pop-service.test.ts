@@ -44,8 +44,12 @@ describe("PopService", () => {
     const h = await open();
     await h.put("T", "one");
     expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages).toHaveLength(1);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).status).toBe("NO_NEW_MSG");
-    expect((await h.pop.pop({ group: "G2", topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages).toHaveLength(1);
+    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).status).toBe(
+      "NO_NEW_MSG",
+    );
+    expect((await h.pop.pop({ group: "G2", topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages).toHaveLength(
+      1,
+    );
   });
 
   it("starts a new group at the first retained message of each queue", async () => {
@@ -138,7 +142,9 @@ describe("PopService", () => {
     expect(dead!.properties.UNIQ_KEY).toBe("ID-P");
     expect(dead!.tags).toBe("P");
     expect(h.retryCount(G)).toBe(2);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).status).toBe("NO_NEW_MSG");
+    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).status).toBe(
+      "NO_NEW_MSG",
+    );
   });
 
   it("forwards an in-flight message to the DLQ on request and acks it", async () => {
@@ -155,9 +161,17 @@ describe("PopService", () => {
   it("hands out only messages whose tag matches, skipping the rest for the group", async () => {
     const h = await open();
     for (const tag of ["A", "B", "C", "A"]) await h.put("T", tag, { tags: tag });
-    const result = await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000, expression: "A || C" });
+    const result = await h.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 32,
+      invisibleTimeMs: 5000,
+      expression: "A || C",
+    });
     expect(result.messages.map((m) => m.message.tags)).toEqual(["A", "C", "A"]);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 })).status).toBe("NO_NEW_MSG");
+    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 })).status).toBe(
+      "NO_NEW_MSG",
+    );
   });
 
   it("keeps a group's retries of one topic out of its pops of another", async () => {
@@ -198,9 +212,20 @@ describe("PopService", () => {
   it("answers POLLING_FULL instead of holding more than maxWaitingPolls pops", async () => {
     const h = await open({ limits: { maxWaitingPolls: 2 } });
     const controller = new AbortController();
-    const held = [1, 2].map(() => h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000, signal: controller.signal }));
+    const held = [1, 2].map(() =>
+      h.pop.pop({
+        group: G,
+        topic: "T",
+        maxMessages: 1,
+        invisibleTimeMs: 5000,
+        pollTimeMs: 10_000,
+        signal: controller.signal,
+      }),
+    );
     await waitFor(() => h.pop.waitingPolls === 2);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000 })).status).toBe("POLLING_FULL");
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000 })).status,
+    ).toBe("POLLING_FULL");
     controller.abort();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual(["NO_NEW_MSG", "NO_NEW_MSG"]);
   });
@@ -209,7 +234,9 @@ describe("PopService", () => {
     const h = await open({ limits: { maxInFlightMessages: 2 } });
     for (let i = 0; i < 3; i++) await h.put("T", `m${i}`);
     expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).messages).toHaveLength(2);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).status).toBe("IN_FLIGHT_FULL");
+    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).status).toBe(
+      "IN_FLIGHT_FULL",
+    );
   });
 
   it("ends waiting pops with SHUTTING_DOWN at shutdown", async () => {
@@ -222,8 +249,12 @@ describe("PopService", () => {
 
   it("refuses an illegal group or topic with BAD_ARGUMENT", async () => {
     const h = await open();
-    await expect(h.pop.pop({ group: "bad group", topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
-    await expect(h.pop.pop({ group: G, topic: "a/b", maxMessages: 1, invisibleTimeMs: 1000 })).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+    await expect(
+      h.pop.pop({ group: "bad group", topic: "T", maxMessages: 1, invisibleTimeMs: 1000 }),
+    ).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+    await expect(h.pop.pop({ group: G, topic: "a/b", maxMessages: 1, invisibleTimeMs: 1000 })).rejects.toMatchObject({
+      code: "BAD_ARGUMENT",
+    });
   });
 
   it("after a graceful restart: an un-acked message comes back after its invisible time, an acked one never", async () => {
@@ -240,7 +271,9 @@ describe("PopService", () => {
     await again.start();
     harnesses.push(again);
     expect(again.pop.inFlightCount).toBe(1);
-    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe("NO_NEW_MSG");
+    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe(
+      "NO_NEW_MSG",
+    );
     again.clock.advance(3000);
     expect(await again.pop.reviveDue()).toBe(1);
     await again.waitQueue(retryTopicOf(G), 1);
@@ -265,7 +298,9 @@ describe("PopService", () => {
     expect(again.pop.inFlightCount).toBe(0);
     again.clock.advance(10_000);
     await again.pop.reviveDue();
-    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe("NO_NEW_MSG");
+    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe(
+      "NO_NEW_MSG",
+    );
   });
 
   it("moves an offset the queue no longer covers to where the store says, and pops there in the same call", async () => {
@@ -273,7 +308,11 @@ describe("PopService", () => {
     for (let i = 0; i < 3; i++) await h.put("T", `m${i}`);
     await h.stop();
     harnesses.splice(harnesses.indexOf(h), 1);
-    const state = JSON.stringify({ version: 1, offsets: [{ group: G, topic: "T", queueTopic: "T", queueId: 0, offset: 100 }], checkPoints: [] });
+    const state = JSON.stringify({
+      version: 1,
+      offsets: [{ group: G, topic: "T", queueTopic: "T", queueId: 0, offset: 100 }],
+      checkPoints: [],
+    });
     const fd = await h.disk.open(`${ROOT}/config/${POP_STATE_FILE}`, true);
     await h.disk.truncate(fd, 0);
     await h.disk.pwrite(fd, Buffer.from(state), 0, Buffer.byteLength(state), 0);
@@ -289,11 +328,22 @@ describe("PopService", () => {
   it("never hands the same message to two concurrent pops of a group", async () => {
     const h = await open();
     for (let i = 0; i < 8; i++) await h.put("T", `m${i}`, { queueId: i % 4 });
-    const results = await Promise.all([1, 2, 3, 4].map(() => h.pop.pop({ group: G, topic: "T", maxMessages: 3, invisibleTimeMs: 5000 })));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => h.pop.pop({ group: G, topic: "T", maxMessages: 3, invisibleTimeMs: 5000 })),
+    );
     const bodies = results.flatMap((r) => r.messages.map((m) => m.message.body.toString()));
     expect(new Set(bodies).size).toBe(bodies.length);
     const rest = await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 });
-    expect([...bodies, ...rest.messages.map((m) => m.message.body.toString())].sort()).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
+    expect([...bodies, ...rest.messages.map((m) => m.message.body.toString())].sort()).toEqual([
+      "m0",
+      "m1",
+      "m2",
+      "m3",
+      "m4",
+      "m5",
+      "m6",
+      "m7",
+    ]);
   });
 
   it("keeps a message in flight when its revive cannot be stored, and revives it once the store takes puts", async () => {
@@ -306,7 +356,8 @@ describe("PopService", () => {
       store: {
         getMessage: (...args) => h.store.getMessage(...args),
         lookMessageByOffset: (offset) => h.store.lookMessageByOffset(offset),
-        putMessage: (message) => (refuse ? Promise.resolve({ status: "CREATE_MAPEDFILE_FAILED" as const }) : h.store.putMessage(message)),
+        putMessage: (message) =>
+          refuse ? Promise.resolve({ status: "CREATE_MAPEDFILE_FAILED" as const }) : h.store.putMessage(message),
         onMessageDispatched: (listener) => h.store.onMessageDispatched(listener),
         getMinOffsetInQueue: (topic, queueId) => h.store.getMinOffsetInQueue(topic, queueId),
         getMaxOffsetInQueue: (topic, queueId) => h.store.getMaxOffsetInQueue(topic, queueId),
@@ -341,8 +392,17 @@ describe("PopService", () => {
     await h.disk.truncate(fd, 0);
     await h.disk.pwrite(fd, Buffer.from("{not json"), 0, 9, 0);
     await h.disk.close(fd);
-    const store = await MessageStore.open({ storePathRootDir: ROOT, mappedFileSizeCommitLog: 256 * 1024 }, { io: h.disk, logger: silentLogger });
-    const service = new PopService({ store, topics: { readQueueNums: () => 1 }, storePathRootDir: ROOT, io: h.disk, logger: silentLogger });
+    const store = await MessageStore.open(
+      { storePathRootDir: ROOT, mappedFileSizeCommitLog: 256 * 1024 },
+      { io: h.disk, logger: silentLogger },
+    );
+    const service = new PopService({
+      store,
+      topics: { readQueueNums: () => 1 },
+      storePathRootDir: ROOT,
+      io: h.disk,
+      logger: silentLogger,
+    });
     await expect(service.start()).rejects.toMatchObject({ code: "CORRUPT_STATE" });
     expect(h.disk.readFile(path).toString()).toBe("{not json");
     await store.shutdown();

@@ -31,7 +31,14 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
 
 export function openStore(disk: SimulatedDisk, config: MessageStoreConfigInput = {}): Promise<MessageStore> {
   return MessageStore.open(
-    { storePathRootDir: ROOT, mappedFileSizeCommitLog: 256 * 1024, mappedFileSizeConsumeQueue: 400 * 20, flushIntervalCommitLog: 5, flushIntervalConsumeQueue: 5, ...config },
+    {
+      storePathRootDir: ROOT,
+      mappedFileSizeCommitLog: 256 * 1024,
+      mappedFileSizeConsumeQueue: 400 * 20,
+      flushIntervalCommitLog: 5,
+      flushIntervalConsumeQueue: 5,
+      ...config,
+    },
     { io: disk, logger: silentLogger },
   );
 }

@@ -13,9 +13,21 @@ afterEach(async () => {
   }
 });
 
-async function start(disk: SimulatedDisk, clock: ManualClock, maxPendingMessages?: number): Promise<{ store: MessageStore; timer: TimerMessageService }> {
+async function start(
+  disk: SimulatedDisk,
+  clock: ManualClock,
+  maxPendingMessages?: number,
+): Promise<{ store: MessageStore; timer: TimerMessageService }> {
   const store = await openStore(disk);
-  const timer = new TimerMessageService({ store, storePathRootDir: ROOT, io: disk, clock, logger: silentLogger, maxPendingMessages, intervalMs: 60_000 });
+  const timer = new TimerMessageService({
+    store,
+    storePathRootDir: ROOT,
+    io: disk,
+    clock,
+    logger: silentLogger,
+    maxPendingMessages,
+    intervalMs: 60_000,
+  });
   await timer.start();
   const pair = { store, timer };
   open.push(pair);
@@ -26,7 +38,9 @@ async function bodies(store: MessageStore, topic: string, queueId = 0): Promise<
   const result = await store.getMessage("t", topic, queueId, 0, 32);
   return result.messages.map((record) => {
     const decoded = decodeMessage(record);
-    return decoded.ok ? `${decoded.message.body.toString()}|${decoded.message.properties.TIMER_DELIVER_MS}|${decoded.message.properties.UNIQ_KEY}` : "bad";
+    return decoded.ok
+      ? `${decoded.message.body.toString()}|${decoded.message.properties.TIMER_DELIVER_MS}|${decoded.message.properties.UNIQ_KEY}`
+      : "bad";
   });
 }
 
@@ -35,7 +49,10 @@ describe("TimerMessageService", () => {
     const clock = new ManualClock();
     const { store, timer } = await start(new SimulatedDisk(), clock);
     const at = clock.now() + 5000;
-    const put = await timer.putTimerMessage({ topic: "T", queueId: 2, body: Buffer.from("later"), properties: { UNIQ_KEY: "U1" } }, at);
+    const put = await timer.putTimerMessage(
+      { topic: "T", queueId: 2, body: Buffer.from("later"), properties: { UNIQ_KEY: "U1" } },
+      at,
+    );
     expect(put.status).toBe("PUT_OK");
     await waitFor(() => store.getMaxOffsetInQueue(TIMER_TOPIC, 0) === 1);
     expect(timer.pendingCount).toBe(1);
@@ -59,16 +76,26 @@ describe("TimerMessageService", () => {
   it("answers TIMER_FULL past maxPendingMessages", async () => {
     const clock = new ManualClock();
     const { timer } = await start(new SimulatedDisk(), clock, 1);
-    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("a") }, clock.now() + 1000)).status).toBe("PUT_OK");
-    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("b") }, clock.now() + 1000)).status).toBe("TIMER_FULL");
+    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("a") }, clock.now() + 1000)).status).toBe(
+      "PUT_OK",
+    );
+    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("b") }, clock.now() + 1000)).status).toBe(
+      "TIMER_FULL",
+    );
   });
 
   it("after a restart delivers what was waiting, once, and not what was delivered", async () => {
     const disk = new SimulatedDisk();
     const clock = new ManualClock();
     const first = await start(disk, clock);
-    await first.timer.putTimerMessage({ topic: "T", body: Buffer.from("soon"), properties: { UNIQ_KEY: "S" } }, clock.now() + 1000);
-    await first.timer.putTimerMessage({ topic: "T", body: Buffer.from("later"), properties: { UNIQ_KEY: "L" } }, clock.now() + 9000);
+    await first.timer.putTimerMessage(
+      { topic: "T", body: Buffer.from("soon"), properties: { UNIQ_KEY: "S" } },
+      clock.now() + 1000,
+    );
+    await first.timer.putTimerMessage(
+      { topic: "T", body: Buffer.from("later"), properties: { UNIQ_KEY: "L" } },
+      clock.now() + 9000,
+    );
     clock.advance(1000);
     expect(await first.timer.deliverDue()).toBe(1);
     await first.timer.shutdown();
