@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { Producer, SimpleConsumer } from "rocketmq-client-nodejs";
@@ -10,35 +11,80 @@ import type { MessageView } from "rocketmq-client-nodejs";
 import { clientLogger, waitFor, withTimeout } from "./proxy-test-kit.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/proxy-process.mjs", import.meta.url));
-const children: ChildProcess[] = [];
 const clients: { shutdown(): Promise<void> }[] = [];
+const brokers: BrokerProcess[] = [];
 const dirs: string[] = [];
 
+/** The broker process of test/fixtures/proxy-process.mjs, talked to over its stdin and stdout. */
+class BrokerProcess {
+  readonly child: ChildProcess;
+  readonly #lines: string[] = [];
+  readonly #exited: Promise<void>;
+
+  constructor(dir: string) {
+    this.child = spawn(process.execPath, [FIXTURE, dir], { stdio: ["pipe", "pipe", "inherit"] });
+    createInterface({ input: this.child.stdout! }).on("line", (line) => this.#lines.push(line));
+    this.#exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
+  }
+
+  /** The next stdout line that is JSON with `key`. */
+  async #next(key: string, what: string): Promise<number> {
+    let found: number | undefined;
+    await waitFor(
+      () => {
+        const index = this.#lines.findIndex((line) => line.includes(`"${key}"`));
+        if (index >= 0) found = (JSON.parse(this.#lines.splice(index, 1)[0]!) as Record<string, number>)[key];
+        if (!this.running) throw new Error(`broker process ended (${this.child.exitCode ?? this.child.signalCode})`);
+        return found !== undefined;
+      },
+      20_000,
+      what,
+    );
+    return found!;
+  }
+
+  async endpoints(): Promise<string> {
+    return `127.0.0.1:${await this.#next("port", "broker process start")}`;
+  }
+
+  /**
+   * Waits until the broker has ended every telemetry stream (the clients' half-closes were answered):
+   * a connection cut before that makes the shut-down client throw an unhandled stream error (pitfall 7).
+   */
+  async waitTelemetryClosed(): Promise<void> {
+    await waitFor(
+      async () => {
+        this.child.stdin!.write("streams\n");
+        return (await this.#next("streams", "stream count")) === 0;
+      },
+      10_000,
+      "telemetry streams ended",
+    );
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.running) this.child.kill(signal);
+    await this.#exited;
+  }
+}
+
 afterEach(async () => {
-  for (const client of clients.splice(0))
-    await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const client of clients.splice(0)) await withTimeout(client.shutdown(), 30_000, "client shutdown");
+  for (const broker of brokers.splice(0)) {
+    await broker.waitTelemetryClosed().catch(() => undefined);
+    await withTimeout(broker.kill("SIGTERM"), 10_000, "graceful stop").catch(() => broker.kill("SIGKILL"));
+  }
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts the broker process on `dir`; resolves its endpoints once it serves. */
-async function spawnBroker(dir: string): Promise<{ child: ChildProcess; endpoints: string }> {
-  const child = spawn(process.execPath, [FIXTURE, dir], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const port = await withTimeout(
-    new Promise<number>((resolve, reject) => {
-      let output = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        const line = output.split("\n")[0];
-        if (output.includes("\n") && line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
-      });
-      child.once("exit", (code) => reject(new Error(`broker process exited with ${code}`)));
-    }),
-    20_000,
-    "broker process start",
-  );
-  return { child, endpoints: `127.0.0.1:${port}` };
+async function spawnBroker(dir: string): Promise<{ broker: BrokerProcess; endpoints: string }> {
+  const broker = new BrokerProcess(dir);
+  brokers.push(broker);
+  return { broker, endpoints: await broker.endpoints() };
 }
 
 async function started<T extends { startup(): Promise<void>; shutdown(): Promise<void> }>(client: T): Promise<T> {
@@ -48,7 +94,7 @@ async function started<T extends { startup(): Promise<void>; shutdown(): Promise
 }
 
 describe("GrpcProxy in a broker process killed with SIGKILL", () => {
-  it("redelivers only the un-acked message after the restart, nothing acked", { tags: ["slow"] }, async () => {
+  it("redelivers only the un-acked messages after the restart, nothing acked", { tags: ["slow"] }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "proxy-kill-"));
     dirs.push(dir);
     const first = await spawnBroker(dir);
@@ -75,10 +121,9 @@ describe("GrpcProxy in a broker process killed with SIGKILL", () => {
     );
     const pending = new Set(["m3", "m7"]);
     for (const message of got) if (!pending.has(message.body.toString())) await consumer.ack(message);
-    first.child.kill("SIGKILL");
-    await new Promise((resolve) => first.child.once("exit", resolve));
-    for (const client of clients.splice(0))
-      await withTimeout(client.shutdown(), 30_000, "client shutdown").catch(() => undefined);
+    for (const client of clients.splice(0)) await withTimeout(client.shutdown(), 30_000, "client shutdown");
+    await first.broker.waitTelemetryClosed();
+    await first.broker.kill("SIGKILL");
 
     const second = await spawnBroker(dir);
     const again = await started(new SimpleConsumer({ ...options, endpoints: second.endpoints }));
