@@ -10,6 +10,7 @@ const layers = [
   ["packages/flush-services", "@store/flush-services"],
   ["packages/commitlog", "@store/commitlog"],
   ["packages/broker", "@store/broker"],
+  ["packages/proxy", "@store/proxy"],
   ["apps/demo-broker", "demo-broker"],
 ];
 
@@ -17,7 +18,7 @@ const layers = [
 const internals = [
   { group: ["@store/*/src", "@store/*/src/**", "@store/*/dist", "@store/*/dist/**"], message: "Import a package through its public entry, not its internals." },
   {
-    group: ["../../../**", ...["mapped-file", "file-queue", "flush-services", "commitlog", "broker", "demo-broker", "bench-kit"].map((name) => `../../${name}/**`)],
+    group: ["../../../**", ...["mapped-file", "file-queue", "flush-services", "commitlog", "broker", "proxy", "demo-broker", "bench-kit"].map((name) => `../../${name}/**`)],
     message: "Do not reach into another package by relative path; depend on it by name.",
   },
 ];

@@ -73,3 +73,41 @@ export { encodeRegisterBrokerBody } from "./remoting/register-broker/request.js"
 export type { BrokerData, QueueData, TopicRouteData } from "./remoting/get-routeinfo-by-topic/request.js";
 export type { ClusterInfo } from "./remoting/get-broker-cluster-info/response.js";
 export type { MessageQueue } from "./remoting/lock-batch-mq/request.js";
+
+// Pop consumption (RocketMQ 5: receipt handles, invisible time, revive, DLQ) and timed delivery.
+export { PopService, POP_STATE_FILE } from "./pop/pop-service.js";
+export type { PopServiceOptions } from "./pop/pop-service.js";
+export { DEFAULT_POP_LIMITS, systemClock } from "./pop/pop-types.js";
+export type {
+  AckResult,
+  ChangeInvisibleTimeResult,
+  ForwardResult,
+  InvalidReceiptHandle,
+  PopClock,
+  PopLimits,
+  PopMessageStore,
+  PoppedMessage,
+  PopRequest,
+  PopResult,
+  PopStatus,
+  PopTopicSource,
+} from "./pop/pop-types.js";
+export { PopError } from "./pop/pop-error.js";
+export type { PopErrorCode } from "./pop/pop-error.js";
+export { MAX_TAG_EXPRESSION_LENGTH, TagFilter } from "./pop/tag-filter.js";
+export { TimerMessageService, TIMER_STATE_FILE } from "./pop/timer-message-service.js";
+export type { TimerMessageServiceOptions, TimerPutResult } from "./pop/timer-message-service.js";
+export {
+  DEFAULT_MAX_RECONSUME_TIMES,
+  DLQ_GROUP_TOPIC_PREFIX,
+  PROPERTY_DLQ_ORIGIN_MESSAGE_ID,
+  PROPERTY_DLQ_ORIGIN_TOPIC,
+  PROPERTY_FIRST_POP_TIME,
+  PROPERTY_TIMER_DELIVER_MS,
+  PROPERTY_TIMER_OUT_MS,
+  RETRY_GROUP_TOPIC_PREFIX,
+  TIMER_TOPIC,
+  dlqTopicOf,
+  isGroupSystemTopic,
+  retryTopicOf,
+} from "./pop/key-builder.js";

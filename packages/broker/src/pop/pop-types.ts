@@ -1,0 +1,137 @@
+import type { DecodedMessage, GetMessageResult, MessageInput, PutMessageResult } from "@store/commitlog";
+import type { DispatchSource } from "./pop-long-polling-service.js";
+
+/** What pop consumption needs of the message store (MessageStore satisfies it). */
+export interface PopMessageStore extends DispatchSource {
+  getMessage(
+    group: string,
+    topic: string,
+    queueId: number,
+    offset: number,
+    maxMsgNums: number,
+  ): Promise<GetMessageResult>;
+  lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null>;
+  putMessage(message: MessageInput): Promise<PutMessageResult>;
+  getMinOffsetInQueue(topic: string, queueId: number): number;
+  getMaxOffsetInQueue(topic: string, queueId: number): number;
+}
+
+/** What pop consumption needs of the broker's topics. */
+export interface PopTopicSource {
+  /** Read queues of `topic`; 0 when the topic does not exist. */
+  readQueueNums(topic: string): number;
+}
+
+/** The time source, injectable for tests. */
+export interface PopClock {
+  /** ms since the epoch. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: PopClock = { now: () => Date.now() };
+
+/** Bounds of pop consumption; every queue and wait it keeps has one. */
+export interface PopLimits {
+  /** Most messages one pop returns (RocketMQ caps a pop at 32). */
+  readonly maxBatchSize: number;
+  /** Shortest invisible time, ms; shorter requests are raised to it. */
+  readonly minInvisibleTimeMs: number;
+  /** Longest invisible time, ms; longer requests are lowered to it. */
+  readonly maxInvisibleTimeMs: number;
+  /** Longest long-poll, ms; longer requests are lowered to it. */
+  readonly maxPollTimeMs: number;
+  /** Pops waiting for messages at once; past it a pop answers POLLING_FULL. */
+  readonly maxWaitingPolls: number;
+  /** Messages in flight (popped, not acked) over all groups; past it a pop answers IN_FLIGHT_FULL. */
+  readonly maxInFlightMessages: number;
+  /** Longest sleep of the revive loop between checks, ms (it also wakes at the next revive time). */
+  readonly reviveIntervalMs: number;
+  /** Consume-queue reads per queue and pop when the messages read are filtered out. */
+  readonly maxScanRounds: number;
+}
+
+export const DEFAULT_POP_LIMITS: PopLimits = {
+  maxBatchSize: 32,
+  minInvisibleTimeMs: 1000,
+  maxInvisibleTimeMs: 12 * 3600 * 1000,
+  maxPollTimeMs: 60_000,
+  maxWaitingPolls: 1024,
+  maxInFlightMessages: 100_000,
+  reviveIntervalMs: 1000,
+  maxScanRounds: 8,
+};
+
+/** A pop request (RocketMQ's PopMessageRequestHeader, plus long polling). */
+export interface PopRequest {
+  readonly group: string;
+  readonly topic: string;
+  /** 1..maxBatchSize; larger values are lowered. */
+  readonly maxMessages: number;
+  /** How long the messages stay invisible, ms (clamped to the limits). */
+  readonly invisibleTimeMs: number;
+  /** TAG expression (`*`, `TagA || TagB`); default `*`. */
+  readonly expression?: string;
+  /** How long to wait for a message when none is ready, ms; 0 (default) answers at once. */
+  readonly pollTimeMs?: number;
+  /** Ends the wait early (the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+/** A message handed out by a pop. */
+export interface PoppedMessage {
+  /** The stored record (for a retry message: the copy in the retry topic). */
+  readonly message: DecodedMessage;
+  /** The topic the consumer asked for (a retry copy's original topic). */
+  readonly topic: string;
+  /** Ack or change the invisible time with this. */
+  readonly receiptHandle: string;
+  /** Reconsume count: 0 on the first delivery. */
+  readonly reconsumeTimes: number;
+  /** reconsumeTimes + 1. */
+  readonly deliveryAttempt: number;
+  /** ms since the epoch. */
+  readonly popTime: number;
+  /** ms. */
+  readonly invisibleTimeMs: number;
+}
+
+/**
+ * - FOUND: messages were popped.
+ * - NO_NEW_MSG: none matched within the poll time.
+ * - POLLING_FULL: none was ready and too many polls already wait (retry later).
+ * - IN_FLIGHT_FULL: too many messages are in flight (ack some, retry later).
+ * - SHUTTING_DOWN: the service stopped while the pop waited.
+ */
+export type PopStatus = "FOUND" | "NO_NEW_MSG" | "POLLING_FULL" | "IN_FLIGHT_FULL" | "SHUTTING_DOWN";
+
+export interface PopResult {
+  readonly status: PopStatus;
+  readonly messages: PoppedMessage[];
+}
+
+/** The handle is unknown: acked already, changed, revived, or never issued (RocketMQ INVALID_RECEIPT_HANDLE). */
+export interface InvalidReceiptHandle {
+  readonly status: "INVALID_RECEIPT_HANDLE";
+  readonly reason: string;
+}
+
+export type AckResult = { readonly status: "OK" } | InvalidReceiptHandle;
+
+export type ChangeInvisibleTimeResult =
+  | {
+      readonly status: "OK";
+      /** The new handle; the old one is no longer valid. */
+      readonly receiptHandle: string;
+      /** ms since the epoch. */
+      readonly popTime: number;
+      /** ms, after clamping. */
+      readonly invisibleTimeMs: number;
+    }
+  | InvalidReceiptHandle;
+
+export type ForwardResult =
+  | { readonly status: "OK" }
+  | InvalidReceiptHandle
+  /** The copy could not be stored; the message stays in flight. */
+  | { readonly status: "PUT_FAILED"; readonly reason: string };
