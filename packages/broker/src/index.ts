@@ -99,15 +99,11 @@ export { TimerMessageService, TIMER_STATE_FILE } from "./pop/timer-message-servi
 export type { TimerMessageServiceOptions, TimerPutResult } from "./pop/timer-message-service.js";
 export {
   DEFAULT_MAX_RECONSUME_TIMES,
-  DLQ_GROUP_TOPIC_PREFIX,
   PROPERTY_DLQ_ORIGIN_MESSAGE_ID,
   PROPERTY_DLQ_ORIGIN_TOPIC,
   PROPERTY_FIRST_POP_TIME,
   PROPERTY_TIMER_DELIVER_MS,
   PROPERTY_TIMER_OUT_MS,
-  RETRY_GROUP_TOPIC_PREFIX,
   TIMER_TOPIC,
-  dlqTopicOf,
   isGroupSystemTopic,
-  retryTopicOf,
 } from "./pop/key-builder.js";

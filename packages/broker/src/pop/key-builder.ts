@@ -2,10 +2,10 @@
  * Names and properties of pop consumption, as RocketMQ spells them (MixAll, KeyBuilder, MessageConst).
  */
 
-/** Prefix of a consumer group's retry topic: `%RETRY%<group>`. */
-export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%";
-/** Prefix of a consumer group's dead-letter topic: `%DLQ%<group>`. */
-export const DLQ_GROUP_TOPIC_PREFIX = "%DLQ%";
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from "../topic/topic-config.js";
+
+export { dlqTopicOf, retryTopicOf } from "../topic/topic-config.js";
+
 /** RocketMQ 5's timer topic, where messages wait for their delivery time. */
 export const TIMER_TOPIC = "rmq_sys_wheel_timer";
 
@@ -22,16 +22,6 @@ export const PROPERTY_FIRST_POP_TIME = "1ST_POP_TIME";
 
 /** RocketMQ's default `retryMaxTimes` of a subscription group. */
 export const DEFAULT_MAX_RECONSUME_TIMES = 16;
-
-/** `%RETRY%<group>`. */
-export function retryTopicOf(group: string): string {
-  return RETRY_GROUP_TOPIC_PREFIX + group;
-}
-
-/** `%DLQ%<group>`. */
-export function dlqTopicOf(group: string): string {
-  return DLQ_GROUP_TOPIC_PREFIX + group;
-}
 
 /** Whether `topic` is a retry or dead-letter topic. */
 export function isGroupSystemTopic(topic: string): boolean {
