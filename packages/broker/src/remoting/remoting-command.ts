@@ -4,7 +4,8 @@
  *   frame  = length:int32 headerInfo:int32 header:byte[headerLength] body:byte[length - 4 - headerLength]
  *   length = 4 + headerLength + bodyLength            (it does not count itself)
  *   headerInfo = serializeType:byte(high 8 bits) headerLength:uint24
- *   serializeType 0 = JSON (the only one we answer in; ali-ons reads headerInfo unmasked)
+ *   serializeType 0 = JSON (the default; ali-ons reads headerInfo unmasked, so JSON keeps the high byte 0),
+ *                 1 = ROCKETMQ (binary, see rocketmq-header.ts); a response uses its request's type
  *
  *   JSON header, request:  {"code":310,"language":"JAVA","opaque":15,"flag":0,"version":121,
  *                           "remark":?,"extFields":{"a":"PID","e":0,"k":false,...}}
@@ -18,6 +19,7 @@
  * Only this module and the frame decoder touch frame bytes.
  */
 import { RemotingError } from "./remoting-error.js";
+import { decodeBinaryHeader, encodeBinaryHeader } from "./rocketmq-header.js";
 
 /** flag bit: this command is a response. */
 export const FLAG_RESPONSE = 1;
@@ -29,6 +31,12 @@ export const SERIALIZE_TYPE_JSON = 0;
 export const SERIALIZE_TYPE_ROCKETMQ = 1;
 /** The `version` we put in our headers (RocketMQ 4.9.x's MQVersion). */
 export const REMOTING_VERSION = 401;
+
+/** headerInfo keeps the header length in 24 bits. */
+const MAX_HEADER_LENGTH = 0xffffff;
+
+/** How a header is serialized: JSON (0) or RocketMQ's binary layout (1). */
+export type SerializeType = typeof SERIALIZE_TYPE_JSON | typeof SERIALIZE_TYPE_ROCKETMQ;
 
 /** Header fields of a command, all values strings as Java sends them. */
 export type ExtFields = Record<string, string>;
@@ -42,6 +50,8 @@ export interface RemotingCommandInit {
   readonly body?: Buffer | null;
   readonly language?: string;
   readonly version?: number;
+  /** Header serialization when encoded; default JSON. */
+  readonly serializeType?: SerializeType;
 }
 
 /** A request or a response of the RocketMQ remoting protocol (RemotingCommand.java). */
@@ -54,6 +64,8 @@ export class RemotingCommand {
   readonly remark: string | null;
   readonly extFields: ExtFields;
   readonly body: Buffer | null;
+  /** The header serialization this command arrived in, or will be encoded in. */
+  readonly serializeType: SerializeType;
 
   constructor(init: RemotingCommandInit) {
     this.code = init.code;
@@ -64,6 +76,7 @@ export class RemotingCommand {
     this.remark = init.remark ?? null;
     this.extFields = init.extFields ?? {};
     this.body = init.body ?? null;
+    this.serializeType = init.serializeType ?? SERIALIZE_TYPE_JSON;
   }
 
   /** A request (flag 0, or ONEWAY) with the given opaque. */
@@ -71,9 +84,19 @@ export class RemotingCommand {
     return new RemotingCommand({ code, opaque, extFields, body, flag: oneway ? FLAG_ONEWAY : 0 });
   }
 
-  /** The response to `request`: RESPONSE flag set, its opaque echoed. */
+  /** The response to `request`: RESPONSE flag set, its opaque echoed, in its serialize type. */
   static response(request: RemotingCommand, code: number, remark: string | null = null, extFields: ExtFields = {}, body: Buffer | null = null): RemotingCommand {
-    return new RemotingCommand({ code, opaque: request.opaque, flag: FLAG_RESPONSE, remark, extFields, body });
+    return new RemotingCommand({ code, opaque: request.opaque, flag: FLAG_RESPONSE, remark, extFields, body, serializeType: request.serializeType });
+  }
+
+  /** This command with another opaque and extra flag bits (a client numbering its requests). */
+  withOpaque(opaque: number, extraFlag = 0): RemotingCommand {
+    return new RemotingCommand({ ...this.#init(), opaque, flag: this.flag | extraFlag });
+  }
+
+  #init(): RemotingCommandInit {
+    const { code, language, version, opaque, flag, remark, extFields, body, serializeType } = this;
+    return { code, language, version, opaque, flag, remark, extFields, body, serializeType };
   }
 
   get isResponse(): boolean {
@@ -84,13 +107,21 @@ export class RemotingCommand {
     return (this.flag & FLAG_ONEWAY) !== 0;
   }
 
-  /** The whole frame, length prefix included, in JSON serialization. */
+  /**
+   * The whole frame, length prefix included, in this command's serialize type.
+   * @throws RemotingError BAD_FRAME when a binary header cannot hold a field (code beyond int16), or
+   * the header exceeds 16 MiB.
+   */
   encode(): Buffer {
-    const header = Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+    const header =
+      this.serializeType === SERIALIZE_TYPE_ROCKETMQ ? encodeBinaryHeader(this) : Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+    if (header.length > MAX_HEADER_LENGTH) {
+      throw new RemotingError("BAD_FRAME", `a header of ${header.length} bytes exceeds the frame's ${MAX_HEADER_LENGTH}`);
+    }
     const bodyLength = this.body?.length ?? 0;
     const frame = Buffer.allocUnsafe(8 + header.length + bodyLength);
     frame.writeInt32BE(4 + header.length + bodyLength, 0);
-    frame.writeInt32BE(header.length, 4);
+    frame.writeUInt32BE(((this.serializeType << 24) | header.length) >>> 0, 4);
     header.copy(frame, 8);
     if (this.body !== null) this.body.copy(frame, 8 + header.length);
     return frame;
@@ -128,10 +159,10 @@ export class RemotingCommand {
     if (headerLength > frame.length - 4) {
       throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`);
     }
-    if (serializeType !== SERIALIZE_TYPE_JSON) {
-      throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (JSON only)`);
-    }
-    const header = parseJsonHeader(frame.toString("utf8", 4, 4 + headerLength));
+    let header: Omit<RemotingCommandInit, "body">;
+    if (serializeType === SERIALIZE_TYPE_JSON) header = parseJsonHeader(frame.toString("utf8", 4, 4 + headerLength));
+    else if (serializeType === SERIALIZE_TYPE_ROCKETMQ) header = { ...decodeBinaryHeader(frame, 4, 4 + headerLength), serializeType };
+    else throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
     return new RemotingCommand({ ...header, body });
   }
@@ -172,7 +203,7 @@ function extFieldsOf(value: unknown): ExtFields {
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new RemotingError("BAD_FRAME", "header field extFields must be an object");
   }
-  const fields: ExtFields = {};
+  const fields: ExtFields = Object.create(null) as ExtFields;
   for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
     if (field === null || field === undefined) continue;
     if (typeof field === "string") fields[key] = field;
