@@ -21,6 +21,10 @@ export type { RemotingErrorCode } from "./remoting/remoting-error.js";
 
 export type { BrokerObserver, MessagesInEvent, MessagesOutEvent } from "./broker-observer.js";
 
+// Client.
+export { RemotingClient } from "./remoting-client.js";
+export type { RemotingClientOptions, ServerRequestHandler } from "./remoting-client.js";
+
 // Server.
 export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
 export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
