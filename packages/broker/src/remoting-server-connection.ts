@@ -1,0 +1,259 @@
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import { FrameDecoder } from "./remoting/frame-decoder.js";
+import type { FrameLimits } from "./remoting/frame-decoder.js";
+import { RemotingCommand } from "./remoting/remoting-command.js";
+import { ResponseCode } from "./remoting/response-code.js";
+import type { RemotingConnection } from "./request-processor.js";
+
+/** The limits one connection keeps (a subset of RemotingServerLimits). */
+export interface ConnectionLimits extends FrameLimits {
+  readonly maxInFlightPerConnection: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** Runs one request; resolves its response, or null for none. Never rejects. */
+export type Dispatch = (request: RemotingCommand, connection: ServerConnection) => Promise<RemotingCommand | null>;
+
+/**
+ * One accepted socket of a RemotingServer: decodes frames, runs up to `maxInFlightPerConnection`
+ * requests at once, writes each response as it is ready (out of order), and stops reading the socket
+ * while its writes do not drain, while the in-flight limit is reached, or once the server is closing.
+ *
+ * Memory per connection is bounded: the socket's readable buffer, the decoder's partial frame
+ * (≤ frameMaxLength), the frames of one chunk waiting for an in-flight slot, and the responses of
+ * at most `maxInFlightPerConnection` requests queued for writing once the peer stops reading.
+ */
+export class ServerConnection implements RemotingConnection {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly #socket: Socket;
+  readonly #decoder: FrameDecoder;
+  readonly #limits: ConnectionLimits;
+  readonly #logger: Logger;
+  readonly #dispatch: Dispatch;
+  readonly #closeListeners: (() => void)[] = [];
+  /** Decoded frames waiting for an in-flight slot, from `#backlogStart`. */
+  #backlog: Buffer[] = [];
+  #backlogStart = 0;
+  #backlogBytes = 0;
+  #inFlight = 0;
+  #writeBlocked = false;
+  #closing = false;
+  /** A bad frame arrived: nothing after it is read. */
+  #broken = false;
+  #open = true;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(id: number, socket: Socket, limits: ConnectionLimits, logger: Logger, dispatch: Dispatch) {
+    this.id = id;
+    this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#logger = logger;
+    this.#dispatch = dispatch;
+    this.#decoder = new FrameDecoder(limits);
+    if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs);
+    socket.on("timeout", () => {
+      this.#logger.info({ remote: this.remoteAddress, idleMs: limits.idleTimeoutMs }, "closing idle connection");
+      socket.destroy();
+    });
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("drain", () => {
+      this.#writeBlocked = false;
+      this.#pump();
+    });
+    socket.on("error", (error) => this.#logger.debug({ err: error, remote: this.remoteAddress }, "socket error"));
+    socket.on("close", () => this.#onClose());
+  }
+
+  get isOpen(): boolean {
+    return this.#open;
+  }
+
+  /** Requests being processed now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Bytes this connection holds: responses not yet taken by the kernel, a partial frame, waiting frames. */
+  get bufferedBytes(): number {
+    return this.#socket.writableLength + this.#decoder.bufferedBytes + this.#backlogBytes;
+  }
+
+  /** Whether the socket is not being read (backpressure, in-flight limit, or closing). */
+  get isReadPaused(): boolean {
+    return this.#socket.isPaused();
+  }
+
+  sendOneway(command: RemotingCommand): void {
+    this.#writeFrame(command.encode());
+  }
+
+  onClose(listener: () => void): void {
+    if (this.#open) this.#closeListeners.push(listener);
+    else this.#runCloseListener(listener);
+  }
+
+  /** Stops reading new requests; those already received still run. */
+  beginClosing(): void {
+    this.#closing = true;
+    this.#updateReading();
+  }
+
+  /** Resolves once no request is in flight or waiting, or at `deadline` (ms since epoch). */
+  drain(deadline: number): Promise<void> {
+    if (this.#isIdle() || !this.#open) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Ends the socket once its writes are flushed; destroys it at `deadline` if that takes longer. */
+  end(deadline: number): Promise<void> {
+    if (!this.#open) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#socket.destroy(), Math.max(0, deadline - Date.now()));
+      this.#socket.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#socket.end();
+    });
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#broken) return;
+    let frames: Buffer[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#closeBadFrame(error);
+      return;
+    }
+    for (const frame of frames) {
+      this.#backlog.push(frame);
+      this.#backlogBytes += frame.length;
+    }
+    this.#pump();
+  }
+
+  /** Starts waiting requests while slots are free and writes drain, then decides whether to read on. */
+  #pump(): void {
+    while (this.#open && !this.#writeBlocked && this.#backlogStart < this.#backlog.length && this.#inFlight < this.#limits.maxInFlightPerConnection) {
+      const frame = this.#backlog[this.#backlogStart]!;
+      this.#backlog[this.#backlogStart++] = EMPTY;
+      this.#backlogBytes -= frame.length;
+      let command: RemotingCommand;
+      try {
+        command = RemotingCommand.decode(frame);
+      } catch (error) {
+        this.#closeBadFrame(error);
+        return;
+      }
+      if (command.isResponse) this.#logger.debug({ remote: this.remoteAddress, opaque: command.opaque }, "ignoring a response from a client");
+      else this.#run(command);
+    }
+    if (this.#backlogStart === this.#backlog.length) {
+      this.#backlog = [];
+      this.#backlogStart = 0;
+    }
+    this.#updateReading();
+  }
+
+  #run(request: RemotingCommand): void {
+    this.#inFlight++;
+    this.#dispatch(request, this)
+      .then((response) => {
+        this.#inFlight--;
+        if (response !== null && !request.isOneway) this.#writeResponse(request, response);
+        this.#pump();
+        if (this.#isIdle()) this.#notifyIdle();
+      })
+      .catch((error: unknown) => {
+        this.#logger.error({ err: error, remote: this.remoteAddress }, "closing connection: answering a request failed");
+        this.#socket.destroy();
+      });
+  }
+
+  #writeResponse(request: RemotingCommand, response: RemotingCommand): void {
+    let frame: Buffer;
+    try {
+      frame = response.encode();
+    } catch (error) {
+      this.#logger.error({ err: error, remote: this.remoteAddress, code: request.code }, "a response could not be encoded");
+      frame = RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `the response could not be encoded: ${error instanceof Error ? error.message : String(error)}`).encode();
+    }
+    this.#writeFrame(frame);
+  }
+
+  #writeFrame(frame: Buffer): void {
+    if (!this.#open) return;
+    if (!this.#socket.write(frame)) this.#writeBlocked = true;
+  }
+
+  /** Reads only while writes drain, a slot is free, nothing waits for one, and the server is not closing. */
+  #updateReading(): void {
+    if (!this.#open) return;
+    const shouldPause =
+      this.#closing || this.#writeBlocked || this.#inFlight >= this.#limits.maxInFlightPerConnection || this.#backlogStart < this.#backlog.length;
+    if (shouldPause && !this.#socket.isPaused()) this.#socket.pause();
+    else if (!shouldPause && this.#socket.isPaused()) this.#socket.resume();
+  }
+
+  /**
+   * The stream cannot be resynchronised after a bad frame: read nothing more, answer the requests
+   * that came before it (up to BAD_FRAME_GRACE_MS), then close.
+   */
+  #closeBadFrame(error: unknown): void {
+    this.#logger.warn({ err: error, remote: this.remoteAddress }, `closing connection: bad frame: ${error instanceof Error ? error.message : String(error)}`);
+    this.#broken = true;
+    this.#discardBacklog();
+    this.beginClosing();
+    const deadline = Date.now() + BAD_FRAME_GRACE_MS;
+    void this.drain(deadline).then(() => this.end(deadline + BAD_FRAME_GRACE_MS));
+  }
+
+  #isIdle(): boolean {
+    return this.#inFlight === 0 && this.#backlogStart === this.#backlog.length;
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  #discardBacklog(): void {
+    this.#backlog = [];
+    this.#backlogStart = 0;
+    this.#backlogBytes = 0;
+  }
+
+  #onClose(): void {
+    this.#open = false;
+    this.#discardBacklog();
+    this.#notifyIdle();
+    for (const listener of this.#closeListeners.splice(0)) this.#runCloseListener(listener);
+  }
+
+  #runCloseListener(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.#logger.error({ err: error, remote: this.remoteAddress }, "a connection close listener threw");
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+/** How long a connection closed for a bad frame has to answer its earlier requests, and then to flush, ms. */
+const BAD_FRAME_GRACE_MS = 3_000;
