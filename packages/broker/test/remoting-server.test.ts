@@ -9,6 +9,7 @@ import {
   requiredInt,
 } from "../src/index.js";
 import type { RemotingConnection, RemotingServerOptions, RequestProcessor } from "../src/index.js";
+import { Prng, mutatedFrame, randomChunks, seedFrames } from "./fixtures/frame-fuzzer.js";
 import { captureLogger, connectRaw, waitFor, withProcessErrors } from "./test-support.js";
 
 const servers: RemotingServer[] = [];
@@ -356,5 +357,75 @@ describe("RemotingServer connection notifications", () => {
     await connection.invoke(request(34));
     await waitFor("the notification", () => received.length === 1);
     expect(received[0]).toMatchObject({ code: 40, isOneway: true });
+  });
+});
+
+/**
+ * Sends `total` random and mutated frames over a stream of short-lived connections (8 at a time, up to
+ * 12 frames each, in random chunks, then a half-close) while a control client on its own connection
+ * keeps invoking; resolves how many frames were sent and how many control requests were answered.
+ */
+async function fuzzLive(server: RemotingServer, total: number, seed: number): Promise<{ sent: number; controlAnswers: number }> {
+  const prng = new Prng(seed);
+  const seeds = seedFrames();
+  const control = await client(server);
+  let sent = 0;
+  let fuzzing = true;
+  let controlAnswers = 0;
+  const controlLoop = (async () => {
+    while (fuzzing) {
+      const response = await control.invoke(request(1, { n: String(controlAnswers) }), 5_000);
+      if (response.extFields.n !== String(controlAnswers)) throw new Error(`control answer ${controlAnswers} was wrong`);
+      controlAnswers++;
+    }
+  })();
+  const fuzzConnection = async () => {
+    while (sent < total) {
+      const frames = Array.from({ length: Math.min(prng.int(1, 12), total - sent) }, () => mutatedFrame(prng, seeds));
+      sent += frames.length;
+      const raw = await connectRaw(server.port);
+      raw.socket.resume(); // read (and drop) whatever is answered
+      for (const chunk of randomChunks(prng, Buffer.concat(frames))) raw.socket.write(chunk);
+      raw.socket.end();
+      await raw.closed;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: 8 }, fuzzConnection));
+  } finally {
+    fuzzing = false;
+    await controlLoop;
+  }
+  return { sent, controlAnswers };
+}
+
+describe("RemotingServer under fuzzed frames", () => {
+  async function run(total: number, seed: number): Promise<void> {
+    let fuzzRequests = 0;
+    const processors = new Map<number, RequestProcessor>([
+      [1, echo],
+      [310, { processRequest: (req) => (fuzzRequests++, RemotingCommand.response(req, ResponseCode.SUCCESS, null, { queueId: "0" })) }],
+      [105, { processRequest: (req) => (fuzzRequests++, RemotingCommand.response(req, ResponseCode.TOPIC_NOT_EXIST, "no route")) }],
+      [34, { processRequest: () => (fuzzRequests++, Promise.reject(new Error("heartbeat boom"))) }],
+    ]);
+    const { result, errors } = await withProcessErrors(async () => {
+      const server = await startServer({ processors, limits: { idleTimeoutMs: 10_000 } });
+      const outcome = await fuzzLive(server, total, seed);
+      await waitFor("the fuzz connections to close", () => server.connectionCount === 1);
+      expect((await clients[0]!.invoke(request(1, { after: "fuzz" }))).extFields.after).toBe("fuzz");
+      return outcome;
+    });
+    expect(errors).toEqual([]);
+    expect(result.sent).toBe(total);
+    expect(result.controlAnswers).toBeGreaterThan(10);
+    expect(fuzzRequests).toBeGreaterThan(total / 200); // requests that reached a processor before a bad frame
+  }
+
+  it("keeps serving a control connection through 10,000 fuzzed frames on other connections", async () => {
+    await run(10_000, 0xf00d);
+  });
+
+  it("keeps serving a control connection through 100,000 fuzzed frames on other connections", { tags: ["slow"] }, async () => {
+    await run(100_000, 0xbeef);
   });
 });

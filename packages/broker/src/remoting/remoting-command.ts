@@ -190,12 +190,17 @@ function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
   };
 }
 
+/** code, opaque, flag and version are Java ints. */
 function headerInt(header: Record<string, unknown>, name: string): number {
   const value = header[name];
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new RemotingError("BAD_FRAME", `header field ${name} must be an integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${truncated(JSON.stringify(value) ?? String(value))}`);
   }
-  return value;
+  return value | 0; // -0 becomes 0
+}
+
+function truncated(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
 function extFieldsOf(value: unknown): ExtFields {
