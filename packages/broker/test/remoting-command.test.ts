@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FLAG_ONEWAY, FLAG_RESPONSE, RemotingCommand, RemotingError, SERIALIZE_TYPE_JSON, SERIALIZE_TYPE_ROCKETMQ } from "../src/index.js";
+import {
+  FLAG_ONEWAY,
+  FLAG_RESPONSE,
+  HeaderFieldError,
+  RemotingCommand,
+  RemotingError,
+  SERIALIZE_TYPE_JSON,
+  SERIALIZE_TYPE_ROCKETMQ,
+  optionalString,
+  requiredString,
+} from "../src/index.js";
 import { ROUTE_REQUEST_HEX, SEND_V2_REQUEST_HEX } from "./fixtures/ali-ons-frames.js";
 
 /** A frame as the decoder hands it over: without its 4-byte length prefix. */
@@ -48,6 +58,18 @@ describe("RemotingCommand.decode", () => {
     expect(() => RemotingCommand.decode(unknownType)).toThrow(/serialize type 2/);
     const noCode = Buffer.concat([Buffer.from([0, 0, 0, 12]), Buffer.from('{"opaque":1}')]);
     expect(() => RemotingCommand.decode(noCode)).toThrow(/code must be an int32/);
+  });
+
+  it("keeps keys such as __proto__ and constructor as ordinary fields, and header reads ignore the prototype", () => {
+    const header = '{"code":1,"opaque":2,"extFields":{"__proto__":"p","constructor":"c","n":null,"b":true}}';
+    const frame = Buffer.concat([Buffer.alloc(4), Buffer.from(header)]);
+    frame.writeInt32BE(Buffer.byteLength(header), 0);
+    const command = RemotingCommand.decode(frame);
+    expect(Object.entries(command.extFields)).toEqual([["__proto__", "p"], ["constructor", "c"], ["b", "true"]]);
+    expect(requiredString(command.extFields, "constructor")).toBe("c");
+    expect(optionalString(command.extFields, "toString")).toBeUndefined();
+    expect(() => requiredString(command.extFields, "hasOwnProperty")).toThrow(HeaderFieldError);
+    expect(Object.getPrototypeOf(command.extFields)).toBe(Object.prototype);
   });
 });
 

@@ -159,16 +159,15 @@ export class RemotingCommand {
     if (headerLength > frame.length - 4) {
       throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`);
     }
-    let header: Omit<RemotingCommandInit, "body">;
-    if (serializeType === SERIALIZE_TYPE_JSON) header = parseJsonHeader(frame.toString("utf8", 4, 4 + headerLength));
-    else if (serializeType === SERIALIZE_TYPE_ROCKETMQ) header = { ...decodeBinaryHeader(frame, 4, 4 + headerLength), serializeType };
-    else throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
-    return new RemotingCommand({ ...header, body });
+    if (serializeType === SERIALIZE_TYPE_JSON) return decodeJsonHeader(frame.toString("utf8", 4, 4 + headerLength), body);
+    if (serializeType === SERIALIZE_TYPE_ROCKETMQ) return new RemotingCommand({ ...decodeBinaryHeader(frame, 4, 4 + headerLength), body, serializeType });
+    throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
   }
 }
 
-function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
+/** The hot path: one object shape for every decoded command, extFields normalised in place. */
+function decodeJsonHeader(text: string, body: Buffer | null): RemotingCommand {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -179,20 +178,21 @@ function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
     throw new RemotingError("BAD_FRAME", "the header is not a JSON object");
   }
   const header = json as Record<string, unknown>;
-  return {
-    code: headerInt(header, "code"),
-    opaque: headerInt(header, "opaque"),
-    flag: header.flag === undefined ? 0 : headerInt(header, "flag"),
-    version: header.version === undefined ? 0 : headerInt(header, "version"),
+  return new RemotingCommand({
+    code: headerInt(header.code, "code"),
     language: typeof header.language === "string" ? header.language : "JAVA",
+    version: header.version === undefined ? 0 : headerInt(header.version, "version"),
+    opaque: headerInt(header.opaque, "opaque"),
+    flag: header.flag === undefined ? 0 : headerInt(header.flag, "flag"),
     remark: typeof header.remark === "string" ? header.remark : null,
     extFields: extFieldsOf(header.extFields),
-  };
+    body,
+    serializeType: SERIALIZE_TYPE_JSON,
+  });
 }
 
 /** code, opaque, flag and version are Java ints. */
-function headerInt(header: Record<string, unknown>, name: string): number {
-  const value = header[name];
+function headerInt(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
     throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${truncated(JSON.stringify(value) ?? String(value))}`);
   }
@@ -203,17 +203,22 @@ function truncated(text: string): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
+/**
+ * The parsed extFields object itself, its numbers and booleans turned into strings and its nulls
+ * dropped (a fresh object from JSON.parse, so changing it in place is safe and saves a copy).
+ */
 function extFieldsOf(value: unknown): ExtFields {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new RemotingError("BAD_FRAME", "header field extFields must be an object");
   }
-  const fields: ExtFields = Object.create(null) as ExtFields;
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-    if (field === null || field === undefined) continue;
-    if (typeof field === "string") fields[key] = field;
-    else if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
-    else throw new RemotingError("BAD_FRAME", `extFields.${key} must be a string, number or boolean`);
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    const field = fields[key];
+    if (typeof field === "string") continue;
+    if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
+    else if (field === null) delete fields[key];
+    else throw new RemotingError("BAD_FRAME", `extFields.${truncated(key)} must be a string, number or boolean`);
   }
-  return fields;
+  return fields as ExtFields;
 }
