@@ -29,3 +29,58 @@ export type { RemotingClientOptions, ServerRequestHandler } from "./remoting-cli
 export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
 export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
 export type { RemotingConnection, RequestContext, RequestHook, RequestProcessor } from "./request-processor.js";
+
+// Config, errors.
+export { brokerConfigKeys, brokerConfigSchema, parseBrokerConfig, parseDelayLevels } from "./broker-config.js";
+export type { BrokerConfig, BrokerConfigInput, BrokerConfigKey } from "./broker-config.js";
+export { BrokerError } from "./broker-error.js";
+export type { BrokerErrorCode } from "./broker-error.js";
+
+// Managers.
+export { TopicConfigManager } from "./topic/topic-config-manager.js";
+export type { DataVersion, TopicConfigManagerOptions } from "./topic/topic-config-manager.js";
+export {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  DLQ_GROUP_TOPIC_PREFIX,
+  PERM_INHERIT,
+  PERM_READ,
+  PERM_WRITE,
+  RETRY_GROUP_TOPIC_PREFIX,
+  dlqTopicOf,
+  retryTopicOf,
+} from "./topic/topic-config.js";
+export type { TopicConfig } from "./topic/topic-config.js";
+export { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
+export { ConsumerManager, MAX_CONSUMER_REGISTRATIONS } from "./client/consumer-manager.js";
+export type { ConsumerGroupInfo } from "./client/consumer-manager.js";
+export { ProducerManager } from "./client/producer-manager.js";
+export { RebalanceLockManager } from "./client/rebalance-lock-manager.js";
+export { PullRequestHoldService } from "./longpolling/pull-request-hold-service.js";
+export type { HeldPull } from "./longpolling/pull-request-hold-service.js";
+export { ScheduleMessageService } from "./schedule/schedule-message-service.js";
+export { SendFlowControl } from "./flow/send-flow-control.js";
+
+// Processors (one per concern) and the composition root.
+export { SendMessageProcessor, MAX_BATCH_MESSAGES } from "./processor/send-message-processor.js";
+export { ConsumerSendBack } from "./processor/consumer-send-back.js";
+export { PullMessageProcessor } from "./processor/pull-message-processor.js";
+export { ClientManageProcessor } from "./processor/client-manage-processor.js";
+export { ConsumerManageProcessor } from "./processor/consumer-manage-processor.js";
+export { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
+export { QueryMessageProcessor } from "./processor/query-message-processor.js";
+export { BrokerController } from "./broker-controller.js";
+export type { BrokerControllerOptions } from "./broker-controller.js";
+
+// Name server.
+export { NamesrvController, namesrvConfigSchema } from "./namesrv/namesrv-controller.js";
+export type { NamesrvConfig, NamesrvConfigInput } from "./namesrv/namesrv-controller.js";
+export { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
+export { RouteInfoManager, DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS } from "./namesrv/route-info-manager.js";
+
+// Wire shapes clients and tools build.
+export { encodeBatchBody } from "./remoting/send-batch-message/request.js";
+export type { BatchMessage } from "./remoting/send-batch-message/request.js";
+export { encodeRegisterBrokerBody } from "./remoting/register-broker/request.js";
+export type { BrokerData, QueueData, TopicRouteData } from "./remoting/get-routeinfo-by-topic/request.js";
+export type { ClusterInfo } from "./remoting/get-broker-cluster-info/response.js";
+export type { MessageQueue } from "./remoting/lock-batch-mq/request.js";

@@ -13,6 +13,15 @@ export interface PullLimits {
 
 export const DEFAULT_PULL_LIMITS: PullLimits = { maxCount: 32, maxBytes: 256 * 1024 };
 
+/**
+ * Decides from a consume-queue unit's tagsCode (the TAGS hash) whether a pull wants its message, so
+ * unwanted records are never read (RocketMQ's MessageFilter.isMatchedByConsumeQueue).
+ */
+export type ConsumeQueueFilter = (tagsCode: number) => boolean;
+
+/** Units a filtered pull scans at most (RocketMQ: 16 000 bytes of consume queue, 800 units). */
+export const FILTER_SCAN_UNITS = 800;
+
 /** Adjacent records further apart than this are read separately, not as one span. */
 const MAX_SPAN_GAP_BYTES = 64 * 1024;
 
@@ -31,6 +40,7 @@ export async function readQueueMessages(
   offset: number,
   maxMsgNums: number,
   limits: PullLimits = DEFAULT_PULL_LIMITS,
+  filter?: ConsumeQueueFilter,
 ): Promise<GetMessageResult> {
   if (queue === undefined) return empty("NO_MATCHED_LOGIC_QUEUE", 0, 0, 0);
   const minOffset = queue.getMinOffsetInQueue();
@@ -40,8 +50,11 @@ export async function readQueueMessages(
   if (offset === maxOffset) return empty("OFFSET_OVERFLOW_ONE", offset, minOffset, maxOffset);
   if (offset > maxOffset) return empty("OFFSET_OVERFLOW_BADLY", minOffset === 0 ? minOffset : maxOffset, minOffset, maxOffset);
   const wanted = Math.max(1, Math.min(maxMsgNums, limits.maxCount));
-  const units = await queue.getUnits(offset, wanted);
-  if (units.length === 0) return empty("OFFSET_FOUND_NULL", nextReadableOffset(offset, maxOffset), minOffset, maxOffset);
+  const scanned = await queue.getUnits(offset, filter === undefined ? wanted : Math.max(wanted, FILTER_SCAN_UNITS));
+  if (scanned.length === 0) return empty("OFFSET_FOUND_NULL", nextReadableOffset(offset, maxOffset), minOffset, maxOffset);
+  const selection = filter === undefined ? null : selectMatching(scanned, filter, wanted);
+  const units = selection === null ? scanned : selection.units;
+  if (selection !== null && units.length === 0) return empty("NO_MATCHED_MESSAGE", offset + selection.scannedCount, minOffset, maxOffset);
   const phyMin = commitLog.getMinOffset();
   const messages: Buffer[] = [];
   let total = 0;
@@ -62,9 +75,39 @@ export async function readQueueMessages(
     }
     consumed += span.units.length;
   }
-  const nextBeginOffset = offset + consumed;
+  const nextBeginOffset = offset + (selection === null ? consumed : selection.consumedThrough(consumed));
   if (messages.length > 0) return { status: "FOUND", messages, nextBeginOffset, minOffset, maxOffset, bufferTotalSize: total };
   return empty(removing ? "MESSAGE_WAS_REMOVING" : consumed > 0 ? "NO_MATCHED_MESSAGE" : "OFFSET_FOUND_NULL", nextBeginOffset, minOffset, maxOffset);
+}
+
+interface Selection {
+  readonly units: ConsumeQueueUnit[];
+  /** Units scanned (matched or skipped) up to the last one selected, or all of them. */
+  readonly scannedCount: number;
+  /** Scanned units covered once the first `consumed` selected units were taken. */
+  consumedThrough(consumed: number): number;
+}
+
+/** The first `wanted` units the filter accepts; skipped units still count as consumed. */
+function selectMatching(scanned: readonly ConsumeQueueUnit[], filter: ConsumeQueueFilter, wanted: number): Selection {
+  const units: ConsumeQueueUnit[] = [];
+  const indexes: number[] = [];
+  let scannedCount = scanned.length;
+  for (let index = 0; index < scanned.length; index++) {
+    const unit = scanned[index] as ConsumeQueueUnit;
+    if (isHoleUnit(unit) || !filter(unit.tagsCode)) continue;
+    units.push(unit);
+    indexes.push(index);
+    if (units.length === wanted) {
+      scannedCount = index + 1;
+      break;
+    }
+  }
+  return {
+    units,
+    scannedCount,
+    consumedThrough: (consumed) => (consumed >= units.length ? scannedCount : consumed === 0 ? 0 : (indexes[consumed - 1] as number) + 1),
+  };
 }
 
 function nextReadableOffset(offset: number, maxOffset: number): number {

@@ -15,7 +15,7 @@ import { ConsumeQueueTable } from "./consume-queue-table.js";
 import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 import { parseMessageStoreConfig } from "./message-store-config.js";
-import type { PullLimits } from "./message-reader.js";
+import type { ConsumeQueueFilter, PullLimits } from "./message-reader.js";
 import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
 import { AppendedUnits } from "./appended-units.js";
 import type { DispatchListener } from "./reput-message-service.js";
@@ -293,10 +293,13 @@ export class MessageStore {
 
   /**
    * Up to `maxMsgNums` messages of a queue from queue offset `offset` (encoded records), with where
-   * the next pull should start. `group` is accepted for RocketMQ API parity (no filtering yet).
+   * the next pull should start. `group` is accepted for RocketMQ API parity. With `filter`, only
+   * messages whose consume-queue tagsCode it accepts are read and returned (up to 800 units are
+   * scanned); skipped ones still advance `nextBeginOffset`, and a pull that matched none answers
+   * NO_MATCHED_MESSAGE past them.
    */
-  getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number): Promise<GetMessageResult> {
-    return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits);
+  getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: ConsumeQueueFilter): Promise<GetMessageResult> {
+    return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits, filter);
   }
 
   /** The message stored at commit-log offset `phyOffset`, or null when none starts there. */

@@ -1,0 +1,288 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { MessageStore, messageStoreConfigSchema, SCHEDULE_TOPIC } from "@store/commitlog";
+import type { Logger } from "pino";
+import { pino } from "pino";
+import type { BrokerConfig, BrokerConfigInput } from "./broker-config.js";
+import { parseBrokerConfig } from "./broker-config.js";
+import { BrokerError } from "./broker-error.js";
+import type { BrokerObserver } from "./broker-observer.js";
+import { ConsumerManager } from "./client/consumer-manager.js";
+import { ProducerManager } from "./client/producer-manager.js";
+import { RebalanceLockManager } from "./client/rebalance-lock-manager.js";
+import { SendFlowControl } from "./flow/send-flow-control.js";
+import type { NamesrvController } from "./namesrv/namesrv-controller.js";
+import { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
+import { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
+import { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
+import { ClientManageProcessor } from "./processor/client-manage-processor.js";
+import { ConsumerManageProcessor } from "./processor/consumer-manage-processor.js";
+import { ConsumerSendBack } from "./processor/consumer-send-back.js";
+import { PullMessageProcessor } from "./processor/pull-message-processor.js";
+import { QueryMessageProcessor } from "./processor/query-message-processor.js";
+import { SendMessageProcessor } from "./processor/send-message-processor.js";
+import type { RegisteredTopic } from "./remoting/register-broker/request.js";
+import { RequestCode } from "./remoting/request-code.js";
+import { RemotingServer } from "./remoting-server.js";
+import type { RequestProcessor } from "./request-processor.js";
+import { ScheduleMessageService } from "./schedule/schedule-message-service.js";
+import { TopicConfigManager } from "./topic/topic-config-manager.js";
+
+/** Client housekeeping period (expired producers and consumers), ms (ClientHousekeepingService: 10 s). */
+const CLIENT_SCAN_INTERVAL_MS = 10_000;
+/** How long shutdown lets requests in flight finish, ms. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export interface BrokerControllerOptions {
+  readonly logger?: Logger;
+  readonly observer?: BrokerObserver;
+  /**
+   * A name server in this process: the broker registers its topics with it at start, on every topic
+   * change and every registerNameServerPeriod, unregisters at shutdown, and also answers
+   * GET_ROUTEINFO_BY_TOPIC / GET_BROKER_CLUSTER_INFO on its own port from it.
+   */
+  readonly namesrv?: NamesrvController;
+}
+
+/** What `start()` builds; absent before and after. */
+interface Running {
+  readonly store: MessageStore;
+  readonly server: RemotingServer;
+  readonly topics: TopicConfigManager;
+  readonly offsets: ConsumerOffsetManager;
+  readonly schedule: ScheduleMessageService;
+  readonly pull: PullMessageProcessor;
+  readonly consumers: ConsumerManager;
+  readonly producers: ProducerManager;
+  readonly timers: NodeJS.Timeout[];
+  readonly stopListening: () => void;
+  readonly brokerAddr: string;
+}
+
+/**
+ * The broker (BrokerController.java), its one composition root: `start()` listens, opens the store,
+ * loads the topics, offsets and delay progress, builds the managers and processors and the
+ * request code → processor table, and registers with the name server. `shutdown()` stops
+ * accepting, answers held pulls, lets requests in flight finish, persists offsets, topics and delay
+ * progress, and shuts the store down.
+ *
+ * ```ts
+ * const broker = new BrokerController({ storePathRootDir: "/var/lib/broker", listenPort: 10911 });
+ * await broker.start();
+ * // ... clients send and pull ...
+ * await broker.shutdown();
+ * ```
+ */
+export class BrokerController {
+  readonly config: BrokerConfig;
+  readonly #logger: Logger;
+  readonly #observer: BrokerObserver;
+  readonly #namesrv: NamesrvController | undefined;
+  /** request code → processor; filled once the store is open (the server listens first for its port). */
+  readonly #processors = new Map<number, RequestProcessor>();
+  #running: Running | null = null;
+  #state: "new" | "starting" | "running" | "stopped" = "new";
+
+  /** @throws BrokerError INVALID_CONFIG naming the bad key and the expected form. */
+  constructor(config: BrokerConfigInput | Record<string, unknown> = {}, options: BrokerControllerOptions = {}) {
+    this.config = parseBrokerConfig(config);
+    this.#logger = options.logger ?? pino({ name: "broker", level: "info" });
+    this.#observer = options.observer ?? {};
+    this.#namesrv = options.namesrv;
+  }
+
+  /** The store (after `start`). @throws BrokerError BAD_STATE before. */
+  get messageStore(): MessageStore {
+    return this.#parts().store;
+  }
+
+  /** The bound port (after `start`; listenPort 0 picks one). */
+  get listenPort(): number {
+    return this.#running?.server.port ?? 0;
+  }
+
+  /** `brokerIP1:listenPort`, the address the name server hands clients. */
+  get brokerAddr(): string {
+    return this.#parts().brokerAddr;
+  }
+
+  get topicConfigManager(): TopicConfigManager {
+    return this.#parts().topics;
+  }
+
+  get consumerOffsetManager(): ConsumerOffsetManager {
+    return this.#parts().offsets;
+  }
+
+  get scheduleMessageService(): ScheduleMessageService {
+    return this.#parts().schedule;
+  }
+
+  #parts(): Running {
+    if (this.#running === null) throw new BrokerError("BAD_STATE", "the broker is not running: call start() first");
+    return this.#running;
+  }
+
+  /**
+   * Listens, opens the store, loads topics / offsets / delay progress, starts the services and
+   * registers with the name server. @throws BrokerError BAD_STATE when called twice; the store's
+   * errors (STORE_LOCKED, ...) and CONFIG_FILE_CORRUPT, with nothing left running.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
+    this.#state = "starting";
+    const config = this.config;
+    if (config.namesrvAddr !== undefined) {
+      this.#logger.warn({ namesrvAddr: config.namesrvAddr }, "namesrvAddr is set, but registering with external name servers is not implemented yet");
+    }
+    const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
+    const port = await server.start();
+    let store: MessageStore | null = null;
+    try {
+      store = await MessageStore.open({ ...this.#storeConfig(), storeHost: config.storeHost ?? `${config.brokerIP1}:${port}` }, { logger: this.#logger });
+      this.#running = await this.#build(store, server, `${config.brokerIP1}:${port}`);
+    } catch (error) {
+      await store?.shutdown().catch(() => undefined);
+      await server.shutdown(0);
+      this.#state = "stopped";
+      throw error;
+    }
+    this.#state = "running";
+    this.#registerWithNamesrv();
+    this.#logger.info({ port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
+  }
+
+  #storeConfig(): Record<string, unknown> {
+    const keys = Object.keys(messageStoreConfigSchema.shape);
+    const config = this.config as unknown as Record<string, unknown>;
+    return Object.fromEntries(keys.filter((key) => key !== "storeHost" && config[key] !== undefined).map((key) => [key, config[key]]));
+  }
+
+  /** The managers, processors and timers over an open store. */
+  async #build(store: MessageStore, server: RemotingServer, brokerAddr: string): Promise<Running> {
+    const config = this.config;
+    const logger = this.#logger;
+    const configDir = join(config.storePathRootDir, "config");
+    await mkdir(configDir, { recursive: true });
+    const delayLevelCount = config.delayLevelTableMs.length;
+    const topics = new TopicConfigManager({ configDir, defaultTopicQueueNums: config.defaultTopicQueueNums, autoCreateTopicEnable: config.autoCreateTopicEnable, delayLevelCount, logger });
+    const offsets = new ConsumerOffsetManager({ configDir, logger });
+    const schedule = new ScheduleMessageService({ store, delayLevelTableMs: config.delayLevelTableMs, configDir, logger });
+    await Promise.all([topics.load(), offsets.load(), schedule.load()]);
+    const consumers = new ConsumerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
+    const producers = new ProducerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
+    const locks = new RebalanceLockManager(config.rebalanceLockMaxLiveTime);
+    const flowControl = new SendFlowControl({ waitTimeMillsInSendQueue: config.waitTimeMillsInSendQueue, osPageCacheBusyTimeOutMills: config.osPageCacheBusyTimeOutMills, capacity: config.sendThreadPoolQueueCapacity });
+    const observer = this.#observer;
+    const sendBack = new ConsumerSendBack({ store, topics, delayLevelCount, maxReconsumeTimes: config.maxReconsumeTimes, logger });
+    const send = new SendMessageProcessor({ store, topics, flowControl, sendBack, delayLevelCount, maxReconsumeTimes: config.maxReconsumeTimes, observer, logger });
+    const pull = new PullMessageProcessor({
+      store,
+      topics,
+      offsets,
+      consumers,
+      longPollingEnable: config.longPollingEnable,
+      shortPollingTimeMills: config.shortPollingTimeMills,
+      maxHeldPullRequests: config.maxHeldPullRequests,
+      observer,
+      logger,
+    });
+    this.#fillProcessorTable({
+      send,
+      pull,
+      client: new ClientManageProcessor({ consumers, producers, topics, logger }),
+      consumer: new ConsumerManageProcessor({ store, topics, offsets, consumers }),
+      admin: new AdminBrokerProcessor({ store, topics, locks, brokerName: config.brokerName, logger }),
+      query: new QueryMessageProcessor(store),
+    });
+    const stopListening = store.onMessageDispatched((topic, queueId, maxOffset) => {
+      pull.holdService.notifyMessageArriving(topic, queueId, maxOffset);
+      if (topic === SCHEDULE_TOPIC) schedule.notifyMessageArriving(queueId);
+    });
+    schedule.start();
+    topics.onChange(() => this.#registerWithNamesrv());
+    const timers = [
+      setInterval(() => void offsets.persist().catch((error: unknown) => logger.error({ err: error }, "consumer offsets not persisted")), config.flushConsumerOffsetInterval),
+      setInterval(() => void schedule.persist().catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted")), config.flushDelayOffsetInterval),
+      setInterval(() => {
+        consumers.scanNotActiveChannel();
+        producers.scanNotActiveChannel();
+      }, CLIENT_SCAN_INTERVAL_MS),
+      setInterval(() => this.#registerWithNamesrv(), config.registerNameServerPeriod),
+    ];
+    for (const timer of timers) timer.unref();
+    return { store, server, topics, offsets, schedule, pull, consumers, producers, timers, stopListening, brokerAddr };
+  }
+
+  /** The code → processor table, in one place. */
+  #fillProcessorTable(processors: {
+    send: RequestProcessor;
+    pull: RequestProcessor;
+    client: RequestProcessor;
+    consumer: RequestProcessor;
+    admin: RequestProcessor;
+    query: RequestProcessor;
+  }): void {
+    const table: [number, RequestProcessor][] = [
+      [RequestCode.SEND_MESSAGE, processors.send],
+      [RequestCode.SEND_MESSAGE_V2, processors.send],
+      [RequestCode.SEND_BATCH_MESSAGE, processors.send],
+      [RequestCode.CONSUMER_SEND_MSG_BACK, processors.send],
+      [RequestCode.PULL_MESSAGE, processors.pull],
+      [RequestCode.HEART_BEAT, processors.client],
+      [RequestCode.UNREGISTER_CLIENT, processors.client],
+      [RequestCode.GET_CONSUMER_LIST_BY_GROUP, processors.consumer],
+      [RequestCode.QUERY_CONSUMER_OFFSET, processors.consumer],
+      [RequestCode.UPDATE_CONSUMER_OFFSET, processors.consumer],
+      [RequestCode.UPDATE_AND_CREATE_TOPIC, processors.admin],
+      [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, processors.admin],
+      [RequestCode.GET_MAX_OFFSET, processors.admin],
+      [RequestCode.GET_MIN_OFFSET, processors.admin],
+      [RequestCode.GET_EARLIEST_MSG_STORETIME, processors.admin],
+      [RequestCode.LOCK_BATCH_MQ, processors.admin],
+      [RequestCode.UNLOCK_BATCH_MQ, processors.admin],
+      [RequestCode.VIEW_MESSAGE_BY_ID, processors.query],
+    ];
+    if (this.#namesrv !== undefined) {
+      const namesrv = new NamesrvProcessor(this.#namesrv.routeInfoManager);
+      table.push([RequestCode.GET_ROUTEINFO_BY_TOPIC, namesrv], [RequestCode.GET_BROKER_CLUSTER_INFO, namesrv]);
+    }
+    for (const [code, processor] of table) this.#processors.set(code, processor);
+  }
+
+  /** Registers this broker's topics with the in-process name server (if any). */
+  #registerWithNamesrv(): void {
+    const running = this.#running;
+    if (this.#namesrv === undefined || running === null || this.#state === "stopped") return;
+    const topics = new Map<string, RegisteredTopic>();
+    for (const [name, config] of running.topics.topics) topics.set(name, config);
+    const config = this.config;
+    this.#namesrv.routeInfoManager.registerBroker(
+      { brokerName: config.brokerName, brokerAddr: running.brokerAddr, clusterName: config.brokerClusterName, haServerAddr: "", brokerId: config.brokerId, heartbeatTimeoutMillis: undefined },
+      { topics, dataVersion: running.topics.dataVersion },
+    );
+  }
+
+  /**
+   * Unregisters, stops accepting, answers held pulls, lets requests in flight finish (up to 5 s),
+   * persists consumer offsets, topics and delay progress, and shuts the store down. Idempotent.
+   */
+  async shutdown(): Promise<void> {
+    const running = this.#running;
+    if (running === null || this.#state !== "running") return;
+    this.#state = "stopped";
+    const config = this.config;
+    this.#namesrv?.routeInfoManager.unregisterBroker(running.brokerAddr, config.brokerName, config.brokerId);
+    for (const timer of running.timers) clearInterval(timer);
+    running.pull.holdService.shutdown();
+    await running.server.shutdown(SHUTDOWN_GRACE_MS);
+    running.stopListening();
+    await running.schedule.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "delay offsets not persisted"));
+    await running.offsets.persist().catch((error: unknown) => this.#logger.error({ err: error }, "consumer offsets not persisted"));
+    await running.topics.persist().catch((error: unknown) => this.#logger.error({ err: error }, "topics not persisted"));
+    await running.store.shutdown();
+    this.#running = null;
+    this.#processors.clear();
+    this.#logger.info("broker shut down");
+  }
+}

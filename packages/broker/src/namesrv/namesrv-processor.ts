@@ -1,0 +1,45 @@
+import { RemotingCommand } from "../remoting/remoting-command.js";
+import { clusterInfoResponse } from "../remoting/get-broker-cluster-info/response.js";
+import { decodeGetRouteInfoRequest, routeInfoResponse } from "../remoting/get-routeinfo-by-topic/request.js";
+import { decodeRegisterBrokerRequest, registerBrokerResponse } from "../remoting/register-broker/request.js";
+import { RequestCode } from "../remoting/request-code.js";
+import { ResponseCode } from "../remoting/response-code.js";
+import { decodeUnregisterBrokerRequest } from "../remoting/unregister-broker/request.js";
+import type { RequestProcessor } from "../request-processor.js";
+import type { RouteInfoManager } from "./route-info-manager.js";
+
+/**
+ * The name server's codes (DefaultRequestProcessor.java): GET_ROUTEINFO_BY_TOPIC (105) for any topic
+ * (including `%RETRY%` ones, routed to brokers that create topics on first use), GET_BROKER_CLUSTER_INFO
+ * (106), REGISTER_BROKER (103) and UNREGISTER_BROKER (104).
+ */
+export class NamesrvProcessor implements RequestProcessor {
+  readonly #routes: RouteInfoManager;
+
+  constructor(routes: RouteInfoManager) {
+    this.#routes = routes;
+  }
+
+  processRequest(request: RemotingCommand): RemotingCommand {
+    switch (request.code) {
+      case RequestCode.GET_ROUTEINFO_BY_TOPIC: {
+        const { topic } = decodeGetRouteInfoRequest(request);
+        const route = this.#routes.pickupTopicRouteData(topic);
+        if (route === null) return RemotingCommand.response(request, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${topic.slice(0, 200)}`);
+        return routeInfoResponse(request, route);
+      }
+      case RequestCode.GET_BROKER_CLUSTER_INFO:
+        return clusterInfoResponse(request, this.#routes.getClusterInfo());
+      case RequestCode.REGISTER_BROKER: {
+        const { header, body } = decodeRegisterBrokerRequest(request);
+        if (!this.#routes.registerBroker(header, body)) return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+        return registerBrokerResponse(request, header.brokerId === 0 ? "" : (this.#routes.getClusterInfo().brokerAddrTable[header.brokerName]?.brokerAddrs["0"] ?? ""));
+      }
+      default: {
+        const header = decodeUnregisterBrokerRequest(request);
+        this.#routes.unregisterBroker(header.brokerAddr, header.brokerName, header.brokerId);
+        return RemotingCommand.response(request, ResponseCode.SUCCESS);
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/*
+ * UNREGISTER_BROKER (104), broker → name server: extFields = { brokerName, brokerAddr, clusterName,
+ * brokerId }; no body. Response: code 0.
+ */
+import { requiredInt, requiredString } from "../header-fields.js";
+import type { RemotingCommand } from "../remoting-command.js";
+
+export interface UnregisterBrokerRequestHeader {
+  readonly brokerName: string;
+  readonly brokerAddr: string;
+  readonly clusterName: string;
+  readonly brokerId: number;
+}
+
+/** @throws HeaderFieldError. */
+export function decodeUnregisterBrokerRequest(command: RemotingCommand): UnregisterBrokerRequestHeader {
+  const fields = command.extFields;
+  return {
+    brokerName: requiredString(fields, "brokerName"),
+    brokerAddr: requiredString(fields, "brokerAddr"),
+    clusterName: requiredString(fields, "clusterName"),
+    brokerId: requiredInt(fields, "brokerId", { min: 0 }),
+  };
+}
