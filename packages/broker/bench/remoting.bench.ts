@@ -2,8 +2,8 @@
 // outstanding each; one connection per producer up to 64, then shared) with 100 B, 1 KiB and 4 KiB
 // bodies, against servers in child processes: the baselines (a) a minimal node:net server answering
 // a fixed SEND response and (b) the same appending each turn's bodies with one write + fdatasync; our
-// RemotingServer with a trivial processor; and RemotingServer + MessageStore.putMessage per flush
-// strategy. msgs/s, MB/s of bodies, latency percentiles, server CPU per message, peak RSS, and ratios
+// RemotingServer with a trivial processor; RemotingServer + MessageStore.putMessage per flush
+// strategy; and the BrokerController (ASYNC_FLUSH, SYNC_FLUSH). msgs/s, MB/s of bodies, latency percentiles, server CPU per message, peak RSS, and ratios
 // to (a) and (b) measured in the same run.
 // `pnpm bench` (BENCH_QUICK=1: 1 KiB, 16 and 64 producers, short windows; BENCH_ONLY=body=1024,
 // producers=64,server=store-sync: only those cases; BENCH_PROFILE=1: the store servers run with
@@ -36,6 +36,8 @@ const SERVERS: readonly ServerKind[] = [
   { name: "store-async", module: "remoting-store", variant: "ASYNC_FLUSH", profiled: true },
   { name: "store-async-pool", module: "remoting-store", variant: "ASYNC_FLUSH+pool", profiled: true },
   { name: "store-sync", module: "remoting-store", variant: "SYNC_FLUSH", profiled: true },
+  { name: "broker-async", module: "broker-controller", variant: "ASYNC_FLUSH", profiled: true },
+  { name: "broker-sync", module: "broker-controller", variant: "SYNC_FLUSH", profiled: true },
 ];
 
 const QUICK = quickMode();
@@ -143,6 +145,9 @@ function targetRows(rows: readonly BenchRow[]): BenchRow[] {
     ["store-async-pool", 64, "vsA", 0.5],
     ["store-sync", 64, "vsB", 0.6],
     ["store-sync", 256, "vsB", 0.6],
+    ["broker-async", 64, "vsA", 0.5],
+    ["broker-sync", 64, "vsB", 0.6],
+    ["broker-sync", 256, "vsB", 0.6],
   ];
   return targets.flatMap(([server, producers, against, target]) => {
     const row = find(server, producers);

@@ -73,7 +73,7 @@ export function sendProcessor(store: MessageStore): RequestProcessor {
  * Waits (≤ 60 s) until the first segment is in use and the next one made ahead, so the measurement
  * does not include the pre-allocation of the first files (a segment appears once it is complete).
  */
-async function ready(store: MessageStore, dir: string): Promise<void> {
+export async function ready(store: MessageStore, dir: string): Promise<void> {
   const put = await store.putMessage({ topic: "BenchWarmUp", body: Buffer.from("warm") });
   if (put.status !== "PUT_OK") throw new Error(`warm-up put failed: ${put.status}`);
   const deadline = Date.now() + 60_000;
