@@ -39,6 +39,7 @@ export class ServerConnection implements RemotingConnection {
   #backlogBytes = 0;
   #inFlight = 0;
   #writeBlocked = false;
+  #corked = false;
   #closing = false;
   /** A bad frame arrived: nothing after it is read. */
   #broken = false;
@@ -195,9 +196,21 @@ export class ServerConnection implements RemotingConnection {
     this.#writeFrame(frame);
   }
 
+  /** Writes of one tick go out together (cork until the tick's promise jobs are done: one writev). */
   #writeFrame(frame: Buffer): void {
     if (!this.#open) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(uncork, this);
+    }
     if (!this.#socket.write(frame)) this.#writeBlocked = true;
+  }
+
+  /** Sends what this tick corked (called by `uncork` on the next tick). */
+  flushCorked(): void {
+    this.#corked = false;
+    this.#socket.uncork();
   }
 
   /** Reads only while writes drain, a slot is free, nothing waits for one, and the server is not closing. */
@@ -255,5 +268,10 @@ export class ServerConnection implements RemotingConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function uncork(connection: ServerConnection): void {
+  connection.flushCorked();
+}
+
 /** How long a connection closed for a bad frame has to answer its earlier requests, and then to flush, ms. */
 const BAD_FRAME_GRACE_MS = 3_000;
