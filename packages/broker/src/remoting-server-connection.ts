@@ -16,13 +16,25 @@ export interface ConnectionLimits extends FrameLimits {
 export type Dispatch = (request: RemotingCommand, connection: ServerConnection) => Promise<RemotingCommand | null>;
 
 /**
+ * Runs `connection.pumpScheduled()` later in this turn of the event loop (after the poll phase), for
+ * every connection that received frames in it at once.
+ */
+export type SchedulePump = (connection: ServerConnection) => void;
+
+/**
  * One accepted socket of a RemotingServer: decodes frames, runs up to `maxInFlightPerConnection`
  * requests at once, writes each response as it is ready (out of order), and stops reading the socket
- * while its writes do not drain, while the in-flight limit is reached, or once the server is closing.
+ * while its writes do not drain, while requests running and waiting reach the in-flight limit, or
+ * once the server is closing.
+ *
+ * Frames are started in the check phase of the event-loop turn that read them, with those of every
+ * other connection of that turn: one macrotask, so the store batches their puts (one write per
+ * turn, not one per connection).
  *
  * Memory per connection is bounded: the socket's readable buffer, the decoder's partial frame
- * (≤ frameMaxLength), the frames of one chunk waiting for an in-flight slot, and the responses of
- * at most `maxInFlightPerConnection` requests queued for writing once the peer stops reading.
+ * (≤ frameMaxLength), up to `maxInFlightPerConnection` frames (and one more chunk's) waiting to
+ * start, and the responses of at most `maxInFlightPerConnection` requests queued for writing once
+ * the peer stops reading.
  */
 export class ServerConnection implements RemotingConnection {
   readonly id: number;
@@ -32,6 +44,8 @@ export class ServerConnection implements RemotingConnection {
   readonly #limits: ConnectionLimits;
   readonly #logger: Logger;
   readonly #dispatch: Dispatch;
+  readonly #schedulePump: SchedulePump;
+  #pumpScheduled = false;
   readonly #closeListeners: (() => void)[] = [];
   /** Decoded frames waiting for an in-flight slot, from `#backlogStart`. */
   #backlog: Buffer[] = [];
@@ -46,13 +60,14 @@ export class ServerConnection implements RemotingConnection {
   #open = true;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(id: number, socket: Socket, limits: ConnectionLimits, logger: Logger, dispatch: Dispatch) {
+  constructor(id: number, socket: Socket, limits: ConnectionLimits, logger: Logger, dispatch: Dispatch, schedulePump: SchedulePump) {
     this.id = id;
     this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
     this.#socket = socket;
     this.#limits = limits;
     this.#logger = logger;
     this.#dispatch = dispatch;
+    this.#schedulePump = schedulePump;
     this.#decoder = new FrameDecoder(limits);
     if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs);
     socket.on("timeout", () => {
@@ -137,13 +152,23 @@ export class ServerConnection implements RemotingConnection {
     try {
       frames = this.#decoder.push(chunk);
     } catch (error) {
-      this.#closeBadFrame(error);
+      this.#closeBadFrame(error); // the frames before it still run
       return;
     }
     for (const frame of frames) {
       this.#backlog.push(frame);
       this.#backlogBytes += frame.length;
     }
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      this.#schedulePump(this);
+    }
+    this.#updateReading();
+  }
+
+  /** Starts the requests received in this turn of the event loop (see SchedulePump). */
+  pumpScheduled(): void {
+    this.#pumpScheduled = false;
     this.#pump();
   }
 
@@ -157,6 +182,7 @@ export class ServerConnection implements RemotingConnection {
       try {
         command = RemotingCommand.decode(frame);
       } catch (error) {
+        this.#discardBacklog(); // the frames after it
         this.#closeBadFrame(error);
         return;
       }
@@ -213,11 +239,11 @@ export class ServerConnection implements RemotingConnection {
     this.#socket.uncork();
   }
 
-  /** Reads only while writes drain, a slot is free, nothing waits for one, and the server is not closing. */
+  /** Reads only while writes drain, requests running and waiting stay under the limit, and the server is not closing. */
   #updateReading(): void {
     if (!this.#open) return;
-    const shouldPause =
-      this.#closing || this.#writeBlocked || this.#inFlight >= this.#limits.maxInFlightPerConnection || this.#backlogStart < this.#backlog.length;
+    const waiting = this.#backlog.length - this.#backlogStart;
+    const shouldPause = this.#closing || this.#writeBlocked || this.#inFlight + waiting >= this.#limits.maxInFlightPerConnection;
     if (shouldPause && !this.#socket.isPaused()) this.#socket.pause();
     else if (!shouldPause && this.#socket.isPaused()) this.#socket.resume();
   }
@@ -229,7 +255,6 @@ export class ServerConnection implements RemotingConnection {
   #closeBadFrame(error: unknown): void {
     this.#logger.warn({ err: error, remote: this.remoteAddress }, `closing connection: bad frame: ${error instanceof Error ? error.message : String(error)}`);
     this.#broken = true;
-    this.#discardBacklog();
     this.beginClosing();
     const deadline = Date.now() + BAD_FRAME_GRACE_MS;
     void this.drain(deadline).then(() => this.end(deadline + BAD_FRAME_GRACE_MS));

@@ -54,6 +54,17 @@ export class RemotingServer {
   readonly #logger: Logger;
   readonly #connections = new Set<ServerConnection>();
   #server: Server | null = null;
+  /** Connections that received frames in this turn of the event loop, started together at its check phase. */
+  #due: ServerConnection[] = [];
+  readonly #runDue = (): void => {
+    const due = this.#due;
+    this.#due = [];
+    for (const connection of due) connection.pumpScheduled();
+  };
+  readonly #schedulePump = (connection: ServerConnection): void => {
+    if (this.#due.length === 0) setImmediate(this.#runDue);
+    this.#due.push(connection);
+  };
   #port = 0;
   #nextId = 1;
 
@@ -143,7 +154,14 @@ export class RemotingServer {
       socket.destroy();
       return;
     }
-    const connection = new ServerConnection(this.#nextId++, socket, this.#limits, this.#logger, (request, conn) => this.#dispatch(request, conn));
+    const connection = new ServerConnection(
+      this.#nextId++,
+      socket,
+      this.#limits,
+      this.#logger,
+      (request, conn) => this.#dispatch(request, conn),
+      this.#schedulePump,
+    );
     this.#connections.add(connection);
     this.#notifyConnection(connection, true);
     connection.onClose(() => {
