@@ -6,8 +6,9 @@
 // strategy; and the BrokerController (ASYNC_FLUSH, SYNC_FLUSH). msgs/s, MB/s of bodies, latency percentiles, server CPU per message, peak RSS, and ratios
 // to (a) and (b) measured in the same run.
 // `pnpm bench` (BENCH_QUICK=1: 1 KiB, 16 and 64 producers, short windows; BENCH_ONLY=body=1024,
-// producers=64,server=store-sync: only those cases; BENCH_PROFILE=1: the store servers run with
-// --cpu-prof, profiles in $BENCH_DIR or the OS temp dir).
+// producers=64,server=store-sync: only those cases; BENCH_PROFILE=1: a V8 CPU profile of each
+// measurement window of the store and broker servers, in a directory under $BENCH_DIR or the OS temp
+// dir, summarised by dist-bench/profile-summary.js).
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
@@ -32,7 +33,7 @@ const BASELINE_FSYNC = "(b) node:net+fdatasync";
 const SERVERS: readonly ServerKind[] = [
   { name: BASELINE_NET, module: "net-baseline" },
   { name: BASELINE_FSYNC, module: "net-fdatasync" },
-  { name: "remoting-trivial", module: "remoting-trivial" },
+  { name: "remoting-trivial", module: "remoting-trivial", profiled: true },
   { name: "store-async", module: "remoting-store", variant: "ASYNC_FLUSH", profiled: true },
   { name: "store-async-pool", module: "remoting-store", variant: "ASYNC_FLUSH+pool", profiled: true },
   { name: "store-sync", module: "remoting-store", variant: "SYNC_FLUSH", profiled: true },
@@ -69,9 +70,9 @@ class ServerProcess {
 
   static async start(kind: ServerKind, profileDir: string | null): Promise<ServerProcess> {
     const dir = await makeBenchDir("remoting-bench-");
-    const execArgv = profileDir !== null && kind.profiled === true ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${kind.name}-${Date.now()}.cpuprofile`] : [];
+    const profile = profileDir !== null && kind.profiled === true ? { profileDir, label: kind.name } : {};
     const host = fileURLToPath(new URL("./server-host.js", import.meta.url));
-    const child = fork(host, [kind.module, JSON.stringify({ dir, variant: kind.variant })], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(host, [kind.module, JSON.stringify({ dir, variant: kind.variant, ...profile })], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const port = await new Promise<number>((resolve, reject) => {
       child.once("message", (message: { type: string; port: number }) => resolve(message.port));
       child.once("exit", (code) => reject(new Error(`${kind.name} exited with ${code} before it was ready`)));
