@@ -138,7 +138,8 @@ export class RemotingClient {
       const timer = setTimeout(() => {
         this.#pending.delete(opaque);
         const name = requestCodeName(command.code);
-        reject(new RemotingError("REMOTING_TIMEOUT", `no response to ${name} (opaque ${opaque}) from ${this.address} within ${timeoutMs} ms`));
+        const message = `no response to ${name} (opaque ${opaque}) from ${this.address} within ${timeoutMs} ms`;
+        reject(new RemotingError("REMOTING_TIMEOUT", message));
       }, timeoutMs);
       this.#pending.set(opaque, { code: command.code, resolve, reject, timer });
       this.#socket.write(frame);
@@ -219,11 +220,13 @@ export class RemotingClient {
   #onServerRequest(request: RemotingCommand): void {
     const handler = this.#options.onRequest;
     if (handler === undefined) {
-      this.#answer(request, RemotingCommand.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${request.code} not supported`));
+      const remark = `request type ${request.code} not supported`;
+      this.#answer(request, RemotingCommand.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, remark));
       return;
     }
     if (this.#serverRequests >= (this.#options.maxServerRequests ?? 64)) {
-      this.#answer(request, RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many requests from the server in progress"));
+      const remark = "too many requests from the server in progress";
+      this.#answer(request, RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, remark));
       return;
     }
     this.#serverRequests++;
@@ -238,7 +241,9 @@ export class RemotingClient {
         },
       )
       .finally(() => this.#serverRequests--)
-      .catch((error: unknown) => this.#logger.error({ err: error, server: this.address }, "answering a server request failed"));
+      .catch((error: unknown) => {
+        this.#logger.error({ err: error, server: this.address }, "answering a server request failed");
+      });
   }
 
   #answer(request: RemotingCommand, response: RemotingCommand | null): void {

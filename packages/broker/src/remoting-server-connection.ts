@@ -60,7 +60,14 @@ export class ServerConnection implements RemotingConnection {
   #open = true;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(id: number, socket: Socket, limits: ConnectionLimits, logger: Logger, dispatch: Dispatch, schedulePump: SchedulePump) {
+  constructor(
+    id: number,
+    socket: Socket,
+    limits: ConnectionLimits,
+    logger: Logger,
+    dispatch: Dispatch,
+    schedulePump: SchedulePump,
+  ) {
     this.id = id;
     this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
     this.#socket = socket;
@@ -174,7 +181,8 @@ export class ServerConnection implements RemotingConnection {
 
   /** Starts waiting requests while slots are free and writes drain, then decides whether to read on. */
   #pump(): void {
-    while (this.#open && !this.#writeBlocked && this.#backlogStart < this.#backlog.length && this.#inFlight < this.#limits.maxInFlightPerConnection) {
+    const limit = this.#limits.maxInFlightPerConnection;
+    while (this.#open && !this.#writeBlocked && this.#backlogStart < this.#backlog.length && this.#inFlight < limit) {
       const frame = this.#backlog[this.#backlogStart]!;
       this.#backlog[this.#backlogStart++] = EMPTY;
       this.#backlogBytes -= frame.length;
@@ -186,7 +194,9 @@ export class ServerConnection implements RemotingConnection {
         this.#closeBadFrame(error);
         return;
       }
-      if (command.isResponse) this.#logger.debug({ remote: this.remoteAddress, opaque: command.opaque }, "ignoring a response from a client");
+      if (command.isResponse) {
+        this.#logger.debug({ remote: this.remoteAddress, opaque: command.opaque }, "ignoring a response from a client");
+      }
       else this.#run(command);
     }
     if (this.#backlogStart === this.#backlog.length) {
@@ -217,7 +227,8 @@ export class ServerConnection implements RemotingConnection {
       frame = response.encode();
     } catch (error) {
       this.#logger.error({ err: error, remote: this.remoteAddress, code: request.code }, "a response could not be encoded");
-      frame = RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `the response could not be encoded: ${error instanceof Error ? error.message : String(error)}`).encode();
+      const remark = `the response could not be encoded: ${messageOf(error)}`;
+      frame = RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, remark).encode();
     }
     this.#writeFrame(frame);
   }
@@ -243,7 +254,8 @@ export class ServerConnection implements RemotingConnection {
   #updateReading(): void {
     if (!this.#open) return;
     const waiting = this.#backlog.length - this.#backlogStart;
-    const shouldPause = this.#closing || this.#writeBlocked || this.#inFlight + waiting >= this.#limits.maxInFlightPerConnection;
+    const atLimit = this.#inFlight + waiting >= this.#limits.maxInFlightPerConnection;
+    const shouldPause = this.#closing || this.#writeBlocked || atLimit;
     if (shouldPause && !this.#socket.isPaused()) this.#socket.pause();
     else if (!shouldPause && this.#socket.isPaused()) this.#socket.resume();
   }
@@ -253,7 +265,7 @@ export class ServerConnection implements RemotingConnection {
    * that came before it (up to BAD_FRAME_GRACE_MS), then close.
    */
   #closeBadFrame(error: unknown): void {
-    this.#logger.warn({ err: error, remote: this.remoteAddress }, `closing connection: bad frame: ${error instanceof Error ? error.message : String(error)}`);
+    this.#logger.warn({ err: error, remote: this.remoteAddress }, `closing connection: bad frame: ${messageOf(error)}`);
     this.#broken = true;
     this.beginClosing();
     const deadline = Date.now() + BAD_FRAME_GRACE_MS;
@@ -293,6 +305,10 @@ export class ServerConnection implements RemotingConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 function uncork(connection: ServerConnection): void {
   connection.flushCorked();

@@ -86,7 +86,8 @@ export class RemotingCommand {
 
   /** The response to `request`: RESPONSE flag set, its opaque echoed, in its serialize type. */
   static response(request: RemotingCommand, code: number, remark: string | null = null, extFields: ExtFields = {}, body: Buffer | null = null): RemotingCommand {
-    return new RemotingCommand({ code, opaque: request.opaque, flag: FLAG_RESPONSE, remark, extFields, body, serializeType: request.serializeType });
+    const { opaque, serializeType } = request;
+    return new RemotingCommand({ code, opaque, flag: FLAG_RESPONSE, remark, extFields, body, serializeType });
   }
 
   /** This command with another opaque and extra flag bits (a client numbering its requests). */
@@ -114,7 +115,9 @@ export class RemotingCommand {
    */
   encode(): Buffer {
     const header =
-      this.serializeType === SERIALIZE_TYPE_ROCKETMQ ? encodeBinaryHeader(this) : Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+      this.serializeType === SERIALIZE_TYPE_ROCKETMQ
+        ? encodeBinaryHeader(this)
+        : Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
     if (header.length > MAX_HEADER_LENGTH) {
       throw new RemotingError("BAD_FRAME", `a header of ${header.length} bytes exceeds the frame's ${MAX_HEADER_LENGTH}`);
     }
@@ -161,7 +164,9 @@ export class RemotingCommand {
     }
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
     if (serializeType === SERIALIZE_TYPE_JSON) return decodeJsonHeader(frame.toString("utf8", 4, 4 + headerLength), body);
-    if (serializeType === SERIALIZE_TYPE_ROCKETMQ) return new RemotingCommand({ ...decodeBinaryHeader(frame, 4, 4 + headerLength), body, serializeType });
+    if (serializeType === SERIALIZE_TYPE_ROCKETMQ) {
+      return new RemotingCommand({ ...decodeBinaryHeader(frame, 4, 4 + headerLength), body, serializeType });
+    }
     throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
   }
 }
@@ -194,7 +199,8 @@ function decodeJsonHeader(text: string, body: Buffer | null): RemotingCommand {
 /** code, opaque, flag and version are Java ints. */
 function headerInt(value: unknown, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
-    throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${truncated(JSON.stringify(value) ?? String(value))}`);
+    const got = truncated(JSON.stringify(value) ?? String(value));
+    throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${got}`);
   }
   return value | 0; // -0 becomes 0
 }

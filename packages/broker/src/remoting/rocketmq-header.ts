@@ -26,7 +26,9 @@ export interface BinaryHeader {
   readonly extFields: Record<string, string>;
 }
 
-const LANGUAGES = ["JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS"];
+const LANGUAGES = [
+  "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS",
+];
 const LANGUAGE_OTHER = 7;
 /** code, language, version, opaque, flag, remark length, extFields length. */
 const FIXED_LENGTH = 2 + 1 + 2 + 4 + 4 + 4 + 4;
@@ -47,7 +49,9 @@ export function encodeBinaryHeader(header: BinaryHeader): Buffer {
     if (value === null || value === undefined) continue;
     const keyBytes = Buffer.from(key, "utf8");
     const valueBytes = Buffer.from(String(value), "utf8");
-    if (keyBytes.length > INT16_MAX) throw new RemotingError("BAD_FRAME", `extFields key of ${keyBytes.length} bytes exceeds ${INT16_MAX}`);
+    if (keyBytes.length > INT16_MAX) {
+      throw new RemotingError("BAD_FRAME", `extFields key of ${keyBytes.length} bytes exceeds ${INT16_MAX}`);
+    }
     fields.push(keyBytes, valueBytes);
     fieldsLength += 2 + keyBytes.length + 4 + valueBytes.length;
   }
