@@ -16,12 +16,30 @@ export const TEMP_FILE_SUFFIX = ".tmp";
 /** 1 MiB of zeros, never written to: segment zero-fill and stale-tail clearing write from it. */
 export const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
 
+/**
+ * Creates directory `path` and its missing parents, and makes each new one's name durable by syncing
+ * the directory holding it, nearest the root first. Without that, a power cut may lose a new
+ * directory, and with it every file later created and synced inside it (POSIX promises a new name
+ * only once its directory is synced).
+ * @throws the platform's error (callers wrap it).
+ */
+export async function ensureDirectory(io: FileIO, path: string): Promise<void> {
+  const first = await io.mkdir(path);
+  if (first === undefined) return;
+  const created: string[] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    created.unshift(dir);
+    if (dir === first || dirname(dir) === dir) break;
+  }
+  for (const dir of created) await io.syncDirectory(dirname(dir));
+}
+
 /** Creates `path` at full size under a temporary name, syncs it, and renames it into place. */
 export async function createSegment(io: FileIO, path: string, fileSize: number, mode: Preallocation): Promise<void> {
   const directory = dirname(path);
   const temp = path + TEMP_FILE_SUFFIX;
   try {
-    await io.mkdir(directory);
+    await ensureDirectory(io, directory);
     const fd = await io.open(temp, true);
     try {
       await io.truncate(fd, 0);
