@@ -2,7 +2,8 @@ import type { AllocateMappedFileService } from "@store/file-queue";
 import { MappedFileQueue } from "@store/file-queue";
 import type { FlushConfigInput } from "@store/flush-services";
 import { FlushManager } from "@store/flush-services";
-import type { AppendMessageResult, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { AppendMessageResult, Clock, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
@@ -40,6 +41,8 @@ export interface CommitLogOptions {
   readonly onCommitted?: () => void;
   /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
   readonly appendedUnits?: AppendedUnits | null;
+  /** Store timestamps and the flush services' timers. Default: real time. */
+  readonly clock?: Clock;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -102,6 +105,7 @@ export class CommitLog {
   readonly #onAppended: () => void;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   #queued: QueuedPut[] = [];
   #draining = false;
   #notWritableReason: string | null = null;
@@ -123,7 +127,9 @@ export class CommitLog {
       preallocation: options.preallocation,
     });
     this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
     this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
+      clock: this.#clock,
       logger: options.logger,
       onFlushed: options.onFlushed,
       mappedFileSize: options.mappedFileSize,
@@ -242,7 +248,7 @@ export class CommitLog {
 
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
-    const storeTimestamp = Date.now();
+    const storeTimestamp = this.#clock.now();
     // A pool file's records get their body CRC from the worker before they are committed (see #bodyCrc).
     const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
     const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AllocateMappedFileService } from "@store/file-queue";
-import type { FileIO } from "@store/mapped-file";
-import { TransientStorePool, ioError, nodeFileIO } from "@store/mapped-file";
+import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
+import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { decodeMessage } from "./codec/message-decoder.js";
@@ -35,6 +35,12 @@ export interface MessageStoreOptions {
   readonly diskUsage?: (path: string) => Promise<number>;
   /** Pull limits per getMessage. */
   readonly pullLimits?: PullLimits;
+  /**
+   * Time for every timer of the store (flush, commit, dispatch, consume-queue flush, cleanup, the
+   * SYNC_FLUSH timeout) and for the store timestamps written into records. Default: real time. A
+   * crash test passes a `VirtualClock` so a run replays exactly.
+   */
+  readonly clock?: Clock;
 }
 
 /** Largest record for a body limit: body + topic + properties + header + IPv6 hosts. */
@@ -70,7 +76,8 @@ export class MessageStore {
   readonly #clean: CleanCommitLogService;
   readonly #listeners = new Set<DispatchListener>();
   readonly #pullLimits: PullLimits;
-  #cleanTimer: NodeJS.Timeout | null = null;
+  readonly #clock: Clock;
+  #cleanTimer: ClockTimer | null = null;
   #lastDispatchedTimestamp = 0;
   #state: "running" | "stopping" | "stopped" = "running";
 
@@ -93,6 +100,7 @@ export class MessageStore {
     this.#allocate = parts.allocate;
     this.checkpoint = parts.checkpoint;
     this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
+    const clock = (this.#clock = parts.options.clock ?? systemClock);
     this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
     // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
     const appendedUnits = new AppendedUnits();
@@ -114,10 +122,12 @@ export class MessageStore {
       // With a pool a put is readable only once committed: dispatch then, not at the next idle round.
       onCommitted: () => this.#reput.wakeup(),
       appendedUnits,
+      clock,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
       logger,
+      clock,
       appendedUnits,
       maxRecordBytes: maxRecordBytes(config.maxMessageSize),
       onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
@@ -125,6 +135,7 @@ export class MessageStore {
     });
     this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
       logger,
+      clock,
       intervalMs: config.flushIntervalConsumeQueue,
       leastPages: config.flushConsumeQueueLeastPages,
       thoroughIntervalMs: config.flushConsumeQueueThoroughInterval,
@@ -153,9 +164,11 @@ export class MessageStore {
     const io = options.io ?? nodeFileIO;
     const logger = options.logger ?? pino({ name: "message-store" });
     const root = parsed.storePathRootDir;
-    await io.mkdir(join(root, "commitlog"));
-    await io.mkdir(join(root, "consumequeue"));
-    const lock = await StoreLock.acquire(join(root, "lock"), io);
+    // Durable names from the start: a power cut must not take a directory with files synced inside it.
+    await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "commitlog"), e)));
+    await ensureDirectory(io, join(root, "consumequeue")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "consumequeue"), e)));
+    const clock = options.clock ?? systemClock;
+    const lock = await StoreLock.acquire(join(root, "lock"), io, clock);
     try {
       // Shared memory: the commit log's body CRC worker fills the records in place (see BodyCrcWorker).
       const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog, { sharedMemory: true }) : null;
@@ -169,6 +182,7 @@ export class MessageStore {
         filesAhead: parsed.preallocation === "sparse" ? 2 : 1,
         // A zero-filled segment is in the page cache once created: only sparse ones need the pass.
         warmPageCache: parsed.warmMapedFileEnable && parsed.preallocation === "sparse",
+        clock,
       });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });
@@ -228,7 +242,16 @@ export class MessageStore {
     this.commitLog.start();
     this.#reput.start();
     this.#flushQueues.start();
-    this.#cleanTimer = setInterval(() => void this.#runClean(), this.config.cleanResourceInterval);
+    this.#scheduleClean();
+  }
+
+  /** Arms the next cleanup check (RocketMQ's scheduled cleanResourceInterval task). */
+  #scheduleClean(): void {
+    this.#cleanTimer = this.#clock.setTimeout(() => {
+      void this.#runClean().finally(() => {
+        if (this.#state === "running") this.#scheduleClean();
+      });
+    }, this.config.cleanResourceInterval);
     this.#cleanTimer.unref();
   }
 
@@ -265,7 +288,7 @@ export class MessageStore {
 
   async #runClean(): Promise<void> {
     try {
-      await this.#clean.run();
+      await this.#clean.run(new Date(this.#clock.now()));
     } catch (error) {
       this.#logger.error({ err: error }, "expired-file cleanup failed");
     }
@@ -273,7 +296,7 @@ export class MessageStore {
 
   /** Deletes expired files now (the cleanup timer does this every cleanResourceInterval). */
   cleanExpiredFiles(now?: Date): Promise<number> {
-    return this.#clean.run(now);
+    return this.#clean.run(now ?? new Date(this.#clock.now()));
   }
 
   /** Stores one message; resolves when it is as durable as the flush strategy promises. */
@@ -403,7 +426,7 @@ export class MessageStore {
   async shutdown(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "stopping";
-    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
     const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
     await this.#reput.shutdown();
@@ -430,7 +453,7 @@ export class MessageStore {
   async halt(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
-    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
     this.commitLog.markNotWritable("halted");
     this.#lock.abandon();
     this.#reput.makeStop();

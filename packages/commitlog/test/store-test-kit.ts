@@ -1,5 +1,5 @@
 import type { FileIO } from "@store/mapped-file";
-import type { SimulatedDisk } from "@store/mapped-file/testing";
+import type { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { expect } from "vitest";
 import { decodeMessage } from "../src/codec/message-decoder.js";
 import type { DecodedMessage, MessageInput } from "../src/codec/types.js";
@@ -108,4 +108,18 @@ export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads
     },
   });
   return { io, reads: () => reads };
+}
+
+/**
+ * Moves a virtual clock on, `stepMs` at a time, until `work` settles (a shutdown waits on the
+ * services' timers); returns its result. Gives up after `maxMs` of virtual time.
+ */
+export async function onClock<T>(clock: VirtualClock, work: Promise<T>, stepMs = 10, maxMs = 600_000): Promise<T> {
+  let settled = false;
+  const watched = work.finally(() => (settled = true));
+  for (let elapsed = 0; !settled; elapsed += stepMs) {
+    if (elapsed > maxMs) throw new Error(`still pending after ${maxMs} ms of virtual time`);
+    await clock.advance(stepMs);
+  }
+  return watched;
 }
