@@ -37,6 +37,8 @@ export interface RecoverOptions {
   readonly abnormal: boolean;
   readonly checkpoint: StoreCheckpoint;
   readonly checkCRC: boolean;
+  /** With checkCRC: verify each record's whole-record CRC property (RocketMQ's forceVerifyPropCRC). */
+  readonly forceVerifyPropCRC?: boolean;
   readonly maxRecordBytes: number;
   readonly logger: Logger;
   /**
@@ -46,6 +48,8 @@ export interface RecoverOptions {
    * that validated but could not be read as a unit: the caller must index the log again.
    */
   readonly dispatch?: (units: (DispatchUnit | null)[], offsets: number[]) => Promise<void>;
+  /** The file to validate from (see recoveryStartIndex); default: the one it picks. */
+  readonly startIndex?: number;
 }
 
 /** Chunks a dispatching recovery scan reads before it hands their units over (4 MiB). */
@@ -64,7 +68,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
     queue.flushedWhere = queue.committedWhere = 0;
     return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
   }
-  let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
+  let index = options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));
   const startOffset = (files[index] as MappedFile).fileFromOffset;
   const dispatch = options.abnormal ? options.dispatch : undefined;
   const scan: ScanOptions = {
@@ -126,9 +130,14 @@ export function chunkBytesFor(maxRecordBytes: number): number {
 
 
 /**
- * The newest file whose first record is a message stored no later than the checkpoint's minimum
- * timestamp: everything before it is known to be flushed and dispatched.
+ * Where recovery starts validating: after a crash (`abnormal`), the newest file whose first record
+ * is a message stored no later than the checkpoint's minimum timestamp (everything before it is
+ * known to be flushed and dispatched; the first file when none is); otherwise the third-last file.
  */
+export async function recoveryStartIndex(files: readonly MappedFile[], abnormal: boolean, checkpoint: StoreCheckpoint): Promise<number> {
+  return abnormal ? abnormalStartIndex(files, checkpoint) : Math.max(0, files.length - 3);
+}
+
 async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: StoreCheckpoint): Promise<number> {
   const minTimestamp = checkpoint.getMinTimestamp();
   for (let index = files.length - 1; index >= 0; index--) {

@@ -10,7 +10,7 @@ import type { DecodedMessage, MessageInput } from "./codec/types.js";
 import { CleanCommitLogService } from "./clean-commit-log-service.js";
 import { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
-import { recoverCommitLog } from "./commit-log-recovery.js";
+import type { QueueRecoveryReport } from "./dispatch-plan.js";
 import { ConsumeQueueTable } from "./consume-queue-table.js";
 import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
@@ -22,7 +22,7 @@ import type { DispatchListener } from "./reput-message-service.js";
 import { ReputMessageService } from "./reput-message-service.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
-import type { DispatchUnit } from "./codec/types.js";
+import { recoverStore } from "./store-recovery.js";
 import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 
 /** What `MessageStore.open` takes besides the config. */
@@ -64,8 +64,10 @@ export class MessageStore {
   readonly commitLog: CommitLog;
   readonly consumeQueues: ConsumeQueueTable;
   readonly checkpoint: StoreCheckpoint;
-  /** What recovery did at open. */
+  /** What the commit log's recovery did at open. */
   readonly recovery: RecoveryReport;
+  /** What recovery kept of the consume queues and where dispatch restarted (see DISPATCH_RULES). */
+  readonly queueRecovery: QueueRecoveryReport;
   readonly #io: FileIO;
   readonly #logger: Logger;
   readonly #lock: StoreLock;
@@ -102,6 +104,7 @@ export class MessageStore {
     this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
     const clock = (this.#clock = parts.options.clock ?? systemClock);
     this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
+    this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
     // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
     const appendedUnits = new AppendedUnits();
     this.commitLog = new CommitLog({
@@ -209,35 +212,29 @@ export class MessageStore {
 
   async #start(): Promise<void> {
     const abortPath = join(this.config.storePathRootDir, "abort");
-    const lastExitOK = (await this.#io.stat(abortPath)) === null;
+    const abortFileFound = (await this.#io.stat(abortPath)) !== null;
+    // Before recovery cuts anything: a crash from here on, even during recovery, is recovered as one.
+    await this.#createAbortFile(abortPath);
     await this.commitLog.mappedFileQueue.load();
     await this.consumeQueues.load();
-    const maxPhysicOffsetOfQueues = await this.consumeQueues.recover();
-    // After a crash the recovery scan indexes what it validates, as RocketMQ does: the log is read
-    // once. If a unit cannot be written, the dispatcher re-dispatches from the scan's start instead.
-    let indexedByScan = !lastExitOK;
-    const report = await recoverCommitLog(this.commitLog, {
-      abnormal: !lastExitOK,
-      checkpoint: this.checkpoint,
-      checkCRC: this.config.checkCRCOnRecover,
-      maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
-      logger: this.#logger,
-      dispatch: async (units, offsets) => {
-        if (!indexedByScan) return;
-        if (units.includes(null)) indexedByScan = false; // a unit the scan could not read: index from the log
-        else if ((await this.#reput.dispatchUnits(units as DispatchUnit[], offsets)) !== null) indexedByScan = false;
+    const recovered = await recoverStore(
+      {
+        commitLog: this.commitLog,
+        consumeQueues: this.consumeQueues,
+        checkpoint: this.checkpoint,
+        reput: this.#reput,
+        logger: this.#logger,
+        checkCRC: this.config.checkCRCOnRecover,
+        forceVerifyPropCRC: this.config.forceVerifyPropCRC,
+        maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
       },
-    });
-    (this as { recovery: RecoveryReport }).recovery = report;
-    if (maxPhysicOffsetOfQueues >= report.processOffset) await this.consumeQueues.truncateDirty(report.processOffset);
-    const dispatched = Math.min(Math.max(maxPhysicOffsetOfQueues, 0), report.processOffset);
-    this.#reput.reputFromOffset = lastExitOK ? dispatched : indexedByScan ? report.processOffset : Math.min(report.startOffset, dispatched);
-    await this.#reput.doReput();
+      abortFileFound,
+    );
+    (this as { recovery: RecoveryReport }).recovery = recovered.log;
+    (this as { queueRecovery: QueueRecoveryReport }).queueRecovery = recovered.queues;
     this.#recoverTopicQueueTable();
     const minOffset = this.commitLog.getMinOffset();
     if (minOffset > 0) await this.consumeQueues.correctMinOffsets(minOffset);
-    // Before any service starts: if creating it fails, open rejects with nothing left running.
-    await this.#createAbortFile(abortPath);
     this.#allocate.start();
     this.commitLog.start();
     this.#reput.start();
@@ -261,7 +258,7 @@ export class MessageStore {
     for (const queue of this.consumeQueues.all()) table.set(`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue());
   }
 
-  /** @throws StoreError IO_ERROR / DISK_FULL. */
+  /** Creates `abort` (or keeps the one a crash left), durably. @throws StoreError IO_ERROR / DISK_FULL. */
   async #createAbortFile(path: string): Promise<void> {
     try {
       const fd = await this.#io.open(path, true);
