@@ -57,7 +57,8 @@ const DISPATCH_EVERY_CHUNKS = 16;
 
 /**
  * Recovers the commit log after load (RocketMQ recoverNormally / recoverAbnormally): validates every
- * record (magic, size bounds, CRC) from the chosen start file, stops at the first invalid one, sets
+ * record (magic, size bounds, CRCs: with forceVerifyPropCRC the whole-record CRC property, or for a
+ * record without one that it ends complete) from the chosen start file, stops at the first invalid one, sets
  * flushed and committed positions there and cuts the dirty tail. Never throws on a corrupt tail.
  */
 export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOptions): Promise<RecoveryReport> {
@@ -73,6 +74,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   const dispatch = options.abnormal ? options.dispatch : undefined;
   const scan: ScanOptions = {
     checkCRC: options.checkCRC,
+    propertiesCrc: options.forceVerifyPropCRC === true ? "force" : "ignore",
     readBody: true,
     chunkBytes: SCAN_CHUNK_BYTES,
     readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
@@ -170,7 +172,7 @@ async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOption
     let at = Math.min(buffer.readInt32BE(0), buffer.length);
     let records = 1;
     while (at < buffer.length) {
-      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true);
+      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true, { forceVerifyPropCRC: scan.propertiesCrc === "force" });
       if (result.kind !== "MESSAGE") break;
       records++;
       at += result.size;

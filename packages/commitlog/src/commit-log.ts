@@ -43,6 +43,8 @@ export interface CommitLogOptions {
   readonly appendedUnits?: AppendedUnits | null;
   /** Store timestamps and the flush services' timers. Default: real time. */
   readonly clock?: Clock;
+  /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
+  readonly appendPropCRC?: boolean;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -64,6 +66,7 @@ interface SingleAppend {
   queueKey: string;
   sysFlag: number;
   storeTimestamp: number;
+  fillPropertiesCrc: boolean;
 }
 
 /** Queue ids below this have their `topic-queueId` keys cached (no string built per put). */
@@ -110,7 +113,8 @@ export class CommitLog {
   #draining = false;
   #notWritableReason: string | null = null;
   readonly #sync: boolean;
-  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
+  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0, fillPropertiesCrc: false };
+  readonly #appendPropCRC: boolean;
   readonly #queueKeys = new Map<string, string[]>();
   /** The single put's prepared message, filled in place put after put (appends are synchronous). */
   readonly #prepared = emptyPreparedMessage();
@@ -135,7 +139,8 @@ export class CommitLog {
       mappedFileSize: options.mappedFileSize,
       onCommitted: options.onCommitted,
     });
-    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost });
+    this.#appendPropCRC = options.appendPropCRC ?? false;
+    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost, appendPropCRC: this.#appendPropCRC });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
     this.#onAppended = options.onAppended ?? (() => undefined);
     this.#appendedUnits = options.appendedUnits ?? null;
@@ -288,6 +293,8 @@ export class CommitLog {
     single.queueKey = this.#queueKey(prepared.topic, prepared.queueId);
     single.sysFlag = prepared.sysFlag;
     single.storeTimestamp = storeTimestamp;
+    // Its CRC property covers the body CRC: with a pool file the worker fills both, here it is done now.
+    single.fillPropertiesCrc = this.#appendPropCRC && withBodyCrc;
     return single;
   }
 
@@ -303,6 +310,7 @@ export class CommitLog {
       queueKey: this.#queueKey(first.topic, first.queueId ?? 0),
       sysFlag: first.sysFlag ?? 0,
       storeTimestamp,
+      fillPropertiesCrc: false,
     };
   }
 

@@ -126,6 +126,7 @@ export class MessageStore {
       onCommitted: () => this.#reput.wakeup(),
       appendedUnits,
       clock,
+      appendPropCRC: config.enabledAppendPropCRC,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {

@@ -1,4 +1,5 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
+import { CRC32_RESERVED_LENGTH } from "../src/codec/record-crc.js";
 import { describe, expect, it } from "vitest";
 import { PROPERTY_WAIT_STORE_MSG_OK } from "../src/codec/message-properties.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
@@ -170,7 +171,7 @@ describe("CommitLog record size", () => {
       expect(disk.listFiles().length).toBe(files);
       expect((await putOk(store, message(TOPIC, 1))).appendResult?.logicsOffset).toBe(1);
       // The largest record that fits an empty file (8 bytes to spare for the blank record) is fine.
-      const header = 91 + TOPIC.length;
+      const header = 91 + TOPIC.length + CRC32_RESERVED_LENGTH; // the CRC property is the only one
       expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 8 - header) })).status).toBe("PUT_OK");
       expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 7 - header) })).status).toBe("MESSAGE_ILLEGAL");
     } finally {
