@@ -124,7 +124,8 @@ export type {
 
 // The store: put / get, consume queues, dispatch, checkpoint, recovery.
 export { MessageStore } from "./message-store.js";
-export type { MessageStoreOptions } from "./message-store.js";
+export type { MessageStoreOptions, TopicQueue } from "./message-store.js";
+export type { LookMessageResult } from "./message-lookup.js";
 export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-store-config.js";
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { CommitLog } from "./commit-log.js";

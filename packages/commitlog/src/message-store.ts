@@ -4,9 +4,8 @@ import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
 import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { decodeMessage } from "./codec/message-decoder.js";
 import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
-import type { DecodedMessage, MessageInput } from "./codec/types.js";
+import type { MessageInput } from "./codec/types.js";
 import { CleanCommitLogService } from "./clean-commit-log-service.js";
 import { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
@@ -20,6 +19,8 @@ import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
 import { AppendedUnits } from "./appended-units.js";
 import type { DispatchListener } from "./reput-message-service.js";
 import { ReputMessageService } from "./reput-message-service.js";
+import type { LookMessageResult } from "./message-lookup.js";
+import { lookMessageAt } from "./message-lookup.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
 import { recoverStore } from "./store-recovery.js";
@@ -41,6 +42,12 @@ export interface MessageStoreOptions {
    * crash test passes a `VirtualClock` so a run replays exactly.
    */
   readonly clock?: Clock;
+}
+
+/** A consume queue, as `listTopicQueues` names it. */
+export interface TopicQueue {
+  readonly topic: string;
+  readonly queueId: number;
 }
 
 /** Largest record for a body limit: body + topic + properties + header + IPv6 hosts. */
@@ -323,20 +330,26 @@ export class MessageStore {
     return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits, filter);
   }
 
-  /** The message stored at commit-log offset `phyOffset`, or null when none starts there. */
-  async lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null> {
-    const head = await this.commitLog.getMessage(phyOffset, 4);
-    if (head === null) return null;
-    const size = head.buffer.readInt32BE(0);
-    head.release();
-    // Bounded by the segment, not by the configured body limit: commitLog.maxMessageSize can be
-    // raised at run time, and records accepted under the raised limit must stay readable.
-    if (size <= 0 || size > this.config.mappedFileSizeCommitLog) return null;
-    const data = await this.commitLog.getMessage(phyOffset, size);
-    if (data === null) return null;
-    data.release();
-    const decoded = decodeMessage(data.buffer, 0, { checkCRC: false });
-    return decoded.ok ? decoded.message : null;
+  /**
+   * What starts at commit-log offset `phyOffset`: a message (a DecodedMessage with `kind: "MESSAGE"`,
+   * CRCs checked), the end-of-file blank record (`BLANK`, with where the next record starts), or
+   * `INVALID` with why (not the start of a record, zeros, damage); null when the offset lies outside
+   * the readable log, [getMinPhyOffset(), getMaxPhyOffset()). See LookMessageResult.
+   */
+  lookMessageByOffset(phyOffset: number): Promise<LookMessageResult | null> {
+    return lookMessageAt(this.commitLog, phyOffset);
+  }
+
+  /**
+   * Every consume queue the store holds, as `{ topic, queueId }`, sorted by topic and then queue id
+   * (a queue exists once a message was dispatched to it, or its files were found at open).
+   */
+  listTopicQueues(): TopicQueue[] {
+    const list: TopicQueue[] = [];
+    for (const topic of this.consumeQueues.topics().sort()) {
+      for (const queueId of this.consumeQueues.queueIds(topic)) list.push({ topic, queueId });
+    }
+    return list;
   }
 
   /** Store time of the record at `phyOffset` (size bytes long), ms; -1 when it cannot be read. */

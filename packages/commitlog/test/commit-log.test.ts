@@ -7,7 +7,7 @@ import type { MessageStore } from "../src/message-store.js";
 import { isPutStored } from "../src/store-types.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { waitFor } from "./helpers.js";
-import { BODY, bodies, message, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { BODY, bodies, message, messageAt, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "CommitLogTopic";
 const FILE_SIZE = 4096;
@@ -198,7 +198,7 @@ describe("CommitLog SYNC_FLUSH", () => {
       await waitDispatched(store, TOPIC, 2);
       expect(await readBodies(store, TOPIC)).toEqual(bodies(2));
       const offset = result.appendResult?.wroteOffset ?? -1;
-      expect((await store.lookMessageByOffset(offset))?.body?.toString()).toBe(`${BODY} 1`);
+      expect((await messageAt(store, offset)).body.toString()).toBe(`${BODY} 1`);
       release();
       await putOk(store, message(TOPIC, 2));
       expect(store.commitLog.mappedFileQueue.flushedWhere).toBe(store.getMaxPhyOffset());

@@ -6,7 +6,7 @@ import type { MessageInput } from "../src/codec/types.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { readBodies, waitDispatched } from "./store-test-kit.js";
+import { messageAt, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "BatchTopic";
 const CL_FILE_SIZE = 8 * 1024;
@@ -58,9 +58,8 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
 
       let offset = append.wroteOffset;
       for (let i = 0; i < 10; i++) {
-        const found = await store.lookMessageByOffset(offset);
-        if (found === null) throw new Error(`no message at ${offset}`);
-        expect(found.body?.toString()).toBe(`body${i}`);
+        const found = await messageAt(store, offset);
+        expect(found.body.toString()).toBe(`body${i}`);
         expect(found.queueOffset).toBe(i);
         expect(found.properties.extraKey).toBe("extraValue");
         expect(found.storeTimestamp).toBe(append.storeTimestamp);
@@ -135,7 +134,7 @@ describe("MessageStore.putMessages with batch-level properties", () => {
       expect(result.status).toBe("PUT_OK");
       let offset = result.appendResult?.wroteOffset ?? -1;
       for (let i = 0; i < 10; i++) {
-        const found = await store.lookMessageByOffset(offset);
+        const found = await messageAt(store, offset);
         expect(found?.properties.extraKey).toBe("extraValue");
         expect(found?.properties.TAGS).toBe("TAG1");
         const own = messagePropertiesToString({ KEYS: messages[i]?.keys as string, TAGS: "TAG1" }).length;

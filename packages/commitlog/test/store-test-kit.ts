@@ -56,6 +56,13 @@ export async function putMany(store: MessageStore, topic: string, count: number,
   return results;
 }
 
+/** The message lookMessageByOffset finds at `offset`; throws when it finds none (or something else). */
+export async function messageAt(store: MessageStore, offset: number): Promise<DecodedMessage> {
+  const found = await store.lookMessageByOffset(offset);
+  if (found?.kind !== "MESSAGE") throw new Error(`no message at ${offset}: ${JSON.stringify(found)}`);
+  return found;
+}
+
 /** Waits until the queue's max offset reaches `count`. */
 export function waitDispatched(store: MessageStore, topic: string, count: number, queueId = 0): Promise<void> {
   return waitFor(() => store.getMaxOffsetInQueue(topic, queueId) >= count);
