@@ -98,9 +98,14 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   queue.flushedWhere = processOffset;
   queue.committedWhere = processOffset;
   await queue.truncateDirtyFiles(processOffset);
-  // The file the next append goes to: zero whatever lies past the cut in it.
+  // The file the next append goes to: zero whatever lies past the cut in it. After a crash, the
+  // validated files may hold bytes a kill -9 left in the page cache that never reached the disk:
+  // fdatasync them, so the flushed position now published is true.
   const tail = queue.findMappedFileByOffset(processOffset);
-  const staleBytesCleared = tail ? await tail.clearStaleTail() : 0;
+  const staleBytesCleared = tail ? await tail.clearStaleTail(options.abnormal) : 0;
+  if (options.abnormal) {
+    for (const file of queue.mappedFiles) if (file !== tail && file.fileFromOffset >= startOffset) await file.clearStaleTail(true);
+  }
   const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles, staleBytesCleared };
   const level = cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
   options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`);

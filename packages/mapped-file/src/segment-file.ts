@@ -63,17 +63,20 @@ export async function createSegment(io: FileIO, path: string, fileSize: number, 
 }
 
 /**
- * Zeroes every non-zero byte of `[from, fileSize)` of an open segment, then fdatasyncs (see
- * `MappedFile.clearStaleTail`). Reads 1 MiB at a time and writes only the chunks that hold data; a
- * sparse file with no storage past `from` is not read at all.
+ * Zeroes every non-zero byte of `[from, fileSize)` of an open segment, then fdatasyncs if it zeroed
+ * anything or `syncAlways` (see `MappedFile.clearStaleTail`). Reads 1 MiB at a time and writes only
+ * the chunks that hold data; a sparse file with no storage past `from` is not read at all.
  * @returns the bytes zeroed.
  */
-export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number): Promise<number> {
+export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number, syncAlways = false): Promise<number> {
   // A sparse file holding no more storage than the pages below `from` has nothing past it: skip
   // reading the tail (which would fill the page cache with zeros).
   const stat = await io.stat(path);
   const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
-  if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
+  if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) {
+    if (syncAlways) await io.fdatasync(fd);
+    return 0;
+  }
   const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
   let cleared = 0;
   for (let at = from; at < fileSize; at += chunk.length) {
@@ -84,7 +87,7 @@ export async function clearTail(io: FileIO, fd: number, path: string, from: numb
       cleared += length;
     }
   }
-  if (cleared > 0) await io.fdatasync(fd);
+  if (cleared > 0 || syncAlways) await io.fdatasync(fd);
   return cleared;
 }
 
