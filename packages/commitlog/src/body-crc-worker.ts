@@ -78,10 +78,15 @@ export class BodyCrcWorker {
   #nextId = 0;
   #usable = true;
 
-  /** @param options.source - the worker's code; tests replace it with one that fails. */
-  constructor(logger: Logger, options: { readonly source?: string } = {}) {
+  /**
+   * @param options.source - the worker's code; tests replace it with one that fails.
+   * @param options.thread - false: no worker, every range is filled on the calling thread when a
+   *   commit asks for it (prefill does nothing). Default true.
+   */
+  constructor(logger: Logger, options: { readonly source?: string; readonly thread?: boolean } = {}) {
     this.#logger = logger;
     this.#source = options.source ?? WORKER_SOURCE;
+    this.#usable = options.thread ?? true;
   }
 
   /**

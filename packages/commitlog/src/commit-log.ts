@@ -45,6 +45,8 @@ export interface CommitLogOptions {
   readonly clock?: Clock;
   /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
   readonly appendPropCRC?: boolean;
+  /** Pool mode: compute the records' CRCs on a worker thread (default true) or before each commit. */
+  readonly crcWorker?: boolean;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -147,7 +149,7 @@ export class CommitLog {
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
     const pool = options.transientStorePool ?? null;
     if (pool !== null && pool.beforeCommit === null) {
-      const bodyCrc = new BodyCrcWorker(options.logger);
+      const bodyCrc = new BodyCrcWorker(options.logger, { thread: options.crcWorker ?? true });
       pool.afterAppend = (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to);
       pool.beforeCommit = (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to);
       this.#bodyCrc = bodyCrc;

@@ -42,6 +42,12 @@ export interface MessageStoreOptions {
    * crash test passes a `VirtualClock` so a run replays exactly.
    */
   readonly clock?: Clock;
+  /**
+   * Pool mode: compute the records' CRCs on a worker thread while the writer goes on (default true),
+   * or on the event loop before each commit (false: with a VirtualClock and a SimulatedDisk, nothing
+   * else then decides the order of events, so a crash test replays exactly).
+   */
+  readonly crcWorker?: boolean;
 }
 
 /** A consume queue, as `listTopicQueues` names it. */
@@ -134,6 +140,7 @@ export class MessageStore {
       appendedUnits,
       clock,
       appendPropCRC: config.enabledAppendPropCRC,
+      crcWorker: parts.options.crcWorker,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {

@@ -65,6 +65,16 @@ describe("BodyCrcWorker", () => {
     await filled;
   });
 
+  it("with thread: false, starts no worker: prefill does nothing and fill computes on the calling thread", async () => {
+    const crcs = make(silentLogger, { thread: false });
+    const { file, buffer, end, expected } = records(true);
+    await crcs.prefill(file, buffer, 0, end);
+    expect(buffer.readInt32BE(BODYCRC_POSITION)).toBe(0);
+    const filled = crcs.fill(file, buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true); // before the promise settles
+    await filled;
+  });
+
   it("rejects a range that does not hold whole records, from the worker and from the calling thread", async () => {
     const crcs = make(silentLogger);
     for (const shared of [true, false]) {

@@ -124,6 +124,7 @@ export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads
 export async function onClock<T>(clock: VirtualClock, work: Promise<T>, stepMs = 10, maxMs = 600_000): Promise<T> {
   let settled = false;
   const watched = work.finally(() => (settled = true));
+  watched.catch(() => undefined); // the caller gets the rejection below, not the process
   for (let elapsed = 0; !settled; elapsed += stepMs) {
     if (elapsed > maxMs) throw new Error(`still pending after ${maxMs} ms of virtual time`);
     await clock.advance(stepMs);
