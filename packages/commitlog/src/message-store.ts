@@ -449,10 +449,14 @@ export class MessageStore {
     await this.commitLog.shutdown();
     await this.#reput.shutdown();
     await this.#flushQueues.shutdown();
-    await this.#flushQueues.doFlush(true).catch((error: unknown) => this.#logger.error({ err: error }, "final consume-queue flush failed"));
+    // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
+    const queuesFlushed = await this.#flushQueues.doFlush(true).then(
+      () => true,
+      (error: unknown) => (this.#logger.error({ err: error }, "final consume-queue flush failed"), false),
+    );
     await this.#allocate.shutdown();
     // A flush that failed before or during the final drain poisons its file: keep `abort` then.
-    const healthy = writable && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
+    const healthy = writable && queuesFlushed && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();

@@ -104,6 +104,25 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     }
   });
 
+  it("CLEAN_SHUTDOWN only after a shutdown that flushed every queue: a failed final flush keeps abort", async () => {
+    const clock = new VirtualClock();
+    const disk = new SimulatedDisk({ clock });
+    const life = await openLife(disk, clock, config);
+    const puts = await putPhase(life.store, "a", 10);
+    disk.failOn("fsync", "EIO", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+    await shutdown(clock, life);
+    expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(true);
+    disk.heal();
+    disk.powerCut();
+    const after = await openLife(disk, clock, config);
+    try {
+      expect(after.store.queueRecovery.case).toBe("CRASH");
+      await expectAllServed(after.store, puts);
+    } finally {
+      await shutdown(clock, after);
+    }
+  });
+
   it("CLEAN_SHUTDOWN without any consume queue: restarts at the log start and indexes everything", async () => {
     const clock = new VirtualClock();
     const disk = new SimulatedDisk({ clock });
