@@ -5,7 +5,7 @@ import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock }
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
-import type { MessageInput } from "./codec/types.js";
+import type { DecodedMessage, MessageInput } from "./codec/types.js";
 import { CleanCommitLogService } from "./clean-commit-log-service.js";
 import { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
@@ -338,13 +338,21 @@ export class MessageStore {
   }
 
   /**
-   * What starts at commit-log offset `phyOffset`: a message (a DecodedMessage with `kind: "MESSAGE"`,
-   * CRCs checked), the end-of-file blank record (`BLANK`, with where the next record starts), or
-   * `INVALID` with why (not the start of a record, zeros, damage); null when the offset lies outside
-   * the readable log, [getMinPhyOffset(), getMaxPhyOffset()). See LookMessageResult.
+   * The message stored at commit-log offset `phyOffset` (CRCs checked), or null when none starts
+   * there (RocketMQ's lookMessageByOffset).
    */
-  lookMessageByOffset(phyOffset: number): Promise<LookMessageResult | null> {
-    return lookMessageAt(this.commitLog, phyOffset);
+  lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null>;
+  /**
+   * With `{ detail: true }`, what starts at `phyOffset`: a message (`kind: "MESSAGE"`, the decoded
+   * message), the end-of-file blank record (`BLANK`, with where the next record starts), or
+   * `INVALID` with why (not the start of a record, zeros, damage); null only when the offset lies
+   * outside the readable log, [getMinPhyOffset(), getMaxPhyOffset()). See LookMessageResult.
+   */
+  lookMessageByOffset(phyOffset: number, options: { readonly detail: true }): Promise<LookMessageResult | null>;
+  async lookMessageByOffset(phyOffset: number, options?: { readonly detail: true }): Promise<DecodedMessage | LookMessageResult | null> {
+    const found = await lookMessageAt(this.commitLog, phyOffset);
+    if (options?.detail === true) return found;
+    return found?.kind === "MESSAGE" ? found : null;
   }
 
   /**

@@ -131,7 +131,7 @@ function inPutOrder(served: ReadonlyMap<number, { topic: string; queueId: number
 async function checkUnit(world: World, store: MessageStore, topic: string, queueId: number, q: number, served: Map<number, { topic: string; queueId: number; queueOffset: number }>): Promise<string | null> {
   const unit = await store.consumeQueues.find(topic, queueId)?.getUnit(q);
   if (unit === null || unit === undefined) return "no unit";
-  const found = await store.lookMessageByOffset(unit.offset);
+  const found = await store.lookMessageByOffset(unit.offset, { detail: true });
   if (found?.kind !== "MESSAGE") return `unit points at ${found?.kind ?? "nothing"} (${unit.offset})`;
   if (found.totalSize !== unit.size || found.topic !== topic || found.queueId !== queueId || found.queueOffset !== q) return `unit points at ${found.topic}-${found.queueId}@${found.queueOffset}`;
   const got = await store.getMessage("g", topic, queueId, q, 1);

@@ -5,7 +5,7 @@ import { commitLogFile, message, openOnDisk, putOk } from "./store-test-kit.js";
 const FILE_SIZE = 4096;
 
 describe("MessageStore.lookMessageByOffset", () => {
-  it("tells a message, the end-of-file blank record, garbage and an offset outside the log apart", async () => {
+  it("with { detail: true }, tells a message, the end-of-file blank record, garbage and an offset outside the log apart", async () => {
     const disk = new SimulatedDisk();
     const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE });
     try {
@@ -14,14 +14,18 @@ describe("MessageStore.lookMessageByOffset", () => {
       const first = puts[0]?.appendResult;
       const lastInFile = puts.at(-2)?.appendResult;
       if (first === undefined || lastInFile === undefined) throw new Error("no append result");
-      expect(await store.lookMessageByOffset(first.wroteOffset)).toMatchObject({ kind: "MESSAGE", queueOffset: 0, topic: "T" });
+      expect(await store.lookMessageByOffset(first.wroteOffset, { detail: true })).toMatchObject({ kind: "MESSAGE", queueOffset: 0, topic: "T" });
       const blankAt = lastInFile.wroteOffset + lastInFile.wroteBytes;
-      expect(await store.lookMessageByOffset(blankAt)).toEqual({ kind: "BLANK", phyOffset: blankAt, blankLength: FILE_SIZE - blankAt, nextOffset: FILE_SIZE });
-      expect(await store.lookMessageByOffset(first.wroteOffset + 4)).toMatchObject({ kind: "INVALID", code: "BAD_MAGIC" });
+      expect(await store.lookMessageByOffset(blankAt, { detail: true })).toEqual({ kind: "BLANK", phyOffset: blankAt, blankLength: FILE_SIZE - blankAt, nextOffset: FILE_SIZE });
+      expect(await store.lookMessageByOffset(first.wroteOffset + 4, { detail: true })).toMatchObject({ kind: "INVALID", code: "BAD_MAGIC" });
       disk.corrupt(commitLogFile(0), first.wroteOffset + first.wroteBytes - 5); // inside its CRC property
-      expect(await store.lookMessageByOffset(first.wroteOffset)).toMatchObject({ kind: "INVALID", code: "CRC_MISMATCH" });
-      expect(await store.lookMessageByOffset(store.getMaxPhyOffset())).toBeNull();
-      expect(await store.lookMessageByOffset(-1)).toBeNull();
+      expect(await store.lookMessageByOffset(first.wroteOffset, { detail: true })).toMatchObject({ kind: "INVALID", code: "CRC_MISMATCH" });
+      expect(await store.lookMessageByOffset(store.getMaxPhyOffset(), { detail: true })).toBeNull();
+      expect(await store.lookMessageByOffset(-1, { detail: true })).toBeNull();
+      // Without it, RocketMQ's answer: the message, or null for anything else.
+      expect(await store.lookMessageByOffset(blankAt)).toBeNull();
+      expect((await store.lookMessageByOffset(puts[1]?.appendResult?.wroteOffset ?? -1))?.queueOffset).toBe(1);
+      expect(await store.lookMessageByOffset(first.wroteOffset)).toBeNull(); // damaged
     } finally {
       await store.shutdown();
     }

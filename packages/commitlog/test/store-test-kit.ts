@@ -58,7 +58,7 @@ export async function putMany(store: MessageStore, topic: string, count: number,
 
 /** The message lookMessageByOffset finds at `offset`; throws when it finds none (or something else). */
 export async function messageAt(store: MessageStore, offset: number): Promise<DecodedMessage> {
-  const found = await store.lookMessageByOffset(offset);
+  const found = await store.lookMessageByOffset(offset, { detail: true });
   if (found?.kind !== "MESSAGE") throw new Error(`no message at ${offset}: ${JSON.stringify(found)}`);
   return found;
 }
