@@ -34,7 +34,9 @@ export const STORE_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   syncFlushTimeout: { unit: "ms", description: "SYNC_FLUSH: wait for the fdatasync before FLUSH_DISK_TIMEOUT" },
   groupCommitIntervalMs: { unit: "ms", description: "SYNC_FLUSH: longest idle wait of the group commit" },
   serviceJoinTimeMs: { unit: "ms", description: "how long shutdown waits for each flush service's loop" },
-  checkCRCOnRecover: { unit: "", description: "verify body CRCs during recovery" },
+  checkCRCOnRecover: { unit: "", description: "verify CRCs during recovery (body CRC; the __CRC32# property with forceVerifyPropCRC)" },
+  enabledAppendPropCRC: { unit: "", description: "end every record's properties with RocketMQ 5's whole-record CRC property __CRC32#" },
+  forceVerifyPropCRC: { unit: "", description: "recovery checks a record by its __CRC32# property; a record without one must end complete" },
   preallocation: {
     unit: "",
     description: "new segments: zero-fill or sparse",
