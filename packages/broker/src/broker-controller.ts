@@ -13,6 +13,7 @@ import { RebalanceLockManager } from "./client/rebalance-lock-manager.js";
 import { SendFlowControl } from "./flow/send-flow-control.js";
 import type { NamesrvController } from "./namesrv/namesrv-controller.js";
 import { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
+import { NamesrvRegistration } from "./namesrv/namesrv-registration.js";
 import { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
 import { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
 import { ClientManageProcessor } from "./processor/client-manage-processor.js";
@@ -21,7 +22,6 @@ import { ConsumerSendBack } from "./processor/consumer-send-back.js";
 import { PullMessageProcessor } from "./processor/pull-message-processor.js";
 import { QueryMessageProcessor } from "./processor/query-message-processor.js";
 import { SendMessageProcessor } from "./processor/send-message-processor.js";
-import type { RegisteredTopic } from "./remoting/register-broker/request.js";
 import { RequestCode } from "./remoting/request-code.js";
 import { RemotingServer } from "./remoting-server.js";
 import type { RequestProcessor } from "./request-processor.js";
@@ -81,6 +81,8 @@ export class BrokerController {
   /** request code → processor; filled once the store is open (the server listens first for its port). */
   readonly #processors = new Map<number, RequestProcessor>();
   #running: Running | null = null;
+  /** With the name servers; made at the first registration. */
+  #registration: NamesrvRegistration | null = null;
   #state: "new" | "starting" | "running" | "stopped" = "new";
 
   /** @throws BrokerError INVALID_CONFIG naming the bad key and the expected form. */
@@ -132,9 +134,6 @@ export class BrokerController {
     if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
     this.#state = "starting";
     const config = this.config;
-    if (config.namesrvAddr !== undefined) {
-      this.#logger.warn({ namesrvAddr: config.namesrvAddr }, "namesrvAddr is set, but registering with external name servers is not implemented yet");
-    }
     const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
     const port = await server.start();
     let store: MessageStore | null = null;
@@ -250,17 +249,12 @@ export class BrokerController {
     for (const [code, processor] of table) this.#processors.set(code, processor);
   }
 
-  /** Registers this broker's topics with the in-process name server (if any). */
+  /** Registers this broker's topics with the name servers (namesrvAddr, and the in-process one if any). */
   #registerWithNamesrv(): void {
     const running = this.#running;
-    if (this.#namesrv === undefined || running === null || this.#state === "stopped") return;
-    const topics = new Map<string, RegisteredTopic>();
-    for (const [name, config] of running.topics.topics) topics.set(name, config);
-    const config = this.config;
-    this.#namesrv.routeInfoManager.registerBroker(
-      { brokerName: config.brokerName, brokerAddr: running.brokerAddr, clusterName: config.brokerClusterName, haServerAddr: "", brokerId: config.brokerId, heartbeatTimeoutMillis: undefined },
-      { topics, dataVersion: running.topics.dataVersion },
-    );
+    if (running === null || this.#state === "stopped") return;
+    this.#registration ??= NamesrvRegistration.forBroker(this.config, running.brokerAddr, running.topics, this.#namesrv?.routeInfoManager, this.#logger);
+    this.#registration.registerAll();
   }
 
   /**
@@ -271,8 +265,7 @@ export class BrokerController {
     const running = this.#running;
     if (running === null || this.#state !== "running") return;
     this.#state = "stopped";
-    const config = this.config;
-    this.#namesrv?.routeInfoManager.unregisterBroker(running.brokerAddr, config.brokerName, config.brokerId);
+    await this.#registration?.shutdown();
     for (const timer of running.timers) clearInterval(timer);
     running.pull.holdService.shutdown();
     await running.server.shutdown(SHUTDOWN_GRACE_MS);
