@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { pino } from "pino";
 import type { BrokerConfig, BrokerConfigInput } from "./broker-config.js";
 import { parseBrokerConfig } from "./broker-config.js";
+import { PlainAccessValidator } from "./acl/plain-access-validator.js";
 import { BrokerError } from "./broker-error.js";
 import type { BrokerObserver } from "./broker-observer.js";
 import { ConsumerManager } from "./client/consumer-manager.js";
@@ -24,7 +25,7 @@ import { QueryMessageProcessor } from "./processor/query-message-processor.js";
 import { SendMessageProcessor } from "./processor/send-message-processor.js";
 import { RequestCode } from "./remoting/request-code.js";
 import { RemotingServer } from "./remoting-server.js";
-import type { RequestProcessor } from "./request-processor.js";
+import type { RequestHook, RequestProcessor } from "./request-processor.js";
 import { ScheduleMessageService } from "./schedule/schedule-message-service.js";
 import { TopicConfigManager } from "./topic/topic-config-manager.js";
 
@@ -134,7 +135,8 @@ export class BrokerController {
     if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
     this.#state = "starting";
     const config = this.config;
-    const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
+    const hook = await this.#aclHook();
+    const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, hook, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
     const port = await server.start();
     let store: MessageStore | null = null;
     try {
@@ -149,6 +151,18 @@ export class BrokerController {
     this.#state = "running";
     this.#registerWithNamesrv();
     this.#logger.info({ port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
+  }
+
+  /** The ACL check run before every request when aclEnable. @throws BrokerError INVALID_CONFIG (then stopped). */
+  async #aclHook(): Promise<RequestHook | undefined> {
+    const { aclEnable, aclFilePath, storePathRootDir } = this.config;
+    if (!aclEnable) return undefined;
+    try {
+      return (await PlainAccessValidator.load(aclFilePath ?? join(storePathRootDir, "config", "plain_acl.yml"), this.#logger)).hook;
+    } catch (error) {
+      this.#state = "stopped";
+      throw error;
+    }
   }
 
   #storeConfig(): Record<string, unknown> {
