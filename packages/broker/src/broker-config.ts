@@ -54,13 +54,18 @@ const brokerFields = {
   clientChannelMaxIdleTime: int(1000, INT32_MAX).default(120_000).describe("ms; a producer or consumer not heard from (heartbeat) this long is dropped"),
   rebalanceLockMaxLiveTime: int(1000, INT32_MAX).default(60_000).describe("ms; a queue lock (LOCK_BATCH_MQ) not renewed this long expires"),
   registerNameServerPeriod: int(1000, INT32_MAX).default(30_000).describe("ms between registrations with the name server (routes expire after 120 s without one)"),
-  aclEnable: z.boolean().default(false).describe("check RocketMQ ACL 1.0 signatures and permissions on every request (accounts from aclFilePath); refusals answer NO_PERMISSION"),
+  aclEnable: z
+    .boolean()
+    .default(false)
+    .describe("check RocketMQ ACL 1.0 signatures and permissions on every request (accounts from aclFilePath); refusals answer NO_PERMISSION"),
   aclFilePath: z
     .string()
     .min(1)
     .optional()
     .describe("plain_acl.yml (YAML, or JSON if it ends in .json) read at start when aclEnable; default <storePathRootDir>/config/plain_acl.yml"),
-  registerBrokerTimeoutMills: int(100, INT32_MAX).default(24_000).describe("ms a REGISTER_BROKER waits for a name server's answer before it counts as failed (and is retried)"),
+  registerBrokerTimeoutMills: int(100, INT32_MAX)
+    .default(24_000)
+    .describe("ms a REGISTER_BROKER waits for a name server's answer before it counts as failed (and is retried)"),
   storeHost: z
     .string()
     .regex(/^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/, "expected ip:port (IPv6 as [addr]:port)")

@@ -128,8 +128,9 @@ export class BrokerController {
 
   /**
    * Listens, opens the store, loads topics / offsets / delay progress, starts the services and
-   * registers with the name server. @throws BrokerError BAD_STATE when called twice; the store's
-   * errors (STORE_LOCKED, ...) and CONFIG_FILE_CORRUPT, with nothing left running.
+   * registers with the name servers. @throws BrokerError BAD_STATE when called twice; INVALID_CONFIG
+   * for an unreadable ACL file (aclEnable); the store's errors (STORE_LOCKED, ...) and
+   * CONFIG_FILE_CORRUPT, with nothing left running.
    */
   async start(): Promise<void> {
     if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
@@ -158,7 +159,8 @@ export class BrokerController {
     const { aclEnable, aclFilePath, storePathRootDir } = this.config;
     if (!aclEnable) return undefined;
     try {
-      return (await PlainAccessValidator.load(aclFilePath ?? join(storePathRootDir, "config", "plain_acl.yml"), this.#logger)).hook;
+      const path = aclFilePath ?? join(storePathRootDir, "config", "plain_acl.yml");
+      return (await PlainAccessValidator.load(path, this.#logger)).hook;
     } catch (error) {
       this.#state = "stopped";
       throw error;
@@ -267,7 +269,8 @@ export class BrokerController {
   #registerWithNamesrv(): void {
     const running = this.#running;
     if (running === null || this.#state === "stopped") return;
-    this.#registration ??= NamesrvRegistration.forBroker(this.config, running.brokerAddr, running.topics, this.#namesrv?.routeInfoManager, this.#logger);
+    const local = this.#namesrv?.routeInfoManager;
+    this.#registration ??= NamesrvRegistration.forBroker(this.config, running.brokerAddr, running.topics, local, this.#logger);
     this.#registration.registerAll();
   }
 

@@ -88,15 +88,29 @@ export { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
 export { RouteInfoManager, DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS } from "./namesrv/route-info-manager.js";
 export type { RouteInfoManagerOptions } from "./namesrv/route-info-manager.js";
 export { NamesrvRegistration, UNREGISTER_TIMEOUT_MS } from "./namesrv/namesrv-registration.js";
-export type { BrokerIdentity, NamesrvRegistrationOptions, NamesrvTargetStatus, TopicSnapshot } from "./namesrv/namesrv-registration.js";
+export type {
+  BrokerIdentity,
+  NamesrvRegistrationOptions,
+  NamesrvTargetStatus,
+  TopicSnapshot,
+} from "./namesrv/namesrv-registration.js";
 export { namesrvUsage, parseNamesrvArgs } from "./namesrv/namesrv-startup.js";
 export type { NamesrvCommand } from "./namesrv/namesrv-startup.js";
 
 // Wire shapes clients and tools build.
 export { encodeBatchBody } from "./remoting/send-batch-message/request.js";
 export type { BatchMessage } from "./remoting/send-batch-message/request.js";
-export { decodeRegisterBrokerRequest, encodeRegisterBrokerBody, encodeRegisterBrokerRequest } from "./remoting/register-broker/request.js";
-export type { RegisterBrokerBody, RegisterBrokerRequestHeader, RegisteredTopic, TopicConfigToRegister } from "./remoting/register-broker/request.js";
+export {
+  decodeRegisterBrokerRequest,
+  encodeRegisterBrokerBody,
+  encodeRegisterBrokerRequest,
+} from "./remoting/register-broker/request.js";
+export type {
+  RegisterBrokerBody,
+  RegisterBrokerRequestHeader,
+  RegisteredTopic,
+  TopicConfigToRegister,
+} from "./remoting/register-broker/request.js";
 export { encodeUnregisterBrokerRequest } from "./remoting/unregister-broker/request.js";
 export type { BrokerData, QueueData, TopicRouteData } from "./remoting/get-routeinfo-by-topic/request.js";
 export type { ClusterInfo } from "./remoting/get-broker-cluster-info/response.js";

@@ -14,9 +14,17 @@ interface AliOnsCommand {
 const AliOnsRemotingCommand = require("ali-ons/lib/protocol/command/remoting_command") as {
   createRequestCommand(code: number, customHeader: Record<string, unknown>): AliOnsCommand;
 };
-const AliOnsChannel = require("ali-ons/lib/channel") as { prototype: { beforeRequest(this: unknown, command: AliOnsCommand): void } };
+const AliOnsChannel = require("ali-ons/lib/channel") as {
+  prototype: { beforeRequest(this: unknown, command: AliOnsCommand): void };
+};
 
-function signedByAliOns(code: number, header: Record<string, unknown>, body: Buffer | null, accessKey: string, secretKey: string): RemotingCommand {
+function signedByAliOns(
+  code: number,
+  header: Record<string, unknown>,
+  body: Buffer | null,
+  accessKey: string,
+  secretKey: string,
+): RemotingCommand {
   const command = AliOnsRemotingCommand.createRequestCommand(code, header);
   command.body = body;
   AliOnsChannel.prototype.beforeRequest.call({ accessKey, secretKey, onsChannel: "ALIYUN" }, command);
@@ -25,7 +33,14 @@ function signedByAliOns(code: number, header: Record<string, unknown>, body: Buf
 
 describe("aclSignature", () => {
   it("is base64 HMAC-SHA1 over the values ordered by key, then the body (golden values from openssl)", () => {
-    const fields = { b: "TopicTest", a: "PID_ACL", e: "0", OnsChannel: "ALIYUN", AccessKey: "AK_ALICE_1", Signature: "ignored" };
+    const fields = {
+      b: "TopicTest",
+      a: "PID_ACL",
+      e: "0",
+      OnsChannel: "ALIYUN",
+      AccessKey: "AK_ALICE_1",
+      Signature: "ignored",
+    };
     const content = aclSignedContent(fields, Buffer.from("hello"), 401);
     expect(content.toString()).toBe("AK_ALICE_1ALIYUNPID_ACLTopicTest0hello");
     // printf 'AK_ALICE_1ALIYUNPID_ACLTopicTest0hello' | openssl dgst -sha1 -hmac SK_alice_secret -binary | base64
@@ -34,12 +49,53 @@ describe("aclSignature", () => {
   });
 
   it("matches what ali-ons signs, numbers and booleans included, for a send and for a pull", () => {
-    const send = signedByAliOns(RequestCode.SEND_MESSAGE_V2, { a: "PID_ACL", b: "TopicTest", c: "TBW102", d: 4, e: 2, f: 0, g: 1_700_000_000_123, h: 0, i: "TAGS\u0001TagA\u0002", j: 0, k: false }, Buffer.from("héllo"), "AK_ALICE_1", "SK_alice_secret");
+    const send = signedByAliOns(
+      RequestCode.SEND_MESSAGE_V2,
+      {
+        a: "PID_ACL",
+        b: "TopicTest",
+        c: "TBW102",
+        d: 4,
+        e: 2,
+        f: 0,
+        g: 1_700_000_000_123,
+        h: 0,
+        i: "TAGS\u0001TagA\u0002",
+        j: 0,
+        k: false,
+      },
+      Buffer.from("héllo"),
+      "AK_ALICE_1",
+      "SK_alice_secret",
+    );
     expect(send.extFields).toMatchObject({ AccessKey: "AK_ALICE_1", OnsChannel: "ALIYUN", d: "4", k: "false" });
-    expect(send.extFields.Signature).toBe(aclSignature(aclSignedContent(send.extFields, send.body, send.version), "SK_alice_secret"));
-    const pull = signedByAliOns(RequestCode.PULL_MESSAGE, { consumerGroup: "GID_ACL", topic: "TopicTest", queueId: 1, queueOffset: 0, maxMsgNums: 32, sysFlag: 6, commitOffset: 0, suspendTimeoutMillis: 15000, subscription: "*", subVersion: 1 }, null, "AK_ALICE_1", "SK_alice_secret");
-    expect(pull.extFields.Signature).toBe(aclSignature(aclSignedContent(pull.extFields, null, pull.version), "SK_alice_secret"));
-    expect(pull.extFields.Signature).not.toBe(aclSignature(aclSignedContent(pull.extFields, null, pull.version), "SK_wrong_secret"));
+    expect(send.extFields.Signature).toBe(
+      aclSignature(aclSignedContent(send.extFields, send.body, send.version), "SK_alice_secret"),
+    );
+    const pull = signedByAliOns(
+      RequestCode.PULL_MESSAGE,
+      {
+        consumerGroup: "GID_ACL",
+        topic: "TopicTest",
+        queueId: 1,
+        queueOffset: 0,
+        maxMsgNums: 32,
+        sysFlag: 6,
+        commitOffset: 0,
+        suspendTimeoutMillis: 15000,
+        subscription: "*",
+        subVersion: 1,
+      },
+      null,
+      "AK_ALICE_1",
+      "SK_alice_secret",
+    );
+    expect(pull.extFields.Signature).toBe(
+      aclSignature(aclSignedContent(pull.extFields, null, pull.version), "SK_alice_secret"),
+    );
+    expect(pull.extFields.Signature).not.toBe(
+      aclSignature(aclSignedContent(pull.extFields, null, pull.version), "SK_wrong_secret"),
+    );
   });
 
   it("leaves _UNIQUE_KEY_QUERY out for clients up to V4_9_3 only", () => {

@@ -20,30 +20,95 @@ async function walk(dir: string, prefix = ""): Promise<string[]> {
 }
 
 function props(values: Record<string, string>): string {
-  return Object.entries(values).map(([key, value]) => `${key}\u0001${value}\u0002`).join("");
+  return Object.entries(values)
+    .map(([key, value]) => `${key}\u0001${value}\u0002`)
+    .join("");
 }
 
 /** Every request a client can send that names a topic or a group, with `name` in each place. */
 function requestsNaming(name: string, offset: number): RemotingCommand[] {
-  const request = (code: number, fields: Record<string, string>, body: Buffer | null = null) => RemotingCommand.request(code, 0, fields, body);
+  const request = (code: number, fields: Record<string, string>, body: Buffer | null = null) =>
+    RemotingCommand.request(code, 0, fields, body);
   const v2 = { a: "PID", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", j: "0", k: "false" };
-  const heartbeat = { clientID: "c", consumerDataSet: [{ groupName: name, consumeType: "CONSUME_PASSIVELY", messageModel: "CLUSTERING", consumeFromWhere: "CONSUME_FROM_LAST_OFFSET", subscriptionDataSet: [{ topic: name, subString: "*" }] }], producerDataSet: [{ groupName: name }] };
-  const lock = { consumerGroup: name, clientId: "c", onlyThisBroker: false, mqSet: [{ topic: name, brokerName: "broker-a", queueId: 0 }] };
+  const heartbeat = {
+    clientID: "c",
+    consumerDataSet: [
+      {
+        groupName: name,
+        consumeType: "CONSUME_PASSIVELY",
+        messageModel: "CLUSTERING",
+        consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
+        subscriptionDataSet: [{ topic: name, subString: "*" }],
+      },
+    ],
+    producerDataSet: [{ groupName: name }],
+  };
+  const lock = {
+    consumerGroup: name,
+    clientId: "c",
+    onlyThisBroker: false,
+    mqSet: [{ topic: name, brokerName: "broker-a", queueId: 0 }],
+  };
   return [
-    request(RequestCode.SEND_MESSAGE, { producerGroup: "PID", topic: name, defaultTopic: "TBW102", defaultTopicQueueNums: "4", queueId: "0", sysFlag: "0", bornTimestamp: "0", flag: "0" }, Buffer.from("x")),
+    request(
+      RequestCode.SEND_MESSAGE,
+      {
+        producerGroup: "PID",
+        topic: name,
+        defaultTopic: "TBW102",
+        defaultTopicQueueNums: "4",
+        queueId: "0",
+        sysFlag: "0",
+        bornTimestamp: "0",
+        flag: "0",
+      },
+      Buffer.from("x"),
+    ),
     request(RequestCode.SEND_MESSAGE_V2, { ...v2, b: name, i: "" }, Buffer.from("x")),
     request(RequestCode.SEND_BATCH_MESSAGE, { ...v2, b: name, i: "", m: "true" }, Buffer.from("x")),
     // a retry-topic send for the bad group; a delayed send whose real topic is the bad name
     request(RequestCode.SEND_MESSAGE_V2, { ...v2, b: `%RETRY%${name}`, i: "", l: "1" }, Buffer.from("x")),
-    request(RequestCode.SEND_MESSAGE_V2, { ...v2, b: name, i: props({ DELAY: "1", REAL_TOPIC: "Good", REAL_QID: "0" }) }, Buffer.from("x")),
-    request(RequestCode.PULL_MESSAGE, { consumerGroup: name, topic: name, queueId: "0", queueOffset: "0", maxMsgNums: "32", sysFlag: "0", commitOffset: "0", suspendTimeoutMillis: "0" }),
-    request(RequestCode.PULL_MESSAGE, { consumerGroup: "GID_OK", topic: name, queueId: "0", queueOffset: "0", maxMsgNums: "32", sysFlag: "0", commitOffset: "0", suspendTimeoutMillis: "0" }),
+    request(
+      RequestCode.SEND_MESSAGE_V2,
+      { ...v2, b: name, i: props({ DELAY: "1", REAL_TOPIC: "Good", REAL_QID: "0" }) },
+      Buffer.from("x"),
+    ),
+    request(RequestCode.PULL_MESSAGE, {
+      consumerGroup: name,
+      topic: name,
+      queueId: "0",
+      queueOffset: "0",
+      maxMsgNums: "32",
+      sysFlag: "0",
+      commitOffset: "0",
+      suspendTimeoutMillis: "0",
+    }),
+    request(RequestCode.PULL_MESSAGE, {
+      consumerGroup: "GID_OK",
+      topic: name,
+      queueId: "0",
+      queueOffset: "0",
+      maxMsgNums: "32",
+      sysFlag: "0",
+      commitOffset: "0",
+      suspendTimeoutMillis: "0",
+    }),
     request(RequestCode.UPDATE_AND_CREATE_TOPIC, { topic: name, readQueueNums: "4", writeQueueNums: "4", perm: "6" }),
     request(RequestCode.CONSUMER_SEND_MSG_BACK, { offset: String(offset), group: name, delayLevel: "0" }),
     request(RequestCode.CONSUMER_SEND_MSG_BACK, { offset: String(offset), group: name, delayLevel: "-1" }),
     request(RequestCode.HEART_BEAT, {}, Buffer.from(JSON.stringify(heartbeat))),
-    request(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: name, topic: "Good", queueId: "0", commitOffset: "1" }),
-    request(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: "GID_OK", topic: name, queueId: "0", commitOffset: "1" }),
+    request(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      consumerGroup: name,
+      topic: "Good",
+      queueId: "0",
+      commitOffset: "1",
+    }),
+    request(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      consumerGroup: "GID_OK",
+      topic: name,
+      queueId: "0",
+      commitOffset: "1",
+    }),
     request(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup: name, topic: name, queueId: "0" }),
     request(RequestCode.GET_MAX_OFFSET, { topic: name, queueId: "0" }),
     request(RequestCode.GET_MIN_OFFSET, { topic: name, queueId: "0" }),
@@ -62,12 +127,22 @@ describe("BrokerController and names from the network", () => {
     const store = join(root, "store");
     await mkdir(store);
     const server = await namesrv();
-    const broker = new BrokerController({ storePathRootDir: store, listenPort: 0, ...SMALL_STORE }, { namesrv: server, logger: silentLogger });
+    const broker = new BrokerController(
+      { storePathRootDir: store, listenPort: 0, ...SMALL_STORE },
+      { namesrv: server, logger: silentLogger },
+    );
     await broker.start();
     running.push(broker);
     const client = await RemotingClient.connect({ port: broker.listenPort });
     running.push({ shutdown: () => client.close() });
-    const good = await client.invoke(RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, 0, { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" }, Buffer.from("x")));
+    const good = await client.invoke(
+      RemotingCommand.request(
+        RequestCode.SEND_MESSAGE_V2,
+        0,
+        { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" },
+        Buffer.from("x"),
+      ),
+    );
     expect(good.code).toBe(ResponseCode.SUCCESS);
     // the msgId's last 16 hex digits are the commit-log offset (a real message for the send-backs)
     const offset = parseInt((good.extFields.msgId ?? "").slice(-16), 16);
@@ -83,7 +158,14 @@ describe("BrokerController and names from the network", () => {
     // "%RETRY%" + "" is not: that is a valid name)
     const refused = [...codes].filter(([key]) => /^(0|1|2|4|5|6|7|8|9):/.test(key));
     expect(refused.filter(([, code]) => code === ResponseCode.SUCCESS)).toEqual([]);
-    const again = await client.invoke(RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, 0, { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" }, Buffer.from("y")));
+    const again = await client.invoke(
+      RemotingCommand.request(
+        RequestCode.SEND_MESSAGE_V2,
+        0,
+        { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" },
+        Buffer.from("y"),
+      ),
+    );
     expect(again.code).toBe(ResponseCode.SUCCESS);
     await broker.shutdown();
     expect(await readdir(root)).toEqual(["store"]);
@@ -98,10 +180,15 @@ describe("BrokerController and names from the network", () => {
     const paths = await walk(store);
     expect(paths.filter((path) => !layout.some((pattern) => pattern.test(path)))).toEqual([]);
     expect(paths).toContain("consumequeue/Good/0/00000000000000000000");
-    const topics = JSON.parse(await readFile(join(store, "config", "topics.json"), "utf8")) as { topicConfigTable: Record<string, unknown> };
+    const topics = JSON.parse(await readFile(join(store, "config", "topics.json"), "utf8")) as {
+      topicConfigTable: Record<string, unknown>;
+    };
     expect(Object.keys(topics.topicConfigTable).filter((topic) => !VALID_NAME.test(topic))).toEqual([]);
-    const offsets = JSON.parse(await readFile(join(store, "config", "consumerOffset.json"), "utf8").catch(() => "{}")) as { offsetTable?: Record<string, unknown> };
-    for (const key of Object.keys(offsets.offsetTable ?? {})) expect(key.split("@").every((part) => VALID_NAME.test(part))).toBe(true);
+    const offsets = JSON.parse(
+      await readFile(join(store, "config", "consumerOffset.json"), "utf8").catch(() => "{}"),
+    ) as { offsetTable?: Record<string, unknown> };
+    for (const key of Object.keys(offsets.offsetTable ?? {}))
+      expect(key.split("@").every((part) => VALID_NAME.test(part))).toBe(true);
     expect(codes.size).toBe(BAD_NAMES.length * requestsNaming("x", 0).length);
   });
 });

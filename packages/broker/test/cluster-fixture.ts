@@ -13,7 +13,10 @@ afterEach(async () => {
 
 /** A name server on 127.0.0.1, random port. */
 export async function namesrv(config: NamesrvConfigInput = {}): Promise<NamesrvController> {
-  const server = new NamesrvController({ namesrvPort: 0, namesrvHost: "127.0.0.1", ...config }, { logger: silentLogger });
+  const server = new NamesrvController(
+    { namesrvPort: 0, namesrvHost: "127.0.0.1", ...config },
+    { logger: silentLogger },
+  );
   await server.start();
   running.push(server);
   return server;
@@ -21,7 +24,10 @@ export async function namesrv(config: NamesrvConfigInput = {}): Promise<NamesrvC
 
 /** A broker on 127.0.0.1, random port, in a fresh store directory, without an in-process name server. */
 export async function broker(config: BrokerConfigInput): Promise<BrokerController> {
-  const started = new BrokerController({ storePathRootDir: await tempDir(), listenPort: 0, ...SMALL_STORE, ...config }, { logger: silentLogger });
+  const started = new BrokerController(
+    { storePathRootDir: await tempDir(), listenPort: 0, ...SMALL_STORE, ...config },
+    { logger: silentLogger },
+  );
   await started.start();
   running.push(started);
   return started;

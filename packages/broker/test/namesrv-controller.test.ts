@@ -10,7 +10,17 @@ describe("NamesrvController", () => {
     await broker({ namesrvAddr: `127.0.0.1:${server.listenPort}`, brokerName: "broker-a" });
     await waitFor(() => brokerNames(server).length === 1, 5000, "broker-a registered");
     const client = await RemotingClient.connect({ port: server.listenPort });
-    const crashing = encodeRegisterBrokerRequest({ brokerName: "broker-crash", brokerAddr: "127.0.0.1:1", clusterName: "DefaultCluster", haServerAddr: "", brokerId: 0 }, [], { timestamp: 1, counter: 1 });
+    const crashing = encodeRegisterBrokerRequest(
+      {
+        brokerName: "broker-crash",
+        brokerAddr: "127.0.0.1:1",
+        clusterName: "DefaultCluster",
+        haServerAddr: "",
+        brokerId: 0,
+      },
+      [],
+      { timestamp: 1, counter: 1 },
+    );
     expect((await client.invoke(crashing)).code).toBe(ResponseCode.SUCCESS);
     expect(brokerNames(server)).toEqual(["broker-a", "broker-crash"]);
     await client.close();
@@ -22,7 +32,17 @@ describe("NamesrvController", () => {
     const server = await namesrv({ brokerChannelExpiredTimeMs: 1000, scanNotActiveBrokerInterval: 100 });
     const client = await RemotingClient.connect({ port: server.listenPort });
     running.push({ shutdown: () => client.close() });
-    const hung = encodeRegisterBrokerRequest({ brokerName: "broker-hung", brokerAddr: "127.0.0.1:2", clusterName: "DefaultCluster", haServerAddr: "", brokerId: 0 }, [], { timestamp: 1, counter: 1 });
+    const hung = encodeRegisterBrokerRequest(
+      {
+        brokerName: "broker-hung",
+        brokerAddr: "127.0.0.1:2",
+        clusterName: "DefaultCluster",
+        haServerAddr: "",
+        brokerId: 0,
+      },
+      [],
+      { timestamp: 1, counter: 1 },
+    );
     const started = Date.now();
     expect((await client.invoke(hung)).code).toBe(ResponseCode.SUCCESS);
     await waitFor(() => brokerNames(server).length === 0, 5000, "the silent broker expired");
@@ -34,7 +54,12 @@ describe("NamesrvController", () => {
     const server = await namesrv();
     const client = await RemotingClient.connect({ port: server.listenPort });
     running.push({ shutdown: () => client.close() });
-    const bad = RemotingCommand.request(RequestCode.REGISTER_BROKER, 0, { brokerName: "b", brokerAddr: "127.0.0.1:3", clusterName: "C", haServerAddr: "", brokerId: "0", bodyCrc32: "1" }, Buffer.from("{}"));
+    const bad = RemotingCommand.request(
+      RequestCode.REGISTER_BROKER,
+      0,
+      { brokerName: "b", brokerAddr: "127.0.0.1:3", clusterName: "C", haServerAddr: "", brokerId: "0", bodyCrc32: "1" },
+      Buffer.from("{}"),
+    );
     const response = await client.invoke(bad);
     expect(response.code).toBe(ResponseCode.SYSTEM_ERROR);
     expect(response.remark).toMatch(/bodyCrc32: crc32 not match/);

@@ -54,7 +54,12 @@ describe("loadPlainAclConfig", () => {
     expect(config.globalWhiteRemoteAddresses).toHaveLength(2);
     expect(config.globalWhiteRemoteAddresses[0]?.("10.10.103.7")).toBe(true);
     const first = config.accounts.get("RocketMQ");
-    expect(first).toMatchObject({ secretKey: "12345678", admin: false, defaultTopicPerm: Permission.DENY, defaultGroupPerm: Permission.SUB });
+    expect(first).toMatchObject({
+      secretKey: "12345678",
+      admin: false,
+      defaultTopicPerm: Permission.DENY,
+      defaultGroupPerm: Permission.SUB,
+    });
     expect(Object.fromEntries(first?.resources ?? [])).toEqual({
       topicA: Permission.DENY,
       topicB: Permission.PUB | Permission.SUB,
@@ -65,26 +70,45 @@ describe("loadPlainAclConfig", () => {
     });
     expect(first?.whiteRemoteAddress("127.0.0.1")).toBe(false);
     const second = config.accounts.get("rocketmq2");
-    expect(second).toMatchObject({ secretKey: "012345678", admin: true, defaultTopicPerm: Permission.DENY, defaultGroupPerm: Permission.DENY });
+    expect(second).toMatchObject({
+      secretKey: "012345678",
+      admin: true,
+      defaultTopicPerm: Permission.DENY,
+      defaultGroupPerm: Permission.DENY,
+    });
     expect(second?.whiteRemoteAddress("192.168.1.5")).toBe(true);
   });
 
   it("reads the same model from JSON", async () => {
-    const json = { accounts: [{ accessKey: "AK_JSON_1", secretKey: 87654321, defaultTopicPerm: "PUB", topicPerms: ["T=SUB|PUB"] }] };
+    const json = {
+      accounts: [{ accessKey: "AK_JSON_1", secretKey: 87654321, defaultTopicPerm: "PUB", topicPerms: ["T=SUB|PUB"] }],
+    };
     const config = await loadPlainAclConfig(await fileWith("acl.json", JSON.stringify(json)));
-    expect(config.accounts.get("AK_JSON_1")).toMatchObject({ secretKey: "87654321", defaultTopicPerm: Permission.PUB, admin: false });
+    expect(config.accounts.get("AK_JSON_1")).toMatchObject({
+      secretKey: "87654321",
+      defaultTopicPerm: Permission.PUB,
+      admin: false,
+    });
   });
 
   it("names what is wrong and never quotes a secret", async () => {
     const secret = "Sup3rSecret!value";
     const account = (extra: string) => `accounts:\n  - accessKey: AK_BAD_1\n    secretKey: "${secret}"\n${extra}`;
     const cases: [string, string, RegExp][] = [
-      ["a.yml", account("    topicPerms: [topicA=ALL]\n"), /accounts\[0\]\.topicPerms\[0\]: expected <name>=<DENY\|PUB\|SUB\|PUB\|SUB>, got "topicA=ALL"/],
+      [
+        "a.yml",
+        account("    topicPerms: [topicA=ALL]\n"),
+        /accounts\[0\]\.topicPerms\[0\]: expected <name>=<DENY\|PUB\|SUB\|PUB\|SUB>, got "topicA=ALL"/,
+      ],
       ["b.yml", account("    defaultGroupPerm: READ\n"), /defaultGroupPerm: expected DENY, PUB, SUB or PUB\|SUB/],
       ["c.yml", account("    admn: true\n"), /unknown key admn/],
       ["d.yml", account("    whiteRemoteAddress: 10.0.0.999\n"), /whiteRemoteAddress "10.0.0.999"/],
       ["e.yml", `${account("")}${account("").replace("accounts:\n", "")}`, /accessKey AK_BAD_1 appears twice/],
-      ["f.yml", "accounts:\n  - accessKey: AK_SHORT\n    secretKey: short\n", /secretKey must be a string of more than 6 characters/],
+      [
+        "f.yml",
+        "accounts:\n  - accessKey: AK_SHORT\n    secretKey: short\n",
+        /secretKey must be a string of more than 6 characters/,
+      ],
       ["g.yml", `${account("")}    topicPerms: [a=PUB\n  - : ]] ${secret}\n`, /is not valid YAML/],
       ["h.json", `{"accounts":[{"accessKey":"AK_BAD_1","secretKey":"${secret}",}]}`, /is not valid JSON/],
     ];

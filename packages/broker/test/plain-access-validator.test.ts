@@ -40,7 +40,19 @@ function pull(topic: string, consumerGroup: string): RemotingCommand {
 }
 
 function heartbeat(group: string, topics: string[]): RemotingCommand {
-  const body = { clientID: "c", consumerDataSet: [{ groupName: group, consumeType: "CONSUME_PASSIVELY", messageModel: "CLUSTERING", consumeFromWhere: "CONSUME_FROM_LAST_OFFSET", subscriptionDataSet: topics.map((topic) => ({ topic, subString: "*" })) }], producerDataSet: [] };
+  const body = {
+    clientID: "c",
+    consumerDataSet: [
+      {
+        groupName: group,
+        consumeType: "CONSUME_PASSIVELY",
+        messageModel: "CLUSTERING",
+        consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
+        subscriptionDataSet: topics.map((topic) => ({ topic, subString: "*" })),
+      },
+    ],
+    producerDataSet: [],
+  };
   return RemotingCommand.request(RequestCode.HEART_BEAT, 1, {}, Buffer.from(JSON.stringify(body)));
 }
 
@@ -50,11 +62,16 @@ describe("PlainAccessValidator", () => {
   it("lets a request signed with the account's secret through, and refuses a wrong or missing signature", () => {
     const { acl } = validator();
     expect(acl.check(alice(sendV2("Orders")), FROM)).toBeNull();
-    expect(acl.check(signRequest(sendV2("Orders"), "AK_ALICE_1", "SK_wrong_secret"), FROM)).toBe("Check signature failed for accessKey=AK_ALICE_1");
+    expect(acl.check(signRequest(sendV2("Orders"), "AK_ALICE_1", "SK_wrong_secret"), FROM)).toBe(
+      "Check signature failed for accessKey=AK_ALICE_1",
+    );
     const tampered = alice(sendV2("Orders"));
     const changed = new RemotingCommand({ ...tampered, extFields: { ...tampered.extFields, b: "Other" } });
     expect(acl.check(changed, FROM)).toBe("Check signature failed for accessKey=AK_ALICE_1");
-    const unsigned = new RemotingCommand({ ...tampered, extFields: { ...sendV2("Orders").extFields, AccessKey: "AK_ALICE_1" } });
+    const unsigned = new RemotingCommand({
+      ...tampered,
+      extFields: { ...sendV2("Orders").extFields, AccessKey: "AK_ALICE_1" },
+    });
     expect(acl.check(unsigned, FROM)).toBe("Check signature failed for accessKey=AK_ALICE_1");
   });
 
@@ -81,7 +98,11 @@ describe("PlainAccessValidator", () => {
     expect(acl.check(alice(heartbeat("GID_A", ["Both"])), FROM)).toBeNull();
     expect(acl.check(alice(heartbeat("GID_A", ["Both", "Denied"])), FROM)).toBe("No permission for topic:Denied");
     expect(acl.check(alice(heartbeat("GID_DENIED", ["Both"])), FROM)).toBe("No permission for group:GID_DENIED");
-    const sendBack = RemotingCommand.request(RequestCode.CONSUMER_SEND_MSG_BACK, 1, { group: "GID_DENIED", offset: "0", delayLevel: "0" });
+    const sendBack = RemotingCommand.request(RequestCode.CONSUMER_SEND_MSG_BACK, 1, {
+      group: "GID_DENIED",
+      offset: "0",
+      delayLevel: "0",
+    });
     expect(acl.check(alice(sendBack), FROM)).toBe("No permission for group:GID_DENIED");
     // a send to %RETRY%<group> needs SUB on the group (default SUB here), not PUB
     expect(acl.check(alice(sendV2("%RETRY%GID_A")), FROM)).toBeNull();
@@ -92,8 +113,15 @@ describe("PlainAccessValidator", () => {
 
   it("keeps admin codes for admin accounts; an admin may do anything", () => {
     const { acl } = validator();
-    const create = RemotingCommand.request(RequestCode.UPDATE_AND_CREATE_TOPIC, 1, { topic: "T", readQueueNums: "4", writeQueueNums: "4", perm: "6" });
-    expect(acl.check(alice(create), FROM)).toBe("Need admin permission for request code=17, but accessKey=AK_ALICE_1 is not");
+    const create = RemotingCommand.request(RequestCode.UPDATE_AND_CREATE_TOPIC, 1, {
+      topic: "T",
+      readQueueNums: "4",
+      writeQueueNums: "4",
+      perm: "6",
+    });
+    expect(acl.check(alice(create), FROM)).toBe(
+      "Need admin permission for request code=17, but accessKey=AK_ALICE_1 is not",
+    );
     expect(acl.check(signRequest(create, "AK_ADMIN_1", ADMIN_SECRET), FROM)).toBeNull();
     expect(acl.check(signRequest(sendV2("Denied"), "AK_ADMIN_1", ADMIN_SECRET), FROM)).toBeNull();
     // codes without resources need only a valid signature
@@ -105,16 +133,29 @@ describe("PlainAccessValidator", () => {
     const { acl } = validator();
     expect(acl.check(sendV2("Denied"), "10.9.9.4:1234")).toBeNull();
     expect(acl.check(sendV2("Denied"), "::ffff:10.9.9.4:1234")).toBeNull();
-    const accountOnly = new RemotingCommand({ ...sendV2("Denied"), extFields: { ...sendV2("Denied").extFields, AccessKey: "AK_ALICE_1" } });
+    const accountOnly = new RemotingCommand({
+      ...sendV2("Denied"),
+      extFields: { ...sendV2("Denied").extFields, AccessKey: "AK_ALICE_1" },
+    });
     expect(acl.check(accountOnly, "10.1.1.1:1234")).toBeNull();
     expect(acl.check(accountOnly, "10.1.1.2:1234")).toBe("Check signature failed for accessKey=AK_ALICE_1");
   });
 
   it("answers a refusal NO_PERMISSION with the reason, and logs neither secret", () => {
     const { acl, lines } = validator();
-    const connection = { id: 1, remoteAddress: FROM, isOpen: true, sendOneway: () => undefined, onClose: () => undefined } satisfies RemotingConnection;
+    const connection = {
+      id: 1,
+      remoteAddress: FROM,
+      isOpen: true,
+      sendOneway: () => undefined,
+      onClose: () => undefined,
+    } satisfies RemotingConnection;
     const refused = acl.hook(signRequest(sendV2("Orders"), "AK_ALICE_1", "SK_wrong_secret"), { connection });
-    expect(refused).toMatchObject({ code: ResponseCode.NO_PERMISSION, remark: "Check signature failed for accessKey=AK_ALICE_1", opaque: 1 });
+    expect(refused).toMatchObject({
+      code: ResponseCode.NO_PERMISSION,
+      remark: "Check signature failed for accessKey=AK_ALICE_1",
+      opaque: 1,
+    });
     expect(refused?.isResponse).toBe(true);
     expect(acl.hook(alice(sendV2("Orders")), { connection })).toBeNull();
     const logged = JSON.stringify(lines);

@@ -53,8 +53,17 @@ function javaCompressedBody(withMappings: boolean): Buffer {
 describe("REGISTER_BROKER request", () => {
   it("reads what a RocketMQ 5 broker sends: fastjson body with extra fields and bare integer keys", () => {
     const body = Buffer.from(JAVA_BODY);
-    const { header, body: decoded } = decodeRegisterBrokerRequest(request({ ...JAVA_HEADER, bodyCrc32: String(crc32(body) & 0x7fffffff) }, body));
-    expect(header).toEqual({ brokerName: "broker-java", brokerAddr: "10.0.0.7:10911", clusterName: "DefaultCluster", haServerAddr: "10.0.0.7:10912", brokerId: 0, heartbeatTimeoutMillis: undefined });
+    const { header, body: decoded } = decodeRegisterBrokerRequest(
+      request({ ...JAVA_HEADER, bodyCrc32: String(crc32(body) & 0x7fffffff) }, body),
+    );
+    expect(header).toEqual({
+      brokerName: "broker-java",
+      brokerAddr: "10.0.0.7:10911",
+      clusterName: "DefaultCluster",
+      haServerAddr: "10.0.0.7:10912",
+      brokerId: 0,
+      heartbeatTimeoutMillis: undefined,
+    });
     expect(decoded.dataVersion).toEqual({ timestamp: 1_700_000_000_000, counter: 7 });
     expect(Object.fromEntries(decoded.topics)).toEqual({
       TBW102: { readQueueNums: 8, writeQueueNums: 8, perm: 7, topicSysFlag: 0 },
@@ -64,7 +73,9 @@ describe("REGISTER_BROKER request", () => {
 
   it("reads a compressed body in Java's binary form, with and without the RocketMQ 5 mapping section", () => {
     for (const withMappings of [false, true]) {
-      const { body } = decodeRegisterBrokerRequest(request({ ...JAVA_HEADER, compressed: "true" }, javaCompressedBody(withMappings)));
+      const { body } = decodeRegisterBrokerRequest(
+        request({ ...JAVA_HEADER, compressed: "true" }, javaCompressedBody(withMappings)),
+      );
       expect(body.dataVersion).toEqual({ timestamp: 1_700_000_000_000, counter: 3 });
       expect(Object.fromEntries(body.topics)).toEqual({
         TBW102: { readQueueNums: 8, writeQueueNums: 8, perm: 7, topicSysFlag: 0 },
@@ -74,7 +85,9 @@ describe("REGISTER_BROKER request", () => {
   });
 
   it("reads a compressed body that is deflated JSON", () => {
-    const { body } = decodeRegisterBrokerRequest(request({ ...JAVA_HEADER, compressed: "true" }, deflateSync(Buffer.from(JAVA_BODY))));
+    const { body } = decodeRegisterBrokerRequest(
+      request({ ...JAVA_HEADER, compressed: "true" }, deflateSync(Buffer.from(JAVA_BODY))),
+    );
     expect([...body.topics.keys()]).toEqual(["TBW102", "OrderTopic"]);
   });
 
@@ -83,9 +96,24 @@ describe("REGISTER_BROKER request", () => {
     const cases: [Record<string, string>, Buffer, string, RegExp][] = [
       [{ ...JAVA_HEADER, bodyCrc32: "12345" }, body, "bodyCrc32", /crc32 not match/],
       [{ ...JAVA_HEADER, compressed: "true" }, body, "body", /does not inflate/],
-      [{ ...JAVA_HEADER, compressed: "true" }, deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(5), lengthPrefixed("A 1 1 6 SINGLE_TAG")])), "body", /ends early/],
-      [{ ...JAVA_HEADER, compressed: "true" }, deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(1), lengthPrefixed("A x 1 6 SINGLE_TAG")])), "body", /bad topic entry/],
-      [JAVA_HEADER, Buffer.from('{"topicConfigSerializeWrapper":{"topicConfigTable":{"A":{"perm":6}}}}'), "body", /lacks readQueueNums/],
+      [
+        { ...JAVA_HEADER, compressed: "true" },
+        deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(5), lengthPrefixed("A 1 1 6 SINGLE_TAG")])),
+        "body",
+        /ends early/,
+      ],
+      [
+        { ...JAVA_HEADER, compressed: "true" },
+        deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(1), lengthPrefixed("A x 1 6 SINGLE_TAG")])),
+        "body",
+        /bad topic entry/,
+      ],
+      [
+        JAVA_HEADER,
+        Buffer.from('{"topicConfigSerializeWrapper":{"topicConfigTable":{"A":{"perm":6}}}}'),
+        "body",
+        /lacks readQueueNums/,
+      ],
       [JAVA_HEADER, Buffer.from("not json"), "body", /expected RegisterBrokerBody JSON/],
     ];
     for (const [fields, payload, field, message] of cases) {
@@ -102,8 +130,24 @@ describe("REGISTER_BROKER request", () => {
   });
 
   it("encodes Java's header fields as strings, the JSON body and its crc, and reads back what it wrote", () => {
-    const topics = [{ topicName: "Orders", readQueueNums: 4, writeQueueNums: 4, perm: 6, topicFilterType: "SINGLE_TAG", topicSysFlag: 0, order: false }];
-    const identity = { brokerName: "broker-a", brokerAddr: "127.0.0.1:10911", clusterName: "DefaultCluster", haServerAddr: "", brokerId: 0 };
+    const topics = [
+      {
+        topicName: "Orders",
+        readQueueNums: 4,
+        writeQueueNums: 4,
+        perm: 6,
+        topicFilterType: "SINGLE_TAG",
+        topicSysFlag: 0,
+        order: false,
+      },
+    ];
+    const identity = {
+      brokerName: "broker-a",
+      brokerAddr: "127.0.0.1:10911",
+      clusterName: "DefaultCluster",
+      haServerAddr: "",
+      brokerId: 0,
+    };
     const command = encodeRegisterBrokerRequest(identity, topics, { timestamp: 1_700_000_000_000, counter: 2 });
     expect(command.code).toBe(103);
     const body = command.body ?? Buffer.alloc(0);
@@ -121,11 +165,27 @@ describe("REGISTER_BROKER request", () => {
       filterServerList: [],
       topicConfigSerializeWrapper: {
         dataVersion: { counter: 2, stateVersion: 0, timestamp: 1_700_000_000_000 },
-        topicConfigTable: { Orders: { attributes: {}, order: false, perm: 6, readQueueNums: 4, topicFilterType: "SINGLE_TAG", topicName: "Orders", topicSysFlag: 0, writeQueueNums: 4 } },
+        topicConfigTable: {
+          Orders: {
+            attributes: {},
+            order: false,
+            perm: 6,
+            readQueueNums: 4,
+            topicFilterType: "SINGLE_TAG",
+            topicName: "Orders",
+            topicSysFlag: 0,
+            writeQueueNums: 4,
+          },
+        },
       },
     });
     const decoded = decodeRegisterBrokerRequest(RemotingCommand.decode(command.withOpaque(5).encode().subarray(4)));
     expect(decoded.header.brokerName).toBe("broker-a");
-    expect(decoded.body.topics.get("Orders")).toEqual({ readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 });
+    expect(decoded.body.topics.get("Orders")).toEqual({
+      readQueueNums: 4,
+      writeQueueNums: 4,
+      perm: 6,
+      topicSysFlag: 0,
+    });
   });
 });

@@ -24,7 +24,14 @@ describe("remoteAddressMatcher", () => {
   });
 
   it("refuses a pattern it cannot read, naming it", () => {
-    for (const pattern of ["192.168.1.300", "host.example", "192.*.1.1", "192.168.1.20-10", "192.168.{1,2}.1", "1.2.3.4,x"]) {
+    for (const pattern of [
+      "192.168.1.300",
+      "host.example",
+      "192.*.1.1",
+      "192.168.1.20-10",
+      "192.168.{1,2}.1",
+      "1.2.3.4,x",
+    ]) {
       expect(() => remoteAddressMatcher(pattern)).toThrow(/whiteRemoteAddress/);
     }
   });

@@ -4,12 +4,20 @@ import type { RegisteredTopic } from "../src/remoting/register-broker/request.js
 import { silentLogger } from "./helpers.js";
 
 function header(brokerName: string, brokerAddr: string, heartbeatTimeoutMillis?: number) {
-  return { brokerName, brokerAddr, clusterName: "DefaultCluster", haServerAddr: "", brokerId: 0, heartbeatTimeoutMillis };
+  return {
+    brokerName,
+    brokerAddr,
+    clusterName: "DefaultCluster",
+    haServerAddr: "",
+    brokerId: 0,
+    heartbeatTimeoutMillis,
+  };
 }
 
 function body(topics: Record<string, number>) {
   const map = new Map<string, RegisteredTopic>();
-  for (const [name, queues] of Object.entries(topics)) map.set(name, { readQueueNums: queues, writeQueueNums: queues, perm: 6, topicSysFlag: 0 });
+  for (const [name, queues] of Object.entries(topics))
+    map.set(name, { readQueueNums: queues, writeQueueNums: queues, perm: 6, topicSysFlag: 0 });
   return { topics: map, dataVersion: { timestamp: 1, counter: 1 } };
 }
 
@@ -19,7 +27,10 @@ describe("RouteInfoManager", () => {
     routes.registerBroker(header("broker-a", "10.0.0.1:10911"), body({ Orders: 4 }), 0);
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 2, Other: 1 }), 0);
     const route = routes.pickupTopicRouteData("Orders");
-    expect(route?.queueDatas.map((queue) => [queue.brokerName, queue.writeQueueNums])).toEqual([["broker-a", 4], ["broker-b", 2]]);
+    expect(route?.queueDatas.map((queue) => [queue.brokerName, queue.writeQueueNums])).toEqual([
+      ["broker-a", 4],
+      ["broker-b", 2],
+    ]);
     expect(route?.brokerDatas.map((broker) => broker.brokerAddrs["0"])).toEqual(["10.0.0.1:10911", "10.0.0.2:10911"]);
     expect(routes.pickupTopicRouteData("Other")?.brokerDatas.map((broker) => broker.brokerName)).toEqual(["broker-b"]);
     expect(routes.getClusterInfo().clusterAddrTable).toEqual({ DefaultCluster: ["broker-a", "broker-b"] });
@@ -53,7 +64,10 @@ describe("RouteInfoManager", () => {
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 4 }), 0, 8);
     routes.registerBroker(header("broker-c", "10.0.0.3:10911"), body({ Orders: 4 }), 0);
     expect(routes.onChannelDestroy(7)).toBe(1);
-    expect(routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName)).toEqual(["broker-b", "broker-c"]);
+    expect(routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName)).toEqual([
+      "broker-b",
+      "broker-c",
+    ]);
     // broker-b reconnected and registered over connection 9: the old connection's close no longer counts
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 4 }), 1, 9);
     expect(routes.onChannelDestroy(8)).toBe(0);

@@ -10,7 +10,16 @@ import type { RemoteAddressMatcher } from "./remote-address-matcher.js";
 const MAX_ACCOUNTS = 10_000;
 const MAX_RESOURCES = 100_000;
 /** Keys of an account in plain_acl.yml. */
-const ACCOUNT_KEYS = new Set(["accessKey", "secretKey", "whiteRemoteAddress", "admin", "defaultTopicPerm", "defaultGroupPerm", "topicPerms", "groupPerms"]);
+const ACCOUNT_KEYS = new Set([
+  "accessKey",
+  "secretKey",
+  "whiteRemoteAddress",
+  "admin",
+  "defaultTopicPerm",
+  "defaultGroupPerm",
+  "topicPerms",
+  "groupPerms",
+]);
 
 /** One account (PlainAccessResource.build): its secret, addresses let in unsigned, and permissions. */
 export interface PlainAccount {
@@ -59,7 +68,11 @@ export async function loadPlainAclConfig(path: string): Promise<PlainAclConfig> 
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new BrokerError("INVALID_CONFIG", `aclEnable is true but the ACL file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`, { cause: error });
+    throw new BrokerError(
+      "INVALID_CONFIG",
+      `aclEnable is true but the ACL file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      { cause: error },
+    );
   }
   let document: unknown;
   try {
@@ -68,7 +81,10 @@ export async function loadPlainAclConfig(path: string): Promise<PlainAclConfig> 
   } catch (error) {
     // the parser's message may quote the file, secrets included: give the position only
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new BrokerError("INVALID_CONFIG", `${path} is not valid ${path.endsWith(".json") ? "JSON" : "YAML"}${line === undefined ? "" : ` (line ${line})`}`);
+    throw new BrokerError(
+      "INVALID_CONFIG",
+      `${path} is not valid ${path.endsWith(".json") ? "JSON" : "YAML"}${line === undefined ? "" : ` (line ${line})`}`,
+    );
   }
   return parsePlainAclConfig(document, path);
 }
@@ -87,7 +103,8 @@ export function parsePlainAclConfig(document: unknown, source = "ACL config"): P
   const accounts = new Map<string, PlainAccount>();
   entries.forEach((entry, index) => {
     const account = parseAccount(entry, `accounts[${index}]`, fail);
-    if (accounts.has(account.accessKey)) throw fail(`accounts[${index}]`, `accessKey ${account.accessKey} appears twice`);
+    if (accounts.has(account.accessKey))
+      throw fail(`accounts[${index}]`, `accessKey ${account.accessKey} appears twice`);
     accounts.set(account.accessKey, account);
   });
   return { globalWhiteRemoteAddresses: globals, accounts };
@@ -98,16 +115,22 @@ type Fail = (where: string, what: string) => BrokerError;
 function parseAccount(value: unknown, where: string, fail: Fail): PlainAccount {
   const fields = objectOf(value);
   if (fields === null) throw fail(where, "expected a map");
-  for (const key of Object.keys(fields)) if (!ACCOUNT_KEYS.has(key)) throw fail(where, `unknown key ${key} (expected ${[...ACCOUNT_KEYS].join(", ")})`);
+  for (const key of Object.keys(fields))
+    if (!ACCOUNT_KEYS.has(key)) throw fail(where, `unknown key ${key} (expected ${[...ACCOUNT_KEYS].join(", ")})`);
   const accessKey = scalar(fields.accessKey);
   const secretKey = scalar(fields.secretKey);
   // PlainPermissionManager: both longer than 6 characters
-  if (accessKey === null || accessKey.length <= 6) throw fail(where, "accessKey must be a string of more than 6 characters");
-  if (secretKey === null || secretKey.length <= 6) throw fail(`${where} (accessKey ${accessKey})`, "secretKey must be a string of more than 6 characters");
+  if (accessKey === null || accessKey.length <= 6)
+    throw fail(where, "accessKey must be a string of more than 6 characters");
+  if (secretKey === null || secretKey.length <= 6)
+    throw fail(`${where} (accessKey ${accessKey})`, "secretKey must be a string of more than 6 characters");
   const admin = booleanOf(fields.admin);
   if (admin === null) throw fail(where, "admin must be true or false");
   const resources = new Map<string, number>();
-  for (const [key, isTopic] of [["topicPerms", true], ["groupPerms", false]] as const) {
+  for (const [key, isTopic] of [
+    ["topicPerms", true],
+    ["groupPerms", false],
+  ] as const) {
     const list = listOf(fields[key], `${where}.${key}`, fail);
     if (list.length > MAX_RESOURCES) throw fail(`${where}.${key}`, `more than ${MAX_RESOURCES} entries`);
     list.forEach((item, index) => {
@@ -178,5 +201,7 @@ function shown(value: unknown): string {
 }
 
 function objectOf(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }

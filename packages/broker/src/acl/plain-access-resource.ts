@@ -27,7 +27,8 @@ export function neededPermissions(request: RemotingCommand): Map<string, number>
     if (resource !== undefined) needed.set(resource, bits);
   };
   const group = (name: string | undefined) => (name === undefined ? undefined : retryTopicOf(name));
-  const publish = (topic: string | undefined) => add(topic, topic?.startsWith(RETRY_GROUP_TOPIC_PREFIX) === true ? Permission.SUB : Permission.PUB);
+  const publish = (topic: string | undefined) =>
+    add(topic, topic?.startsWith(RETRY_GROUP_TOPIC_PREFIX) === true ? Permission.SUB : Permission.PUB);
   switch (request.code) {
     case RequestCode.SEND_MESSAGE:
       publish(own(fields, "topic"));

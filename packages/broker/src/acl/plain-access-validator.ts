@@ -39,7 +39,14 @@ export class PlainAccessValidator {
   /** Reads plain_acl.yml (or .json). @throws BrokerError INVALID_CONFIG. */
   static async load(path: string, logger: Logger): Promise<PlainAccessValidator> {
     const config = await loadPlainAclConfig(path);
-    logger.info({ aclFile: path, accounts: config.accounts.size, globalWhiteRemoteAddresses: config.globalWhiteRemoteAddresses.length }, "ACL enabled");
+    logger.info(
+      {
+        aclFile: path,
+        accounts: config.accounts.size,
+        globalWhiteRemoteAddresses: config.globalWhiteRemoteAddresses.length,
+      },
+      "ACL enabled",
+    );
     return new PlainAccessValidator(config, logger);
   }
 
@@ -52,7 +59,8 @@ export class PlainAccessValidator {
     const account = this.#config.accounts.get(accessKey);
     if (account === undefined) return `No acl config for ${accessKey.slice(0, 100)}`;
     if (account.whiteRemoteAddress(ip)) return null;
-    if (!signatureMatches(request, account.secretKey)) return `Check signature failed for accessKey=${account.accessKey}`;
+    if (!signatureMatches(request, account.secretKey))
+      return `Check signature failed for accessKey=${account.accessKey}`;
     let needed: Map<string, number>;
     try {
       needed = neededPermissions(request);
@@ -66,7 +74,10 @@ export class PlainAccessValidator {
   #refusal(request: RemotingCommand, context: RequestContext): RemotingCommand | null {
     const refusal = this.check(request, context.connection.remoteAddress);
     if (refusal === null) return null;
-    this.#logger.debug({ remote: context.connection.remoteAddress, code: requestCodeName(request.code), reason: refusal }, "request refused by ACL");
+    this.#logger.debug(
+      { remote: context.connection.remoteAddress, code: requestCodeName(request.code), reason: refusal },
+      "request refused by ACL",
+    );
     return RemotingCommand.response(request, ResponseCode.NO_PERMISSION, refusal);
   }
 }
@@ -74,7 +85,9 @@ export class PlainAccessValidator {
 function signatureMatches(request: RemotingCommand, secretKey: string): boolean {
   const given = Object.hasOwn(request.extFields, ACL_SIGNATURE) ? request.extFields[ACL_SIGNATURE] : undefined;
   if (given === undefined) return false;
-  const expected = Buffer.from(aclSignature(aclSignedContent(request.extFields, request.body, request.version), secretKey));
+  const expected = Buffer.from(
+    aclSignature(aclSignedContent(request.extFields, request.body, request.version), secretKey),
+  );
   const actual = Buffer.from(given);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
@@ -82,13 +95,15 @@ function signatureMatches(request: RemotingCommand, secretKey: string): boolean 
 /** PlainPermissionChecker.check: null when the account may do all `needed`, else why not. */
 function permissionRefusal(code: number, needed: ReadonlyMap<string, number>, account: PlainAccount): string | null {
   if (account.admin) return null;
-  if (ADMIN_REQUEST_CODES.has(code)) return `Need admin permission for request code=${code}, but accessKey=${account.accessKey} is not`;
+  if (ADMIN_REQUEST_CODES.has(code))
+    return `Need admin permission for request code=${code}, but accessKey=${account.accessKey} is not`;
   for (const [resource, bits] of needed) {
     const isGroup = resource.startsWith(RETRY_GROUP_TOPIC_PREFIX);
     const name = isGroup ? `group:${resource.slice(RETRY_GROUP_TOPIC_PREFIX.length)}` : `topic:${resource}`;
     const owned = account.resources.get(resource);
     if (owned === undefined) {
-      if (!checkPermission(bits, isGroup ? account.defaultGroupPerm : account.defaultTopicPerm)) return `No default permission for ${name}`;
+      if (!checkPermission(bits, isGroup ? account.defaultGroupPerm : account.defaultTopicPerm))
+        return `No default permission for ${name}`;
     } else if (!checkPermission(bits, owned)) {
       return `No permission for ${name}`;
     }

@@ -19,9 +19,19 @@ export function remoteAddressMatcher(pattern: string | undefined): RemoteAddress
     const open = text.lastIndexOf("{");
     const prefix = text.slice(0, open);
     if (open < 0 || (!prefix.endsWith(".") && !prefix.endsWith(":"))) throw badPattern(text);
-    return exactSet(text.slice(open + 1, -1).split(",").map((last) => prefix + last.trim()), text);
+    return exactSet(
+      text
+        .slice(open + 1, -1)
+        .split(",")
+        .map((last) => prefix + last.trim()),
+      text,
+    );
   }
-  if (text.includes(",")) return exactSet(text.split(",").map((part) => part.trim()), text);
+  if (text.includes(","))
+    return exactSet(
+      text.split(",").map((part) => part.trim()),
+      text,
+    );
   if (text.includes("*") || text.includes("-")) return ipv4Range(text);
   return exactSet([text], text);
 }
@@ -79,5 +89,10 @@ function segmentRange(segment: string, pattern: string): [number, number] {
 }
 
 function badPattern(pattern: string): BrokerError {
-  return new BrokerError("INVALID_CONFIG", `whiteRemoteAddress ${JSON.stringify(pattern.slice(0, 100))} is not an address, a list, a {a,b} set or an IPv4 range such as 192.168.1.*`);
+  return new BrokerError(
+    "INVALID_CONFIG",
+    `whiteRemoteAddress ${JSON.stringify(
+      pattern.slice(0, 100),
+    )} is not an address, a list, a {a,b} set or an IPv4 range such as 192.168.1.*`,
+  );
 }

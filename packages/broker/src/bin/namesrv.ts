@@ -13,7 +13,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(namesrvUsage());
       return 0;
     }
-    controller = new NamesrvController(command.config, { logger: pino({ name: "namesrv", level: process.env.LOG_LEVEL ?? "info" }) });
+    controller = new NamesrvController(command.config, {
+      logger: pino({ name: "namesrv", level: process.env.LOG_LEVEL ?? "info" }),
+    });
   } catch (error) {
     process.stderr.write(`store-namesrv: ${(error as Error).message}\n`);
     return 2;

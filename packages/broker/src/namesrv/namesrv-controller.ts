@@ -13,7 +13,13 @@ export const namesrvConfigSchema = z
   .object({
     namesrvPort: z.number().int().min(0).max(65535).default(9876).describe("name-server port for clients and brokers; 0 picks a free one"),
     namesrvHost: z.string().optional().describe("address to bind; default all interfaces"),
-    scanNotActiveBrokerInterval: z.number().int().min(100).max(2_147_483_647).default(5000).describe("ms between checks for brokers not heard from for brokerChannelExpiredTimeMs"),
+    scanNotActiveBrokerInterval: z
+      .number()
+      .int()
+      .min(100)
+      .max(2_147_483_647)
+      .default(5000)
+      .describe("ms between checks for brokers not heard from for brokerChannelExpiredTimeMs"),
     brokerChannelExpiredTimeMs: z
       .number()
       .int()
@@ -48,7 +54,8 @@ export class NamesrvController {
     }
     this.config = parsed.data;
     this.#logger = options.logger ?? pino({ name: "namesrv", level: "info" });
-    this.routeInfoManager = new RouteInfoManager(this.#logger, { brokerChannelExpiredTimeMs: this.config.brokerChannelExpiredTimeMs });
+    const { brokerChannelExpiredTimeMs } = this.config;
+    this.routeInfoManager = new RouteInfoManager(this.#logger, { brokerChannelExpiredTimeMs });
   }
 
   /** The bound port (after `start`). */

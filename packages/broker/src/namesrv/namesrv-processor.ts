@@ -36,7 +36,9 @@ export class NamesrvProcessor implements RequestProcessor {
       case RequestCode.REGISTER_BROKER: {
         const { header, body } = decodeRegisterBrokerRequest(request);
         const connection = context?.connection;
-        if (!this.#routes.registerBroker(header, body, Date.now(), connection?.id)) return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+        if (!this.#routes.registerBroker(header, body, Date.now(), connection?.id)) {
+          return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+        }
         if (connection !== undefined && !this.#watched.has(connection.id)) {
           this.#watched.add(connection.id);
           connection.onClose(() => {

@@ -86,7 +86,15 @@ export class NamesrvRegistration {
     this.#targets = options.namesrvAddrs.map((address) => {
       const colon = address.lastIndexOf(":");
       const target = { address, host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
-      return { ...target, client: null, inFlight: null, again: false, retryTimer: null, lastRegisteredAt: null, failures: 0 };
+      return {
+        ...target,
+        client: null,
+        inFlight: null,
+        again: false,
+        retryTimer: null,
+        lastRegisteredAt: null,
+        failures: 0,
+      };
     });
   }
 
@@ -94,9 +102,21 @@ export class NamesrvRegistration {
    * The registration of a broker configured by `config` and reachable at `brokerAddr`: with the name
    * servers of `namesrvAddr` and with `local`, an in-process one, if any.
    */
-  static forBroker(config: BrokerConfig, brokerAddr: string, topics: TopicConfigManager, local: RouteInfoManager | undefined, logger: Logger): NamesrvRegistration {
+  static forBroker(
+    config: BrokerConfig,
+    brokerAddr: string,
+    topics: TopicConfigManager,
+    local: RouteInfoManager | undefined,
+    logger: Logger,
+  ): NamesrvRegistration {
     return new NamesrvRegistration({
-      identity: { clusterName: config.brokerClusterName, brokerName: config.brokerName, brokerAddr, brokerId: config.brokerId, haServerAddr: "" },
+      identity: {
+        clusterName: config.brokerClusterName,
+        brokerName: config.brokerName,
+        brokerAddr,
+        brokerId: config.brokerId,
+        haServerAddr: "",
+      },
       namesrvAddrs: NamesrvRegistration.parseNamesrvAddr(config.namesrvAddr),
       local,
       topics: () => ({ topics: topics.topics.values(), dataVersion: topics.dataVersion }),
@@ -108,7 +128,10 @@ export class NamesrvRegistration {
 
   /** Splits `namesrvAddr` (`host:port;host:port`) into addresses; empty for undefined. */
   static parseNamesrvAddr(namesrvAddr: string | undefined): string[] {
-    return (namesrvAddr ?? "").split(";").map((part) => part.trim()).filter((part) => part !== "");
+    return (namesrvAddr ?? "")
+      .split(";")
+      .map((part) => part.trim())
+      .filter((part) => part !== "");
   }
 
   /** Each external name server's state. */
@@ -160,7 +183,8 @@ export class NamesrvRegistration {
     const topics = new Map<string, RegisteredTopic>();
     for (const topic of snapshot.topics) topics.set(topic.topicName, topic);
     const header = { ...identity, heartbeatTimeoutMillis: undefined };
-    if (!local.registerBroker(header, { topics, dataVersion: snapshot.dataVersion })) logger.warn("the in-process name server refused the registration (full)");
+    if (!local.registerBroker(header, { topics, dataVersion: snapshot.dataVersion }))
+      logger.warn("the in-process name server refused the registration (full)");
   }
 
   #registerTo(target: Target): void {
@@ -184,16 +208,23 @@ export class NamesrvRegistration {
     try {
       const client = await this.#client(target);
       const response = await client.invoke(this.#request(), timeoutMs);
-      if (response.code !== ResponseCode.SUCCESS) throw new Error(`answered code ${response.code}: ${response.remark ?? ""}`);
+      if (response.code !== ResponseCode.SUCCESS)
+        throw new Error(`answered code ${response.code}: ${response.remark ?? ""}`);
       if (target.lastRegisteredAt === null || target.failures > 0) {
-        logger.info({ namesrv: target.address, broker: identity.brokerName, addr: identity.brokerAddr }, "registered with the name server");
+        logger.info(
+          { namesrv: target.address, broker: identity.brokerName, addr: identity.brokerAddr },
+          "registered with the name server",
+        );
       }
       target.lastRegisteredAt = Date.now();
       target.failures = 0;
     } catch (error) {
       target.failures++;
       const retryMs = Math.min(FIRST_RETRY_MS * 2 ** Math.min(target.failures - 1, 20), this.#options.periodMs);
-      logger.warn({ namesrv: target.address, failures: target.failures, retryMs, err: messageOf(error) }, "registering with the name server failed; will retry");
+      logger.warn(
+        { namesrv: target.address, failures: target.failures, retryMs, err: messageOf(error) },
+        "registering with the name server failed; will retry",
+      );
       if (!this.#stopped) {
         target.retryTimer = setTimeout(() => this.#registerTo(target), retryMs);
         target.retryTimer.unref();
@@ -206,17 +237,26 @@ export class NamesrvRegistration {
     try {
       const client = await this.#client(target);
       const response = await client.invoke(encodeUnregisterBrokerRequest(identity), UNREGISTER_TIMEOUT_MS);
-      if (response.code !== ResponseCode.SUCCESS) throw new Error(`answered code ${response.code}: ${response.remark ?? ""}`);
+      if (response.code !== ResponseCode.SUCCESS)
+        throw new Error(`answered code ${response.code}: ${response.remark ?? ""}`);
       logger.info({ namesrv: target.address, broker: identity.brokerName }, "unregistered from the name server");
     } catch (error) {
-      logger.warn({ namesrv: target.address, err: messageOf(error) }, "unregistering from the name server failed (it drops this broker when the connection closes or the registration expires)");
+      logger.warn(
+        { namesrv: target.address, err: messageOf(error) },
+        // the name server still drops this broker when the connection closes or the registration expires
+        "unregistering from the name server failed",
+      );
     }
   }
 
   /** The kept connection to a name server, reconnected when it closed. */
   async #client(target: Target): Promise<RemotingClient> {
     if (target.client?.isOpen === true) return target.client;
-    target.client = await RemotingClient.connect({ host: target.host, port: target.port, logger: this.#options.logger });
+    target.client = await RemotingClient.connect({
+      host: target.host,
+      port: target.port,
+      logger: this.#options.logger,
+    });
     return target.client;
   }
 
@@ -224,7 +264,11 @@ export class NamesrvRegistration {
   #request(): RemotingCommand {
     const snapshot = this.#options.topics();
     const key = `${snapshot.dataVersion.timestamp}/${snapshot.dataVersion.counter}`;
-    if (this.#cached?.key !== key) this.#cached = { key, request: encodeRegisterBrokerRequest(this.#options.identity, snapshot.topics, snapshot.dataVersion) };
+    if (this.#cached?.key !== key)
+      this.#cached = {
+        key,
+        request: encodeRegisterBrokerRequest(this.#options.identity, snapshot.topics, snapshot.dataVersion),
+      };
     return this.#cached.request;
   }
 }

@@ -17,7 +17,11 @@ export function parseNamesrvArgs(argv: readonly string[]): NamesrvCommand {
   for (const argument of argv) {
     if (argument === "--help" || argument === "-h") return { help: true };
     const match = /^--([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(argument);
-    if (match === null) throw new BrokerError("INVALID_CONFIG", `unexpected argument ${JSON.stringify(argument)}: expected --<key>=<value> (see --help)`);
+    if (match === null)
+      throw new BrokerError(
+        "INVALID_CONFIG",
+        `unexpected argument ${JSON.stringify(argument)}: expected --<key>=<value> (see --help)`,
+      );
     const [, key, value] = match as unknown as [string, string, string];
     if (!Object.hasOwn(shape, key)) {
       throw new BrokerError("INVALID_CONFIG", `unknown key ${key}: expected one of ${Object.keys(shape).join(", ")}`);

@@ -49,7 +49,12 @@ export class RouteInfoManager {
    * Registers or refreshes a broker; the master's topics replace what it registered before. False when
    * full. `channelId` names the connection it came over (none for a broker in this process).
    */
-  registerBroker(header: RegisterBrokerRequestHeader, body: RegisterBrokerBody, now = Date.now(), channelId?: number): boolean {
+  registerBroker(
+    header: RegisterBrokerRequestHeader,
+    body: RegisterBrokerBody,
+    now = Date.now(),
+    channelId?: number,
+  ): boolean {
     const live = this.#live.get(header.brokerAddr);
     if (live === undefined && this.#live.size >= MAX_BROKERS) return false;
     let names = this.#clusters.get(header.clusterName);
@@ -63,7 +68,8 @@ export class RouteInfoManager {
     const timeoutMs = header.heartbeatTimeoutMillis ?? this.#expiredTimeMs;
     if (live === undefined) {
       const { brokerName, clusterName, brokerId } = header;
-      this.#live.set(header.brokerAddr, { brokerName, clusterName, brokerId, lastUpdateTimestamp: now, timeoutMs, channelId });
+      const info = { brokerName, clusterName, brokerId, lastUpdateTimestamp: now, timeoutMs, channelId };
+      this.#live.set(header.brokerAddr, info);
       this.#logger.info({ broker: header.brokerName, addr: header.brokerAddr, id: header.brokerId, topics: body.topics.size }, "broker registered");
     } else {
       live.lastUpdateTimestamp = now;

@@ -5,7 +5,7 @@
  *   int32 n, DataVersion JSON[n]                    {"counter":N,"stateVersion":0,"timestamp":T}
  *   int32 topicCount
  *   topicCount × ( int32 n, TopicConfig.encode()[n] )
- *                                                   "<topicName> <read> <write> <perm> <filterType>[ <attributes JSON>]"
+ *                        "<topicName> <read> <write> <perm> <filterType>[ <attributes JSON>]"
  *   int32 n, filterServerList JSON[n]               ["ip:port", ...]
  *   (RocketMQ 5 brokers) int32 mappingCount, mappingCount × ( int32 n, TopicQueueMappingInfo JSON[n] )
  *
@@ -25,7 +25,12 @@ export interface CompressedRegisterBody {
   /** The parsed DataVersion JSON. */
   readonly dataVersion: unknown;
   /** name → queues and perm; topicSysFlag is not in this form. */
-  readonly topics: { readonly name: string; readonly readQueueNums: number; readonly writeQueueNums: number; readonly perm: number }[];
+  readonly topics: {
+    readonly name: string;
+    readonly readQueueNums: number;
+    readonly writeQueueNums: number;
+    readonly perm: number;
+  }[];
 }
 
 /**
@@ -37,13 +42,17 @@ export function inflateRegisterBody(body: Buffer): string | CompressedRegisterBo
   try {
     data = inflateSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES });
   } catch (error) {
-    throw new HeaderFieldError("body", `body: compressed=true but the body does not inflate: ${(error as Error).message}`);
+    throw new HeaderFieldError(
+      "body",
+      `body: compressed=true but the body does not inflate: ${(error as Error).message}`,
+    );
   }
   if (data[0] === 0x7b) return data.toString("utf8");
   const reader = new Reader(data);
   const dataVersion = parseJson(reader.string(), "DataVersion");
   const count = reader.int();
-  if (count > MAX_REGISTERED_TOPICS) throw new HeaderFieldError("body", `body: more than ${MAX_REGISTERED_TOPICS} topics`);
+  if (count > MAX_REGISTERED_TOPICS)
+    throw new HeaderFieldError("body", `body: more than ${MAX_REGISTERED_TOPICS} topics`);
   const topics: CompressedRegisterBody["topics"][number][] = [];
   for (let index = 0; index < count; index++) topics.push(parseTopicLine(reader.string()));
   parseJson(reader.string(), "filterServerList");
@@ -79,7 +88,8 @@ class Reader {
   }
 
   int(): number {
-    if (this.#position + 4 > this.#data.length) throw new HeaderFieldError("body", "body: the compressed body ends early");
+    if (this.#position + 4 > this.#data.length)
+      throw new HeaderFieldError("body", "body: the compressed body ends early");
     const value = this.#data.readInt32BE(this.#position);
     this.#position += 4;
     if (value < 0) throw new HeaderFieldError("body", `body: negative length or count ${value} in the compressed body`);
@@ -88,7 +98,8 @@ class Reader {
 
   string(): string {
     const length = this.int();
-    if (this.#position + length > this.#data.length) throw new HeaderFieldError("body", "body: the compressed body ends early");
+    if (this.#position + length > this.#data.length)
+      throw new HeaderFieldError("body", "body: the compressed body ends early");
     const text = this.#data.toString("utf8", this.#position, this.#position + length);
     this.#position += length;
     return text;

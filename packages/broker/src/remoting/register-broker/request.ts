@@ -53,7 +53,10 @@ export interface TopicConfigToRegister extends RegisteredTopic {
 }
 
 /** @throws HeaderFieldError naming the bad field (or "body"). */
-export function decodeRegisterBrokerRequest(command: RemotingCommand): { header: RegisterBrokerRequestHeader; body: RegisterBrokerBody } {
+export function decodeRegisterBrokerRequest(command: RemotingCommand): {
+  header: RegisterBrokerRequestHeader;
+  body: RegisterBrokerBody;
+} {
   const fields = command.extFields;
   const timeout = optionalInt(fields, "heartbeatTimeoutMillis", -1, { min: -1 });
   const header = {
@@ -67,7 +70,8 @@ export function decodeRegisterBrokerRequest(command: RemotingCommand): { header:
   const compressed = optionalBoolean(fields, "compressed", false);
   const expectedCrc = optionalInt(fields, "bodyCrc32", 0);
   const body = command.body ?? Buffer.alloc(0);
-  if (expectedCrc !== 0 && (crc32(body) & 0x7fffffff) !== expectedCrc) throw new HeaderFieldError("bodyCrc32", "bodyCrc32: crc32 not match");
+  if (expectedCrc !== 0 && (crc32(body) & 0x7fffffff) !== expectedCrc)
+    throw new HeaderFieldError("bodyCrc32", "bodyCrc32: crc32 not match");
   if (body.length === 0) return { header, body: { topics: new Map(), dataVersion: { timestamp: 0, counter: 0 } } };
   if (!compressed) return { header, body: decodeJsonBody(parseFastjson(body.toString("utf8"))) };
   const inflated = inflateRegisterBody(body);
@@ -97,26 +101,41 @@ function decodeJsonBody(value: unknown): RegisterBrokerBody {
   const json = objectOf(value);
   const wrapper = objectOf(json.topicConfigSerializeWrapper);
   const entries = Object.entries(objectOf(wrapper.topicConfigTable));
-  if (entries.length > MAX_REGISTERED_TOPICS) throw new HeaderFieldError("body", `body: more than ${MAX_REGISTERED_TOPICS} topics`);
+  if (entries.length > MAX_REGISTERED_TOPICS)
+    throw new HeaderFieldError("body", `body: more than ${MAX_REGISTERED_TOPICS} topics`);
   const topics = new Map<string, RegisteredTopic>();
   for (const [name, config] of entries) {
     const fields = objectOf(config);
-    const topic = { readQueueNums: fields.readQueueNums, writeQueueNums: fields.writeQueueNums, perm: fields.perm, topicSysFlag: fields.topicSysFlag ?? 0 };
+    const topic = {
+      readQueueNums: fields.readQueueNums,
+      writeQueueNums: fields.writeQueueNums,
+      perm: fields.perm,
+      topicSysFlag: fields.topicSysFlag ?? 0,
+    };
     topics.set(name, checkedTopic(name, topic));
   }
   return { topics, dataVersion: dataVersionOf(wrapper.dataVersion) };
 }
 
 function checkedTopic(name: string, topic: Record<keyof RegisteredTopic, unknown>): RegisteredTopic {
-  const count = (field: unknown) => (typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535 ? field : null);
+  const count = (field: unknown) =>
+    typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535 ? field : null;
   const read = count(topic.readQueueNums);
   const write = count(topic.writeQueueNums);
   const perm = count(topic.perm);
   if (read === null || write === null || perm === null) {
-    throw new HeaderFieldError("body", `body: topic ${JSON.stringify(name.slice(0, 127))} lacks readQueueNums, writeQueueNums or perm`);
+    throw new HeaderFieldError(
+      "body",
+      `body: topic ${JSON.stringify(name.slice(0, 127))} lacks readQueueNums, writeQueueNums or perm`,
+    );
   }
   const flag = topic.topicSysFlag;
-  return { readQueueNums: read, writeQueueNums: write, perm, topicSysFlag: typeof flag === "number" && Number.isInteger(flag) ? flag : 0 };
+  return {
+    readQueueNums: read,
+    writeQueueNums: write,
+    perm,
+    topicSysFlag: typeof flag === "number" && Number.isInteger(flag) ? flag : 0,
+  };
 }
 
 function dataVersionOf(value: unknown): RegisterBrokerBody["dataVersion"] {
@@ -130,8 +149,14 @@ function objectOf(value: unknown): Record<string, unknown> {
 }
 
 /** The JSON body a broker sends (RegisterBrokerBody.encode(false), field order as fastjson writes it). */
-export function encodeRegisterBrokerBody(topicConfigTable: Record<string, unknown>, dataVersion: { timestamp: number; counter: number }): Buffer {
-  const wrapper = { dataVersion: { counter: dataVersion.counter, stateVersion: 0, timestamp: dataVersion.timestamp }, topicConfigTable };
+export function encodeRegisterBrokerBody(
+  topicConfigTable: Record<string, unknown>,
+  dataVersion: { timestamp: number; counter: number },
+): Buffer {
+  const wrapper = {
+    dataVersion: { counter: dataVersion.counter, stateVersion: 0, timestamp: dataVersion.timestamp },
+    topicConfigTable,
+  };
   return Buffer.from(JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: wrapper }));
 }
 
@@ -147,7 +172,16 @@ export function encodeRegisterBrokerRequest(
   const table: Record<string, unknown> = {};
   for (const topic of topics) {
     const { topicName, readQueueNums, writeQueueNums, perm, topicFilterType, topicSysFlag, order } = topic;
-    table[topicName] = { attributes: {}, order, perm, readQueueNums, topicFilterType, topicName, topicSysFlag, writeQueueNums };
+    table[topicName] = {
+      attributes: {},
+      order,
+      perm,
+      readQueueNums,
+      topicFilterType,
+      topicName,
+      topicSysFlag,
+      writeQueueNums,
+    };
   }
   const body = encodeRegisterBrokerBody(table, dataVersion);
   return RemotingCommand.request(
@@ -168,5 +202,11 @@ export function encodeRegisterBrokerRequest(
 }
 
 export function registerBrokerResponse(request: RemotingCommand, masterAddr: string): RemotingCommand {
-  return RemotingCommand.response(request, 0, null, { haServerAddr: "", masterAddr }, Buffer.from(JSON.stringify({ table: {} })));
+  return RemotingCommand.response(
+    request,
+    0,
+    null,
+    { haServerAddr: "", masterAddr },
+    Buffer.from(JSON.stringify({ table: {} })),
+  );
 }

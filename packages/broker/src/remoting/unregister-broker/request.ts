@@ -27,5 +27,6 @@ export function decodeUnregisterBrokerRequest(command: RemotingCommand): Unregis
 /** The UNREGISTER_BROKER request a broker sends at shutdown (opaque 0: the client numbers it). */
 export function encodeUnregisterBrokerRequest(header: UnregisterBrokerRequestHeader): RemotingCommand {
   const { brokerName, brokerAddr, clusterName, brokerId } = header;
-  return RemotingCommand.request(RequestCode.UNREGISTER_BROKER, 0, { brokerName, brokerAddr, clusterName, brokerId: String(brokerId) });
+  const extFields = { brokerName, brokerAddr, clusterName, brokerId: String(brokerId) };
+  return RemotingCommand.request(RequestCode.UNREGISTER_BROKER, 0, extFields);
 }
