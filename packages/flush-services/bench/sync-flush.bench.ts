@@ -5,13 +5,15 @@
 // p50/p99/p99.9, ack p99 in ceiling cycles, the average batch per fdatasync and CPU per put; then
 // traces one steady-state cycle (256 writers, 1 KiB; cycle-trace.ts).
 // `pnpm bench` (BENCH_QUICK=1: short; BENCH_ONLY=page:1024b:256w,pool: only the cases whose id
-// contains one of the comma-separated parts).
+// contains one of the comma-separated parts; BENCH_OVERLAP=never|always: fix the group commit's
+// choice instead of the default "adaptive").
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { makeBenchDir, quickMode, removeBenchDir, report } from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { MappedFileQueue } from "@store/file-queue";
 import { FlushManager } from "@store/flush-services";
+import type { GroupCommitOverlap } from "@store/flush-services";
 import type { FileIO } from "@store/mapped-file";
 import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
 import { countingIO } from "./counting-io.js";
@@ -31,6 +33,7 @@ const CEILING_MS = quickMode() ? 300 : 1000;
 const REPEATS = quickMode() ? 1 : 3;
 const POOL_SIZE = 5;
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter((part) => part !== "");
+const OVERLAP = (process.env.BENCH_OVERLAP ?? "adaptive") as GroupCommitOverlap;
 
 type Mode = "page cache" | "pool";
 
@@ -127,7 +130,8 @@ async function withStore<T>(dir: string, mode: Mode, io: FileIO, body: (queue: M
   const pool = mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
   pool?.init();
   const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io, transientStorePool: pool });
-  const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool !== null });
+  const config = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool !== null } as const;
+  const manager = new FlushManager(queue, config, { groupCommitOverlap: OVERLAP });
   manager.start();
   try {
     return await body(queue, manager);
@@ -234,7 +238,7 @@ async function main(): Promise<void> {
     await removeBenchDir(dir);
   }
   const load = { loadavgBefore: loadBefore, loadavgAfter: loadavg().map((l) => Number(l.toFixed(2))) };
-  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, { durationMs: DURATION_MS, repeats: REPEATS, ...load });
+  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, { durationMs: DURATION_MS, repeats: REPEATS, overlap: OVERLAP, ...load });
   console.log(`load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`);
   if (cycle !== "") console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`);
 }
