@@ -91,6 +91,8 @@ export class GroupCommitService extends ServiceThread {
   #requestsRead: GroupCommitRequest[] = [];
   #closed = false;
   #lastReportedTimestamp = 0;
+  #flights = 0;
+  #overlappedLandings = 0;
 
   constructor(queue: Flushable, options: GroupCommitServiceOptions = {}) {
     super(options);
@@ -104,6 +106,11 @@ export class GroupCommitService extends ServiceThread {
 
   protected override get defaultJoinTimeMs(): number {
     return GROUP_COMMIT_JOIN_TIME_MS;
+  }
+
+  /** Flights landed, and how many of those landings overlapped the next flight (diagnostics, benchmarks). */
+  get flightCounts(): { readonly landed: number; readonly overlapped: number } {
+    return { landed: this.#flights, overlapped: this.#overlappedLandings };
   }
 
   /** Requests waiting for a flight (both lists; not those of the flight in the air). */
@@ -161,6 +168,7 @@ export class GroupCommitService extends ServiceThread {
     while (flight !== null) {
       await this.#land(flight);
       this.onWaitEnd(); // what arrived during the fdatasync is the next batch
+      this.#flights++;
       flight = this.#policy.overlap && !this.isStopped ? await this.#overlapNext(flight.batch) : this.#gather(flight.batch);
     }
   }
@@ -219,6 +227,7 @@ export class GroupCommitService extends ServiceThread {
       this.onWaitEnd();
     }
     const next = this.#launch();
+    if (next !== null) this.#overlappedLandings++;
     // By the next turn the flight has fixed what it covers (page cache: the staged bytes written and
     // the fdatasync issued; pool: the commit's range taken), so the woken writers' puts are not in it.
     if (next !== null) await nextTurn();

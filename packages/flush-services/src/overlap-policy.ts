@@ -13,7 +13,9 @@ const WINDOW_FLIGHTS = 12;
 /** Flights between trials of the other way (the last WINDOW_FLIGHTS of them are the baseline). */
 const KEEP_FLIGHTS = 240;
 /** A trial wins only if its rate beats the baseline by this factor (noise should not flip the mode). */
-const SWITCH_GAIN = 1.05;
+const SWITCH_GAIN = 1.1;
+/** Trials in a row the other way must win before the policy switches to it. */
+const WINS_TO_SWITCH = 2;
 
 function median(values: number[]): number {
   values.sort((a, b) => a - b);
@@ -29,9 +31,11 @@ function median(values: number[]): number {
  *   fdatasync runs, so the writers' CPU hides behind it, at the price of two fdatasyncs per cycle.
  *
  * Overlapping pays when the writers' CPU per cycle exceeds an fdatasync's fixed cost. Neither is known
- * beforehand (they depend on the disk, the record size and the callers), so "adaptive" measures: it
- * keeps one way for KEEP_FLIGHTS flights, tries the other for a window, and keeps whichever served
- * more acks per ms (median of per-flight rates, flight end to flight end). Starts by gathering.
+ * beforehand (they depend on the disk, the record size, the callers and what else the machine runs),
+ * so "adaptive" measures: it keeps one way for KEEP_FLIGHTS flights, then tries the other for a
+ * window, comparing acks per ms (median of per-flight rates, flight end to flight end) with the last
+ * window of the way it kept. It switches once the other way won WINS_TO_SWITCH trials in a row by
+ * SWITCH_GAIN: on a shared machine one window's rate can be off by a factor of two. Starts by gathering.
  */
 export class OverlapPolicy {
   readonly #adaptive: boolean;
@@ -40,6 +44,7 @@ export class OverlapPolicy {
   #flightsInPhase = 0;
   #rates: number[] = [];
   #baselineRate = 0;
+  #wins = 0;
   #lastLandedMs = Number.NaN;
 
   constructor(mode: GroupCommitOverlap = "adaptive") {
@@ -77,6 +82,8 @@ export class OverlapPolicy {
       return;
     }
     this.#trial = false;
-    if (!(rate > this.#baselineRate * SWITCH_GAIN)) this.#overlap = !this.#overlap;
+    this.#wins = rate > this.#baselineRate * SWITCH_GAIN ? this.#wins + 1 : 0;
+    if (this.#wins >= WINS_TO_SWITCH) this.#wins = 0; // the trial's way is kept
+    else this.#overlap = !this.#overlap;
   }
 }
