@@ -8,53 +8,56 @@ import { percentile, zeroFilledFile } from "@store/bench-kit";
 export interface SyncCeiling {
   /** Messages per second: batch messages per (write + fdatasync) cycle. */
   readonly putsPerSec: number;
-  /** One write + fdatasync cycle of a batch, ms. */
-  readonly cycleP50Ms: number;
-  readonly cycleMeanMs: number;
-  readonly cycles: number;
+  /** Every write + fdatasync cycle of a batch, ms. */
+  readonly cyclesMs: readonly number[];
 }
 
 function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
-/**
- * Writes `batch` records of `recordBytes` with one `writeSync` at sequential offsets of a zero-filled
- * file, then fdatasyncs, back to back for `durationMs` (wrapping around a file of `fileBytes`).
- */
-export async function syncCeiling(options: {
-  dir: string;
-  batch: number;
-  recordBytes: number;
-  durationMs: number;
-  fileBytes: number;
-}): Promise<SyncCeiling> {
-  const batchBytes = options.batch * options.recordBytes;
-  const fileBytes = Math.max(options.fileBytes, batchBytes);
-  const path = join(options.dir, "ceiling-probe");
-  zeroFilledFile(path, fileBytes);
-  const data = Buffer.alloc(batchBytes, 0x63);
-  const fd = fs.openSync(path, "r+");
-  const samples: number[] = [];
-  try {
-    const deadline = performance.now() + options.durationMs;
-    let position = 0;
-    for (let now = performance.now(); now < deadline || samples.length < 3; now = performance.now()) {
-      if (position + batchBytes > fileBytes) position = 0;
-      fs.writeSync(fd, data, 0, batchBytes, position);
-      position += batchBytes;
-      await fdatasync(fd);
-      samples.push(performance.now() - now);
-    }
-  } finally {
-    fs.closeSync(fd);
-    fs.rmSync(path, { force: true });
+/** A zero-filled file the ceiling writes into, wrapping around (made once per case, not timed). */
+export class CeilingProbe {
+  readonly #path: string;
+  readonly #fd: number;
+  readonly #fileBytes: number;
+  #position = 0;
+
+  constructor(dir: string, fileBytes: number) {
+    this.#path = join(dir, "ceiling-probe");
+    this.#fileBytes = fileBytes;
+    zeroFilledFile(this.#path, fileBytes);
+    this.#fd = fs.openSync(this.#path, "r+");
   }
-  const totalMs = samples.reduce((sum, ms) => sum + ms, 0);
-  return {
-    putsPerSec: (options.batch * samples.length) / (totalMs / 1000),
-    cycleP50Ms: percentile(samples, 0.5),
-    cycleMeanMs: totalMs / samples.length,
-    cycles: samples.length,
-  };
+
+  /** Writes `batch` records of `recordBytes` with one writeSync, then fdatasyncs, for `durationMs`. */
+  async run(batch: number, recordBytes: number, durationMs: number): Promise<SyncCeiling> {
+    const batchBytes = batch * recordBytes;
+    if (batchBytes > this.#fileBytes) throw new Error(`a batch of ${batchBytes} B does not fit the ${this.#fileBytes} B probe file`);
+    const data = Buffer.alloc(batchBytes, 0x63);
+    const cyclesMs: number[] = [];
+    const deadline = performance.now() + durationMs;
+    for (let now = performance.now(); now < deadline || cyclesMs.length < 3; now = performance.now()) {
+      if (this.#position + batchBytes > this.#fileBytes) this.#position = 0;
+      fs.writeSync(this.#fd, data, 0, batchBytes, this.#position);
+      this.#position += batchBytes;
+      await fdatasync(this.#fd);
+      cyclesMs.push(performance.now() - now);
+    }
+    const totalMs = cyclesMs.reduce((sum, ms) => sum + ms, 0);
+    return { putsPerSec: (batch * cyclesMs.length) / (totalMs / 1000), cyclesMs };
+  }
+
+  close(): void {
+    fs.closeSync(this.#fd);
+    fs.rmSync(this.#path, { force: true });
+  }
+}
+
+/** The p50 of every cycle of several ceiling runs, ms. */
+export function cycleP50Ms(ceilings: readonly SyncCeiling[]): number {
+  return percentile(
+    ceilings.flatMap((ceiling) => ceiling.cyclesMs),
+    0.5,
+  );
 }

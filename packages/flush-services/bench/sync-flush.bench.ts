@@ -1,9 +1,10 @@
 // SYNC_FLUSH group commit on the real disk: N concurrent writers (1, 16, 64, 256, 1024) each append a
 // record (100 B, 1 KiB, 4 KiB) to a MappedFileQueue and await handleDiskFlush, in a loop. Each case
-// is compared with its ceiling measured just before it in the same run: batches of N records written
-// and fdatasync'd back to back (sync-ceiling.ts). Reports puts/s, the ratio to the ceiling, ack
-// p50/p99/p99.9, ack p99 in ceiling cycles, the average batch per fdatasync and CPU per put; then
-// traces one steady-state cycle (256 writers, 1 KiB; cycle-trace.ts).
+// is compared with its ceiling in the same run: batches of N records written and fdatasync'd back to
+// back (sync-ceiling.ts). The two alternate in short slices (this VM's disk is shared and its speed
+// drifts within seconds) and the ratio is the median of the slices' ratios. Reports puts/s, the
+// ratio, ack p50/p99/p99.9, ack p99 in ceiling cycles, the average batch per fdatasync and CPU per
+// put; then traces one steady-state cycle (256 writers, 1 KiB; cycle-trace.ts).
 // `pnpm bench` (BENCH_QUICK=1: short; BENCH_ONLY=page:1024b:256w,pool: only the cases whose id
 // contains one of the comma-separated parts; BENCH_OVERLAP=never|always: fix the group commit's
 // choice instead of the default "adaptive").
@@ -12,13 +13,14 @@ import { join } from "node:path";
 import { makeBenchDir, quickMode, removeBenchDir, report } from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { MappedFileQueue } from "@store/file-queue";
-import { FlushManager } from "@store/flush-services";
+import { FlushManager, GroupCommitService } from "@store/flush-services";
 import type { GroupCommitOverlap } from "@store/flush-services";
 import type { FileIO } from "@store/mapped-file";
 import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
 import { countingIO } from "./counting-io.js";
+import type { CountingIO } from "./counting-io.js";
 import { CycleTrace, summarizeCycle } from "./cycle-trace.js";
-import { syncCeiling } from "./sync-ceiling.js";
+import { CeilingProbe, cycleP50Ms } from "./sync-ceiling.js";
 import type { SyncCeiling } from "./sync-ceiling.js";
 
 const BODY_SIZES = [100, 1024, 4096];
@@ -26,11 +28,11 @@ const WRITER_COUNTS = [1, 16, 64, 256, 1024];
 const FILE_SIZE = 64 * 1024 * 1024;
 /** Zero-filled segments made before timing; a case stops appending once it filled all but one. */
 const PRECREATED_FILES = quickMode() ? 8 : 24;
-const DURATION_MS = quickMode() ? 700 : 2000;
+/** Per case: SLICES times a ceiling slice then a store slice. */
+const SLICES = quickMode() ? 3 : 5;
+const STORE_SLICE_MS = quickMode() ? 300 : 600;
+const CEILING_SLICE_MS = quickMode() ? 150 : 300;
 const WARMUP_MS = quickMode() ? 150 : 300;
-const CEILING_MS = quickMode() ? 300 : 1000;
-/** Runs per case; the table shows the one with the median ratio (this VM's disk is shared and noisy). */
-const REPEATS = quickMode() ? 1 : 3;
 const POOL_SIZE = 5;
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter((part) => part !== "");
 const OVERLAP = (process.env.BENCH_OVERLAP ?? "adaptive") as GroupCommitOverlap;
@@ -58,14 +60,14 @@ class LatencyLog {
   }
 }
 
-interface StoreRun {
+interface StoreSlice {
+  readonly flights: number;
+  readonly overlapped: number;
   readonly acked: number;
   readonly timeouts: number;
   readonly seconds: number;
   readonly fsyncs: number;
-  readonly cpuUsPerPut: number;
-  readonly cpuShare: number;
-  readonly latencies: LatencyLog;
+  readonly cpuUs: number;
 }
 
 interface Writers {
@@ -142,65 +144,77 @@ async function withStore<T>(dir: string, mode: Mode, io: FileIO, body: (queue: M
   }
 }
 
-async function runStore(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<StoreRun> {
-  const io = countingIO(nodeFileIO);
-  return withStore(dir, mode, io, async (queue, manager) => {
-    const record = Buffer.alloc(recordBytes, 0x61);
-    const stopOffset = (PRECREATED_FILES - 1) * FILE_SIZE;
-    const w: Writers = { queue, manager, count: writers, record, stopOffset };
-    await runWriters(w, WARMUP_MS, null);
-    const latencies = new LatencyLog();
-    const fsyncsBefore = io.fsyncs;
-    const cpuBefore = process.cpuUsage();
-    const start = performance.now();
-    const { acked, timeouts } = await runWriters(w, DURATION_MS, latencies);
-    const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuUs = cpu.user + cpu.system;
-    return {
-      acked,
-      timeouts,
-      seconds,
-      fsyncs: io.fsyncs - fsyncsBefore,
-      cpuUsPerPut: cpuUs / Math.max(1, acked + timeouts),
-      cpuShare: cpuUs / 1e6 / seconds,
-      latencies,
-    };
-  });
+/** One store slice: the writers run for `durationMs`; what they and the disk did meanwhile. */
+async function storeSlice(w: Writers, io: CountingIO, durationMs: number, latencies: LatencyLog): Promise<StoreSlice> {
+  const service = w.manager.flushService;
+  const countsBefore = service instanceof GroupCommitService ? service.flightCounts : { landed: 0, overlapped: 0 };
+  const fsyncsBefore = io.fsyncs;
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  const { acked, timeouts } = await runWriters(w, durationMs, latencies);
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const counts = service instanceof GroupCommitService ? service.flightCounts : countsBefore;
+  const [flights, overlapped] = [counts.landed - countsBefore.landed, counts.overlapped - countsBefore.overlapped];
+  return { flights, overlapped, acked, timeouts, seconds, fsyncs: io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
 }
 
-function row(mode: Mode, recordBytes: number, writers: number, ceiling: SyncCeiling, run: StoreRun): BenchRow {
-  const putsPerSec = run.acked / run.seconds;
-  const [p50, p99, p999] = run.latencies.quantiles(0.5, 0.99, 0.999) as [number, number, number];
+function median(values: number[]): number {
+  values.sort((a, b) => a - b);
+  return values[values.length >> 1] ?? Number.NaN;
+}
+
+function sum(slices: readonly StoreSlice[], field: keyof StoreSlice): number {
+  return slices.reduce((total, slice) => total + slice[field], 0);
+}
+
+function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCeiling[], slices: StoreSlice[], latencies: LatencyLog): BenchRow {
+  const ratios = slices.map((slice, i) => slice.acked / slice.seconds / (ceilings[i] as SyncCeiling).putsPerSec);
+  const [acked, seconds, cpuUs] = [sum(slices, "acked"), sum(slices, "seconds"), sum(slices, "cpuUs")];
+  const [p50, p99, p999] = latencies.quantiles(0.5, 0.99, 0.999) as [number, number, number];
+  const cycleMs = cycleP50Ms(ceilings);
   return {
     mode,
     "body (B)": recordBytes,
     writers,
-    "puts/s": Math.round(putsPerSec),
-    "ceiling puts/s": Math.round(ceiling.putsPerSec),
-    "of ceiling": Number((putsPerSec / ceiling.putsPerSec).toFixed(2)),
+    "puts/s": Math.round(acked / seconds),
+    "ceiling puts/s": Math.round(median(ceilings.map((ceiling) => ceiling.putsPerSec))),
+    "of ceiling": Number(median([...ratios]).toFixed(2)),
     "ack p50 (ms)": p50,
     "ack p99 (ms)": p99,
     "ack p99.9 (ms)": p999,
-    "ceiling cycle p50 (ms)": ceiling.cycleP50Ms,
-    "ack p99 in cycles": Number((p99 / ceiling.cycleP50Ms).toFixed(2)),
-    "batch (puts/fdatasync)": Number((run.acked / Math.max(1, run.fsyncs)).toFixed(1)),
-    "CPU µs/put": Number(run.cpuUsPerPut.toFixed(2)),
-    "CPU (cores)": Number(run.cpuShare.toFixed(2)),
-    timeouts: run.timeouts,
+    "ceiling cycle p50 (ms)": cycleMs,
+    "ack p99 in cycles": Number((p99 / cycleMs).toFixed(2)),
+    "batch (puts/fdatasync)": Number((acked / Math.max(1, sum(slices, "fsyncs"))).toFixed(1)),
+    "CPU µs/put": Number((cpuUs / Math.max(1, acked)).toFixed(2)),
+    "CPU (cores)": Number((cpuUs / 1e6 / seconds).toFixed(2)),
+    "overlapped (% of flights)": Math.round((100 * sum(slices, "overlapped")) / Math.max(1, sum(slices, "flights"))),
+    timeouts: sum(slices, "timeouts"),
+    "of ceiling, slices": ratios.map((ratio) => ratio.toFixed(2)).join(" "),
   };
 }
 
-/** One case, REPEATS times (each with its own ceiling just before); the run with the median ratio. */
+/** One case: SLICES times a ceiling slice then a store slice, the store kept open in between. */
 async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow> {
-  const rows: BenchRow[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const ceiling = await syncCeiling({ dir, batch: writers, recordBytes, durationMs: CEILING_MS, fileBytes: FILE_SIZE });
-    rows.push(row(mode, recordBytes, writers, ceiling, await runStore(dir, mode, recordBytes, writers)));
+  const io = countingIO(nodeFileIO);
+  const probe = new CeilingProbe(dir, Math.max(FILE_SIZE, 4 * writers * recordBytes));
+  try {
+    return await withStore(dir, mode, io, async (queue, manager) => {
+      const record = Buffer.alloc(recordBytes, 0x61);
+      const w: Writers = { queue, manager, count: writers, record, stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE };
+      await runWriters(w, WARMUP_MS, null);
+      const latencies = new LatencyLog();
+      const ceilings: SyncCeiling[] = [];
+      const slices: StoreSlice[] = [];
+      for (let i = 0; i < SLICES; i++) {
+        ceilings.push(await probe.run(writers, recordBytes, CEILING_SLICE_MS));
+        slices.push(await storeSlice(w, io, STORE_SLICE_MS, latencies));
+      }
+      return row(mode, recordBytes, writers, ceilings, slices, latencies);
+    });
+  } finally {
+    probe.close();
   }
-  rows.sort((a, b) => Number(a["of ceiling"]) - Number(b["of ceiling"]));
-  const median = rows[Math.floor(rows.length / 2)] as BenchRow;
-  return { ...median, "of ceiling, all runs": rows.map((r) => r["of ceiling"]).join(" / ") };
 }
 
 /** A short run of 256 writers with every write, fdatasync, put and ack stamped; one cycle printed. */
@@ -229,7 +243,10 @@ async function main(): Promise<void> {
     for (const mode of ["page cache", "pool"] as const) {
       for (const recordBytes of mode === "pool" ? [1024] : BODY_SIZES) {
         for (const writers of WRITER_COUNTS) {
-          if (selected(`${mode === "pool" ? "pool" : "page"}:${recordBytes}b:${writers}w`)) rows.push(await measure(dir, mode, recordBytes, writers));
+          const id = `${mode === "pool" ? "pool" : "page"}:${recordBytes}b:${writers}w`;
+          if (!selected(id)) continue;
+          process.stderr.write(`${id} `);
+          rows.push(await measure(dir, mode, recordBytes, writers));
         }
       }
     }
@@ -238,7 +255,7 @@ async function main(): Promise<void> {
     await removeBenchDir(dir);
   }
   const load = { loadavgBefore: loadBefore, loadavgAfter: loadavg().map((l) => Number(l.toFixed(2))) };
-  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, { durationMs: DURATION_MS, repeats: REPEATS, overlap: OVERLAP, ...load });
+  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, { slices: SLICES, storeSliceMs: STORE_SLICE_MS, ceilingSliceMs: CEILING_SLICE_MS, overlap: OVERLAP, ...load });
   console.log(`load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`);
   if (cycle !== "") console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`);
 }
