@@ -54,10 +54,10 @@ export class CeilingProbe {
   }
 }
 
-/** The p50 of every cycle of several ceiling runs, ms. */
-export function cycleP50Ms(ceilings: readonly SyncCeiling[]): number {
+/** A quantile (0..1) of every cycle of several ceiling runs, ms. */
+export function cycleQuantileMs(ceilings: readonly SyncCeiling[], p: number): number {
   return percentile(
     ceilings.flatMap((ceiling) => ceiling.cyclesMs),
-    0.5,
+    p,
   );
 }

@@ -1,13 +1,16 @@
 // SYNC_FLUSH group commit on the real disk: N concurrent writers (1, 16, 64, 256, 1024) each append a
 // record (100 B, 1 KiB, 4 KiB) to a MappedFileQueue and await handleDiskFlush, in a loop. Each case
 // is compared with its ceiling in the same run: batches of N records written and fdatasync'd back to
-// back (sync-ceiling.ts). The two alternate in short slices (this VM's disk is shared and its speed
-// drifts within seconds) and the ratio is the median of the slices' ratios. Reports puts/s, the
-// ratio, ack p50/p99/p99.9, ack p99 in ceiling cycles, the average batch per fdatasync and CPU per
-// put; then traces one steady-state cycle (256 writers, 1 KiB; cycle-trace.ts).
-// `pnpm bench` (BENCH_QUICK=1: short; BENCH_ONLY=page:1024b:256w,pool: only the cases whose id
-// contains one of the comma-separated parts; BENCH_OVERLAP=never|always: fix the group commit's
-// choice instead of the default "adaptive").
+// back (sync-ceiling.ts). One store per overlap way ("adaptive", the default, and the two it chooses
+// between, "never" and "always"), each over its own pre-created files; the ceiling and the stores
+// take turns in short slices (this VM's disk is shared and its speed drifts within seconds), and a
+// row's ratio is the median of its slices' ratios to the ceiling slice just before. Reports puts/s,
+// the ratio, ack p50/p99/p99.9, ack p99 in ceiling cycles, puts per fdatasync, CPU per put, the share
+// of overlapped flights; then traces one steady-state cycle of each fixed way (256 writers, 1 KiB;
+// cycle-trace.ts).
+// `pnpm bench` (BENCH_QUICK=1: short; BENCH_ONLY=page:1024b:256w,pool,trace: only the cases whose id
+// contains one of the comma-separated parts; BENCH_OVERLAP=adaptive,never: the ways to compare).
+import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { makeBenchDir, quickMode, removeBenchDir, report } from "@store/bench-kit";
@@ -15,27 +18,26 @@ import type { BenchRow } from "@store/bench-kit";
 import { MappedFileQueue } from "@store/file-queue";
 import { FlushManager, GroupCommitService } from "@store/flush-services";
 import type { GroupCommitOverlap } from "@store/flush-services";
-import type { FileIO } from "@store/mapped-file";
 import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
 import { countingIO } from "./counting-io.js";
 import type { CountingIO } from "./counting-io.js";
 import { CycleTrace, summarizeCycle } from "./cycle-trace.js";
-import { CeilingProbe, cycleP50Ms } from "./sync-ceiling.js";
+import { CeilingProbe, cycleQuantileMs } from "./sync-ceiling.js";
 import type { SyncCeiling } from "./sync-ceiling.js";
 
 const BODY_SIZES = [100, 1024, 4096];
 const WRITER_COUNTS = [1, 16, 64, 256, 1024];
 const FILE_SIZE = 64 * 1024 * 1024;
-/** Zero-filled segments made before timing; a case stops appending once it filled all but one. */
-const PRECREATED_FILES = quickMode() ? 8 : 24;
-/** Per case: SLICES times a ceiling slice then a store slice. */
+/** Zero-filled segments made before timing, per store; a case stops appending once it filled all but one. */
+const PRECREATED_FILES = quickMode() ? 8 : 16;
+/** Per case: SLICES times a ceiling slice then a slice of each store. */
 const SLICES = quickMode() ? 3 : 5;
 const STORE_SLICE_MS = quickMode() ? 300 : 600;
 const CEILING_SLICE_MS = quickMode() ? 150 : 300;
 const WARMUP_MS = quickMode() ? 150 : 300;
 const POOL_SIZE = 5;
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter((part) => part !== "");
-const OVERLAP = (process.env.BENCH_OVERLAP ?? "adaptive") as GroupCommitOverlap;
+const OVERLAPS = (process.env.BENCH_OVERLAP ?? "adaptive,never,always").split(",") as GroupCommitOverlap[];
 
 type Mode = "page cache" | "pool";
 
@@ -87,12 +89,16 @@ function tryAppend(queue: MappedFileQueue, record: Buffer): number {
   return file.fileFromOffset + file.wrotePosition;
 }
 
-/** The roll-over path: opens the next (pre-created) file, then appends. */
+/**
+ * The roll-over path: pads the last file's tail that cannot hold a record (the commit log writes a
+ * blank record there), opens the next (pre-created) file, then appends.
+ */
 async function appendToNewFile(queue: MappedFileQueue, record: Buffer): Promise<number> {
   for (;;) {
     const file = await queue.getLastMappedFile(0);
     if (file === null) throw new Error(`no file: ${queue.lastCreateError?.message}`);
     if (file.appendMessage(record)) return file.fileFromOffset + file.wrotePosition;
+    if (!file.isFull()) file.appendMessage(Buffer.alloc(file.fileSize - file.wrotePosition));
   }
 }
 
@@ -121,42 +127,55 @@ async function runWriters(w: Writers, durationMs: number, latencies: LatencyLog 
 }
 
 async function precreate(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
   for (let i = 0; i < PRECREATED_FILES; i++) {
     const file = await MappedFile.open(join(dir, offsetToFileName(i * FILE_SIZE)), FILE_SIZE, { preallocation: "zero-fill" });
     await file.close();
   }
 }
 
-/** Opens a queue over the pre-created files (a new queue starts at offset 0 and overwrites them). */
-async function withStore<T>(dir: string, mode: Mode, io: FileIO, body: (queue: MappedFileQueue, manager: FlushManager) => Promise<T>): Promise<T> {
+/** A store (queue + FlushManager) over one overlap way's pre-created files, with its writers. */
+interface Store {
+  readonly overlap: GroupCommitOverlap;
+  readonly io: CountingIO;
+  readonly writers: Writers;
+  readonly latencies: LatencyLog;
+  readonly slices: StoreSlice[];
+  close(): Promise<void>;
+}
+
+/** Opens a queue over `dir`'s pre-created files (a new queue starts at offset 0 and overwrites them). */
+function openStore(dir: string, mode: Mode, overlap: GroupCommitOverlap, count: number, recordBytes: number, trace?: CycleTrace): Store {
   const pool = mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
   pool?.init();
-  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io, transientStorePool: pool });
+  const io = countingIO(nodeFileIO);
+  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io: trace ? trace.wrap(io) : io, transientStorePool: pool });
   const config = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool !== null } as const;
-  const manager = new FlushManager(queue, config, { groupCommitOverlap: OVERLAP });
+  const manager = new FlushManager(queue, config, { groupCommitOverlap: overlap });
   manager.start();
-  try {
-    return await body(queue, manager);
-  } finally {
+  const record = Buffer.alloc(recordBytes, 0x61);
+  const writers: Writers = { queue, manager, count, record, stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE, trace };
+  const close = async (): Promise<void> => {
     await manager.shutdown();
     await queue.shutdown(1000);
     pool?.destroy();
-  }
+  };
+  return { overlap, io, writers, latencies: new LatencyLog(), slices: [], close };
 }
 
 /** One store slice: the writers run for `durationMs`; what they and the disk did meanwhile. */
-async function storeSlice(w: Writers, io: CountingIO, durationMs: number, latencies: LatencyLog): Promise<StoreSlice> {
-  const service = w.manager.flushService;
+async function storeSlice(store: Store, durationMs: number): Promise<StoreSlice> {
+  const service = store.writers.manager.flushService;
   const countsBefore = service instanceof GroupCommitService ? service.flightCounts : { landed: 0, overlapped: 0 };
-  const fsyncsBefore = io.fsyncs;
+  const fsyncsBefore = store.io.fsyncs;
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
-  const { acked, timeouts } = await runWriters(w, durationMs, latencies);
+  const { acked, timeouts } = await runWriters(store.writers, durationMs, store.latencies);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const counts = service instanceof GroupCommitService ? service.flightCounts : countsBefore;
   const [flights, overlapped] = [counts.landed - countsBefore.landed, counts.overlapped - countsBefore.overlapped];
-  return { flights, overlapped, acked, timeouts, seconds, fsyncs: io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
+  return { flights, overlapped, acked, timeouts, seconds, fsyncs: store.io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
 }
 
 function median(values: number[]): number {
@@ -168,13 +187,15 @@ function sum(slices: readonly StoreSlice[], field: keyof StoreSlice): number {
   return slices.reduce((total, slice) => total + slice[field], 0);
 }
 
-function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCeiling[], slices: StoreSlice[], latencies: LatencyLog): BenchRow {
+function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCeiling[], store: Store): BenchRow {
+  const { slices, latencies } = store;
   const ratios = slices.map((slice, i) => slice.acked / slice.seconds / (ceilings[i] as SyncCeiling).putsPerSec);
   const [acked, seconds, cpuUs] = [sum(slices, "acked"), sum(slices, "seconds"), sum(slices, "cpuUs")];
   const [p50, p99, p999] = latencies.quantiles(0.5, 0.99, 0.999) as [number, number, number];
-  const cycleMs = cycleP50Ms(ceilings);
+  const cycleMs = cycleQuantileMs(ceilings, 0.5);
   return {
     mode,
+    overlap: store.overlap,
     "body (B)": recordBytes,
     writers,
     "puts/s": Math.round(acked / seconds),
@@ -183,8 +204,8 @@ function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCei
     "ack p50 (ms)": p50,
     "ack p99 (ms)": p99,
     "ack p99.9 (ms)": p999,
-    "ceiling cycle p50 (ms)": cycleMs,
-    "ack p99 in cycles": Number((p99 / cycleMs).toFixed(2)),
+    "ceiling cycle p50 / p99 (ms)": `${cycleMs.toFixed(3)} / ${cycleQuantileMs(ceilings, 0.99).toFixed(3)}`,
+    "ack p99 in cycles (p50)": Number((p99 / cycleMs).toFixed(2)),
     "batch (puts/fdatasync)": Number((acked / Math.max(1, sum(slices, "fsyncs"))).toFixed(1)),
     "CPU µs/put": Number((cpuUs / Math.max(1, acked)).toFixed(2)),
     "CPU (cores)": Number((cpuUs / 1e6 / seconds).toFixed(2)),
@@ -194,39 +215,36 @@ function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCei
   };
 }
 
-/** One case: SLICES times a ceiling slice then a store slice, the store kept open in between. */
-async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow> {
-  const io = countingIO(nodeFileIO);
+/** One case: SLICES times a ceiling slice then a slice of each store, the stores kept open in between. */
+async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow[]> {
   const probe = new CeilingProbe(dir, Math.max(FILE_SIZE, 4 * writers * recordBytes));
+  const stores = OVERLAPS.map((overlap) => openStore(join(dir, overlap), mode, overlap, writers, recordBytes));
   try {
-    return await withStore(dir, mode, io, async (queue, manager) => {
-      const record = Buffer.alloc(recordBytes, 0x61);
-      const w: Writers = { queue, manager, count: writers, record, stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE };
-      await runWriters(w, WARMUP_MS, null);
-      const latencies = new LatencyLog();
-      const ceilings: SyncCeiling[] = [];
-      const slices: StoreSlice[] = [];
-      for (let i = 0; i < SLICES; i++) {
-        ceilings.push(await probe.run(writers, recordBytes, CEILING_SLICE_MS));
-        slices.push(await storeSlice(w, io, STORE_SLICE_MS, latencies));
-      }
-      return row(mode, recordBytes, writers, ceilings, slices, latencies);
-    });
+    for (const store of stores) await runWriters(store.writers, WARMUP_MS, null);
+    const ceilings: SyncCeiling[] = [];
+    for (let i = 0; i < SLICES; i++) {
+      ceilings.push(await probe.run(writers, recordBytes, CEILING_SLICE_MS));
+      for (const store of stores) store.slices.push(await storeSlice(store, STORE_SLICE_MS));
+    }
+    return stores.map((store) => row(mode, recordBytes, writers, ceilings, store));
   } finally {
+    for (const store of stores) await store.close();
     probe.close();
   }
 }
 
 /** A short run of 256 writers with every write, fdatasync, put and ack stamped; one cycle printed. */
-async function traceCycle(dir: string): Promise<string> {
+async function traceCycle(dir: string, overlap: GroupCommitOverlap): Promise<string> {
   const trace = new CycleTrace();
-  return withStore(dir, "page cache", trace.wrap(nodeFileIO), async (queue, manager) => {
-    const w: Writers = { queue, manager, count: 256, record: Buffer.alloc(1024, 0x61), stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE, trace };
-    await runWriters(w, WARMUP_MS, null);
+  const store = openStore(dir, "page cache", overlap, 256, 1024, trace);
+  try {
+    await runWriters(store.writers, WARMUP_MS, null);
     trace.events.length = 0;
-    await runWriters(w, 300, null);
+    await runWriters(store.writers, 300, null);
     return summarizeCycle(trace);
-  });
+  } finally {
+    await store.close();
+  }
 }
 
 function selected(id: string): boolean {
@@ -237,27 +255,30 @@ async function main(): Promise<void> {
   const dir = await makeBenchDir("flush-services-sync-");
   const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
   const rows: BenchRow[] = [];
-  let cycle = "";
+  const cycles: string[] = [];
   try {
-    await precreate(dir);
+    for (const overlap of OVERLAPS) await precreate(join(dir, overlap));
     for (const mode of ["page cache", "pool"] as const) {
       for (const recordBytes of mode === "pool" ? [1024] : BODY_SIZES) {
         for (const writers of WRITER_COUNTS) {
           const id = `${mode === "pool" ? "pool" : "page"}:${recordBytes}b:${writers}w`;
           if (!selected(id)) continue;
           process.stderr.write(`${id} `);
-          rows.push(await measure(dir, mode, recordBytes, writers));
+          rows.push(...(await measure(dir, mode, recordBytes, writers)));
         }
       }
     }
-    if (selected("trace")) cycle = await traceCycle(dir);
+    for (const overlap of OVERLAPS.filter((way) => way !== "adaptive")) {
+      if (selected("trace")) cycles.push(`overlap "${overlap}":\n${await traceCycle(join(dir, overlap), overlap)}`);
+    }
   } finally {
     await removeBenchDir(dir);
   }
   const load = { loadavgBefore: loadBefore, loadavgAfter: loadavg().map((l) => Number(l.toFixed(2))) };
-  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, { slices: SLICES, storeSliceMs: STORE_SLICE_MS, ceilingSliceMs: CEILING_SLICE_MS, overlap: OVERLAP, ...load });
+  const extra = { slices: SLICES, storeSliceMs: STORE_SLICE_MS, ceilingSliceMs: CEILING_SLICE_MS, ...load };
+  report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, extra);
   console.log(`load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`);
-  if (cycle !== "") console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`);
+  for (const cycle of cycles) console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start), ${cycle}\n`);
 }
 
 await main();
