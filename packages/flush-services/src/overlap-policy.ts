@@ -12,6 +12,8 @@ const SETTLE_FLIGHTS = 2;
 const WINDOW_FLIGHTS = 12;
 /** Flights between trials of the other way (the last WINDOW_FLIGHTS of them are the baseline). */
 const KEEP_FLIGHTS = 240;
+/** Each lost trial doubles the flights to the next one, up to this (trials cost flights the slower way). */
+const KEEP_FLIGHTS_MAX = 64 * KEEP_FLIGHTS;
 /** A trial wins only if its rate beats the baseline by this factor (noise should not flip the mode). */
 const SWITCH_GAIN = 1.1;
 /** Trials in a row the other way must win before the policy switches to it. */
@@ -35,7 +37,9 @@ function median(values: number[]): number {
  * so "adaptive" measures: it keeps one way for KEEP_FLIGHTS flights, then tries the other for a
  * window, comparing acks per ms (median of per-flight rates, flight end to flight end) with the last
  * window of the way it kept. It switches once the other way won WINS_TO_SWITCH trials in a row by
- * SWITCH_GAIN: on a shared machine one window's rate can be off by a factor of two. Starts by gathering.
+ * SWITCH_GAIN: on a shared machine one window's rate can be off by a factor of two. A lost trial
+ * doubles the wait for the next one (up to KEEP_FLIGHTS_MAX), so a way that stays slower costs well
+ * under 1% of flights; a switch resets it. Starts by gathering.
  */
 export class OverlapPolicy {
   readonly #adaptive: boolean;
@@ -45,6 +49,7 @@ export class OverlapPolicy {
   #rates: number[] = [];
   #baselineRate = 0;
   #wins = 0;
+  #keepFlights = KEEP_FLIGHTS;
   #lastLandedMs = Number.NaN;
 
   constructor(mode: GroupCommitOverlap = "adaptive") {
@@ -69,7 +74,7 @@ export class OverlapPolicy {
     this.#lastLandedMs = nowMs;
     if (!this.#adaptive) return;
     this.#flightsInPhase++;
-    const measured = this.#trial ? this.#flightsInPhase > SETTLE_FLIGHTS : this.#flightsInPhase > KEEP_FLIGHTS - WINDOW_FLIGHTS;
+    const measured = this.#trial ? this.#flightsInPhase > SETTLE_FLIGHTS : this.#flightsInPhase > this.#keepFlights - WINDOW_FLIGHTS;
     if (measured && elapsedMs > 0 && acks > 0) this.#rates.push(acks / elapsedMs);
     if (this.#rates.length < WINDOW_FLIGHTS) return;
     const rate = median(this.#rates);
@@ -82,8 +87,14 @@ export class OverlapPolicy {
       return;
     }
     this.#trial = false;
-    this.#wins = rate > this.#baselineRate * SWITCH_GAIN ? this.#wins + 1 : 0;
-    if (this.#wins >= WINS_TO_SWITCH) this.#wins = 0; // the trial's way is kept
-    else this.#overlap = !this.#overlap;
+    const won = rate > this.#baselineRate * SWITCH_GAIN;
+    this.#wins = won ? this.#wins + 1 : 0;
+    if (this.#wins >= WINS_TO_SWITCH) {
+      this.#wins = 0; // the trial's way is kept
+      this.#keepFlights = KEEP_FLIGHTS;
+      return;
+    }
+    this.#overlap = !this.#overlap;
+    if (!won) this.#keepFlights = Math.min(2 * this.#keepFlights, KEEP_FLIGHTS_MAX);
   }
 }

@@ -64,4 +64,13 @@ describe("OverlapPolicy", () => {
     expect(policy.overlap).toBe(false);
     expect(drive(policy, 3000, { gather: 100, overlap: 80 }, clock)).toBeLessThan(0.1);
   });
+
+  it("adaptive tries a way that keeps losing less and less often", () => {
+    const policy = new OverlapPolicy();
+    const clock = { nowMs: 0 };
+    const early = drive(policy, 2000, { gather: 100, overlap: 60 }, clock);
+    const late = drive(policy, 40_000, { gather: 100, overlap: 60 }, clock);
+    expect(early).toBeGreaterThan(0.01); // a few trials, 14 flights each
+    expect(late).toBeLessThan(0.005);
+  });
 });
