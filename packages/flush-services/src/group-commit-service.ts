@@ -1,4 +1,7 @@
+import { setImmediate } from "node:timers";
 import type { GroupCommitRequest } from "./group-commit-request.js";
+import { OverlapPolicy } from "./overlap-policy.js";
+import type { GroupCommitOverlap } from "./overlap-policy.js";
 import { ServiceThread } from "./service-thread.js";
 import type { ServiceThreadOptions } from "./service-thread.js";
 import type { FlushedCallback, Flushable } from "./types.js";
@@ -31,17 +34,47 @@ export interface GroupCommitServiceOptions extends ServiceThreadOptions {
   readonly shutdownGraceMs?: number;
   /** Called with the queue's `storeTimestamp` (ms since the epoch) when it changed after a batch. */
   readonly onFlushed?: FlushedCallback;
+  /**
+   * Whether the writers' work overlaps the next fdatasync (see the class doc and OverlapPolicy).
+   * Default "adaptive": measured, the faster way kept.
+   */
+  readonly overlap?: GroupCommitOverlap;
+}
+
+/** One commit + fdatasync round under way: the requests it was started for, and its end. */
+interface Flight {
+  readonly batch: GroupCommitRequest[];
+  readonly done: Promise<void>;
 }
 
 /**
- * SYNC_FLUSH group commit (RocketMQ's GroupCommitService). Requests go to a write list; every wake
- * (`onWaitEnd`) swaps it with the read list, and one round of fdatasync serves the whole batch. A
- * request completes PUT_OK only once `flushedWhere` (published after an fdatasync completed) reaches
- * its `nextOffset`. Requests a round could not serve (flush failed, data not there yet) stay for the
- * next round; FlushDiskWatcher times them out at their deadline.
+ * One turn of the event loop: every microtask queued so far has run by then (the flush chain's steps
+ * up to the fdatasync call, the woken writers' next puts). node:timers' own, so test fake timers,
+ * which replace the global one, cannot hold it: it is an ordering point, not a delay.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * SYNC_FLUSH group commit (RocketMQ's GroupCommitService). Requests go to a write list; a swap
+ * (`onWaitEnd`) moves them to the read list, and a flight (commit when pooled, then fdatasync) takes
+ * the read list and serves it with one fdatasync. A request completes PUT_OK only once `flushedWhere`
+ * (published after an fdatasync completed, from the readable position taken before it started)
+ * reaches its `nextOffset`. Requests a flight could not serve (flush failed, data not there yet) go
+ * back to the read list; FlushDiskWatcher times them out at their deadline.
  *
- * In Node the fdatasync runs on the libuv pool, so requests arriving while one is in flight form the
- * next batch by themselves: no fixed sleep sits on the latency path.
+ * One flight at a time (the file layer runs one fdatasync per file at a time). When a flight lands,
+ * the write list is swapped at once: what arrived during the fdatasync is the next batch. Then either
+ * - gather: the landed batch's acks go out first; the woken writers put again (in the same turn of the
+ *   event loop) and the next flight covers them together with what was waiting. One fdatasync per
+ *   cycle, but the disk idles while the writers compute; or
+ * - overlap: the next flight starts first, and the acks go out once its fdatasync was issued, so the
+ *   writers' work runs while the disk works. If nothing was waiting (every writer was in the landed
+ *   batch), the acks go out in two halves and the first half's new puts fly while the second half
+ *   works, which splits the writers into two groups that take turns.
+ * OverlapPolicy picks per landing (measured, or fixed by the `overlap` option). No fixed sleep sits on
+ * the latency path: a put wakes the loop, and a landing starts the next flight.
  *
  * On shutdown: a short grace, then swap-and-flush until no request is left (bounded); anything the disk
  * would not take completes FLUSH_DISK_TIMEOUT, so no request stays pending. Requests put after that
@@ -53,10 +86,13 @@ export class GroupCommitService extends ServiceThread {
   readonly #idleIntervalMs: number;
   readonly #shutdownGraceMs: number;
   readonly #onFlushed: FlushedCallback | undefined;
+  readonly #policy: OverlapPolicy;
   #requestsWrite: GroupCommitRequest[] = [];
   #requestsRead: GroupCommitRequest[] = [];
   #closed = false;
   #lastReportedTimestamp = 0;
+  #flights = 0;
+  #overlappedLandings = 0;
 
   constructor(queue: Flushable, options: GroupCommitServiceOptions = {}) {
     super(options);
@@ -65,13 +101,19 @@ export class GroupCommitService extends ServiceThread {
     this.#idleIntervalMs = options.idleIntervalMs ?? 10;
     this.#shutdownGraceMs = options.shutdownGraceMs ?? 10;
     this.#onFlushed = options.onFlushed;
+    this.#policy = new OverlapPolicy(options.overlap);
   }
 
   protected override get defaultJoinTimeMs(): number {
     return GROUP_COMMIT_JOIN_TIME_MS;
   }
 
-  /** Requests waiting for a round (both lists). */
+  /** Flights landed, and how many of those landings overlapped the next flight (diagnostics, benchmarks). */
+  get flightCounts(): { readonly landed: number; readonly overlapped: number } {
+    return { landed: this.#flights, overlapped: this.#overlappedLandings };
+  }
+
+  /** Requests waiting for a flight (both lists; not those of the flight in the air). */
   get pendingRequests(): number {
     return this.#requestsWrite.length + this.#requestsRead.length;
   }
@@ -81,7 +123,7 @@ export class GroupCommitService extends ServiceThread {
     super.start();
   }
 
-  /** Queues `request` for the next round and wakes the service. */
+  /** Queues `request` for the next flight and wakes the service. */
   putRequest(request: GroupCommitRequest): void {
     if (this.#closed) {
       request.wakeupCustomer(this.#queue.flushedWhere >= request.nextOffset ? "PUT_OK" : "FLUSH_DISK_TIMEOUT");
@@ -91,7 +133,7 @@ export class GroupCommitService extends ServiceThread {
     this.wakeup();
   }
 
-  /** Swaps the lists; requests left over from the last round stay in front of the new ones. */
+  /** Swaps the lists; requests left over from the last flight stay in front of the new ones. */
   protected override onWaitEnd(): void {
     const incoming = this.#requestsWrite;
     if (this.#requestsRead.length === 0) {
@@ -107,7 +149,7 @@ export class GroupCommitService extends ServiceThread {
     while (!this.isStopped) {
       await this.waitForRunning(this.#idleIntervalMs);
       try {
-        await this.#doCommit();
+        await this.#serve();
         this.noteLoopSuccess();
       } catch (error) {
         this.logLoopError(error, "group commit failed; pending requests retry on the next round");
@@ -116,26 +158,96 @@ export class GroupCommitService extends ServiceThread {
     await this.#drainOnShutdown();
   }
 
-  /**
-   * Serves the read list: completes what an earlier fdatasync already covered, flushes up to the
-   * furthest remaining offset, then completes every request that flush covered.
-   */
-  async #doCommit(): Promise<void> {
-    const batch = this.#requestsRead;
-    if (batch.length === 0) {
+  /** Flights back to back while each landing has a next one to start (see the class doc). */
+  async #serve(): Promise<void> {
+    if (this.#requestsRead.length === 0) {
       await this.#flushStep(); // no one waits (WAIT=false puts only woke us): flush anyway
       return;
     }
+    let flight = this.#launch();
+    while (flight !== null) {
+      await this.#land(flight);
+      this.onWaitEnd(); // what arrived during the fdatasync is the next batch
+      this.#flights++;
+      flight = this.#policy.overlap && !this.isStopped ? await this.#overlapNext(flight.batch) : this.#gather(flight.batch);
+    }
+  }
+
+  /**
+   * Takes the read list: completes what an earlier fdatasync already covered and starts a flight up
+   * to the furthest offset asked for. Null when that is flushed already.
+   */
+  #launch(): Flight | null {
+    const batch = this.#requestsRead;
+    this.#requestsRead = [];
     // Timed-out requests count too: their bytes still need the fdatasync (as in RocketMQ).
     let target = -1;
     for (const request of batch) if (request.nextOffset > target) target = request.nextOffset;
-    this.#completeCovered(batch);
-    if (target <= this.#queue.flushedWhere) return;
+    this.#deliver(batch, 0, batch.length);
+    if (target <= this.#queue.flushedWhere) return null;
+    const waiting = this.#requestsRead;
+    this.#requestsRead = [];
+    const done = this.#flushUpTo(target);
+    done.catch(() => undefined); // awaited in #land, maybe a turn later: not an unhandled rejection meanwhile
+    return { batch: waiting, done };
+  }
+
+  /** Waits for the flight; if it failed, its requests go back in front of the read list. */
+  async #land(flight: Flight): Promise<void> {
     try {
-      await this.#flushUpTo(target);
-    } finally {
-      this.#completeCovered(batch);
+      await flight.done;
+    } catch (error) {
+      const later = this.#requestsRead;
+      this.#requestsRead = flight.batch;
+      for (const request of later) flight.batch.push(request);
+      throw error;
     }
+    this.#policy.landed(flight.batch.length, performance.now());
+  }
+
+  /** Gather: acks out now; the main loop flies the next batch once the woken writers put again. */
+  #gather(landed: GroupCommitRequest[]): null {
+    this.#deliver(landed, 0, landed.length);
+    return null;
+  }
+
+  /**
+   * Overlap: the next flight's fdatasync is issued before the landed batch's acks go out. When fewer
+   * requests wait than half the landed batch (every writer was in it, at first), part of the landed
+   * batch is woken first and its new puts join the next flight, so the two groups that take turns
+   * stay about even.
+   */
+  async #overlapNext(landed: GroupCommitRequest[]): Promise<Flight | null> {
+    let first = 0;
+    if (this.#requestsRead.length * 2 < landed.length) {
+      if (landed.length < 2) return this.#gather(landed);
+      first = (landed.length - this.#requestsRead.length) >> 1;
+      this.#deliver(landed, 0, first);
+      await nextTurn(); // the woken writers have put again
+      this.onWaitEnd();
+    }
+    const next = this.#launch();
+    if (next !== null) this.#overlappedLandings++;
+    // By the next turn the flight has fixed what it covers (page cache: the staged bytes written and
+    // the fdatasync issued; pool: the commit's range taken), so the woken writers' puts are not in it.
+    if (next !== null) await nextTurn();
+    this.#deliver(landed, first, landed.length);
+    return next;
+  }
+
+  /**
+   * Completes `batch[from, to)` that the flushed position covers (PUT_OK); the rest, not yet done,
+   * go to the read list in order.
+   */
+  #deliver(batch: GroupCommitRequest[], from: number, to: number): void {
+    const flushed = this.#queue.flushedWhere;
+    for (let i = from; i < to; i++) {
+      const request = batch[i] as GroupCommitRequest;
+      if (request.isDone) continue;
+      if (flushed >= request.nextOffset) request.wakeupCustomer("PUT_OK");
+      else this.#requestsRead.push(request);
+    }
+    this.#reportTimestamp();
   }
 
   /** One commit (pool) and one flush call, as RocketMQ's idle round does. */
@@ -156,24 +268,22 @@ export class GroupCommitService extends ServiceThread {
     }
   }
 
-  /** Completes every request the flushed position covers; keeps the rest (in order) for the next round. */
-  #completeCovered(batch: GroupCommitRequest[]): void {
-    const flushed = this.#queue.flushedWhere;
-    let kept = 0;
-    for (const request of batch) {
-      if (request.isDone) continue;
-      if (flushed >= request.nextOffset) request.wakeupCustomer("PUT_OK");
-      else batch[kept++] = request;
-    }
-    batch.length = kept;
-    this.#reportTimestamp();
-  }
-
   #reportTimestamp(): void {
     const timestamp = this.#queue.storeTimestamp;
     if (timestamp > 0 && timestamp !== this.#lastReportedTimestamp) {
       this.#lastReportedTimestamp = timestamp;
       this.#onFlushed?.(timestamp);
+    }
+  }
+
+  /** One flight for the read list, its acks out (also when it failed: the covered ones still go). */
+  async #commitOnce(): Promise<void> {
+    const flight = this.#launch();
+    if (flight === null) return;
+    try {
+      await flight.done;
+    } finally {
+      this.#deliver(flight.batch, 0, flight.batch.length);
     }
   }
 
@@ -183,7 +293,7 @@ export class GroupCommitService extends ServiceThread {
       this.onWaitEnd();
       if (this.#requestsRead.length === 0) break;
       try {
-        await this.#doCommit();
+        await this.#commitOnce();
       } catch (error) {
         this.logLoopError(error, "final group commit failed");
       }

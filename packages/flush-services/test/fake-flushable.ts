@@ -18,6 +18,8 @@ export class FakeFlushable implements Flushable {
   readonly calls = { commit: 0, flush: 0, fsyncs: 0, commitsAdvanced: 0 };
   /** What was covered by each completed fsync, in order. */
   readonly fsyncCovered: number[] = [];
+  /** What each fsync will cover, in the order they started. */
+  readonly fsyncStarted: number[] = [];
   #lastAppendTimestamp = 0;
   #stall: Promise<void> | null = null;
   #failures: { op: "commit" | "flush"; code: "DISK_FULL" | "IO_ERROR"; times: number }[] = [];
@@ -83,6 +85,7 @@ export class FakeFlushable implements Flushable {
     const to = Math.min(this.committedWhere, this.#fileEnd(from));
     if (!this.#enough(from, to, leastPages)) return false;
     const timestamp = this.#lastAppendTimestamp;
+    this.fsyncStarted.push(to);
     this.#fsyncsInFlight++;
     try {
       while (this.#stall) await this.#stall;

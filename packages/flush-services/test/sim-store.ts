@@ -120,8 +120,17 @@ export interface SimStore {
   readonly model: Buffer;
 }
 
-/** A queue over a fresh simulated disk; `pool` gives it a TransientStorePool of 8 buffers. */
-export function simStore(options: { fileSize: number; pool?: boolean; maxLogBytes?: number; fsyncLatencyMs?: number }): SimStore {
+/**
+ * A queue over a fresh simulated disk; `pool` gives it a TransientStorePool of 8 buffers; `wrapIO`
+ * puts a recorder between the queue and the disk.
+ */
+export function simStore(options: {
+  fileSize: number;
+  pool?: boolean;
+  maxLogBytes?: number;
+  fsyncLatencyMs?: number;
+  wrapIO?: (io: FileIO) => FileIO;
+}): SimStore {
   const disk = new SimulatedDisk(options.fsyncLatencyMs === undefined ? {} : { fsyncLatencyMs: options.fsyncLatencyMs });
   const io = new CrashingIO(disk);
   let transientStorePool: TransientStorePool | null = null;
@@ -129,7 +138,7 @@ export function simStore(options: { fileSize: number; pool?: boolean; maxLogByte
     transientStorePool = new TransientStorePool(8, options.fileSize);
     transientStorePool.init();
   }
-  const queue = new MappedFileQueue({ storePath: STORE, mappedFileSize: options.fileSize, io, transientStorePool });
+  const queue = new MappedFileQueue({ storePath: STORE, mappedFileSize: options.fileSize, io: options.wrapIO?.(io) ?? io, transientStorePool });
   const model = Buffer.alloc(options.maxLogBytes ?? 64 * options.fileSize);
   return { disk, io, queue, fileSize: options.fileSize, model };
 }
