@@ -116,8 +116,8 @@ export class IndexService implements DispatchIndex {
    * Opens the index files, oldest first. Files whose header was never flushed are deleted; so is a
    * file whose header cannot be right (more entries than fit, or covering less than the file
    * before), with every later one.
-   * After a crash (`crashed`), a file that is neither full nor the last gets its slots rebuilt from
-   * its entries; the last one rebuilds them when it next takes entries.
+   * After a crash (`crashed`), the slots of a file that is not full are rebuilt from its entries
+   * (written back for a file before the last; kept in memory for the last, which takes entries next).
    * @returns files loaded and dropped. @throws StoreError IO_ERROR.
    */
   async load(crashed: boolean): Promise<{ loaded: number; dropped: number }> {
@@ -152,6 +152,9 @@ export class IndexService implements DispatchIndex {
     const loaded = this.#files.length;
     if (crashed) {
       for (const file of this.#files.slice(0, -1)) if (!file.isWriteFull()) await this.#repair(file);
+      // Its slot region may hold pages of a flush that did not finish: queries must not read it.
+      const last = this.#files.at(-1);
+      if (last !== undefined && !last.isWriteFull()) await last.makeWritable();
     }
     this.#coveredEnd = this.#files.at(-1)?.header.endPhyOffset ?? 0;
     this.#directoryReady = loaded > 0;
