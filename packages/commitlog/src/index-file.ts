@@ -127,6 +127,20 @@ export class IndexFile {
     }
   }
 
+  /**
+   * Whether the first and last entries agree with the header (the first at beginPhyOffset, the last
+   * below the covered end): false when the file was written with another geometry, or is damaged.
+   */
+  async entriesMatchHeader(): Promise<boolean> {
+    const count = this.header.indexCount;
+    if (count <= 1) return true;
+    const scratch = Buffer.alloc(INDEX_ENTRY_SIZE);
+    const first = await this.readEntryAt(1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
+    if (first === null || first.keyHash < 0 || first.phyOffset !== this.header.beginPhyOffset) return false;
+    const last = await this.readEntryAt(count - 1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
+    return last !== null && last.keyHash >= 0 && last.phyOffset >= first.phyOffset && last.phyOffset <= this.header.endPhyOffset && last.prevIndex < count - 1;
+  }
+
   /** Whether the header says no more entries fit. */
   isWriteFull(): boolean {
     return this.header.indexCount >= this.geometry.indexNum;

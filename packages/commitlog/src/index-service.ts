@@ -114,8 +114,9 @@ export class IndexService implements DispatchIndex {
 
   /**
    * Opens the index files, oldest first. Files whose header was never flushed are deleted; so is a
-   * file whose header cannot be right (more entries than fit, or covering less than the file
-   * before), with every later one.
+   * file whose header cannot be right (more entries than fit, covering less than the file before,
+   * or entries that do not agree with it: another geometry), with every later one. Recovery then
+   * indexes their records again from the log.
    * After a crash (`crashed`), the slots of a file that is not full are rebuilt from its entries
    * (written back for a file before the last; kept in memory for the last, which takes entries next).
    * @returns files loaded and dropped. @throws StoreError IO_ERROR.
@@ -140,9 +141,9 @@ export class IndexService implements DispatchIndex {
       }
       // Coverage only grows from file to file: a file that breaks that (or cannot fit the geometry)
       // makes it and every later one untrustworthy. Recovery indexes their records again.
-      broken ||= header.indexCount > geometry.indexNum || header.endPhyOffset < (this.#files.at(-1)?.header.endPhyOffset ?? 0);
+      broken ||= header.indexCount > geometry.indexNum || header.endPhyOffset < (this.#files.at(-1)?.header.endPhyOffset ?? 0) || !(await file.entriesMatchHeader());
       if (broken) {
-        logger.warn({ file: name, header }, "deleting an index file that does not fit the configured geometry or follows one that does not");
+        logger.warn({ file: name, header }, "deleting an index file that does not fit the configured maxHashSlotNum / maxIndexNum (or is damaged), or follows one that does not");
         await file.destroy();
         dropped++;
         continue;

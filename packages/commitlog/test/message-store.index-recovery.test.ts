@@ -157,6 +157,22 @@ describe("MessageStore message index across crashes", () => {
     }
   });
 
+  it("deletes index files written with another maxHashSlotNum at open and indexes their records again", async () => {
+    const disk = new SimulatedDisk();
+    const first = await openOnDisk(disk, SYNC);
+    await putGeneration(first, "a", 20);
+    await waitDispatched(first, TOPIC, 20);
+    await first.shutdown();
+    const again = await openOnDisk(disk, { ...SYNC, maxHashSlotNum: 64 });
+    try {
+      expect(again.indexRecovery).toMatchObject({ filesLoaded: 0, coveredEnd: 0, caughtUpBytes: again.getMaxPhyOffset() });
+      expect(again.indexRecovery?.filesDropped).toBeGreaterThan(1);
+      await expectIndexed(again, "a", 20);
+    } finally {
+      await again.shutdown();
+    }
+  });
+
   it("returns a message once when a crash left part of its keys in a file and all of them in the next", async () => {
     // 2 + 12 keys: the first file takes 15 entries, so the last message's keys span two files.
     const disk = new SimulatedDisk();
