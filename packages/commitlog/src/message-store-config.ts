@@ -16,7 +16,7 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
  */
 export const messageStoreConfigSchema = flushConfigSchema
   .extend({
-    /** Root directory: commitlog/, consumequeue/, checkpoint, abort, lock. */
+    /** Root directory: commitlog/, consumequeue/, index/, checkpoint, abort, lock. */
     storePathRootDir: z.string().min(1).default(join(homedir(), "store")),
     /** Commit-log segment size, bytes. */
     mappedFileSizeCommitLog: int(4096, 2 * GiB).default(GiB),
