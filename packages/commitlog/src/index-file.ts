@@ -129,7 +129,9 @@ export class IndexFile {
 
   /**
    * Whether the first and last entries agree with the header (the first at beginPhyOffset, the last
-   * below the covered end): false when the file was written with another geometry, or is damaged.
+   * at or after it, chained backwards): false when the file was written with another geometry, or
+   * is damaged. (The last entry may lie past the covered end: a record whose keys filled the file
+   * is covered by the next one.)
    */
   async entriesMatchHeader(): Promise<boolean> {
     const count = this.header.indexCount;
@@ -138,7 +140,7 @@ export class IndexFile {
     const first = await this.readEntryAt(1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
     if (first === null || first.keyHash < 0 || first.phyOffset !== this.header.beginPhyOffset) return false;
     const last = await this.readEntryAt(count - 1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
-    return last !== null && last.keyHash >= 0 && last.phyOffset >= first.phyOffset && last.phyOffset <= this.header.endPhyOffset && last.prevIndex < count - 1;
+    return last !== null && last.keyHash >= 0 && last.phyOffset >= first.phyOffset && last.prevIndex < count - 1;
   }
 
   /** Whether the header says no more entries fit. */

@@ -111,6 +111,18 @@ describe("IndexService", () => {
     expect(await collect(reloaded, "T", "k")).toEqual([300, 200, 100, 0]);
   });
 
+  it("loads back a file whose last record's keys spilled into the next, after a gap in the log", async () => {
+    const disk = new SimulatedDisk();
+    const index = service(disk, { hashSlotNum: 4, indexNum: 4 });
+    await put(index, 0, "a b"); // 2 entries
+    await put(index, 4096, "c d e"); // a record at the next commit-log file: 1 entry here, 2 in the next file
+    await index.flush();
+    const reloaded = service(disk, { hashSlotNum: 4, indexNum: 4 });
+    expect(await reloaded.load(true)).toEqual({ loaded: 2, dropped: 0 });
+    expect(await collect(reloaded, "T", "c")).toEqual([4096]);
+    expect(await collect(reloaded, "T", "e")).toEqual([4096]);
+  });
+
   it("truncateFrom cuts the entries of records past the recovered log and keeps covering what lies below", async () => {
     const disk = new SimulatedDisk();
     const index = service(disk, { hashSlotNum: 4, indexNum: 4 });
