@@ -123,34 +123,30 @@ export class IndexService implements DispatchIndex {
    */
   async load(crashed: boolean): Promise<{ loaded: number; dropped: number }> {
     const { io, storePath, geometry, logger } = this.#options;
-    const names = (await io.readdir(storePath)).sort();
     let dropped = 0;
-    let broken = false;
-    for (const name of names) {
+    const found: IndexFile[] = [];
+    for (const name of (await io.readdir(storePath)).sort()) {
       if (!isIndexFileName(name)) {
         logger.warn({ entry: name }, "skipping an entry of the index directory that is not an index file");
         continue;
       }
       const file = await IndexFile.load(join(storePath, name), io, geometry, crashed);
-      const header = file.header;
-      if (isBlank(header)) {
+      if (isBlank(file.header)) {
         // Never flushed (a crash came first; or its deletion was lost in a power cut): it claims nothing.
         await file.destroy();
         dropped++;
-        continue;
-      }
-      // Coverage only grows from file to file: a file that breaks that (or cannot fit the geometry)
-      // makes it and every later one untrustworthy. Recovery indexes their records again.
-      broken ||= header.indexCount > geometry.indexNum || header.endPhyOffset < (this.#files.at(-1)?.header.endPhyOffset ?? 0) || !(await file.entriesMatchHeader());
-      if (broken) {
-        logger.warn({ file: name, header }, "deleting an index file that does not fit the configured maxHashSlotNum / maxIndexNum (or is damaged), or follows one that does not");
-        await file.destroy();
-        dropped++;
-        continue;
-      }
-      this.#files.push(file);
+      } else found.push(file);
     }
-    const loaded = this.#files.length;
+    const kept = await this.#trustedPrefix(found);
+    // Newest first, so a crash in between leaves a prefix of the files: later ones would claim
+    // coverage of records whose entries were in the deleted ones.
+    for (let i = found.length - 1; i >= kept; i--) {
+      logger.warn({ file: (found[i] as IndexFile).name, header: (found[i] as IndexFile).header }, "deleting an index file that does not fit the configured maxHashSlotNum / maxIndexNum (or is damaged), or follows one that does not");
+      await (found[i] as IndexFile).destroy();
+      dropped++;
+    }
+    if (kept < found.length) await io.syncDirectory(storePath).catch((error: unknown) => Promise.reject(ioError("sync", storePath, error)));
+    this.#files.push(...found.slice(0, kept));
     if (crashed) {
       for (const file of this.#files.slice(0, -1)) if (!file.isWriteFull()) await this.#repair(file);
       // Its slot region may hold pages of a flush that did not finish: queries must not read it.
@@ -158,8 +154,21 @@ export class IndexService implements DispatchIndex {
       if (last !== undefined && !last.isWriteFull()) await last.makeWritable();
     }
     this.#coveredEnd = this.#files.at(-1)?.header.endPhyOffset ?? 0;
-    this.#directoryReady = loaded > 0;
-    return { loaded, dropped };
+    this.#directoryReady = this.#files.length > 0;
+    return { loaded: this.#files.length, dropped };
+  }
+
+  /**
+   * How many of `files` (oldest first) can be trusted: coverage only grows from file to file, so a
+   * file that breaks that, or cannot fit the geometry, makes it and every later one untrustworthy.
+   */
+  async #trustedPrefix(files: readonly IndexFile[]): Promise<number> {
+    for (let i = 0; i < files.length; i++) {
+      const header = (files[i] as IndexFile).header;
+      const before = i === 0 ? 0 : (files[i - 1] as IndexFile).header.endPhyOffset;
+      if (header.indexCount > this.#options.geometry.indexNum || header.endPhyOffset < before || !(await (files[i] as IndexFile).entriesMatchHeader())) return i;
+    }
+    return files.length;
   }
 
   /** Rebuilds and writes the slots of a read-only file a crash left unfinished. */

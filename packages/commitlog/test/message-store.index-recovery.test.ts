@@ -9,13 +9,17 @@ import { SIM_ROOT, openOnDisk, putOk, waitDispatched } from "./store-test-kit.js
 
 const TOPIC = "IndexedTopic";
 const INDEX_DIR = `${SIM_ROOT}/index/`;
-/** Small index files (15 entries each) over small commit-log files; no periodic flush of the index. */
+/**
+ * Small index files (15 entries each) over small commit-log files; no periodic flush of the consume
+ * queues, so none of the index either (a test flushes it itself; a full file is flushed as the next
+ * one starts).
+ */
 const BASE: MessageStoreConfigInput = {
   mappedFileSizeCommitLog: 4096,
   maxHashSlotNum: 8,
   maxIndexNum: 16,
   maxMsgsNumBatch: 1000,
-  flushConsumeQueueThoroughInterval: 1_000_000_000,
+  flushIntervalConsumeQueue: 1_000_000_000,
 };
 const SYNC: MessageStoreConfigInput = { ...BASE, flushDiskType: "SYNC_FLUSH" };
 /** The log is flushed only when a test says so. */
@@ -66,6 +70,8 @@ describe("MessageStore message index across crashes", () => {
     const first = await openOnDisk(disk, SYNC);
     await putGeneration(first, "a", 30);
     await waitDispatched(first, TOPIC, 30);
+    const full = first.indexService?.files.slice(0, -1) ?? [];
+    await waitFor(() => full.every((file) => !file.dirty)); // their final flushes, queued as the next began
     await crash(disk, first, "power");
     const again = await openOnDisk(disk, SYNC);
     try {
