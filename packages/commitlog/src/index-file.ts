@@ -208,15 +208,36 @@ export class IndexFile {
 
   /** Writes the buffered entries (to the page cache). Calls run in order. @throws StoreError IO_ERROR / DISK_FULL. */
   writePending(): Promise<void> {
-    const run = this.#writeChain.then(() => this.#writeChunks());
+    return this.#queueWrite(true);
+  }
+
+  /**
+   * Starts writing the chunks that are full (in order, after writes in progress); the one being
+   * filled stays in memory. Queries read buffered entries from memory meanwhile.
+   * @throws StoreError IO_ERROR / DISK_FULL (from the returned promise).
+   */
+  writeFullChunks(): Promise<void> {
+    return this.#queueWrite(false);
+  }
+
+  /** Full chunks not written yet (the dispatcher waits for them past a bound). */
+  get unwrittenChunks(): number {
+    return this.#chunks.length - (this.#filling === null ? 0 : 1);
+  }
+
+  #queueWrite(all: boolean): Promise<void> {
+    const run = this.#writeChain.then(() => this.#writeChunks(all));
     this.#writeChain = run.catch(() => undefined);
     return run;
   }
 
-  async #writeChunks(): Promise<void> {
+  async #writeChunks(all: boolean): Promise<void> {
     while (this.#chunks.length > 0) {
       const chunk = this.#chunks[0] as EntryChunk;
-      if (chunk === this.#filling) this.#filling = null; // sealed: new entries start another chunk
+      if (chunk === this.#filling) {
+        if (!all) return;
+        this.#filling = null; // sealed: new entries start another chunk
+      }
       if (chunk.count > 0) {
         const position = entryPosition(this.geometry, chunk.start);
         try {

@@ -29,11 +29,12 @@ export interface IndexServiceOptions {
 
 /** Records `add` may hold before a commit: a dispatcher that never commits stops the index. */
 export const MAX_PENDING_RECORDS = 262_144;
+/** Full chunks of entries (80 KiB each) a file may hold unwritten before dispatch waits for them. */
+export const MAX_UNWRITTEN_CHUNKS = 64;
 /** Entries a query walks at most (hash collisions and a wide time range bound the work this way). */
 export const QUERY_MAX_ENTRIES = 100_000;
 /** An entry's time is its record's store time truncated to whole seconds after the file's begin. */
 const ENTRY_TIME_SLACK_MS = 999;
-const KEY_SEPARATOR_CODE = KEY_SEPARATOR.charCodeAt(0);
 
 /** Records added since the last commit, column by column (no object per record). */
 class PendingRecords {
@@ -233,7 +234,7 @@ export class IndexService implements DispatchIndex {
     pending.uniqKeys[i] = uniqKey;
   }
 
-  /** Indexes what was added and writes the new entries (to the page cache). Never rejects. */
+  /** Indexes what was added (entries are written in 80 KiB chunks as they fill). Never rejects. */
   commit(): Promise<void> {
     const run = this.#commitChain.then(() => this.#commitNow());
     this.#commitChain = run;
@@ -246,8 +247,17 @@ export class IndexService implements DispatchIndex {
     this.#spare = batch;
     try {
       if (this.#state === "running") {
-        for (let i = 0; i < batch.length; i++) await this.#indexRecord(batch, i);
-        await this.#files.at(-1)?.writePending();
+        for (let i = 0; i < batch.length; i++) {
+          const offset = batch.offsets[i] as number;
+          if (offset < this.#coveredEnd) continue;
+          // Awaits only to start a file (or load the slots of the last): a put path of its own otherwise.
+          let file = this.#writableNow() ?? (await this.#writableFile());
+          for (let next = this.#indexKeys(file, batch, i, 0); next >= 0; next = this.#indexKeys(file, batch, i, next)) file = await this.#roll();
+          const end = offset + (batch.sizes[i] as number);
+          file.cover(end, batch.timestamps[i] as number);
+          this.#coveredEnd = end;
+        }
+        await this.#writeFullChunks();
       }
     } catch (error) {
       this.#fail(error);
@@ -256,33 +266,45 @@ export class IndexService implements DispatchIndex {
     }
   }
 
-  /** Indexes record `i` of `batch` (its UNIQ_KEY, then each key of KEYS) unless covered already. */
-  async #indexRecord(batch: PendingRecords, i: number): Promise<void> {
+  /**
+   * Writes the last file's full chunks of entries in the background (a flush writes the rest), so
+   * dispatch never waits for the disk here; it does once more than MAX_UNWRITTEN_CHUNKS wait.
+   */
+  async #writeFullChunks(): Promise<void> {
+    const last = this.#files.at(-1);
+    if (last === undefined || last.unwrittenChunks === 0) return;
+    const writing = last.writeFullChunks();
+    writing.catch((error: unknown) => this.#fail(error));
+    if (last.unwrittenChunks > MAX_UNWRITTEN_CHUNKS) await writing;
+  }
+
+  /**
+   * Puts the keys of record `i` of `batch` into `file` from key number `from` on (0 is its UNIQ_KEY,
+   * then each key of KEYS in order; none for a rolled-back transaction). Returns the number of the
+   * key that did not fit (the caller starts a file and goes on from there), or -1 when all did.
+   */
+  #indexKeys(file: IndexFile, batch: PendingRecords, i: number, from: number): number {
+    if (transactionType(batch.sysFlags[i] as number) === SYSFLAG_TRANSACTION_ROLLBACK_TYPE) return -1;
     const offset = batch.offsets[i] as number;
-    if (offset < this.#coveredEnd) return;
     const timestamp = batch.timestamps[i] as number;
-    let file = this.#writableNow() ?? (await this.#writableFile());
-    if (transactionType(batch.sysFlags[i] as number) !== SYSFLAG_TRANSACTION_ROLLBACK_TYPE) {
-      const prefix = topicKeyPrefixHash(batch.topics[i] as string);
-      const uniqKey = batch.uniqKeys[i];
-      if (uniqKey !== undefined && uniqKey.length > 0) {
-        const hash = indexKeyHash(prefix, uniqKey);
-        while (!file.putKey(hash, offset, timestamp)) file = await this.#roll();
-      }
-      const keys = batch.keys[i];
-      for (let from = 0; keys !== undefined && from < keys.length; ) {
-        let to = keys.indexOf(KEY_SEPARATOR, from);
-        if (to < 0) to = keys.length;
-        if (to > from && keys.charCodeAt(from) !== KEY_SEPARATOR_CODE) {
-          const hash = indexKeyHash(prefix, keys, from, to);
-          while (!file.putKey(hash, offset, timestamp)) file = await this.#roll();
-        }
-        from = to + 1;
-      }
+    const prefix = topicKeyPrefixHash(batch.topics[i] as string);
+    let number = 0;
+    const uniqKey = batch.uniqKeys[i];
+    if (uniqKey !== undefined && uniqKey.length > 0) {
+      if (number >= from && !file.putKey(indexKeyHash(prefix, uniqKey), offset, timestamp)) return number;
+      number++;
     }
-    const end = offset + (batch.sizes[i] as number);
-    file.cover(end, timestamp);
-    this.#coveredEnd = end;
+    const keys = batch.keys[i];
+    for (let start = 0; keys !== undefined && start < keys.length; ) {
+      let stop = keys.indexOf(KEY_SEPARATOR, start);
+      if (stop < 0) stop = keys.length;
+      if (stop > start) {
+        if (number >= from && !file.putKey(indexKeyHash(prefix, keys, start, stop), offset, timestamp)) return number;
+        number++;
+      }
+      start = stop + 1;
+    }
+    return -1;
   }
 
   /** The last file when it takes entries now. */

@@ -41,6 +41,17 @@ describe("IndexFile", () => {
     expect(file.header).toMatchObject({ indexCount: 7, beginPhyOffset: 0, beginTimestamp: T0, endTimestamp: T0 + 5000 });
   });
 
+  it("writes full chunks of entries on request and keeps the one being filled in memory", async () => {
+    const disk = await newDisk();
+    const file = await IndexFile.create(PATH, disk, { hashSlotNum: 64, indexNum: 10_000 }, null);
+    for (let i = 0; i < 4096 + 10; i++) file.putKey(hashOf(`k${i}`), i, T0);
+    expect(file.unwrittenChunks).toBe(1);
+    await file.writeFullChunks();
+    expect(file.unwrittenChunks).toBe(0);
+    expect(disk.readFile(PATH).length).toBe(entryPosition({ hashSlotNum: 64, indexNum: 10_000 }, 4097));
+    expect(await chain(file, hashOf("k4100"))).toEqual([4100]); // from memory
+  });
+
   it("refuses entries once indexNum - 1 are in (entry 0 is never used)", async () => {
     const file = await IndexFile.create(PATH, await newDisk(), { hashSlotNum: 4, indexNum: 4 }, null);
     expect([1, 2, 3, 4].map((i) => file.putKey(hashOf(`k${i}`), i, T0))).toEqual([true, true, true, false]);

@@ -155,8 +155,10 @@ describe("IndexService", () => {
     const disk = new SimulatedDisk();
     const index = service(disk);
     await put(index, 0, "k");
+    expect(await index.flush()).toBe(T0);
     disk.failOn("write", "ENOSPC", { pathIncludes: "/index/" });
-    await put(index, 100, "k");
+    await put(index, 100, "k"); // entries are written when a chunk fills, or at a flush
+    expect(await index.flush()).toBeNull();
     expect(index.failure?.message).toMatch(/ENOSPC/);
     await put(index, 200, "k");
     expect(index.coveredEnd).toBe(200);
