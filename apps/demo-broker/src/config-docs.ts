@@ -52,6 +52,11 @@ export const STORE_KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
   cleanResourceInterval: { unit: "ms", description: "expired-file check period" },
   deleteCommitLogFilesInterval: { unit: "ms", description: "pause between two file deletions" },
   destroyMapedFileIntervalForcibly: { unit: "ms", description: "a file still being read is deleted by force after this" },
+  messageIndexEnable: { unit: "", description: "keep the message index (index/) of every KEYS key and UNIQ_KEY, for QUERY_MESSAGE" },
+  maxHashSlotNum: { unit: "slots", description: "hash slots per index file (4 bytes each, in memory for the file being written)" },
+  maxIndexNum: { unit: "keys", description: "keys per index file (20 bytes each) before another file is started" },
+  maxMsgsNumBatch: { unit: "messages", description: "messages a QUERY_MESSAGE answers at most" },
+  defaultQueryMaxNum: { unit: "messages", description: "maxNum of a QUERY_MESSAGE by unique key" },
   storeHost: {
     unit: "ip:port",
     description: "address written into every record and message id",

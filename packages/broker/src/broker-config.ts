@@ -75,7 +75,7 @@ const brokerFields = {
 
 /** Descriptions of the store keys (validation and defaults come from @store/commitlog). */
 const storeDescriptions: Record<string, string> = {
-  storePathRootDir: "root directory: commitlog/, consumequeue/, config/, checkpoint, abort, lock",
+  storePathRootDir: "root directory: commitlog/, consumequeue/, index/, config/, checkpoint, abort, lock",
   flushDiskType: "SYNC_FLUSH answers a send after fdatasync; ASYNC_FLUSH after the write to the page cache",
   flushIntervalCommitLog: "ms; ASYNC_FLUSH pause between flush rounds",
   flushCommitLogTimed: "ASYNC_FLUSH: sleep between rounds (true) or wake on puts (false)",
@@ -107,6 +107,11 @@ const storeDescriptions: Record<string, string> = {
   cleanResourceInterval: "ms between expired-file checks",
   deleteCommitLogFilesInterval: "ms between two file deletions",
   destroyMapedFileIntervalForcibly: "ms after which a file still read is deleted by force",
+  messageIndexEnable: "keep the message index (index/) of every KEYS key and UNIQ_KEY, for QUERY_MESSAGE",
+  maxHashSlotNum: "hash slots per index file (4 bytes each, in memory for the file being written)",
+  maxIndexNum: "keys per index file (20 bytes each) before another file is started",
+  maxMsgsNumBatch: "messages a QUERY_MESSAGE answers at most",
+  defaultQueryMaxNum: "maxNum of a QUERY_MESSAGE by unique key (_UNIQUE_KEY_QUERY)",
 };
 
 type StoreShape = Omit<typeof messageStoreConfigSchema.shape, "storeHost">;

@@ -256,6 +256,7 @@ export class BrokerController {
       [RequestCode.GET_EARLIEST_MSG_STORETIME, processors.admin],
       [RequestCode.LOCK_BATCH_MQ, processors.admin],
       [RequestCode.UNLOCK_BATCH_MQ, processors.admin],
+      [RequestCode.QUERY_MESSAGE, processors.query],
       [RequestCode.VIEW_MESSAGE_BY_ID, processors.query],
     ];
     if (this.#namesrv !== undefined) {

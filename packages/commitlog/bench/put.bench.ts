@@ -3,14 +3,15 @@
 // run (and the same writes into sparse files), and against the ceiling of any build (the work no put
 // can skip, over every core: unavoidableWork); and recovery speed (MB of log scanned per second).
 // `pnpm bench` (BENCH_QUICK=1: short run; BENCH_ONLY=1024, 1024:pool, 4096:ceiling, recovery...: only
-// the matching cases).
+// the matching cases; BENCH_KEYS=1: every message carries a key and a UNIQ_KEY, as a Java client's
+// do; BENCH_INDEX=0: messageIndexEnable false, the baseline for what the message index costs).
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { BenchRow, RawWriteResult } from "@store/bench-kit";
 import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
-import type { MessageStoreConfigInput } from "@store/commitlog";
+import type { MessageInput, MessageStoreConfigInput } from "@store/commitlog";
 import { MessageEncoder, MessageStore } from "@store/commitlog";
 import { TransientStorePool, copyBytes } from "@store/mapped-file";
 import { pino } from "pino";
@@ -25,6 +26,15 @@ const IN_FLIGHT = 4096;
 /** The issue's target for ASYNC_FLUSH + pool at 1 KiB: this share of the raw baseline's MB/s. */
 const TARGET_RATIO = 0.6;
 const logger = pino({ level: "silent" });
+const WITH_KEYS = process.env.BENCH_KEYS === "1";
+const INDEX_ENABLED = process.env.BENCH_INDEX !== "0";
+
+/** A put of `body`; with BENCH_KEYS, keyed as a Java client's message is (a key and a 32-hex-digit UNIQ_KEY). */
+function benchMessage(body: Buffer, n: number, queueId?: number): MessageInput {
+  const message: MessageInput = { topic: "Bench", body, ...(queueId === undefined ? {} : { queueId }) };
+  if (!WITH_KEYS) return message;
+  return { ...message, keys: `order-${n}`, properties: { UNIQ_KEY: `AC11000100002A9F0000${n.toString(16).toUpperCase().padStart(12, "0")}` } };
+}
 
 /** "+pool": transientStorePoolEnable; "+warm": warmMapedFileEnable (segments read into the page cache ahead). */
 type Strategy = "ASYNC_FLUSH" | "ASYNC_FLUSH+warm" | "ASYNC_FLUSH+pool" | "ASYNC_FLUSH+pool+warm" | "SYNC_FLUSH";
@@ -38,6 +48,7 @@ function configFor(dir: string, strategy: Strategy): MessageStoreConfigInput {
     warmMapedFileEnable: strategy.endsWith("+warm"),
     transientStorePoolSize: 3,
     cleanResourceInterval: 3_600_000,
+    messageIndexEnable: INDEX_ENABLED,
   };
 }
 
@@ -74,7 +85,7 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     let count = 0;
     while (store.commitLog.mappedFileQueue.getMaxWrotePosition() - startOffset < ASYNC_LOG_BYTES) {
       const batch: Promise<unknown>[] = [];
-      for (let i = 0; i < IN_FLIGHT; i++) batch.push(store.putMessage({ topic: "Bench", body: ring[count++ % ring.length] as Buffer }));
+      for (let i = 0; i < IN_FLIGHT; i++, count++) batch.push(store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count)));
       await Promise.all(batch);
       // Let I/O completions run between batches, as a server's socket callbacks do. Otherwise the
       // loop resumes on microtasks only, and the commit, flush and dispatch services (which wait on
@@ -196,9 +207,9 @@ async function syncCase(bodySize: number): Promise<BenchRow> {
     let next = 0;
     const writer = async (): Promise<void> => {
       while (next < SYNC_MESSAGES) {
-        const body = ring[next++ % ring.length] as Buffer;
+        const n = next++;
         const sent = nowMs();
-        const result = await store.putMessage({ topic: "Bench", body });
+        const result = await store.putMessage(benchMessage(ring[n % ring.length] as Buffer, n));
         if (result.status !== "PUT_OK") throw new Error(`put failed: ${result.status}`);
         latencies.push(nowMs() - sent);
       }
@@ -231,7 +242,7 @@ async function recoveryCase(): Promise<BenchRow[]> {
     let count = 0;
     while (store.getMaxPhyOffset() < RECOVERY_LOG_BYTES) {
       const batch: Promise<unknown>[] = [];
-      for (let i = 0; i < IN_FLIGHT; i++) batch.push(store.putMessage({ topic: "Bench", queueId: i % 8, body: ring[count++ % ring.length] as Buffer }));
+      for (let i = 0; i < IN_FLIGHT; i++, count++) batch.push(store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count, i % 8)));
       await Promise.all(batch);
     }
     const logBytes = store.getMaxPhyOffset();
@@ -285,7 +296,7 @@ async function main(): Promise<void> {
     if (wanted(bodySize, "SYNC_FLUSH")) rows.push(await syncCase(bodySize));
   }
   const withRatio = rows.map((row) => ({ ...row, ratioToRaw: (row.logMBps as number) / raw.mbPerSec, ratioToRawSparse: (row.logMBps as number) / rawSparse.mbPerSec }));
-  report("MessageStore.putMessage", withRatio, { rawBaselineMBps: raw.mbPerSec, rawSparseMBps: rawSparse.mbPerSec, rawBaselineBytes: raw.bytes });
+  report("MessageStore.putMessage", withRatio, { rawBaselineMBps: raw.mbPerSec, rawSparseMBps: rawSparse.mbPerSec, rawBaselineBytes: raw.bytes, messageIndexEnable: INDEX_ENABLED, keyedMessages: WITH_KEYS });
   if (budgets.length > 0) report(`CPU per message at ${TARGET_RATIO} of raw (µs, ${availableParallelism()} cores)`, budgets);
   if (!only || only === "recovery") report("MessageStore recovery", await recoveryCase());
 }

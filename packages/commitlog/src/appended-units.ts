@@ -8,6 +8,8 @@ export type AppendedUnitVisitor = (
   tagsCode: number,
   storeTimestamp: number,
   sysFlag: number,
+  keys: string | undefined,
+  uniqKey: string | undefined,
 ) => void;
 
 /** Units the ring starts with room for. */
@@ -20,7 +22,8 @@ export const APPENDED_UNITS_MAX_CAPACITY = 262_144;
 
 /**
  * What the commit log appended, in log order, as the consume-queue units the dispatcher needs:
- * physical offset, size, topic and queue, queue offset, tagsCode, store time, sysFlag. The dispatcher
+ * physical offset, size, topic and queue, queue offset, tagsCode, store time, sysFlag, and the KEYS
+ * and UNIQ_KEY properties for the message index (references to the put's strings). The dispatcher
  * takes its units from here instead of reading every record back from the file and parsing it; that
  * read was a second copy of the whole log through memory, beside the commit's own.
  *
@@ -40,6 +43,8 @@ export class AppendedUnits {
   #queueId: Int32Array;
   #sysFlag: Int32Array;
   #topic: (string | undefined)[];
+  #keys: (string | undefined)[];
+  #uniqKey: (string | undefined)[];
   #head = 0;
   #length = 0;
 
@@ -54,6 +59,8 @@ export class AppendedUnits {
     this.#queueId = new Int32Array(initialCapacity);
     this.#sysFlag = new Int32Array(initialCapacity);
     this.#topic = new Array<string | undefined>(initialCapacity).fill(undefined);
+    this.#keys = new Array<string | undefined>(initialCapacity).fill(undefined);
+    this.#uniqKey = new Array<string | undefined>(initialCapacity).fill(undefined);
   }
 
   /** Room now (grows up to `maxCapacity`). */
@@ -67,7 +74,18 @@ export class AppendedUnits {
   }
 
   /** Records an appended message; does nothing when the ring is full. */
-  push(physicalOffset: number, size: number, topic: string, queueId: number, queueOffset: number, tagsCode: number, storeTimestamp: number, sysFlag: number): void {
+  push(
+    physicalOffset: number,
+    size: number,
+    topic: string,
+    queueId: number,
+    queueOffset: number,
+    tagsCode: number,
+    storeTimestamp: number,
+    sysFlag: number,
+    keys?: string,
+    uniqKey?: string,
+  ): void {
     if (this.#length === this.#capacity && !this.#grow()) return;
     const at = (this.#head + this.#length) % this.#capacity;
     this.#physicalOffset[at] = physicalOffset;
@@ -78,6 +96,8 @@ export class AppendedUnits {
     this.#tagsCode[at] = tagsCode;
     this.#storeTimestamp[at] = storeTimestamp;
     this.#sysFlag[at] = sysFlag;
+    this.#keys[at] = keys;
+    this.#uniqKey[at] = uniqKey;
     this.#length++;
   }
 
@@ -103,7 +123,7 @@ export class AppendedUnits {
       const at = this.#head;
       const size = this.#size[at] as number;
       if (this.#physicalOffset[at] !== next || next + size > limit) break;
-      visit(next, size, this.#topic[at] as string, this.#queueId[at] as number, this.#queueOffset[at] as number, this.#tagsCode[at] as number, this.#storeTimestamp[at] as number, this.#sysFlag[at] as number);
+      visit(next, size, this.#topic[at] as string, this.#queueId[at] as number, this.#queueOffset[at] as number, this.#tagsCode[at] as number, this.#storeTimestamp[at] as number, this.#sysFlag[at] as number, this.#keys[at], this.#uniqKey[at]);
       this.#shift();
       next += size;
     }
@@ -127,16 +147,24 @@ export class AppendedUnits {
     this.#size = unwrap(this.#size, new Int32Array(capacity));
     this.#queueId = unwrap(this.#queueId, new Int32Array(capacity));
     this.#sysFlag = unwrap(this.#sysFlag, new Int32Array(capacity));
-    const topics = new Array<string | undefined>(capacity).fill(undefined);
-    for (let i = 0; i < this.#length; i++) topics[i] = this.#topic[(this.#head + i) % this.#capacity];
-    this.#topic = topics;
+    this.#topic = this.#unwrapStrings(this.#topic, capacity);
+    this.#keys = this.#unwrapStrings(this.#keys, capacity);
+    this.#uniqKey = this.#unwrapStrings(this.#uniqKey, capacity);
     this.#head = 0;
     this.#capacity = capacity;
     return true;
   }
 
+  #unwrapStrings(from: (string | undefined)[], capacity: number): (string | undefined)[] {
+    const to = new Array<string | undefined>(capacity).fill(undefined);
+    for (let i = 0; i < this.#length; i++) to[i] = from[(this.#head + i) % this.#capacity];
+    return to;
+  }
+
   #shift(): void {
     this.#topic[this.#head] = undefined;
+    this.#keys[this.#head] = undefined;
+    this.#uniqKey[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.#capacity;
     this.#length--;
   }

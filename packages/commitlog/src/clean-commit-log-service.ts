@@ -15,6 +15,8 @@ export interface CleanCommitLogOptions {
   readonly logger: Logger;
   /** Used share of the store's disk, 0..1. Default: statfs of `path`. */
   readonly diskUsage?: (path: string) => Promise<number>;
+  /** Deletes the index files whose records all lie below the log's new min offset; returns how many. */
+  readonly deleteExpiredIndexFiles?: (minOffset: number) => Promise<number>;
 }
 
 /** Critical usage: past `diskMaxUsedSpaceRatio` plus this many points, even unexpired files go. */
@@ -26,9 +28,9 @@ async function statfsUsage(path: string): Promise<number> {
 }
 
 /**
- * Deletes expired commit-log files (RocketMQ's CleanCommitLogService) and the consume-queue files
- * that only point into them. Never the file being written (a file queue never deletes its last
- * file), and a file a reader holds only after `destroyIntervalForciblyMs`.
+ * Deletes expired commit-log files (RocketMQ's CleanCommitLogService) and the consume-queue and
+ * index files that only point into them. Never the file being written (a file queue never deletes
+ * its last file), and a file a reader holds only after `destroyIntervalForciblyMs`.
  */
 export class CleanCommitLogService {
   readonly #commitLog: CommitLog;
@@ -60,7 +62,8 @@ export class CleanCommitLogService {
     if (deleted > 0) {
       const minOffset = this.#commitLog.getMinOffset();
       const queueFiles = await this.#queues.deleteExpired(minOffset);
-      this.#options.logger.info({ deleted, queueFiles, minOffset, diskUsedPercent: Math.round(percent) }, "deleted expired commit-log files");
+      const indexFiles = (await this.#options.deleteExpiredIndexFiles?.(minOffset)) ?? 0;
+      this.#options.logger.info({ deleted, queueFiles, indexFiles, minOffset, diskUsedPercent: Math.round(percent) }, "deleted expired commit-log files");
     }
     return deleted;
   }

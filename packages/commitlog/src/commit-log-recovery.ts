@@ -48,6 +48,8 @@ export interface RecoverOptions {
    * that validated but could not be read as a unit: the caller must index the log again.
    */
   readonly dispatch?: (units: (DispatchUnit | null)[], offsets: number[]) => Promise<void>;
+  /** With dispatch: read each unit's KEYS and UNIQ_KEY too (the message index). */
+  readonly withKeys?: boolean;
   /** The file to validate from (see recoveryStartIndex); default: the one it picks. */
   readonly startIndex?: number;
 }
@@ -81,6 +83,7 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
     maxRecordBytes: options.maxRecordBytes,
     validateOnly: true,
     withUnits: dispatch !== undefined,
+    withKeys: options.withKeys === true,
   };
   let records = 0;
   let processOffset = startOffset;

@@ -42,6 +42,8 @@ export interface ScanOptions {
   readonly withUnits?: boolean;
   /** Read only what a consume-queue unit needs (dispatch): no CRC, no properties map. */
   readonly dispatchOnly?: boolean;
+  /** With dispatchOnly or withUnits: also read each message's KEYS and UNIQ_KEY (the message index). */
+  readonly withKeys?: boolean;
 }
 
 const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
@@ -125,13 +127,13 @@ function scanChunk(
     if (options.validateOnly) {
       const checked = validateRecord(buffer, at, options.checkCRC, options.propertiesCrc);
       if (typeof checked === "number" && checked > 0) {
-        visit(options.withUnits ? messageUnit(readDispatchUnit(buffer, at)) : null, base + at);
+        visit(options.withUnits ? messageUnit(readDispatchUnit(buffer, at, options.withKeys)) : null, base + at);
         at += checked;
         continue;
       }
     }
     const result = options.dispatchOnly
-      ? readDispatchUnit(buffer, at)
+      ? readDispatchUnit(buffer, at, options.withKeys)
       : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody, { forceVerifyPropCRC: options.propertiesCrc === "force" });
     if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
     if (result.kind === "INVALID") {

@@ -12,9 +12,9 @@ import { BodyCrcWorker } from "./body-crc-worker.js";
 import { MessageEncoder } from "./codec/message-encoder.js";
 import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { SCHEDULE_TOPIC } from "./codec/check-message.js";
-import { PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
+import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
-import { clearPreparedMessage, emptyPreparedMessage, storedTags } from "./codec/prepare-message.js";
+import { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags } from "./codec/prepare-message.js";
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
@@ -41,6 +41,8 @@ export interface CommitLogOptions {
   readonly onCommitted?: () => void;
   /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
   readonly appendedUnits?: AppendedUnits | null;
+  /** Record each single put's KEYS and UNIQ_KEY with its unit, for the message index. Default false. */
+  readonly recordIndexKeys?: boolean;
   /** Store timestamps and the flush services' timers. Default: real time. */
   readonly clock?: Clock;
   /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
@@ -109,6 +111,7 @@ export class CommitLog {
   readonly #callback: CommitLogAppendCallback;
   readonly #onAppended: () => void;
   readonly #appendedUnits: AppendedUnits | null;
+  readonly #recordIndexKeys: boolean;
   readonly #logger: Logger;
   readonly #clock: Clock;
   #queued: QueuedPut[] = [];
@@ -146,6 +149,7 @@ export class CommitLog {
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
     this.#onAppended = options.onAppended ?? (() => undefined);
     this.#appendedUnits = options.appendedUnits ?? null;
+    this.#recordIndexKeys = options.recordIndexKeys ?? false;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
     const pool = options.transientStorePool ?? null;
     if (pool !== null && pool.beforeCommit === null) {
@@ -317,11 +321,13 @@ export class CommitLog {
   }
 
   /**
-   * Hands the dispatcher the consume-queue unit of a stored single message, so it need not read the
-   * record back. Delayed messages (whose tagsCode is a deliver time) are left to the log scan.
+   * Hands the dispatcher the consume-queue unit of a stored single message (and what the message
+   * index needs), so it need not read the record back. Delayed messages (whose tagsCode is a deliver
+   * time) are left to the log scan.
    */
   #recordUnit(msg: MessageInput, message: PreparedMessage, result: AppendMessageResult): void {
     if (message.topic === SCHEDULE_TOPIC) return;
+    const index = this.#recordIndexKeys;
     (this.#appendedUnits as AppendedUnits).push(
       result.wroteOffset,
       result.wroteBytes,
@@ -331,6 +337,8 @@ export class CommitLog {
       tagsString2tagsCode(storedTags(msg)),
       result.storeTimestamp,
       message.sysFlag,
+      index ? storedKeys(msg) : undefined,
+      index ? msg.properties?.[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] : undefined,
     );
   }
 

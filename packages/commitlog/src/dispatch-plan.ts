@@ -58,6 +58,23 @@ export const DISPATCH_RULES: Readonly<Record<RecoveryCase, DispatchRule>> = {
   },
 };
 
+/**
+ * The message index in every row: its files say how far it is durable (a file's header is written
+ * only after the entries and slots it counts are fdatasync'd, its covered end after every record
+ * below it was indexed). Recovery keeps the entries of records below the recovered log's end and
+ * cuts the rest; the index then resumes at its covered end: the log between there and where
+ * dispatch restarts is read once more for the index alone, and records dispatched again are skipped
+ * as indexed (by offset), so no entry is made twice. The checkpoint's indexMsgTimestamp is written
+ * after each index flush, so it never claims more than the files hold.
+ */
+export const INDEX_RULE = {
+  keepEntriesBelow: "RECOVERED_LOG_END",
+  resumeAt: "INDEX_COVERED_END",
+  why:
+    "index headers count only entries fdatasync'd before them: entries of records below the recovered " +
+    "log end are kept, later ones cut; the log from the covered end on is indexed again, each record once",
+} as const;
+
 /** What decides the row. */
 export interface RecoveryFacts {
   /** The `abort` file was there at open: the last run did not shut down cleanly. */

@@ -12,6 +12,12 @@ export interface FlushConsumeQueueServiceOptions extends ServiceThreadOptions {
   readonly thoroughIntervalMs: number;
   /** Store time of the last dispatched unit, ms: what the checkpoint may claim once queues are flushed. */
   readonly lastDispatchedTimestamp: () => number;
+  /**
+   * Flushes the message index on each thorough round, before the checkpoint is written; resolves
+   * with the store time the index is now durable up to (the checkpoint's indexMsgTimestamp), or null
+   * to leave it. Without it, indexMsgTimestamp follows logicsMsgTimestamp.
+   */
+  readonly flushIndex?: () => Promise<number | null>;
 }
 
 /** Max loops over a queue in one round: each flush call covers one file. */
@@ -70,7 +76,11 @@ export class FlushConsumeQueueService extends ServiceThread {
     }
     if (leastPages === 0) {
       if (logicsTimestamp > 0) this.#checkpoint.logicsMsgTimestamp = logicsTimestamp;
-      this.#checkpoint.indexMsgTimestamp = this.#checkpoint.logicsMsgTimestamp;
+      if (this.#options.flushIndex === undefined) this.#checkpoint.indexMsgTimestamp = this.#checkpoint.logicsMsgTimestamp;
+      else {
+        const indexTimestamp = await this.#options.flushIndex();
+        if (indexTimestamp !== null) this.#checkpoint.indexMsgTimestamp = indexTimestamp;
+      }
       await this.#checkpoint.flush();
     }
   }

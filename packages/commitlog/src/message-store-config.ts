@@ -16,7 +16,7 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
  */
 export const messageStoreConfigSchema = flushConfigSchema
   .extend({
-    /** Root directory: commitlog/, consumequeue/, checkpoint, abort, lock. */
+    /** Root directory: commitlog/, consumequeue/, index/, checkpoint, abort, lock. */
     storePathRootDir: z.string().min(1).default(join(homedir(), "store")),
     /** Commit-log segment size, bytes. */
     mappedFileSizeCommitLog: int(4096, 2 * GiB).default(GiB),
@@ -73,6 +73,26 @@ export const messageStoreConfigSchema = flushConfigSchema
     deleteCommitLogFilesInterval: int(0, 60_000).default(100),
     /** A file still held by a reader is deleted by force after this long, ms. */
     destroyMapedFileIntervalForcibly: int(0, 2_147_483_647).default(120_000),
+    /**
+     * Keep the message index (`index/`): every key of a message's KEYS property and its UNIQ_KEY,
+     * for queryMessage (RocketMQ's messageIndexEnable).
+     */
+    messageIndexEnable: z.boolean().default(true),
+    /**
+     * Hash slots per index file (RocketMQ's default). The file being written keeps its slots in
+     * memory: 4 bytes each, 20 MB at the default. Changing it makes existing index files unreadable:
+     * delete `index/` and the store indexes the log again at the next open.
+     */
+    maxHashSlotNum: int(1, 20_000_000).default(5_000_000),
+    /**
+     * Entries (keys) per index file before another is started (RocketMQ's default, 20 bytes each:
+     * up to 400 MB per file, written as keys arrive). Changing it has the same effect as maxHashSlotNum.
+     */
+    maxIndexNum: int(2, 100_000_000).default(20_000_000),
+    /** Messages a queryMessage returns at most, whatever it asks for. */
+    maxMsgsNumBatch: int(1, 10_000).default(64),
+    /** maxNum of a query by unique key (the broker's QUERY_MESSAGE with `_UNIQUE_KEY_QUERY`). */
+    defaultQueryMaxNum: int(1, 10_000).default(32),
     /** This broker's address `ip:port`, written into every record and message id. */
     storeHost: z.string().regex(/^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/, "expected ip:port (IPv6 as [addr]:port)").default("127.0.0.1:10911"),
   })

@@ -12,6 +12,10 @@ import type { RecoveryReport } from "./commit-log-recovery.js";
 import type { QueueRecoveryReport } from "./dispatch-plan.js";
 import { ConsumeQueueTable } from "./consume-queue-table.js";
 import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
+import type { IndexRecoveryReport } from "./index-service.js";
+import { IndexService } from "./index-service.js";
+import type { QueryMessageResult } from "./message-query.js";
+import { queryMessages } from "./message-query.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 import { parseMessageStoreConfig } from "./message-store-config.js";
 import type { ConsumeQueueFilter, PullLimits } from "./message-reader.js";
@@ -81,6 +85,10 @@ export class MessageStore {
   readonly recovery: RecoveryReport;
   /** What recovery kept of the consume queues and where dispatch restarted (see DISPATCH_RULES). */
   readonly queueRecovery: QueueRecoveryReport;
+  /** What recovery did to the message index (see INDEX_RULE); null when messageIndexEnable is false. */
+  readonly indexRecovery: IndexRecoveryReport | null = null;
+  /** The message index (RocketMQ's IndexService); null when messageIndexEnable is false. */
+  readonly indexService: IndexService | null;
   readonly #io: FileIO;
   readonly #logger: Logger;
   readonly #lock: StoreLock;
@@ -120,6 +128,15 @@ export class MessageStore {
     this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
     // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
     const appendedUnits = new AppendedUnits();
+    const index = (this.indexService = config.messageIndexEnable
+      ? new IndexService({
+          storePath: join(config.storePathRootDir, "index"),
+          geometry: { hashSlotNum: config.maxHashSlotNum, indexNum: config.maxIndexNum },
+          io,
+          clock,
+          logger,
+        })
+      : null);
     this.commitLog = new CommitLog({
       storePath: join(config.storePathRootDir, "commitlog"),
       mappedFileSize: config.mappedFileSizeCommitLog,
@@ -138,6 +155,7 @@ export class MessageStore {
       // With a pool a put is readable only once committed: dispatch then, not at the next idle round.
       onCommitted: () => this.#reput.wakeup(),
       appendedUnits,
+      recordIndexKeys: index !== null,
       clock,
       appendPropCRC: config.enabledAppendPropCRC,
       crcWorker: parts.options.crcWorker,
@@ -150,6 +168,7 @@ export class MessageStore {
       maxRecordBytes: maxRecordBytes(config.maxMessageSize),
       onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
       onStoreTimestamp: (timestamp) => (this.#lastDispatchedTimestamp = timestamp),
+      index,
     });
     this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
       logger,
@@ -158,6 +177,7 @@ export class MessageStore {
       leastPages: config.flushConsumeQueueLeastPages,
       thoroughIntervalMs: config.flushConsumeQueueThoroughInterval,
       lastDispatchedTimestamp: () => this.#lastDispatchedTimestamp,
+      flushIndex: index === null ? undefined : () => index.flush(),
     });
     this.#clean = new CleanCommitLogService(this.commitLog, this.consumeQueues, {
       fileReservedTimeHours: config.fileReservedTime,
@@ -167,6 +187,7 @@ export class MessageStore {
       destroyIntervalForciblyMs: config.destroyMapedFileIntervalForcibly,
       logger,
       diskUsage: parts.options.diskUsage,
+      deleteExpiredIndexFiles: index === null ? undefined : (minOffset) => index.deleteExpiredFiles(minOffset),
     });
   }
 
@@ -221,6 +242,7 @@ export class MessageStore {
   async #closeFiles(): Promise<void> {
     await this.commitLog.mappedFileQueue.shutdown(0).catch(() => undefined);
     await this.consumeQueues.shutdown().catch(() => undefined);
+    await this.indexService?.shutdown().catch(() => undefined);
     await this.checkpoint.close().catch(() => undefined);
     this.#pool?.destroy();
   }
@@ -232,6 +254,7 @@ export class MessageStore {
     await this.#createAbortFile(abortPath);
     await this.commitLog.mappedFileQueue.load();
     await this.consumeQueues.load();
+    const indexLoad = (await this.indexService?.load(abortFileFound)) ?? { loaded: 0, dropped: 0 };
     const recovered = await recoverStore(
       {
         commitLog: this.commitLog,
@@ -242,14 +265,20 @@ export class MessageStore {
         checkCRC: this.config.checkCRCOnRecover,
         forceVerifyPropCRC: this.config.forceVerifyPropCRC,
         maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
+        index: this.indexService,
+        indexLoad,
       },
       abortFileFound,
     );
     (this as { recovery: RecoveryReport }).recovery = recovered.log;
     (this as { queueRecovery: QueueRecoveryReport }).queueRecovery = recovered.queues;
+    (this as { indexRecovery: IndexRecoveryReport | null }).indexRecovery = recovered.index;
     this.#recoverTopicQueueTable();
     const minOffset = this.commitLog.getMinOffset();
-    if (minOffset > 0) await this.consumeQueues.correctMinOffsets(minOffset);
+    if (minOffset > 0) {
+      await this.consumeQueues.correctMinOffsets(minOffset);
+      await this.indexService?.deleteExpiredFiles(minOffset);
+    }
     this.#allocate.start();
     this.commitLog.start();
     this.#reput.start();
@@ -353,6 +382,18 @@ export class MessageStore {
     const found = await lookMessageAt(this.commitLog, phyOffset);
     if (options?.detail === true) return found;
     return found?.kind === "MESSAGE" ? found : null;
+  }
+
+  /**
+   * Up to `maxNum` (at most maxMsgsNumBatch) of the newest messages of `topic` with `key` among the
+   * keys of their KEYS property, or as their UNIQ_KEY (the client's unique message id), stored in
+   * [beginTimestamp, endTimestamp] (ms), in commit-log order (RocketMQ's queryMessage). Every record
+   * is read back and checked, so a hash collision or an entry indexed twice never shows. Empty when
+   * messageIndexEnable is false. A message is found once it was dispatched (see dispatchBehindBytes).
+   */
+  queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): Promise<QueryMessageResult> {
+    const limited = Math.min(maxNum, this.config.maxMsgsNumBatch);
+    return queryMessages(this.commitLog, this.indexService, { topic, key, maxNum: limited, begin: beginTimestamp, end: endTimestamp });
   }
 
   /**
@@ -464,10 +505,13 @@ export class MessageStore {
     );
     await this.#allocate.shutdown();
     // A flush that failed before or during the final drain poisons its file: keep `abort` then.
-    const healthy = writable && queuesFlushed && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
+    // An index whose last flush failed may have slot pages newer than its header: keep `abort` then too.
+    const indexSound = this.indexService?.failure == null;
+    const healthy = writable && queuesFlushed && indexSound && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
+    await this.indexService?.shutdown();
     if (healthy) await this.#removeAbortFile();
     else this.#logger.warn("abort file kept: the next open recovers abnormally");
     this.#pool?.destroy();
@@ -488,6 +532,7 @@ export class MessageStore {
     this.#lock.abandon();
     this.#reput.makeStop();
     this.#flushQueues.makeStop();
+    this.indexService?.halt();
     await Promise.allSettled([this.commitLog.halt(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
   }
 }

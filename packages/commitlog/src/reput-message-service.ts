@@ -8,6 +8,7 @@ import type { ScanOptions } from "./commit-log-scanner.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
 import type { ConsumeQueue, PositionEntry } from "./consume-queue.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
+import type { DispatchIndex } from "./index-service.js";
 
 /** Told, once per dispatch round and queue, the queue's new end (one past its last offset). */
 export type DispatchListener = (topic: string, queueId: number, maxOffset: number) => void;
@@ -25,6 +26,8 @@ export interface ReputMessageServiceOptions extends ServiceThreadOptions {
    * dispatched without reading the log. Default none: everything is read from the log.
    */
   readonly appendedUnits?: AppendedUnits | null;
+  /** The message index, fed every dispatched record (RocketMQ's CommitLogDispatcherBuildIndex). Default none. */
+  readonly index?: DispatchIndex | null;
 }
 
 /** Units taken from AppendedUnits per step, like one scan chunk. */
@@ -48,6 +51,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #onDispatched: DispatchListener;
   readonly #onStoreTimestamp: (storeTimestamp: number) => void;
   readonly #appendedUnits: AppendedUnits | null;
+  readonly #index: DispatchIndex | null;
 
   constructor(commitLog: CommitLog, queues: ConsumeQueueTable, options: ReputMessageServiceOptions) {
     super(options);
@@ -60,11 +64,13 @@ export class ReputMessageService extends ServiceThread {
       readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
       maxRecordBytes: options.maxRecordBytes,
       dispatchOnly: true,
+      withKeys: (options.index ?? null) !== null,
     };
     this.#idleIntervalMs = options.idleIntervalMs ?? 100;
     this.#onDispatched = options.onDispatched ?? (() => undefined);
     this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
     this.#appendedUnits = options.appendedUnits ?? null;
+    this.#index = options.index ?? null;
   }
 
   /** Bytes in the commit log not yet dispatched. */
@@ -113,11 +119,11 @@ export class ReputMessageService extends ServiceThread {
       this.reputFromOffset = failedAt ?? recorded.end;
       return failedAt === null;
     }
-    const batches = new QueueBatches(this.#queues);
+    const batches = new QueueBatches(this.#queues, this.#index);
     // A unit points where its record is (for a sound record, its PHYSICALOFFSET field), and a failed
     // write resumes there.
     const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
-      if (request !== null) batches.add(file.fileFromOffset + position, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag);
+      if (request !== null) batches.add(file.fileFromOffset + position, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag, request.keys, request.uniqKey);
     }, 1);
     const failedAt = await this.#dispatchAll(batches);
     if (failedAt !== null) {
@@ -142,10 +148,10 @@ export class ReputMessageService extends ServiceThread {
    * each record. Returns the offset of the first that could not be indexed, or null when all were.
    */
   dispatchUnits(units: readonly DispatchUnit[], offsets: readonly number[]): Promise<number | null> {
-    const batches = new QueueBatches(this.#queues);
+    const batches = new QueueBatches(this.#queues, this.#index);
     for (let i = 0; i < units.length; i++) {
       const unit = units[i] as DispatchUnit;
-      batches.add(offsets[i] as number, unit.size, unit.topic, unit.queueId, unit.queueOffset, unit.tagsCode, unit.storeTimestamp, unit.sysFlag);
+      batches.add(offsets[i] as number, unit.size, unit.topic, unit.queueId, unit.queueOffset, unit.tagsCode, unit.storeTimestamp, unit.sysFlag, unit.keys, unit.uniqKey);
     }
     return this.#dispatchAll(batches);
   }
@@ -158,7 +164,7 @@ export class ReputMessageService extends ServiceThread {
     const units = this.#appendedUnits;
     if (units === null) return null;
     units.dropBefore(this.reputFromOffset);
-    const batches = new QueueBatches(this.#queues);
+    const batches = new QueueBatches(this.#queues, this.#index);
     const end = units.takeFrom(this.reputFromOffset, readableEnd, APPENDED_UNITS_PER_STEP, batches.add);
     return end > this.reputFromOffset ? { batches, end } : null;
   }
@@ -169,6 +175,9 @@ export class ReputMessageService extends ServiceThread {
    * duplicates), or null when all were. Listeners hear about what was indexed either way.
    */
   async #dispatchAll(batches: QueueBatches): Promise<number | null> {
+    // The index first, so a message is found by key once its queue offers it (commit never rejects;
+    // a unit dispatched again after a failed queue write is skipped there as indexed already).
+    await this.#index?.commit();
     let firstFailure: number | null = null;
     for (const [queue, entries] of batches.groups) {
       let written = 0;
@@ -188,23 +197,40 @@ export class ReputMessageService extends ServiceThread {
   }
 }
 
-/** One dispatch step's units, grouped by consume queue in log order (one entry object per unit). */
+/**
+ * One dispatch step's units, grouped by consume queue in log order (one entry object per unit); each
+ * message also goes to the index.
+ */
 class QueueBatches {
   readonly groups = new Map<ConsumeQueue, PositionEntry[]>();
   /** Store time of the step's last message, ms (0: none). */
   storeTimestamp = 0;
   readonly #queues: ConsumeQueueTable;
+  readonly #index: DispatchIndex | null;
   #lastTopic = "";
   #lastQueueId = -1;
   #last: PositionEntry[] | null = null;
 
-  constructor(queues: ConsumeQueueTable) {
+  constructor(queues: ConsumeQueueTable, index: DispatchIndex | null) {
     this.#queues = queues;
+    this.#index = index;
   }
 
   /** Adds a message (an AppendedUnitVisitor); prepared and rolled-back transactions take no unit. */
-  readonly add = (physicalOffset: number, size: number, topic: string, queueId: number, queueOffset: number, tagsCode: number, storeTimestamp: number, sysFlag: number): void => {
+  readonly add = (
+    physicalOffset: number,
+    size: number,
+    topic: string,
+    queueId: number,
+    queueOffset: number,
+    tagsCode: number,
+    storeTimestamp: number,
+    sysFlag: number,
+    keys: string | undefined,
+    uniqKey: string | undefined,
+  ): void => {
     this.storeTimestamp = storeTimestamp;
+    this.#index?.add(physicalOffset, size, storeTimestamp, topic, sysFlag, keys, uniqKey);
     if (!takesQueueOffset(sysFlag)) return;
     let group = this.#last;
     if (group === null || topic !== this.#lastTopic || queueId !== this.#lastQueueId) {

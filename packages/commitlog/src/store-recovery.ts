@@ -4,8 +4,10 @@ import type { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
 import { recoverCommitLog, recoveryStartIndex } from "./commit-log-recovery.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
+import { indexLogRange } from "./index-catch-up.js";
+import type { IndexRecoveryReport, IndexService } from "./index-service.js";
 import type { QueueRecoveryReport, RecoveryCase, RecoveryPoints } from "./dispatch-plan.js";
-import { DISPATCH_RULES, keepUnitsBelow, recoveryCase, restartAt } from "./dispatch-plan.js";
+import { DISPATCH_RULES, INDEX_RULE, keepUnitsBelow, recoveryCase, restartAt } from "./dispatch-plan.js";
 import type { ReputMessageService } from "./reput-message-service.js";
 import type { StoreCheckpoint } from "./store-checkpoint.js";
 import { unitMatchesRecord } from "./unit-check.js";
@@ -21,6 +23,10 @@ export interface StoreRecoveryParts {
   /** Verify the whole-record CRC property where a record has one (see RecoverOptions). */
   readonly forceVerifyPropCRC: boolean;
   readonly maxRecordBytes: number;
+  /** The message index, loaded (null when messageIndexEnable is false). */
+  readonly index: IndexService | null;
+  /** What loading the index found. */
+  readonly indexLoad: { readonly loaded: number; readonly dropped: number };
 }
 
 interface KeptUnits {
@@ -33,10 +39,14 @@ interface KeptUnits {
 /**
  * Recovers a loaded store: the commit log (cut at its first invalid record), then the consume queues
  * and dispatch by the decision table of dispatch-plan.ts. Ends with every record of the recovered log
- * indexed, every unit pointing at its record, and no queue with a gap.
+ * indexed, every unit pointing at its record, and no queue with a gap. The message index follows
+ * INDEX_RULE: cut back to the recovered log, then fed what it lacks before dispatch resumes.
  * @throws StoreError IO_ERROR / DISK_FULL when a cut cannot be made durable.
  */
-export async function recoverStore(parts: StoreRecoveryParts, abortFileFound: boolean): Promise<{ log: RecoveryReport; queues: QueueRecoveryReport }> {
+export async function recoverStore(
+  parts: StoreRecoveryParts,
+  abortFileFound: boolean,
+): Promise<{ log: RecoveryReport; queues: QueueRecoveryReport; index: IndexRecoveryReport | null }> {
   const { commitLog, consumeQueues } = parts;
   const files = commitLog.mappedFileQueue.mappedFiles;
   const startIndex = await recoveryStartIndex(files, abortFileFound, parts.checkpoint);
@@ -49,6 +59,10 @@ export async function recoverStore(parts: StoreRecoveryParts, abortFileFound: bo
   // After a crash the recovery scan indexes what it validates, as RocketMQ does: the log is read once.
   // If a unit cannot be written, or a queue shows a gap, it stops; the dispatcher (or a rebuild) follows.
   let indexedByScan = initial === "CRASH" && kept?.damaged !== true;
+  const coveredAtOpen = parts.index?.coveredEnd ?? 0;
+  let caughtUpBytes = 0;
+  // The scan below feeds the index from checkpointPoint on: first give it what lies before.
+  if (indexedByScan) caughtUpBytes += await catchUpIndex(parts, checkpointPoint);
   const log = await recoverCommitLog(commitLog, {
     abnormal: abortFileFound,
     startIndex,
@@ -57,6 +71,7 @@ export async function recoverStore(parts: StoreRecoveryParts, abortFileFound: bo
     forceVerifyPropCRC: parts.forceVerifyPropCRC,
     maxRecordBytes: parts.maxRecordBytes,
     logger: parts.logger,
+    withKeys: parts.index !== null,
     dispatch: async (units, offsets) => {
       if (!indexedByScan) return;
       if (units.includes(null)) indexedByScan = false; // a unit the scan could not read: index from the log
@@ -73,6 +88,8 @@ export async function recoverStore(parts: StoreRecoveryParts, abortFileFound: bo
   };
   let finalCase: RecoveryCase = initial;
   let restartedAt = indexedByScan ? log.processOffset : restartAt(rule, points);
+  const truncated = (await parts.index?.truncateFrom(log.processOffset)) ?? { entries: 0, files: 0 };
+  caughtUpBytes += await catchUpIndex(parts, restartedAt);
   if (kept?.damaged !== true && consumeQueues.gapsFound === gapsBefore) {
     parts.reput.reputFromOffset = restartedAt;
     await parts.reput.doReput();
@@ -92,7 +109,26 @@ export async function recoverStore(parts: StoreRecoveryParts, abortFileFound: bo
     gapsFound: consumeQueues.gapsFound - gapsBefore,
   };
   parts.logger[queuesDamaged ? "warn" : "info"](queues, `consume queues recovered (${finalCase}): ${DISPATCH_RULES[finalCase].why}`);
-  return { log, queues };
+  const index: IndexRecoveryReport | null =
+    parts.index === null
+      ? null
+      : {
+          filesLoaded: parts.indexLoad.loaded,
+          filesDropped: parts.indexLoad.dropped + truncated.files,
+          entriesTruncated: truncated.entries,
+          coveredEnd: Math.min(coveredAtOpen, log.processOffset),
+          caughtUpBytes,
+        };
+  if (index !== null) parts.logger.info(index, `message index recovered: ${INDEX_RULE.why}`);
+  return { log, queues, index };
+}
+
+/** Feeds the index the log from where it ends to `to`, when it ends before; returns bytes read. */
+async function catchUpIndex(parts: StoreRecoveryParts, to: number): Promise<number> {
+  const index = parts.index;
+  if (index === null || index.coveredEnd >= to) return 0;
+  parts.logger.info({ from: index.coveredEnd, to }, "indexing the commit log the durable message index lacks");
+  return indexLogRange(parts.commitLog, index, index.coveredEnd, to, parts.maxRecordBytes);
 }
 
 /**

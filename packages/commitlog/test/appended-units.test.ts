@@ -27,6 +27,16 @@ function take(units: AppendedUnits, offset: number, limit: number, max: number):
 }
 
 describe("AppendedUnits", () => {
+  it("keeps each unit's KEYS and UNIQ_KEY (for the message index) across the ring's growth", () => {
+    const units = new AppendedUnits(64, 2);
+    for (let i = 0; i < 5; i++) units.push(i * SIZE, SIZE, "T", 0, i, 0, 1000, 0, i % 2 === 0 ? `k${i} shared` : undefined, `u${i}`);
+    units.dropBefore(SIZE); // the ring wraps before it grows
+    for (let i = 5; i < 9; i++) units.push(i * SIZE, SIZE, "T", 0, i, 0, 1000, 0, `k${i}`, undefined);
+    const seen: [string | undefined, string | undefined][] = [];
+    units.takeFrom(SIZE, 9 * SIZE, 100, (...unit) => seen.push([unit[8], unit[9]]));
+    expect(seen).toEqual([[undefined, "u1"], ["k2 shared", "u2"], [undefined, "u3"], ["k4 shared", "u4"], ["k5", undefined], ["k6", undefined], ["k7", undefined], ["k8", undefined]]);
+  });
+
   it("hands out the units that run back to back from an offset, up to a readable end and a count", () => {
     const units = new AppendedUnits(8);
     for (let i = 0; i < 5; i++) pushAt(units, i * SIZE);

@@ -100,6 +100,10 @@ export function chainConfig(strategy: Strategy): MessageStoreConfigInput {
     flushConsumeQueueThoroughInterval: 29,
     syncFlushTimeout: 200,
     cleanResourceInterval: 1_000_000_000,
+    // Index files of 23 entries over 5 slots: a chain starts many, and every query walks collisions.
+    maxHashSlotNum: 5,
+    maxIndexNum: 24,
+    maxMsgsNumBatch: 10_000,
   };
 }
 

@@ -29,7 +29,8 @@ interface World {
 function inputFor(world: World, step: Extract<Step, { kind: "put" }>, size: number): MessageInput {
   const id = world.nextId++;
   const properties: Record<string, string> = step.padding > 0 ? { id: String(id), pad: "p".repeat(step.padding) } : { id: String(id) };
-  const input: MessageInput = { topic: step.topic, queueId: step.queueId, body: bodyOf(id, size), tags: `t${id % 3}`, properties };
+  properties.UNIQ_KEY = `u${id}`;
+  const input: MessageInput = { topic: step.topic, queueId: step.queueId, body: bodyOf(id, size), tags: `t${id % 3}`, keys: [`k${id}`, `g${id % GROUPS}`], properties };
   world.puts.set(id, { id, input, result: null, promise: "none" });
   return input;
 }
@@ -106,7 +107,41 @@ async function check(world: World, store: MessageStore): Promise<string | null> 
     const at = served.get(put.id);
     if (put.promise === "durable" && at === undefined) return `message ${put.id} was promised (${put.result?.status}) but is not served`;
   }
-  return inPutOrder(served);
+  return inPutOrder(served) ?? (await checkIndex(store, served));
+}
+
+/** Messages i of a chain carry keys `k<i>` and `g<i % GROUPS>`, and UNIQ_KEY `u<i>`. */
+const GROUPS = 4;
+
+/** The ids a query by key returns, in order. */
+async function query(store: MessageStore, topic: string, key: string): Promise<number[]> {
+  const result = await store.queryMessage(topic, key, 10_000, 0, Number.MAX_SAFE_INTEGER);
+  return result.messages.map((record) => {
+    const decoded = decodeMessage(record);
+    return decoded.ok ? idOf(decoded.message.body) : -1;
+  });
+}
+
+/**
+ * The message index after a recovery: every message in the log (served) is found by its group key,
+ * once, and nothing else is; some are also looked up by their own key and UNIQ_KEY.
+ */
+async function checkIndex(store: MessageStore, served: ReadonlyMap<number, { topic: string }>): Promise<string | null> {
+  for (const topic of new Set([...served.values()].map((at) => at.topic))) {
+    const ids = [...served].filter(([, at]) => at.topic === topic).map(([id]) => id);
+    for (let group = 0; group < GROUPS; group++) {
+      const expected = ids.filter((id) => id % GROUPS === group).sort((a, b) => a - b);
+      const got = (await query(store, topic, `g${group}`)).sort((a, b) => a - b);
+      if (JSON.stringify(got) !== JSON.stringify(expected)) return `index: ${topic}#g${group} finds [${got.join(",")}], the log holds [${expected.join(",")}]`;
+    }
+    for (const id of [...ids.slice(0, 2), ...ids.slice(-2)]) {
+      for (const key of [`k${id}`, `u${id}`]) {
+        const got = await query(store, topic, key);
+        if (got.length !== 1 || got[0] !== id) return `index: ${topic}#${key} finds [${got.join(",")}]`;
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -146,7 +181,8 @@ async function checkUnit(world: World, store: MessageStore, topic: string, queue
   const input = put.input;
   if (!decoded.message.body.equals(input.body) || input.topic !== topic || (input.queueId ?? 0) !== queueId) return `message ${id} differs from what was put`;
   const sorted = (properties: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)));
-  if (sorted(decoded.message.properties) !== sorted({ ...input.properties, TAGS: input.tags as string })) return `message ${id} has properties ${sorted(decoded.message.properties)}`;
+  const expected = { ...input.properties, TAGS: input.tags as string, KEYS: (input.keys as string[]).join(" ") };
+  if (sorted(decoded.message.properties) !== sorted(expected)) return `message ${id} has properties ${sorted(decoded.message.properties)}`;
   const acked = put.result?.appendResult;
   if (acked !== undefined && acked.status === "PUT_OK" && acked.logicsOffset !== q) return `message ${id} acknowledged at ${acked.logicsOffset}`;
   return null;

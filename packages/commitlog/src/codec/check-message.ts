@@ -121,26 +121,45 @@ export function checkMessageAndReturnSize(
 }
 
 const TAGS_PREFIX = Buffer.from(`${PROPERTY_TAGS}\u0001`, "latin1");
+const KEYS_PREFIX = Buffer.from(`${PROPERTY_KEYS}\u0001`, "latin1");
+const UNIQ_KEY_PREFIX = Buffer.from(`${PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX}\u0001`, "latin1");
 const PROPERTY_END = 0x02;
 
-/** The TAGS value's hash, scanning the properties bytes without building a map; 0 when absent. */
-function scanTagsCode(buffer: Buffer, start: number, end: number): number {
+/** What the dispatch reads of the properties without building a map (the last of a repeated name wins). */
+interface DispatchProperties {
+  tags: string | undefined;
+  keys: string | undefined;
+  uniqKey: string | undefined;
+}
+
+function startsWith(buffer: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  return at + prefix.length <= end && buffer.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+/** Reused by every scan (they are synchronous): the dispatch allocates no object for it. */
+const found: DispatchProperties = { tags: undefined, keys: undefined, uniqKey: undefined };
+
+/** TAGS (and with `withKeys`, KEYS and UNIQ_KEY), scanning the properties bytes once. */
+function scanDispatchProperties(buffer: Buffer, start: number, end: number, withKeys: boolean): DispatchProperties {
+  found.tags = found.keys = found.uniqKey = undefined;
   for (let at = start; at < end; ) {
-    const isTags = at + TAGS_PREFIX.length <= end && buffer.compare(TAGS_PREFIX, 0, TAGS_PREFIX.length, at, at + TAGS_PREFIX.length) === 0;
     let next = buffer.indexOf(PROPERTY_END, at);
     if (next < 0 || next > end) next = end;
-    if (isTags) return tagsString2tagsCode(buffer.toString("utf8", at + TAGS_PREFIX.length, next));
+    if (startsWith(buffer, at, next, TAGS_PREFIX)) found.tags = buffer.toString("utf8", at + TAGS_PREFIX.length, next);
+    else if (withKeys && startsWith(buffer, at, next, KEYS_PREFIX)) found.keys = buffer.toString("utf8", at + KEYS_PREFIX.length, next);
+    else if (withKeys && startsWith(buffer, at, next, UNIQ_KEY_PREFIX)) found.uniqKey = buffer.toString("utf8", at + UNIQ_KEY_PREFIX.length, next);
     at = next + 1;
   }
-  return 0;
+  return found;
 }
 
 /**
  * The dispatch's cheap path: validates the record's structure like {@link checkMessageAndReturnSize}
- * (without the CRC) and reads only what a consume-queue unit needs, without a properties map.
+ * (without the CRC) and reads only what a consume-queue unit needs, without a properties map; with
+ * `withKeys`, also the KEYS and UNIQ_KEY properties the message index needs.
  * Delayed messages (SCHEDULE_TOPIC_XXXX) take the full path for their deliver-time tagsCode.
  */
-export function readDispatchUnit(buffer: Buffer, offset: number): DispatchUnit | BlankRecord | InvalidRecord {
+export function readDispatchUnit(buffer: Buffer, offset: number, withKeys = false): DispatchUnit | BlankRecord | InvalidRecord {
   const layout = locateRecord(buffer, offset, false);
   if ("kind" in layout) {
     if (layout.kind === "BLANK") return { kind: "BLANK", success: true, size: 0, blankLength: layout.blankLength };
@@ -151,17 +170,22 @@ export function readDispatchUnit(buffer: Buffer, offset: number): DispatchUnit |
   if (topic === SCHEDULE_TOPIC) {
     const full = checkMessageAndReturnSize(buffer, offset, false, false);
     if (full.kind !== "MESSAGE") return full;
-    return { kind: "MESSAGE", size: full.size, topic, queueId: full.queueId, physicalOffset: full.physicalOffset, tagsCode: full.tagsCode, storeTimestamp: full.storeTimestamp, queueOffset: full.queueOffset, sysFlag };
+    const keys = withKeys && full.keys !== "" ? full.keys : undefined;
+    const uniqKey = withKeys ? full.uniqKey : undefined;
+    return { kind: "MESSAGE", size: full.size, topic, queueId: full.queueId, physicalOffset: full.physicalOffset, tagsCode: full.tagsCode, storeTimestamp: full.storeTimestamp, queueOffset: full.queueOffset, sysFlag, keys, uniqKey };
   }
+  const properties = scanDispatchProperties(buffer, propertiesPosition, propertiesPosition + layout.propertiesLength, withKeys);
   return {
     kind: "MESSAGE",
     size: layout.totalSize,
     topic,
     queueId: buffer.readInt32BE(offset + QUEUEID_POSITION),
     physicalOffset: readInt64BE(buffer, offset + PHYSICALOFFSET_POSITION),
-    tagsCode: scanTagsCode(buffer, propertiesPosition, propertiesPosition + layout.propertiesLength),
+    tagsCode: tagsString2tagsCode(properties.tags),
     storeTimestamp: readInt64BE(buffer, offset + storeTimestampPosition(sysFlag)),
     queueOffset: readInt64BE(buffer, offset + QUEUEOFFSET_POSITION),
     sysFlag,
+    keys: properties.keys,
+    uniqKey: properties.uniqKey,
   };
 }

@@ -182,6 +182,20 @@ export function storedTags(message: MessageInput): string | undefined {
 }
 
 /**
+ * The KEYS value {@link buildPropertiesString} writes for a (valid) message: the `keys` field (an
+ * array joined by a space) when non-empty, else the KEYS property. Undefined when there is none.
+ */
+export function storedKeys(message: MessageInput): string | undefined {
+  const keys = message.keys;
+  if (typeof keys === "string") return keys !== "" ? keys : message.properties?.[PROPERTY_KEYS];
+  if (keys !== undefined && keys.length > 0) {
+    const joined = keys.join(KEY_SEPARATOR);
+    if (joined !== "") return joined;
+  }
+  return message.properties?.[PROPERTY_KEYS];
+}
+
+/**
  * Builds the properties string of a message: TAGS and KEYS from `tags`/`keys` first, then
  * `properties` in insertion order (skipping TAGS/KEYS when the fields gave them).
  *

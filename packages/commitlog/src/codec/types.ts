@@ -191,6 +191,10 @@ export interface DispatchUnit {
   /** Consume-queue index. */
   readonly queueOffset: number;
   readonly sysFlag: number;
+  /** KEYS property, read only when the message index asks for it (`readDispatchUnit(..., true)`). */
+  readonly keys?: string | undefined;
+  /** UNIQ_KEY property, likewise. */
+  readonly uniqKey?: string | undefined;
 }
 
 /** What the consume-queue dispatch needs from a valid message record (RocketMQ DispatchRequest). */

@@ -34,6 +34,23 @@ describe("readDispatchUnit", () => {
     );
   });
 
+  it("with withKeys, reads KEYS and UNIQ_KEY as the full check does (only then)", () => {
+    fc.assert(
+      fc.property(messageCaseArbitrary, fc.option(fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !key.includes("\u0001") && !key.includes("\u0002"))), (messageCase, uniqKey) => {
+        const message = uniqKey === null ? messageCase.message : { ...messageCase.message, properties: { ...messageCase.message.properties, UNIQ_KEY: uniqKey } };
+        const encoded = encodeMessage(message, { storeHost: messageCase.storeHost, storeTimestamp: messageCase.storeTimestamp });
+        if (encoded.status !== "PUT_OK") return;
+        const full = checkMessageAndReturnSize(encoded.record, 0, false, false);
+        if (full.kind !== "MESSAGE") throw new Error(full.kind);
+        const lean = readDispatchUnit(encoded.record, 0, true);
+        if (lean.kind !== "MESSAGE") throw new Error(lean.kind);
+        expect([lean.keys ?? "", lean.uniqKey]).toEqual([full.keys, full.uniqKey]); // the full check reads no KEYS as ""
+        expect(readDispatchUnit(encoded.record, 0)).toMatchObject({ keys: undefined, uniqKey: undefined });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("reports a blank record and an invalid one like the full check", () => {
     const blank = Buffer.alloc(64);
     writeBlankRecord(blank, 0, 64);
