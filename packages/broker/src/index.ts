@@ -58,7 +58,7 @@ export { ConsumerManageProcessor } from "./processor/consumer-manage-processor.j
 export { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
 export { QueryMessageProcessor } from "./processor/query-message-processor.js";
 export { BrokerController } from "./broker-controller.js";
-export type { BrokerControllerOptions } from "./broker-controller.js";
+export type { BrokerControllerOptions, TopicQueues } from "./broker-controller.js";
 
 // Name server.
 export { NamesrvController, namesrvConfigSchema } from "./namesrv/namesrv-controller.js";

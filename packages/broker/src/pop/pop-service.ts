@@ -46,6 +46,12 @@ export interface PopServiceOptions {
   /** A group's `maxReconsumeTimes` (RocketMQ's retryMaxTimes); default 16 for every group. */
   readonly maxReconsumeTimes?: (group: string) => number;
   readonly limits?: Partial<PopLimits>;
+  /**
+   * Where a group starts in a queue it never popped from: a queue offset, or undefined for the
+   * queue's first retained message. The broker passes the group's committed pull offset, so a group
+   * that moves from 4.x (pull) clients to 5.x (pop) clients continues where it was.
+   */
+  readonly initialOffset?: (group: string, queueTopic: string, queueId: number) => number | undefined;
 }
 
 /** Where one pop looks: the topic's own queues, or the group's retry topic. */
@@ -156,6 +162,11 @@ export class PopService {
   /** The next queue offset the group pops from in `topic`'s queue, or undefined when it never popped there. */
   getConsumedOffset(group: string, topic: string, queueId: number): number | undefined {
     return this.#state.getOffset(group, topic, topic, queueId);
+  }
+
+  /** Every group, topic and queue of the topic's own queues the service has popped from, with the next offset. */
+  consumedOffsets(): { group: string; topic: string; queueId: number; offset: number }[] {
+    return this.#state.topicOffsets();
   }
 
   /**
@@ -316,7 +327,7 @@ export class PopService {
     for (let round = 0; round < this.limits.maxScanRounds && context.out.length < context.max; round++) {
       const offset =
         this.#state.getOffset(group, topic, source.queueTopic, queueId) ??
-        store.getMinOffsetInQueue(source.queueTopic, queueId);
+        this.#startOffset(group, source.queueTopic, queueId);
       const result = await store.getMessage(
         group,
         source.queueTopic,
@@ -381,6 +392,15 @@ export class PopService {
   }
 
   /** `<queueId>.<queueOffset>.<N|R>.<sequence>.<boot>`: unique per delivery, also across restarts. */
+  /** A group's first offset in a queue: the host's initial offset (clamped to what is stored), else the first retained. */
+  #startOffset(group: string, queueTopic: string, queueId: number): number {
+    const store = this.#options.store;
+    const min = store.getMinOffsetInQueue(queueTopic, queueId);
+    const initial = this.#options.initialOffset?.(group, queueTopic, queueId);
+    if (initial === undefined || initial < min) return min;
+    return Math.min(initial, store.getMaxOffsetInQueue(queueTopic, queueId));
+  }
+
   #newHandle(checkPoint: PopCheckPoint): string {
     const kind = checkPoint.queueTopic === checkPoint.topic ? "N" : "R";
     const sequence = (this.#sequence++).toString(36);
