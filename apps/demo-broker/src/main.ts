@@ -48,6 +48,10 @@ export async function main(argv: readonly string[], io: MainIO = processIO): Pro
     io.stdout(`${renderHelp()}\n`);
     return EXIT.ok;
   }
+  if (parsed.config.aclEnable) {
+    io.stderr("demo-broker: aclEnable=true: this broker does not implement RocketMQ ACL; refusing to start unprotected\n");
+    return EXIT.badConfig;
+  }
   const logger = createLogger({ pretty: io.pretty });
   for (const warning of parsed.warnings) logger.warn(warning);
   let app: DemoBrokerApp;
@@ -90,7 +94,7 @@ function announce(app: DemoBrokerApp, logger: Logger, io: MainIO): void {
       promise: describePromise(info.strategy),
       recovery: info.recovery.mode,
       statusUrl: statusUrl(info.ports.http),
-      sendLoad: loadCommand(info.ports.http),
+      sendLoad: loadCommand(info.ports),
     },
     "demo-broker ready",
   );
