@@ -2,7 +2,8 @@ import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { DEFAULT_FRAME_LIMITS, FrameDecoder } from "./remoting/frame-decoder.js";
+import { ServerConnection } from "./remoting-server-connection.js";
+import { DEFAULT_FRAME_LIMITS } from "./remoting/frame-decoder.js";
 import type { FrameLimits } from "./remoting/frame-decoder.js";
 import { RemotingCommand } from "./remoting/remoting-command.js";
 import { HeaderFieldError } from "./remoting/remoting-error.js";
@@ -16,7 +17,7 @@ export interface RemotingServerLimits extends FrameLimits {
   readonly maxConnections: number;
   /** Requests being processed per connection at most; reading the socket pauses at the limit. */
   readonly maxInFlightPerConnection: number;
-  /** A connection with no traffic either way for this long is closed (serverChannelMaxIdleTimeSeconds). */
+  /** A connection with no traffic either way for this long is closed (serverChannelMaxIdleTimeSeconds), ms; 0 never. */
   readonly idleTimeoutMs: number;
 }
 
@@ -38,6 +39,12 @@ export interface RemotingServerOptions {
   readonly hook?: RequestHook;
   readonly limits?: Partial<RemotingServerLimits>;
   readonly logger?: Logger;
+  /**
+   * Called when a client connection opens (`open` true, before its first request) and when it closes,
+   * e.g. to count connections or drop a closed client's registrations. Keep it cheap; what it throws
+   * is logged and ignored.
+   */
+  readonly onConnection?: (connection: RemotingConnection, open: boolean) => void;
 }
 
 /** A RocketMQ remoting-protocol server on node:net: many requests in flight per socket, answered out of order. */
@@ -45,8 +52,19 @@ export class RemotingServer {
   readonly #options: RemotingServerOptions;
   readonly #limits: RemotingServerLimits;
   readonly #logger: Logger;
-  readonly #connections = new Set<Connection>();
+  readonly #connections = new Set<ServerConnection>();
   #server: Server | null = null;
+  /** Connections that received frames in this turn of the event loop, started together at its check phase. */
+  #due: ServerConnection[] = [];
+  readonly #runDue = (): void => {
+    const due = this.#due;
+    this.#due = [];
+    for (const connection of due) connection.pumpScheduled();
+  };
+  readonly #schedulePump = (connection: ServerConnection): void => {
+    if (this.#due.length === 0) setImmediate(this.#runDue);
+    this.#due.push(connection);
+  };
   #port = 0;
   #nextId = 1;
 
@@ -66,6 +84,30 @@ export class RemotingServer {
     return this.#connections.size;
   }
 
+  /** Requests being processed now, over every connection. */
+  get inFlightRequests(): number {
+    let total = 0;
+    for (const connection of this.#connections) total += connection.inFlight;
+    return total;
+  }
+
+  /** Connections not being read now: their writes do not drain, or they are at the in-flight limit. */
+  get pausedConnections(): number {
+    let total = 0;
+    for (const connection of this.#connections) if (connection.isReadPaused) total++;
+    return total;
+  }
+
+  /**
+   * Bytes the server holds for its connections: responses the kernel has not taken yet, partial
+   * frames, and received frames waiting for an in-flight slot. Bounded per connection (see limits).
+   */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const connection of this.#connections) total += connection.bufferedBytes;
+    return total;
+  }
+
   /** Starts listening; resolves the bound port. */
   async start(): Promise<number> {
     const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
@@ -83,33 +125,65 @@ export class RemotingServer {
   }
 
   /**
-   * Stops accepting, lets requests in flight finish for up to `graceMs`, then closes every connection.
+   * Stops accepting and stops reading requests; lets the requests already received finish for up to
+   * `graceMs` (their responses are written), then ends every connection (destroying those whose
+   * writes do not flush by the deadline).
    */
   async shutdown(graceMs = 5_000): Promise<void> {
     const server = this.#server;
     this.#server = null;
     const closed = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
     const deadline = Date.now() + graceMs;
-    await Promise.all([...this.#connections].map((connection) => connection.drain(deadline)));
-    for (const connection of this.#connections) connection.destroy();
+    const connections = [...this.#connections];
+    for (const connection of connections) connection.beginClosing();
+    await Promise.all(connections.map((connection) => connection.drain(deadline)));
+    await Promise.all(connections.map((connection) => connection.end(deadline)));
     await closed;
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size >= this.#limits.maxConnections || this.#server === null) {
-      this.#logger.warn({ remote: socket.remoteAddress, limit: this.#limits.maxConnections }, "connection refused: too many connections");
+    if (this.#server === null) {
       socket.destroy();
       return;
     }
-    const connection = new Connection(this.#nextId++, socket, this.#limits, this.#logger, (request, conn) => this.#dispatch(request, conn));
+    if (this.#connections.size >= this.#limits.maxConnections) {
+      this.#logger.warn(
+        { remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`, limit: this.#limits.maxConnections },
+        `connection refused: too many connections (limit ${this.#limits.maxConnections})`,
+      );
+      socket.destroy();
+      return;
+    }
+    const connection = new ServerConnection(
+      this.#nextId++,
+      socket,
+      this.#limits,
+      this.#logger,
+      (request, conn) => this.#dispatch(request, conn),
+      this.#schedulePump,
+    );
     this.#connections.add(connection);
-    connection.onClose(() => this.#connections.delete(connection));
+    this.#notifyConnection(connection, true);
+    connection.onClose(() => {
+      this.#connections.delete(connection);
+      this.#notifyConnection(connection, false);
+    });
   }
 
-  async #dispatch(request: RemotingCommand, connection: Connection): Promise<RemotingCommand | null> {
+  #notifyConnection(connection: ServerConnection, open: boolean): void {
+    if (this.#options.onConnection === undefined) return;
+    try {
+      this.#options.onConnection(connection, open);
+    } catch (error) {
+      this.#logger.error({ err: error, remote: connection.remoteAddress }, "the onConnection listener threw");
+    }
+  }
+
+  /** Hook, then processor; every failure becomes a response, so this never rejects. */
+  async #dispatch(request: RemotingCommand, connection: ServerConnection): Promise<RemotingCommand | null> {
     const context: RequestContext = { connection };
     try {
-      const refused = this.#options.hook?.(request, context) ?? null;
+      const refused = checkedResponse(this.#options.hook?.(request, context), request);
       if (refused !== null) return refused;
       const processor = this.#options.processors.get(request.code);
       if (processor === undefined) {
@@ -118,138 +192,22 @@ export class RemotingServer {
       if (processor.rejectRequest?.() === true) {
         return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "[REJECTREQUEST]system busy, start flow control for a while");
       }
-      return await processor.processRequest(request, context);
+      return checkedResponse(await processor.processRequest(request, context), request);
     } catch (error) {
       if (error instanceof HeaderFieldError) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, error.message);
       this.#logger.error({ err: error, code: requestCodeName(request.code), remote: connection.remoteAddress }, "request failed");
-      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} failed: ${(error as Error).message}`);
+      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} failed: ${messageOf(error)}`);
     }
   }
 }
 
-type Dispatch = (request: RemotingCommand, connection: Connection) => Promise<RemotingCommand | null>;
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
-/** One accepted socket: decodes frames, runs requests concurrently, writes responses as they finish. */
-class Connection implements RemotingConnection {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly #socket: Socket;
-  readonly #decoder: FrameDecoder;
-  readonly #limits: RemotingServerLimits;
-  readonly #logger: Logger;
-  readonly #dispatch: Dispatch;
-  readonly #closeListeners: (() => void)[] = [];
-  #inFlight = 0;
-  #writeBlocked = false;
-  #idleWaiters: (() => void)[] = [];
-  #open = true;
-
-  constructor(id: number, socket: Socket, limits: RemotingServerLimits, logger: Logger, dispatch: Dispatch) {
-    this.id = id;
-    this.remoteAddress = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
-    this.#socket = socket;
-    this.#limits = limits;
-    this.#logger = logger;
-    this.#dispatch = dispatch;
-    this.#decoder = new FrameDecoder(limits);
-    socket.setTimeout(limits.idleTimeoutMs);
-    socket.on("timeout", () => {
-      this.#logger.info({ remote: this.remoteAddress, idleMs: limits.idleTimeoutMs }, "closing idle connection");
-      socket.destroy();
-    });
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("drain", () => {
-      this.#writeBlocked = false;
-      this.#updateReading();
-    });
-    socket.on("error", (error) => this.#logger.debug({ err: error, remote: this.remoteAddress }, "socket error"));
-    socket.on("close", () => this.#onClose());
-  }
-
-  get isOpen(): boolean {
-    return this.#open;
-  }
-
-  sendOneway(command: RemotingCommand): void {
-    this.#write(command);
-  }
-
-  onClose(listener: () => void): void {
-    if (this.#open) this.#closeListeners.push(listener);
-    else listener();
-  }
-
-  /** Resolves once no request is in flight, or at `deadline` (ms since epoch). */
-  drain(deadline: number): Promise<void> {
-    if (this.#inFlight === 0 || !this.#open) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      this.#idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  destroy(): void {
-    this.#socket.destroy();
-  }
-
-  #onData(chunk: Buffer): void {
-    let frames: Buffer[];
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (error) {
-      this.#logger.warn({ err: error, remote: this.remoteAddress }, "closing connection: bad frame");
-      this.#socket.destroy();
-      return;
-    }
-    for (const frame of frames) {
-      let command: RemotingCommand;
-      try {
-        command = RemotingCommand.decode(frame);
-      } catch (error) {
-        this.#logger.warn({ err: error, remote: this.remoteAddress }, "closing connection: bad frame");
-        this.#socket.destroy();
-        return;
-      }
-      if (!command.isResponse) this.#run(command);
-    }
-    this.#updateReading();
-  }
-
-  #run(request: RemotingCommand): void {
-    this.#inFlight++;
-    void this.#dispatch(request, this).then((response) => {
-      this.#inFlight--;
-      if (response !== null && !request.isOneway) this.#write(response);
-      if (this.#inFlight === 0) this.#notifyIdle();
-      this.#updateReading();
-    });
-  }
-
-  #write(command: RemotingCommand): void {
-    if (!this.#open) return;
-    if (!this.#socket.write(command.encode())) this.#writeBlocked = true;
-  }
-
-  /** Reads only while the peer's writes drain and fewer than the limit of requests are in flight. */
-  #updateReading(): void {
-    if (!this.#open) return;
-    const shouldPause = this.#writeBlocked || this.#inFlight >= this.#limits.maxInFlightPerConnection;
-    if (shouldPause && !this.#socket.isPaused()) this.#socket.pause();
-    else if (!shouldPause && this.#socket.isPaused()) this.#socket.resume();
-  }
-
-  #notifyIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const waiter of waiters) waiter();
-  }
-
-  #onClose(): void {
-    this.#open = false;
-    this.#notifyIdle();
-    for (const listener of this.#closeListeners.splice(0)) listener();
-  }
+/** A processor's or hook's answer: a command, or null (also for undefined) for none. */
+function checkedResponse(response: unknown, request: RemotingCommand): RemotingCommand | null {
+  if (response === null || response === undefined) return null;
+  if (response instanceof RemotingCommand) return response;
+  throw new TypeError(`${requestCodeName(request.code)} was answered with a ${typeof response}, not a RemotingCommand`);
 }

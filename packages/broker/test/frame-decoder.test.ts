@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FrameDecoder, RemotingCommand, RemotingError } from "../src/index.js";
+import { Prng, mutatedFrame, randomChunks, seedFrames } from "./fixtures/frame-fuzzer.js";
 
 function frameOf(code: number, bodyLength: number): Buffer {
   return RemotingCommand.request(code, code, { k: String(code) }, Buffer.alloc(bodyLength, code & 0xff)).encode();
@@ -57,5 +58,61 @@ describe("FrameDecoder", () => {
     head.writeInt32BE(5000, 0);
     expect(decoder.push(head.subarray(0, 3))).toEqual([]);
     expect(() => decoder.push(head.subarray(3))).toThrow(/frame length 5000/);
+  });
+});
+
+/**
+ * Decodes what the decoder hands over: only RemotingErrors may be thrown, and a command must hold
+ * integers and string fields and survive re-encoding. (Plain checks: `expect` per frame is slow.)
+ */
+function checkFrame(frame: Buffer): "command" | "refused" {
+  let command: RemotingCommand;
+  try {
+    command = RemotingCommand.decode(frame);
+  } catch (error) {
+    if (!(error instanceof RemotingError)) throw error;
+    return "refused";
+  }
+  const fields = Object.entries(command.extFields);
+  const integers = [command.code, command.opaque, command.flag, command.version].every((value) => Number.isSafeInteger(value) && !Object.is(value, -0));
+  if (!integers || fields.some(([, value]) => typeof value !== "string")) throw new Error(`bad command ${JSON.stringify(command)}`);
+  const again = RemotingCommand.decode(command.encode().subarray(4));
+  const same =
+    again.code === command.code &&
+    again.opaque === command.opaque &&
+    again.flag === command.flag &&
+    again.remark === command.remark &&
+    JSON.stringify(Object.entries(again.extFields)) === JSON.stringify(fields);
+  if (!same) throw new Error(`${JSON.stringify(command)} re-encoded as ${JSON.stringify(again)}`);
+  return "command";
+}
+
+describe("FrameDecoder and RemotingCommand.decode under fuzzing", () => {
+  it("take 100,000 random and mutated frames without an error other than BAD_FRAME", () => {
+    const seed = 0x5eed15;
+    const prng = new Prng(seed);
+    const seeds = seedFrames();
+    const outcomes = { command: 0, refused: 0, badStream: 0 };
+    let decoder = new FrameDecoder();
+    for (let n = 0; n < 100_000; n++) {
+      // Mostly one frame per stream; sometimes several back to back, as one connection sends them.
+      const frames = prng.next() < 0.8 ? [mutatedFrame(prng, seeds)] : Array.from({ length: prng.int(2, 6) }, () => mutatedFrame(prng, seeds));
+      n += frames.length - 1;
+      if (prng.next() < 0.8) decoder = new FrameDecoder();
+      try {
+        for (const chunk of randomChunks(prng, Buffer.concat(frames))) {
+          for (const frame of decoder.push(chunk)) outcomes[checkFrame(frame)]++;
+        }
+      } catch (error) {
+        if (!(error instanceof RemotingError) || error.code !== "BAD_FRAME") throw new Error(`seed ${seed}, frame ${n}`, { cause: error });
+        outcomes.badStream++;
+        decoder = new FrameDecoder();
+      }
+      if (decoder.bufferedBytes > 16 * 1024 * 1024 + 4) throw new Error(`seed ${seed}, frame ${n}: ${decoder.bufferedBytes} bytes buffered`);
+    }
+    // Every kind of outcome occurred: the mutations reach past the length checks into the header.
+    expect(outcomes.command).toBeGreaterThan(10_000);
+    expect(outcomes.refused).toBeGreaterThan(5_000);
+    expect(outcomes.badStream).toBeGreaterThan(5_000);
   });
 });

@@ -4,7 +4,8 @@
  *   frame  = length:int32 headerInfo:int32 header:byte[headerLength] body:byte[length - 4 - headerLength]
  *   length = 4 + headerLength + bodyLength            (it does not count itself)
  *   headerInfo = serializeType:byte(high 8 bits) headerLength:uint24
- *   serializeType 0 = JSON (the only one we answer in; ali-ons reads headerInfo unmasked)
+ *   serializeType 0 = JSON (the default; ali-ons reads headerInfo unmasked, so JSON keeps the high byte 0),
+ *                 1 = ROCKETMQ (binary, see rocketmq-header.ts); a response uses its request's type
  *
  *   JSON header, request:  {"code":310,"language":"JAVA","opaque":15,"flag":0,"version":121,
  *                           "remark":?,"extFields":{"a":"PID","e":0,"k":false,...}}
@@ -18,6 +19,7 @@
  * Only this module and the frame decoder touch frame bytes.
  */
 import { RemotingError } from "./remoting-error.js";
+import { decodeBinaryHeader, encodeBinaryHeader } from "./rocketmq-header.js";
 
 /** flag bit: this command is a response. */
 export const FLAG_RESPONSE = 1;
@@ -29,6 +31,12 @@ export const SERIALIZE_TYPE_JSON = 0;
 export const SERIALIZE_TYPE_ROCKETMQ = 1;
 /** The `version` we put in our headers (RocketMQ 4.9.x's MQVersion). */
 export const REMOTING_VERSION = 401;
+
+/** headerInfo keeps the header length in 24 bits. */
+const MAX_HEADER_LENGTH = 0xffffff;
+
+/** How a header is serialized: JSON (0) or RocketMQ's binary layout (1). */
+export type SerializeType = typeof SERIALIZE_TYPE_JSON | typeof SERIALIZE_TYPE_ROCKETMQ;
 
 /** Header fields of a command, all values strings as Java sends them. */
 export type ExtFields = Record<string, string>;
@@ -42,6 +50,8 @@ export interface RemotingCommandInit {
   readonly body?: Buffer | null;
   readonly language?: string;
   readonly version?: number;
+  /** Header serialization when encoded; default JSON. */
+  readonly serializeType?: SerializeType;
 }
 
 /** A request or a response of the RocketMQ remoting protocol (RemotingCommand.java). */
@@ -54,6 +64,8 @@ export class RemotingCommand {
   readonly remark: string | null;
   readonly extFields: ExtFields;
   readonly body: Buffer | null;
+  /** The header serialization this command arrived in, or will be encoded in. */
+  readonly serializeType: SerializeType;
 
   constructor(init: RemotingCommandInit) {
     this.code = init.code;
@@ -64,6 +76,7 @@ export class RemotingCommand {
     this.remark = init.remark ?? null;
     this.extFields = init.extFields ?? {};
     this.body = init.body ?? null;
+    this.serializeType = init.serializeType ?? SERIALIZE_TYPE_JSON;
   }
 
   /** A request (flag 0, or ONEWAY) with the given opaque. */
@@ -71,9 +84,20 @@ export class RemotingCommand {
     return new RemotingCommand({ code, opaque, extFields, body, flag: oneway ? FLAG_ONEWAY : 0 });
   }
 
-  /** The response to `request`: RESPONSE flag set, its opaque echoed. */
+  /** The response to `request`: RESPONSE flag set, its opaque echoed, in its serialize type. */
   static response(request: RemotingCommand, code: number, remark: string | null = null, extFields: ExtFields = {}, body: Buffer | null = null): RemotingCommand {
-    return new RemotingCommand({ code, opaque: request.opaque, flag: FLAG_RESPONSE, remark, extFields, body });
+    const { opaque, serializeType } = request;
+    return new RemotingCommand({ code, opaque, flag: FLAG_RESPONSE, remark, extFields, body, serializeType });
+  }
+
+  /** This command with another opaque and extra flag bits (a client numbering its requests). */
+  withOpaque(opaque: number, extraFlag = 0): RemotingCommand {
+    return new RemotingCommand({ ...this.#init(), opaque, flag: this.flag | extraFlag });
+  }
+
+  #init(): RemotingCommandInit {
+    const { code, language, version, opaque, flag, remark, extFields, body, serializeType } = this;
+    return { code, language, version, opaque, flag, remark, extFields, body, serializeType };
   }
 
   get isResponse(): boolean {
@@ -84,13 +108,23 @@ export class RemotingCommand {
     return (this.flag & FLAG_ONEWAY) !== 0;
   }
 
-  /** The whole frame, length prefix included, in JSON serialization. */
+  /**
+   * The whole frame, length prefix included, in this command's serialize type.
+   * @throws RemotingError BAD_FRAME when a binary header cannot hold a field (code beyond int16), or
+   * the header exceeds 16 MiB.
+   */
   encode(): Buffer {
-    const header = Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+    const header =
+      this.serializeType === SERIALIZE_TYPE_ROCKETMQ
+        ? encodeBinaryHeader(this)
+        : Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
+    if (header.length > MAX_HEADER_LENGTH) {
+      throw new RemotingError("BAD_FRAME", `a header of ${header.length} bytes exceeds the frame's ${MAX_HEADER_LENGTH}`);
+    }
     const bodyLength = this.body?.length ?? 0;
     const frame = Buffer.allocUnsafe(8 + header.length + bodyLength);
     frame.writeInt32BE(4 + header.length + bodyLength, 0);
-    frame.writeInt32BE(header.length, 4);
+    frame.writeUInt32BE(((this.serializeType << 24) | header.length) >>> 0, 4);
     header.copy(frame, 8);
     if (this.body !== null) this.body.copy(frame, 8 + header.length);
     return frame;
@@ -128,16 +162,17 @@ export class RemotingCommand {
     if (headerLength > frame.length - 4) {
       throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`);
     }
-    if (serializeType !== SERIALIZE_TYPE_JSON) {
-      throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (JSON only)`);
-    }
-    const header = parseJsonHeader(frame.toString("utf8", 4, 4 + headerLength));
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
-    return new RemotingCommand({ ...header, body });
+    if (serializeType === SERIALIZE_TYPE_JSON) return decodeJsonHeader(frame.toString("utf8", 4, 4 + headerLength), body);
+    if (serializeType === SERIALIZE_TYPE_ROCKETMQ) {
+      return new RemotingCommand({ ...decodeBinaryHeader(frame, 4, 4 + headerLength), body, serializeType });
+    }
+    throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
   }
 }
 
-function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
+/** The hot path: one object shape for every decoded command, extFields normalised in place. */
+function decodeJsonHeader(text: string, body: Buffer | null): RemotingCommand {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -148,36 +183,48 @@ function parseJsonHeader(text: string): Omit<RemotingCommandInit, "body"> {
     throw new RemotingError("BAD_FRAME", "the header is not a JSON object");
   }
   const header = json as Record<string, unknown>;
-  return {
-    code: headerInt(header, "code"),
-    opaque: headerInt(header, "opaque"),
-    flag: header.flag === undefined ? 0 : headerInt(header, "flag"),
-    version: header.version === undefined ? 0 : headerInt(header, "version"),
+  return new RemotingCommand({
+    code: headerInt(header.code, "code"),
     language: typeof header.language === "string" ? header.language : "JAVA",
+    version: header.version === undefined ? 0 : headerInt(header.version, "version"),
+    opaque: headerInt(header.opaque, "opaque"),
+    flag: header.flag === undefined ? 0 : headerInt(header.flag, "flag"),
     remark: typeof header.remark === "string" ? header.remark : null,
     extFields: extFieldsOf(header.extFields),
-  };
+    body,
+    serializeType: SERIALIZE_TYPE_JSON,
+  });
 }
 
-function headerInt(header: Record<string, unknown>, name: string): number {
-  const value = header[name];
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new RemotingError("BAD_FRAME", `header field ${name} must be an integer, got ${JSON.stringify(value)}`);
+/** code, opaque, flag and version are Java ints. */
+function headerInt(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    const got = truncated(JSON.stringify(value) ?? String(value));
+    throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${got}`);
   }
-  return value;
+  return value | 0; // -0 becomes 0
 }
 
+function truncated(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
+/**
+ * The parsed extFields object itself, its numbers and booleans turned into strings and its nulls
+ * dropped (a fresh object from JSON.parse, so changing it in place is safe and saves a copy).
+ */
 function extFieldsOf(value: unknown): ExtFields {
   if (value === undefined || value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new RemotingError("BAD_FRAME", "header field extFields must be an object");
   }
-  const fields: ExtFields = {};
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-    if (field === null || field === undefined) continue;
-    if (typeof field === "string") fields[key] = field;
-    else if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
-    else throw new RemotingError("BAD_FRAME", `extFields.${key} must be a string, number or boolean`);
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    const field = fields[key];
+    if (typeof field === "string") continue;
+    if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
+    else if (field === null) delete fields[key];
+    else throw new RemotingError("BAD_FRAME", `extFields.${truncated(key)} must be a string, number or boolean`);
   }
-  return fields;
+  return fields as ExtFields;
 }
