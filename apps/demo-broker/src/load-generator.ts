@@ -1,5 +1,5 @@
 import { RequestCode, ResponseCode } from "@store/broker";
-import { WireClient, WireError } from "./wire-client.js";
+import { isConnectionLost, WireClient } from "./wire-client.js";
 
 /** Where and what to send. */
 export interface LoadPlan {
@@ -130,7 +130,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadOutcome> {
           }
         } catch (error) {
           failed.push({ sequence, reason: (error as Error).message });
-          if (error instanceof WireError && error.code === "CONNECTION_CLOSED") break; // the broker went away: this producer stops
+          if (isConnectionLost(error)) break; // the broker went away: this producer stops
         }
         latencies[answered++] = performance.now() - sentAt;
         plan.onProgress?.(answered);
