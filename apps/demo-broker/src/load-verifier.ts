@@ -116,7 +116,7 @@ async function pullQueue(client: WireClient, topic: string, queueId: number, off
       queueId: String(queueId),
       queueOffset: String(next),
       maxMsgNums: "32",
-      sysFlag: "2", // subscription given, no commit, no suspend
+      sysFlag: "4", // FLAG_SUBSCRIPTION: the subscription is given; no commit, no suspend
       commitOffset: "0",
       suspendTimeoutMillis: "0",
       subscription: "*",
