@@ -10,7 +10,7 @@ import {
   ROCKETMQ_NETTY_SERVER_CONFIG_PROPERTIES,
 } from "./rocketmq-property-names.js";
 
-export const USAGE = "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help";
+export const USAGE = "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help\n       demo-broker bench [--namesrvAddr=host:port | --brokerAddr=host:port] [--messages=N] [--size=S] [--producers=C] [--verify] [--json] | bench --help";
 
 /** What the command line asks for. */
 export type CommandLine =
