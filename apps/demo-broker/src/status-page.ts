@@ -144,8 +144,8 @@ function render(s) {
   setText("broker", s.broker.name + " @ " + s.broker.cluster);
   setText("store-path", s.broker.storePath);
   const ports = s.broker.ports;
-  const served = (port) => port ?? "not served yet";
-  setText("ports", "remoting " + served(ports.listen) + ", name server " + served(ports.namesrv) + ", http " + ports.http);
+  const served = (port) => port ?? "off";
+  setText("ports", "remoting " + served(ports.listen) + ", name server " + served(ports.namesrv) + ", gRPC " + served(ports.grpc) + ", http " + ports.http);
   setText("recovery", s.recovery.mode + (s.recovery.truncatedBytes ? ", cut " + bytes(s.recovery.truncatedBytes) : ""));
   setText("wrote", bytes(p.wrote)); setText("committed", bytes(p.committed)); setText("flushed", bytes(p.flushed));
   setText("commit-lag", bytes(p.commitLag)); setText("flush-lag", bytes(p.flushLag));

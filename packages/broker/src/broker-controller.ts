@@ -209,7 +209,14 @@ export class BrokerController {
     if (config.namesrvAddr !== undefined) {
       this.#logger.warn({ namesrvAddr: config.namesrvAddr }, "namesrvAddr is set, but registering with external name servers is not implemented yet");
     }
-    const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
+    const observer = this.#observer;
+    const server = new RemotingServer({
+      port: config.listenPort,
+      processors: this.#processors,
+      logger: this.#logger,
+      limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 },
+      onConnection: (connection, open) => observer.connection?.({ open, remoteAddress: connection.remoteAddress }),
+    });
     // The store host carries the port: listen first only when the port is not known before binding.
     const listenFirst = config.listenPort === 0;
     let store: MessageStore | null = null;

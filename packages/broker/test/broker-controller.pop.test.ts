@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BrokerController, RequestCode, ResponseCode } from "../src/index.js";
 import type { MessagesInEvent } from "../src/index.js";
-import { props, send, SMALL_STORE, startBroker } from "./broker-fixture.js";
+import { connect, props, send, SMALL_STORE, startBroker } from "./broker-fixture.js";
 import { silentLogger, tempDir, waitFor } from "./helpers.js";
 
 describe("BrokerController (pop consumption and the proxy's broker surface)", () => {
@@ -65,6 +65,21 @@ describe("BrokerController (pop consumption and the proxy's broker surface)", ()
       expect(events.map((event) => event.status).sort()).toEqual(["PUT_OK", "SYSTEM_BUSY"]);
       expect(await broker.sendMessage({ topic: "SCHEDULE_TOPIC_XXXX", queueId: 0, body: Buffer.from("x") })).toMatchObject({ status: "MESSAGE_ILLEGAL" });
       expect(broker.topicConfigManager.selectTopicConfig("grpc")).toBeDefined();
+    } finally {
+      await broker.shutdown();
+    }
+  });
+
+  it("tells the observer when remoting connections open and close", async () => {
+    const seen: boolean[] = [];
+    const broker = new BrokerController({ storePathRootDir: await tempDir(), listenPort: 0, ...SMALL_STORE }, { logger: silentLogger, observer: { connection: (event) => seen.push(event.open) } });
+    await broker.start();
+    try {
+      const client = await connect(broker.listenPort);
+      await waitFor(() => seen.length === 1, 5000, "the open event");
+      await client.close();
+      await waitFor(() => seen.length === 2, 5000, "the close event");
+      expect(seen).toEqual([true, false]);
     } finally {
       await broker.shutdown();
     }
