@@ -3,6 +3,8 @@ import { unknownErrorResult } from "@store/mapped-file";
 import { BLANK_RECORD_LENGTH, END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
 import { createMessageId } from "./codec/message-id.js";
 import type { PreparedMessage } from "./codec/prepare-message.js";
+import { crc32 } from "node:zlib";
+import { fillPropertiesCrc } from "./codec/record-crc.js";
 import { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
 import { writeRecord } from "./codec/record-writer.js";
 
@@ -25,6 +27,12 @@ export interface EncodedAppend {
   readonly sysFlag: number;
   /** Store time stamped on every record, ms. */
   readonly storeTimestamp: number;
+  /**
+   * Fill the single message's whole-record CRC property once it is written (its body CRC is there).
+   * False when it has none, or when whoever fills the body CRC later fills it too (pool files).
+   * Batches refill theirs when patched.
+   */
+  readonly fillPropertiesCrc: boolean;
 }
 
 /** Whether a message of this sysFlag advances its consume queue (RocketMQ: NOT and COMMIT types). */
@@ -76,6 +84,7 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       if (window && at >= 0) {
         const view = this.#viewOf(window.buffer); // also sets #viewShared
         writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, view, this.#viewShared);
+        if (append.fillPropertiesCrc) fillPropertiesCrc(window.buffer, at, append.size, crc32);
         // The file reads the outcome before doAppend can run again: one object serves every put.
         const outcome = this.#inPlace;
         outcome.result = result;
@@ -84,6 +93,7 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       // No window (or none this large): encode into a buffer of its own, which the file copies.
       const record = Buffer.allocUnsafe(append.size);
       writeRecord(record, 0, append.message, append.storeTimestamp, queueOffset, wroteOffset);
+      if (append.fillPropertiesCrc) fillPropertiesCrc(record, 0, append.size, crc32);
       return { result, data: record };
     }
     const records = append.records as Buffer;

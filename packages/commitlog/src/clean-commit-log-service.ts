@@ -43,7 +43,7 @@ export class CleanCommitLogService {
     this.#hours = new Set(options.deleteWhen.split(";").map(Number));
   }
 
-  /** One check: deletes what is due; returns how many commit-log files went. */
+  /** One check at time `now` (its hour picks deleteWhen): deletes what is due; returns how many commit-log files went. */
   async run(now = new Date()): Promise<number> {
     const usage = await (this.#options.diskUsage ?? statfsUsage)(this.#commitLog.mappedFileQueue.storePath).catch(() => 0);
     const percent = usage * 100;

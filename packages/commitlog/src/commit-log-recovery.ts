@@ -37,6 +37,8 @@ export interface RecoverOptions {
   readonly abnormal: boolean;
   readonly checkpoint: StoreCheckpoint;
   readonly checkCRC: boolean;
+  /** With checkCRC: verify each record's whole-record CRC property (RocketMQ's forceVerifyPropCRC). */
+  readonly forceVerifyPropCRC?: boolean;
   readonly maxRecordBytes: number;
   readonly logger: Logger;
   /**
@@ -46,6 +48,8 @@ export interface RecoverOptions {
    * that validated but could not be read as a unit: the caller must index the log again.
    */
   readonly dispatch?: (units: (DispatchUnit | null)[], offsets: number[]) => Promise<void>;
+  /** The file to validate from (see recoveryStartIndex); default: the one it picks. */
+  readonly startIndex?: number;
 }
 
 /** Chunks a dispatching recovery scan reads before it hands their units over (4 MiB). */
@@ -53,7 +57,8 @@ const DISPATCH_EVERY_CHUNKS = 16;
 
 /**
  * Recovers the commit log after load (RocketMQ recoverNormally / recoverAbnormally): validates every
- * record (magic, size bounds, CRC) from the chosen start file, stops at the first invalid one, sets
+ * record (magic, size bounds, CRCs: with forceVerifyPropCRC the whole-record CRC property, or for a
+ * record without one that it ends complete) from the chosen start file, stops at the first invalid one, sets
  * flushed and committed positions there and cuts the dirty tail. Never throws on a corrupt tail.
  */
 export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOptions): Promise<RecoveryReport> {
@@ -64,11 +69,12 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
     queue.flushedWhere = queue.committedWhere = 0;
     return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
   }
-  let index = options.abnormal ? await abnormalStartIndex(files, options.checkpoint) : Math.max(0, files.length - 3);
+  let index = options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));
   const startOffset = (files[index] as MappedFile).fileFromOffset;
   const dispatch = options.abnormal ? options.dispatch : undefined;
   const scan: ScanOptions = {
     checkCRC: options.checkCRC,
+    propertiesCrc: options.forceVerifyPropCRC === true ? "force" : "ignore",
     readBody: true,
     chunkBytes: SCAN_CHUNK_BYTES,
     readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
@@ -92,9 +98,14 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   queue.flushedWhere = processOffset;
   queue.committedWhere = processOffset;
   await queue.truncateDirtyFiles(processOffset);
-  // The file the next append goes to: zero whatever lies past the cut in it.
+  // The file the next append goes to: zero whatever lies past the cut in it. After a crash, the
+  // validated files may hold bytes a kill -9 left in the page cache that never reached the disk:
+  // fdatasync them, so the flushed position now published is true.
   const tail = queue.findMappedFileByOffset(processOffset);
-  const staleBytesCleared = tail ? await tail.clearStaleTail() : 0;
+  const staleBytesCleared = tail ? await tail.clearStaleTail(options.abnormal) : 0;
+  if (options.abnormal) {
+    for (const file of queue.mappedFiles) if (file !== tail && file.fileFromOffset >= startOffset) await file.clearStaleTail(true);
+  }
   const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles, staleBytesCleared };
   const level = cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
   options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`);
@@ -126,9 +137,14 @@ export function chunkBytesFor(maxRecordBytes: number): number {
 
 
 /**
- * The newest file whose first record is a message stored no later than the checkpoint's minimum
- * timestamp: everything before it is known to be flushed and dispatched.
+ * Where recovery starts validating: after a crash (`abnormal`), the newest file whose first record
+ * is a message stored no later than the checkpoint's minimum timestamp (everything before it is
+ * known to be flushed and dispatched; the first file when none is); otherwise the third-last file.
  */
+export async function recoveryStartIndex(files: readonly MappedFile[], abnormal: boolean, checkpoint: StoreCheckpoint): Promise<number> {
+  return abnormal ? abnormalStartIndex(files, checkpoint) : Math.max(0, files.length - 3);
+}
+
 async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: StoreCheckpoint): Promise<number> {
   const minTimestamp = checkpoint.getMinTimestamp();
   for (let index = files.length - 1; index >= 0; index--) {
@@ -161,7 +177,7 @@ async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOption
     let at = Math.min(buffer.readInt32BE(0), buffer.length);
     let records = 1;
     while (at < buffer.length) {
-      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true);
+      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true, { forceVerifyPropCRC: scan.propertiesCrc === "force" });
       if (result.kind !== "MESSAGE") break;
       records++;
       at += result.size;

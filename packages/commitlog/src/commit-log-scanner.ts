@@ -1,5 +1,6 @@
 import type { MappedFile } from "@store/mapped-file";
 import { checkMessageAndReturnSize, readDispatchUnit } from "./codec/check-message.js";
+import type { PropertiesCrcCheck } from "./codec/record-reader.js";
 import { validateRecord } from "./codec/record-reader.js";
 import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
 import type { InvalidRecord } from "./codec/types.js";
@@ -15,8 +16,10 @@ export type ScanStop =
   | { readonly reason: "INVALID"; readonly position: number; readonly record: InvalidRecord };
 
 export interface ScanOptions {
-  /** Verify each body's CRC. */
+  /** Verify each body's CRC (and, per `propertiesCrc`, each record's). */
   readonly checkCRC: boolean;
+  /** With checkCRC: what to check of each record's `__CRC32#` property. Default "ignore". */
+  readonly propertiesCrc?: PropertiesCrcCheck;
   /** Parse bodies (needed for the CRC). */
   readonly readBody: boolean;
   /** Bytes per read; a record longer than this is read whole with one larger read. */
@@ -120,14 +123,16 @@ function scanChunk(
       return { next: base + at };
     }
     if (options.validateOnly) {
-      const checked = validateRecord(buffer, at, options.checkCRC);
+      const checked = validateRecord(buffer, at, options.checkCRC, options.propertiesCrc);
       if (typeof checked === "number" && checked > 0) {
         visit(options.withUnits ? messageUnit(readDispatchUnit(buffer, at)) : null, base + at);
         at += checked;
         continue;
       }
     }
-    const result = options.dispatchOnly ? readDispatchUnit(buffer, at) : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody);
+    const result = options.dispatchOnly
+      ? readDispatchUnit(buffer, at)
+      : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody, { forceVerifyPropCRC: options.propertiesCrc === "force" });
     if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
     if (result.kind === "INVALID") {
       // A zeroed header is where appends stopped (pre-allocated space), not damage.

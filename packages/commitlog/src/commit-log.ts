@@ -2,7 +2,8 @@ import type { AllocateMappedFileService } from "@store/file-queue";
 import { MappedFileQueue } from "@store/file-queue";
 import type { FlushConfigInput } from "@store/flush-services";
 import { FlushManager } from "@store/flush-services";
-import type { AppendMessageResult, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { AppendMessageResult, Clock, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
@@ -40,6 +41,12 @@ export interface CommitLogOptions {
   readonly onCommitted?: () => void;
   /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
   readonly appendedUnits?: AppendedUnits | null;
+  /** Store timestamps and the flush services' timers. Default: real time. */
+  readonly clock?: Clock;
+  /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
+  readonly appendPropCRC?: boolean;
+  /** Pool mode: compute the records' CRCs on a worker thread (default true) or before each commit. */
+  readonly crcWorker?: boolean;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -61,6 +68,7 @@ interface SingleAppend {
   queueKey: string;
   sysFlag: number;
   storeTimestamp: number;
+  fillPropertiesCrc: boolean;
 }
 
 /** Queue ids below this have their `topic-queueId` keys cached (no string built per put). */
@@ -102,11 +110,13 @@ export class CommitLog {
   readonly #onAppended: () => void;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   #queued: QueuedPut[] = [];
   #draining = false;
   #notWritableReason: string | null = null;
   readonly #sync: boolean;
-  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0 };
+  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0, fillPropertiesCrc: false };
+  readonly #appendPropCRC: boolean;
   readonly #queueKeys = new Map<string, string[]>();
   /** The single put's prepared message, filled in place put after put (appends are synchronous). */
   readonly #prepared = emptyPreparedMessage();
@@ -123,20 +133,23 @@ export class CommitLog {
       preallocation: options.preallocation,
     });
     this.#logger = options.logger;
+    this.#clock = options.clock ?? systemClock;
     this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
+      clock: this.#clock,
       logger: options.logger,
       onFlushed: options.onFlushed,
       mappedFileSize: options.mappedFileSize,
       onCommitted: options.onCommitted,
     });
-    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost });
+    this.#appendPropCRC = options.appendPropCRC ?? false;
+    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost, appendPropCRC: this.#appendPropCRC });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
     this.#onAppended = options.onAppended ?? (() => undefined);
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
     const pool = options.transientStorePool ?? null;
     if (pool !== null && pool.beforeCommit === null) {
-      const bodyCrc = new BodyCrcWorker(options.logger);
+      const bodyCrc = new BodyCrcWorker(options.logger, { thread: options.crcWorker ?? true });
       pool.afterAppend = (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to);
       pool.beforeCommit = (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to);
       this.#bodyCrc = bodyCrc;
@@ -242,7 +255,7 @@ export class CommitLog {
 
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
-    const storeTimestamp = Date.now();
+    const storeTimestamp = this.#clock.now();
     // A pool file's records get their body CRC from the worker before they are committed (see #bodyCrc).
     const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
     const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
@@ -282,6 +295,8 @@ export class CommitLog {
     single.queueKey = this.#queueKey(prepared.topic, prepared.queueId);
     single.sysFlag = prepared.sysFlag;
     single.storeTimestamp = storeTimestamp;
+    // Its CRC property covers the body CRC: with a pool file the worker fills both, here it is done now.
+    single.fillPropertiesCrc = this.#appendPropCRC && withBodyCrc;
     return single;
   }
 
@@ -297,6 +312,7 @@ export class CommitLog {
       queueKey: this.#queueKey(first.topic, first.queueId ?? 0),
       sysFlag: first.sysFlag ?? 0,
       storeTimestamp,
+      fillPropertiesCrc: false,
     };
   }
 

@@ -1,5 +1,6 @@
 import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
+import type { QueueRecoveryScan, UnitCheck } from "./consume-queue.js";
 import { ConsumeQueue } from "./consume-queue.js";
 
 export interface ConsumeQueueTableOptions {
@@ -16,6 +17,7 @@ const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]{1,127}$/;
 export class ConsumeQueueTable {
   readonly #options: ConsumeQueueTableOptions;
   readonly #queues = new Map<string, Map<number, ConsumeQueue>>();
+  #gapsFound = 0;
 
   constructor(options: ConsumeQueueTableOptions) {
     this.#options = options;
@@ -35,7 +37,17 @@ export class ConsumeQueueTable {
     }
     let queue = byId.get(queueId);
     if (queue === undefined) {
-      queue = new ConsumeQueue({ rootDir: this.#options.rootDir, topic, queueId, mappedFileSize: this.#options.mappedFileSize, io: this.#options.io });
+      queue = new ConsumeQueue({
+        rootDir: this.#options.rootDir,
+        topic,
+        queueId,
+        mappedFileSize: this.#options.mappedFileSize,
+        io: this.#options.io,
+        onGap: (gapped, expected, end) => {
+          this.#gapsFound++;
+          this.#options.logger.warn({ topic: gapped.topic, queueId: gapped.queueId, expected, end }, "a unit arrived past its queue's end: the units in between are missing");
+        },
+      });
       byId.set(queueId, queue);
     }
     return queue;
@@ -78,21 +90,38 @@ export class ConsumeQueueTable {
     }
   }
 
-  /** Recovers every queue; returns the largest indexed commit-log end (-1 when none). */
-  async recover(): Promise<number> {
-    let max = -1;
-    for (const queue of this.all()) {
-      await queue.recover();
-      max = Math.max(max, queue.maxPhysicOffset);
-    }
-    return max;
+  /** Units that arrived past their queue's end so far (see ConsumeQueueOptions.onGap). */
+  get gapsFound(): number {
+    return this.#gapsFound;
   }
 
-  /** Cuts units pointing at or past `phyOffset` in every queue. */
-  async truncateDirty(phyOffset: number): Promise<void> {
-    for (const queue of this.all()) {
-      if (queue.maxPhysicOffset >= phyOffset || queue.maxPhysicOffset < 0) await queue.truncateDirtyLogicFiles(phyOffset);
+  /** Scans every queue for recovery, changing nothing (see ConsumeQueue.scanForRecovery). */
+  async scanForRecovery(keepUnitsBelow: number, check?: UnitCheck): Promise<Map<ConsumeQueue, QueueRecoveryScan>> {
+    const scans = new Map<ConsumeQueue, QueueRecoveryScan>();
+    for (const queue of this.all()) scans.set(queue, await queue.scanForRecovery(keepUnitsBelow, check));
+    return scans;
+  }
+
+  /**
+   * Cuts every scanned queue where its scan ended, durably (see ConsumeQueue.cutAt). Returns the
+   * highest commit-log end of a kept unit's record (-1 when none) and the bytes zeroed.
+   */
+  async cutAt(scans: ReadonlyMap<ConsumeQueue, QueueRecoveryScan>): Promise<{ highestRecordEnd: number; zeroedBytes: number }> {
+    let highestRecordEnd = -1;
+    let zeroedBytes = 0;
+    for (const [queue, scan] of scans) {
+      zeroedBytes += await queue.cutAt(scan.end, scan.lastRecordEnd);
+      highestRecordEnd = Math.max(highestRecordEnd, scan.lastRecordEnd);
     }
+    return { highestRecordEnd, zeroedBytes };
+  }
+
+  /**
+   * Recovers every queue: keeps the sound units whose records lie below `keepUnitsBelow` (default:
+   * all) and cuts the rest durably. Returns the largest kept commit-log end (-1 when none).
+   */
+  async recover(keepUnitsBelow = Number.POSITIVE_INFINITY, check?: UnitCheck): Promise<number> {
+    return (await this.cutAt(await this.scanForRecovery(keepUnitsBelow, check))).highestRecordEnd;
   }
 
   /** Flushes every queue (at most one file each per call); true if any advanced. */

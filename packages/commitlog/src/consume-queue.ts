@@ -34,6 +34,28 @@ export interface ConsumeQueueOptions {
   /** File size, bytes; rounded up to a multiple of 20. Default 6 000 000. */
   readonly mappedFileSize?: number;
   readonly io?: FileIO;
+  /**
+   * Told when a unit arrives for a queue offset past the queue's end (`expected` > `end`, both
+   * queue offsets): the units in between were never written, or were lost. The gap is filled with
+   * hole units either way; recovery treats it as lost units (see DispatchPlan).
+   */
+  readonly onGap?: (queue: ConsumeQueue, expected: number, end: number) => void;
+}
+
+/**
+ * Whether `unit` at queue offset `index` of `queue` describes its record (recovery reads the record
+ * from the commit log); true also when it cannot be told (the record was deleted with its file).
+ */
+export type UnitCheck = (queue: ConsumeQueue, unit: ConsumeQueueUnit, index: number) => Promise<boolean>;
+
+/** What a recovery scan of one queue found (see ConsumeQueue.scanForRecovery). */
+export interface QueueRecoveryScan {
+  /** Where the units recovery keeps end, bytes from the queue's start (a multiple of 20). */
+  readonly end: number;
+  /** End (offset + size) of the last kept unit's record in the commit log; -1 when none. */
+  readonly lastRecordEnd: number;
+  /** Kept-looking units at the end that did not match their records: cut, and a sign of damage. */
+  readonly mismatched: number;
 }
 
 function readUnit(buffer: Buffer, at: number): ConsumeQueueUnit {
@@ -71,6 +93,7 @@ export class ConsumeQueue {
   readonly mappedFileQueue: MappedFileQueue;
   #maxPhysicOffset = -1;
   #minLogicOffset = 0;
+  readonly #onGap: ConsumeQueueOptions["onGap"];
 
   constructor(options: ConsumeQueueOptions) {
     const size = options.mappedFileSize ?? DEFAULT_CONSUME_QUEUE_FILE_SIZE;
@@ -79,6 +102,7 @@ export class ConsumeQueue {
     this.queueId = options.queueId;
     const storePath = join(options.rootDir, options.topic, String(options.queueId));
     this.mappedFileQueue = new MappedFileQueue({ storePath, mappedFileSize: fileSize, io: options.io, preallocation: "sparse" });
+    this.#onGap = options.onGap;
   }
 
   /** Opens the queue's files. @throws FileQueueError from load(). */
@@ -92,28 +116,72 @@ export class ConsumeQueue {
   }
 
   /**
-   * Finds the valid end of the index after a restart: scans units from the third-last file until one
-   * is empty (size 0), then cuts the files there.
+   * Recovery after load: scans for the units to keep and cuts the queue after them, durably (see
+   * scanForRecovery and cutAt). Default: keeps every sound unit.
+   * @returns what the scan found.
    */
-  async recover(): Promise<void> {
-    const queue = this.mappedFileQueue;
-    const files = queue.mappedFiles;
-    if (files.length === 0) return;
-    let index = Math.max(0, files.length - 3);
-    let processOffset = (files[index] as MappedFile).fileFromOffset;
-    let maxPhysicOffset = -1;
-    for (; index < files.length; index++) {
-      const file = files[index] as MappedFile;
-      const { valid, lastEnd } = await scanUnits(file);
-      processOffset = file.fileFromOffset + valid;
-      if (lastEnd >= 0) maxPhysicOffset = lastEnd;
-      if (valid < file.fileSize) break;
+  async recover(keepUnitsBelow = Number.POSITIVE_INFINITY, check?: UnitCheck): Promise<QueueRecoveryScan> {
+    const scan = await this.scanForRecovery(keepUnitsBelow, check);
+    await this.cutAt(scan.end, scan.lastRecordEnd);
+    return scan;
+  }
+
+  /**
+   * Finds, without changing anything, where the units recovery may keep end: units that are sound
+   * (size > 0, offsets in log order) and whose record lies below commit-log offset `keepUnitsBelow`,
+   * from the start of the queue up to the first that is not. It reads each file's first unit from
+   * the last file back to the newest file that starts with such a unit, and scans from there: every
+   * earlier file is covered by the same promise (units of records below the point are durable), so a
+   * queue any number of files behind its flush is scanned whole where it matters. With `check`, the
+   * last kept units are then read back against their records, from the end back to the first that
+   * matches; the ones that do not are counted as `mismatched` and not kept. At least the last
+   * three files are scanned whole, as RocketMQ does.
+   */
+  async scanForRecovery(keepUnitsBelow: number, check?: UnitCheck): Promise<QueueRecoveryScan> {
+    const files = this.mappedFileQueue.mappedFiles;
+    if (files.length === 0) return { end: 0, lastRecordEnd: -1, mismatched: 0 };
+    let end = await scanKeepable(files, await firstScanFile(files, keepUnitsBelow), keepUnitsBelow);
+    const start = (files[0] as MappedFile).fileFromOffset;
+    let mismatched = 0;
+    for (; check !== undefined && end > start; end -= CQ_STORE_UNIT_SIZE, mismatched++) {
+      const unit = await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE);
+      if (unit === null || isHoleUnit(unit) || (await check(this, unit, (end - CQ_STORE_UNIT_SIZE) / CQ_STORE_UNIT_SIZE))) break;
     }
-    queue.flushedWhere = processOffset;
-    queue.committedWhere = processOffset;
-    await queue.truncateDirtyFiles(processOffset);
-    this.#maxPhysicOffset = maxPhysicOffset;
-    this.#minLogicOffset = queue.getMinOffset() < 0 ? 0 : queue.getMinOffset();
+    const last = end > start ? await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE) : null;
+    return { end, lastRecordEnd: last === null || isHoleUnit(last) ? -1 : last.offset + last.size, mismatched };
+  }
+
+  /**
+   * Cuts the queue at byte `end` so that the cut survives a power cut before new units are written
+   * there: files after it are deleted (each unlink synced), the rest of its file is zeroed and
+   * fdatasync'd (only what is not zero already), and the positions move to `end`.
+   * @param lastRecordEnd - commit-log end of the last unit kept (-1: none): what dispatch skips.
+   * @returns bytes zeroed.
+   * @throws StoreError IO_ERROR / DISK_FULL.
+   */
+  async cutAt(end: number, lastRecordEnd: number): Promise<number> {
+    const queue = this.mappedFileQueue;
+    await queue.truncateDirtyFiles(end);
+    const tail = queue.findMappedFileByOffset(end);
+    const cleared = tail === null ? 0 : await tail.clearStaleTail();
+    queue.flushedWhere = end;
+    queue.committedWhere = end;
+    this.#maxPhysicOffset = lastRecordEnd;
+    this.#minLogicOffset = Math.max(queue.getMinOffset(), 0);
+    return cleared;
+  }
+
+  /** The unit starting at byte `at` of the queue, or null when it is not readable. */
+  async #unitAtByte(at: number): Promise<ConsumeQueueUnit | null> {
+    const file = this.mappedFileQueue.findMappedFileByOffset(at);
+    if (file === null) return null;
+    const result = await file.selectMappedBuffer(at - file.fileFromOffset, CQ_STORE_UNIT_SIZE);
+    if (result === null) return null;
+    try {
+      return readUnit(result.buffer, 0);
+    } finally {
+      result.release();
+    }
   }
 
   /**
@@ -126,6 +194,8 @@ export class ConsumeQueue {
     if (unit.offset + unit.size <= this.#maxPhysicOffset) return true;
     const expected = cqOffset * CQ_STORE_UNIT_SIZE;
     const queue = this.mappedFileQueue;
+    const end = queue.getMaxWrotePosition();
+    if (expected > end) this.#onGap?.(this, cqOffset, end / CQ_STORE_UNIT_SIZE);
     const file = await queue.getLastMappedFile(expected);
     if (file === null) return false;
     if (file.firstCreateInQueue && file.wrotePosition === 0 && expected > file.fileFromOffset) {
@@ -251,30 +321,15 @@ export class ConsumeQueue {
   }
 
   /**
-   * Removes units pointing at or past commit-log offset `phyOffset` (the log was cut there).
+   * Removes units pointing at or past commit-log offset `phyOffset` (the log was cut there), durably
+   * (see cutAt).
    */
   async truncateDirtyLogicFiles(phyOffset: number): Promise<void> {
-    const queue = this.mappedFileQueue;
-    for (;;) {
-      const file = queue.getLastMappedFile();
-      if (file === null) break;
-      const units = await readFileUnits(file);
-      let kept = 0;
-      let lastEnd = -1;
-      for (let at = 0; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE, kept++) {
-        const size = unitSizeAt(units, at);
-        const offset = unitOffsetAt(units, at);
-        if (size === 0 || offset >= phyOffset) break;
-        lastEnd = size === HOLE_SIZE ? -1 : offset + size;
-      }
-      if (kept === 0 && file !== queue.getFirstMappedFile()) {
-        await queue.deleteLastMappedFile();
-        continue;
-      }
-      await queue.truncateDirtyFiles(file.fileFromOffset + kept * CQ_STORE_UNIT_SIZE);
-      this.#maxPhysicOffset = lastEnd;
-      break;
-    }
+    const files = this.mappedFileQueue.mappedFiles;
+    if (files.length === 0) return;
+    const end = await scanKeepable(files, await firstScanFile(files, phyOffset), phyOffset);
+    const last = end > (files[0] as MappedFile).fileFromOffset ? await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE) : null;
+    await this.cutAt(end, last === null || isHoleUnit(last) ? -1 : last.offset + last.size);
   }
 
   /**
@@ -334,16 +389,45 @@ async function readFileUnits(file: MappedFile): Promise<Buffer> {
   return result.buffer;
 }
 
-/** Valid bytes at the start of a file (units with offset >= 0 and size > 0) and the last unit's end. */
-async function scanUnits(file: MappedFile): Promise<{ valid: number; lastEnd: number }> {
-  const units = await readFileUnits(file);
-  let lastEnd = -1;
-  let at = 0;
-  for (; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE) {
-    const offset = unitOffsetAt(units, at);
-    const size = unitSizeAt(units, at);
-    if (offset < 0 || size <= 0) break;
-    if (size !== HOLE_SIZE) lastEnd = offset + size;
+/** Whether recovery may keep `unit` (before checking it against its record): see scanForRecovery. */
+function keepable(offset: number, size: number, keepUnitsBelow: number, previousEnd: number): boolean {
+  if (size === HOLE_SIZE) return true; // a filler for a queue offset no record took
+  return size > 0 && offset >= 0 && offset >= previousEnd && offset + size <= keepUnitsBelow;
+}
+
+/**
+ * Where a recovery scan starts: the last file, looking back, that starts with a keepable unit (0 when
+ * none does), and at least the third-last file as RocketMQ (damage in the newest files shows there).
+ */
+async function firstScanFile(files: readonly MappedFile[], keepUnitsBelow: number): Promise<number> {
+  const thirdLast = Math.max(0, files.length - 3);
+  for (let index = files.length - 1; index > 0; index--) {
+    const head = await (files[index] as MappedFile).selectMappedBuffer(0, CQ_STORE_UNIT_SIZE);
+    if (head === null) continue;
+    try {
+      if (keepable(unitOffsetAt(head.buffer, 0), unitSizeAt(head.buffer, 0), keepUnitsBelow, -1)) return Math.min(index, thirdLast);
+    } finally {
+      head.release();
+    }
   }
-  return { valid: at, lastEnd };
+  return 0;
+}
+
+/** Scans units from file `from` on; returns the byte (queue offset * 20) where the keepable ones end. */
+async function scanKeepable(files: readonly MappedFile[], from: number, keepUnitsBelow: number): Promise<number> {
+  let previousEnd = -1;
+  for (let index = from; index < files.length; index++) {
+    const file = files[index] as MappedFile;
+    const units = await readFileUnits(file);
+    let at = 0;
+    for (; at + CQ_STORE_UNIT_SIZE <= units.length; at += CQ_STORE_UNIT_SIZE) {
+      const offset = unitOffsetAt(units, at);
+      const size = unitSizeAt(units, at);
+      if (!keepable(offset, size, keepUnitsBelow, previousEnd)) break;
+      if (size !== HOLE_SIZE) previousEnd = offset + size;
+    }
+    if (at < file.fileSize) return file.fileFromOffset + at;
+  }
+  const last = files.at(-1) as MappedFile;
+  return last.fileFromOffset + last.fileSize;
 }

@@ -27,7 +27,8 @@ export class FlushConsumeQueueService extends ServiceThread {
   readonly #queues: ConsumeQueueTable;
   readonly #checkpoint: StoreCheckpoint;
   readonly #options: FlushConsumeQueueServiceOptions;
-  #lastThoroughMs = 0;
+  /** When the last thorough round ran (`clock.monotonic()`, ms): the first round is thorough. */
+  #lastThoroughMs = Number.NEGATIVE_INFINITY;
 
   constructor(queues: ConsumeQueueTable, checkpoint: StoreCheckpoint, options: FlushConsumeQueueServiceOptions) {
     super(options);
@@ -53,7 +54,7 @@ export class FlushConsumeQueueService extends ServiceThread {
 
   /** One round; `thorough` forces leastPages 0 and a checkpoint write (shutdown does this). */
   async doFlush(thorough: boolean): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.monotonic();
     let leastPages = this.#options.leastPages;
     if (thorough || now >= this.#lastThoroughMs + this.#options.thoroughIntervalMs) {
       this.#lastThoroughMs = now;

@@ -48,6 +48,7 @@ export {
   messagePropertiesToString,
   NAME_VALUE_SEPARATOR,
   PROPERTY_CONSUME_START_TIMESTAMP,
+  PROPERTY_CRC32,
   PROPERTY_DELAY_TIME_LEVEL,
   PROPERTY_KEYS,
   PROPERTY_MAX_OFFSET,
@@ -82,6 +83,7 @@ export { TOPIC_PATTERN } from "./codec/prepare-message.js";
 export type { PreparedMessage } from "./codec/prepare-message.js";
 export type { HostAddress } from "./codec/host-address.js";
 export { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
+export { CRC32_RESERVED_LENGTH, fillPropertiesCrc } from "./codec/record-crc.js";
 export { decodeMessage, decodeMessages } from "./codec/message-decoder.js";
 export {
   checkMessageAndReturnSize,
@@ -122,17 +124,20 @@ export type {
 
 // The store: put / get, consume queues, dispatch, checkpoint, recovery.
 export { MessageStore } from "./message-store.js";
-export type { MessageStoreOptions } from "./message-store.js";
+export type { MessageStoreOptions, TopicQueue } from "./message-store.js";
+export type { LookMessageResult } from "./message-lookup.js";
 export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-store-config.js";
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { CommitLog } from "./commit-log.js";
 export type { CommitLogOptions } from "./commit-log.js";
 export { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 export type { EncodedAppend } from "./append-message-callback.js";
-export { recoverCommitLog } from "./commit-log-recovery.js";
+export { recoverCommitLog, recoveryStartIndex } from "./commit-log-recovery.js";
+export { DISPATCH_RULES, keepUnitsBelow, recoveryCase, restartAt } from "./dispatch-plan.js";
+export type { DispatchRule, QueueRecoveryReport, RecoveryCase, RecoveryFacts, RecoveryPoints } from "./dispatch-plan.js";
 export type { RecoverOptions, RecoveryReport } from "./commit-log-recovery.js";
 export { ConsumeQueue, CQ_STORE_UNIT_SIZE, DEFAULT_CONSUME_QUEUE_FILE_SIZE, isHoleUnit } from "./consume-queue.js";
-export type { ConsumeQueueOptions, ConsumeQueueUnit } from "./consume-queue.js";
+export type { ConsumeQueueOptions, ConsumeQueueUnit, QueueRecoveryScan, UnitCheck } from "./consume-queue.js";
 export { ConsumeQueueTable } from "./consume-queue-table.js";
 export { ReputMessageService } from "./reput-message-service.js";
 export { APPENDED_UNITS_INITIAL_CAPACITY, APPENDED_UNITS_MAX_CAPACITY, AppendedUnits } from "./appended-units.js";

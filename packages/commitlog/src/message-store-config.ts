@@ -24,8 +24,21 @@ export const messageStoreConfigSchema = flushConfigSchema
     mappedFileSizeConsumeQueue: int(20, 2 * GiB).default(300_000 * 20),
     /** Largest message body, bytes. */
     maxMessageSize: int(10, 512 * MiB).default(4 * MiB),
-    /** Verify body CRCs during recovery. */
+    /** Verify CRCs during recovery: the body CRC, and the whole-record CRC property where present. */
     checkCRCOnRecover: z.boolean().default(true),
+    /**
+     * RocketMQ 5's property: end every record's properties with `__CRC32#` holding a CRC-32 of the
+     * record before it (all of it but those 20 bytes), so recovery can tell a record torn or damaged
+     * anywhere, not only in its body. Default true here (RocketMQ: false).
+     */
+    enabledAppendPropCRC: z.boolean().default(true),
+    /**
+     * RocketMQ 5's property: with checkCRCOnRecover, recovery verifies a record's whole-record CRC
+     * where it has one (instead of only its body CRC). A record without one (written before, or with
+     * enabledAppendPropCRC off) must then end as complete records do, or recovery cuts it; RocketMQ
+     * refuses such records outright. Default true here (RocketMQ: false).
+     */
+    forceVerifyPropCRC: z.boolean().default(true),
     /** Pool buffers (each a commit-log segment in size) when transientStorePoolEnable. */
     transientStorePoolSize: int(1, 64).default(5),
     /** Fail a roll-over at once when the pool has no free buffer, instead of writing without one. */

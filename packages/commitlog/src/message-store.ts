@@ -1,16 +1,15 @@
 import { join } from "node:path";
 import { AllocateMappedFileService } from "@store/file-queue";
-import type { FileIO } from "@store/mapped-file";
-import { TransientStorePool, ioError, nodeFileIO } from "@store/mapped-file";
+import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
+import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { decodeMessage } from "./codec/message-decoder.js";
 import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
 import type { DecodedMessage, MessageInput } from "./codec/types.js";
 import { CleanCommitLogService } from "./clean-commit-log-service.js";
 import { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
-import { recoverCommitLog } from "./commit-log-recovery.js";
+import type { QueueRecoveryReport } from "./dispatch-plan.js";
 import { ConsumeQueueTable } from "./consume-queue-table.js";
 import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
@@ -20,9 +19,11 @@ import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
 import { AppendedUnits } from "./appended-units.js";
 import type { DispatchListener } from "./reput-message-service.js";
 import { ReputMessageService } from "./reput-message-service.js";
+import type { LookMessageResult } from "./message-lookup.js";
+import { lookMessageAt } from "./message-lookup.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
-import type { DispatchUnit } from "./codec/types.js";
+import { recoverStore } from "./store-recovery.js";
 import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 
 /** What `MessageStore.open` takes besides the config. */
@@ -35,6 +36,24 @@ export interface MessageStoreOptions {
   readonly diskUsage?: (path: string) => Promise<number>;
   /** Pull limits per getMessage. */
   readonly pullLimits?: PullLimits;
+  /**
+   * Time for every timer of the store (flush, commit, dispatch, consume-queue flush, cleanup, the
+   * SYNC_FLUSH timeout) and for the store timestamps written into records. Default: real time. A
+   * crash test passes a `VirtualClock` so a run replays exactly.
+   */
+  readonly clock?: Clock;
+  /**
+   * Pool mode: compute the records' CRCs on a worker thread while the writer goes on (default true),
+   * or on the event loop before each commit (false: with a VirtualClock and a SimulatedDisk, nothing
+   * else then decides the order of events, so a crash test replays exactly).
+   */
+  readonly crcWorker?: boolean;
+}
+
+/** A consume queue, as `listTopicQueues` names it. */
+export interface TopicQueue {
+  readonly topic: string;
+  readonly queueId: number;
 }
 
 /** Largest record for a body limit: body + topic + properties + header + IPv6 hosts. */
@@ -58,8 +77,10 @@ export class MessageStore {
   readonly commitLog: CommitLog;
   readonly consumeQueues: ConsumeQueueTable;
   readonly checkpoint: StoreCheckpoint;
-  /** What recovery did at open. */
+  /** What the commit log's recovery did at open. */
   readonly recovery: RecoveryReport;
+  /** What recovery kept of the consume queues and where dispatch restarted (see DISPATCH_RULES). */
+  readonly queueRecovery: QueueRecoveryReport;
   readonly #io: FileIO;
   readonly #logger: Logger;
   readonly #lock: StoreLock;
@@ -70,7 +91,8 @@ export class MessageStore {
   readonly #clean: CleanCommitLogService;
   readonly #listeners = new Set<DispatchListener>();
   readonly #pullLimits: PullLimits;
-  #cleanTimer: NodeJS.Timeout | null = null;
+  readonly #clock: Clock;
+  #cleanTimer: ClockTimer | null = null;
   #lastDispatchedTimestamp = 0;
   #state: "running" | "stopping" | "stopped" = "running";
 
@@ -93,7 +115,9 @@ export class MessageStore {
     this.#allocate = parts.allocate;
     this.checkpoint = parts.checkpoint;
     this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
+    const clock = (this.#clock = parts.options.clock ?? systemClock);
     this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
+    this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
     // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
     const appendedUnits = new AppendedUnits();
     this.commitLog = new CommitLog({
@@ -114,10 +138,14 @@ export class MessageStore {
       // With a pool a put is readable only once committed: dispatch then, not at the next idle round.
       onCommitted: () => this.#reput.wakeup(),
       appendedUnits,
+      clock,
+      appendPropCRC: config.enabledAppendPropCRC,
+      crcWorker: parts.options.crcWorker,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
       logger,
+      clock,
       appendedUnits,
       maxRecordBytes: maxRecordBytes(config.maxMessageSize),
       onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
@@ -125,6 +153,7 @@ export class MessageStore {
     });
     this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
       logger,
+      clock,
       intervalMs: config.flushIntervalConsumeQueue,
       leastPages: config.flushConsumeQueueLeastPages,
       thoroughIntervalMs: config.flushConsumeQueueThoroughInterval,
@@ -153,9 +182,11 @@ export class MessageStore {
     const io = options.io ?? nodeFileIO;
     const logger = options.logger ?? pino({ name: "message-store" });
     const root = parsed.storePathRootDir;
-    await io.mkdir(join(root, "commitlog"));
-    await io.mkdir(join(root, "consumequeue"));
-    const lock = await StoreLock.acquire(join(root, "lock"), io);
+    // Durable names from the start: a power cut must not take a directory with files synced inside it.
+    await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "commitlog"), e)));
+    await ensureDirectory(io, join(root, "consumequeue")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "consumequeue"), e)));
+    const clock = options.clock ?? systemClock;
+    const lock = await StoreLock.acquire(join(root, "lock"), io, clock);
     try {
       // Shared memory: the commit log's body CRC worker fills the records in place (see BodyCrcWorker).
       const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog, { sharedMemory: true }) : null;
@@ -169,6 +200,7 @@ export class MessageStore {
         filesAhead: parsed.preallocation === "sparse" ? 2 : 1,
         // A zero-filled segment is in the page cache once created: only sparse ones need the pass.
         warmPageCache: parsed.warmMapedFileEnable && parsed.preallocation === "sparse",
+        clock,
       });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });
@@ -195,40 +227,43 @@ export class MessageStore {
 
   async #start(): Promise<void> {
     const abortPath = join(this.config.storePathRootDir, "abort");
-    const lastExitOK = (await this.#io.stat(abortPath)) === null;
+    const abortFileFound = (await this.#io.stat(abortPath)) !== null;
+    // Before recovery cuts anything: a crash from here on, even during recovery, is recovered as one.
+    await this.#createAbortFile(abortPath);
     await this.commitLog.mappedFileQueue.load();
     await this.consumeQueues.load();
-    const maxPhysicOffsetOfQueues = await this.consumeQueues.recover();
-    // After a crash the recovery scan indexes what it validates, as RocketMQ does: the log is read
-    // once. If a unit cannot be written, the dispatcher re-dispatches from the scan's start instead.
-    let indexedByScan = !lastExitOK;
-    const report = await recoverCommitLog(this.commitLog, {
-      abnormal: !lastExitOK,
-      checkpoint: this.checkpoint,
-      checkCRC: this.config.checkCRCOnRecover,
-      maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
-      logger: this.#logger,
-      dispatch: async (units, offsets) => {
-        if (!indexedByScan) return;
-        if (units.includes(null)) indexedByScan = false; // a unit the scan could not read: index from the log
-        else if ((await this.#reput.dispatchUnits(units as DispatchUnit[], offsets)) !== null) indexedByScan = false;
+    const recovered = await recoverStore(
+      {
+        commitLog: this.commitLog,
+        consumeQueues: this.consumeQueues,
+        checkpoint: this.checkpoint,
+        reput: this.#reput,
+        logger: this.#logger,
+        checkCRC: this.config.checkCRCOnRecover,
+        forceVerifyPropCRC: this.config.forceVerifyPropCRC,
+        maxRecordBytes: maxRecordBytes(this.config.maxMessageSize),
       },
-    });
-    (this as { recovery: RecoveryReport }).recovery = report;
-    if (maxPhysicOffsetOfQueues >= report.processOffset) await this.consumeQueues.truncateDirty(report.processOffset);
-    const dispatched = Math.min(Math.max(maxPhysicOffsetOfQueues, 0), report.processOffset);
-    this.#reput.reputFromOffset = lastExitOK ? dispatched : indexedByScan ? report.processOffset : Math.min(report.startOffset, dispatched);
-    await this.#reput.doReput();
+      abortFileFound,
+    );
+    (this as { recovery: RecoveryReport }).recovery = recovered.log;
+    (this as { queueRecovery: QueueRecoveryReport }).queueRecovery = recovered.queues;
     this.#recoverTopicQueueTable();
     const minOffset = this.commitLog.getMinOffset();
     if (minOffset > 0) await this.consumeQueues.correctMinOffsets(minOffset);
-    // Before any service starts: if creating it fails, open rejects with nothing left running.
-    await this.#createAbortFile(abortPath);
     this.#allocate.start();
     this.commitLog.start();
     this.#reput.start();
     this.#flushQueues.start();
-    this.#cleanTimer = setInterval(() => void this.#runClean(), this.config.cleanResourceInterval);
+    this.#scheduleClean();
+  }
+
+  /** Arms the next cleanup check (RocketMQ's scheduled cleanResourceInterval task). */
+  #scheduleClean(): void {
+    this.#cleanTimer = this.#clock.setTimeout(() => {
+      void this.#runClean().finally(() => {
+        if (this.#state === "running") this.#scheduleClean();
+      });
+    }, this.config.cleanResourceInterval);
     this.#cleanTimer.unref();
   }
 
@@ -238,7 +273,7 @@ export class MessageStore {
     for (const queue of this.consumeQueues.all()) table.set(`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue());
   }
 
-  /** @throws StoreError IO_ERROR / DISK_FULL. */
+  /** Creates `abort` (or keeps the one a crash left), durably. @throws StoreError IO_ERROR / DISK_FULL. */
   async #createAbortFile(path: string): Promise<void> {
     try {
       const fd = await this.#io.open(path, true);
@@ -265,7 +300,7 @@ export class MessageStore {
 
   async #runClean(): Promise<void> {
     try {
-      await this.#clean.run();
+      await this.#clean.run(new Date(this.#clock.now()));
     } catch (error) {
       this.#logger.error({ err: error }, "expired-file cleanup failed");
     }
@@ -273,7 +308,7 @@ export class MessageStore {
 
   /** Deletes expired files now (the cleanup timer does this every cleanResourceInterval). */
   cleanExpiredFiles(now?: Date): Promise<number> {
-    return this.#clean.run(now);
+    return this.#clean.run(now ?? new Date(this.#clock.now()));
   }
 
   /** Stores one message; resolves when it is as durable as the flush strategy promises. */
@@ -302,20 +337,34 @@ export class MessageStore {
     return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits, filter);
   }
 
-  /** The message stored at commit-log offset `phyOffset`, or null when none starts there. */
-  async lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null> {
-    const head = await this.commitLog.getMessage(phyOffset, 4);
-    if (head === null) return null;
-    const size = head.buffer.readInt32BE(0);
-    head.release();
-    // Bounded by the segment, not by the configured body limit: commitLog.maxMessageSize can be
-    // raised at run time, and records accepted under the raised limit must stay readable.
-    if (size <= 0 || size > this.config.mappedFileSizeCommitLog) return null;
-    const data = await this.commitLog.getMessage(phyOffset, size);
-    if (data === null) return null;
-    data.release();
-    const decoded = decodeMessage(data.buffer, 0, { checkCRC: false });
-    return decoded.ok ? decoded.message : null;
+  /**
+   * The message stored at commit-log offset `phyOffset` (CRCs checked), or null when none starts
+   * there (RocketMQ's lookMessageByOffset).
+   */
+  lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null>;
+  /**
+   * With `{ detail: true }`, what starts at `phyOffset`: a message (`kind: "MESSAGE"`, the decoded
+   * message), the end-of-file blank record (`BLANK`, with where the next record starts), or
+   * `INVALID` with why (not the start of a record, zeros, damage); null only when the offset lies
+   * outside the readable log, [getMinPhyOffset(), getMaxPhyOffset()). See LookMessageResult.
+   */
+  lookMessageByOffset(phyOffset: number, options: { readonly detail: true }): Promise<LookMessageResult | null>;
+  async lookMessageByOffset(phyOffset: number, options?: { readonly detail: true }): Promise<DecodedMessage | LookMessageResult | null> {
+    const found = await lookMessageAt(this.commitLog, phyOffset);
+    if (options?.detail === true) return found;
+    return found?.kind === "MESSAGE" ? found : null;
+  }
+
+  /**
+   * Every consume queue the store holds, as `{ topic, queueId }`, sorted by topic and then queue id
+   * (a queue exists once a message was dispatched to it, or its files were found at open).
+   */
+  listTopicQueues(): TopicQueue[] {
+    const list: TopicQueue[] = [];
+    for (const topic of this.consumeQueues.topics().sort()) {
+      for (const queueId of this.consumeQueues.queueIds(topic)) list.push({ topic, queueId });
+    }
+    return list;
   }
 
   /** Store time of the record at `phyOffset` (size bytes long), ms; -1 when it cannot be read. */
@@ -403,15 +452,19 @@ export class MessageStore {
   async shutdown(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "stopping";
-    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
     const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
     await this.#reput.shutdown();
     await this.#flushQueues.shutdown();
-    await this.#flushQueues.doFlush(true).catch((error: unknown) => this.#logger.error({ err: error }, "final consume-queue flush failed"));
+    // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
+    const queuesFlushed = await this.#flushQueues.doFlush(true).then(
+      () => true,
+      (error: unknown) => (this.#logger.error({ err: error }, "final consume-queue flush failed"), false),
+    );
     await this.#allocate.shutdown();
     // A flush that failed before or during the final drain poisons its file: keep `abort` then.
-    const healthy = writable && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
+    const healthy = writable && queuesFlushed && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
@@ -430,7 +483,7 @@ export class MessageStore {
   async halt(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
-    if (this.#cleanTimer) clearInterval(this.#cleanTimer);
+    this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
     this.commitLog.markNotWritable("halted");
     this.#lock.abandon();
     this.#reput.makeStop();

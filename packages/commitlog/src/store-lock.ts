@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import type { FileIO } from "@store/mapped-file";
-import { StoreError, ioError } from "@store/mapped-file";
+import type { Clock, FileIO } from "@store/mapped-file";
+import { StoreError, ioError, systemClock } from "@store/mapped-file";
 import type { CommitLogErrorCode } from "./store-errors.js";
 
 /** Lock files held by this process, per FileIO (a simulated disk is its own world). */
@@ -71,15 +71,16 @@ export class StoreLock {
   /**
    * Creates the lock file exclusively (an atomic create: of two processes starting at once, one
    * wins). A lock file left by a process that is gone is replaced, one process at a time.
+   * @param clock - what "an empty lock file is fresh" is measured on (the disk's mtimes): real time by default.
    * @throws StoreError STORE_LOCKED when another live owner holds the store; IO_ERROR.
    */
-  static async acquire(path: string, io: FileIO): Promise<StoreLock> {
+  static async acquire(path: string, io: FileIO, clock: Clock = systemClock): Promise<StoreLock> {
     const mine = held.get(io) ?? new Set<string>();
     held.set(io, mine);
     if (mine.has(path)) throw lockedError(path, process.pid);
     mine.add(path);
     try {
-      await claimLockFile(path, io, process.pid);
+      await claimLockFile(path, io, process.pid, clock);
     } catch (error) {
       mine.delete(path);
       throw error;
@@ -114,21 +115,21 @@ export class StoreLock {
  * two starters racing right after such a crash can still both remove it.
  * @throws StoreError STORE_LOCKED when another live owner holds it; IO_ERROR.
  */
-export async function claimLockFile(path: string, io: FileIO, pid: number): Promise<void> {
+export async function claimLockFile(path: string, io: FileIO, pid: number, clock: Clock = systemClock): Promise<void> {
   try {
     const self: LockOwner = { pid, startTicks: await processStartTicks(pid) };
     for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
       if (await createOwned(path, io, self)) return;
       const seen = await readOwner(path, io);
       if (seen === null) continue; // released meanwhile: create again
-      await refuseIfHeld(path, seen, pid, FRESH_LOCK_MS);
+      await refuseIfHeld(path, seen, pid, FRESH_LOCK_MS, clock);
       // Stale: replace it under the takeover guard. Holding the guard is having created it, so a
       // full disk that leaves it empty does not stop a store from reopening to serve reads.
       const guard = path + TAKEOVER_SUFFIX;
       if (!(await createOwned(guard, io, self, true))) {
         const guardOwner = await readOwner(guard, io);
         if (guardOwner === null) continue; // its owner just let go: look again
-        await refuseIfHeld(path, guardOwner, pid, FRESH_TAKEOVER_MS); // another starter is replacing it
+        await refuseIfHeld(path, guardOwner, pid, FRESH_TAKEOVER_MS, clock); // another starter is replacing it
         await io.unlink(guard).catch(() => undefined); // left by a starter that died mid-takeover
         continue;
       }
@@ -165,10 +166,10 @@ function sameFile(a: SeenOwner, b: SeenOwner): boolean {
  * a previous incarnation: a container restarts its process with the same pid), or is an empty file
  * another process has only just created (younger than `freshMs`).
  */
-async function refuseIfHeld(path: string, seen: SeenOwner, pid: number, freshMs: number): Promise<void> {
+async function refuseIfHeld(path: string, seen: SeenOwner, pid: number, freshMs: number, clock: Clock): Promise<void> {
   const owner = seen.owner;
   if (owner !== null && owner.pid !== pid && (await isAlive(owner))) throw lockedError(path, owner.pid);
-  if (seen.size === 0 && Date.now() - seen.mtimeMs < freshMs) throw lockedError(path, 0);
+  if (seen.size === 0 && clock.now() - seen.mtimeMs < freshMs) throw lockedError(path, 0);
 }
 
 function lockedError(path: string, pid: number): StoreError<CommitLogErrorCode> {

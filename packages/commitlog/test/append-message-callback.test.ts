@@ -28,7 +28,7 @@ function encodeBatch(hosts: Hosts, count = 10): EncodedAppend & { readonly recor
   const encoded = encoder.encodeBatch(batch, NOW);
   if (encoded.status !== "PUT_OK") throw new Error(`batch refused: ${encoded.reason}`);
   const records = Buffer.from(encoded.records);
-  return { records, message: null, size: records.length, count: encoded.count, queueKey: `${TOPIC}-0`, sysFlag: 0, storeTimestamp: NOW };
+  return { records, message: null, size: records.length, count: encoded.count, queueKey: `${TOPIC}-0`, sysFlag: 0, storeTimestamp: NOW, fillPropertiesCrc: false };
 }
 
 async function openFile(disk: SimulatedDisk, fileSize: number): Promise<MappedFile> {

@@ -10,9 +10,12 @@ import { silentLogger } from "./helpers.js";
 const STORE_HOST = "127.0.0.1:10911";
 const BODIES = ["first", "second body", "third"].map((text) => Buffer.from(text));
 
-/** Three records without their body CRC, in a buffer of the given kind; and the encoder's bytes. */
+/**
+ * Three records without their body CRC (and with their CRC property's digits zero), in a buffer of
+ * the given kind; and the encoder's bytes.
+ */
 function records(shared: boolean): { file: object; buffer: Buffer; end: number; expected: Buffer } {
-  const encoder = new MessageEncoder({ storeHost: STORE_HOST });
+  const encoder = new MessageEncoder({ storeHost: STORE_HOST, appendPropCRC: true });
   const buffer = shared ? Buffer.from(new SharedArrayBuffer(4096)) : Buffer.alloc(4096);
   let end = 0;
   const expected: Buffer[] = [];
@@ -20,7 +23,7 @@ function records(shared: boolean): { file: object; buffer: Buffer; end: number; 
     const prepared = encoder.prepare({ topic: "T", body }, 1, false);
     if ("status" in prepared) throw new Error(prepared.reason);
     end = writeRecord(buffer, end, prepared, 1);
-    const encoded = encodeMessage({ topic: "T", body }, { storeHost: STORE_HOST, storeTimestamp: 1 });
+    const encoded = encodeMessage({ topic: "T", body }, { storeHost: STORE_HOST, storeTimestamp: 1, appendPropCRC: true });
     if (encoded.status !== "PUT_OK") throw new Error(encoded.reason);
     expected.push(Buffer.from(encoded.record));
   }
@@ -43,6 +46,8 @@ describe("BodyCrcWorker", () => {
     const { file, buffer, end, expected } = records(true);
     const filled = crcs.fill(file, buffer, 0, end);
     expect(buffer.readInt32BE(BODYCRC_POSITION)).toBe(0); // the event loop did not compute it
+    const size = buffer.readInt32BE(0);
+    expect(buffer.toString("latin1", size - 11, size - 1)).toBe("0000000000"); // nor the record CRC
     await filled;
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
     // Ranges in flight together are all filled.
@@ -57,6 +62,16 @@ describe("BodyCrcWorker", () => {
     const { file, buffer, end, expected } = records(false);
     const filled = crcs.fill(file, buffer, 0, end);
     expect(buffer.subarray(0, end).equals(expected)).toBe(true);
+    await filled;
+  });
+
+  it("with thread: false, starts no worker: prefill does nothing and fill computes on the calling thread", async () => {
+    const crcs = make(silentLogger, { thread: false });
+    const { file, buffer, end, expected } = records(true);
+    await crcs.prefill(file, buffer, 0, end);
+    expect(buffer.readInt32BE(BODYCRC_POSITION)).toBe(0);
+    const filled = crcs.fill(file, buffer, 0, end);
+    expect(buffer.subarray(0, end).equals(expected)).toBe(true); // before the promise settles
     await filled;
   });
 

@@ -11,7 +11,8 @@ import { openOnDisk } from "./store-test-kit.js";
 /**
  * A single put is encoded straight into the file's write buffer (the pool buffer, or the staging
  * buffer in page-cache mode) with its offsets written in place. Every record must be byte for byte
- * what the stand-alone encoder plus patchRecord produce, in every mode, across roll-overs.
+ * what the stand-alone encoder plus patchRecord produce, in every mode, across roll-overs: with its
+ * body CRC and its whole-record CRC property filled (by the worker in pool mode).
  */
 async function expectStoredAsEncoded(store: MessageStore, msg: MessageInput, put: PutMessageResult): Promise<void> {
   expect(put.status).toBe("PUT_OK");
@@ -22,6 +23,7 @@ async function expectStoredAsEncoded(store: MessageStore, msg: MessageInput, put
     storeTimestamp: append.storeTimestamp,
     queueOffset: append.logicsOffset,
     physicalOffset: append.wroteOffset,
+    appendPropCRC: store.config.enabledAppendPropCRC,
   });
   if (expected.status !== "PUT_OK") throw new Error(`reference encoder refused: ${expected.reason}`);
   const stored = await store.commitLog.getMessage(append.wroteOffset, append.wroteBytes);

@@ -1,4 +1,5 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
+import { CRC32_RESERVED_LENGTH } from "../src/codec/record-crc.js";
 import { describe, expect, it } from "vitest";
 import { PROPERTY_WAIT_STORE_MSG_OK } from "../src/codec/message-properties.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
@@ -6,7 +7,7 @@ import type { MessageStore } from "../src/message-store.js";
 import { isPutStored } from "../src/store-types.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { waitFor } from "./helpers.js";
-import { BODY, bodies, message, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { BODY, bodies, message, messageAt, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "CommitLogTopic";
 const FILE_SIZE = 4096;
@@ -170,7 +171,7 @@ describe("CommitLog record size", () => {
       expect(disk.listFiles().length).toBe(files);
       expect((await putOk(store, message(TOPIC, 1))).appendResult?.logicsOffset).toBe(1);
       // The largest record that fits an empty file (8 bytes to spare for the blank record) is fine.
-      const header = 91 + TOPIC.length;
+      const header = 91 + TOPIC.length + CRC32_RESERVED_LENGTH; // the CRC property is the only one
       expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 8 - header) })).status).toBe("PUT_OK");
       expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 7 - header) })).status).toBe("MESSAGE_ILLEGAL");
     } finally {
@@ -197,7 +198,7 @@ describe("CommitLog SYNC_FLUSH", () => {
       await waitDispatched(store, TOPIC, 2);
       expect(await readBodies(store, TOPIC)).toEqual(bodies(2));
       const offset = result.appendResult?.wroteOffset ?? -1;
-      expect((await store.lookMessageByOffset(offset))?.body?.toString()).toBe(`${BODY} 1`);
+      expect((await messageAt(store, offset)).body.toString()).toBe(`${BODY} 1`);
       release();
       await putOk(store, message(TOPIC, 2));
       expect(store.commitLog.mappedFileQueue.flushedWhere).toBe(store.getMaxPhyOffset());

@@ -83,12 +83,12 @@ describe("ConsumeQueue", () => {
     expect(queue.getMinOffsetInQueue()).toBe(30);
   });
 
-  it("truncateDirtyLogicFiles keeps only units below the cut, deleting later files", async () => {
+  it("truncateDirtyLogicFiles keeps only units whose records lie wholly below the cut, deleting later files", async () => {
     const disk = new SimulatedDisk();
     const queue = newQueue(disk, 10);
     await putUnits(queue, 35);
     expect(queueFiles(disk)).toHaveLength(4);
-    await queue.truncateDirtyLogicFiles(20 * MSG_SIZE + 50);
+    await queue.truncateDirtyLogicFiles(21 * MSG_SIZE + 50); // inside the record of unit 21
     expect(queue.getMaxOffsetInQueue()).toBe(21);
     expect(queue.maxPhysicOffset).toBe(21 * MSG_SIZE);
     expect(queueFiles(disk)).toHaveLength(3);
@@ -97,6 +97,45 @@ describe("ConsumeQueue", () => {
     // The next dispatch continues right after the cut.
     expect(await queue.putMessagePositionInfo(unitAt(21), 21)).toBe(true);
     expect(queue.getMaxOffsetInQueue()).toBe(22);
+  });
+
+  it("makes a cut durable: a power cut after it and before new units brings no cut unit back", async () => {
+    const disk = new SimulatedDisk();
+    const queue = newQueue(disk, 10);
+    await putUnits(queue, 15);
+    while (await queue.flush(0));
+    await queue.truncateDirtyLogicFiles(12 * MSG_SIZE);
+    expect(await queue.putMessagePositionInfo(unitAt(12), 12)).toBe(true); // never flushed
+    disk.powerCut();
+    const again = await reload(disk, 10);
+    expect(again.getMaxOffsetInQueue()).toBe(12);
+    expect(await again.getUnit(13)).toBeNull();
+  });
+
+  it("recover(keepUnitsBelow) scans back past any number of files whose first unit is missing", async () => {
+    const disk = new SimulatedDisk();
+    const queue = newQueue(disk, 10);
+    await putUnits(queue, 95);
+    while (await queue.flush(0));
+    for (let file = 3; file < 10; file++) disk.overwrite(`${ROOT}/T/0/${String(file * 10 * CQ_STORE_UNIT_SIZE).padStart(20, "0")}`, 0, Buffer.alloc(10 * CQ_STORE_UNIT_SIZE));
+    const again = newQueue(disk, 10);
+    await again.load();
+    const scan = await again.recover(95 * MSG_SIZE);
+    expect(scan).toMatchObject({ end: 30 * CQ_STORE_UNIT_SIZE, lastRecordEnd: 30 * MSG_SIZE, mismatched: 0 });
+    expect(again.getMaxOffsetInQueue()).toBe(30);
+    expect(queueFiles(disk)).toHaveLength(4);
+  });
+
+  it("recover(keepUnitsBelow, check) cuts the last units that do not match their records, and counts them", async () => {
+    const disk = new SimulatedDisk();
+    const queue = newQueue(disk, 10);
+    await putUnits(queue, 12);
+    while (await queue.flush(0));
+    const again = newQueue(disk, 10);
+    await again.load();
+    const scan = await again.scanForRecovery(Number.POSITIVE_INFINITY, (_queue, unit, index) => Promise.resolve(index < 9 && unit.offset === index * MSG_SIZE));
+    expect(scan).toMatchObject({ end: 9 * CQ_STORE_UNIT_SIZE, lastRecordEnd: 9 * MSG_SIZE, mismatched: 3 });
+    expect(again.getMaxOffsetInQueue()).toBe(20); // a scan changes nothing
   });
 
   it("truncateDirtyLogicFiles at a file boundary and at 0", async () => {

@@ -39,6 +39,7 @@ describe("FlushConsumeQueueService", () => {
   it("a thorough round flushes every queue to its end before it records logicsMsgTimestamp", async () => {
     const disk = new SimulatedDisk();
     await disk.mkdir("/store");
+    await disk.syncDirectory("/"); // the store's root survives a cut, as a real one would
     const queues = new ConsumeQueueTable({ rootDir: "/store/consumequeue", mappedFileSize: 10 * 20, io: disk, logger: silentLogger });
     const checkpoint = await StoreCheckpoint.open("/store/checkpoint", disk);
     const queue = queues.findOrCreate("B", 0);

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { calMsgLength } from "../src/codec/message-format.js";
+import { CRC32_RESERVED_LENGTH } from "../src/codec/record-crc.js";
 import { messagePropertiesToString } from "../src/codec/message-properties.js";
 import type { MessageInput } from "../src/codec/types.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { readBodies, waitDispatched } from "./store-test-kit.js";
+import { messageAt, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "BatchTopic";
 const CL_FILE_SIZE = 8 * 1024;
@@ -57,13 +58,13 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
 
       let offset = append.wroteOffset;
       for (let i = 0; i < 10; i++) {
-        const found = await store.lookMessageByOffset(offset);
-        if (found === null) throw new Error(`no message at ${offset}`);
-        expect(found.body?.toString()).toBe(`body${i}`);
+        const found = await messageAt(store, offset);
+        expect(found.body.toString()).toBe(`body${i}`);
         expect(found.queueOffset).toBe(i);
         expect(found.properties.extraKey).toBe("extraValue");
         expect(found.storeTimestamp).toBe(append.storeTimestamp);
-        const propertiesLength = Buffer.byteLength(messagePropertiesToString(found.properties));
+        // Decoded properties leave out the store's CRC property, which ends every record.
+        const propertiesLength = Buffer.byteLength(messagePropertiesToString(found.properties)) + CRC32_RESERVED_LENGTH;
         expect(found.totalSize).toBe(calMsgLength(found.sysFlag, `body${i}`.length, TOPIC.length, propertiesLength));
         offset += found.totalSize;
       }
@@ -133,12 +134,12 @@ describe("MessageStore.putMessages with batch-level properties", () => {
       expect(result.status).toBe("PUT_OK");
       let offset = result.appendResult?.wroteOffset ?? -1;
       for (let i = 0; i < 10; i++) {
-        const found = await store.lookMessageByOffset(offset);
+        const found = await messageAt(store, offset);
         expect(found?.properties.extraKey).toBe("extraValue");
         expect(found?.properties.TAGS).toBe("TAG1");
         const own = messagePropertiesToString({ KEYS: messages[i]?.keys as string, TAGS: "TAG1" }).length;
         const batchOnly = messagePropertiesToString({ extraKey: "extraValue" }).length;
-        expect(found?.totalSize).toBe(calMsgLength(0, `body${i}`.length, TOPIC.length, own + batchOnly));
+        expect(found?.totalSize).toBe(calMsgLength(0, `body${i}`.length, TOPIC.length, own + batchOnly + CRC32_RESERVED_LENGTH));
         offset += found?.totalSize ?? 0;
       }
       const serialized = JSON.parse(JSON.stringify(result.appendResult)) as { msgId: string };

@@ -5,7 +5,7 @@ import { decodeMessage } from "../src/codec/message-decoder.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { BODY, bodies, message, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { BODY, bodies, message, messageAt, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "FooBar";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,8 +65,8 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
     const first = results[0]?.appendResult;
     const last = results[9]?.appendResult;
     if (first === undefined || last === undefined) throw new Error("no append result");
-    expect((await s.lookMessageByOffset(first.wroteOffset))?.body?.toString()).toBe(`${BODY} 0`);
-    expect((await s.lookMessageByOffset(last.wroteOffset))?.body?.toString()).toBe(`${BODY} 9`);
+    expect((await messageAt(s, first.wroteOffset)).body.toString()).toBe(`${BODY} 0`);
+    expect((await messageAt(s, last.wroteOffset)).body.toString()).toBe(`${BODY} 9`);
     expect(await s.lookMessageByOffset(last.wroteOffset + last.wroteBytes)).toBeNull();
     expect(await s.lookMessageByOffset(s.getMaxPhyOffset() + 1000)).toBeNull();
   });
@@ -117,12 +117,12 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
     const put = await putOk(s, { topic: TOPIC, body: big });
     await putOk(s, message(TOPIC, 1));
     const offset = put.appendResult?.wroteOffset ?? -1;
-    expect((await s.lookMessageByOffset(offset))?.body?.equals(big)).toBe(true);
+    expect((await messageAt(s, offset)).body.equals(big)).toBe(true);
     await waitDispatched(s, TOPIC, 2);
     await s.shutdown();
     const again = await open({ maxMessageSize: 1024, mappedFileSizeCommitLog: 1024 * 1024 });
     expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(2);
-    expect((await again.lookMessageByOffset(offset))?.body?.equals(big)).toBe(true);
+    expect((await messageAt(again, offset)).body.equals(big)).toBe(true);
   });
 
   it("testPutMessage_whenMessagePropertyIsTooLong: 32768 chars is PROPERTIES_SIZE_EXCEEDED, 100 is PUT_OK", async () => {

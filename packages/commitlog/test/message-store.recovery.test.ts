@@ -1,12 +1,13 @@
 import { open as openFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SimulatedDisk } from "@store/mapped-file/testing";
+import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { SIM_ROOT, bodies, commitLogFile, countingCommitLogReads, message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import { QUIET_SERVICES, openLife, powerCut, shutdown } from "./crash-kit.js";
+import { SIM_ROOT, bodies, commitLogFile, countingCommitLogReads, message, onClock, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "recoverTopic";
 /** How a scan reports the zeroed (pre-allocated) space after the last record: not damage. */
@@ -249,7 +250,7 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     await s.checkpoint.flush();
     expect(disk.unsyncedWrites).toBe(0);
     // Five puts in one tick are staged and reach the page cache as one write, before any put answers.
-    const puts = Array.from({ length: 5 }, (_, i) => s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(400, i) })));
+    const puts = Array.from({ length: 5 }, (_, i) => s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(350, i) }))); // all in the file
     expect(disk.unsyncedWrites).toBe(0);
     await Promise.resolve();
     expect(disk.unsyncedWrites).toBe(1);
@@ -268,7 +269,7 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(10 + kept);
       const got = await readBodies(again, TOPIC);
       expect(got.slice(0, 10)).toEqual(bodies(10));
-      expect(got.slice(10)).toEqual(Array.from({ length: kept }, (_, i) => Buffer.alloc(400, i).toString()));
+      expect(got.slice(10)).toEqual(Array.from({ length: kept }, (_, i) => Buffer.alloc(350, i).toString()));
       expect(placed(await putOk(again, message(TOPIC, 10 + kept))).queueOffset).toBe(10 + kept);
     } finally {
       await again.shutdown();
@@ -535,6 +536,41 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(sizes.length);
     } finally {
       await again.shutdown();
+    }
+  });
+});
+
+describe("MessageStore recovery after a kill -9 makes what it read durable", () => {
+  it("a SYNC-acknowledged put after the recovery survives a later power cut (the recovered tail in an earlier file is synced)", async () => {
+    const clock = new VirtualClock();
+    const disk = new SimulatedDisk({ clock });
+    const config = { ...QUIET_SERVICES, flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE } as const;
+    const first = await openLife(disk, clock, config);
+    for (let i = 0; i < 5; i++) await putOk(first.store, message(TOPIC, i));
+    const release = disk.stallFsyncs();
+    // Not acknowledged: they reach the page cache of file 0 and file 1, never the disk.
+    const unsynced = Array.from({ length: 40 }, (_, i) => first.store.putMessage(message(TOPIC, 5 + i)));
+    await clock.settle();
+    expect(first.store.getMaxPhyOffset()).toBeGreaterThan(FILE_SIZE);
+    disk.processCrash();
+    first.process.kill();
+    release();
+    await onClock(clock, first.store.halt());
+    await Promise.allSettled(unsynced);
+
+    const second = await openLife(disk, clock, config);
+    const recoveredEnd = second.store.recovery.processOffset;
+    expect(recoveredEnd).toBeGreaterThan(FILE_SIZE); // the page cache held it all
+    const acked = await putOk(second.store, message(TOPIC, 100));
+    await powerCut(disk, clock, second);
+
+    const third = await openLife(disk, clock, config);
+    try {
+      expect(third.store.recovery.processOffset).toBeGreaterThan(recoveredEnd);
+      expect((await readBodies(third.store, TOPIC)).at(-1)).toBe(message(TOPIC, 100).body.toString());
+      expect(third.store.getMaxOffsetInQueue(TOPIC, 0)).toBe((acked.appendResult?.logicsOffset ?? 0) + 1);
+    } finally {
+      await shutdown(clock, third);
     }
   });
 });

@@ -77,6 +77,7 @@ describe("StoreCheckpoint", () => {
   it("survives a power cut once flushed, and loses an unflushed update", async () => {
     const disk = new SimulatedDisk();
     await disk.mkdir("/store");
+    await disk.syncDirectory("/"); // the store's root survives a cut, as a real one would
     const checkpoint = await StoreCheckpoint.open("/store/checkpoint", disk);
     checkpoint.physicMsgTimestamp = 111;
     checkpoint.logicsMsgTimestamp = 222;

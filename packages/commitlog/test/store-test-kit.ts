@@ -1,5 +1,5 @@
 import type { FileIO } from "@store/mapped-file";
-import type { SimulatedDisk } from "@store/mapped-file/testing";
+import type { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { expect } from "vitest";
 import { decodeMessage } from "../src/codec/message-decoder.js";
 import type { DecodedMessage, MessageInput } from "../src/codec/types.js";
@@ -56,6 +56,13 @@ export async function putMany(store: MessageStore, topic: string, count: number,
   return results;
 }
 
+/** The message lookMessageByOffset finds at `offset`; throws when it finds none (or something else). */
+export async function messageAt(store: MessageStore, offset: number): Promise<DecodedMessage> {
+  const found = await store.lookMessageByOffset(offset, { detail: true });
+  if (found?.kind !== "MESSAGE") throw new Error(`no message at ${offset}: ${JSON.stringify(found)}`);
+  return found;
+}
+
 /** Waits until the queue's max offset reaches `count`. */
 export function waitDispatched(store: MessageStore, topic: string, count: number, queueId = 0): Promise<void> {
   return waitFor(() => store.getMaxOffsetInQueue(topic, queueId) >= count);
@@ -108,4 +115,19 @@ export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads
     },
   });
   return { io, reads: () => reads };
+}
+
+/**
+ * Moves a virtual clock on, `stepMs` at a time, until `work` settles (a shutdown waits on the
+ * services' timers); returns its result. Gives up after `maxMs` of virtual time.
+ */
+export async function onClock<T>(clock: VirtualClock, work: Promise<T>, stepMs = 10, maxMs = 600_000): Promise<T> {
+  let settled = false;
+  const watched = work.finally(() => (settled = true));
+  watched.catch(() => undefined); // the caller gets the rejection below, not the process
+  for (let elapsed = 0; !settled; elapsed += stepMs) {
+    if (elapsed > maxMs) throw new Error(`still pending after ${maxMs} ms of virtual time`);
+    await clock.advance(stepMs);
+  }
+  return watched;
 }

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from "node:path";
-import type { FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
-import { MappedFile, fileNameToOffset, nodeFileIO, offsetToFileName } from "@store/mapped-file";
+import type { Clock, ClockTimer, FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
+import { MappedFile, fileNameToOffset, nodeFileIO, offsetToFileName, systemClock } from "@store/mapped-file";
 import { destroyEventually } from "./file-lifecycle.js";
 import { FileQueueError, asFileQueueError } from "./file-queue-error.js";
 
@@ -33,6 +33,8 @@ export interface AllocateMappedFileServiceOptions {
    * It matters for sparse files (zero-filled ones are cached by their creation). Default false.
    */
   readonly warmPageCache?: boolean;
+  /** Time for the `waitTimeoutMs` timer. Default: real time. */
+  readonly clock?: Clock;
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
@@ -84,6 +86,7 @@ export class AllocateMappedFileService {
   readonly #waitTimeoutMs: number;
   readonly #filesAhead: number;
   readonly #warmPageCache: boolean;
+  readonly #clock: Clock;
   readonly #table = new Map<string, AllocateRequest>();
   /** Requests waiting for the worker, in creation order: larger files first, then lower offsets. */
   #queue: AllocateRequest[] = [];
@@ -109,6 +112,7 @@ export class AllocateMappedFileService {
     }
     this.#filesAhead = filesAhead;
     this.#warmPageCache = options.warmPageCache ?? false;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Why the most recent request failed (DISK_FULL, IO_ERROR, ALLOCATE_TIMEOUT, POOL_EXHAUSTED, SERVICE_SHUT_DOWN). */
@@ -251,12 +255,12 @@ export class AllocateMappedFileService {
 
   /** Resolves true when the request settled (ready, failed or discarded), false at the deadline. */
   async #waitFor(request: AllocateRequest): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => (timer = setTimeout(resolve, this.#waitTimeoutMs, false)));
+    let timer: ClockTimer | undefined;
+    const deadline = new Promise<false>((resolve) => (timer = this.#clock.setTimeout(() => resolve(false), this.#waitTimeoutMs)));
     try {
       return await Promise.race([request.done.then(() => true), deadline]);
     } finally {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
     }
   }
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { FileIO } from "@store/mapped-file";
 import { TransientStorePool, offsetToFileName } from "@store/mapped-file";
-import { SimulatedDisk } from "@store/mapped-file/testing";
+import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AllocateMappedFileService, MappedFileQueue } from "../src/index.js";
 import { appendRaw, interceptIO, useTempDirs } from "./helpers.js";
@@ -101,6 +101,21 @@ describe("AllocateMappedFileService", () => {
     const file = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
     expect(file?.fileFromOffset).toBe(0);
     await file?.close();
+  });
+
+  it("times its wait on the injected clock", async () => {
+    const disk = new SimulatedDisk();
+    const clock = new VirtualClock();
+    const service = newService({ io: disk, waitTimeoutMs: 5000, clock });
+    const resume = disk.stallFsyncs();
+    let settled: unknown = "pending";
+    void service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE).then((file) => (settled = file));
+    await clock.advance(4999);
+    expect(settled).toBe("pending");
+    await clock.advance(1);
+    expect(settled).toBeNull();
+    expect(service.lastError?.code).toBe("ALLOCATE_TIMEOUT");
+    resume();
   });
 
   it("creates nothing before start(), then serves the queued requests", async () => {

@@ -48,14 +48,14 @@ export class CommitRealTimeService extends ServiceThread {
     let lastCommitMs = Number.NEGATIVE_INFINITY;
     while (!this.isStopped) {
       let leastPages = this.#leastPages;
-      const begin = performance.now();
+      const begin = this.clock.monotonic();
       if (begin >= lastCommitMs + this.#thoroughIntervalMs) {
         lastCommitMs = begin;
         leastPages = 0;
       }
       try {
         if (await this.#commitRound(leastPages)) {
-          lastCommitMs = performance.now();
+          lastCommitMs = this.clock.monotonic();
           this.#flushService?.wakeup();
           this.#onCommitted();
         }

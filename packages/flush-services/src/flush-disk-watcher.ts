@@ -14,7 +14,7 @@ import type { ServiceThreadOptions } from "./service-thread.js";
  */
 export class FlushDiskWatcher extends ServiceThread {
   readonly #queue = new DeadlineQueue();
-  /** The deadline the loop's current wait ends at, ms (`performance.now()` clock); Infinity when idle. */
+  /** The deadline the loop's current wait ends at, ms (`clock.monotonic()`); Infinity when idle. */
   #armedDeadlineMs = Number.POSITIVE_INFINITY;
 
   constructor(options: ServiceThreadOptions = {}) {
@@ -36,10 +36,10 @@ export class FlushDiskWatcher extends ServiceThread {
 
   protected async run(): Promise<void> {
     while (!this.isStopped) {
-      const next = this.#expire(performance.now());
+      const next = this.#expire(this.clock.monotonic());
       this.#armedDeadlineMs = next;
       // ceil: a timer may fire a fraction of a ms early; the next round then waits the rest.
-      const waitMs = Number.isFinite(next) ? Math.max(1, Math.ceil(next - performance.now())) : next;
+      const waitMs = Number.isFinite(next) ? Math.max(1, Math.ceil(next - this.clock.monotonic())) : next;
       await this.waitForRunning(waitMs);
     }
     this.#armedDeadlineMs = Number.POSITIVE_INFINITY;

@@ -1,3 +1,5 @@
+import type { Clock } from "@store/mapped-file";
+import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { CommitRealTimeService } from "./commit-real-time-service.js";
 import { parseFlushConfig } from "./flush-config.js";
@@ -29,6 +31,8 @@ export interface FlushManagerOptions {
    * they just became readable (the commit log wakes its dispatcher).
    */
   readonly onCommitted?: () => void;
+  /** Time for every service's waits and the SYNC_FLUSH deadlines. Default: real time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -52,6 +56,7 @@ export class FlushManager {
   /** SYNC_FLUSH only; null otherwise. */
   readonly flushDiskWatcher: FlushDiskWatcher | null;
   readonly #queue: Flushable;
+  readonly #clock: Clock;
   #shuttingDown: Promise<void> | null = null;
 
   /** @throws StoreError INVALID_CONFIG naming the bad key(s). */
@@ -61,21 +66,24 @@ export class FlushManager {
     const c = this.config;
     const logger = options.logger ?? defaultLogger();
     const joinTimeMs = c.serviceJoinTimeMs;
+    const clock = (this.#clock = options.clock ?? systemClock);
     if (c.flushDiskType === "SYNC_FLUSH") {
       this.flushService = new GroupCommitService(queue, {
         logger,
         joinTimeMs,
+        clock,
         commitBeforeFlush: c.transientStorePoolEnable,
         idleIntervalMs: c.groupCommitIntervalMs,
         onFlushed: options.onFlushed,
       });
-      this.flushDiskWatcher = new FlushDiskWatcher({ logger, joinTimeMs });
+      this.flushDiskWatcher = new FlushDiskWatcher({ logger, joinTimeMs, clock });
       this.commitService = null;
       return;
     }
     const flush = new FlushRealTimeService(queue, {
       logger,
       joinTimeMs,
+      clock,
       flushIntervalMs: c.flushIntervalCommitLog,
       timed: c.flushCommitLogTimed,
       leastPages: c.flushCommitLogLeastPages,
@@ -89,6 +97,7 @@ export class FlushManager {
       ? new CommitRealTimeService(queue, {
           logger,
           joinTimeMs,
+          clock,
           commitIntervalMs: c.commitIntervalCommitLog,
           leastPages: c.commitCommitLogLeastPages,
           thoroughIntervalMs: c.commitCommitLogThoroughInterval,
@@ -131,7 +140,7 @@ export class FlushManager {
         return PUT_OK;
       }
       if (Number.isSafeInteger(nextOffset) && nextOffset >= 0 && this.#queue.flushedWhere >= nextOffset) return PUT_OK;
-      const request = new GroupCommitRequest(nextOffset, this.config.syncFlushTimeout);
+      const request = new GroupCommitRequest(nextOffset, this.config.syncFlushTimeout, this.#clock);
       this.flushDiskWatcher?.add(request);
       service.putRequest(request);
       return request.future;

@@ -107,7 +107,7 @@ export class FlushRealTimeService extends ServiceThread {
     let progressed = false;
     while (!this.isStopped) {
       let leastPages = this.#leastPages;
-      const now = performance.now();
+      const now = this.clock.monotonic();
       if (now >= lastThoroughMs + this.#thoroughIntervalMs) {
         lastThoroughMs = now;
         leastPages = 0;

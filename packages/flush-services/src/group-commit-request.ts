@@ -1,4 +1,5 @@
-import { StoreError } from "@store/mapped-file";
+import type { Clock } from "@store/mapped-file";
+import { StoreError, systemClock } from "@store/mapped-file";
 import type { FlushServicesErrorCode, FlushStatus } from "./types.js";
 
 /**
@@ -9,7 +10,7 @@ import type { FlushServicesErrorCode, FlushStatus } from "./types.js";
 export class GroupCommitRequest {
   /** Absolute offset just past the message (wroteOffset + wroteBytes), bytes. */
   readonly nextOffset: number;
-  /** When the request times out, on the `performance.now()` clock, ms. */
+  /** When the request times out, on its clock's `monotonic()` time, ms. */
   readonly deadlineMs: number;
   /** Resolves once, with the first status given to `wakeupCustomer`. Never rejects. */
   readonly future: Promise<FlushStatus>;
@@ -19,9 +20,10 @@ export class GroupCommitRequest {
   /**
    * @param nextOffset absolute offset the flush must reach, bytes (a non-negative safe integer).
    * @param timeoutMs how long to wait for it, ms (RocketMQ's `syncFlushTimeout`, 5000 by default).
+   * @param clock the time its deadline is on (the watcher's). Default: real time.
    * @throws StoreError BAD_ARGUMENT for a negative or non-integer offset, or a timeout that is not > 0.
    */
-  constructor(nextOffset: number, timeoutMs: number) {
+  constructor(nextOffset: number, timeoutMs: number, clock: Clock = systemClock) {
     if (!Number.isSafeInteger(nextOffset) || nextOffset < 0) {
       throw new StoreError<FlushServicesErrorCode>("BAD_ARGUMENT", `nextOffset must be a non-negative integer, got ${nextOffset}`);
     }
@@ -29,7 +31,7 @@ export class GroupCommitRequest {
       throw new StoreError<FlushServicesErrorCode>("BAD_ARGUMENT", `timeoutMs must be a finite number > 0, got ${timeoutMs}`);
     }
     this.nextOffset = nextOffset;
-    this.deadlineMs = performance.now() + timeoutMs;
+    this.deadlineMs = clock.monotonic() + timeoutMs;
     this.future = new Promise<FlushStatus>((resolve) => (this.#resolve = resolve));
   }
 

@@ -178,7 +178,7 @@ export class GroupCommitService extends ServiceThread {
   }
 
   async #drainOnShutdown(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, this.#shutdownGraceMs));
+    await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), this.#shutdownGraceMs));
     for (let round = 0; round < SHUTDOWN_ROUNDS_MAX; round++) {
       this.onWaitEnd();
       if (this.#requestsRead.length === 0) break;

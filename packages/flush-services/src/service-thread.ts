@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import type { Clock, ClockTimer } from "@store/mapped-file";
+import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { defaultLogger, errorCode } from "./logger.js";
 
@@ -16,6 +18,8 @@ export interface ServiceThreadOptions {
   readonly logger?: Logger;
   /** Upper bound on how long `shutdown()` waits for the loop to end, ms. Default: the service's own. */
   readonly joinTimeMs?: number;
+  /** Time for the waits, sleeps and deadlines. Default: real time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface ServiceThreadOptions {
  */
 export abstract class ServiceThread {
   protected readonly logger: Logger;
+  /** Where the loop's waits and the subclass's deadlines read the time. */
+  protected readonly clock: Clock;
   readonly #joinTimeMs: number | undefined;
   #started = false;
   #stopped = false;
@@ -45,12 +51,13 @@ export abstract class ServiceThread {
   #lastErrorCode = "";
   #lastErrorLogMs = Number.NEGATIVE_INFINITY;
   #suppressedErrors = 0;
-  /** When the current run of failed rounds began (`performance.now()`, ms); null while healthy. */
+  /** When the current run of failed rounds began (`clock.monotonic()`, ms); null while healthy. */
   #failingSinceMs: number | null = null;
   #lastError: unknown = null;
 
   protected constructor(options: ServiceThreadOptions = {}) {
     this.#joinTimeMs = options.joinTimeMs;
+    this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? defaultLogger()).child({ service: this.serviceName });
   }
 
@@ -160,15 +167,15 @@ export abstract class ServiceThread {
     }
     this.#waitPointCount = 1;
     await new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ClockTimer | undefined;
       if (Number.isFinite(intervalMs)) {
-        timer = setTimeout(() => {
+        timer = this.clock.setTimeout(() => {
           this.#wake = null;
           resolve();
         }, intervalMs);
       }
       this.#wake = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       };
     });
@@ -195,11 +202,11 @@ export abstract class ServiceThread {
     if (this.#stopped) return RESOLVED;
     return new Promise<void>((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.#interruptSleep = null;
         resolve();
       };
-      const timer = setTimeout(done, intervalMs);
+      const timer = this.clock.setTimeout(done, intervalMs);
       this.#interruptSleep = done;
     });
   }
@@ -211,7 +218,7 @@ export abstract class ServiceThread {
   protected logLoopError(error: unknown, message: string): void {
     this.#lastError = error;
     const code = errorCode(error);
-    const now = performance.now();
+    const now = this.clock.monotonic();
     this.#failingSinceMs ??= now;
     if (code === this.#lastErrorCode && now - this.#lastErrorLogMs < ERROR_LOG_INTERVAL_MS) {
       this.#suppressedErrors++;
@@ -227,7 +234,7 @@ export abstract class ServiceThread {
   protected noteLoopSuccess(): void {
     this.#lastError = null;
     if (this.#failingSinceMs === null) return;
-    this.logger.info({ failingMs: performance.now() - this.#failingSinceMs }, `${this.serviceName} recovered`);
+    this.logger.info({ failingMs: this.clock.monotonic() - this.#failingSinceMs }, `${this.serviceName} recovered`);
     this.#failingSinceMs = null;
     this.#lastErrorCode = "";
     this.#suppressedErrors = 0;
@@ -249,12 +256,12 @@ export abstract class ServiceThread {
 
   async #join(loop: Promise<void>): Promise<void> {
     const joinTimeMs = this.#joinTimeMs ?? this.defaultJoinTimeMs;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ClockTimer | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), joinTimeMs);
+      timer = this.clock.setTimeout(() => resolve(true), joinTimeMs);
     });
     const late = await Promise.race([loop.then(() => false), timedOut]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     if (late) this.logger.warn({ joinTimeMs }, `${this.serviceName} did not stop within its join time`);
   }
 }

@@ -89,7 +89,7 @@ export class CrashingIO implements FileIO {
     this.#tick();
     return this.disk.rename(from, to);
   }
-  mkdir(path: string): Promise<void> {
+  mkdir(path: string): Promise<string | undefined> {
     return this.disk.mkdir(path);
   }
   readdir(path: string): Promise<string[]> {

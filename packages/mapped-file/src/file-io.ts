@@ -42,8 +42,12 @@ export interface FileIO {
   unlink(path: string): Promise<void>;
   /** Renames a file, replacing any file at `to`. */
   rename(from: string, to: string): Promise<void>;
-  /** Creates the directory and its parents; no error if it exists. */
-  mkdir(path: string): Promise<void>;
+  /**
+   * Creates the directory and its parents; no error if it exists. Resolves with the first directory
+   * it created (the one nearest the root), or undefined when `path` existed: their names become
+   * durable only once their parents are synced (see `ensureDirectory`).
+   */
+  mkdir(path: string): Promise<string | undefined>;
   /** Entry names of a directory, or an empty list when it does not exist. */
   readdir(path: string): Promise<string[]>;
   /** Removes an empty directory; no error if it is missing. */
@@ -120,9 +124,7 @@ export const nodeFileIO: FileIO = {
   close: (fd) => new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve()))),
   unlink: (path) => fs.promises.unlink(path),
   rename: (from, to) => fs.promises.rename(from, to),
-  async mkdir(path) {
-    await fs.promises.mkdir(path, { recursive: true });
-  },
+  mkdir: (path) => fs.promises.mkdir(path, { recursive: true }),
   async readdir(path) {
     try {
       return await fs.promises.readdir(path);

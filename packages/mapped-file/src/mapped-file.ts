@@ -26,11 +26,9 @@ export interface MappedFileOptions {
 
 /**
  * A commit writes its range as up to COMMIT_MAX_WRITES positional writes of at least
- * COMMIT_CHUNK_BYTES each, issued together so the thread pool runs them side by side. Measured on
- * the reference VM (ASYNC_FLUSH + pool, 1 KiB puts): one write per commit could not keep up with the
- * writer, and the commit lag at the end of a 512 MiB burst took 0.3–0.6 s to drain; with 1 MiB writes
- * in parallel the burst finished 25 % sooner. At most eight writes, so a large catch-up commit does
- * not queue far ahead of other file operations.
+ * COMMIT_CHUNK_BYTES each, issued together so the thread pool runs them side by side (one write per
+ * commit could not keep up with a fast writer); at most eight, so a large catch-up commit does not
+ * queue far ahead of other file operations.
  */
 const COMMIT_CHUNK_BYTES = 1024 * 1024;
 const COMMIT_MAX_WRITES = 8;
@@ -512,12 +510,14 @@ export class MappedFile extends ReferenceResource {
    * Zeroes every non-zero byte from the write position to the end of the file, then fdatasyncs
    * (`clearTail`). Recovery calls it on the file where the log now ends: a crash can leave bytes past
    * the cut, even whole records after a hole, and appends that later stop on a record boundary inside
-   * them would let the next recovery read them as records. Returns the bytes zeroed.
+   * them would let the next recovery read them as records. `syncAlways`: fdatasync even when nothing
+   * was zeroed, so what a kill -9 left in the page cache below the write position is durable too.
+   * Returns the bytes zeroed.
    * @throws StoreError DISK_FULL or IO_ERROR.
    */
-  async clearStaleTail(): Promise<number> {
+  async clearStaleTail(syncAlways = false): Promise<number> {
     try {
-      return await clearTail(this.#io, this.#fd, this.fileName, this.#wrote, this.fileSize);
+      return await clearTail(this.#io, this.#fd, this.fileName, this.#wrote, this.fileSize, syncAlways);
     } catch (error) {
       throw ioError("clear the stale tail of", this.fileName, error);
     }

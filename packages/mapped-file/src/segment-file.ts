@@ -16,12 +16,30 @@ export const TEMP_FILE_SUFFIX = ".tmp";
 /** 1 MiB of zeros, never written to: segment zero-fill and stale-tail clearing write from it. */
 export const ZERO_CHUNK = Buffer.alloc(1024 * 1024);
 
+/**
+ * Creates directory `path` and its missing parents, and makes each new one's name durable by syncing
+ * the directory holding it, nearest the root first. Without that, a power cut may lose a new
+ * directory, and with it every file later created and synced inside it (POSIX promises a new name
+ * only once its directory is synced).
+ * @throws the platform's error (callers wrap it).
+ */
+export async function ensureDirectory(io: FileIO, path: string): Promise<void> {
+  const first = await io.mkdir(path);
+  if (first === undefined) return;
+  const created: string[] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    created.unshift(dir);
+    if (dir === first || dirname(dir) === dir) break;
+  }
+  for (const dir of created) await io.syncDirectory(dirname(dir));
+}
+
 /** Creates `path` at full size under a temporary name, syncs it, and renames it into place. */
 export async function createSegment(io: FileIO, path: string, fileSize: number, mode: Preallocation): Promise<void> {
   const directory = dirname(path);
   const temp = path + TEMP_FILE_SUFFIX;
   try {
-    await io.mkdir(directory);
+    await ensureDirectory(io, directory);
     const fd = await io.open(temp, true);
     try {
       await io.truncate(fd, 0);
@@ -45,17 +63,20 @@ export async function createSegment(io: FileIO, path: string, fileSize: number, 
 }
 
 /**
- * Zeroes every non-zero byte of `[from, fileSize)` of an open segment, then fdatasyncs (see
- * `MappedFile.clearStaleTail`). Reads 1 MiB at a time and writes only the chunks that hold data; a
- * sparse file with no storage past `from` is not read at all.
+ * Zeroes every non-zero byte of `[from, fileSize)` of an open segment, then fdatasyncs if it zeroed
+ * anything or `syncAlways` (see `MappedFile.clearStaleTail`). Reads 1 MiB at a time and writes only
+ * the chunks that hold data; a sparse file with no storage past `from` is not read at all.
  * @returns the bytes zeroed.
  */
-export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number): Promise<number> {
+export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number, syncAlways = false): Promise<number> {
   // A sparse file holding no more storage than the pages below `from` has nothing past it: skip
   // reading the tail (which would fill the page cache with zeros).
   const stat = await io.stat(path);
   const pagesBelow = Math.ceil(from / OS_PAGE_SIZE) * OS_PAGE_SIZE;
-  if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) return 0;
+  if (stat?.allocatedBytes !== undefined && stat.allocatedBytes <= pagesBelow) {
+    if (syncAlways) await io.fdatasync(fd);
+    return 0;
+  }
   const chunk = Buffer.allocUnsafe(ZERO_CHUNK.length);
   let cleared = 0;
   for (let at = from; at < fileSize; at += chunk.length) {
@@ -66,7 +87,7 @@ export async function clearTail(io: FileIO, fd: number, path: string, from: numb
       cleared += length;
     }
   }
-  if (cleared > 0) await io.fdatasync(fd);
+  if (cleared > 0 || syncAlways) await io.fdatasync(fd);
   return cleared;
 }
 

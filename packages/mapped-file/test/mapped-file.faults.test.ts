@@ -163,6 +163,22 @@ describe("MappedFile I/O errors", () => {
     expect(await reopened.clearStaleTail()).toBe(0); // nothing left: reads only
   });
 
+  it("clearStaleTail(true) also makes durable what a kill -9 left in the page cache below the write position", async () => {
+    await openFile(undefined, MiB);
+    const kept = pattern(3000, 5);
+    await disk.pwrite(await disk.open(PATH, false), kept, 0, kept.length, 0); // written, never synced
+    disk.processCrash();
+    const reopened = await MappedFile.open(PATH, MiB, { io: disk });
+    reopened.resetPositions(3000); // what recovery read and kept
+    const fsyncs = disk.counters.fsyncs;
+    expect(await reopened.clearStaleTail()).toBe(0);
+    expect(disk.counters.fsyncs).toBe(fsyncs); // nothing to clear: no fdatasync
+    expect(await reopened.clearStaleTail(true)).toBe(0);
+    expect(disk.counters.fsyncs).toBe(fsyncs + 1);
+    disk.powerCut();
+    expect(disk.readFile(PATH, "durable").subarray(0, 3000).equals(kept)).toBe(true);
+  });
+
   it("warmPageCache reads from the write position to the end, 1 MiB at a time, and changes nothing", async () => {
     const file = await openFile(undefined, 4 * MiB);
     const bytes = pattern(MiB + 500, 3);

@@ -9,6 +9,7 @@ let disk: SimulatedDisk;
 beforeEach(async () => {
   disk = new SimulatedDisk();
   await disk.mkdir("/d");
+  await disk.syncDirectory("/"); // "/d" survives a cut: these tests are about what is inside it
 });
 
 async function write(path: string, text: string, position = 0): Promise<number> {
@@ -240,11 +241,44 @@ describe("SimulatedDisk durability", () => {
 
   it("syncs only the entries of the directory it is given", async () => {
     await disk.mkdir("/e");
+    await disk.syncDirectory("/");
     await disk.open("/d/x", true);
     await disk.open("/e/y", true);
     await disk.syncDirectory("/e");
     disk.powerCut();
     expect(disk.listFiles()).toEqual(["/e/y"]);
+  });
+
+  it("by default, a cut loses a directory never synced into its parent, with every file under it", async () => {
+    expect(await disk.mkdir("/d/q/0")).toBe("/d/q"); // the first directory it had to create
+    expect(await disk.mkdir("/d/q/0")).toBeUndefined();
+    const fd = await disk.open("/d/q/0/unit", true);
+    await disk.pwrite(fd, Buffer.from("unit"), 0, 4, 0);
+    await disk.fdatasync(fd);
+    await disk.syncDirectory("/d/q/0"); // the file is durable in its directory, the directory is not
+    disk.powerCut();
+    expect(disk.listDirectories()).toEqual(["/", "/d"]);
+    expect(disk.listFiles()).toEqual([]);
+
+    await disk.mkdir("/d/q/0");
+    await disk.syncDirectory("/d");
+    await disk.syncDirectory("/d/q"); // now every name on the path is durable
+    await disk.open("/d/q/0/unit", true);
+    await disk.syncDirectory("/d/q/0");
+    disk.powerCut();
+    expect(disk.listFiles()).toEqual(["/d/q/0/unit"]);
+  });
+
+  it("brings back a removed directory until its parent is synced", async () => {
+    await disk.mkdir("/d/gone");
+    await disk.syncDirectory("/d");
+    await disk.rmdir("/d/gone");
+    disk.powerCut();
+    expect(disk.listDirectories()).toContain("/d/gone");
+    await disk.rmdir("/d/gone");
+    await disk.syncDirectory("/d");
+    disk.powerCut();
+    expect(disk.listDirectories()).not.toContain("/d/gone");
   });
 
   it("drops the unsynced writes of an unlinked file", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { DecodedMessage } from "@store/commitlog";
 import { decodeMessage, PROPERTY_RETRY_TOPIC, TOPIC_PATTERN } from "@store/commitlog";
 import type { FileIO } from "@store/mapped-file";
-import { nodeFileIO } from "@store/mapped-file";
+import { ensureDirectory, nodeFileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { AtomicStateFile } from "./atomic-state-file.js";
@@ -123,7 +123,7 @@ export class PopService {
    */
   async start(): Promise<void> {
     if (this.#running) return;
-    await (this.#options.io ?? nodeFileIO).mkdir(join(this.#options.storePathRootDir, "config"));
+    await ensureDirectory(this.#options.io ?? nodeFileIO, join(this.#options.storePathRootDir, "config"));
     const text = await this.#file.read();
     this.#state = text === null ? new PopState() : PopState.fromJSON(text, this.#file.path);
     this.#revive = this.#newReviveService();

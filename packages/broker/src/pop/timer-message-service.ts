@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { DecodedMessage, MessageInput, PutMessageResult } from "@store/commitlog";
 import { decodeMessage, isPutStored, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC } from "@store/commitlog";
 import type { FileIO } from "@store/mapped-file";
-import { nodeFileIO } from "@store/mapped-file";
+import { ensureDirectory, nodeFileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { AtomicStateFile } from "./atomic-state-file.js";
@@ -86,7 +86,7 @@ export class TimerMessageService {
    */
   async start(): Promise<void> {
     if (this.#running) return;
-    await (this.#options.io ?? nodeFileIO).mkdir(join(this.#options.storePathRootDir, "config"));
+    await ensureDirectory(this.#options.io ?? nodeFileIO, join(this.#options.storePathRootDir, "config"));
     this.#load(await this.#file.read());
     await this.#rebuild();
     this.#running = true;

@@ -16,6 +16,7 @@ describe("AtomicStateFile", () => {
   it("keeps a written state across a power cut, and the old one when the cut hits mid-write", async () => {
     const disk = new SimulatedDisk();
     await disk.mkdir("/c");
+    await disk.syncDirectory("/"); // "/c" itself survives the cut (a simulated disk keeps only synced names)
     const file = new AtomicStateFile("/c/state.json", disk);
     await file.write(() => "durable");
     const release = disk.stallFsyncs();

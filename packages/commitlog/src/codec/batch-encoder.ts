@@ -7,6 +7,8 @@ import { MAX_PROPERTIES_LENGTH, SYSFLAG_TRANSACTION_TYPE_MASK } from "./message-
 import { PROPERTY_DELAY_TIME_LEVEL } from "./message-properties.js";
 import type { PrepareContext, PreparedMessage } from "./prepare-message.js";
 import { appendPropertyMap, prepareMessage } from "./prepare-message.js";
+import { crc32 } from "node:zlib";
+import { fillPropertiesCrc } from "./record-crc.js";
 import { writeRecord } from "./record-writer.js";
 import type { BatchEncodeFailure, BatchEncodeResult, EncodeFailure, MessageInput } from "./types.js";
 
@@ -106,7 +108,9 @@ export function encodeBatchInto(
   let position = 0;
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   for (const message of prepared) {
+    const start = position;
     position = writeRecord(target, position, message, storeTimestamp, 0, 0, view);
+    if (context.appendPropCRC === true) fillPropertiesCrc(target, start, position - start, crc32);
   }
   return { status: "PUT_OK", records: target.subarray(0, position), count: prepared.length };
 }

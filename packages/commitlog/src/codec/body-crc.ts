@@ -1,19 +1,28 @@
 /**
- * Fills in the BODYCRC of every message record in `buffer[from, to)`: what a put leaves for later
- * when the body checksum is computed off the main thread (see BodyCrcWorker). Blank (end-of-file)
- * records end the walk; a batch record whose CRC is already there gets the same value again.
+ * Fills in the BODYCRC of every message record in `buffer[from, to)`, and then its whole-record CRC
+ * property when it has one: what a put leaves for later when checksums are computed off the main
+ * thread (see BodyCrcWorker). Blank (end-of-file) records end the walk; a batch record whose CRCs are
+ * already there gets the same values again.
  *
  * Self-contained on purpose (no imports, no outer names, literal layout constants): its source text
- * also runs in the checksum worker. The constants are checked against message-format.ts by a test.
+ * also runs in the checksum worker, with `fillPropertiesCrc` passed in. The constants are checked
+ * against message-format.ts by a test.
  *
  * @param buffer - the bytes; `from` must be where a record starts.
  * @param from - first byte of the range.
  * @param to - just past the range; must end on a record boundary.
  * @param crc32 - `zlib.crc32`.
+ * @param fillPropertiesCrc - record-crc.ts's, or none to leave CRC properties as they are.
  * @returns the number of message records filled.
  * @throws Error when the range does not hold whole, well-formed records.
  */
-export function fillBodyCrcs(buffer: Uint8Array, from: number, to: number, crc32: (data: Uint8Array) => number): number {
+export function fillBodyCrcs(
+  buffer: Uint8Array,
+  from: number,
+  to: number,
+  crc32: (data: Uint8Array) => number,
+  fillPropertiesCrc?: (buffer: Uint8Array, at: number, size: number, crc: (data: Uint8Array) => number) => boolean,
+): number {
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   let at = from;
   let count = 0;
@@ -31,6 +40,7 @@ export function fillBodyCrcs(buffer: Uint8Array, from: number, to: number, crc32
     const bodyLength = view.getInt32(bodyLengthAt);
     if (bodyLength < 0 || bodyLengthAt + 4 + bodyLength > at + size) throw new Error(`body CRC: body of ${bodyLength} bytes overruns the record at ${at}`);
     view.setInt32(at + 8, crc32(buffer.subarray(bodyLengthAt + 4, bodyLengthAt + 4 + bodyLength)) & 0x7fffffff);
+    fillPropertiesCrc?.(buffer, at, size, crc32);
     at += size;
     count++;
   }

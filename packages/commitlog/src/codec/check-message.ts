@@ -34,6 +34,12 @@ export const DEFAULT_DELAY_LEVEL_TABLE_MS: readonly number[] = [
 export interface CheckMessageOptions {
   /** Delay per level, ms (level n at index n-1); default {@link DEFAULT_DELAY_LEVEL_TABLE_MS}. */
   readonly delayLevelTableMs?: readonly number[];
+  /**
+   * With checkCRC: RocketMQ 5's forceVerifyPropCRC as recovery applies it (see PropertiesCrcCheck
+   * "force"): a record's `__CRC32#` property must hold its CRC; a record without one must end as
+   * a complete record does. Default false: the body CRC only.
+   */
+  readonly forceVerifyPropCRC?: boolean;
 }
 
 const DECIMAL = /^[+-]?\d{1,10}$/;
@@ -93,7 +99,7 @@ function toDispatchRequest(
  * @returns a {@link DispatchRequest} (`success: true`, `size` = TOTALSIZE) for a valid message;
  *   `{ kind: "BLANK", success: true, size: 0 }` for the end-of-file blank;
  *   `{ kind: "INVALID", success: false, size: -1 }` for underflow, a half record, bad magic, a CRC
- *   mismatch or a negative length; `{ success: false, size: TOTALSIZE }` when TOTALSIZE differs
+ *   mismatch, a negative length or (forced) a torn end; `{ success: false, size: TOTALSIZE }` when TOTALSIZE differs
  *   from calMsgLength.
  */
 export function checkMessageAndReturnSize(
@@ -103,7 +109,7 @@ export function checkMessageAndReturnSize(
   readBody = true,
   options: CheckMessageOptions = {},
 ): CheckMessageResult {
-  const result = readRecord(buffer, offset, checkCRC && readBody);
+  const result = readRecord(buffer, offset, checkCRC && readBody, options.forceVerifyPropCRC === true ? "force" : "ignore");
   switch (result.kind) {
     case "BLANK":
       return { kind: "BLANK", success: true, size: 0, blankLength: result.blankLength };

@@ -6,6 +6,8 @@ import { parseHostAddress } from "./host-address.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, ENCODER_BUFFER_HEADROOM } from "./message-format.js";
 import { HostCache, prepareMessage } from "./prepare-message.js";
 import { patchRecord } from "./record-patch.js";
+import { crc32 } from "node:zlib";
+import { fillPropertiesCrc } from "./record-crc.js";
 import { writeRecord } from "./record-writer.js";
 import type { EncodeResult, MessageInput } from "./types.js";
 
@@ -21,6 +23,8 @@ export interface EncodeMessageOptions {
   readonly queueOffset?: number;
   /** PHYSICALOFFSET to write, bytes; default 0. */
   readonly physicalOffset?: number;
+  /** End the properties with the whole-record CRC property `__CRC32#`, filled; default false. */
+  readonly appendPropCRC?: boolean;
 }
 
 /**
@@ -39,6 +43,7 @@ export function encodeMessage(message: MessageInput, options: EncodeMessageOptio
     storeHost: parseHostAddress(options.storeHost),
     storeHostText: options.storeHost,
     bornHosts: new HostCache(),
+    appendPropCRC: options.appendPropCRC ?? false,
   });
   if ("status" in prepared) {
     return prepared;
@@ -47,6 +52,8 @@ export function encodeMessage(message: MessageInput, options: EncodeMessageOptio
   writeRecord(record, 0, prepared, options.storeTimestamp);
   if (options.queueOffset !== undefined || options.physicalOffset !== undefined) {
     patchRecord(record, options.queueOffset ?? 0, options.physicalOffset ?? 0, options.storeTimestamp);
+  } else if (options.appendPropCRC === true) {
+    fillPropertiesCrc(record, 0, prepared.totalSize, crc32);
   }
   return { status: "PUT_OK", record };
 }

@@ -7,7 +7,8 @@ import { formatHostAddress, formatIp } from "./host-address.js";
 import { MESSAGE_MAGIC_CODE, PHYSICALOFFSET_POSITION } from "./message-format.js";
 import { messageIdFromRecord } from "./message-id.js";
 import type { MessageProperties } from "./message-properties.js";
-import { PROPERTY_KEYS, PROPERTY_TAGS, stringToMessageProperties } from "./message-properties.js";
+import { PROPERTY_CRC32, PROPERTY_KEYS, PROPERTY_TAGS, stringToMessageProperties } from "./message-properties.js";
+import { CRC32_RESERVED_LENGTH, hasPropertiesCrc } from "./record-crc.js";
 import type { ReadRecordResult, RecordFields } from "./record-reader.js";
 import { readRecord } from "./record-reader.js";
 import type {
@@ -26,7 +27,9 @@ type WithBody = DecodeOptions & { readonly readBody?: true };
 type WithoutBody = DecodeOptions & { readonly readBody: false };
 
 /**
- * The properties of a parsed record (an empty null-prototype map when it has none).
+ * The properties of a parsed record (an empty null-prototype map when it has none), without the
+ * store's whole-record CRC property `__CRC32#`: it is not the message's (RocketMQ's proxy leaves it
+ * out of user properties too).
  * @param buffer - the buffer holding the record.
  * @param fields - from {@link readRecord}.
  */
@@ -34,8 +37,11 @@ export function readProperties(buffer: Buffer, fields: RecordFields): MessagePro
   if (fields.propertiesLength === 0) {
     return Object.create(null) as MessageProperties;
   }
-  const end = fields.propertiesPosition + fields.propertiesLength;
-  return stringToMessageProperties(buffer.toString("utf8", fields.propertiesPosition, end));
+  let end = fields.propertiesPosition + fields.propertiesLength;
+  if (fields.propertiesLength >= CRC32_RESERVED_LENGTH && hasPropertiesCrc(buffer, fields.offset, fields.totalSize)) end -= CRC32_RESERVED_LENGTH;
+  const properties = stringToMessageProperties(buffer.toString("utf8", fields.propertiesPosition, end));
+  if (properties[PROPERTY_CRC32] !== undefined) delete properties[PROPERTY_CRC32];
+  return properties;
 }
 
 function toFailure(result: Exclude<ReadRecordResult, { kind: "MESSAGE" }>, offset: number): DecodeFailure {
@@ -89,8 +95,9 @@ function toMessage<B extends Buffer | null>(
  *
  * @param buffer - bytes holding the record.
  * @param offset - record start, bytes; default 0.
- * @param options - `checkCRC` (default true) verifies BODYCRC; `readBody` (default true) returns
- *   the body view (when false the body is `null` and the CRC is not checked, as in RocketMQ).
+ * @param options - `checkCRC` (default true) verifies BODYCRC, and the whole-record CRC property
+ *   where the record has one; `readBody` (default true) returns the body view (when false the body
+ *   is `null` and no CRC is checked, as in RocketMQ).
  * @returns the message, or a {@link DecodeFailure}: `UNDERFLOW`, `BAD_MAGIC`, `BLANK`,
  *   `CRC_MISMATCH`, `BAD_FIELD` or `SIZE_MISMATCH`.
  */
@@ -112,7 +119,7 @@ export function decodeMessage(
 ): DecodeResult<AnyDecodedMessage> {
   const readBody = options.readBody ?? true;
   const checkCRC = (options.checkCRC ?? true) && readBody;
-  const result = readRecord(buffer, offset, checkCRC);
+  const result = readRecord(buffer, offset, checkCRC, "if-present");
   if (result.kind !== "MESSAGE") {
     return toFailure(result, offset);
   }

@@ -11,7 +11,9 @@ import { parseHostAddress } from "./host-address.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, ENCODER_BUFFER_HEADROOM } from "./message-format.js";
 import type { PrepareContext, PreparedMessage, ReusablePreparedMessage } from "./prepare-message.js";
 import { HostCache, prepareMessage } from "./prepare-message.js";
+import { fillPropertiesCrc } from "./record-crc.js";
 import { writeRecord } from "./record-writer.js";
+import { crc32 } from "node:zlib";
 import type { BatchEncodeResult, EncodeFailure, EncodeResult, MessageInput } from "./types.js";
 
 /** Smallest `maxMessageSize` RocketMQ's updateMaxMessageSize accepts, bytes. */
@@ -25,6 +27,12 @@ export interface MessageEncoderOptions {
   readonly maxMessageSize?: number;
   /** This broker's address `"ip:port"`, written as STOREHOSTADDRESS. */
   readonly storeHost: string;
+  /**
+   * End every record's properties with the whole-record CRC property `__CRC32#` (RocketMQ 5's
+   * enabledAppendPropCRC). `encode` and `encodeBatch` fill it; after `prepare` + `writeRecord` the
+   * writer fills it (fillPropertiesCrc) once the record's bytes are final. Default false.
+   */
+  readonly appendPropCRC?: boolean;
 }
 
 /** Buffer capacity for a body limit: `maxMessageSize + 64 KiB`, capped at the int32 range. */
@@ -58,6 +66,7 @@ export class MessageEncoder {
   readonly #storeHostText: string;
   readonly #storeHost: HostAddress | undefined;
   readonly #bornHosts = new HostCache();
+  readonly #appendPropCRC: boolean;
   #context: PrepareContext;
 
   /**
@@ -73,6 +82,7 @@ export class MessageEncoder {
     this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
     this.#storeHostText = options.storeHost;
     this.#storeHost = parseHostAddress(options.storeHost);
+    this.#appendPropCRC = options.appendPropCRC ?? false;
     this.#context = this.#createContext();
   }
 
@@ -130,6 +140,7 @@ export class MessageEncoder {
       return prepared;
     }
     const end = writeRecord(this.#buffer, 0, prepared, storeTimestamp, 0, 0, this.#view);
+    if (this.#appendPropCRC) fillPropertiesCrc(this.#buffer, 0, end, crc32);
     return { status: "PUT_OK", record: this.#buffer.subarray(0, end) };
   }
 
@@ -173,6 +184,7 @@ export class MessageEncoder {
       storeHost: this.#storeHost,
       storeHostText: this.#storeHostText,
       bornHosts: this.#bornHosts,
+      appendPropCRC: this.#appendPropCRC,
     };
   }
 }

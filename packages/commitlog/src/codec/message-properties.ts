@@ -47,6 +47,11 @@ export const PROPERTY_CONSUME_START_TIMESTAMP = "CONSUME_START_TIME";
 export const PROPERTY_TRANSACTION_PREPARED_QUEUE_OFFSET = "TRAN_PREPARED_QUEUE_OFFSET";
 /** Aliyun timed delivery, ms since epoch (ali-ons); open-source 4.x ignores it. */
 export const PROPERTY_START_DELIVER_TIME = "__STARTDELIVERTIME";
+/**
+ * RocketMQ 5's whole-record CRC (enabledAppendPropCRC): the store's own, always the last property;
+ * never taken from a producer, and left out of decoded properties (see record-crc.ts).
+ */
+export const PROPERTY_CRC32 = "__CRC32#";
 
 /** Properties as stored: name to value. Decoded maps have a null prototype. */
 export type MessageProperties = Record<string, string>;

@@ -18,10 +18,12 @@ import {
 import {
   KEY_SEPARATOR,
   NAME_VALUE_SEPARATOR,
+  PROPERTY_CRC32,
   PROPERTY_KEYS,
   PROPERTY_SEPARATOR,
   PROPERTY_TAGS,
 } from "./message-properties.js";
+import { CRC32_PROPERTY_PLACEHOLDER } from "./record-crc.js";
 import type { EncodeFailure, MessageInput } from "./types.js";
 
 /** Topic names RocketMQ accepts (they also become directory names). */
@@ -113,6 +115,11 @@ export interface PrepareContext {
   readonly bornHosts: HostCache;
   /** Batch-level properties string appended to each message's own (batch encode only). */
   readonly batchPropertiesString?: string;
+  /**
+   * End the properties with the whole-record CRC property (RocketMQ 5's enabledAppendPropCRC), its
+   * digits zero until fillPropertiesCrc fills them. Default false.
+   */
+  readonly appendPropCRC?: boolean;
 }
 
 function illegal(reason: string): EncodeFailure {
@@ -209,7 +216,8 @@ export function buildPropertiesString(message: MessageInput): string | EncodeFai
 
 /**
  * Appends `name\u0001value\u0002` for each entry of `properties` (insertion order), validating
- * names and values; `undefined` values are skipped.
+ * names and values; `undefined` values are skipped, and so is `__CRC32#` (the store's own: RocketMQ
+ * deletes it from a message it stores).
  *
  * @param text - the string so far.
  * @param properties - the entries to append.
@@ -226,7 +234,7 @@ export function appendPropertyMap(
   let result = text;
   for (const name of Object.keys(properties)) {
     const value: unknown = properties[name];
-    if (value === undefined || (name === PROPERTY_TAGS && skipTags) || (name === PROPERTY_KEYS && skipKeys)) {
+    if (value === undefined || (name === PROPERTY_TAGS && skipTags) || (name === PROPERTY_KEYS && skipKeys) || name === PROPERTY_CRC32) {
       continue;
     }
     const failure = checkPropertyText(name, value);
@@ -236,6 +244,17 @@ export function appendPropertyMap(
     result += name + NAME_VALUE_SEPARATOR + (value as string) + PROPERTY_SEPARATOR;
   }
   return result;
+}
+
+/**
+ * Ends a properties string with the CRC property's placeholder, after a `\u0002` when the string
+ * does not end with one (RocketMQ's needAppendLastPropertySeparator).
+ *
+ * @param text - the message's properties string.
+ */
+export function withCrcProperty(text: string): string {
+  if (text.length > 0 && !text.endsWith(PROPERTY_SEPARATOR)) return text + PROPERTY_SEPARATOR + CRC32_PROPERTY_PLACEHOLDER;
+  return text + CRC32_PROPERTY_PLACEHOLDER;
 }
 
 /**
@@ -324,7 +343,8 @@ export function prepareMessage(
   if (typeof built !== "string") {
     return built;
   }
-  const propertiesString = mergeBatchProperties(built, context.batchPropertiesString ?? "");
+  const merged = mergeBatchProperties(built, context.batchPropertiesString ?? "");
+  const propertiesString = context.appendPropCRC === true ? withCrcProperty(merged) : merged;
   const propertiesLength = propertiesString.length === 0 ? 0 : Buffer.byteLength(propertiesString, "utf8");
   if (propertiesLength > MAX_PROPERTIES_LENGTH) {
     return {

@@ -3,6 +3,7 @@
  * stamping QUEUEOFFSET, PHYSICALOFFSET and STORETIMESTAMP into an encoded record, and the 8-byte
  * blank record that closes a file.
  */
+import { crc32 } from "node:zlib";
 import { CodecError } from "./codec-error.js";
 import { writeInt64BE } from "./int64.js";
 import {
@@ -14,6 +15,7 @@ import {
   storeTimestampPosition,
   SYSFLAG_POSITION,
 } from "./message-format.js";
+import { fillPropertiesCrc } from "./record-crc.js";
 
 function checkSafeInteger(name: string, value: number): void {
   if (!Number.isSafeInteger(value)) {
@@ -23,7 +25,8 @@ function checkSafeInteger(name: string, value: number): void {
 
 /**
  * Writes QUEUEOFFSET (20), PHYSICALOFFSET (28) and STORETIMESTAMP (56, or 68 when SYSFLAG says the
- * born host is IPv6) into an encoded record.
+ * born host is IPv6) into an encoded record, and refills its whole-record CRC property (which covers
+ * them) when it has one.
  *
  * @param record - the record, starting at index 0 (e.g. an encoder result or a file view).
  * @param queueOffset - consume-queue index.
@@ -51,6 +54,8 @@ export function patchRecord(
   writeInt64BE(record, QUEUEOFFSET_POSITION, queueOffset);
   writeInt64BE(record, PHYSICALOFFSET_POSITION, physicalOffset);
   writeInt64BE(record, timestampPosition, storeTimestamp);
+  const size = record.readInt32BE(0);
+  if (size <= record.length) fillPropertiesCrc(record, 0, size, crc32);
 }
 
 /**

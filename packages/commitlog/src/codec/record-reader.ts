@@ -21,7 +21,19 @@ import {
   SYSFLAG_POSITION,
   SYSFLAG_STOREHOST_V6,
 } from "./message-format.js";
+import { CRC32_RESERVED_LENGTH, computePropertiesCrc, hasPropertiesCrc, storedPropertiesCrc } from "./record-crc.js";
 import type { DecodeFailureCode } from "./types.js";
+
+/**
+ * What a read checks of the whole-record CRC property `__CRC32#` (see record-crc.ts), with
+ * `checkCRC` on (off: nothing):
+ * - "ignore": nothing; the body CRC only.
+ * - "if-present": the body CRC, and the record CRC where the record has one (decoding).
+ * - "force": RocketMQ's forceVerifyPropCRC, for recovery: the record CRC where the record has one
+ *   (it covers the body); otherwise the body CRC, and the record must end as a complete one does
+ *   (non-empty properties end with `\u0002`; a topic's last byte is not 0), or it was torn.
+ */
+export type PropertiesCrcCheck = "ignore" | "if-present" | "force";
 
 /** Where the variable parts of a validated record are (absolute positions). */
 export interface RecordLayout {
@@ -116,9 +128,10 @@ function readFields(buffer: Buffer, layout: RecordLayout): RecordFields {
  * @param buffer - bytes to read.
  * @param offset - record start; a non-integer or out-of-range value reads as UNDERFLOW.
  * @param checkCRC - verify BODYCRC against the body.
+ * @param propertiesCrc - what to check of the `__CRC32#` property (with checkCRC).
  */
-export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): ReadRecordResult {
-  const layout = locateRecord(buffer, offset, checkCRC);
+export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean, propertiesCrc: PropertiesCrcCheck = "ignore"): ReadRecordResult {
+  const layout = locateRecord(buffer, offset, checkCRC, propertiesCrc);
   return "kind" in layout ? layout : { kind: "MESSAGE", fields: readFields(buffer, layout) };
 }
 
@@ -126,7 +139,12 @@ export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean): R
  * The checks of {@link readRecord}, in the same order, without reading the fixed fields: the
  * record's layout for a valid message, else the BLANK or INVALID result.
  */
-export function locateRecord(buffer: Buffer, offset: number, checkCRC: boolean): RecordLayout | Exclude<ReadRecordResult, { readonly kind: "MESSAGE" }> {
+export function locateRecord(
+  buffer: Buffer,
+  offset: number,
+  checkCRC: boolean,
+  propertiesCrc: PropertiesCrcCheck = "ignore",
+): RecordLayout | Exclude<ReadRecordResult, { readonly kind: "MESSAGE" }> {
   if (!Number.isInteger(offset) || offset < 0 || buffer.length - offset < 8) {
     return invalid("UNDERFLOW", `fewer than 8 bytes at ${offset}`);
   }
@@ -147,7 +165,35 @@ export function locateRecord(buffer: Buffer, offset: number, checkCRC: boolean):
   if (bodyPosition > buffer.length) {
     return invalid("UNDERFLOW", `header at ${offset} runs past the buffer`);
   }
-  return readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC);
+  const check = checkCRC ? propertiesCrc : "ignore";
+  const withRecordCrc = check !== "ignore" && hasPropertiesCrc(buffer, offset, totalSize);
+  // Forced, a record CRC covers the body: its CRC need not be computed twice (as RocketMQ).
+  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC && !(withRecordCrc && check === "force"));
+  if ("kind" in layout || check === "ignore") return layout;
+  if (withRecordCrc) return checkRecordCrc(buffer, layout);
+  return check === "force" ? checkComplete(buffer, layout) : layout;
+}
+
+/** The layout, or why its CRC property does not hold the record's CRC. */
+function checkRecordCrc(buffer: Buffer, layout: RecordLayout): RecordLayout | InvalidReadResult {
+  const { offset, totalSize } = layout;
+  if (layout.propertiesLength < CRC32_RESERVED_LENGTH) return invalid("BAD_FIELD", `a CRC property outside the properties at ${offset}`);
+  const stored = storedPropertiesCrc(buffer, offset, totalSize);
+  const computed = computePropertiesCrc(buffer, offset, totalSize);
+  if (stored !== computed) return invalid("CRC_MISMATCH", `record CRC ${computed} != stored ${stored} at ${offset}`);
+  return layout;
+}
+
+/**
+ * The layout of a record without a CRC property, or why it ends as a torn record does: a write
+ * torn at a sector boundary leaves zeros where its last bytes should be, and a complete record's
+ * properties end with `\u0002` (its topic, when it has none, with a topic character).
+ */
+function checkComplete(buffer: Buffer, layout: RecordLayout): RecordLayout | InvalidReadResult {
+  const end = layout.propertiesLength > 0 ? layout.propertiesPosition + layout.propertiesLength : layout.topicPosition + layout.topicLength;
+  const last = buffer[end - 1];
+  const complete = layout.propertiesLength > 0 ? last === 0x02 : layout.topicLength > 0 && last !== 0;
+  return complete ? layout : invalid("BAD_FIELD", `record at ${layout.offset} ends with byte ${last ?? -1}: torn`);
 }
 
 function readLayout(
@@ -200,12 +246,12 @@ function readLayout(
 export type InvalidReadResult = Extract<ReadRecordResult, { readonly kind: "INVALID" }>;
 
 /**
- * Validates the record at `offset` as recovery must (magic, bounds, CRC when `checkCRC`, TOTALSIZE
+ * Validates the record at `offset` as recovery must (magic, bounds, CRCs when `checkCRC`, TOTALSIZE
  * == calMsgLength) without reading its fields or allocating for a valid one: returns TOTALSIZE for a
  * valid message, 0 for a blank record, or why it is invalid.
  */
-export function validateRecord(buffer: Buffer, offset: number, checkCRC: boolean): number | InvalidReadResult {
-  const layout = locateRecord(buffer, offset, checkCRC);
+export function validateRecord(buffer: Buffer, offset: number, checkCRC: boolean, propertiesCrc: PropertiesCrcCheck = "ignore"): number | InvalidReadResult {
+  const layout = locateRecord(buffer, offset, checkCRC, propertiesCrc);
   if (!("kind" in layout)) return layout.totalSize;
   return layout.kind === "BLANK" ? 0 : layout;
 }

@@ -1,5 +1,9 @@
 import { dirname } from "node:path";
+import type { Clock } from "../clock.js";
+import { systemClock } from "../clock.js";
 import type { FileIO, FileStat } from "../file-io.js";
+import { DiskProcess } from "./disk-process.js";
+import type { DiskProcessOptions } from "./disk-process.js";
 
 /** Calls a fault can be injected into. */
 export type FaultOperation = "open" | "write" | "read" | "fsync" | "truncate" | "unlink" | "rename";
@@ -40,14 +44,17 @@ export interface SimulatedDiskOptions {
   /** Total bytes all files may occupy; growing past it fails with ENOSPC. Default unlimited. */
   readonly capacityBytes?: number;
   /**
-   * When a file's directory entry (its create, rename or unlink) survives a power cut:
-   * "directory-sync" (the default), only once `syncDirectory` of its directory ran, which is all
-   * POSIX promises: a cut loses a file never synced into its directory, brings back an unlinked one,
-   * and undoes a rename. "at-once": every entry change is durable as soon as it is made.
+   * When a directory entry (a file's create, rename or unlink; a directory's mkdir or rmdir)
+   * survives a power cut: "directory-sync" (the default), only once `syncDirectory` of the directory
+   * holding it ran, which is all POSIX promises: a cut loses a file never synced into its directory
+   * and a directory never synced into its parent (with everything under it), brings back an unlinked
+   * file, and undoes a rename. "at-once": every entry change is durable as soon as it is made.
    */
   readonly directoryEntries?: "at-once" | "directory-sync";
-  /** Simulated fdatasync latency, ms (a timer). Default 0: completes in a microtask. */
+  /** Simulated fdatasync latency, ms (a timer on `clock`). Default 0: completes in a microtask. */
   readonly fsyncLatencyMs?: number;
+  /** Time for mtimes and the fdatasync latency timer. Default: real time. */
+  readonly clock?: Clock;
 }
 
 /** Call counters, for tests that assert how much I/O a strategy issued. */
@@ -103,9 +110,10 @@ function ensureCapacity(buffer: Buffer, size: number): Buffer {
  * only closes descriptors (the page cache survives a kill -9). Faults: ENOSPC or EIO on the Nth call,
  * a capacity limit, stalled fsyncs, and corrupted bytes.
  *
- * Directory entries (create, rename, unlink) survive a cut only once their directory is synced
- * (`directoryEntries: "at-once"` makes them durable at once). Sizes set by truncate and directories
- * made by mkdir are durable at once.
+ * Directory entries (create, rename, unlink, mkdir, rmdir) survive a cut only once the directory
+ * holding them is synced (`directoryEntries: "at-once"` makes them durable at once). Sizes set by
+ * truncate are durable at once. `process()` gives a view of the disk for one process, which
+ * `kill()` ends: a dead process's late calls then touch nothing.
  */
 export class SimulatedDisk implements FileIO {
   readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0 };
@@ -113,19 +121,32 @@ export class SimulatedDisk implements FileIO {
   /** The directory entries a power cut keeps ("directory-sync" mode); null: `#files` itself. */
   readonly #durableEntries: Map<string, SimFile> | null;
   readonly #directories = new Set<string>(["/"]);
+  /** The directories a power cut keeps ("directory-sync" mode); null: `#directories` itself. */
+  readonly #durableDirectories: Set<string> | null;
   readonly #descriptors = new Map<number, string>();
   #pending: PendingWrite[] = [];
   #faults: Fault[] = [];
   #nextFd = 100;
   #capacityBytes: number;
   readonly #fsyncLatencyMs: number;
+  readonly #clock: Clock;
   #stall: Promise<void> | null = null;
   readonly #stallReleases = new Set<() => void>();
 
   constructor(options: SimulatedDiskOptions = {}) {
     this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
     this.#fsyncLatencyMs = options.fsyncLatencyMs ?? 0;
+    this.#clock = options.clock ?? systemClock;
     this.#durableEntries = options.directoryEntries === "at-once" ? null : new Map();
+    this.#durableDirectories = options.directoryEntries === "at-once" ? null : new Set(["/"]);
+  }
+
+  /**
+   * A view of this disk for one process (a store and everything it runs). After its `kill()`, every
+   * call through it fails without touching the disk, as a dead process makes no more calls.
+   */
+  process(options: DiskProcessOptions = {}): DiskProcess {
+    return new DiskProcess(this, options);
   }
 
   // ---- fault control ------------------------------------------------------------------------
@@ -204,10 +225,7 @@ export class SimulatedDisk implements FileIO {
     }
     const dropped = unsynced - keep;
     this.#pending = [];
-    if (this.#durableEntries !== null) {
-      this.#files.clear();
-      for (const [path, file] of this.#durableEntries) this.#files.set(path, file);
-    }
+    this.#restoreDurableEntries();
     for (const file of this.#files.values()) {
       file.current = Buffer.from(file.durable.subarray(0, file.durableSize));
       file.size = file.durableSize;
@@ -218,6 +236,23 @@ export class SimulatedDisk implements FileIO {
     for (const release of this.#stallReleases) release();
     this.#stallReleases.clear();
     return { dropped };
+  }
+
+  /** What a cut leaves of the directory tree: the durable entries under directories that survive. */
+  #restoreDurableEntries(): void {
+    const durableDirectories = this.#durableDirectories;
+    const durableEntries = this.#durableEntries;
+    if (durableDirectories === null || durableEntries === null) return;
+    const survives = (dir: string): boolean => dir === "/" || (durableDirectories.has(dir) && survives(dirname(dir)));
+    this.#directories.clear();
+    for (const dir of durableDirectories) if (survives(dir)) this.#directories.add(dir);
+    this.#files.clear();
+    for (const [path, file] of durableEntries) if (this.#directories.has(dirname(path))) this.#files.set(path, file);
+  }
+
+  /** Directories as reads see them, sorted (a cut may lose some in "directory-sync" mode). */
+  listDirectories(): string[] {
+    return [...this.#directories].sort();
   }
 
   /** A kill -9: descriptors close, but written bytes stay in the (simulated) page cache. */
@@ -266,7 +301,7 @@ export class SimulatedDisk implements FileIO {
     if (!this.#files.has(path)) {
       if (!create) throw errnoError("ENOENT", "open", path);
       if (!this.#directories.has(dirname(path))) throw errnoError("ENOENT", "open", path);
-      this.#files.set(path, { current: Buffer.alloc(0), size: 0, durable: Buffer.alloc(0), durableSize: 0, mtimeMs: Date.now() });
+      this.#files.set(path, { current: Buffer.alloc(0), size: 0, durable: Buffer.alloc(0), durableSize: 0, mtimeMs: this.#clock.now() });
     }
     const fd = this.#nextFd++;
     this.#descriptors.set(fd, path);
@@ -293,7 +328,7 @@ export class SimulatedDisk implements FileIO {
     const bytes = Buffer.from(buffer.subarray(offset, offset + length));
     this.#applyTo(file, position, bytes, "current");
     this.#pending.push({ file, path, position, bytes });
-    file.mtimeMs = Date.now();
+    file.mtimeMs = this.#clock.now();
     this.counters.writes++;
     this.counters.bytesWritten += length;
   }
@@ -317,7 +352,7 @@ export class SimulatedDisk implements FileIO {
     const path = this.#path(fd, "fsync");
     const file = this.#file(path, "fsync");
     const covered = new Set(this.#pending.filter((write) => write.file === file));
-    if (this.#fsyncLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#fsyncLatencyMs));
+    if (this.#fsyncLatencyMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#fsyncLatencyMs));
     else await Promise.resolve();
     while (this.#stall) await this.#stall;
     this.#path(fd, "fsync"); // a power cut while stalled invalidates the descriptor
@@ -369,9 +404,15 @@ export class SimulatedDisk implements FileIO {
     this.#files.set(to, file);
   }
 
-  async mkdir(path: string): Promise<void> {
+  /** Creates `path` and its missing parents; returns the first one created (undefined: none). */
+  async mkdir(path: string): Promise<string | undefined> {
     await Promise.resolve();
-    for (let dir = path; !this.#directories.has(dir); dir = dirname(dir)) this.#directories.add(dir);
+    let first: string | undefined;
+    for (let dir = path; !this.#directories.has(dir); dir = dirname(dir)) {
+      this.#directories.add(dir);
+      first = dir;
+    }
+    return first;
   }
 
   async readdir(path: string): Promise<string[]> {
@@ -389,14 +430,20 @@ export class SimulatedDisk implements FileIO {
     this.#directories.delete(path);
   }
 
-  /** Makes the entries of `path` (its files' creates, renames and unlinks so far) survive a power cut. */
+  /**
+   * Makes the entries of `path` (its files' creates, renames and unlinks, its subdirectories' mkdirs
+   * and rmdirs so far) survive a power cut.
+   */
   async syncDirectory(path: string): Promise<void> {
     await Promise.resolve();
     if (!this.#directories.has(path)) throw errnoError("ENOENT", "open", path);
     const durable = this.#durableEntries;
-    if (durable === null) return;
+    const durableDirectories = this.#durableDirectories;
+    if (durable === null || durableDirectories === null) return;
     for (const entry of [...durable.keys()]) if (dirname(entry) === path && !this.#files.has(entry)) durable.delete(entry);
     for (const [entry, file] of this.#files) if (dirname(entry) === path) durable.set(entry, file);
+    for (const dir of [...durableDirectories]) if (dir !== "/" && dirname(dir) === path && !this.#directories.has(dir)) durableDirectories.delete(dir);
+    for (const dir of this.#directories) if (dir !== "/" && dirname(dir) === path) durableDirectories.add(dir);
   }
 
   // ---- internals ----------------------------------------------------------------------------

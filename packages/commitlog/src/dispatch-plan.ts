@@ -1,0 +1,125 @@
+/**
+ * What recovery keeps of the consume queues and where dispatch restarts, as a decision table: one row
+ * per case, each with the reason it is safe. `MessageStore.open` follows it; `store.queueRecovery`
+ * reports the row taken.
+ */
+
+/** The rows of {@link DISPATCH_RULES}. */
+export type RecoveryCase = "CLEAN_SHUTDOWN" | "CRASH" | "QUEUES_DAMAGED";
+
+/** One row: which units survive recovery, and where the dispatcher starts indexing the log. */
+export interface DispatchRule {
+  /**
+   * Units kept: those whose record lies wholly below this commit-log point, read back as sound (and,
+   * for the last ones, as matching their records). The rest are cut durably (zeroed and fdatasync'd,
+   * later files deleted) before anything is dispatched.
+   * - RECOVERED_LOG_END: where the commit log's recovery ended.
+   * - CHECKPOINT_POINT: the start of the newest commit-log file whose first record is older than the
+   *   checkpoint's minimum timestamp (where a crash recovery starts validating); the log start when
+   *   no file is.
+   * - NONE: every queue is deleted and rebuilt.
+   */
+  readonly keepUnitsBelow: "RECOVERED_LOG_END" | "CHECKPOINT_POINT" | "NONE";
+  /**
+   * - END_OF_HIGHEST_UNIT: the end of the highest kept unit's record (the log start when no unit is
+   *   kept), at most the log end (RocketMQ's normal recovery).
+   * - CHECKPOINT_POINT: as above; the crash recovery's scan indexes each record as it validates it.
+   * - LOG_START: the commit log's first record.
+   */
+  readonly restartAt: "END_OF_HIGHEST_UNIT" | "CHECKPOINT_POINT" | "LOG_START";
+  /** Why the kept units can be trusted and nothing is missed. */
+  readonly why: string;
+}
+
+export const DISPATCH_RULES: Readonly<Record<RecoveryCase, DispatchRule>> = {
+  CLEAN_SHUTDOWN: {
+    keepUnitsBelow: "RECOVERED_LOG_END",
+    restartAt: "END_OF_HIGHEST_UNIT",
+    why:
+      "no abort file: shutdown dispatched the whole log, flushed every queue and removed `abort` only " +
+      "then, so every unit on disk is durable; only a log damaged since can end before some of them",
+  },
+  CRASH: {
+    keepUnitsBelow: "CHECKPOINT_POINT",
+    restartAt: "CHECKPOINT_POINT",
+    why:
+      "the checkpoint's logics time is written only after a flush of every queue to its end, and a queue's " +
+      "directories and files are durable before its units are written: units of records older than it are " +
+      "on disk. Units of newer records may be missing, torn or left over from before an earlier cut, so they " +
+      "are cut and those records indexed again",
+  },
+  QUEUES_DAMAGED: {
+    keepUnitsBelow: "NONE",
+    restartAt: "LOG_START",
+    why:
+      "a kept unit did not match its record, or a dispatched record's queue offset lay past its queue's end: " +
+      "units the checkpoint promised are wrong or gone (files or directories lost or damaged), so no queue " +
+      "can be trusted; the checkpoint's logics time is cleared first (a crash meanwhile rebuilds again)",
+  },
+};
+
+/** What decides the row. */
+export interface RecoveryFacts {
+  /** The `abort` file was there at open: the last run did not shut down cleanly. */
+  readonly abortFileFound: boolean;
+  /** A kept unit did not match its record, or dispatch found a gap in a queue. */
+  readonly queuesDamaged: boolean;
+}
+
+/** Picks the row for `facts`. */
+export function recoveryCase(facts: RecoveryFacts): RecoveryCase {
+  if (facts.queuesDamaged) return "QUEUES_DAMAGED";
+  return facts.abortFileFound ? "CRASH" : "CLEAN_SHUTDOWN";
+}
+
+/** The commit-log offsets a row's points stand for. */
+export interface RecoveryPoints {
+  /** The commit log's min offset (0 when empty). */
+  readonly logStart: number;
+  /** Where the commit log's recovery ended. */
+  readonly logEnd: number;
+  /** See DispatchRule.keepUnitsBelow. */
+  readonly checkpointPoint: number;
+  /** End of the highest kept unit's record; -1 when none. */
+  readonly highestUnitEnd: number;
+}
+
+/** The commit-log offset below which units are kept (-Infinity: none). */
+export function keepUnitsBelow(rule: DispatchRule, points: Pick<RecoveryPoints, "logEnd" | "checkpointPoint">): number {
+  switch (rule.keepUnitsBelow) {
+    case "RECOVERED_LOG_END":
+      return points.logEnd;
+    case "CHECKPOINT_POINT":
+      return points.checkpointPoint;
+    case "NONE":
+      return Number.NEGATIVE_INFINITY;
+  }
+}
+
+/** The commit-log offset dispatch restarts at. */
+export function restartAt(rule: DispatchRule, points: RecoveryPoints): number {
+  switch (rule.restartAt) {
+    case "END_OF_HIGHEST_UNIT":
+      return points.highestUnitEnd < 0 ? points.logStart : Math.max(points.logStart, Math.min(points.highestUnitEnd, points.logEnd));
+    case "CHECKPOINT_POINT":
+      return points.checkpointPoint;
+    case "LOG_START":
+      return points.logStart;
+  }
+}
+
+/** What the consume queues' part of recovery did (`MessageStore.queueRecovery`). */
+export interface QueueRecoveryReport {
+  /** The row of DISPATCH_RULES taken. */
+  readonly case: RecoveryCase;
+  /** Units whose records lie below this commit-log offset were kept (-Infinity: none). */
+  readonly keptUnitsBelow: number;
+  /** Where dispatch restarted, commit-log offset. */
+  readonly restartedAt: number;
+  /** Consume-queue bytes zeroed by the cuts (units cut from files that stayed). */
+  readonly zeroedBytes: number;
+  /** Kept-looking units that did not match their records. */
+  readonly mismatchedUnits: number;
+  /** Units dispatched past their queue's end. */
+  readonly gapsFound: number;
+}
