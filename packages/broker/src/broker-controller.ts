@@ -325,6 +325,7 @@ export class BrokerController {
         },
       },
       maxReconsumeTimes: () => config.maxReconsumeTimes,
+      onMessagesOut: (event) => this.#observer.messagesOut?.(event),
       initialOffset: (group, topic, queueId) => {
         const committed = offsets.queryOffset(group, topic, queueId);
         return committed >= 0 ? committed : undefined;

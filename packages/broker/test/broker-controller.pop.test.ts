@@ -22,6 +22,22 @@ describe("BrokerController (pop consumption and the proxy's broker surface)", ()
     expect(second.broker.popService.getConsumedOffset("GID_pop", "orders", popped.messages[0]!.message.queueId)).toBe(1);
   });
 
+  it("tells the observer about messages handed out by pop, as for pulls", async () => {
+    const out: { group: string; topic: string; messages: number; bytes: number }[] = [];
+    const broker = new BrokerController({ storePathRootDir: await tempDir(), listenPort: 0, ...SMALL_STORE }, { logger: silentLogger, observer: { messagesOut: (event) => out.push(event) } });
+    await broker.start();
+    try {
+      await broker.getTopicQueues("popped");
+      expect((await broker.sendMessage({ topic: "popped", queueId: 0, body: Buffer.from("x".repeat(100)) })).status).toBe("PUT_OK");
+      const result = await broker.popService.pop({ group: "GID_out", topic: "popped", maxMessages: 4, invisibleTimeMs: 60_000, pollTimeMs: 5000 });
+      expect(result.messages).toHaveLength(1);
+      expect(out).toEqual([{ group: "GID_out", topic: "popped", messages: 1, bytes: result.messages[0]!.message.totalSize }]);
+      expect(out[0]!.bytes).toBeGreaterThan(100);
+    } finally {
+      await broker.shutdown();
+    }
+  });
+
   it("gives a group that never popped a queue its committed pull offset as the start", async () => {
     const { broker, client } = await startBroker();
     for (let i = 0; i < 3; i++) expect((await send(client, "orders", `m${i}`, { queueId: 0 })).code).toBe(ResponseCode.SUCCESS);

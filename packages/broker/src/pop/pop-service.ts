@@ -52,6 +52,8 @@ export interface PopServiceOptions {
    * that moves from 4.x (pull) clients to 5.x (pop) clients continues where it was.
    */
   readonly initialOffset?: (group: string, queueTopic: string, queueId: number) => number | undefined;
+  /** Told after each pop that found messages: how many, and their stored records' bytes (metrics). Never throws. */
+  readonly onMessagesOut?: (event: { readonly group: string; readonly topic: string; readonly messages: number; readonly bytes: number }) => void;
 }
 
 /** Where one pop looks: the topic's own queues, or the group's retry topic. */
@@ -188,6 +190,7 @@ export class PopService {
       const messages = await this.#popOnce(request, filter);
       if (messages.length > 0 || remaining <= 0) {
         waiter?.cancel();
+        if (messages.length > 0) this.#reportOut(request, messages);
         return { status: messages.length > 0 ? "FOUND" : "NO_NEW_MSG", messages };
       }
       if (waiter === null) return { status: this.#running ? "POLLING_FULL" : "SHUTTING_DOWN", messages: [] };
@@ -392,6 +395,17 @@ export class PopService {
   }
 
   /** `<queueId>.<queueOffset>.<N|R>.<sequence>.<boot>`: unique per delivery, also across restarts. */
+  #reportOut(request: PopRequest, messages: readonly PoppedMessage[]): void {
+    const listener = this.#options.onMessagesOut;
+    if (listener === undefined) return;
+    const bytes = messages.reduce((sum, popped) => sum + popped.message.totalSize, 0);
+    try {
+      listener({ group: request.group, topic: request.topic, messages: messages.length, bytes });
+    } catch (error) {
+      this.#logger.error({ err: error }, "the onMessagesOut listener threw");
+    }
+  }
+
   /** A group's first offset in a queue: the host's initial offset (clamped to what is stored), else the first retained. */
   #startOffset(group: string, queueTopic: string, queueId: number): number {
     const store = this.#options.store;
