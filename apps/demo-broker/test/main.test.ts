@@ -5,6 +5,7 @@ import { nodeFileIO } from "@store/mapped-file";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/demo-broker-app.js";
 import { RequestCode, ResponseCode } from "@store/broker";
+import { Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import { benchBody, runLoad } from "../src/load-generator.js";
 import type { LoadOutcome } from "../src/load-generator.js";
 import { WireClient } from "../src/wire-client.js";
@@ -27,10 +28,6 @@ describe("main (the demo-broker bin)", () => {
     const broker = new BrokerProcess([...SMALL, ...args], dir);
     running.push(broker);
     return broker;
-  }
-
-  async function status(port: number): Promise<StatusReport> {
-    return (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as StatusReport;
   }
 
   /** Sends over the wire to the child's remoting port. */
@@ -109,6 +106,50 @@ describe("main (the demo-broker bin)", () => {
     expect(line).toContain(`cut ${last.size} bytes in 1 records (stopped at CRC_MISMATCH)`);
     expect(line).toContain(`the log ends at offset ${last.offset}`);
     expect((await status(ready.ports.http)).positions.wrote).toBe(last.offset);
+  });
+});
+
+async function status(port: number): Promise<StatusReport> {
+  return (await (await fetch(`http://127.0.0.1:${port}/api/status`)).json()) as StatusReport;
+}
+
+describe("main: RocketMQ 5 clients on grpcPort", () => {
+  it("a rocketmq-client-nodejs Producer and SimpleConsumer work through the bin; enableGrpc=false closes the port", { tags: ["slow"] }, async () => {
+    const { dir, cleanup } = await tempDir("demo-broker-grpc-");
+    const grpcPort = await freePort();
+    const logger = { info(): void {}, warn(): void {}, error(): void {}, debug(): void {} };
+    const broker = new BrokerProcess([...SMALL, `--grpcPort=${grpcPort}`], dir);
+    const clients: { shutdown(): Promise<void> }[] = [];
+    try {
+      const { ports } = await broker.ready();
+      expect(ports).toMatchObject({ grpc: grpcPort });
+      const endpoints = `127.0.0.1:${grpcPort}`;
+      const producer = new Producer({ endpoints, namespace: "", logger });
+      clients.push(producer);
+      await producer.startup();
+      await producer.send({ topic: "GrpcTopic", tag: "TagA", keys: ["k1"], body: Buffer.from("hello over gRPC") });
+      const consumer = new SimpleConsumer({ endpoints, namespace: "", logger, consumerGroup: "GID_GRPC", subscriptions: new Map([["GrpcTopic", "*"]]), awaitDuration: 3000 });
+      clients.push(consumer);
+      await consumer.startup();
+      const received = await consumer.receive(8, 30_000);
+      expect(received.map((m) => [m.tag, m.keys, m.body.toString()])).toEqual([["TagA", ["k1"], "hello over gRPC"]]);
+      await consumer.ack(received[0]!);
+      const report = await status(ports.http);
+      expect(report.consumerGroups).toContainEqual({ group: "GID_GRPC", topic: "GrpcTopic", lag: 0 });
+      expect(report.traffic.messagesOut).toBe(1);
+    } finally {
+      for (const client of clients.reverse()) await client.shutdown().catch(() => undefined);
+      // a graceful stop ends the clients' telemetry streams with OK (a reset one errors in the client)
+      broker.child.kill("SIGTERM");
+      expect((await broker.exited).code).toBe(0);
+    }
+    const off = new BrokerProcess([...SMALL, "--enableGrpc=false"], dir);
+    try {
+      expect((await off.ready()).ports).toMatchObject({ grpc: null });
+    } finally {
+      await off.kill();
+      await cleanup();
+    }
   });
 });
 
