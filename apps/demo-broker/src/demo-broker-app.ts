@@ -119,7 +119,7 @@ export class DemoBrokerApp {
     app.#logRecovery(runtime.store.recovery);
     const first = runtime.firstSegment;
     const elapsedMs = Math.round(first.elapsedMs);
-    const detail = { fileFromOffset: first.fileFromOffset, created: first.created, elapsedMs };
+    const detail = { fileFromOffset: first.fileFromOffset, created: first.created, elapsedMs, nextSegmentReady: first.nextReady };
     const created = `commit-log segment ${first.fileFromOffset} created in ${elapsedMs} ms, before the ports open`;
     if (first.created) options.logger.info({ detail }, created);
     else options.logger.info({ detail }, "commit-log segment ready");

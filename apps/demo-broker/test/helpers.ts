@@ -42,7 +42,9 @@ export function freePort(): Promise<number> {
 
 /** A config for a store in `dir` with small segments and random ports, plus `args` (--key=value). */
 export function testConfig(dir: string, ...args: string[]): DemoConfig {
-  const parsed = parseCommandLine([`--storePathRootDir=${dir}`, "--mappedFileSizeCommitLog=1048576", ...RANDOM_PORTS, ...args]);
+  // generous send-queue waits: a loaded CI machine must not turn these tests' sends into SYSTEM_BUSY
+  const patient = ["--waitTimeMillsInSendQueue=10000", "--osPageCacheBusyTimeOutMills=10000"];
+  const parsed = parseCommandLine([`--storePathRootDir=${dir}`, "--mappedFileSizeCommitLog=1048576", ...RANDOM_PORTS, ...patient, ...args]);
   if (parsed.kind !== "run") throw new Error("expected a run");
   return parsed.config;
 }

