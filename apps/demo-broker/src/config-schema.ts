@@ -13,10 +13,6 @@ const appKeysShape = {
   httpPort: port().default(8080).describe("status page, /metrics, /healthz, /api/status; 0 picks a free one"),
   grpcPort: port().default(8081).describe("RocketMQ 5 gRPC clients (rocketmq-client-nodejs) when enableGrpc; 0 picks a free one"),
   enableGrpc: z.boolean().default(true).describe("serve RocketMQ 5 gRPC clients on grpcPort"),
-  aclEnable: z
-    .boolean()
-    .default(false)
-    .describe("RocketMQ ACL; not implemented by this broker: true is refused at start rather than run unprotected"),
 };
 
 /** Keys that are the app's, not the broker's. */

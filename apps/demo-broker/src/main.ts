@@ -77,8 +77,11 @@ export async function main(argv: readonly string[], io: MainIO = processIO): Pro
     io.stdout(`${renderHelp()}\n`);
     return EXIT.ok;
   }
-  if (parsed.config.aclEnable) {
-    io.stderr("demo-broker: aclEnable=true: this broker does not implement RocketMQ ACL; refusing to start unprotected\n");
+  if (parsed.config.aclEnable && parsed.config.enableGrpc) {
+    io.stderr(
+      "demo-broker: aclEnable=true checks remoting requests, but the gRPC proxy does not check ACL yet; " +
+        "add --enableGrpc=false to run with ACL rather than leave gRPC unprotected\n",
+    );
     return EXIT.badConfig;
   }
   const logger = createLogger({ pretty: io.pretty });

@@ -9,6 +9,7 @@ import { Producer, SimpleConsumer } from "rocketmq-client-nodejs";
 import { benchBody, runLoad } from "../src/load-generator.js";
 import type { LoadOutcome } from "../src/load-generator.js";
 import { WireClient } from "../src/wire-client.js";
+import { main } from "../src/main.js";
 import { BrokerProcess, runToExit } from "./broker-process.js";
 import { freePort, RANDOM_PORTS, tempDir, waitFor } from "./helpers.js";
 
@@ -109,6 +110,15 @@ describe("main (the demo-broker bin)", () => {
     expect(line).toContain(`cut ${last.size} bytes in 1 records (stopped at CRC_MISMATCH)`);
     expect(line).toContain(`the log ends at offset ${last.offset}`);
     expect((await status(ready.ports.http)).positions.wrote).toBe(last.offset);
+  });
+});
+
+describe("main (in process)", () => {
+  it("refuses aclEnable=true while the gRPC proxy would serve without ACL, naming the way out", async () => {
+    const out: string[] = [];
+    const io = { stdout: (text: string) => out.push(text), stderr: (text: string) => out.push(text), pretty: false };
+    expect(await main(["--aclEnable=true"], io)).toBe(2);
+    expect(out.join("")).toContain("add --enableGrpc=false to run with ACL");
   });
 });
 

@@ -29,7 +29,11 @@ const brokerFields = {
   brokerId: int(0, 1024).default(0).describe("0 is the master; clients send and pull to brokerId 0"),
   brokerIP1: z.string().regex(/^[0-9.]{7,15}$/, "expected an IPv4 address").default("127.0.0.1").describe("IPv4 address advertised to clients (routes, store host, message ids)"),
   listenPort: int(0, 65535).default(10911).describe("remoting port for clients; 0 picks a free one"),
-  namesrvAddr: z.string().regex(/^[^;:\s]+:\d{1,5}(;[^;:\s]+:\d{1,5})*$/, "expected host:port[;host:port...]").optional().describe("external name servers (host:port;...); registering with them over the network is not implemented yet: a warning is logged"),
+  namesrvAddr: z
+    .string()
+    .regex(/^[^;:\s]+:\d{1,5}(;[^;:\s]+:\d{1,5})*$/, "expected host:port[;host:port...]")
+    .optional()
+    .describe("name servers to register with (host:port;...): at start, every registerNameServerPeriod and after a topic change"),
   defaultTopicQueueNums: int(1, 1024).default(4).describe("queues of a topic created on first use (read and write)"),
   autoCreateTopicEnable: z.boolean().default(true).describe("create unknown topics on first send or pull; false answers TOPIC_NOT_EXIST"),
   waitTimeMillsInSendQueue: int(1, INT32_MAX).default(200).describe("ms; a send that would wait longer behind earlier puts is answered SYSTEM_BUSY [TIMEOUT_CLEAN_QUEUE]"),
@@ -50,6 +54,18 @@ const brokerFields = {
   clientChannelMaxIdleTime: int(1000, INT32_MAX).default(120_000).describe("ms; a producer or consumer not heard from (heartbeat) this long is dropped"),
   rebalanceLockMaxLiveTime: int(1000, INT32_MAX).default(60_000).describe("ms; a queue lock (LOCK_BATCH_MQ) not renewed this long expires"),
   registerNameServerPeriod: int(1000, INT32_MAX).default(30_000).describe("ms between registrations with the name server (routes expire after 120 s without one)"),
+  aclEnable: z
+    .boolean()
+    .default(false)
+    .describe("check RocketMQ ACL 1.0 signatures and permissions on every request (accounts from aclFilePath); refusals answer NO_PERMISSION"),
+  aclFilePath: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("plain_acl.yml (YAML, or JSON if it ends in .json) read at start when aclEnable; default <storePathRootDir>/config/plain_acl.yml"),
+  registerBrokerTimeoutMills: int(100, INT32_MAX)
+    .default(24_000)
+    .describe("ms a REGISTER_BROKER waits for a name server's answer before it counts as failed (and is retried)"),
   storeHost: z
     .string()
     .regex(/^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/, "expected ip:port (IPv6 as [addr]:port)")

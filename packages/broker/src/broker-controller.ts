@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { pino } from "pino";
 import type { BrokerConfig, BrokerConfigInput } from "./broker-config.js";
 import { parseBrokerConfig } from "./broker-config.js";
+import { PlainAccessValidator } from "./acl/plain-access-validator.js";
 import { BrokerError } from "./broker-error.js";
 import type { BrokerObserver } from "./broker-observer.js";
 import { ConsumerManager } from "./client/consumer-manager.js";
@@ -15,6 +16,7 @@ import { RebalanceLockManager } from "./client/rebalance-lock-manager.js";
 import { SendFlowControl } from "./flow/send-flow-control.js";
 import type { NamesrvController } from "./namesrv/namesrv-controller.js";
 import { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
+import { NamesrvRegistration } from "./namesrv/namesrv-registration.js";
 import { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
 import { isGroupSystemTopic } from "./pop/key-builder.js";
 import { PopService } from "./pop/pop-service.js";
@@ -26,10 +28,9 @@ import { ConsumerSendBack } from "./processor/consumer-send-back.js";
 import { PullMessageProcessor } from "./processor/pull-message-processor.js";
 import { QueryMessageProcessor } from "./processor/query-message-processor.js";
 import { SendMessageProcessor } from "./processor/send-message-processor.js";
-import type { RegisteredTopic } from "./remoting/register-broker/request.js";
 import { RequestCode } from "./remoting/request-code.js";
 import { RemotingServer } from "./remoting-server.js";
-import type { RequestProcessor } from "./request-processor.js";
+import type { RequestHook, RequestProcessor } from "./request-processor.js";
 import { ScheduleMessageService } from "./schedule/schedule-message-service.js";
 import { isReadable, isWriteable, RETRY_GROUP_TOPIC_PREFIX } from "./topic/topic-config.js";
 import { TopicConfigManager } from "./topic/topic-config-manager.js";
@@ -109,6 +110,8 @@ export class BrokerController {
   /** request code → processor; filled once the store is open (the server listens first for its port). */
   readonly #processors = new Map<number, RequestProcessor>();
   #running: Running | null = null;
+  /** With the name servers; made at the first registration. */
+  #registration: NamesrvRegistration | null = null;
   #state: "new" | "starting" | "running" | "stopped" = "new";
 
   /** @throws BrokerError INVALID_CONFIG naming the bad key and the expected form. */
@@ -198,21 +201,22 @@ export class BrokerController {
   }
 
   /**
-   * Listens, opens the store, loads topics / offsets / delay progress, starts the services and
-   * registers with the name server. @throws BrokerError BAD_STATE when called twice; the store's
-   * errors (STORE_LOCKED, ...) and CONFIG_FILE_CORRUPT, with nothing left running.
+   * Opens the store (listening first only when listenPort is 0), loads topics / offsets / delay,
+   * pop and timer state, starts the services, runs `beforeListen`, listens and registers with the
+   * name servers. @throws BrokerError BAD_STATE when called twice; INVALID_CONFIG
+   * for an unreadable ACL file (aclEnable); the store's errors (STORE_LOCKED, ...) and
+   * CONFIG_FILE_CORRUPT, with nothing left running.
    */
   async start(): Promise<void> {
     if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
     this.#state = "starting";
     const config = this.config;
-    if (config.namesrvAddr !== undefined) {
-      this.#logger.warn({ namesrvAddr: config.namesrvAddr }, "namesrvAddr is set, but registering with external name servers is not implemented yet");
-    }
+    const hook = await this.#aclHook();
     const observer = this.#observer;
     const server = new RemotingServer({
       port: config.listenPort,
       processors: this.#processors,
+      hook,
       logger: this.#logger,
       limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 },
       onConnection: (connection, open) => observer.connection?.({ open, remoteAddress: connection.remoteAddress }),
@@ -240,6 +244,19 @@ export class BrokerController {
     this.#state = "running";
     this.#registerWithNamesrv();
     this.#logger.info({ port: server.port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
+  }
+
+  /** The ACL check run before every request when aclEnable. @throws BrokerError INVALID_CONFIG (then stopped). */
+  async #aclHook(): Promise<RequestHook | undefined> {
+    const { aclEnable, aclFilePath, storePathRootDir } = this.config;
+    if (!aclEnable) return undefined;
+    try {
+      const path = aclFilePath ?? join(storePathRootDir, "config", "plain_acl.yml");
+      return (await PlainAccessValidator.load(path, this.#logger)).hook;
+    } catch (error) {
+      this.#state = "stopped";
+      throw error;
+    }
   }
 
   #storeConfig(): Record<string, unknown> {
@@ -378,17 +395,13 @@ export class BrokerController {
     for (const [code, processor] of table) this.#processors.set(code, processor);
   }
 
-  /** Registers this broker's topics with the in-process name server (if any). */
+  /** Registers this broker's topics with the name servers (namesrvAddr, and the in-process one if any). */
   #registerWithNamesrv(): void {
     const running = this.#running;
-    if (this.#namesrv === undefined || running === null || this.#state === "stopped") return;
-    const topics = new Map<string, RegisteredTopic>();
-    for (const [name, config] of running.topics.topics) topics.set(name, config);
-    const config = this.config;
-    this.#namesrv.routeInfoManager.registerBroker(
-      { brokerName: config.brokerName, brokerAddr: running.brokerAddr, clusterName: config.brokerClusterName, haServerAddr: "", brokerId: config.brokerId, heartbeatTimeoutMillis: undefined },
-      { topics, dataVersion: running.topics.dataVersion },
-    );
+    if (running === null || this.#state === "stopped") return;
+    const local = this.#namesrv?.routeInfoManager;
+    this.#registration ??= NamesrvRegistration.forBroker(this.config, running.brokerAddr, running.topics, local, this.#logger);
+    this.#registration.registerAll();
   }
 
   /**
@@ -399,8 +412,7 @@ export class BrokerController {
     const running = this.#running;
     if (running === null || this.#state !== "running") return;
     this.#state = "stopped";
-    const config = this.config;
-    this.#namesrv?.routeInfoManager.unregisterBroker(running.brokerAddr, config.brokerName, config.brokerId);
+    await this.#registration?.shutdown();
     running.pull.holdService.shutdown();
     await running.server.shutdown(SHUTDOWN_GRACE_MS);
     await this.#stopServices(running);

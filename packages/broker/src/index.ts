@@ -71,16 +71,47 @@ export { QueryMessageProcessor } from "./processor/query-message-processor.js";
 export { BrokerController } from "./broker-controller.js";
 export type { BrokerControllerOptions, TopicQueues } from "./broker-controller.js";
 
+// ACL 1.0 (aclEnable).
+export { PlainAccessValidator } from "./acl/plain-access-validator.js";
+export { loadPlainAclConfig, parsePlainAclConfig } from "./acl/plain-access-config.js";
+export type { PlainAccount, PlainAclConfig } from "./acl/plain-access-config.js";
+export { ACL_ACCESS_KEY, ACL_SIGNATURE, aclSignature, aclSignedContent, signRequest } from "./acl/acl-signature.js";
+export { ADMIN_REQUEST_CODES, Permission, checkPermission, parsePermission } from "./acl/permission.js";
+export { neededPermissions } from "./acl/plain-access-resource.js";
+export { remoteAddressMatcher } from "./acl/remote-address-matcher.js";
+export type { RemoteAddressMatcher } from "./acl/remote-address-matcher.js";
+
 // Name server.
 export { NamesrvController, namesrvConfigSchema } from "./namesrv/namesrv-controller.js";
 export type { NamesrvConfig, NamesrvConfigInput } from "./namesrv/namesrv-controller.js";
 export { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
 export { RouteInfoManager, DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS } from "./namesrv/route-info-manager.js";
+export type { RouteInfoManagerOptions } from "./namesrv/route-info-manager.js";
+export { NamesrvRegistration, UNREGISTER_TIMEOUT_MS } from "./namesrv/namesrv-registration.js";
+export type {
+  BrokerIdentity,
+  NamesrvRegistrationOptions,
+  NamesrvTargetStatus,
+  TopicSnapshot,
+} from "./namesrv/namesrv-registration.js";
+export { namesrvUsage, parseNamesrvArgs } from "./namesrv/namesrv-startup.js";
+export type { NamesrvCommand } from "./namesrv/namesrv-startup.js";
 
 // Wire shapes clients and tools build.
 export { encodeBatchBody } from "./remoting/send-batch-message/request.js";
 export type { BatchMessage } from "./remoting/send-batch-message/request.js";
-export { encodeRegisterBrokerBody } from "./remoting/register-broker/request.js";
+export {
+  decodeRegisterBrokerRequest,
+  encodeRegisterBrokerBody,
+  encodeRegisterBrokerRequest,
+} from "./remoting/register-broker/request.js";
+export type {
+  RegisterBrokerBody,
+  RegisterBrokerRequestHeader,
+  RegisteredTopic,
+  TopicConfigToRegister,
+} from "./remoting/register-broker/request.js";
+export { encodeUnregisterBrokerRequest } from "./remoting/unregister-broker/request.js";
 export type { BrokerData, QueueData, TopicRouteData } from "./remoting/get-routeinfo-by-topic/request.js";
 export type { ClusterInfo } from "./remoting/get-broker-cluster-info/response.js";
 export type { MessageQueue } from "./remoting/lock-batch-mq/request.js";

@@ -1,3 +1,4 @@
+import { decodeMessage } from "@store/commitlog";
 import { describe, expect, it } from "vitest";
 import { BrokerController, NamesrvController } from "../src/index.js";
 import type { BrokerConfigInput } from "../src/index.js";
@@ -91,19 +92,30 @@ describe("BrokerController with the real ali-ons@3.12.0 client", () => {
     }
   });
 
-  it("a handler that asks for a retry gets the message again through %RETRY%; with maxReconsumeTimes reached it goes to %DLQ%", slow, async () => {
-    const c = await cluster({ messageDelayLevel: "100ms 100ms 100ms 100ms 100ms 100ms" });
+  it("a throwing handler gets the message again through %RETRY% twice, after delay levels 3 and 4, then it is in %DLQ%", slow, async () => {
+    // level 3 = 400 ms (first retry), level 4 = 800 ms (second retry)
+    const c = await cluster({ messageDelayLevel: "100ms 200ms 400ms 800ms 1s 2s" });
     try {
-      const retrying = new AliOnsProcess({ mode: "consume", nameSrv: c.nameSrv, topic: "RETRY_T", group: "GID_RETRY", retryAll: true });
-      const giving = new AliOnsProcess({ mode: "consume", nameSrv: c.nameSrv, topic: "RETRY_T", group: "GID_GIVEUP", retryAll: true, maxReconsumeTimes: 0 });
+      const retrying = new AliOnsProcess({ mode: "consume", nameSrv: c.nameSrv, topic: "RETRY_T", group: "GID_RETRY", retry: "throw", maxReconsumeTimes: 2 });
+      const giving = new AliOnsProcess({ mode: "consume", nameSrv: c.nameSrv, topic: "RETRY_T", group: "GID_GIVEUP", retry: "return", maxReconsumeTimes: 0 });
       await waitFor(() => latestQueues(retrying, "RETRY_T").length === 4 && latestQueues(giving, "RETRY_T").length === 4, 30_000, "queues assigned");
       await produce(c.nameSrv, "RETRY_T", 1);
-      await retrying.until((events) => events.filter((e) => e.event === "received").length >= 2, 30_000, "a second delivery");
-      const [first, second] = retrying.all("received");
-      expect([first?.reconsumeTimes, second?.reconsumeTimes]).toEqual([0, 1]);
-      expect(second).toMatchObject({ topic: "RETRY_T", i: 0, bodyHash: first?.bodyHash });
+      await retrying.until((events) => events.filter((e) => e.event === "received").length >= 3, 30_000, "three deliveries");
+      await waitFor(() => c.broker.messageStore.getMaxOffsetInQueue("%DLQ%GID_RETRY", 0) === 1, 10_000, "the message in %DLQ%GID_RETRY");
+      const deliveries = retrying.all("received");
+      expect(deliveries.map((event) => event.reconsumeTimes)).toEqual([0, 1, 2]);
+      for (const delivery of deliveries) expect(delivery).toMatchObject({ topic: "RETRY_T", i: 0, bodyHash: deliveries[0]?.bodyHash });
+      const at = deliveries.map((event) => event.at as number);
+      expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(400);
+      expect((at[2] as number) - (at[1] as number)).toBeGreaterThanOrEqual(800);
+      const dead = await c.broker.messageStore.getMessage("GID_RETRY", "%DLQ%GID_RETRY", 0, 0, 1);
+      const decoded = dead.messages.map((record) => decodeMessage(record, 0, { checkCRC: false }));
+      expect(decoded[0]).toMatchObject({ ok: true, message: { reconsumeTimes: 3, properties: { RETRY_TOPIC: "RETRY_T" } } });
+      // ACTION_RETRY on a first delivery; with maxReconsumeTimes 0 the send-back goes straight to %DLQ%
+      await giving.until((events) => events.some((e) => e.event === "received"), 10_000, "the first delivery");
       await waitFor(() => c.broker.messageStore.getMaxOffsetInQueue("%DLQ%GID_GIVEUP", 0) === 1, 10_000, "the message in %DLQ%GID_GIVEUP");
       expect(giving.all("received")).toHaveLength(1);
+      expect(c.broker.messageStore.getMaxOffsetInQueue("%RETRY%GID_GIVEUP", 0)).toBe(0);
     } finally {
       await c.stop();
     }

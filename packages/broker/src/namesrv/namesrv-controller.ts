@@ -6,14 +6,27 @@ import { RemotingServer } from "../remoting-server.js";
 import { RequestCode } from "../remoting/request-code.js";
 import type { RequestProcessor } from "../request-processor.js";
 import { NamesrvProcessor } from "./namesrv-processor.js";
-import { RouteInfoManager } from "./route-info-manager.js";
+import { DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS, RouteInfoManager } from "./route-info-manager.js";
 
 /** The name server's settings (RocketMQ's NamesrvConfig names). */
 export const namesrvConfigSchema = z
   .object({
     namesrvPort: z.number().int().min(0).max(65535).default(9876).describe("name-server port for clients and brokers; 0 picks a free one"),
     namesrvHost: z.string().optional().describe("address to bind; default all interfaces"),
-    scanNotActiveBrokerInterval: z.number().int().min(100).max(2_147_483_647).default(5000).describe("ms between checks for brokers not heard from for 120 s"),
+    scanNotActiveBrokerInterval: z
+      .number()
+      .int()
+      .min(100)
+      .max(2_147_483_647)
+      .default(5000)
+      .describe("ms between checks for brokers not heard from for brokerChannelExpiredTimeMs"),
+    brokerChannelExpiredTimeMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(2_147_483_647)
+      .default(DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS)
+      .describe("ms; a broker not heard from this long leaves the routes (unless its registration names its own timeout)"),
     serverChannelMaxIdleTimeSeconds: z.number().int().min(1).max(86_400).default(120).describe("s; an idle connection is closed"),
   })
   .strict();
@@ -41,7 +54,8 @@ export class NamesrvController {
     }
     this.config = parsed.data;
     this.#logger = options.logger ?? pino({ name: "namesrv", level: "info" });
-    this.routeInfoManager = new RouteInfoManager(this.#logger);
+    const { brokerChannelExpiredTimeMs } = this.config;
+    this.routeInfoManager = new RouteInfoManager(this.#logger, { brokerChannelExpiredTimeMs });
   }
 
   /** The bound port (after `start`). */

@@ -5,22 +5,25 @@ import { decodeRegisterBrokerRequest, registerBrokerResponse } from "../remoting
 import { RequestCode } from "../remoting/request-code.js";
 import { ResponseCode } from "../remoting/response-code.js";
 import { decodeUnregisterBrokerRequest } from "../remoting/unregister-broker/request.js";
-import type { RequestProcessor } from "../request-processor.js";
+import type { RequestContext, RequestProcessor } from "../request-processor.js";
 import type { RouteInfoManager } from "./route-info-manager.js";
 
 /**
  * The name server's codes (DefaultRequestProcessor.java): GET_ROUTEINFO_BY_TOPIC (105) for any topic
  * (including `%RETRY%` ones, routed to brokers that create topics on first use), GET_BROKER_CLUSTER_INFO
- * (106), REGISTER_BROKER (103) and UNREGISTER_BROKER (104).
+ * (106), REGISTER_BROKER (103) and UNREGISTER_BROKER (104). A broker registered over a connection
+ * leaves the routes when that connection closes (BrokerHousekeepingService), as a crashed one does.
  */
 export class NamesrvProcessor implements RequestProcessor {
   readonly #routes: RouteInfoManager;
+  /** Connections brokers registered over (one close listener each). */
+  readonly #watched = new Set<number>();
 
   constructor(routes: RouteInfoManager) {
     this.#routes = routes;
   }
 
-  processRequest(request: RemotingCommand): RemotingCommand {
+  processRequest(request: RemotingCommand, context?: RequestContext): RemotingCommand {
     switch (request.code) {
       case RequestCode.GET_ROUTEINFO_BY_TOPIC: {
         const { topic } = decodeGetRouteInfoRequest(request);
@@ -32,7 +35,17 @@ export class NamesrvProcessor implements RequestProcessor {
         return clusterInfoResponse(request, this.#routes.getClusterInfo());
       case RequestCode.REGISTER_BROKER: {
         const { header, body } = decodeRegisterBrokerRequest(request);
-        if (!this.#routes.registerBroker(header, body)) return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+        const connection = context?.connection;
+        if (!this.#routes.registerBroker(header, body, Date.now(), connection?.id)) {
+          return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+        }
+        if (connection !== undefined && !this.#watched.has(connection.id)) {
+          this.#watched.add(connection.id);
+          connection.onClose(() => {
+            this.#watched.delete(connection.id);
+            this.#routes.onChannelDestroy(connection.id);
+          });
+        }
         return registerBrokerResponse(request, header.brokerId === 0 ? "" : (this.#routes.getClusterInfo().brokerAddrTable[header.brokerName]?.brokerAddrs["0"] ?? ""));
       }
       default: {

@@ -15,6 +15,13 @@ interface BrokerLiveInfo {
   readonly brokerId: number;
   lastUpdateTimestamp: number;
   timeoutMs: number;
+  /** The connection it registered over (network registrations), whose close removes it. */
+  channelId: number | undefined;
+}
+
+export interface RouteInfoManagerOptions {
+  /** A broker not heard from for this long is dropped, unless its registration names a timeout; ms. */
+  readonly brokerChannelExpiredTimeMs?: number;
 }
 
 /**
@@ -22,7 +29,8 @@ interface BrokerLiveInfo {
  * brokerId and cluster, each master's topics with their queues, and when each broker was last heard
  * from (dropped after its heartbeat timeout, 120 s by default). A topic nobody registered is routed to
  * the masters that advertise TBW102 (they create topics on first use): `%RETRY%` topics with 1 queue,
- * others with TBW102's queue counts, as RocketMQ clients do with the default topic.
+ * others with TBW102's queue counts, as RocketMQ clients do with the default topic. A broker that
+ * registered over a connection is also dropped when that connection closes (onChannelDestroy).
  */
 export class RouteInfoManager {
   readonly #clusters = new Map<string, Set<string>>();
@@ -30,13 +38,23 @@ export class RouteInfoManager {
   readonly #topics = new Map<string, Map<string, QueueData>>();
   readonly #live = new Map<string, BrokerLiveInfo>();
   readonly #logger: Logger;
+  readonly #expiredTimeMs: number;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, options: RouteInfoManagerOptions = {}) {
     this.#logger = logger;
+    this.#expiredTimeMs = options.brokerChannelExpiredTimeMs ?? DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS;
   }
 
-  /** Registers or refreshes a broker; the master's topics replace what it registered before. False when full. */
-  registerBroker(header: RegisterBrokerRequestHeader, body: RegisterBrokerBody, now = Date.now()): boolean {
+  /**
+   * Registers or refreshes a broker; the master's topics replace what it registered before. False when
+   * full. `channelId` names the connection it came over (none for a broker in this process).
+   */
+  registerBroker(
+    header: RegisterBrokerRequestHeader,
+    body: RegisterBrokerBody,
+    now = Date.now(),
+    channelId?: number,
+  ): boolean {
     const live = this.#live.get(header.brokerAddr);
     if (live === undefined && this.#live.size >= MAX_BROKERS) return false;
     let names = this.#clusters.get(header.clusterName);
@@ -47,15 +65,30 @@ export class RouteInfoManager {
     for (const [id, addr] of [...broker.addrs]) if (addr === header.brokerAddr && id !== header.brokerId) broker.addrs.delete(id);
     broker.addrs.set(header.brokerId, header.brokerAddr);
     if (header.brokerId === 0) this.#replaceTopics(header.brokerName, body.topics);
-    const timeoutMs = header.heartbeatTimeoutMillis ?? DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS;
+    const timeoutMs = header.heartbeatTimeoutMillis ?? this.#expiredTimeMs;
     if (live === undefined) {
-      this.#live.set(header.brokerAddr, { brokerName: header.brokerName, clusterName: header.clusterName, brokerId: header.brokerId, lastUpdateTimestamp: now, timeoutMs });
+      const { brokerName, clusterName, brokerId } = header;
+      const info = { brokerName, clusterName, brokerId, lastUpdateTimestamp: now, timeoutMs, channelId };
+      this.#live.set(header.brokerAddr, info);
       this.#logger.info({ broker: header.brokerName, addr: header.brokerAddr, id: header.brokerId, topics: body.topics.size }, "broker registered");
     } else {
       live.lastUpdateTimestamp = now;
       live.timeoutMs = timeoutMs;
+      live.channelId = channelId;
     }
     return true;
+  }
+
+  /** Drops every broker whose registrations came over connection `channelId` (it closed); returns how many. */
+  onChannelDestroy(channelId: number): number {
+    let removed = 0;
+    for (const [addr, live] of [...this.#live]) {
+      if (live.channelId !== channelId) continue;
+      this.#logger.warn({ broker: live.brokerName, addr }, "broker connection closed: removed from the routes");
+      this.unregisterBroker(addr, live.brokerName, live.brokerId);
+      removed++;
+    }
+    return removed;
   }
 
   /** Removes a broker address (UNREGISTER_BROKER, expiry); its routes go with its last address. */
