@@ -171,26 +171,37 @@ describe("main: the first SEND after a fresh start", () => {
   // The pool's buffers are segment-sized and allocated at start: two of 256 MiB keep the test's memory small.
   const GiB = "--mappedFileSizeCommitLog=1073741824";
   const pool = ["--mappedFileSizeCommitLog=268435456", "--transientStorePoolEnable=true", "--transientStorePoolSize=2"];
+  const STARTS = 3;
+
+  /** Starts the bin on a fresh store and times one SEND_MESSAGE_V2 (1 KiB) sent the moment it is ready, ms. */
+  async function firstSend(strategy: readonly string[]): Promise<number> {
+    const { dir, cleanup } = await tempDir("demo-broker-first-");
+    const listenPort = await freePort();
+    const broker = new BrokerProcess([`--listenPort=${listenPort}`, "--namesrvPort=0", "--grpcPort=0", "--httpPort=0", ...strategy], dir);
+    try {
+      await broker.ready(120_000);
+      const client = await WireClient.connect(`127.0.0.1:${listenPort}`);
+      const header = { a: "PID_FIRST", b: "FirstTopic", c: "TBW102", d: "4", e: "0", f: "0", g: String(Date.now()), h: "0", i: "", j: "0", k: "false" };
+      const at = performance.now();
+      const response = await client.invoke(RequestCode.SEND_MESSAGE_V2, header, benchBody("first", 0, 1024));
+      const elapsedMs = performance.now() - at;
+      await client.close();
+      expect(response.code).toBe(ResponseCode.SUCCESS);
+      return elapsedMs;
+    } finally {
+      await broker.kill();
+      await cleanup();
+    }
+  }
+
   for (const strategy of [["--flushDiskType=SYNC_FLUSH", GiB], ["--flushDiskType=ASYNC_FLUSH", GiB], ["--flushDiskType=ASYNC_FLUSH", ...pool]]) {
-    it(`is answered within 100 ms under ${strategy.slice(0, 2).join(" ")} (the first segment is ready before the port opens)`, { tags: ["slow"] }, async () => {
-      const { dir, cleanup } = await tempDir("demo-broker-first-");
-      const listenPort = await freePort();
-      const broker = new BrokerProcess([`--listenPort=${listenPort}`, "--namesrvPort=0", "--grpcPort=0", "--httpPort=0", ...strategy], dir);
-      try {
-        await broker.ready(120_000);
-        const client = await WireClient.connect(`127.0.0.1:${listenPort}`);
-        const header = { a: "PID_FIRST", b: "FirstTopic", c: "TBW102", d: "4", e: "0", f: "0", g: String(Date.now()), h: "0", i: "", j: "0", k: "false" };
-        const at = performance.now();
-        const response = await client.invoke(RequestCode.SEND_MESSAGE_V2, header, benchBody("first", 0, 1024));
-        const elapsedMs = performance.now() - at;
-        await client.close();
-        expect(response.code).toBe(ResponseCode.SUCCESS);
-        console.log(`first SEND under ${strategy.join(" ")}: ${elapsedMs.toFixed(1)} ms`);
-        expect(elapsedMs).toBeLessThan(100);
-      } finally {
-        await broker.kill();
-        await cleanup();
-      }
+    // the median of three fresh starts: one scheduling stall of a shared machine does not decide it
+    it(`is answered within 100 ms under ${strategy.slice(0, 2).join(" ")} (median of ${STARTS} fresh starts)`, { tags: ["slow"] }, async () => {
+      const times: number[] = [];
+      for (let start = 0; start < STARTS; start++) times.push(await firstSend(strategy));
+      times.sort((x, y) => x - y);
+      console.log(`first SEND under ${strategy.join(" ")}: ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
+      expect(times[Math.floor(STARTS / 2)]).toBeLessThan(100);
     });
   }
 });
