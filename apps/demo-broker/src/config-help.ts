@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import type { KeyDoc } from "./config-docs.js";
-import { USAGE, baseSchema } from "./config-loader.js";
+import { DEFAULT_TEXTS, describeWithoutUnit, KEY_UNITS } from "./config-docs.js";
+import { USAGE } from "./config-loader.js";
 import type { KeyGroup } from "./config-schema.js";
-import { KEY_DOCS, demoConfigSchema } from "./config-schema.js";
+import { demoConfigSchema, keyGroup } from "./config-schema.js";
 
 /** One row of the key table: what `--help` prints and the README's table holds. */
 export interface KeyRow {
@@ -21,34 +21,28 @@ const GROUP_TITLES: Readonly<Record<KeyGroup, string>> = {
   store: "Store and flush strategy (RocketMQ MessageStoreConfig names)",
 };
 
-function defaultOf(field: z.ZodType, doc: KeyDoc): string {
-  if (doc.defaultText !== undefined) return doc.defaultText;
-  if (field.def.type !== "default") return "none";
-  const value = (field.def as unknown as { defaultValue: unknown }).defaultValue;
-  return typeof value === "string" ? value : JSON.stringify(value);
+/** The first keys of each group, in this order; the rest follow by name. */
+const LEADING_KEYS = ["storePathRootDir", "listenPort", "namesrvPort", "httpPort", "grpcPort", "enableGrpc", "flushDiskType", "transientStorePoolEnable", "brokerName", "brokerClusterName"];
+
+function order(key: string): string {
+  const at = LEADING_KEYS.indexOf(key);
+  return at >= 0 ? String(at).padStart(3, "0") : `~${key}`;
 }
 
-/** Every key of the schema with its default, unit and description, grouped; undocumented keys last. */
+/** Every key of the schema (@store/broker's keys plus the app's) with its default, unit and meaning, by group. */
 export function keyRows(): KeyRow[] {
   const shape = demoConfigSchema.shape as unknown as Record<string, z.ZodType>;
-  const rows: KeyRow[] = [];
-  const listed = new Set<string>();
-  for (const group of Object.keys(KEY_DOCS) as KeyGroup[]) {
-    for (const [key, doc] of Object.entries(KEY_DOCS[group])) {
-      const field = shape[key];
-      if (field === undefined) continue;
-      listed.add(key);
-      const literal = doc.defaultText === undefined && field.def.type === "default";
-      rows.push({ group, key, defaultValue: defaultOf(field, doc), literal, unit: doc.unit, description: doc.description });
-    }
-  }
-  for (const [key, field] of Object.entries(shape)) {
-    if (listed.has(key)) continue;
-    const doc: KeyDoc = { unit: "", description: `(undocumented ${baseSchema(field).def.type})` };
-    const literal = field.def.type === "default";
-    rows.push({ group: "store", key, defaultValue: defaultOf(field, doc), literal, unit: "", description: doc.description });
-  }
-  return rows;
+  const keys = Object.keys(shape).sort((a, b) => order(a).localeCompare(order(b)));
+  return keys.map((key) => {
+    const field = shape[key] as z.ZodType;
+    const unit = KEY_UNITS[key] ?? "";
+    const text = DEFAULT_TEXTS[key];
+    const hasDefault = field.def.type === "default";
+    const value = hasDefault ? (field.def as unknown as { defaultValue: unknown }).defaultValue : undefined;
+    const defaultValue = text ?? (!hasDefault ? "none" : typeof value === "string" ? value : JSON.stringify(value));
+    const description = describeWithoutUnit(field.description ?? "", unit);
+    return { group: keyGroup(key), key, defaultValue, literal: text === undefined && hasDefault, unit, description };
+  });
 }
 
 /** `demo-broker --help`: usage, then every key with default, unit and meaning, by group. */

@@ -10,7 +10,7 @@ import {
   ROCKETMQ_NETTY_SERVER_CONFIG_PROPERTIES,
 } from "./rocketmq-property-names.js";
 
-export const USAGE = "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help";
+export const USAGE = "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help\n       demo-broker bench [--namesrvAddr=host:port | --brokerAddr=host:port] [--messages=N] [--size=S] [--producers=C] [--verify] [--json] | bench --help";
 
 /** What the command line asks for. */
 export type CommandLine =
@@ -182,7 +182,11 @@ export function expectedForm(field: z.ZodType, issue?: z.core.$ZodIssue): string
       // a refinement or regex with its own wording ("expected ip:port ...") says it best
       const worded = issue !== undefined && issue.code !== "invalid_type" && issue.message.startsWith("expected ");
       if (worded) return issue.message.slice("expected ".length);
-      if (string.format === "regex") return "text in the documented form (see --help)";
+      if (string.format === "regex") {
+        const checks = (string.def as unknown as { checks?: { _zod: { def: { pattern?: RegExp } } }[] }).checks ?? [];
+        const pattern = checks.map((check) => check._zod.def.pattern).find((found) => found !== undefined);
+        return pattern === undefined ? "text in the documented form (see --help)" : `text matching ${pattern.source}`;
+      }
       const most = string.maxLength === null ? "" : ` of at most ${string.maxLength} characters`;
       return `${string.minLength !== null && string.minLength > 0 ? "non-empty text" : "text"}${most}`;
     }

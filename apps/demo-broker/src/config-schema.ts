@@ -1,76 +1,71 @@
 import { isAbsolute, resolve } from "node:path";
-import type { MessageStoreConfigInput } from "@store/commitlog";
+import type { BrokerConfigInput } from "@store/broker";
+import { brokerConfigSchema } from "@store/broker";
 import { messageStoreConfigSchema } from "@store/commitlog";
 import { z } from "zod";
-import { BROKER_KEY_DOCS, brokerKeysShape } from "./broker-config-keys.js";
-import type { KeyDoc } from "./config-docs.js";
-import { STORE_KEY_DOCS } from "./config-docs.js";
 
 const MiB = 1024 * 1024;
 const port = () => z.number().int().min(0).max(65535);
 
-/** The app's own keys: ports of what the process serves. 0 picks a free port. */
-const APP_KEYS = {
-  listenPort: { schema: port().default(10911), unit: "port", description: "RocketMQ remoting (4.x clients)" },
-  namesrvPort: { schema: port().default(9876), unit: "port", description: "the embedded name server" },
-  httpPort: { schema: port().default(8080), unit: "port", description: "status page, /metrics, /healthz, /api/status" },
-  grpcPort: { schema: port().default(8081), unit: "port", description: "RocketMQ 5 gRPC clients (when enableGrpc)" },
-  enableGrpc: { schema: z.boolean().default(true), unit: "", description: "serve RocketMQ 5 gRPC clients on grpcPort" },
-} as const satisfies Record<string, KeyDoc & { schema: z.ZodType }>;
-
+/** The app's own keys: what the process serves besides the broker. 0 picks a free port. */
 const appKeysShape = {
-  listenPort: APP_KEYS.listenPort.schema,
-  namesrvPort: APP_KEYS.namesrvPort.schema,
-  httpPort: APP_KEYS.httpPort.schema,
-  grpcPort: APP_KEYS.grpcPort.schema,
-  enableGrpc: APP_KEYS.enableGrpc.schema,
+  namesrvPort: port().default(9876).describe("the embedded name server (4.x clients' nameSrv); 0 picks a free one"),
+  httpPort: port().default(8080).describe("status page, /metrics, /healthz, /api/status; 0 picks a free one"),
+  grpcPort: port().default(8081).describe("RocketMQ 5 gRPC clients (rocketmq-client-nodejs) when enableGrpc; 0 picks a free one"),
+  enableGrpc: z.boolean().default(true).describe("serve RocketMQ 5 gRPC clients on grpcPort"),
 };
 
+/** Keys that are the app's, not the broker's. */
+export const APP_KEYS: readonly string[] = Object.keys(appKeysShape);
+
 /**
- * Every key the demo broker takes, RocketMQ's property names: the store's schema (@store/commitlog),
- * the app's ports and the broker's keys, strict (an unknown key is an error). The embedded defaults
- * keep a first run small: the store in `./data` with 64 MiB segments.
+ * Every key the demo broker takes, RocketMQ's property names: @store/broker's `brokerConfigSchema`
+ * (the broker's keys and @store/commitlog's store keys) plus the app's ports, strict (an unknown key
+ * is an error). The embedded defaults keep a first run small: the store in `./data`, 64 MiB segments.
  */
-export const demoConfigSchema = messageStoreConfigSchema
+export const demoConfigSchema = brokerConfigSchema
   .extend({
-    storePathRootDir: z.string().min(1).default("./data"),
-    mappedFileSizeCommitLog: z.number().int().min(4096).max(2 ** 31).default(64 * MiB),
-    // Derived from brokerIP1:listenPort when not given (as RocketMQ does).
-    storeHost: messageStoreConfigSchema.shape.storeHost.unwrap().optional(),
+    storePathRootDir: z
+      .string()
+      .min(1)
+      .default("./data")
+      .describe("store directory (commitlog/, consumequeue/, config/, checkpoint, abort, lock); relative to the working directory"),
+    mappedFileSizeCommitLog: z
+      .number()
+      .int()
+      .min(4096)
+      .max(2 ** 31)
+      .default(64 * MiB)
+      .describe("bytes per commit-log segment file (RocketMQ's default is 1 GiB)"),
     ...appKeysShape,
-    ...brokerKeysShape,
   })
   .strict();
 
-export type DemoConfig = z.output<typeof demoConfigSchema> & { readonly storeHost: string };
+export type DemoConfig = z.output<typeof demoConfigSchema>;
 
 /** Which part of the process a key configures, for `--help`. */
 export type KeyGroup = "app" | "broker" | "store";
 
-/** The docs of every key of `demoConfigSchema`, by group, in the order `--help` lists them. */
-export const KEY_DOCS: Readonly<Record<KeyGroup, Readonly<Record<string, KeyDoc>>>> = {
-  app: {
-    storePathRootDir: STORE_KEY_DOCS.storePathRootDir as KeyDoc,
-    ...APP_KEYS,
-  },
-  broker: BROKER_KEY_DOCS,
-  store: Object.fromEntries(Object.entries(STORE_KEY_DOCS).filter(([key]) => key !== "storePathRootDir")),
-};
+/** The group of a key: the app's ports and store path, the store's keys, or the broker's. */
+export function keyGroup(key: string): KeyGroup {
+  if (key === "storePathRootDir" || key === "listenPort" || APP_KEYS.includes(key)) return "app";
+  return key in messageStoreConfigSchema.shape ? "store" : "broker";
+}
 
 /** The keys of `demoConfigSchema`. */
 export function configKeys(): string[] {
   return Object.keys(demoConfigSchema.shape);
 }
 
-/** Fills what depends on other keys: the absolute store path and storeHost (brokerIP1:listenPort). */
-export function finishConfig(parsed: z.output<typeof demoConfigSchema>, cwd: string): DemoConfig {
+/** Fills what depends on the working directory: the absolute store path. */
+export function finishConfig(parsed: DemoConfig, cwd: string): DemoConfig {
   const storePathRootDir = isAbsolute(parsed.storePathRootDir) ? parsed.storePathRootDir : resolve(cwd, parsed.storePathRootDir);
-  return { ...parsed, storePathRootDir, storeHost: parsed.storeHost ?? `${parsed.brokerIP1}:${parsed.listenPort}` };
+  return { ...parsed, storePathRootDir };
 }
 
-/** The store's part of a config, as `MessageStore.open` takes it (its schema is strict). */
-export function storeConfigOf(config: DemoConfig): MessageStoreConfigInput {
-  const entries = Object.keys(messageStoreConfigSchema.shape)
+/** The broker's part of a config, as `BrokerController` takes it (its schema is strict). */
+export function brokerConfigOf(config: DemoConfig): BrokerConfigInput {
+  const entries = Object.keys(brokerConfigSchema.shape)
     .map((key) => [key, (config as Record<string, unknown>)[key]] as const)
     .filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries);

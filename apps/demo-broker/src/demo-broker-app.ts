@@ -12,9 +12,8 @@ import { DiskUsageProbe } from "./disk-usage.js";
 import type { FlushStrategy } from "./flush-strategy.js";
 import { flushStrategy } from "./flush-strategy.js";
 import { StatusHttpServer } from "./http-server.js";
-import type { LoadProgress } from "./load-writer.js";
-import { LoadWriter } from "./load-writer.js";
 import type { BannerInfo } from "./start-banner.js";
+import { loadCommand } from "./start-banner.js";
 import { STATUS_PAGE_HTML } from "./status-page.js";
 import type { ConsumerGroupStatus, StoragePositions, TopicStatus } from "./store-positions.js";
 import { storagePositions } from "./store-positions.js";
@@ -31,12 +30,13 @@ export interface StatusReport {
     readonly storePath: string;
     readonly startedAt: number;
     readonly ports: ServedPorts & { readonly http: number };
+    /** The command that sends load to this broker over the wire. */
+    readonly loadCommand: string;
   };
   readonly strategy: FlushStrategy & { readonly flushDiskType: string; readonly transientStorePoolEnable: boolean };
   readonly positions: StoragePositions;
   readonly recovery: RecoveryReport;
   readonly traffic: TrafficTotals;
-  readonly load: LoadProgress;
   readonly topics: readonly TopicStatus[];
   readonly consumerGroups: readonly ConsumerGroupStatus[];
   readonly disk: DiskUsage | null;
@@ -51,8 +51,8 @@ export interface DemoBrokerAppOptions {
 }
 
 /**
- * The running product: the broker runtime (store, and the broker once it lands), the metrics it
- * feeds, the in-process load writer and the HTTP side. `start` opens in that order, so nothing
+ * The running product: the broker runtime (BrokerController over the store, the embedded name
+ * server, the gRPC proxy), the metrics it feeds and the HTTP side. `start` opens in that order, so nothing
  * listens before the store has recovered and its first segment is ready; `shutdown` stops accepting,
  * drains, then flushes and closes the store.
  */
@@ -65,7 +65,6 @@ export class DemoBrokerApp {
   readonly #http: StatusHttpServer;
   readonly #startedAt = Date.now();
   #runtime: BrokerRuntime | null = null;
-  #load: LoadWriter | null = null;
   #state: "running" | "stopping" | "stopped" = "running";
   #stopped: Promise<void> | null = null;
   #unlistenFdatasync: () => void = () => undefined;
@@ -90,7 +89,6 @@ export class DemoBrokerApp {
         status: () => this.status(),
         metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
         health: () => this.health(),
-        startLoad: (request) => this.#loadWriter().start(request),
       },
       logger.child({ component: "http" }),
     );
@@ -121,7 +119,7 @@ export class DemoBrokerApp {
     app.#logRecovery(runtime.store.recovery);
     const first = runtime.firstSegment;
     const elapsedMs = Math.round(first.elapsedMs);
-    const detail = { fileFromOffset: first.fileFromOffset, created: first.created, elapsedMs };
+    const detail = { fileFromOffset: first.fileFromOffset, created: first.created, elapsedMs, nextSegmentReady: first.nextReady };
     const created = `commit-log segment ${first.fileFromOffset} created in ${elapsedMs} ms, before the ports open`;
     if (first.created) options.logger.info({ detail }, created);
     else options.logger.info({ detail }, "commit-log segment ready");
@@ -149,12 +147,6 @@ export class DemoBrokerApp {
           `stale bytes after it; the log ends at offset ${report.processOffset}`,
       );
     }
-  }
-
-  #loadWriter(): LoadWriter {
-    const runtime = this.#runtime;
-    if (runtime === null) throw new Error("the broker is not running");
-    return (this.#load ??= new LoadWriter(runtime.store, this.metrics));
   }
 
   /** The running runtime. */
@@ -203,12 +195,12 @@ export class DemoBrokerApp {
         storePath: c.storePathRootDir,
         startedAt: this.#startedAt,
         ports: { ...runtime.ports, http: this.httpPort },
+        loadCommand: loadCommand(runtime.ports),
       },
       strategy: { ...this.strategy, flushDiskType: c.flushDiskType, transientStorePoolEnable: c.transientStorePoolEnable },
       positions: storagePositions(runtime.store),
       recovery: runtime.store.recovery,
       traffic: this.metrics.totals,
-      load: this.#load?.progress ?? LoadWriter.IDLE,
       topics: runtime.topics(),
       consumerGroups: runtime.consumerGroups(),
       disk: await this.#disk.read(),
@@ -216,7 +208,7 @@ export class DemoBrokerApp {
   }
 
   /**
-   * Stops accepting (HTTP, broker, load writer), waits for what is in flight, then shuts the store
+   * Stops accepting (HTTP, gRPC, name server), stops the broker (it finishes requests in flight), waits for what is in flight, then shuts the store
    * down: everything flushed, checkpoint written, `abort` removed, lock released. Idempotent.
    */
   shutdown(): Promise<void> {
@@ -227,7 +219,7 @@ export class DemoBrokerApp {
   async #shutdown(): Promise<void> {
     this.#state = "stopping";
     const runtime = this.runtime;
-    await Promise.all([this.#http.stop(), runtime.stopAccepting(), this.#load?.stop()]);
+    await Promise.all([this.#http.stop(), runtime.stopAccepting()]);
     await runtime.shutdown();
     this.#unlistenFdatasync();
     this.#state = "stopped";

@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { Logger } from "pino";
-import type { LoadProgress, LoadRefusal, LoadRequest } from "./load-writer.js";
 
-/** What the HTTP endpoints serve; the app wires these to the runtime, metrics and load writer. */
+/** What the HTTP endpoints serve; the app wires these to the runtime and metrics. */
 export interface HttpHandlers {
   /** `/`: the status page. */
   readonly page: string;
@@ -13,16 +12,10 @@ export interface HttpHandlers {
   metrics(): Promise<{ readonly contentType: string; readonly body: string }>;
   /** `/healthz`: whether the broker takes writes, and why not. */
   health(): { readonly ok: boolean; readonly reason: string };
-  /** `POST /api/load`: starts an in-process load run. */
-  startLoad(request: LoadRequest): LoadProgress | LoadRefusal;
 }
 
-/** Limits of the HTTP server: it answers small GETs and one small POST. */
+/** Limits of the HTTP server: it answers small GETs. */
 const LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 256 } as const;
-
-function isLoopback(address: string | undefined): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
-}
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   const headers = { "content-type": contentType, "cache-control": "no-store", "content-length": Buffer.byteLength(body) };
@@ -34,23 +27,9 @@ function sendJson(response: ServerResponse, status: number, value: unknown): voi
   send(response, status, "application/json; charset=utf-8", `${JSON.stringify(value)}\n`);
 }
 
-function loadRequestOf(url: URL): LoadRequest {
-  const number = (name: string, fallback: number) => {
-    const text = url.searchParams.get(name);
-    return text === null || text === "" ? fallback : Number(text);
-  };
-  return {
-    messages: number("messages", 10_000),
-    size: number("size", 1024),
-    concurrency: number("concurrency", 64),
-    topic: url.searchParams.get("topic") ?? "DemoTopic",
-    queues: number("queues", 8),
-  };
-}
-
 /**
  * The broker's HTTP side on httpPort: `/` (the live status page), `/api/status`, `/metrics`,
- * `/healthz`, and `POST /api/load` (loopback clients only: it writes to the store).
+ * and `/healthz`, read-only.
  */
 export class StatusHttpServer {
   readonly #handlers: HttpHandlers;
@@ -120,10 +99,8 @@ export class StatusHttpServer {
           const health = this.#handlers.health();
           return sendJson(response, health.ok ? 200 : 503, { status: health.ok ? "ok" : "unavailable", reason: health.reason });
         }
-        case "POST /api/load":
-          return this.#load(request, response, url);
         default: {
-          const known = ["/", "/index.html", "/api/status", "/metrics", "/healthz", "/api/load"].includes(url.pathname);
+          const known = ["/", "/index.html", "/api/status", "/metrics", "/healthz"].includes(url.pathname);
           const error = known ? `${request.method} not allowed here` : `no such page: ${url.pathname}`;
           return sendJson(response, known ? 405 : 404, { error });
         }
@@ -133,17 +110,5 @@ export class StatusHttpServer {
       if (!response.headersSent) sendJson(response, 500, { error: "internal error" });
       else response.destroy();
     }
-  }
-
-  #load(request: IncomingMessage, response: ServerResponse, url: URL): void {
-    if (!isLoopback(request.socket.remoteAddress)) {
-      return sendJson(response, 403, { error: "POST /api/load is only accepted from this host" });
-    }
-    const result = this.#handlers.startLoad(loadRequestOf(url));
-    if ("refused" in result) {
-      const status = result.refused === "invalid" ? 400 : result.refused === "busy" ? 409 : 503;
-      return sendJson(response, status, { error: result.reason });
-    }
-    sendJson(response, 202, result);
   }
 }

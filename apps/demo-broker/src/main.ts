@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { StoreError } from "@store/mapped-file";
 import type { Logger } from "pino";
+import { benchExitCode, parseBenchArgs, renderBenchHelp, renderBenchResult, runBench } from "./bench-command.js";
 import { ConfigError } from "./config-error.js";
 import { renderHelp } from "./config-help.js";
 import { USAGE, parseCommandLine } from "./config-loader.js";
@@ -23,19 +24,47 @@ export interface MainIO {
   readonly stderr: (text: string) => void;
   /** Human-readable logs and the banner as text; default: whether stdout is a terminal. */
   readonly pretty: boolean;
+  /** Where `bench` draws its progress bar; absent when stderr is not a terminal. */
+  readonly progress?: (text: string) => void;
 }
 
 const processIO: MainIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   pretty: process.stdout.isTTY === true,
+  progress: process.stderr.isTTY === true ? (text) => process.stderr.write(text) : undefined,
 };
+
+/** `demo-broker bench ...`: the load generator over the wire (exit 0 when all acknowledged and verified). */
+async function bench(argv: readonly string[], io: MainIO): Promise<number> {
+  let options;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`demo-broker ${error.message}\n`);
+    return EXIT.badConfig;
+  }
+  if (options === "help") {
+    io.stdout(`${renderBenchHelp()}\n`);
+    return EXIT.ok;
+  }
+  try {
+    const result = await runBench(options, options.json ? undefined : io.progress);
+    io.stdout(options.json ? `${JSON.stringify(result)}\n` : `${renderBenchResult(result)}\n`);
+    return benchExitCode(result);
+  } catch (error) {
+    io.stderr(`demo-broker bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
 
 /**
  * Runs the broker until SIGINT or SIGTERM: parses the command line, starts the app, prints the
  * banner, and on a signal shuts down (bounded by SHUTDOWN_DEADLINE_MS). Resolves the exit code.
  */
 export async function main(argv: readonly string[], io: MainIO = processIO): Promise<number> {
+  if (argv[0] === "bench") return bench(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -47,6 +76,13 @@ export async function main(argv: readonly string[], io: MainIO = processIO): Pro
   if (parsed.kind === "help") {
     io.stdout(`${renderHelp()}\n`);
     return EXIT.ok;
+  }
+  if (parsed.config.aclEnable && parsed.config.enableGrpc) {
+    io.stderr(
+      "demo-broker: aclEnable=true checks remoting requests, but the gRPC proxy does not check ACL yet; " +
+        "add --enableGrpc=false to run with ACL rather than leave gRPC unprotected\n",
+    );
+    return EXIT.badConfig;
   }
   const logger = createLogger({ pretty: io.pretty });
   for (const warning of parsed.warnings) logger.warn(warning);
@@ -90,7 +126,7 @@ function announce(app: DemoBrokerApp, logger: Logger, io: MainIO): void {
       promise: describePromise(info.strategy),
       recovery: info.recovery.mode,
       statusUrl: statusUrl(info.ports.http),
-      sendLoad: loadCommand(info.ports.http),
+      sendLoad: loadCommand(info.ports),
     },
     "demo-broker ready",
   );

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { RecoveryReport } from "@store/commitlog";
 import type { ServedPorts } from "./broker-runtime.js";
 import type { FlushStrategy } from "./flush-strategy.js";
@@ -24,9 +25,13 @@ export function statusUrl(httpPort: number): string {
   return `http://127.0.0.1:${httpPort}/`;
 }
 
-/** How to send load today: the in-process writer behind POST /api/load. */
-export function loadCommand(httpPort: number): string {
-  return `curl -X POST '${statusUrl(httpPort)}api/load?messages=100000&size=1024'`;
+/** The demo-broker bin (this build's main.js), as `node` runs it. */
+export const BIN_PATH = fileURLToPath(new URL("./main.js", import.meta.url));
+
+/** How to send load over the wire: `demo-broker bench` against this broker's name server (or its port). */
+export function loadCommand(ports: Pick<ServedPorts, "listen" | "namesrv">): string {
+  const target = ports.namesrv !== null ? `--namesrvAddr=127.0.0.1:${ports.namesrv}` : `--brokerAddr=127.0.0.1:${ports.listen ?? 10911}`;
+  return `node ${BIN_PATH} bench ${target} --messages=100000 --size=1024 --verify`;
 }
 
 /** "remoting 10911, name server 9876" served, and what is not served yet, in two phrases. */
@@ -40,7 +45,15 @@ function portLines(info: BannerInfo): string[] {
   const served = entries.filter(([, bound]) => bound !== null).map(([what, bound]) => `${what} ${bound}`);
   const pending = entries.filter(([, bound]) => bound === null).map(([what, , configured]) => `${what} ${configured}`);
   const lines = [...served, `http ${info.ports.http}`].join(", ");
-  return pending.length === 0 ? [lines] : [lines, `${pending.join(", ")}: not served yet (the broker is not in this build)`];
+  return pending.length === 0 ? [lines] : [lines, `${pending.join(", ")}: not served`];
+}
+
+/** Where each client generation points. */
+function clientLines(ports: BannerInfo["ports"]): string[] {
+  const lines: string[] = [];
+  if (ports.namesrv !== null) lines.push(`  4.x        ali-ons / Java 4.x clients: nameSrv 127.0.0.1:${ports.namesrv}`);
+  if (ports.grpc !== null) lines.push(`  5.x        rocketmq-client-nodejs / Java 5 clients: endpoints 127.0.0.1:${ports.grpc}`);
+  return lines;
 }
 
 /** The short block printed once the broker is ready. */
@@ -54,8 +67,9 @@ export function renderBanner(info: BannerInfo): string {
     `  services   ${s.services.join(", ")}`,
     `  store      ${info.storePath} (recovery: ${recovery})`,
     ...portLines(info).map((line, index) => `${index === 0 ? "  ports      " : "             "}${line}`),
+    ...clientLines(info.ports),
     `  status     ${statusUrl(info.ports.http)}  (also /metrics, /healthz, /api/status)`,
-    `  send load  ${loadCommand(info.ports.http)}`,
+    `  send load  ${loadCommand(info.ports)}`,
     `  stop       Ctrl-C (flushes, checkpoints and exits)`,
   ].join("\n");
 }

@@ -144,8 +144,8 @@ function render(s) {
   setText("broker", s.broker.name + " @ " + s.broker.cluster);
   setText("store-path", s.broker.storePath);
   const ports = s.broker.ports;
-  const served = (port) => port ?? "not served yet";
-  setText("ports", "remoting " + served(ports.listen) + ", name server " + served(ports.namesrv) + ", http " + ports.http);
+  const served = (port) => port ?? "off";
+  setText("ports", "remoting " + served(ports.listen) + ", name server " + served(ports.namesrv) + ", gRPC " + served(ports.grpc) + ", http " + ports.http);
   setText("recovery", s.recovery.mode + (s.recovery.truncatedBytes ? ", cut " + bytes(s.recovery.truncatedBytes) : ""));
   setText("wrote", bytes(p.wrote)); setText("committed", bytes(p.committed)); setText("flushed", bytes(p.flushed));
   setText("commit-lag", bytes(p.commitLag)); setText("flush-lag", bytes(p.flushLag));
@@ -155,10 +155,7 @@ function render(s) {
   setText("messages-out", count(s.traffic.messagesOut));
   setText("connections", count(s.traffic.connections));
   setText("disk", s.disk ? bytes(s.disk.availableBytes) + " free of " + bytes(s.disk.totalBytes) : "-");
-  const load = s.load;
-  const failed = load.failed ? ", " + count(load.failed) + " failed: " + load.firstFailure : "";
-  const progress = (load.running ? "writing " : "wrote ") + count(load.stored) + " of " + count(load.requested) + failed;
-  setText("load", load.requested ? progress : "idle");
+  setText("load", s.broker.loadCommand);
   const topicColumns = [
     { text: (t) => t.topic }, { text: (t) => String(t.queues), num: true }, { text: (t) => count(t.messages), num: true },
   ];
@@ -180,10 +177,6 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
-$("load-button").addEventListener("click", async () => {
-  const response = await fetch("/api/load?messages=100000&size=1024", { method: "POST" });
-  if (!response.ok) setText("load", (await response.json()).error);
-});
 window.addEventListener("resize", plot);
 poll();
 `;
@@ -208,8 +201,8 @@ const BODY = `
       <dt>store</dt><dd id="store-path"></dd>
       <dt>last recovery</dt><dd id="recovery"></dd>
       <dt>disk</dt><dd id="disk"></dd>
-      <dt>in-process load</dt>
-      <dd><span id="load">idle</span> <button id="load-button">write 100,000 × 1 KiB</button></dd>
+      <dt>send load</dt>
+      <dd><code id="load">-</code></dd>
     </dl>
   </section>
   <section class="wide">

@@ -3,7 +3,7 @@ import { ConfigError } from "../src/config-error.js";
 import type { CommandLine } from "../src/config-loader.js";
 import { parseCommandLine, parseConfigText } from "../src/config-loader.js";
 import type { DemoConfig } from "../src/config-schema.js";
-import { storeConfigOf } from "../src/config-schema.js";
+import { brokerConfigOf } from "../src/config-schema.js";
 
 function run(argv: string[], files: Record<string, string> = {}): Extract<CommandLine, { kind: "run" }> {
   const readFile = (path: string): string => {
@@ -38,35 +38,36 @@ describe("parseCommandLine", () => {
     expect(c.transientStorePoolEnable).toBe(false);
     expect(c.mappedFileSizeCommitLog).toBe(64 * 1024 * 1024);
     expect([c.brokerName, c.brokerClusterName, c.brokerId, c.maxReconsumeTimes]).toEqual(["broker-a", "DefaultCluster", 0, 16]);
-    expect(c.storeHost).toBe(`${c.brokerIP1}:10911`);
+    expect(c.storeHost).toBeUndefined(); // the broker derives brokerIP1:<bound listenPort>
+    expect(c.brokerIP1).toBe("127.0.0.1");
   });
 
   it("reads a broker.conf and lets --key=value override it, each value typed by its key", () => {
     const files = {
       "broker.conf": "# RocketMQ broker.conf\nbrokerName = broker-b\nflushDiskType=SYNC_FLUSH\ndeleteWhen=04\n! old comment\nflushIntervalCommitLog=250\n",
     };
-    const c = config(["-c", "broker.conf", "--flushIntervalCommitLog=100", "--aclEnable=TRUE", "--storePathRootDir=/var/store"], files);
+    const c = config(["-c", "broker.conf", "--flushIntervalCommitLog=100", "--enableGrpc=FALSE", "--storePathRootDir=/var/store"], files);
     expect(c.brokerName).toBe("broker-b");
     expect(c.flushDiskType).toBe("SYNC_FLUSH");
     expect(c.deleteWhen).toBe("04");
     expect(c.flushIntervalCommitLog).toBe(100);
-    expect(c.aclEnable).toBe(true);
+    expect(c.enableGrpc).toBe(false);
     expect(c.storePathRootDir).toBe("/var/store");
   });
 
   it("reads a JSON config, numbers given as numbers or strings", () => {
     const c = config(["--config=b.json"], { "b.json": JSON.stringify({ flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 100, listenPort: "10000" }) });
     expect([c.flushDiskType, c.syncFlushTimeout, c.listenPort]).toEqual(["SYNC_FLUSH", 100, 10000]);
-    expect(c.storeHost).toBe(`${c.brokerIP1}:10000`);
   });
 
-  it("keeps an explicit storeHost and passes only the store's keys to the store", () => {
+  it("keeps an explicit storeHost and passes the broker its keys only (not the app's ports)", () => {
     const c = config(["--storeHost=10.0.0.1:10911", "--transientStorePoolEnable=true"]);
-    const store = storeConfigOf(c);
-    expect(store.storeHost).toBe("10.0.0.1:10911");
-    expect(store.transientStorePoolEnable).toBe(true);
-    expect(Object.keys(store)).not.toContain("httpPort");
-    expect(Object.keys(store)).not.toContain("brokerName");
+    const broker = brokerConfigOf(c);
+    expect(broker.storeHost).toBe("10.0.0.1:10911");
+    expect(broker.transientStorePoolEnable).toBe(true);
+    expect(broker.brokerName).toBe("broker-a");
+    expect(Object.keys(broker)).not.toContain("httpPort");
+    expect(Object.keys(broker)).not.toContain("enableGrpc");
   });
 
   it("refuses a bad value naming where it came from, the key, the value and the expected form", () => {
@@ -78,7 +79,7 @@ describe("parseCommandLine", () => {
     expect(refusal(["--storeHost=nohost"])).toContain('storeHost=nohost is invalid; expected ip:port');
     expect(refusal(["--brokerIP1=10.0.0"])).toContain("expected an IPv4 address");
     expect(refusal(["-c", "broker.conf"], { "broker.conf": "\nmaxMessageSize=1\n" })).toMatch(/^broker.conf:2: maxMessageSize=1 is invalid/);
-    expect(refusal(["-c", "b.json"], { "b.json": '{"brokerName":""}' })).toBe('b.json: brokerName="" is invalid; expected non-empty text of at most 127 characters');
+    expect(refusal(["-c", "b.json"], { "b.json": '{"brokerName":""}' })).toBe('b.json: brokerName="" is invalid; expected text matching ^[%|a-zA-Z0-9_-]{1,127}$');
   });
 
   it("reports every bad key at once, one per line", () => {

@@ -5,7 +5,10 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/demo-broker-app.js";
 import { DemoBrokerApp } from "../src/demo-broker-app.js";
+import { RequestCode, ResponseCode } from "@store/broker";
+import { runLoad } from "../src/load-generator.js";
 import { renderBanner } from "../src/start-banner.js";
+import { WireClient } from "../src/wire-client.js";
 import { silentLogger, tempDir, testConfig, waitFor } from "./helpers.js";
 
 /** A logger whose JSON lines land in `lines`. */
@@ -38,6 +41,14 @@ describe("DemoBrokerApp", () => {
 
   const status = async (base: string) => (await (await fetch(`${base}/api/status`)).json()) as StatusReport;
 
+  /** Sends `messages` over the wire (SEND_MESSAGE_V2) to the app's broker; all must be acknowledged. */
+  async function send(app: DemoBrokerApp, messages: number, size: number, topic = "Orders"): Promise<void> {
+    const brokerAddr = `127.0.0.1:${app.runtime.ports.listen}`;
+    const outcome = await runLoad({ brokerAddr, topic, queues: 4, messages, size, producers: 8, runId: "t" });
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.acked).toHaveLength(messages);
+  }
+
   it("starts with the first segment ready and reports the strategy, its promise and the ports", async () => {
     const { app, base, logs } = await start("--flushDiskType=SYNC_FLUSH");
     expect((await nodeFileIO.stat(join(dir, "commitlog", "00000000000000000000")))?.size).toBe(1 << 20);
@@ -52,15 +63,16 @@ describe("DemoBrokerApp", () => {
     const banner = renderBanner(app.bannerInfo());
     expect(banner).toContain("SYNC_FLUSH: acknowledged when an fdatasync covering the message has completed");
     expect(banner).toContain(`http://127.0.0.1:${app.httpPort}/`);
-    expect(banner).toContain(`  ports      http ${app.httpPort}\n             remoting 10911, name server 9876, gRPC 8081: not served yet`);
+    const ports = app.runtime.ports;
+    expect(banner).toContain(`  ports      remoting ${ports.listen}, name server ${ports.namesrv}, gRPC ${ports.grpc}, http ${app.httpPort}`);
+    expect(banner).toContain(`nameSrv 127.0.0.1:${ports.namesrv}`);
+    expect(banner).toContain(`bench --namesrvAddr=127.0.0.1:${ports.namesrv}`);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it("moves the positions, topics and metrics while the in-process load writes", async () => {
-    const { base } = await start("--transientStorePoolEnable=true", "--transientStorePoolSize=2");
-    const load = await fetch(`${base}/api/load?messages=3000&size=256&topic=Orders&queues=4`, { method: "POST" });
-    expect(load.status).toBe(202);
-    await waitFor(async () => (await status(base)).load.stored === 3000, 20_000, "3000 messages stored");
+  it("moves the positions, topics, groups' lag and metrics while a producer sends over the wire", async () => {
+    const { app, base } = await start("--transientStorePoolEnable=true", "--transientStorePoolSize=2");
+    await send(app, 3000, 256);
     await waitFor(async () => (await status(base)).positions.commitLag === 0, 10_000, "pool committed");
     const s = await status(base);
     expect(s.positions.wrote).toBeGreaterThan(3000 * 256);
@@ -71,11 +83,23 @@ describe("DemoBrokerApp", () => {
     expect(metrics).toMatch(/^rocketmq_messages_in_total\{topic="Orders",is_system="false",cluster="DefaultCluster",node_type="broker",node_id="broker-a"\} 3000$/m);
     expect(metrics).toMatch(/^rocketmq_storage_wrote_position_bytes\{[^}]*\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^rocketmq_storage_fdatasync_seconds_count\{[^}]*file="commitlog"[^}]*\} [1-9]\d*$/m);
+
+    // a 4.x group that committed 100 on queue 0, and a 5.x (pop) group that took 10 messages
+    const client = await WireClient.connect(`127.0.0.1:${app.runtime.ports.listen}`);
+    const commit = { consumerGroup: "GID_pull", topic: "Orders", queueId: "0", commitOffset: "100" };
+    expect((await client.invoke(RequestCode.UPDATE_CONSUMER_OFFSET, commit)).code).toBe(ResponseCode.SUCCESS);
+    await client.close();
+    const popped = await app.runtime.broker.popService.pop({ group: "GID_pop", topic: "Orders", maxMessages: 10, invisibleTimeMs: 60_000 });
+    expect(popped.messages).toHaveLength(10);
+    expect((await status(base)).consumerGroups).toEqual([
+      { group: "GID_pop", topic: "Orders", lag: 2990 },
+      { group: "GID_pull", topic: "Orders", lag: 2900 },
+    ]);
   });
 
   it("shutdown flushes everything, removes abort and releases the lock: the next start recovers normally", async () => {
     const { app, base } = await start();
-    await fetch(`${base}/api/load?messages=500&size=100`, { method: "POST" });
+    await send(app, 500, 100);
     await app.shutdown();
     expect(await nodeFileIO.stat(join(dir, "abort"))).toBeNull();
     expect(await nodeFileIO.stat(join(dir, "lock"))).toBeNull();
@@ -95,9 +119,9 @@ describe("DemoBrokerApp", () => {
 
   it("after a crash, logs that abnormal recovery ran and what it cut", async () => {
     const first = await start("--flushDiskType=SYNC_FLUSH");
-    await fetch(`${first.base}/api/load?messages=200&size=100`, { method: "POST" });
-    await waitFor(async () => (await status(first.base)).load.stored === 200, 10_000, "200 stored");
+    await send(first.app, 200, 100);
     await first.app.runtime.store.halt(); // what kill -9 leaves: abort kept, nothing flushed at exit
+    await first.app.shutdown(); // the broker's ports and services (the halted store stays as it was)
     apps.splice(apps.indexOf(first.app), 1);
     const { logs } = await start("--flushDiskType=SYNC_FLUSH");
     const abnormal = (l: Record<string, unknown>) => (l.detail as { mode?: string } | undefined)?.mode === "abnormal";

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AliOnsProcess } from "./ali-ons-process.js";
 import { BrokerProcess } from "./broker-process.js";
 import { tempDir } from "./helpers.js";
 
@@ -20,14 +21,9 @@ const CHROMIUM_ARGS = [
 /** Set to write the README's picture (docs/status-page.png) from this run. */
 const UPDATE_PICTURE = process.env.DEMO_BROKER_SCREENSHOT === "1";
 
-/**
- * Sends `messages` messages to the broker. Today through the in-process writer (POST /api/load);
- * once the broker serves RocketMQ clients, a producer on `listenPort` goes here instead.
- */
-async function produce(httpPort: number, messages: number, concurrency = 32): Promise<void> {
-  const query = `messages=${messages}&size=1024&concurrency=${concurrency}&topic=PageTopic`;
-  const response = await fetch(`http://127.0.0.1:${httpPort}/api/load?${query}`, { method: "POST" });
-  expect(response.status).toBe(202);
+/** An unmodified ali-ons producer sending `messages` 1 KiB messages to PageTopic through the broker's name server. */
+function produce(namesrvPort: number, messages: number): AliOnsProcess {
+  return new AliOnsProcess({ mode: "produce", nameSrv: `127.0.0.1:${namesrvPort}`, group: "PID_page", topic: "PageTopic", count: messages, size: 1024 });
 }
 
 describe("status page in headless Chromium", () => {
@@ -36,13 +32,16 @@ describe("status page in headless Chromium", () => {
   let cleanup: () => Promise<void>;
   let base: string;
   let httpPort: number;
+  let namesrvPort: number;
 
   beforeAll(async () => {
     if (process.env.STORE_SLOW_TESTS !== "1") return; // the test is tagged slow: nothing to set up
     const temp = await tempDir("demo-broker-page-");
     cleanup = temp.cleanup;
-    broker = new BrokerProcess(["--httpPort=0", "--mappedFileSizeCommitLog=16777216"], temp.dir);
-    httpPort = (await broker.ready()).ports.http;
+    broker = new BrokerProcess(["--httpPort=0", "--listenPort=0", "--namesrvPort=0", "--grpcPort=0", "--mappedFileSizeCommitLog=16777216"], temp.dir);
+    const { ports } = await broker.ready();
+    httpPort = ports.http;
+    namesrvPort = ports.namesrv ?? 0;
     base = `http://127.0.0.1:${httpPort}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 60_000);
@@ -69,10 +68,14 @@ describe("status page in headless Chromium", () => {
     await expect.poll(points, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     const before = await plotted();
 
-    // the picture shows a steady stream over half a minute; the test itself needs one burst
-    await produce(httpPort, UPDATE_PICTURE ? 3_000_000 : 20_000, UPDATE_PICTURE ? 2 : 32);
-    await expect.poll(plotted, { timeout: 30_000 }).toBeGreaterThan(before + 1024 * 1024);
+    // the picture shows a steady stream over a minute; the test itself needs a few thousand messages
+    const producer = produce(namesrvPort, UPDATE_PICTURE ? 200_000 : 3000);
+    await expect.poll(plotted, { timeout: 60_000 }).toBeGreaterThan(before + 1024 * 1024);
     await expect.poll(() => page.textContent("#topics"), { timeout: 15_000 }).toContain("PageTopic");
+    expect(producer.all("sent").every((event) => event.status === "SEND_OK")).toBe(true);
+    // a consumer group shows up with its lag once an ali-ons consumer commits its offsets
+    new AliOnsProcess({ mode: "consume", nameSrv: `127.0.0.1:${namesrvPort}`, group: "GID_page", topic: "PageTopic" });
+    await expect.poll(() => page.textContent("#groups"), { timeout: 30_000 }).toContain("GID_page");
     expect(foreign).toEqual([]);
 
     if (UPDATE_PICTURE) await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(60);

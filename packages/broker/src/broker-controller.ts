@@ -1,6 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { MessageInput, PutMessageResult } from "@store/commitlog";
 import { MessageStore, messageStoreConfigSchema, SCHEDULE_TOPIC } from "@store/commitlog";
+import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import type { BrokerConfig, BrokerConfigInput } from "./broker-config.js";
@@ -16,6 +18,9 @@ import type { NamesrvController } from "./namesrv/namesrv-controller.js";
 import { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
 import { NamesrvRegistration } from "./namesrv/namesrv-registration.js";
 import { ConsumerOffsetManager } from "./offset/consumer-offset-manager.js";
+import { isGroupSystemTopic } from "./pop/key-builder.js";
+import { PopService } from "./pop/pop-service.js";
+import { TimerMessageService } from "./pop/timer-message-service.js";
 import { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
 import { ClientManageProcessor } from "./processor/client-manage-processor.js";
 import { ConsumerManageProcessor } from "./processor/consumer-manage-processor.js";
@@ -27,6 +32,7 @@ import { RequestCode } from "./remoting/request-code.js";
 import { RemotingServer } from "./remoting-server.js";
 import type { RequestHook, RequestProcessor } from "./request-processor.js";
 import { ScheduleMessageService } from "./schedule/schedule-message-service.js";
+import { isReadable, isWriteable, RETRY_GROUP_TOPIC_PREFIX } from "./topic/topic-config.js";
 import { TopicConfigManager } from "./topic/topic-config-manager.js";
 
 /** Client housekeeping period (expired producers and consumers), ms (ClientHousekeepingService: 10 s). */
@@ -43,6 +49,24 @@ export interface BrokerControllerOptions {
    * GET_ROUTEINFO_BY_TOPIC / GET_BROKER_CLUSTER_INFO on its own port from it.
    */
   readonly namesrv?: NamesrvController;
+  /** The store's file access (a timed or simulated one). Default node:fs. */
+  readonly io?: FileIO;
+  /** Where the store logs. Default `logger`. */
+  readonly storeLogger?: Logger;
+  /**
+   * Runs after the store has opened (and recovered) and the services started, before the port opens:
+   * the place to make the first commit-log segment ready, so the first SEND is answered at once.
+   * With listenPort 0 the port opens first (the store host needs the bound port).
+   */
+  readonly beforeListen?: (store: MessageStore) => Promise<void>;
+}
+
+/** A topic's queue counts as the gRPC proxy routes it (`ProxyTopicQueues` of @store/proxy). */
+export interface TopicQueues {
+  /** Queues consumers read; 0 = not readable. */
+  readonly readQueueNums: number;
+  /** Queues producers write; 0 = not writable. */
+  readonly writeQueueNums: number;
 }
 
 /** What `start()` builds; absent before and after. */
@@ -52,6 +76,9 @@ interface Running {
   readonly topics: TopicConfigManager;
   readonly offsets: ConsumerOffsetManager;
   readonly schedule: ScheduleMessageService;
+  readonly pop: PopService;
+  readonly timer: TimerMessageService;
+  readonly send: SendMessageProcessor;
   readonly pull: PullMessageProcessor;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
@@ -79,6 +106,7 @@ export class BrokerController {
   readonly #logger: Logger;
   readonly #observer: BrokerObserver;
   readonly #namesrv: NamesrvController | undefined;
+  readonly #options: BrokerControllerOptions;
   /** request code → processor; filled once the store is open (the server listens first for its port). */
   readonly #processors = new Map<number, RequestProcessor>();
   #running: Running | null = null;
@@ -92,6 +120,52 @@ export class BrokerController {
     this.#logger = options.logger ?? pino({ name: "broker", level: "info" });
     this.#observer = options.observer ?? {};
     this.#namesrv = options.namesrv;
+    this.#options = options;
+  }
+
+  /** The broker's name in routes (`brokerName`). */
+  get brokerName(): string {
+    return this.config.brokerName;
+  }
+
+  /** Pop consumption (RocketMQ 5), used by the gRPC proxy. @throws BrokerError BAD_STATE before `start`. */
+  get popService(): PopService {
+    return this.#parts().pop;
+  }
+
+  /** Timed delivery (TIMER_DELIVER_MS), used by the gRPC proxy. @throws BrokerError BAD_STATE before `start`. */
+  get timerMessageService(): TimerMessageService {
+    return this.#parts().timer;
+  }
+
+  /** Producers and consumers connected over remoting. */
+  get consumerManager(): ConsumerManager {
+    return this.#parts().consumers;
+  }
+
+  /**
+   * A topic's queue counts, creating it when it is missing and autoCreateTopicEnable allows (a
+   * `%RETRY%<group>` topic always, with one queue); null when it does not exist and may not be created.
+   * @throws BrokerError INVALID_TOPIC for an illegal name.
+   */
+  getTopicQueues(topic: string): Promise<TopicQueues | null> {
+    const topics = this.#parts().topics;
+    const config =
+      topics.selectTopicConfig(topic) ??
+      (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? topics.createTopicInSendMessageBackMethod(topic, 1) : topics.createTopicInSendMessageMethod(topic));
+    if (config === null) return Promise.resolve(null);
+    return Promise.resolve({
+      readQueueNums: isReadable(config.perm) ? config.readQueueNums : 0,
+      writeQueueNums: isWriteable(config.perm) ? config.writeQueueNums : 0,
+    });
+  }
+
+  /**
+   * Stores one message through the broker's send path (flow control, topic checks, metrics), as the
+   * gRPC proxy's SendMessage does. The caller chose `queueId`. @throws BrokerError BAD_STATE before `start`.
+   */
+  sendMessage(message: MessageInput): Promise<PutMessageResult> {
+    return this.#parts().send.sendMessage(message);
   }
 
   /** The store (after `start`). @throws BrokerError BAD_STATE before. */
@@ -127,8 +201,9 @@ export class BrokerController {
   }
 
   /**
-   * Listens, opens the store, loads topics / offsets / delay progress, starts the services and
-   * registers with the name servers. @throws BrokerError BAD_STATE when called twice; INVALID_CONFIG
+   * Opens the store (listening first only when listenPort is 0), loads topics / offsets / delay,
+   * pop and timer state, starts the services, runs `beforeListen`, listens and registers with the
+   * name servers. @throws BrokerError BAD_STATE when called twice; INVALID_CONFIG
    * for an unreadable ACL file (aclEnable); the store's errors (STORE_LOCKED, ...) and
    * CONFIG_FILE_CORRUPT, with nothing left running.
    */
@@ -137,13 +212,30 @@ export class BrokerController {
     this.#state = "starting";
     const config = this.config;
     const hook = await this.#aclHook();
-    const server = new RemotingServer({ port: config.listenPort, processors: this.#processors, hook, logger: this.#logger, limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 } });
-    const port = await server.start();
+    const observer = this.#observer;
+    const server = new RemotingServer({
+      port: config.listenPort,
+      processors: this.#processors,
+      hook,
+      logger: this.#logger,
+      limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 },
+      onConnection: (connection, open) => observer.connection?.({ open, remoteAddress: connection.remoteAddress }),
+    });
+    // The store host carries the port: listen first only when the port is not known before binding.
+    const listenFirst = config.listenPort === 0;
     let store: MessageStore | null = null;
     try {
-      store = await MessageStore.open({ ...this.#storeConfig(), storeHost: config.storeHost ?? `${config.brokerIP1}:${port}` }, { logger: this.#logger });
-      this.#running = await this.#build(store, server, `${config.brokerIP1}:${port}`);
+      const port = listenFirst ? await server.start() : config.listenPort;
+      const brokerAddr = `${config.brokerIP1}:${port}`;
+      const storeOptions = { logger: this.#options.storeLogger ?? this.#logger, io: this.#options.io };
+      store = await MessageStore.open({ ...this.#storeConfig(), storeHost: config.storeHost ?? brokerAddr }, storeOptions);
+      this.#running = await this.#build(store, server, brokerAddr);
+      await this.#options.beforeListen?.(store);
+      if (!listenFirst) await server.start();
     } catch (error) {
+      if (this.#running !== null) await this.#stopServices(this.#running);
+      this.#running = null;
+      this.#processors.clear();
       await store?.shutdown().catch(() => undefined);
       await server.shutdown(0);
       this.#state = "stopped";
@@ -151,7 +243,7 @@ export class BrokerController {
     }
     this.#state = "running";
     this.#registerWithNamesrv();
-    this.#logger.info({ port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
+    this.#logger.info({ port: server.port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
   }
 
   /** The ACL check run before every request when aclEnable. @throws BrokerError INVALID_CONFIG (then stopped). */
@@ -184,6 +276,7 @@ export class BrokerController {
     const offsets = new ConsumerOffsetManager({ configDir, logger });
     const schedule = new ScheduleMessageService({ store, delayLevelTableMs: config.delayLevelTableMs, configDir, logger });
     await Promise.all([topics.load(), offsets.load(), schedule.load()]);
+    const { pop, timer } = await this.#startPop(store, topics, offsets);
     const consumers = new ConsumerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
     const producers = new ProducerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
     const locks = new RebalanceLockManager(config.rebalanceLockMaxLiveTime);
@@ -213,6 +306,8 @@ export class BrokerController {
     const stopListening = store.onMessageDispatched((topic, queueId, maxOffset) => {
       pull.holdService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) schedule.notifyMessageArriving(queueId);
+      // retry and DLQ copies the pop service stores get a topic config (routes, status, 4.x consumers)
+      else if (isGroupSystemTopic(topic) && topics.selectTopicConfig(topic) === undefined) topics.createTopicInSendMessageBackMethod(topic, 1);
     });
     schedule.start();
     topics.onChange(() => this.#registerWithNamesrv());
@@ -226,7 +321,42 @@ export class BrokerController {
       setInterval(() => this.#registerWithNamesrv(), config.registerNameServerPeriod),
     ];
     for (const timer of timers) timer.unref();
-    return { store, server, topics, offsets, schedule, pull, consumers, producers, timers, stopListening, brokerAddr };
+    return { store, server, topics, offsets, schedule, pop, timer, send, pull, consumers, producers, timers, stopListening, brokerAddr };
+  }
+
+  /**
+   * Pop consumption and timed delivery over the store. Pop keeps its own offsets (config/popState.json,
+   * written atomically with the messages in flight); a group that never popped a queue starts at its
+   * committed pull offset there, else at the first retained message (see the README).
+   */
+  async #startPop(store: MessageStore, topics: TopicConfigManager, offsets: ConsumerOffsetManager): Promise<{ pop: PopService; timer: TimerMessageService }> {
+    const config = this.config;
+    const shared = { store, storePathRootDir: config.storePathRootDir, io: this.#options.io, logger: this.#logger };
+    const pop = new PopService({
+      ...shared,
+      topics: {
+        readQueueNums: (topic) => {
+          const found = topics.selectTopicConfig(topic);
+          if (found !== undefined) return isReadable(found.perm) ? found.readQueueNums : 0;
+          return topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? topics.createTopicInSendMessageBackMethod(topic, 1).readQueueNums : 0;
+        },
+      },
+      maxReconsumeTimes: () => config.maxReconsumeTimes,
+      onMessagesOut: (event) => this.#observer.messagesOut?.(event),
+      initialOffset: (group, topic, queueId) => {
+        const committed = offsets.queryOffset(group, topic, queueId);
+        return committed >= 0 ? committed : undefined;
+      },
+    });
+    const timer = new TimerMessageService(shared);
+    await pop.start();
+    try {
+      await timer.start();
+    } catch (error) {
+      await pop.shutdown();
+      throw error;
+    }
+    return { pop, timer };
   }
 
   /** The code → processor table, in one place. */
@@ -284,16 +414,25 @@ export class BrokerController {
     if (running === null || this.#state !== "running") return;
     this.#state = "stopped";
     await this.#registration?.shutdown();
-    for (const timer of running.timers) clearInterval(timer);
     running.pull.holdService.shutdown();
     await running.server.shutdown(SHUTDOWN_GRACE_MS);
-    running.stopListening();
-    await running.schedule.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "delay offsets not persisted"));
-    await running.offsets.persist().catch((error: unknown) => this.#logger.error({ err: error }, "consumer offsets not persisted"));
-    await running.topics.persist().catch((error: unknown) => this.#logger.error({ err: error }, "topics not persisted"));
+    await this.#stopServices(running);
     await running.store.shutdown();
     this.#running = null;
     this.#processors.clear();
     this.#logger.info("broker shut down");
+  }
+
+  /** Stops timers and services and persists their state (pop, timer, delay, offsets, topics); the store stays open. */
+  async #stopServices(running: Running): Promise<void> {
+    const logger = this.#logger;
+    for (const timer of running.timers) clearInterval(timer);
+    running.pull.holdService.shutdown();
+    running.stopListening();
+    await running.pop.shutdown().catch((error: unknown) => logger.error({ err: error }, "pop state not persisted"));
+    await running.timer.shutdown().catch((error: unknown) => logger.error({ err: error }, "timer state not persisted"));
+    await running.schedule.shutdown().catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted"));
+    await running.offsets.persist().catch((error: unknown) => logger.error({ err: error }, "consumer offsets not persisted"));
+    await running.topics.persist().catch((error: unknown) => logger.error({ err: error }, "topics not persisted"));
   }
 }

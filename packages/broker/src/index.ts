@@ -69,7 +69,7 @@ export { ConsumerManageProcessor } from "./processor/consumer-manage-processor.j
 export { AdminBrokerProcessor } from "./processor/admin-broker-processor.js";
 export { QueryMessageProcessor } from "./processor/query-message-processor.js";
 export { BrokerController } from "./broker-controller.js";
-export type { BrokerControllerOptions } from "./broker-controller.js";
+export type { BrokerControllerOptions, TopicQueues } from "./broker-controller.js";
 
 // ACL 1.0 (aclEnable).
 export { PlainAccessValidator } from "./acl/plain-access-validator.js";

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { inflateSync } from "node:zlib";
 import type { PoppedMessage } from "@store/broker";
 import { PROPERTY_DLQ_ORIGIN_MESSAGE_ID, PROPERTY_DLQ_ORIGIN_TOPIC, PROPERTY_TIMER_DELIVER_MS } from "@store/broker";
 import { SYSFLAG_COMPRESSED } from "@store/commitlog";
@@ -91,6 +92,24 @@ function messageType(properties: Readonly<Record<string, string>>): string {
   return "NORMAL";
 }
 
+/** Largest body a compressed message may inflate to, bytes (bounds the memory one delivery takes). */
+export const MAX_INFLATED_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The body as a 5.x client can read it. A 4.x remoting producer compresses large bodies with zlib
+ * (sysFlag COMPRESSED), which the Node client's GZIP decoding cannot read: those are inflated here and
+ * sent as IDENTITY. A compressed body that is gzip (the proxy keeps a GZIP body as sent) stays GZIP.
+ */
+export function deliverableBody(body: Buffer, sysFlag: number): { body: Buffer; encoding: "GZIP" | "IDENTITY" } {
+  if ((sysFlag & SYSFLAG_COMPRESSED) === 0) return { body, encoding: "IDENTITY" };
+  if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) return { body, encoding: "GZIP" };
+  try {
+    return { body: inflateSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES }), encoding: "IDENTITY" };
+  } catch {
+    return { body, encoding: "GZIP" }; // not zlib either: hand it over as stored, the client reports it
+  }
+}
+
 /**
  * A popped message as the protocol's `Message` (the Java proxy's GrpcConverter.buildMessage): the
  * consumer's topic, user properties without the system ones, tag, keys, the client's message id
@@ -104,6 +123,7 @@ export function toProtoMessage(popped: PoppedMessage): Message {
     if (!SYSTEM_PROPERTY_KEYS.has(name)) userProperties[name] = value;
   const deliverAt = Number(properties[PROPERTY_TIMER_DELIVER_MS]);
   const deadLetterTopic = properties[PROPERTY_DLQ_ORIGIN_TOPIC];
+  const { body, encoding } = deliverableBody(stored.body, stored.sysFlag);
   return {
     topic: { name: popped.topic, resource_namespace: "" },
     user_properties: userProperties,
@@ -111,8 +131,8 @@ export function toProtoMessage(popped: PoppedMessage): Message {
       tag: stored.tags,
       keys: stored.keys === undefined || stored.keys === "" ? [] : stored.keys.split(" ").filter((key) => key !== ""),
       message_id: properties.UNIQ_KEY ?? stored.msgId,
-      body_digest: { type: "MD5", checksum: md5Uppercase(stored.body) },
-      body_encoding: (stored.sysFlag & SYSFLAG_COMPRESSED) !== 0 ? "GZIP" : "IDENTITY",
+      body_digest: { type: "MD5", checksum: md5Uppercase(body) },
+      body_encoding: encoding,
       message_type: messageType(properties),
       born_timestamp: timestampOf(stored.bornTimestamp),
       born_host: properties[PROPERTY_BORN_HOST] ?? stored.bornHost,
@@ -131,6 +151,6 @@ export function toProtoMessage(popped: PoppedMessage): Message {
           ? undefined
           : { topic: deadLetterTopic, message_id: properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] ?? "" },
     },
-    body: stored.body,
+    body,
   };
 }

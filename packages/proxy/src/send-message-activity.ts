@@ -1,8 +1,10 @@
 import type { TimerPutResult } from "@store/broker";
 import type { MessageInput, PutMessageResult, PutMessageStatus } from "@store/commitlog";
 import { javaStringHashCode, SYSFLAG_COMPRESSED } from "@store/commitlog";
+import { deflateSync, gunzipSync } from "node:zlib";
 import type { Logger } from "pino";
 import {
+  MAX_INFLATED_BODY_BYTES,
   PROPERTY_BORN_HOST,
   PROPERTY_SHARDING_KEY,
   PROPERTY_TRACE_CONTEXT,
@@ -24,6 +26,18 @@ export interface SendLimits {
   readonly maxUserPropertySize: number;
   /** Messages in one SendMessage request at most. */
   readonly maxMessagesPerRequest: number;
+}
+
+/**
+ * A GZIP body (Java 5 clients compress large bodies so) re-encoded as zlib, the compression 4.x
+ * remoting consumers (and the COMPRESSED flag) expect. @throws StatusException for a body that is not gzip.
+ */
+function zlibOfGzip(body: Buffer): Buffer {
+  try {
+    return deflateSync(gunzipSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES }));
+  } catch (error) {
+    throw new StatusException(Code.BAD_REQUEST, `body_encoding is GZIP but the body is not valid gzip: ${String(error)}`);
+  }
 }
 
 /** `[\u0000-\u001f]`: separators and control characters, which the stored properties cannot carry. */
@@ -160,7 +174,7 @@ export class SendMessageActivity {
     const input: MessageInput = {
       topic,
       queueId,
-      body,
+      body: system.body_encoding === "GZIP" ? zlibOfGzip(body) : body,
       tags: system.tag,
       keys: system.keys,
       properties,

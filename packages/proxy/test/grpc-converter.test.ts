@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { PoppedMessage } from "@store/broker";
 import type { DecodedMessage } from "@store/commitlog";
@@ -80,6 +81,18 @@ describe("toProtoMessage", () => {
     expect(fifo.system_properties?.message_group).toBe("order-1");
     const dead = toProtoMessage(popped({}, { DLQ_ORIGIN_TOPIC: "T", DLQ_ORIGIN_MESSAGE_ID: "ID" }));
     expect(dead.system_properties?.dead_letter_queue).toEqual({ topic: "T", message_id: "ID" });
+  });
+
+  it("inflates a zlib body of a 4.x producer to IDENTITY (the Node client only reads gzip), keeps a gzip one GZIP", () => {
+    const text = `hello ${"z".repeat(5000)}`;
+    const fromRemoting = toProtoMessage(popped({ sysFlag: SYSFLAG_COMPRESSED, body: deflateSync(Buffer.from(text)) }));
+    expect(fromRemoting.system_properties?.body_encoding).toBe("IDENTITY");
+    expect(fromRemoting.body?.toString()).toBe(text);
+    expect(fromRemoting.system_properties?.body_digest?.checksum).toBe(md5Uppercase(Buffer.from(text)));
+    const gzipped = gzipSync(Buffer.from(text));
+    const fromJava = toProtoMessage(popped({ sysFlag: SYSFLAG_COMPRESSED, body: gzipped }));
+    expect(fromJava.system_properties?.body_encoding).toBe("GZIP");
+    expect(fromJava.body).toEqual(gzipped);
   });
 
   it("computes MD5 in uppercase hex", () => {

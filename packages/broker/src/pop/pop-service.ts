@@ -46,6 +46,14 @@ export interface PopServiceOptions {
   /** A group's `maxReconsumeTimes` (RocketMQ's retryMaxTimes); default 16 for every group. */
   readonly maxReconsumeTimes?: (group: string) => number;
   readonly limits?: Partial<PopLimits>;
+  /**
+   * Where a group starts in a queue it never popped from: a queue offset, or undefined for the
+   * queue's first retained message. The broker passes the group's committed pull offset, so a group
+   * that moves from 4.x (pull) clients to 5.x (pop) clients continues where it was.
+   */
+  readonly initialOffset?: (group: string, queueTopic: string, queueId: number) => number | undefined;
+  /** Told after each pop that found messages: how many, and their stored records' bytes (metrics). Never throws. */
+  readonly onMessagesOut?: (event: { readonly group: string; readonly topic: string; readonly messages: number; readonly bytes: number }) => void;
 }
 
 /** Where one pop looks: the topic's own queues, or the group's retry topic. */
@@ -158,6 +166,11 @@ export class PopService {
     return this.#state.getOffset(group, topic, topic, queueId);
   }
 
+  /** Every group, topic and queue of the topic's own queues the service has popped from, with the next offset. */
+  consumedOffsets(): { group: string; topic: string; queueId: number; offset: number }[] {
+    return this.#state.topicOffsets();
+  }
+
   /**
    * Pops up to `maxMessages` messages, waiting up to `pollTimeMs` for one when none is ready.
    * @throws PopError BAD_ARGUMENT (illegal group or topic, bad expression), NOT_RUNNING.
@@ -177,6 +190,7 @@ export class PopService {
       const messages = await this.#popOnce(request, filter);
       if (messages.length > 0 || remaining <= 0) {
         waiter?.cancel();
+        if (messages.length > 0) this.#reportOut(request, messages);
         return { status: messages.length > 0 ? "FOUND" : "NO_NEW_MSG", messages };
       }
       if (waiter === null) return { status: this.#running ? "POLLING_FULL" : "SHUTTING_DOWN", messages: [] };
@@ -316,7 +330,7 @@ export class PopService {
     for (let round = 0; round < this.limits.maxScanRounds && context.out.length < context.max; round++) {
       const offset =
         this.#state.getOffset(group, topic, source.queueTopic, queueId) ??
-        store.getMinOffsetInQueue(source.queueTopic, queueId);
+        this.#startOffset(group, source.queueTopic, queueId);
       const result = await store.getMessage(
         group,
         source.queueTopic,
@@ -381,6 +395,26 @@ export class PopService {
   }
 
   /** `<queueId>.<queueOffset>.<N|R>.<sequence>.<boot>`: unique per delivery, also across restarts. */
+  #reportOut(request: PopRequest, messages: readonly PoppedMessage[]): void {
+    const listener = this.#options.onMessagesOut;
+    if (listener === undefined) return;
+    const bytes = messages.reduce((sum, popped) => sum + popped.message.totalSize, 0);
+    try {
+      listener({ group: request.group, topic: request.topic, messages: messages.length, bytes });
+    } catch (error) {
+      this.#logger.error({ err: error }, "the onMessagesOut listener threw");
+    }
+  }
+
+  /** A group's first offset in a queue: the host's initial offset (clamped to what is stored), else the first retained. */
+  #startOffset(group: string, queueTopic: string, queueId: number): number {
+    const store = this.#options.store;
+    const min = store.getMinOffsetInQueue(queueTopic, queueId);
+    const initial = this.#options.initialOffset?.(group, queueTopic, queueId);
+    if (initial === undefined || initial < min) return min;
+    return Math.min(initial, store.getMaxOffsetInQueue(queueTopic, queueId));
+  }
+
   #newHandle(checkPoint: PopCheckPoint): string {
     const kind = checkPoint.queueTopic === checkPoint.topic ? "N" : "R";
     const sequence = (this.#sequence++).toString(36);

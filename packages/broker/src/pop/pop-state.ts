@@ -61,6 +61,15 @@ export class PopState {
     this.#offsets.set(offsetKey(group, topic, queueTopic, queueId), { group, topic, queueTopic, queueId, offset });
   }
 
+  /** The offsets of topics' own queues (not of retry topics), for status pages. */
+  topicOffsets(): { group: string; topic: string; queueId: number; offset: number }[] {
+    const out: { group: string; topic: string; queueId: number; offset: number }[] = [];
+    for (const entry of this.#offsets.values()) {
+      if (entry.queueTopic === entry.topic) out.push({ group: entry.group, topic: entry.topic, queueId: entry.queueId, offset: entry.offset });
+    }
+    return out;
+  }
+
   /** Offsets held, for tests and metrics. */
   get offsetCount(): number {
     return this.#offsets.size;

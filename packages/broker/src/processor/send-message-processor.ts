@@ -54,6 +54,44 @@ export class SendMessageProcessor implements RequestProcessor {
     return this.#send(request, context);
   }
 
+  /**
+   * Stores one message that did not arrive over remoting (the gRPC proxy's SendMessage): the same
+   * flow control, topic checks and metrics as a SEND_MESSAGE, without delay levels (the proxy times
+   * delivery itself). A refusal by flow control answers `OS_PAGECACHE_BUSY` with the busy remark;
+   * a forbidden or uncreatable topic answers `MESSAGE_ILLEGAL`. Never throws for bad input.
+   */
+  async sendMessage(message: MessageInput): Promise<PutMessageResult> {
+    const startedAt = Date.now();
+    const refusal = this.#options.flowControl.refusal(startedAt);
+    if (refusal !== null) {
+      this.#observe(message.topic, "SYSTEM_BUSY", 0, message.body.length, startedAt);
+      return { status: "OS_PAGECACHE_BUSY", reason: refusal };
+    }
+    const problem = this.#topicProblem(message.topic);
+    if (problem !== null) return { status: "MESSAGE_ILLEGAL", reason: problem };
+    const put = this.#options.flowControl.begin(startedAt);
+    let result: PutMessageResult;
+    try {
+      result = await this.#options.store.putMessage(message);
+    } finally {
+      this.#options.flowControl.end(put);
+    }
+    this.#observe(message.topic, result.status, 1, message.body.length, startedAt);
+    return result;
+  }
+
+  /** Why a message may not be stored in `topic` (illegal name, system topic, not writable), or null. */
+  #topicProblem(topic: string): string | null {
+    const invalid = invalidNameReason(topic);
+    if (invalid !== null) return `topic: ${invalid}`;
+    if (topic === SCHEDULE_TOPIC || topic === AUTO_CREATE_TOPIC_KEY_TOPIC) return `sending message to topic[${topic}] is forbidden`;
+    const { topics } = this.#options;
+    const config = topics.selectTopicConfig(topic) ?? topics.createTopicInSendMessageMethod(topic);
+    if (config === null) return `topic[${topic}] not exist, apply first please!`;
+    if (!isWriteable(config.perm)) return `the topic[${topic}] sending message is forbidden`;
+    return null;
+  }
+
   async #send(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand> {
     const startedAt = Date.now();
     const header = decodeSendMessageRequest(request);
