@@ -1,6 +1,6 @@
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bodyLengthPosition, MESSAGE_MAGIC_CODE, SYSFLAG_POSITION } from "@store/commitlog";
+import { bodyLengthPosition, MESSAGE_MAGIC_CODE, SYSFLAG_POSITION } from "@store/message-codec";
 import { nodeFileIO } from "@store/mapped-file";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/demo-broker-app.js";

@@ -11,8 +11,10 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { BenchRow, RawWriteResult } from "@store/bench-kit";
 import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
-import type { MessageInput, MessageStoreConfigInput } from "@store/commitlog";
-import { MessageEncoder, MessageStore } from "@store/commitlog";
+import type { MessageStoreConfigInput } from "@store/commitlog";
+import { MessageEncoder } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
+import { MessageStore } from "@store/commitlog";
 import { TransientStorePool, copyBytes } from "@store/mapped-file";
 import { pino } from "pino";
 

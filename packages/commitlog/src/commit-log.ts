@@ -9,13 +9,13 @@ import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
 import { BodyCrcWorker } from "./body-crc-worker.js";
-import { MessageEncoder } from "./codec/message-encoder.js";
-import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
-import { SCHEDULE_TOPIC } from "./codec/check-message.js";
-import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
-import type { PreparedMessage } from "./codec/prepare-message.js";
-import { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags } from "./codec/prepare-message.js";
-import type { MessageInput } from "./codec/types.js";
+import { MessageEncoder } from "@store/message-codec";
+import { END_FILE_MIN_BLANK_LENGTH } from "@store/message-codec";
+import { SCHEDULE_TOPIC } from "@store/message-codec";
+import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "@store/message-codec";
+import type { PreparedMessage } from "@store/message-codec";
+import { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { PutMessageResult } from "./store-types.js";
 
 export interface CommitLogOptions {

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { parseHostAddress } from "../src/host-address.js";
+import {
+  buildPropertiesString,
+  checkTopic,
+  clearPreparedMessage,
+  emptyPreparedMessage,
+  HostCache,
+  mergeBatchProperties,
+  prepareMessage,
+} from "../src/prepare-message.js";
+
+const body = Buffer.alloc(0);
+
+describe("buildPropertiesString", () => {
+  it("writes TAGS and KEYS first, then properties in insertion order", () => {
+    expect(buildPropertiesString({ topic: "T", body, tags: "A", keys: ["k1", "k2"], properties: { x: "1" } })).toBe(
+      "TAGS\u0001A\u0002KEYS\u0001k1 k2\u0002x\u00011\u0002",
+    );
+  });
+
+  it("lets the tags and keys fields win over the same properties", () => {
+    const properties = { TAGS: "old", KEYS: "old", y: "2" };
+    expect(buildPropertiesString({ topic: "T", body, tags: "new", keys: "k", properties })).toBe(
+      "TAGS\u0001new\u0002KEYS\u0001k\u0002y\u00012\u0002",
+    );
+  });
+
+  it("keeps TAGS and KEYS properties in place when the fields are absent or empty", () => {
+    const properties = { a: "1", TAGS: "t", KEYS: "k" };
+    expect(buildPropertiesString({ topic: "T", body, tags: "", keys: [], properties })).toBe(
+      "a\u00011\u0002TAGS\u0001t\u0002KEYS\u0001k\u0002",
+    );
+  });
+
+  it("returns an empty string without tags, keys or properties", () => {
+    expect(buildPropertiesString({ topic: "T", body })).toBe("");
+  });
+
+  it("refuses keys that are not strings", () => {
+    const keys = [1, 2] as unknown as string[];
+    expect(buildPropertiesString({ topic: "T", body, keys })).toMatchObject({ status: "MESSAGE_ILLEGAL" });
+  });
+});
+
+describe("mergeBatchProperties", () => {
+  it("appends the batch string, inserting \\u0002 only when the message's lacks it", () => {
+    expect(mergeBatchProperties("a\u00011\u0002", "b\u00012\u0002")).toBe("a\u00011\u0002b\u00012\u0002");
+    expect(mergeBatchProperties("a\u00011", "b\u00012\u0002")).toBe("a\u00011\u0002b\u00012\u0002");
+    expect(mergeBatchProperties("", "b\u00012\u0002")).toBe("b\u00012\u0002");
+    expect(mergeBatchProperties("a\u00011", "")).toBe("a\u00011");
+  });
+});
+
+describe("checkTopic", () => {
+  it("accepts RocketMQ's topic alphabet, including retry topics", () => {
+    expect(checkTopic("%RETRY%GID_PROBE")).toBeUndefined();
+    expect(checkTopic("a|b-c_D9")).toBeUndefined();
+    expect(checkTopic("t".repeat(127))).toBeUndefined();
+  });
+
+  it("refuses non-strings, empty, long and path-like topics", () => {
+    for (const topic of [undefined, 7, "", "t".repeat(128), "../x", "a b", "a.b"]) {
+      expect(checkTopic(topic)?.status).toBe("MESSAGE_ILLEGAL");
+    }
+  });
+});
+
+describe("HostCache", () => {
+  it("returns the same parsed host for a repeated text and re-parses a new one", () => {
+    const cache = new HostCache();
+    const first = cache.parse("10.0.0.1:1");
+    expect(cache.parse("10.0.0.1:1")).toBe(first);
+    expect(cache.parse("10.0.0.2:1")?.ip[3]).toBe(2);
+    expect(cache.parse("bad")).toBeUndefined();
+  });
+});
+
+describe("prepareMessage into a reused message", () => {
+  const context = {
+    limits: { maxBodySize: 100, maxRecordSize: 1000 },
+    storeHost: parseHostAddress("10.0.0.1:10911"),
+    storeHostText: "10.0.0.1:10911",
+    bornHosts: new HostCache(),
+  };
+
+  it("fills the given message in place, exactly as a new one, and leaves it alone when the message is refused", () => {
+    const reused = emptyPreparedMessage();
+    const first = { topic: "A", body: Buffer.from("one"), tags: "t", queueId: 3 };
+    expect(prepareMessage(first, 5, context, true, reused)).toBe(reused);
+    expect(reused).toEqual(prepareMessage(first, 5, context));
+    const second = { topic: "B", body: Buffer.from("second body"), properties: { k: "v" }, flag: 9 };
+    prepareMessage(second, 6, context, false, reused);
+    expect(reused).toEqual({ ...(prepareMessage(second, 6, context) as object), bodyCRC: 0 });
+    const before = { ...reused };
+    expect(prepareMessage({ topic: "bad topic!", body: Buffer.from("x") }, 7, context, true, reused)).toMatchObject({ status: "MESSAGE_ILLEGAL" });
+    expect(prepareMessage({ topic: "C", body: Buffer.alloc(101) }, 7, context, true, reused)).toMatchObject({ status: "MESSAGE_ILLEGAL" });
+    expect(reused).toEqual(before);
+    clearPreparedMessage(reused);
+    expect(reused.body.length).toBe(0); // the caller's body can be collected
+  });
+});
