@@ -85,7 +85,7 @@ export { MessageEncoder, MIN_MAX_MESSAGE_SIZE } from "./message-encoder.js";
 export type { MessageEncoderOptions } from "./message-encoder.js";
 export { encodeMessage } from "./encode-message.js";
 export type { EncodeMessageOptions } from "./encode-message.js";
-export { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags, TOPIC_PATTERN } from "./prepare-message.js";
+export { storedKeys, storedTags, TOPIC_PATTERN } from "./prepare-message.js";
 export type { PreparedMessage } from "./prepare-message.js";
 export { writeRecord } from "./record-writer.js";
 export { patchRecord, writeBlankRecord } from "./record-patch.js";

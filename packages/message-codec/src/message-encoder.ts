@@ -9,7 +9,7 @@ import { MessageCodecError } from "./message-codec-error.js";
 import type { HostAddress } from "./host-address.js";
 import { parseHostAddress } from "./host-address.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, ENCODER_BUFFER_HEADROOM } from "./message-format.js";
-import type { PrepareContext, PreparedMessage, ReusablePreparedMessage } from "./prepare-message.js";
+import type { PrepareContext, PreparedMessage } from "./prepare-message.js";
 import { HostCache, prepareMessage } from "./prepare-message.js";
 import { fillPropertiesCrc } from "./record-crc.js";
 import { writeRecord } from "./record-writer.js";
@@ -152,10 +152,9 @@ export class MessageEncoder {
    * @param storeTimestamp - ms, for STORETIMESTAMP (and the default born timestamp).
    * @param withBodyCrc - false skips the body CRC (`bodyCRC` 0): the caller fills it into the
    *   written record later, with fillBodyCrcs.
-   * @param into - a message to fill in place and return (see emptyPreparedMessage). Default: a new one.
    */
-  prepare(message: MessageInput, storeTimestamp: number, withBodyCrc = true, into?: ReusablePreparedMessage): PreparedMessage | EncodeFailure {
-    return prepareMessage(message, storeTimestamp, this.#context, withBodyCrc, into);
+  prepare(message: MessageInput, storeTimestamp: number, withBodyCrc = true): PreparedMessage | EncodeFailure {
+    return prepareMessage(message, storeTimestamp, this.#context, withBodyCrc);
   }
 
   /**

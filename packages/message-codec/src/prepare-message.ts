@@ -57,37 +57,6 @@ export interface PreparedMessage {
   readonly totalSize: number;
 }
 
-/** A PreparedMessage its owner reuses put after put: {@link prepareMessage} fills it in place. */
-export type ReusablePreparedMessage = { -readonly [K in keyof PreparedMessage]: PreparedMessage[K] };
-
-const NO_BODY = new Uint8Array(0);
-const NO_HOST: HostAddress = { ip: new Uint8Array(4), port: 0 };
-
-/** A reusable message holding nothing (every field present, so all share one object shape). */
-export function emptyPreparedMessage(): ReusablePreparedMessage {
-  return {
-    topic: "",
-    body: NO_BODY,
-    bodyCRC: 0,
-    propertiesString: "",
-    propertiesLength: 0,
-    queueId: 0,
-    flag: 0,
-    sysFlag: 0,
-    bornTimestamp: 0,
-    bornHost: NO_HOST,
-    storeHost: NO_HOST,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-    totalSize: 0,
-  };
-}
-
-/** Lets go of the body a reusable message holds (so the caller's buffer can be collected). */
-export function clearPreparedMessage(message: ReusablePreparedMessage): void {
-  message.body = NO_BODY;
-}
-
 /** Remembers the last parsed host: producers repeat their address on every message. */
 export class HostCache {
   #text: string | undefined;
@@ -337,8 +306,6 @@ function resolveBornHost(message: MessageInput, storeHost: HostAddress, context:
  * @param storeTimestamp - ms, written into STORETIMESTAMP (and the default born timestamp).
  * @param context - limits, hosts and batch properties.
  * @param withBodyCrc - false leaves `bodyCRC` 0, to be filled into the record later (fillBodyCrcs).
- * @param into - a message to fill in place and return (the commit log reuses one: no object per
- *   put); untouched when the message is refused. Default: a new one.
  * @returns the prepared message, or why it is refused: `MESSAGE_ILLEGAL` (topic, body size,
  *   record size, host, field range, property text) or `PROPERTIES_SIZE_EXCEEDED` (> 32767 bytes).
  */
@@ -347,7 +314,6 @@ export function prepareMessage(
   storeTimestamp: number,
   context: PrepareContext,
   withBodyCrc = true,
-  into?: ReusablePreparedMessage,
 ): PreparedMessage | EncodeFailure {
   const topicFailure = checkTopic(message.topic);
   if (topicFailure !== undefined) {
@@ -393,20 +359,20 @@ export function prepareMessage(
   if (totalSize > context.limits.maxRecordSize) {
     return illegal(`record is ${totalSize} bytes, more than ${context.limits.maxRecordSize}`);
   }
-  const prepared = into ?? emptyPreparedMessage();
-  prepared.topic = message.topic;
-  prepared.body = body;
-  prepared.bodyCRC = withBodyCrc ? crc32(body) & 0x7fffffff : 0;
-  prepared.propertiesString = propertiesString;
-  prepared.propertiesLength = propertiesLength;
-  prepared.queueId = message.queueId ?? 0;
-  prepared.flag = message.flag ?? 0;
-  prepared.sysFlag = sysFlag;
-  prepared.bornTimestamp = message.bornTimestamp ?? storeTimestamp;
-  prepared.bornHost = bornHost;
-  prepared.storeHost = storeHost;
-  prepared.reconsumeTimes = message.reconsumeTimes ?? 0;
-  prepared.preparedTransactionOffset = message.preparedTransactionOffset ?? 0;
-  prepared.totalSize = totalSize;
-  return prepared;
+  return {
+    topic: message.topic,
+    body,
+    bodyCRC: withBodyCrc ? crc32(body) & 0x7fffffff : 0,
+    propertiesString,
+    propertiesLength,
+    queueId: message.queueId ?? 0,
+    flag: message.flag ?? 0,
+    sysFlag,
+    bornTimestamp: message.bornTimestamp ?? storeTimestamp,
+    bornHost,
+    storeHost,
+    reconsumeTimes: message.reconsumeTimes ?? 0,
+    preparedTransactionOffset: message.preparedTransactionOffset ?? 0,
+    totalSize,
+  };
 }

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseHostAddress } from "../src/host-address.js";
 import {
   buildPropertiesString,
   checkTopic,
-  clearPreparedMessage,
-  emptyPreparedMessage,
   HostCache,
   mergeBatchProperties,
-  prepareMessage,
 } from "../src/prepare-message.js";
 
 const body = Buffer.alloc(0);
@@ -73,30 +69,5 @@ describe("HostCache", () => {
     expect(cache.parse("10.0.0.1:1")).toBe(first);
     expect(cache.parse("10.0.0.2:1")?.ip[3]).toBe(2);
     expect(cache.parse("bad")).toBeUndefined();
-  });
-});
-
-describe("prepareMessage into a reused message", () => {
-  const context = {
-    limits: { maxBodySize: 100, maxRecordSize: 1000 },
-    storeHost: parseHostAddress("10.0.0.1:10911"),
-    storeHostText: "10.0.0.1:10911",
-    bornHosts: new HostCache(),
-  };
-
-  it("fills the given message in place, exactly as a new one, and leaves it alone when the message is refused", () => {
-    const reused = emptyPreparedMessage();
-    const first = { topic: "A", body: Buffer.from("one"), tags: "t", queueId: 3 };
-    expect(prepareMessage(first, 5, context, true, reused)).toBe(reused);
-    expect(reused).toEqual(prepareMessage(first, 5, context));
-    const second = { topic: "B", body: Buffer.from("second body"), properties: { k: "v" }, flag: 9 };
-    prepareMessage(second, 6, context, false, reused);
-    expect(reused).toEqual({ ...(prepareMessage(second, 6, context) as object), bodyCRC: 0 });
-    const before = { ...reused };
-    expect(prepareMessage({ topic: "bad topic!", body: Buffer.from("x") }, 7, context, true, reused)).toMatchObject({ status: "MESSAGE_ILLEGAL" });
-    expect(prepareMessage({ topic: "C", body: Buffer.alloc(101) }, 7, context, true, reused)).toMatchObject({ status: "MESSAGE_ILLEGAL" });
-    expect(reused).toEqual(before);
-    clearPreparedMessage(reused);
-    expect(reused.body.length).toBe(0); // the caller's body can be collected
   });
 });
