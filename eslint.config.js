@@ -8,6 +8,7 @@ const layers = [
   ["packages/mapped-file", "@store/mapped-file"],
   ["packages/file-queue", "@store/file-queue"],
   ["packages/flush-services", "@store/flush-services"],
+  ["packages/message-codec", "@store/message-codec"],
   ["packages/commitlog", "@store/commitlog"],
   ["packages/broker", "@store/broker"],
   ["packages/proxy", "@store/proxy"],
@@ -18,29 +19,33 @@ const layers = [
 const internals = [
   { group: ["@store/*/src", "@store/*/src/**", "@store/*/dist", "@store/*/dist/**"], message: "Import a package through its public entry, not its internals." },
   {
-    group: ["../../../**", ...["mapped-file", "file-queue", "flush-services", "commitlog", "broker", "proxy", "demo-broker", "bench-kit"].map((name) => `../../${name}/**`)],
+    group: ["../../../**", ...["mapped-file", "file-queue", "flush-services", "message-codec", "commitlog", "broker", "proxy", "demo-broker", "bench-kit"].map((name) => `../../${name}/**`)],
     message: "Do not reach into another package by relative path; depend on it by name.",
   },
 ];
 
-const layerRules = layers.map(([dir], index) => ({
-  files: [`${dir}/**/*.ts`],
-  rules: {
-    "no-restricted-imports": [
-      "error",
-      {
-        paths: layers.slice(index + 1).map(([, name]) => ({
-          name,
-          message: `${layers[index]?.[1]} sits below ${name}: a package may not import a higher layer.`,
-        })),
-        patterns: [
-          ...internals,
-          ...layers.slice(index + 1).map(([, name]) => ({ group: [`${name}/*`], message: `${name} is a higher layer.` })),
-        ],
-      },
-    ],
-  },
-}));
+/** Leaf packages: they import no other layer at all (the codec stands alone). */
+const leaves = new Set(["@store/message-codec"]);
+
+const layerRules = layers.map(([dir, self], index) => {
+  const forbidden = leaves.has(self) ? layers.filter(([, name]) => name !== self) : layers.slice(index + 1);
+  const why = leaves.has(self) ? "depends on no other store package" : "may not import a higher layer";
+  return {
+    files: [`${dir}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: forbidden.map(([, name]) => ({ name, message: `${self} ${why}: not ${name}.` })),
+          patterns: [
+            ...internals,
+            ...forbidden.map(([, name]) => ({ group: [`${name}/*`], message: `${self} ${why}: not ${name}.` })),
+          ],
+        },
+      ],
+    },
+  };
+});
 
 export default defineConfig(
   { ignores: ["**/dist/**", "**/dist-bench/**", "**/.turbo/**", "**/coverage/**", "**/node_modules/**"] },

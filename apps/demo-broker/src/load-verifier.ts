@@ -1,5 +1,5 @@
 import { RequestCode, ResponseCode } from "@store/broker";
-import { decodeMessages } from "@store/commitlog";
+import { decodeMessages } from "@store/message-codec";
 import type { AckedSend } from "./load-generator.js";
 import { benchBody, sequenceOf } from "./load-generator.js";
 import { WireClient, WireError } from "./wire-client.js";

@@ -1,6 +1,6 @@
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bodyLengthPosition, MESSAGE_MAGIC_CODE, SYSFLAG_POSITION } from "@store/commitlog";
+import { bodyLengthPosition, MESSAGE_MAGIC_CODE, recordMagicCode, recordTotalSize, SYSFLAG_POSITION } from "@store/message-codec";
 import { nodeFileIO } from "@store/mapped-file";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StatusReport } from "../src/demo-broker-app.js";
@@ -212,8 +212,8 @@ async function corruptLastRecord(path: string, end: number): Promise<{ offset: n
   let offset = 0;
   let last = { offset: -1, size: 0 };
   while (offset < end) {
-    const size = data.readInt32BE(offset);
-    expect(data.readUInt32BE(offset + 4)).toBe(MESSAGE_MAGIC_CODE);
+    const size = recordTotalSize(data, offset);
+    expect(recordMagicCode(data, offset)).toBe(MESSAGE_MAGIC_CODE);
     last = { offset, size };
     offset += size;
   }

@@ -1,7 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { MessageInput, PutMessageResult } from "@store/commitlog";
-import { MessageStore, messageStoreConfigSchema, SCHEDULE_TOPIC } from "@store/commitlog";
+import type { PutMessageResult } from "@store/commitlog";
+import { SCHEDULE_TOPIC } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
+import { MessageStore, messageStoreConfigSchema } from "@store/commitlog";
 import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";

@@ -1,4 +1,4 @@
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
 import { BrokerController, NamesrvController } from "../src/index.js";
 import type { BrokerConfigInput } from "../src/index.js";

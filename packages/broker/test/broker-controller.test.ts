@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeMessages } from "@store/commitlog";
+import { decodeMessages } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
 import { BrokerController, encodeBatchBody, RequestCode, ResponseCode } from "../src/index.js";
 import { connect, props, pull, send, SMALL_STORE, startBroker } from "./broker-fixture.js";

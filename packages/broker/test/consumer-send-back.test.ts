@@ -1,4 +1,4 @@
-import { decodeMessages } from "@store/commitlog";
+import { decodeMessages } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
 import { RequestCode, ResponseCode } from "../src/index.js";
 import { props, pull, send, startBroker } from "./broker-fixture.js";

@@ -1,4 +1,4 @@
-import { decodeMessages } from "@store/commitlog";
+import { decodeMessages } from "@store/message-codec";
 import { afterEach, describe, expect, it } from "vitest";
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from "../src/index.js";
 import type { BrokerController } from "../src/index.js";

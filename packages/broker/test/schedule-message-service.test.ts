@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { decodeMessages, SCHEDULE_TOPIC } from "@store/commitlog";
+import { decodeMessages, SCHEDULE_TOPIC } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
 import { BrokerController, ResponseCode } from "../src/index.js";
 import { connect, props, pull, send, SMALL_STORE, startBroker } from "./broker-fixture.js";

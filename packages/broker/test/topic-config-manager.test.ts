@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SCHEDULE_TOPIC } from "@store/commitlog";
+import { SCHEDULE_TOPIC } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
 import { TopicConfigManager } from "../src/index.js";
 import { silentLogger, tempDir } from "./helpers.js";

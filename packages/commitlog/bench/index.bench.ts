@@ -5,8 +5,8 @@
 // records).
 import type { BenchRow } from "@store/bench-kit";
 import { makeBenchDir, nowMs, quickMode, removeBenchDir, report } from "@store/bench-kit";
-import type { DispatchIndex } from "@store/commitlog";
-import { IndexService } from "@store/commitlog";
+import type { DispatchIndex } from "../dist/index-service.js";
+import { IndexService } from "../dist/index-service.js";
 import { nodeFileIO, systemClock } from "@store/mapped-file";
 import { pino } from "pino";
 

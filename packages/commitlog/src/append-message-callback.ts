@@ -1,12 +1,8 @@
 import type { AppendMessageCallback, AppendMessageResult, AppendOutcome, AppendWindow } from "@store/mapped-file";
 import { unknownErrorResult } from "@store/mapped-file";
-import { BLANK_RECORD_LENGTH, END_FILE_MIN_BLANK_LENGTH, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "./codec/message-format.js";
-import { createMessageId } from "./codec/message-id.js";
-import type { PreparedMessage } from "./codec/prepare-message.js";
+import { BLANK_RECORD_LENGTH, createMessageId, END_FILE_MIN_BLANK_LENGTH, fillPropertiesCrc, patchRecord, recordTotalSize, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType, writeBlankRecord, writeRecord } from "@store/message-codec";
+import type { PreparedMessage } from "@store/message-codec";
 import { crc32 } from "node:zlib";
-import { fillPropertiesCrc } from "./codec/record-crc.js";
-import { patchRecord, writeBlankRecord } from "./codec/record-patch.js";
-import { writeRecord } from "./codec/record-writer.js";
 
 /** What one append stores, with what the callback needs to place it. */
 export interface EncodedAppend {
@@ -100,7 +96,7 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     const recordOffsets = append.count === 1 ? null : new Array<number>(append.count);
     let at = 0;
     for (let i = 0; i < append.count; i++) {
-      const size = records.readInt32BE(at);
+      const size = recordTotalSize(records, at);
       const recordQueueOffset = takesQueueOffset(append.sysFlag) ? queueOffset + i : 0;
       const record = append.count === 1 ? records : records.subarray(at, at + size);
       patchRecord(record, recordQueueOffset, wroteOffset + at, append.storeTimestamp);

@@ -1,8 +1,8 @@
 import { Worker } from "node:worker_threads";
 import { crc32 } from "node:zlib";
 import type { Logger } from "pino";
-import { fillBodyCrcs } from "./codec/body-crc.js";
-import { fillPropertiesCrc } from "./codec/record-crc.js";
+import { fillBodyCrcs } from "@store/message-codec";
+import { fillPropertiesCrc } from "@store/message-codec";
 
 interface FillRequest {
   readonly id: number;

@@ -1,10 +1,9 @@
 import type { MappedFile } from "@store/mapped-file";
 import type { Logger } from "pino";
-import { checkMessageAndReturnSize } from "./codec/check-message.js";
-import { MESSAGE_MAGIC_CODE, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
+import { BLANK_RECORD_LENGTH, checkMessageAndReturnSize, MESSAGE_MAGIC_CODE, recordMagicCode, recordStoreTimestamp, recordTotalSize } from "@store/message-codec";
+import type { DispatchUnit } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions, ScanStop } from "./commit-log-scanner.js";
-import type { DispatchUnit } from "./codec/types.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
 import type { StoreCheckpoint } from "./store-checkpoint.js";
 
@@ -155,8 +154,8 @@ async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: Stor
     if (head === null) continue;
     try {
       const buffer = head.buffer;
-      if (buffer.readInt32BE(4) !== (MESSAGE_MAGIC_CODE | 0)) continue;
-      const storeTimestamp = Number(buffer.readBigInt64BE(storeTimestampPosition(buffer.readInt32BE(SYSFLAG_POSITION))));
+      if (recordMagicCode(buffer) !== MESSAGE_MAGIC_CODE) continue;
+      const storeTimestamp = recordStoreTimestamp(buffer);
       if (storeTimestamp !== 0 && storeTimestamp <= minTimestamp) return index;
     } finally {
       head.release();
@@ -174,10 +173,10 @@ async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOption
   if (data === null) return { truncatedBytes: 0, truncatedRecords: 0 };
   try {
     const buffer = data.buffer;
-    if (buffer.length < 8 || buffer.readInt32BE(0) <= 0 || buffer.readInt32BE(4) !== (MESSAGE_MAGIC_CODE | 0)) {
+    if (buffer.length < BLANK_RECORD_LENGTH || recordTotalSize(buffer) <= 0 || recordMagicCode(buffer) !== MESSAGE_MAGIC_CODE) {
       return { truncatedBytes: 0, truncatedRecords: 0 };
     }
-    let at = Math.min(buffer.readInt32BE(0), buffer.length);
+    let at = Math.min(recordTotalSize(buffer), buffer.length);
     let records = 1;
     while (at < buffer.length) {
       const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true, { forceVerifyPropCRC: scan.propertiesCrc === "force" });

@@ -1,10 +1,6 @@
 import type { MappedFile } from "@store/mapped-file";
-import { checkMessageAndReturnSize, readDispatchUnit } from "./codec/check-message.js";
-import type { PropertiesCrcCheck } from "./codec/record-reader.js";
-import { validateRecord } from "./codec/record-reader.js";
-import { END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
-import type { InvalidRecord } from "./codec/types.js";
-import type { DispatchUnit } from "./codec/types.js";
+import { BLANK_RECORD_LENGTH, checkMessageAndReturnSize, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE, readDispatchUnit, recordMagicCode, recordTotalSize, validateRecord } from "@store/message-codec";
+import type { DispatchUnit, InvalidRecord, PropertiesCrcCheck } from "@store/message-codec";
 
 /** Where and why a scan of one file stopped. */
 export type ScanStop =
@@ -45,8 +41,6 @@ export interface ScanOptions {
   /** With dispatchOnly or withUnits: also read each message's KEYS and UNIQ_KEY (the message index). */
   readonly withKeys?: boolean;
 }
-
-const MAGIC_MESSAGE_SIGNED = MESSAGE_MAGIC_CODE | 0;
 
 /** The unit, or null if the dispatch reader sees no message where validation saw one. */
 function messageUnit(read: ReturnType<typeof readDispatchUnit>): DispatchUnit | null {
@@ -113,12 +107,12 @@ function scanChunk(
   while (at < buffer.length) {
     const remaining = buffer.length - at;
     if (remaining >= END_FILE_MIN_BLANK_LENGTH) {
-      const size = buffer.readInt32BE(at);
-      const magic = buffer.readInt32BE(at + 4);
+      const size = recordTotalSize(buffer, at);
+      const magic = recordMagicCode(buffer, at);
       // A record cut by the chunk end but inside the readable data: read it again, whole, from its
       // start. Not bounded by the configured body limit: commitLog.maxMessageSize can be raised at
       // run time, and whether a record is valid must not depend on where a chunk happens to end.
-      if (magic === MAGIC_MESSAGE_SIGNED && size > remaining && base + at + size <= limit) {
+      if (magic === MESSAGE_MAGIC_CODE && size > remaining && base + at + size <= limit) {
         return { next: base + at, wantBytes: size };
       }
     } else if (base + buffer.length < limit && at > 0) {
@@ -138,7 +132,7 @@ function scanChunk(
     if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
     if (result.kind === "INVALID") {
       // A zeroed header is where appends stopped (pre-allocated space), not damage.
-      const zeroed = remaining >= 8 && buffer.readInt32BE(at) === 0 && buffer.readInt32BE(at + 4) === 0;
+      const zeroed = remaining >= BLANK_RECORD_LENGTH && recordTotalSize(buffer, at) === 0 && recordMagicCode(buffer, at) === 0;
       const stop: ScanStop = zeroed ? { reason: "END", position: base + at } : { reason: "INVALID", position: base + at, record: result };
       return { next: base + at, stop };
     }

@@ -9,13 +9,13 @@ import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
 import { BodyCrcWorker } from "./body-crc-worker.js";
-import { MessageEncoder } from "./codec/message-encoder.js";
-import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
-import { SCHEDULE_TOPIC } from "./codec/check-message.js";
-import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "./codec/message-properties.js";
-import type { PreparedMessage } from "./codec/prepare-message.js";
-import { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags } from "./codec/prepare-message.js";
-import type { MessageInput } from "./codec/types.js";
+import { MessageEncoder } from "@store/message-codec";
+import { END_FILE_MIN_BLANK_LENGTH } from "@store/message-codec";
+import { SCHEDULE_TOPIC } from "@store/message-codec";
+import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "@store/message-codec";
+import type { PreparedMessage } from "@store/message-codec";
+import { storedKeys, storedTags } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { PutMessageResult } from "./store-types.js";
 
 export interface CommitLogOptions {
@@ -121,8 +121,6 @@ export class CommitLog {
   readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0, fillPropertiesCrc: false };
   readonly #appendPropCRC: boolean;
   readonly #queueKeys = new Map<string, string[]>();
-  /** The single put's prepared message, filled in place put after put (appends are synchronous). */
-  readonly #prepared = emptyPreparedMessage();
   /** Fills the body CRCs of pool-mode puts off the event loop (fed each tick, awaited by commits); null without a pool. */
   readonly #bodyCrc: BodyCrcWorker | null = null;
 
@@ -289,9 +287,9 @@ export class CommitLog {
     }
   }
 
-  /** Validates and sizes one message (into the reused #prepared); the append callback encodes it straight into the file. */
+  /** Validates and sizes one message; the append callback encodes it straight into the file. */
   #prepare(msg: MessageInput, storeTimestamp: number, withBodyCrc: boolean): SingleAppend | PutMessageResult {
-    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc, this.#prepared);
+    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc);
     if ("status" in prepared) return { status: prepared.status, reason: prepared.reason };
     const single = this.#single;
     single.message = prepared;
@@ -345,7 +343,6 @@ export class CommitLog {
   /** After an append: keep no reference to the body. */
   #releaseSingle(): void {
     this.#single.message = null;
-    clearPreparedMessage(this.#prepared);
   }
 
   /** `topic-queueId`, the topicQueueTable key; cached, so a put builds (and hashes) no new string. */

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { MappedFileQueue } from "@store/file-queue";
 import type { FileIO, MappedFile } from "@store/mapped-file";
 import { StoreError } from "@store/mapped-file";
-import { readInt64BE, writeInt32BE, writeInt64BE } from "./codec/int64.js";
+import { readInt64BE, writeInt32BE, writeInt64BE } from "@store/message-codec";
 
 /** Bytes per consume-queue unit: commit-log offset (8), record size (4), tags hash code (8). */
 export const CQ_STORE_UNIT_SIZE = 20;

@@ -15,7 +15,7 @@
  * One field differs from RocketMQ: endPhyOffset is where the last record the index covers ends
  * (its offset + size), not where it starts: records below it, with or without keys, are indexed.
  */
-import { readInt64BE, writeInt32BE, writeInt64BE } from "./codec/int64.js";
+import { readInt64BE, writeInt32BE, writeInt64BE } from "@store/message-codec";
 
 export const INDEX_HEADER_SIZE = 40;
 export const HASH_SLOT_SIZE = 4;

@@ -1,6 +1,5 @@
-import { decodeMessage } from "./codec/message-decoder.js";
-import { BLANK_MAGIC_CODE, BLANK_RECORD_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
-import type { DecodedMessage, DecodeFailureCode } from "./codec/types.js";
+import { BLANK_MAGIC_CODE, BLANK_RECORD_LENGTH, decodeMessage, MESSAGE_MAGIC_CODE, recordMagicCode, recordTotalSize } from "@store/message-codec";
+import type { DecodedMessage, DecodeFailureCode } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 
 /**
@@ -28,8 +27,8 @@ export async function lookMessageAt(commitLog: CommitLog, phyOffset: number): Pr
   const invalid = (code: Exclude<DecodeFailureCode, "BLANK">, reason: string): LookMessageResult => ({ kind: "INVALID", phyOffset, code, reason });
   const head = await commitLog.getMessage(phyOffset, BLANK_RECORD_LENGTH);
   if (head === null) return invalid("UNDERFLOW", `fewer than ${BLANK_RECORD_LENGTH} readable bytes at ${phyOffset}`);
-  const size = head.buffer.readInt32BE(0);
-  const magic = head.buffer.readUInt32BE(4);
+  const size = recordTotalSize(head.buffer);
+  const magic = recordMagicCode(head.buffer);
   head.release();
   if (magic === BLANK_MAGIC_CODE) return { kind: "BLANK", phyOffset, blankLength: size, nextOffset: commitLog.rollNextFile(phyOffset) };
   if (magic !== MESSAGE_MAGIC_CODE) return invalid("BAD_MAGIC", `magic 0x${magic.toString(16).padStart(8, "0")} at ${phyOffset}`);

@@ -1,6 +1,4 @@
-import { decodeMessage } from "./codec/message-decoder.js";
-import { BLANK_RECORD_LENGTH, MESSAGE_MAGIC_CODE } from "./codec/message-format.js";
-import { KEY_SEPARATOR, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX } from "./codec/message-properties.js";
+import { BLANK_RECORD_LENGTH, decodeMessage, KEY_SEPARATOR, MESSAGE_MAGIC_CODE, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, recordMagicCode, recordTotalSize } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { IndexService } from "./index-service.js";
 
@@ -56,8 +54,8 @@ async function readMatching(commitLog: CommitLog, offset: number, query: { topic
   const head = await commitLog.getMessage(offset, BLANK_RECORD_LENGTH);
   if (head === null) return null;
   head.release();
-  if (head.buffer.length < BLANK_RECORD_LENGTH || head.buffer.readUInt32BE(4) !== MESSAGE_MAGIC_CODE) return null;
-  const size = head.buffer.readInt32BE(0);
+  if (head.buffer.length < BLANK_RECORD_LENGTH || recordMagicCode(head.buffer) !== MESSAGE_MAGIC_CODE) return null;
+  const size = recordTotalSize(head.buffer);
   const fileSize = commitLog.mappedFileQueue.mappedFileSize;
   if (size <= BLANK_RECORD_LENGTH || size > fileSize - (offset % fileSize)) return null;
   const data = await commitLog.getMessage(offset, size);

@@ -2,7 +2,7 @@ import type { ServiceThreadOptions } from "@store/flush-services";
 import { ServiceThread } from "@store/flush-services";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
-import type { DispatchUnit } from "./codec/types.js";
+import type { DispatchUnit } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";

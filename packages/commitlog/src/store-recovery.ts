@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { DispatchUnit } from "./codec/types.js";
+import type { DispatchUnit } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
 import { recoverCommitLog, recoveryStartIndex } from "./commit-log-recovery.js";

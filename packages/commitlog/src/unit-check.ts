@@ -1,5 +1,5 @@
 import { takesQueueOffset } from "./append-message-callback.js";
-import { readDispatchUnit } from "./codec/check-message.js";
+import { readDispatchUnit } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { UnitCheck } from "./consume-queue.js";
 

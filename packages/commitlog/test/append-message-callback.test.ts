@@ -3,11 +3,8 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import type { EncodedAppend } from "../src/append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "../src/append-message-callback.js";
-import { decodeMessages } from "../src/codec/message-decoder.js";
-import { BLANK_MAGIC_CODE, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "../src/codec/message-format.js";
-import { MESSAGE_ID_LENGTH_IPV4, MESSAGE_ID_LENGTH_IPV6, decodeMessageId } from "../src/codec/message-id.js";
-import { MessageEncoder } from "../src/codec/message-encoder.js";
-import type { MessageInput } from "../src/codec/types.js";
+import { BLANK_MAGIC_CODE, decodeMessageId, decodeMessages, MESSAGE_ID_LENGTH_IPV4, MESSAGE_ID_LENGTH_IPV6, MessageEncoder, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 
 const TOPIC = "test-topic";
 const NOW = 1_700_000_000_000;

@@ -1,10 +1,8 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { AppendedUnits } from "../src/appended-units.js";
-import { SCHEDULE_TOPIC } from "../src/codec/check-message.js";
-import type { DispatchUnit } from "../src/codec/types.js";
-import { SYSFLAG_TRANSACTION_COMMIT_TYPE, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "../src/codec/message-format.js";
-import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_TAGS } from "../src/codec/message-properties.js";
+import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_TAGS, SCHEDULE_TOPIC, SYSFLAG_TRANSACTION_COMMIT_TYPE, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "@store/message-codec";
+import type { DispatchUnit } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStore } from "../src/message-store.js";
 import { waitFor } from "./helpers.js";

@@ -1,10 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { BodyCrcWorker } from "../src/body-crc-worker.js";
-import { encodeMessage } from "../src/codec/encode-message.js";
-import { BODYCRC_POSITION } from "../src/codec/message-format.js";
-import { MessageEncoder } from "../src/codec/message-encoder.js";
-import { writeRecord } from "../src/codec/record-writer.js";
+import { BODYCRC_POSITION, encodeMessage, MessageEncoder, writeRecord } from "@store/message-codec";
 import { silentLogger } from "./helpers.js";
 
 const STORE_HOST = "127.0.0.1:10911";

@@ -1,12 +1,14 @@
-import { STAGING_BUFFER_BYTES } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeMessage } from "../src/codec/encode-message.js";
-import type { MessageInput } from "../src/codec/types.js";
+import { encodeMessage } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { openOnDisk } from "./store-test-kit.js";
+
+/** The page-cache staging buffer of @store/mapped-file (1 MiB): a record above it is written on its own. */
+const STAGING_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * A single put is encoded straight into the file's write buffer (the pool buffer, or the staging

@@ -1,7 +1,6 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
-import { CRC32_RESERVED_LENGTH } from "../src/codec/record-crc.js";
+import { CRC32_RESERVED_LENGTH, PROPERTY_WAIT_STORE_MSG_OK } from "@store/message-codec";
 import { describe, expect, it } from "vitest";
-import { PROPERTY_WAIT_STORE_MSG_OK } from "../src/codec/message-properties.js";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStore } from "../src/message-store.js";
 import { isPutStored } from "../src/store-types.js";

@@ -2,7 +2,7 @@ import { open as openFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import type { MessageInput } from "../src/codec/types.js";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStore } from "../src/message-store.js";
 import { MessageStore as Store } from "../src/message-store.js";
 import type { Life } from "./crash-kit.js";

@@ -1,7 +1,7 @@
 import type { DiskCall, PowerCutOptions } from "@store/mapped-file/testing";
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import fc from "fast-check";
-import type { MessageInput } from "../src/codec/types.js";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";

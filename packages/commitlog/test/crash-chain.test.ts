@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
-import type { MessageInput } from "../src/codec/types.js";
+import { decodeMessage } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStore } from "../src/message-store.js";
 import type { Chain, Crash, DirectoryMode, LifePlan, PutRecord, Step, Strategy } from "./crash-chain-kit.js";
 import { Incarnation, bodyOf, chainArbitrary, idOf, newWorld, openIncarnation } from "./crash-chain-kit.js";

@@ -1,6 +1,6 @@
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import { writeInt32BE, writeInt64BE } from "../src/codec/int64.js";
+import { writeInt32BE, writeInt64BE } from "@store/message-codec";
 import { CQ_STORE_UNIT_SIZE } from "../src/consume-queue.js";
 import { DISPATCH_RULES, keepUnitsBelow, recoveryCase, restartAt } from "../src/dispatch-plan.js";
 import type { MessageStore } from "../src/message-store.js";

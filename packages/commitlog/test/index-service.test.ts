@@ -1,7 +1,6 @@
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import { SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "../src/codec/message-format.js";
-import { javaStringHashCode } from "../src/codec/message-properties.js";
+import { javaStringHashCode, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "@store/message-codec";
 import type { IndexGeometry } from "../src/index-format.js";
 import { IndexService, MAX_PENDING_RECORDS } from "../src/index-service.js";
 import { silentLogger } from "./helpers.js";

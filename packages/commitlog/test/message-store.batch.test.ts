@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { calMsgLength } from "../src/codec/message-format.js";
-import { CRC32_RESERVED_LENGTH } from "../src/codec/record-crc.js";
-import { messagePropertiesToString } from "../src/codec/message-properties.js";
-import type { MessageInput } from "../src/codec/types.js";
+import { calMsgLength, CRC32_RESERVED_LENGTH, messagePropertiesToString } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";

@@ -1,6 +1,6 @@
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
+import { decodeMessage } from "@store/message-codec";
 import { message, onClock, openOnDisk } from "./store-test-kit.js";
 
 // MessageStoreOptions.clock: every timer of the store and every store timestamp follow it.

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
+import { decodeMessage } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";

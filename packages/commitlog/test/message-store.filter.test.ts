@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
-import { javaStringHashCode } from "../src/codec/message-properties.js";
+import { decodeMessage, javaStringHashCode } from "@store/message-codec";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir, waitFor } from "./helpers.js";
 

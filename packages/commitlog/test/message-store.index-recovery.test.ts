@@ -1,7 +1,7 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
-import type { MessageInput } from "../src/codec/types.js";
+import { decodeMessage } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStore } from "../src/message-store.js";
 import { waitFor } from "./helpers.js";

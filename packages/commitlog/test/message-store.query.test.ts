@@ -1,7 +1,7 @@
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
-import type { DecodedMessage, MessageInput } from "../src/codec/types.js";
+import { decodeMessage } from "@store/message-codec";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStore } from "../src/message-store.js";
 import type { QueryMessageResult } from "../src/message-query.js";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MessageStore } from "../src/message-store.js";
-import { decodeMessage } from "../src/codec/message-decoder.js";
+import { decodeMessage } from "@store/message-codec";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { silentLogger, tempDir, waitFor } from "./helpers.js";
 import { commitLogFile, message, openOnDisk, putOk, readQueue } from "./store-test-kit.js";

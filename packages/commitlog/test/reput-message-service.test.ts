@@ -1,6 +1,6 @@
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
-import { SYSFLAG_TRANSACTION_PREPARED_TYPE } from "../src/codec/message-format.js";
+import { SYSFLAG_TRANSACTION_PREPARED_TYPE } from "@store/message-codec";
 import { waitFor } from "./helpers.js";
 import { message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 

@@ -1,8 +1,8 @@
 import type { FileIO } from "@store/mapped-file";
 import type { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { expect } from "vitest";
-import { decodeMessage } from "../src/codec/message-decoder.js";
-import type { DecodedMessage, MessageInput } from "../src/codec/types.js";
+import { decodeMessage } from "@store/message-codec";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStoreOptions } from "../src/message-store.js";
 import { MessageStore } from "../src/message-store.js";

@@ -3,7 +3,7 @@
 // into plain memory in the same run. `pnpm bench`.
 import type { BenchRow } from "@store/bench-kit";
 import { nowMs, quickMode, report } from "@store/bench-kit";
-import { copyBytes } from "@store/mapped-file";
+import { copyBytes } from "../dist/copy-bytes.js";
 
 const TARGET_BYTES = 64 * 1024 * 1024;
 const COPIES = quickMode() ? 500_000 : 2_000_000;

@@ -1,7 +1,5 @@
 export { MappedFile } from "./mapped-file.js";
 export type { MappedFileOptions } from "./mapped-file.js";
-export { FILL_COPY_MIN_BYTES, copyBytes } from "./copy-bytes.js";
-export { STAGING_BUFFER_BYTES } from "./staged-writes.js";
 export { TEMP_FILE_SUFFIX, ensureDirectory } from "./segment-file.js";
 export type { Preallocation } from "./segment-file.js";
 export { TransientStorePool } from "./transient-store-pool.js";

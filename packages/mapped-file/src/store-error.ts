@@ -1,6 +1,14 @@
 /**
+ * The brand every store error carries. `@store/message-codec` depends on no store package, so its
+ * MessageCodecError cannot extend StoreError; it sets the same brand, and `instanceof StoreError`
+ * accepts any object that carries it.
+ */
+const STORE_ERROR_BRAND = Symbol.for("@store/error");
+
+/**
  * The error every store package throws. Callers branch on `code`, never on the message text.
- * Upper layers extend the code union with their own codes.
+ * Upper layers extend the code union with their own codes. `error instanceof StoreError` also holds
+ * for `@store/message-codec`'s MessageCodecError (see {@link StoreError.[Symbol.hasInstance]}).
  */
 export class StoreError<Code extends string = StoreErrorCode> extends Error {
   override readonly name: string = "StoreError";
@@ -9,6 +17,16 @@ export class StoreError<Code extends string = StoreErrorCode> extends Error {
   constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    Object.defineProperty(this, STORE_ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * `value instanceof StoreError`: true for any object carrying the store error brand, whatever
+   * class made it. A subclass (`instanceof FileQueueError`) keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== StoreError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[STORE_ERROR_BRAND] === true;
   }
 }
 

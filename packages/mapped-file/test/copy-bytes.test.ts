@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FILL_COPY_MIN_BYTES, copyBytes } from "../src/index.js";
+import { FILL_COPY_MIN_BYTES, copyBytes } from "../src/copy-bytes.js";
 
 const TARGET_BYTES = 16 * 1024;
 

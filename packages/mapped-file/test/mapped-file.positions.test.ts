@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { MappedFile, OS_PAGE_SIZE, STAGING_BUFFER_BYTES, TransientStorePool } from "../src/index.js";
+import { MappedFile, OS_PAGE_SIZE, TransientStorePool } from "../src/index.js";
+import { STAGING_BUFFER_BYTES } from "../src/staged-writes.js";
 import { SimulatedDisk } from "../src/testing.js";
 import { BLANK_MAGIC_CODE, blankRecord, bytesCallback, pattern, result } from "./helpers.js";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AppendMessageCallback, AppendWindow } from "../src/index.js";
-import { MappedFile, STAGING_BUFFER_BYTES, TransientStorePool } from "../src/index.js";
+import { MappedFile, TransientStorePool } from "../src/index.js";
+import { STAGING_BUFFER_BYTES } from "../src/staged-writes.js";
 import { SimulatedDisk } from "../src/testing.js";
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, bytesCallback, pattern, result, thrown } from "./helpers.js";
 

@@ -12,6 +12,29 @@ describe("StoreError", () => {
     expect(error.cause).toBe(cause);
   });
 
+  it("accepts, through instanceof, any error carrying the store error brand", () => {
+    // What @store/message-codec's MessageCodecError does: it cannot extend StoreError.
+    class BrandedError extends Error {
+      readonly code = "INVALID_ARGUMENT";
+      constructor() {
+        super("branded");
+        Object.defineProperty(this, Symbol.for("@store/error"), { value: true });
+      }
+    }
+    expect(new BrandedError()).toBeInstanceOf(StoreError);
+    expect(new StoreError("BAD_ARGUMENT", "x")).toBeInstanceOf(StoreError);
+    expect(new Error("plain")).not.toBeInstanceOf(StoreError);
+    expect(Object.assign(new Error("fake"), { code: "BAD_ARGUMENT", name: "StoreError" })).not.toBeInstanceOf(StoreError);
+    expect((null as unknown) instanceof StoreError).toBe(false);
+  });
+
+  it("keeps the prototype check for a subclass", () => {
+    class QueueError extends StoreError<"QUEUE_BROKEN"> {}
+    expect(new QueueError("QUEUE_BROKEN", "x")).toBeInstanceOf(QueueError);
+    expect(new QueueError("QUEUE_BROKEN", "x")).toBeInstanceOf(StoreError);
+    expect(new StoreError("BAD_ARGUMENT", "x")).not.toBeInstanceOf(QueueError);
+  });
+
   it("takes an upper layer's own codes", () => {
     const error = new StoreError<"QUEUE_BROKEN">("QUEUE_BROKEN", "x");
     expect(error.code).toBe("QUEUE_BROKEN");

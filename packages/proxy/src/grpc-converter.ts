@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import type { PoppedMessage } from "@store/broker";
 import { PROPERTY_DLQ_ORIGIN_MESSAGE_ID, PROPERTY_DLQ_ORIGIN_TOPIC, PROPERTY_TIMER_DELIVER_MS } from "@store/broker";
-import { SYSFLAG_COMPRESSED } from "@store/commitlog";
+import { SYSFLAG_COMPRESSED } from "@store/message-codec";
 import type { Message } from "./proto-types.js";
 import { durationOf, timestampOf } from "./proto-types.js";
 

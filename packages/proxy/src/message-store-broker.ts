@@ -1,6 +1,7 @@
 import type { PopClock, PopLimits } from "@store/broker";
 import { isGroupSystemTopic, PopService, TIMER_TOPIC, TimerMessageService } from "@store/broker";
-import type { MessageInput, MessageStore, PutMessageResult } from "@store/commitlog";
+import type { MessageStore, PutMessageResult } from "@store/commitlog";
+import type { MessageInput } from "@store/message-codec";
 import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { ProxyBroker, ProxyTopicQueues } from "./proxy-broker.js";

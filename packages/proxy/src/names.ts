@@ -1,4 +1,4 @@
-import { TOPIC_PATTERN } from "@store/commitlog";
+import { TOPIC_PATTERN } from "@store/message-codec";
 import type { Resource } from "./proto-types.js";
 import { Code, StatusException } from "./status.js";
 

@@ -1,5 +1,6 @@
 import type { PopService, TimerMessageService } from "@store/broker";
-import type { MessageInput, MessageStore, PutMessageResult } from "@store/commitlog";
+import type { MessageStore, PutMessageResult } from "@store/commitlog";
+import type { MessageInput } from "@store/message-codec";
 
 /** A topic's queue counts, as the proxy routes it. */
 export interface ProxyTopicQueues {

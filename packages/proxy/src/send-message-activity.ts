@@ -1,6 +1,7 @@
 import type { TimerPutResult } from "@store/broker";
-import type { MessageInput, PutMessageResult, PutMessageStatus } from "@store/commitlog";
-import { javaStringHashCode, SYSFLAG_COMPRESSED } from "@store/commitlog";
+import type { PutMessageResult, PutMessageStatus } from "@store/commitlog";
+import { javaStringHashCode, SYSFLAG_COMPRESSED } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 import { deflateSync, gunzipSync } from "node:zlib";
 import type { Logger } from "pino";
 import {

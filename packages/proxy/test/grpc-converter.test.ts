@@ -1,8 +1,8 @@
 import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { PoppedMessage } from "@store/broker";
-import type { DecodedMessage } from "@store/commitlog";
-import { SYSFLAG_COMPRESSED } from "@store/commitlog";
+import { SYSFLAG_COMPRESSED } from "@store/message-codec";
+import type { DecodedMessage } from "@store/message-codec";
 import { md5Uppercase, toProtoMessage } from "../src/index.js";
 
 function popped(overrides: Partial<DecodedMessage> = {}, properties: Record<string, string> = {}): PoppedMessage {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConsumeResult, Producer, PushConsumer, SimpleConsumer } from "rocketmq-client-nodejs";
 import type { MessageView } from "rocketmq-client-nodejs";
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
 import { dlqTopicOf } from "@store/broker";
 import type { ProxyEnvironment } from "./proxy-test-kit.js";
 import { clientLogger, startProxy, waitFor, withTimeout } from "./proxy-test-kit.js";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
 import { peerAddress, SendMessageActivity } from "../src/send-message-activity.js";
 import type { ProxyEnvironment } from "./proxy-test-kit.js";
 import { silentLogger, startProxy, waitFor } from "./proxy-test-kit.js";

@@ -3,7 +3,8 @@
 // flush strategy: ASYNC_FLUSH, ASYNC_FLUSH+pool (transientStorePoolEnable) or SYNC_FLUSH.
 import { RemotingCommand, RemotingServer, RequestCode, ResponseCode, optionalInt, optionalString, requiredInt, requiredString } from "@store/broker";
 import type { RequestProcessor } from "@store/broker";
-import { MessageStore, stringToMessageProperties } from "@store/commitlog";
+import { MessageStore } from "@store/commitlog";
+import { stringToMessageProperties } from "@store/message-codec";
 import type { MessageStoreConfigInput, PutMessageStatus } from "@store/commitlog";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type { DecodedMessage } from "@store/commitlog";
-import { decodeMessage, PROPERTY_RETRY_TOPIC, TOPIC_PATTERN } from "@store/commitlog";
+import { decodeMessage, PROPERTY_RETRY_TOPIC, TOPIC_PATTERN } from "@store/message-codec";
+import type { DecodedMessage } from "@store/message-codec";
 import type { FileIO } from "@store/mapped-file";
 import { ensureDirectory, nodeFileIO } from "@store/mapped-file";
 import type { Logger } from "pino";

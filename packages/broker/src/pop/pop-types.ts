@@ -1,4 +1,5 @@
-import type { DecodedMessage, GetMessageResult, MessageInput, PutMessageResult } from "@store/commitlog";
+import type { GetMessageResult, PutMessageResult } from "@store/commitlog";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import type { DispatchSource } from "./pop-long-polling-service.js";
 
 /** What pop consumption needs of the message store (MessageStore satisfies it). */

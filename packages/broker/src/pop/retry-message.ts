@@ -1,10 +1,5 @@
-import type { DecodedMessage, MessageInput } from "@store/commitlog";
-import {
-  PROPERTY_ORIGIN_MESSAGE_ID,
-  PROPERTY_RECONSUME_TIME,
-  PROPERTY_RETRY_TOPIC,
-  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
-} from "@store/commitlog";
+import { PROPERTY_ORIGIN_MESSAGE_ID, PROPERTY_RECONSUME_TIME, PROPERTY_RETRY_TOPIC, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX } from "@store/message-codec";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import {
   PROPERTY_DLQ_ORIGIN_MESSAGE_ID,
   PROPERTY_DLQ_ORIGIN_TOPIC,

@@ -1,6 +1,8 @@
 import { join } from "node:path";
-import type { DecodedMessage, MessageInput, PutMessageResult } from "@store/commitlog";
-import { decodeMessage, isPutStored, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC } from "@store/commitlog";
+import type { PutMessageResult } from "@store/commitlog";
+import { decodeMessage, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC } from "@store/message-codec";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
+import { isPutStored } from "@store/commitlog";
 import type { FileIO } from "@store/mapped-file";
 import { ensureDirectory, nodeFileIO } from "@store/mapped-file";
 import type { Logger } from "pino";

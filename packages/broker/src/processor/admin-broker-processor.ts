@@ -1,4 +1,4 @@
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
 import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
 import type { RebalanceLockManager } from "../client/rebalance-lock-manager.js";

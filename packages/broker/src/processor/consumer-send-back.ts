@@ -1,10 +1,6 @@
-import {
-  PROPERTY_DELAY_TIME_LEVEL,
-  PROPERTY_ORIGIN_MESSAGE_ID,
-  PROPERTY_RETRY_TOPIC,
-  PROPERTY_WAIT_STORE_MSG_OK,
-} from "@store/commitlog";
-import type { MessageInput, MessageStore } from "@store/commitlog";
+import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_ORIGIN_MESSAGE_ID, PROPERTY_RETRY_TOPIC, PROPERTY_WAIT_STORE_MSG_OK } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
+import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
 import { decodeConsumerSendMsgBackRequest } from "../remoting/consumer-send-msg-back/request.js";
 import { RemotingCommand } from "../remoting/remoting-command.js";

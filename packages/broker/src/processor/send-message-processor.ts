@@ -1,5 +1,6 @@
-import { SCHEDULE_TOPIC, stringToMessageProperties } from "@store/commitlog";
-import type { MessageInput, MessageStore, PutMessageResult } from "@store/commitlog";
+import { SCHEDULE_TOPIC, stringToMessageProperties } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
+import type { MessageStore, PutMessageResult } from "@store/commitlog";
 import type { Logger } from "pino";
 import type { BrokerObserver } from "../broker-observer.js";
 import type { SendFlowControl } from "../flow/send-flow-control.js";

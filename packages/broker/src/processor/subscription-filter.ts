@@ -1,4 +1,4 @@
-import { javaStringHashCode } from "@store/commitlog";
+import { javaStringHashCode } from "@store/message-codec";
 import type { ConsumeQueueFilter } from "@store/commitlog";
 
 /**

@@ -1,5 +1,5 @@
-import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, SCHEDULE_TOPIC } from "@store/commitlog";
-import type { MessageInput } from "@store/commitlog";
+import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, SCHEDULE_TOPIC } from "@store/message-codec";
+import type { MessageInput } from "@store/message-codec";
 
 /** The DELAY level of a message's properties: 0 when absent, not a number, or not positive. */
 export function delayLevelOf(properties: Readonly<Record<string, string>> | undefined): number {

@@ -1,12 +1,7 @@
 import { join } from "node:path";
-import {
-  decodeMessage,
-  PROPERTY_DELAY_TIME_LEVEL,
-  PROPERTY_REAL_QUEUE_ID,
-  PROPERTY_REAL_TOPIC,
-  SCHEDULE_TOPIC,
-} from "@store/commitlog";
-import type { DecodedMessage, MessageInput, MessageStore } from "@store/commitlog";
+import { decodeMessage, PROPERTY_DELAY_TIME_LEVEL, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, SCHEDULE_TOPIC } from "@store/message-codec";
+import type { DecodedMessage, MessageInput } from "@store/message-codec";
+import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
 import { BrokerError } from "../broker-error.js";
 import { asObject, readJsonFile } from "../json-file.js";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { SCHEDULE_TOPIC } from "@store/commitlog";
+import { SCHEDULE_TOPIC } from "@store/message-codec";
 import type { Logger } from "pino";
 import { BrokerError } from "../broker-error.js";
 import { asObject, readJsonFile } from "../json-file.js";

@@ -1,4 +1,4 @@
-import { MAX_TOPIC_LENGTH, TOPIC_PATTERN } from "@store/commitlog";
+import { MAX_TOPIC_LENGTH, TOPIC_PATTERN } from "@store/message-codec";
 
 /** Permission bits of a topic or broker (PermName.java). */
 export const PERM_PRIORITY = 8;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageStore } from "@store/commitlog";
-import type { DecodedMessage } from "@store/commitlog";
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
+import type { DecodedMessage } from "@store/message-codec";
 import { dlqTopicOf, POP_STATE_FILE, PopService, retryTopicOf } from "../../src/index.js";
 import { PopHarness, ROOT, silentLogger, waitFor } from "./pop-test-kit.js";
 

@@ -1,4 +1,5 @@
-import type { MessageInput, MessageStoreConfigInput } from "@store/commitlog";
+import type { MessageStoreConfigInput } from "@store/commitlog";
+import type { MessageInput } from "@store/message-codec";
 import { MessageStore } from "@store/commitlog";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { pino } from "pino";

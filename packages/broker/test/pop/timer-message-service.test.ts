@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { MessageStore } from "@store/commitlog";
-import { decodeMessage } from "@store/commitlog";
+import { decodeMessage } from "@store/message-codec";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 import { TIMER_TOPIC, TimerMessageService } from "../../src/index.js";
 import { ManualClock, openStore, ROOT, silentLogger, waitFor } from "./pop-test-kit.js";
