@@ -360,7 +360,7 @@ describe("SimulatedDisk faults", () => {
     const release = disk.stallFsyncs();
     let done = false;
     const syncing = disk.fdatasync(fd).then(() => (done = true));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await disk.whenFsyncStalled();
     expect(done).toBe(false);
     expect(disk.counters.fsyncs).toBe(0);
     release();
@@ -376,8 +376,9 @@ describe("SimulatedDisk faults", () => {
     const second = disk.stallFsyncs();
     let done = false;
     const syncing = disk.fdatasync(fd).then(() => (done = true));
+    await disk.whenFsyncStalled();
     first();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve)); // every continuation of the release has run
     expect(done).toBe(false);
     second();
     await syncing;
@@ -387,7 +388,7 @@ describe("SimulatedDisk faults", () => {
     const fd = await write(A, "x");
     disk.stallFsyncs();
     const syncing = disk.fdatasync(fd);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await disk.whenFsyncStalled();
     disk.powerCut();
     await expect(syncing).rejects.toMatchObject({ code: "EBADF" });
     expect(text(A)).toBe("");
