@@ -118,7 +118,7 @@ describe("SimulatedDisk files", () => {
     disk.pwriteSync(fd, Buffer.from("ef"), 0, 2, 4);
     await disk.pread(fd, Buffer.alloc(6), 0, 6, 0);
     await disk.fdatasync(fd);
-    expect(disk.counters).toEqual({ writes: 2, bytesWritten: 6, reads: 1, fsyncs: 1 });
+    expect(disk.counters).toEqual({ writes: 2, bytesWritten: 6, reads: 1, fsyncs: 1, faults: 0 });
   });
 });
 
@@ -305,6 +305,7 @@ describe("SimulatedDisk faults", () => {
       outcomes.push(await disk.fdatasync(fd).then(() => "ok", (e: unknown) => (e as { code: string }).code));
     }
     expect(outcomes).toEqual(["ok", "ok", "EIO", "EIO", "ok"]);
+    expect(disk.counters.faults).toBe(2);
   });
 
   it("fails until heal() with times Infinity", async () => {

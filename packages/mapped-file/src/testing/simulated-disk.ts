@@ -63,6 +63,8 @@ export interface DiskCounters {
   bytesWritten: number;
   reads: number;
   fsyncs: number;
+  /** Calls that failed with an injected fault (`failOn`): the signal that code reached the fault. */
+  faults: number;
 }
 
 const SECTOR = 512;
@@ -116,7 +118,7 @@ function ensureCapacity(buffer: Buffer, size: number): Buffer {
  * `kill()` ends: a dead process's late calls then touch nothing.
  */
 export class SimulatedDisk implements FileIO {
-  readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0 };
+  readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0, faults: 0 };
   readonly #files = new Map<string, SimFile>();
   /** The directory entries a power cut keeps ("directory-sync" mode); null: `#files` itself. */
   readonly #durableEntries: Map<string, SimFile> | null;
@@ -517,6 +519,7 @@ export class SimulatedDisk implements FileIO {
         continue;
       }
       fault.remaining--;
+      this.counters.faults++;
       throw errnoError(fault.code, op, path);
     }
   }
