@@ -13,7 +13,7 @@ import type { BenchRow, RawWriteResult } from "@store/bench-kit";
 import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
 import type { MessageInput, MessageStoreConfigInput } from "@store/commitlog";
 import { MessageEncoder, MessageStore } from "@store/commitlog";
-import { TransientStorePool, copyBytes } from "@store/mapped-file";
+import { TransientStorePool } from "@store/mapped-file";
 import { pino } from "pino";
 
 const MIB = 1024 * 1024;
@@ -94,7 +94,7 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     }
     await flushAll(store);
     const ms = nowMs() - started;
-    // Per put: CPU time of the whole process (every thread, user and system: puts, CRC worker,
+    // Per put: CPU time of the whole process (every thread, user and system: puts,
     // commits, flushes, dispatch), and how long the event loop was busy (wall time, so also while
     // other threads had its core).
     const cpu = process.cpuUsage(cpuBefore);
@@ -116,7 +116,7 @@ interface UnavoidableWork {
   readonly recordBytes: number;
   /** CRC-32 of the body, µs. */
   readonly crcUs: number;
-  /** One copy of the record into a (shared) pool buffer, µs. */
+  /** One copy of the record into a pool buffer, µs. */
   readonly copyUs: number;
   /** The raw baseline's writes of the record's bytes (the kernel's copy into the page cache), µs. */
   readonly rawWriteUs: number;
@@ -142,13 +142,15 @@ function unavoidableWork(bodySize: number, raw: RawWriteResult): UnavoidableWork
   let started = nowMs();
   for (let i = 0; i < count; i++) crc32(ring[i % ring.length] as Buffer);
   const crcMs = nowMs() - started;
-  const pool = new TransientStorePool(1, FILE_SIZE, { sharedMemory: true }); // warmed at init(), as the store's
+  const pool = new TransientStorePool(1, FILE_SIZE); // warmed at init(), as the store's
   pool.init();
   const buffer = pool.borrowBuffer() as Buffer;
   started = nowMs();
   for (let i = 0, at = 0; i < count; i++) {
     if (at + recordBytes > buffer.length) at = 0;
-    at = copyBytes(buffer, records[i % records.length] as Buffer, at, true);
+    const record = records[i % records.length] as Buffer;
+    buffer.set(record, at);
+    at += record.length;
   }
   const copyMs = nowMs() - started;
   pool.destroy();

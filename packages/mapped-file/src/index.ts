@@ -5,7 +5,6 @@ export { STAGING_BUFFER_BYTES } from "./staged-writes.js";
 export { TEMP_FILE_SUFFIX, ensureDirectory } from "./segment-file.js";
 export type { Preallocation } from "./segment-file.js";
 export { TransientStorePool } from "./transient-store-pool.js";
-export type { AfterAppend, BeforeCommit, TransientStorePoolOptions } from "./transient-store-pool.js";
 export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 export type { Releasable } from "./select-mapped-buffer-result.js";
 export { ReferenceResource } from "./reference-resource.js";
