@@ -12,7 +12,7 @@ export { unknownErrorResult } from "./append-message.js";
 export type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, AppendOutcome, AppendWindow } from "./append-message.js";
 export { OS_PAGE_SIZE, fileNameToOffset, offsetToFileName } from "./file-name.js";
 export { nodeFileIO } from "./file-io.js";
-export { sleepOn, systemClock } from "./clock.js";
+export { systemClock } from "./clock.js";
 export type { Clock, ClockTimer } from "./clock.js";
 export type { FileIO, FileStat } from "./file-io.js";
 export { StoreError, ioError } from "./store-error.js";
