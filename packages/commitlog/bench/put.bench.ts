@@ -96,7 +96,7 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     }
     await flushAll(store);
     const ms = nowMs() - started;
-    // Per put: CPU time of the whole process (every thread, user and system: puts, CRC worker,
+    // Per put: CPU time of the whole process (every thread, user and system: puts,
     // commits, flushes, dispatch), and how long the event loop was busy (wall time, so also while
     // other threads had its core).
     const cpu = process.cpuUsage(cpuBefore);
@@ -118,7 +118,7 @@ interface UnavoidableWork {
   readonly recordBytes: number;
   /** CRC-32 of the body, µs. */
   readonly crcUs: number;
-  /** One copy of the record into a (shared) pool buffer, µs. */
+  /** One copy of the record into a pool buffer, µs. */
   readonly copyUs: number;
   /** The raw baseline's writes of the record's bytes (the kernel's copy into the page cache), µs. */
   readonly rawWriteUs: number;
@@ -144,16 +144,14 @@ function unavoidableWork(bodySize: number, raw: RawWriteResult): UnavoidableWork
   let started = nowMs();
   for (let i = 0; i < count; i++) crc32(ring[i % ring.length] as Buffer);
   const crcMs = nowMs() - started;
-  const pool = new TransientStorePool(1, FILE_SIZE, { sharedMemory: true }); // warmed at init(), as the store's
+  const pool = new TransientStorePool(1, FILE_SIZE); // warmed at init(), as the store's
   pool.init();
   const buffer = pool.borrowBuffer() as Buffer;
   started = nowMs();
   for (let i = 0, at = 0; i < count; i++) {
     if (at + recordBytes > buffer.length) at = 0;
     const record = records[i % records.length] as Buffer;
-    // As the store copies a body into shared memory: one memcpy from 256 bytes, `set` below.
-    if (record.length >= 256) buffer.fill(record, at, at + record.length);
-    else buffer.set(record, at);
+    buffer.set(record, at);
     at += record.length;
   }
   const copyMs = nowMs() - started;

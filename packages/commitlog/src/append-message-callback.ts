@@ -51,8 +51,6 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   /** A DataView of the last window buffer (records go into one pool or staging buffer after another). */
   #view: DataView = new DataView(new ArrayBuffer(0));
   #viewTarget: Buffer | null = null;
-  /** Whether the last window buffer is shared memory (a pool buffer: copies into it take care, see copyBytes). */
-  #viewShared = false;
   /** The outcome of an in-place append, reused (see doAppend). */
   readonly #inPlace: { result: AppendMessageResult; data: null } = { result: unknownErrorResult(0), data: null };
 
@@ -78,8 +76,8 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, null);
       const at = window ? window.reserve(append.size) : -1;
       if (window && at >= 0) {
-        const view = this.#viewOf(window.buffer); // also sets #viewShared
-        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, view, this.#viewShared);
+        const view = this.#viewOf(window.buffer);
+        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, view, false);
         if (append.fillPropertiesCrc) fillPropertiesCrc(window.buffer, at, append.size, crc32);
         // The file reads the outcome before doAppend can run again: one object serves every put.
         const outcome = this.#inPlace;
@@ -111,7 +109,6 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     if (buffer !== this.#viewTarget) {
       this.#view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       this.#viewTarget = buffer;
-      this.#viewShared = buffer.buffer instanceof SharedArrayBuffer;
     }
     return this.#view;
   }

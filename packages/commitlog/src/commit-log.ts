@@ -8,7 +8,6 @@ import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
-import { BodyCrcWorker } from "./body-crc-worker.js";
 import { MessageEncoder } from "@store/message-codec";
 import { END_FILE_MIN_BLANK_LENGTH } from "@store/message-codec";
 import { SCHEDULE_TOPIC } from "@store/message-codec";
@@ -47,8 +46,6 @@ export interface CommitLogOptions {
   readonly clock?: Clock;
   /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
   readonly appendPropCRC?: boolean;
-  /** Pool mode: compute the records' CRCs on a worker thread (default true) or before each commit. */
-  readonly crcWorker?: boolean;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -121,8 +118,6 @@ export class CommitLog {
   readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0, fillPropertiesCrc: false };
   readonly #appendPropCRC: boolean;
   readonly #queueKeys = new Map<string, string[]>();
-  /** Fills the body CRCs of pool-mode puts off the event loop (fed each tick, awaited by commits); null without a pool. */
-  readonly #bodyCrc: BodyCrcWorker | null = null;
 
   constructor(options: CommitLogOptions) {
     this.mappedFileQueue = new MappedFileQueue({
@@ -149,13 +144,6 @@ export class CommitLog {
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#recordIndexKeys = options.recordIndexKeys ?? false;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
-    const pool = options.transientStorePool ?? null;
-    if (pool !== null && pool.beforeCommit === null) {
-      const bodyCrc = new BodyCrcWorker(options.logger, { thread: options.crcWorker ?? true });
-      pool.afterAppend = (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to);
-      pool.beforeCommit = (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to);
-      this.#bodyCrc = bodyCrc;
-    }
   }
 
   /** Largest body accepted, bytes; can be changed at run time (RocketMQ's dynamic maxMessageSize). */
@@ -258,9 +246,7 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = this.#clock.now();
-    // A pool file's records get their body CRC from the worker before they are committed (see #bodyCrc).
-    const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
-    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
+    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp);
     if ("status" in append) return append;
     // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
     // file with blank records forever; the body limit alone does not bound it by the segment size.
@@ -288,8 +274,8 @@ export class CommitLog {
   }
 
   /** Validates and sizes one message; the append callback encodes it straight into the file. */
-  #prepare(msg: MessageInput, storeTimestamp: number, withBodyCrc: boolean): SingleAppend | PutMessageResult {
-    const prepared = this.#encoder.prepare(msg, storeTimestamp, withBodyCrc);
+  #prepare(msg: MessageInput, storeTimestamp: number): SingleAppend | PutMessageResult {
+    const prepared = this.#encoder.prepare(msg, storeTimestamp);
     if ("status" in prepared) return { status: prepared.status, reason: prepared.reason };
     const single = this.#single;
     single.message = prepared;
@@ -297,8 +283,7 @@ export class CommitLog {
     single.queueKey = this.#queueKey(prepared.topic, prepared.queueId);
     single.sysFlag = prepared.sysFlag;
     single.storeTimestamp = storeTimestamp;
-    // Its CRC property covers the body CRC: with a pool file the worker fills both, here it is done now.
-    single.fillPropertiesCrc = this.#appendPropCRC && withBodyCrc;
+    single.fillPropertiesCrc = this.#appendPropCRC;
     return single;
   }
 
@@ -425,12 +410,11 @@ export class CommitLog {
     this.#queued = [];
     for (const put of queued) put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     await this.flushManager.shutdown();
-    await this.#bodyCrc?.terminate();
   }
 
-  /** Stops the flush services and the body CRC worker without draining them (a crash test's kill -9). */
+  /** Stops the flush services without draining them (a crash test's kill -9). */
   async halt(): Promise<void> {
-    await Promise.allSettled([this.flushManager.shutdown(), this.#bodyCrc?.terminate()]);
+    await this.flushManager.shutdown().catch(() => undefined);
   }
 }
 

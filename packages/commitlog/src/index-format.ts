@@ -81,11 +81,6 @@ export function entryPosition(geometry: IndexGeometry, index: number): number {
   return INDEX_HEADER_SIZE + geometry.hashSlotNum * HASH_SLOT_SIZE + index * INDEX_ENTRY_SIZE;
 }
 
-/** Bytes of a full file (RocketMQ maps this much; we let the file grow as it is written). */
-export function fullFileSize(geometry: IndexGeometry): number {
-  return entryPosition(geometry, geometry.indexNum);
-}
-
 export function writeEntry(target: Buffer, at: number, keyHash: number, phyOffset: number, timeDiff: number, prevIndex: number): void {
   writeInt32BE(target, at, keyHash);
   writeInt64BE(target, at + 4, phyOffset);

@@ -46,12 +46,6 @@ export interface MessageStoreOptions {
    * crash test passes a `VirtualClock` so a run replays exactly.
    */
   readonly clock?: Clock;
-  /**
-   * Pool mode: compute the records' CRCs on a worker thread while the writer goes on (default true),
-   * or on the event loop before each commit (false: with a VirtualClock and a SimulatedDisk, nothing
-   * else then decides the order of events, so a crash test replays exactly).
-   */
-  readonly crcWorker?: boolean;
 }
 
 /** A consume queue, as `listTopicQueues` names it. */
@@ -158,7 +152,6 @@ export class MessageStore {
       recordIndexKeys: index !== null,
       clock,
       appendPropCRC: config.enabledAppendPropCRC,
-      crcWorker: parts.options.crcWorker,
     });
     this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
     this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
@@ -209,8 +202,7 @@ export class MessageStore {
     const clock = options.clock ?? systemClock;
     const lock = await StoreLock.acquire(join(root, "lock"), io, clock);
     try {
-      // Shared memory: the commit log's body CRC worker fills the records in place (see BodyCrcWorker).
-      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog, { sharedMemory: true }) : null;
+      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog) : null;
       pool?.init();
       const allocate = new AllocateMappedFileService({
         io,

@@ -62,11 +62,6 @@ export class StoreCheckpoint {
     return Math.max(0, Math.min(this.physicMsgTimestamp, this.logicsMsgTimestamp) - MIN_TIMESTAMP_SLACK_MS);
   }
 
-  /** `min(getMinTimestamp(), indexMsgTimestamp)`. */
-  getMinTimestampIndex(): number {
-    return Math.min(this.getMinTimestamp(), this.indexMsgTimestamp);
-  }
-
   /**
    * Writes the fields and fdatasyncs the page.
    * @throws StoreError FILE_DESTROYED after shutdown; DISK_FULL or IO_ERROR.

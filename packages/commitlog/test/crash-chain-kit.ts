@@ -184,7 +184,7 @@ export async function openIncarnation(life: Incarnation, clock: VirtualClock, st
   // A restart after a crash takes a while: an empty lock (or takeover) file a crash left is stale by then.
   await clock.advance(15_000);
   try {
-    life.store = await onClock(clock, MessageStore.open(chainConfig(strategy), { io: life.process, logger: silentLogger, clock, crcWorker: false }), 1);
+    life.store = await onClock(clock, MessageStore.open(chainConfig(strategy), { io: life.process, logger: silentLogger, clock }), 1);
   } catch (error) {
     if (life.crashed) return null;
     throw error;

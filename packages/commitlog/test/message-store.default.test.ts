@@ -8,7 +8,6 @@ import { silentLogger, tempDir } from "./helpers.js";
 import { BODY, bodies, message, messageAt, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
 
 const TOPIC = "FooBar";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // RocketMQ DefaultMessageStoreTest (research §9.6), the parts that need no crash: real files in a temp dir.
 describe("MessageStore (DefaultMessageStoreTest)", () => {
@@ -76,8 +75,10 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
     const stamps: number[] = [];
     for (let i = 0; i < 8; i++) {
       const result = await putOk(s, message(TOPIC, i));
-      stamps.push(result.appendResult?.storeTimestamp ?? 0);
-      await sleep(3);
+      const stamp = result.appendResult?.storeTimestamp ?? 0;
+      stamps.push(stamp);
+      // The next put must get a later store time: wait for the clock to pass this one.
+      while (Date.now() <= stamp) await new Promise((resolve) => setImmediate(resolve));
     }
     await waitDispatched(s, TOPIC, 8);
     for (let i = 0; i < 8; i++) expect(await s.getOffsetInQueueByTime(TOPIC, 0, stamps[i] ?? 0)).toBe(i);

@@ -1,20 +1,9 @@
 import { StoreError } from "@store/mapped-file";
-import { SimulatedDisk } from "@store/mapped-file/testing";
+import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger } from "./helpers.js";
 import { SIM_COMMITLOG, SIM_ROOT, commitLogFile, message, openOnDisk, putOk, readBodies } from "./store-test-kit.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Most timers alive over a few samples (a service loop is between two sleeps only briefly). */
-async function activeTimers(): Promise<number> {
-  let most = 0;
-  for (let i = 0; i < 10; i++) {
-    await sleep(7);
-    most = Math.max(most, process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length);
-  }
-  return most;
-}
 
 describe("MessageStore.open failures", () => {
   it("a failure at the end of open (the abort file) is an IO_ERROR, releases the lock and leaves no service running", async () => {
@@ -22,15 +11,17 @@ describe("MessageStore.open failures", () => {
     const first = await openOnDisk(disk);
     await putOk(first, message("T", 0));
     await first.shutdown();
-    await sleep(100);
-    const timers = await activeTimers();
     disk.failOn("open", "EIO", { pathIncludes: `${SIM_ROOT}/abort` });
-    const failure: unknown = await openOnDisk(disk).catch((error: unknown) => error);
+    // Every service waits on the store's clock: with a VirtualClock its pending timers are theirs.
+    const clock = new VirtualClock(Date.now());
+    const failure: unknown = await openOnDisk(disk, {}, { clock }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StoreError);
     expect(failure).toMatchObject({ code: "IO_ERROR" });
     expect(disk.exists(`${SIM_ROOT}/lock`)).toBe(false);
     expect(disk.openDescriptors).toBe(0); // segments, index files and checkpoint closed again
-    expect(await activeTimers()).toBeLessThanOrEqual(timers);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000); // nothing left to wake: a service still running would touch the disk
+    expect(disk.openDescriptors).toBe(0);
     const again = await openOnDisk(disk);
     try {
       expect(again.recovery.mode).toBe("normal");

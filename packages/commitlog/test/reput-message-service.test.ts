@@ -97,9 +97,11 @@ describe("ReputMessageService (through MessageStore)", () => {
         await waitDispatched(store, TOPIC, 10);
         disk.failOn("open", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
         disk.failOn("rename", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+        const faultsBefore = disk.counters.faults;
         await putMany(store, TOPIC, 15, 10);
         await putMany(store, TOPIC, 5, 0, { queueId: 1 }); // a queue whose first file cannot be created either
-        await new Promise((resolve) => setTimeout(resolve, 150)); // a few dispatch rounds
+        // Dispatch reached the failing creation and tried it again on a later round.
+        await waitFor(() => disk.counters.faults >= faultsBefore + 3);
         expect(store.getMaxOffsetInQueue(TOPIC, 0)).toBe(10);
         expect(store.dispatchBehindBytes()).toBeGreaterThan(0);
         disk.heal();

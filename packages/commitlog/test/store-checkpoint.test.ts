@@ -53,7 +53,6 @@ describe("StoreCheckpoint", () => {
       expect(checkpoint.logicsMsgTimestamp).toBe(0);
       expect(checkpoint.indexMsgTimestamp).toBe(0);
       expect(checkpoint.getMinTimestamp()).toBe(0);
-      expect(checkpoint.getMinTimestampIndex()).toBe(0);
     } finally {
       await checkpoint.shutdown();
     }
@@ -67,8 +66,6 @@ describe("StoreCheckpoint", () => {
       expect(checkpoint.getMinTimestamp()).toBe(0);
       checkpoint.physicMsgTimestamp = 90_000;
       expect(checkpoint.getMinTimestamp()).toBe(47_000);
-      checkpoint.indexMsgTimestamp = 10_000;
-      expect(checkpoint.getMinTimestampIndex()).toBe(10_000);
     } finally {
       await checkpoint.shutdown();
     }

@@ -125,6 +125,14 @@ export class AllocateMappedFileService {
     return this.#table.size;
   }
 
+  /**
+   * Resolves once no creation and no warm-up pass is under way (work queued meanwhile is waited for
+   * too): the signal that the service has done everything asked of it so far.
+   */
+  async whenIdle(): Promise<void> {
+    while (this.#worker !== null) await this.#worker.catch(() => undefined);
+  }
+
   get isStarted(): boolean {
     return this.#started && !this.#stopped;
   }

@@ -329,16 +329,6 @@ export class MappedFileQueue implements Flushable {
     return last.fileFromOffset + last.wrotePosition - this.#flushedWhere;
   }
 
-  /** Appended but not yet committed, bytes. */
-  remainHowManyDataToCommit(): number {
-    return this.getMaxWrotePosition() - this.#committedWhere;
-  }
-
-  /** Readable but not yet flushed, bytes. */
-  remainHowManyDataToFlush(): number {
-    return this.getMaxOffset() - this.#flushedWhere;
-  }
-
   /**
    * Cuts the log at absolute `offset`: the file containing it gets all three positions set to
    * `offset % mappedFileSize` (bytes beyond are not zeroed), later files are deleted from disk and the
@@ -442,19 +432,6 @@ export class MappedFileQueue implements Flushable {
   }
 
   /**
-   * Deletes the last file (forced after 1 s if a reader holds it) and removes it from the list.
-   * @throws StoreError IO_ERROR if the unlink fails.
-   */
-  async deleteLastMappedFile(): Promise<void> {
-    await this.#settleCreation();
-    const last = this.getLastMappedFile();
-    if (last === null) return;
-    const doomed = new Set([last]);
-    this.#removeFiles(doomed);
-    await this.#destroyRemoved(doomed);
-  }
-
-  /**
    * Retries deleting a first file whose earlier destroy was blocked by a reader (it is shut down but
    * still listed). Returns true if it was deleted now.
    * @throws StoreError IO_ERROR if the unlink fails.
@@ -465,11 +442,6 @@ export class MappedFileQueue implements Flushable {
     if (!(await first.destroy(intervalForciblyMs))) return false;
     this.#removeFiles(new Set([first]));
     return true;
-  }
-
-  /** Bytes of the files still available (not shut down): their count times `mappedFileSize`. */
-  getMappedMemorySize(): number {
-    return this.#files.filter((file) => file.isAvailable()).length * this.mappedFileSize;
   }
 
   /** Inconsistencies of the file list (files not exactly `mappedFileSize` apart, wrong sizes); empty when sound. */
@@ -489,12 +461,6 @@ export class MappedFileQueue implements Flushable {
       }
     }
     return problems;
-  }
-
-  /** The first file modified at or after `timestampMs` (ms since the epoch), else the last file; null when empty. */
-  getMappedFileByTime(timestampMs: number): MappedFile | null {
-    const files = this.#files;
-    return files.find((file) => file.lastModifiedTimestamp >= timestampMs) ?? files.at(-1) ?? null;
   }
 
   /**

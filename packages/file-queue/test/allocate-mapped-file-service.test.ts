@@ -269,10 +269,11 @@ describe("AllocateMappedFileService", () => {
     const service = newService({ io: disk });
     const resume = disk.stallFsyncs();
     const waiting = service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
-    await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(0) + ".tmp")).toBe(true));
+    await disk.whenFsyncStalled(); // the creation is under way, held at its fdatasync
+    expect(disk.exists("/q/" + offsetToFileName(0) + ".tmp")).toBe(true);
     let settled = false;
     const discarding = service.discardUnclaimed("/q").finally(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setImmediate(resolve)); // the simulated disk's calls all settled meanwhile
     expect(settled).toBe(false); // waits for the creation in flight, to delete what it makes
     resume();
     expect(await discarding).toBe(2);

@@ -77,7 +77,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
     const service = newService(io, undefined);
     const file = await service.putRequestAndReturnMappedFile(at(0), at(SIZE), SIZE);
     await vi.waitFor(() => expect(service.pendingRequests).toBe(1));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await service.whenIdle();
     expect(log).toEqual(["create 0", `create ${SIZE}`]);
     await file?.close();
   });
@@ -89,7 +89,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
     queues.push(queue);
     expect((await queue.getLastMappedFile(0))?.fileFromOffset).toBe(0);
     await vi.waitFor(() => expect(reads(2 * SIZE)).toBe(4));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await service.whenIdle();
     expect(log).toEqual(["create 0", `create ${SIZE}`, `create ${2 * SIZE}`, ...Array<string>(4).fill(`read ${SIZE}`), ...Array<string>(4).fill(`read ${2 * SIZE}`)]);
   });
 
@@ -102,7 +102,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
     expect((await second)?.fileFromOffset).toBe(SIZE);
     release();
     await vi.waitFor(() => expect(reads(2 * SIZE)).toBe(4));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await service.whenIdle();
     expect(reads(SIZE)).toBe(1); // handed out: no read after the one in flight
     expect(log.indexOf(`create ${2 * SIZE}`)).toBeLessThan(log.indexOf(`read ${2 * SIZE}`));
     // A creation queued while a file is being warmed goes first; the warming resumes after it.
@@ -126,7 +126,7 @@ describe("AllocateMappedFileService warmPageCache", () => {
     const claimed = await service.putRequestAndReturnMappedFile(at(SIZE), at(SIZE), SIZE);
     expect(claimed?.fileFromOffset).toBe(SIZE);
     release();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await service.whenIdle();
     expect(reads(SIZE)).toBe(1);
     await first?.close();
     await claimed?.close();

@@ -29,7 +29,6 @@ describe("MappedFileQueue with a TransientStorePool", () => {
     expect(await readAt(queue, 0, 1000)).toBeNull();
     expect(queue.getMaxOffset()).toBe(0);
     expect(queue.getMaxWrotePosition()).toBe(1000);
-    expect(queue.remainHowManyDataToCommit()).toBe(1000);
     expect(await queue.flush(0)).toBe(false); // nothing readable, nothing to flush
     expect(await queue.commit(0)).toBe(true);
     expect(queue.committedWhere).toBe(1000);

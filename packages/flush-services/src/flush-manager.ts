@@ -9,7 +9,6 @@ import { FlushRealTimeService } from "./flush-real-time-service.js";
 import { GroupCommitRequest } from "./group-commit-request.js";
 import { GroupCommitService } from "./group-commit-service.js";
 import { defaultLogger } from "./logger.js";
-import type { GroupCommitOverlap } from "./overlap-policy.js";
 import type { FlushStatus, FlushedCallback, Flushable } from "./types.js";
 
 const PUT_OK: Promise<FlushStatus> = Promise.resolve("PUT_OK");
@@ -34,11 +33,6 @@ export interface FlushManagerOptions {
   readonly onCommitted?: () => void;
   /** Time for every service's waits and the SYNC_FLUSH deadlines. Default: real time. */
   readonly clock?: Clock;
-  /**
-   * SYNC_FLUSH: whether the writers' work overlaps the next fdatasync (GroupCommitService). Default
-   * "adaptive"; "always" and "never" fix the choice (benchmarks compare them).
-   */
-  readonly groupCommitOverlap?: GroupCommitOverlap;
 }
 
 /**
@@ -81,7 +75,6 @@ export class FlushManager {
         commitBeforeFlush: c.transientStorePoolEnable,
         idleIntervalMs: c.groupCommitIntervalMs,
         onFlushed: options.onFlushed,
-        overlap: options.groupCommitOverlap,
       });
       this.flushDiskWatcher = new FlushDiskWatcher({ logger, joinTimeMs, clock });
       this.commitService = null;

@@ -1,7 +1,4 @@
-import { setImmediate } from "node:timers";
 import type { GroupCommitRequest } from "./group-commit-request.js";
-import { OverlapPolicy } from "./overlap-policy.js";
-import type { GroupCommitOverlap } from "./overlap-policy.js";
 import { ServiceThread } from "./service-thread.js";
 import type { ServiceThreadOptions } from "./service-thread.js";
 import type { FlushedCallback, Flushable } from "./types.js";
@@ -34,26 +31,12 @@ export interface GroupCommitServiceOptions extends ServiceThreadOptions {
   readonly shutdownGraceMs?: number;
   /** Called with the queue's `storeTimestamp` (ms since the epoch) when it changed after a batch. */
   readonly onFlushed?: FlushedCallback;
-  /**
-   * Whether the writers' work overlaps the next fdatasync (see the class doc and OverlapPolicy).
-   * Default "adaptive": measured, the faster way kept.
-   */
-  readonly overlap?: GroupCommitOverlap;
 }
 
 /** One commit + fdatasync round under way: the requests it was started for, and its end. */
 interface Flight {
   readonly batch: GroupCommitRequest[];
   readonly done: Promise<void>;
-}
-
-/**
- * One turn of the event loop: every microtask queued so far has run by then (the flush chain's steps
- * up to the fdatasync call, the woken writers' next puts). node:timers' own, so test fake timers,
- * which replace the global one, cannot hold it: it is an ordering point, not a delay.
- */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -65,16 +48,10 @@ function nextTurn(): Promise<void> {
  * back to the read list; FlushDiskWatcher times them out at their deadline.
  *
  * One flight at a time (the file layer runs one fdatasync per file at a time). When a flight lands,
- * the write list is swapped at once: what arrived during the fdatasync is the next batch. Then either
- * - gather: the landed batch's acks go out first; the woken writers put again (in the same turn of the
- *   event loop) and the next flight covers them together with what was waiting. One fdatasync per
- *   cycle, but the disk idles while the writers compute; or
- * - overlap: the next flight starts first, and the acks go out once its fdatasync was issued, so the
- *   writers' work runs while the disk works. If nothing was waiting (every writer was in the landed
- *   batch), the acks go out in two halves and the first half's new puts fly while the second half
- *   works, which splits the writers into two groups that take turns.
- * OverlapPolicy picks per landing (measured, or fixed by the `overlap` option). No fixed sleep sits on
- * the latency path: a put wakes the loop, and a landing starts the next flight.
+ * the write list is swapped at once (what arrived during the fdatasync is the next batch) and the
+ * landed batch's acks go out; the woken writers put again in the same turn of the event loop, and the
+ * next flight covers them together with what was waiting: one fdatasync per cycle. No fixed sleep sits
+ * on the latency path: a put wakes the loop, and a landing starts the next flight.
  *
  * On shutdown: a short grace, then swap-and-flush until no request is left (bounded); anything the disk
  * would not take completes FLUSH_DISK_TIMEOUT, so no request stays pending. Requests put after that
@@ -86,13 +63,10 @@ export class GroupCommitService extends ServiceThread {
   readonly #idleIntervalMs: number;
   readonly #shutdownGraceMs: number;
   readonly #onFlushed: FlushedCallback | undefined;
-  readonly #policy: OverlapPolicy;
   #requestsWrite: GroupCommitRequest[] = [];
   #requestsRead: GroupCommitRequest[] = [];
   #closed = false;
   #lastReportedTimestamp = 0;
-  #flights = 0;
-  #overlappedLandings = 0;
 
   constructor(queue: Flushable, options: GroupCommitServiceOptions = {}) {
     super(options);
@@ -101,16 +75,10 @@ export class GroupCommitService extends ServiceThread {
     this.#idleIntervalMs = options.idleIntervalMs ?? 10;
     this.#shutdownGraceMs = options.shutdownGraceMs ?? 10;
     this.#onFlushed = options.onFlushed;
-    this.#policy = new OverlapPolicy(options.overlap);
   }
 
   protected override get defaultJoinTimeMs(): number {
     return GROUP_COMMIT_JOIN_TIME_MS;
-  }
-
-  /** Flights landed, and how many of those landings overlapped the next flight (diagnostics, benchmarks). */
-  get flightCounts(): { readonly landed: number; readonly overlapped: number } {
-    return { landed: this.#flights, overlapped: this.#overlappedLandings };
   }
 
   /** Requests waiting for a flight (both lists; not those of the flight in the air). */
@@ -158,19 +126,17 @@ export class GroupCommitService extends ServiceThread {
     await this.#drainOnShutdown();
   }
 
-  /** Flights back to back while each landing has a next one to start (see the class doc). */
+  /** One flight for the read list, then its acks (see the class doc). */
   async #serve(): Promise<void> {
     if (this.#requestsRead.length === 0) {
       await this.#flushStep(); // no one waits (WAIT=false puts only woke us): flush anyway
       return;
     }
-    let flight = this.#launch();
-    while (flight !== null) {
-      await this.#land(flight);
-      this.onWaitEnd(); // what arrived during the fdatasync is the next batch
-      this.#flights++;
-      flight = this.#policy.overlap && !this.isStopped ? await this.#overlapNext(flight.batch) : this.#gather(flight.batch);
-    }
+    const flight = this.#launch();
+    if (flight === null) return;
+    await this.#land(flight);
+    this.onWaitEnd(); // what arrived during the fdatasync is the next batch
+    this.#deliver(flight.batch, 0, flight.batch.length);
   }
 
   /**
@@ -202,37 +168,6 @@ export class GroupCommitService extends ServiceThread {
       for (const request of later) flight.batch.push(request);
       throw error;
     }
-    this.#policy.landed(flight.batch.length, performance.now());
-  }
-
-  /** Gather: acks out now; the main loop flies the next batch once the woken writers put again. */
-  #gather(landed: GroupCommitRequest[]): null {
-    this.#deliver(landed, 0, landed.length);
-    return null;
-  }
-
-  /**
-   * Overlap: the next flight's fdatasync is issued before the landed batch's acks go out. When fewer
-   * requests wait than half the landed batch (every writer was in it, at first), part of the landed
-   * batch is woken first and its new puts join the next flight, so the two groups that take turns
-   * stay about even.
-   */
-  async #overlapNext(landed: GroupCommitRequest[]): Promise<Flight | null> {
-    let first = 0;
-    if (this.#requestsRead.length * 2 < landed.length) {
-      if (landed.length < 2) return this.#gather(landed);
-      first = (landed.length - this.#requestsRead.length) >> 1;
-      this.#deliver(landed, 0, first);
-      await nextTurn(); // the woken writers have put again
-      this.onWaitEnd();
-    }
-    const next = this.#launch();
-    if (next !== null) this.#overlappedLandings++;
-    // By the next turn the flight has fixed what it covers (page cache: the staged bytes written and
-    // the fdatasync issued; pool: the commit's range taken), so the woken writers' puts are not in it.
-    if (next !== null) await nextTurn();
-    this.#deliver(landed, first, landed.length);
-    return next;
   }
 
   /**

@@ -6,7 +6,6 @@ import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { FileIO } from "@store/mapped-file";
 import { FlushManager } from "../src/flush-manager.js";
-import type { GroupCommitOverlap } from "../src/overlap-policy.js";
 import type { SimStore } from "./sim-store.js";
 import { logBytes, recordBytes, simStore } from "./sim-store.js";
 
@@ -85,7 +84,7 @@ interface BatchingRun {
 }
 
 /** N writers, PUTS_PER_WRITER puts each, one file (no roll-over inside the measured rounds). */
-async function runWriters(writers: number, pool: boolean, overlap?: GroupCommitOverlap): Promise<BatchingRun> {
+async function runWriters(writers: number, pool: boolean): Promise<BatchingRun> {
   const putEnds: number[] = [];
   let acks = 0;
   const ackedUpTo = (end: number): number => putEnds.filter((putEnd) => putEnd <= end).length - acks;
@@ -98,7 +97,7 @@ async function runWriters(writers: number, pool: boolean, overlap?: GroupCommitO
     if (durable.completed !== record.completed) durable = { completed: record.completed, bytes: logBytes(store, 0, fileSize, "durable") };
     return durable.bytes.subarray(from, to).equals(store.model.subarray(from, to));
   };
-  const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool }, { groupCommitOverlap: overlap });
+  const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool });
   manager.start();
   const file = await store.queue.getLastMappedFile(0);
   if (file === null) throw new Error(`no file: ${store.queue.lastCreateError?.message}`);
@@ -142,17 +141,9 @@ describe("GroupCommitService batching over MappedFileQueue on SimulatedDisk", ()
         const run = await runWriters(writers, pool);
         expect(run.acks).toBe(writers * PUTS_PER_WRITER);
         expect(run.lateAcks).toBe(0);
-        // Gathering (where "adaptive" starts, and stays: on this disk the writers cost no time).
         expect(run.steadyFsyncsPerAck).toBeLessThanOrEqual(1 / writers);
         expect(run.overlappedShare).toBe(0);
       });
     }
-    it(`${storage}, overlap "always", 64 writers: two groups take turns, each fdatasync issued before the last one's acks`, async () => {
-      const run = await runWriters(64, pool, "always");
-      expect(run.acks).toBe(64 * PUTS_PER_WRITER);
-      expect(run.lateAcks).toBe(0);
-      expect(run.steadyFsyncsPerAck).toBeLessThanOrEqual(2 / 64);
-      expect(run.overlappedShare).toBeGreaterThanOrEqual(0.9);
-    });
   }
 });

@@ -279,11 +279,10 @@ async function untilFsyncInFlight(queue: FakeFlushable): Promise<void> {
   while (queue.fsyncsInFlight === 0) await new Promise((resolve) => setImmediate(resolve));
 }
 
-describe("GroupCommitService overlap", () => {
-  /** Two requests in flight (held), one arriving meanwhile; then the held fdatasync completes. */
-  async function landWithOneWaiting(overlap: "always" | "never"): Promise<{ fsyncsStartedAtAcks: number[]; queue: FakeFlushable }> {
+describe("GroupCommitService landing", () => {
+  it("acknowledges the landed batch first; the fdatasync for what arrived meanwhile follows the acks", async () => {
     const queue = new FakeFlushable();
-    const service = new GroupCommitService(queue, { overlap });
+    const service = new GroupCommitService(queue);
     service.start();
     const release = queue.stallFsyncs();
     const landed = [put(service, queue, 100), put(service, queue, 100)];
@@ -295,39 +294,7 @@ describe("GroupCommitService overlap", () => {
     await Promise.all(acked);
     expect(await waiting.future).toBe("PUT_OK");
     await service.shutdown();
-    return { fsyncsStartedAtAcks, queue };
-  }
-
-  it("always: the waiting request's fdatasync starts before the landed batch's acks go out", async () => {
-    const { fsyncsStartedAtAcks, queue } = await landWithOneWaiting("always");
-    expect(fsyncsStartedAtAcks).toEqual([2, 2]);
-    expect(queue.fsyncCovered).toEqual([200, 300]);
-  });
-
-  it("never: the landed batch's acks go out first; the next fdatasync follows them", async () => {
-    const { fsyncsStartedAtAcks, queue } = await landWithOneWaiting("never");
     expect(fsyncsStartedAtAcks).toEqual([1, 1]);
     expect(queue.fsyncCovered).toEqual([200, 300]);
-  });
-
-  it("always: with nothing waiting, half the landed batch is woken first and its new puts fly while the rest wait", async () => {
-    const queue = new FakeFlushable({ fileSize: 1 << 20 });
-    const service = new GroupCommitService(queue, { overlap: "always" });
-    service.start();
-    const release = queue.stallFsyncs();
-    const first = Array.from({ length: 8 }, () => put(service, queue, 100));
-    await untilFsyncInFlight(queue);
-    // Each acked writer puts again at once, as a closed-loop writer does.
-    const again: Promise<GroupCommitRequest>[] = first.map((request) => request.future.then(() => put(service, queue, 100)));
-    const fsyncsAtAck: number[] = first.map(() => -1);
-    first.forEach((request, i) => void request.future.then(() => (fsyncsAtAck[i] = queue.fsyncStarted.length)));
-    release();
-    const second = await Promise.all(again);
-    expect(await Promise.all(second.map((request) => request.future))).toEqual(second.map(() => "PUT_OK"));
-    // The first four acks go out before the second fdatasync, which covers their four new puts;
-    // the other four go out once it was issued.
-    expect(fsyncsAtAck).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
-    expect(queue.fsyncStarted.slice(0, 2)).toEqual([800, 1200]);
-    await service.shutdown();
   });
 });

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { basename } from "node:path";
 import type { AppendMessageCallback, AppendMessageResult } from "./append-message.js";
 import { unknownErrorResult } from "./append-message.js";
-import { AppendNotices } from "./append-notices.js";
-import { copyBytes } from "./copy-bytes.js";
 import { OS_PAGE_SIZE, fileNameToOffset } from "./file-name.js";
 import type { FileIO } from "./file-io.js";
 import { nodeFileIO } from "./file-io.js";
+import { writeInParallel } from "./parallel-write.js";
 import { ReferenceResource } from "./reference-resource.js";
 import type { Preallocation } from "./segment-file.js";
 import { ZERO_CHUNK, clearTail, createSegment } from "./segment-file.js";
@@ -23,15 +22,6 @@ export interface MappedFileOptions {
   /** How to size a file that does not exist yet. Default "zero-fill". */
   readonly preallocation?: Preallocation;
 }
-
-/**
- * A commit writes its range as up to COMMIT_MAX_WRITES positional writes of at least
- * COMMIT_CHUNK_BYTES each, issued together so the thread pool runs them side by side (one write per
- * commit could not keep up with a fast writer); at most eight, so a large catch-up commit does not
- * queue far ahead of other file operations.
- */
-const COMMIT_CHUNK_BYTES = 1024 * 1024;
-const COMMIT_MAX_WRITES = 8;
 
 /**
  * One fixed-size segment file named by its start offset (RocketMQ's MappedFile, without mmap:
@@ -59,8 +49,6 @@ export class MappedFile extends ReferenceResource {
   #pool: TransientStorePool | null;
   #writeBuffer: Buffer | null;
   #wrote = 0;
-  /** Tells the pool's afterAppend what each tick appended (see AppendNotices). */
-  readonly #notices = new AppendNotices(this, () => ({ pool: this.#pool, buffer: this.#writeBuffer, wrote: this.#wrote }));
   #committed = 0;
   #flushed = 0;
   #storeTimestamp = 0;
@@ -257,14 +245,8 @@ export class MappedFile extends ReferenceResource {
     if (position + data.length > this.fileSize) return false;
     this.#place(position, data);
     this.#wrote = position + data.length;
-    this.#noteAppended(position);
     this.lastModifiedTimestamp = Date.now();
     return true;
-  }
-
-  /** Pool mode with an afterAppend hook: the tick's first append schedules telling it (see AfterAppend). */
-  #noteAppended(position: number): void {
-    if (this.#writeBuffer !== null && this.#pool?.afterAppend) this.#notices.appended(position);
   }
 
   #appendWith<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult {
@@ -307,7 +289,6 @@ export class MappedFile extends ReferenceResource {
       }
     }
     this.#wrote = position + result.wroteBytes;
-    this.#noteAppended(position);
     if (result.storeTimestamp > 0) this.#storeTimestamp = result.storeTimestamp;
     this.lastModifiedTimestamp = Date.now();
     return result;
@@ -355,7 +336,7 @@ export class MappedFile extends ReferenceResource {
    */
   #place(position: number, data: Buffer): void {
     if (this.#writeBuffer) {
-      copyBytes(this.#writeBuffer, data, position, this.#pool?.sharedMemory ?? false);
+      this.#writeBuffer.set(data, position);
       return;
     }
     if (data.length > STAGING_BUFFER_BYTES) {
@@ -402,9 +383,7 @@ export class MappedFile extends ReferenceResource {
       const from = this.#committed;
       const to = this.#wrote;
       try {
-        const beforeCommit = this.#pool?.beforeCommit;
-        if (beforeCommit) await beforeCommit(this, buffer, from, to);
-        await this.#writeInParallel(buffer, from, to);
+        await writeInParallel(this.#io, this.#fd, buffer, from, to);
         this.#committed = to;
       } catch (error) {
         throw ioError("commit", this.fileName, error);
@@ -417,17 +396,6 @@ export class MappedFile extends ReferenceResource {
       this.#pool?.returnBuffer(buffer);
     }
     return this.#committed;
-  }
-
-  /** Writes `buffer[from, to)` to the same file positions, in parallel chunks (see COMMIT_CHUNK_BYTES). */
-  async #writeInParallel(buffer: Buffer, from: number, to: number): Promise<void> {
-    const chunk = Math.max(COMMIT_CHUNK_BYTES, Math.ceil((to - from) / COMMIT_MAX_WRITES));
-    const writes: Promise<void>[] = [];
-    for (let at = from; at < to; at += chunk) writes.push(this.#io.pwrite(this.#fd, buffer, at, Math.min(chunk, to - at), at));
-    // allSettled: the committed position must not move, nor the next commit start, while a write runs.
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
   }
 
   #ableToCommit(leastPages: number): boolean {
@@ -576,8 +544,7 @@ export class MappedFile extends ReferenceResource {
     this.#closed = this.#io.close(this.#fd).catch(() => undefined);
     const buffer = this.#writeBuffer;
     this.#writeBuffer = null;
-    // A finisher still at work on the buffer (afterAppend) keeps it until it is done.
-    if (buffer) this.#notices.giveBack(this.#pool, buffer);
+    if (buffer) this.#pool?.returnBuffer(buffer);
     return true;
   }
 

@@ -1,63 +1,5 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { MappedFile } from "./mapped-file.js";
+import { passPagesThroughKernel } from "./pool-warm-up.js";
 import { StoreError } from "./store-error.js";
-
-const WARM_CHUNK_BYTES = 1024 * 1024;
-
-/**
- * Hands every page of `buffers` to the kernel once, by writing them 1 MiB at a time over the same
- * 1 MiB of a scratch file. On the reference VM the kernel's first read of a freshly touched page is
- * slow (about 3 µs a page): a commit from a fresh pool ran at 0.6 of one from a used pool, and this
- * pass (about 0.25 s for 320 MiB) closes the gap. Best effort: without a writable tmpdir it does nothing.
- */
-function passPagesThroughKernel(buffers: readonly Buffer[]): void {
-  let dir: string;
-  try {
-    dir = mkdtempSync(join(tmpdir(), "store-pool-warm-"));
-  } catch {
-    return;
-  }
-  try {
-    const fd = openSync(join(dir, "scratch"), "w");
-    try {
-      for (const buffer of buffers) {
-        for (let at = 0; at < buffer.length; at += WARM_CHUNK_BYTES) writeSync(fd, buffer, at, Math.min(WARM_CHUNK_BYTES, buffer.length - at), 0);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // only a speed-up: a full or read-only tmpdir changes nothing else
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Finishes bytes `[from, to)` of `file`'s pool buffer before a commit writes them to the file, e.g.
- * fills in checksums computed off the main thread. The commit waits for it; a rejection fails the
- * commit (nothing is written and the committed position does not move). It must only change bytes
- * inside the range.
- */
-export type BeforeCommit = (file: MappedFile, buffer: Buffer, from: number, to: number) => Promise<void>;
-
-/**
- * Told, once per tick (in a microtask after the tick's first append), which bytes `[from, to)` of
- * `file`'s pool buffer the tick appended, so finishing them can start before the commit asks
- * (BeforeCommit then only waits for it). Work it starts must be over when its promise settles: a file
- * closed or destroyed early gives its buffer back to the pool only after that.
- */
-export type AfterAppend = (file: MappedFile, buffer: Buffer, from: number, to: number) => Promise<void>;
-
-export interface TransientStorePoolOptions {
-  /**
-   * Back the buffers with SharedArrayBuffers, so worker threads can read and write them in place
-   * (see {@link BeforeCommit}). Default false.
-   */
-  readonly sharedMemory?: boolean;
-}
 
 /**
  * A pool of in-process buffers, one segment file in size each (RocketMQ's TransientStorePool). With
@@ -70,20 +12,12 @@ export interface TransientStorePoolOptions {
 export class TransientStorePool {
   readonly poolSize: number;
   readonly fileSize: number;
-  readonly sharedMemory: boolean;
-  /**
-   * Run by every commit of a file using this pool's buffers, before the bytes are written; null (the
-   * default) writes them as appended. Set by the pool's owner before files use the pool.
-   */
-  beforeCommit: BeforeCommit | null = null;
-  /** See {@link AfterAppend}; null (the default) tells nobody. Set before files use the pool. */
-  afterAppend: AfterAppend | null = null;
   readonly #available: Buffer[] = [];
   readonly #lent = new Set<Buffer>();
   #destroyed = false;
 
   /** @throws StoreError BAD_ARGUMENT unless both are positive integers. */
-  constructor(poolSize: number, fileSize: number, options: TransientStorePoolOptions = {}) {
+  constructor(poolSize: number, fileSize: number) {
     if (!Number.isSafeInteger(poolSize) || poolSize <= 0) {
       throw new StoreError("BAD_ARGUMENT", `poolSize must be a positive integer, got ${poolSize}`);
     }
@@ -92,7 +26,6 @@ export class TransientStorePool {
     }
     this.poolSize = poolSize;
     this.fileSize = fileSize;
-    this.sharedMemory = options.sharedMemory ?? false;
   }
 
   /**
@@ -105,7 +38,7 @@ export class TransientStorePool {
     this.#destroyed = false;
     const added: Buffer[] = [];
     while (this.#available.length + this.#lent.size < this.poolSize) {
-      const buffer = (this.sharedMemory ? Buffer.from(new SharedArrayBuffer(this.fileSize)) : Buffer.allocUnsafeSlow(this.fileSize)).fill(0);
+      const buffer = Buffer.allocUnsafeSlow(this.fileSize).fill(0);
       this.#available.push(buffer);
       added.push(buffer);
     }

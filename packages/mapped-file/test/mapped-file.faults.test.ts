@@ -61,7 +61,7 @@ describe("MappedFile creation is atomic", () => {
   it("never shows a short segment under the final name while it is being filled", async () => {
     const release = disk.stallFsyncs();
     const opening = MappedFile.open(PATH, 2 * MiB, { io: disk });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await disk.whenFsyncStalled(); // the zero-fill is written and being synced, not yet renamed
     expect(disk.exists(PATH)).toBe(false);
     expect(disk.exists(PATH + TEMP_FILE_SUFFIX)).toBe(true);
     release();

@@ -141,7 +141,7 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
     file.appendMessage(pattern(1000));
     const release = disk.stallFsyncs();
     const flushing = file.flush(0);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await disk.whenFsyncStalled();
     expect(file.flushedPosition).toBe(0);
     file.appendMessage(pattern(500)); // lands after the flush took its position
     release();

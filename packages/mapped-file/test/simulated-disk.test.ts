@@ -118,7 +118,7 @@ describe("SimulatedDisk files", () => {
     disk.pwriteSync(fd, Buffer.from("ef"), 0, 2, 4);
     await disk.pread(fd, Buffer.alloc(6), 0, 6, 0);
     await disk.fdatasync(fd);
-    expect(disk.counters).toEqual({ writes: 2, bytesWritten: 6, reads: 1, fsyncs: 1 });
+    expect(disk.counters).toEqual({ writes: 2, bytesWritten: 6, reads: 1, fsyncs: 1, faults: 0 });
   });
 });
 
@@ -305,6 +305,7 @@ describe("SimulatedDisk faults", () => {
       outcomes.push(await disk.fdatasync(fd).then(() => "ok", (e: unknown) => (e as { code: string }).code));
     }
     expect(outcomes).toEqual(["ok", "ok", "EIO", "EIO", "ok"]);
+    expect(disk.counters.faults).toBe(2);
   });
 
   it("fails until heal() with times Infinity", async () => {
@@ -360,7 +361,7 @@ describe("SimulatedDisk faults", () => {
     const release = disk.stallFsyncs();
     let done = false;
     const syncing = disk.fdatasync(fd).then(() => (done = true));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await disk.whenFsyncStalled();
     expect(done).toBe(false);
     expect(disk.counters.fsyncs).toBe(0);
     release();
@@ -376,8 +377,9 @@ describe("SimulatedDisk faults", () => {
     const second = disk.stallFsyncs();
     let done = false;
     const syncing = disk.fdatasync(fd).then(() => (done = true));
+    await disk.whenFsyncStalled();
     first();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve)); // every continuation of the release has run
     expect(done).toBe(false);
     second();
     await syncing;
@@ -387,7 +389,7 @@ describe("SimulatedDisk faults", () => {
     const fd = await write(A, "x");
     disk.stallFsyncs();
     const syncing = disk.fdatasync(fd);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await disk.whenFsyncStalled();
     disk.powerCut();
     await expect(syncing).rejects.toMatchObject({ code: "EBADF" });
     expect(text(A)).toBe("");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sleepOn, systemClock } from "../src/index.js";
+import { systemClock } from "../src/index.js";
 import { SimulatedDisk, VirtualClock } from "../src/testing.js";
 
 describe("VirtualClock", () => {
@@ -25,7 +25,7 @@ describe("VirtualClock", () => {
     const seen: number[] = [];
     const loop = async (): Promise<void> => {
       for (let i = 0; i < 3; i++) {
-        await sleepOn(clock, 10);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 10));
         await Promise.resolve();
         seen.push(clock.now());
       }

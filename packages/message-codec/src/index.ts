@@ -90,7 +90,6 @@ export type { PreparedMessage } from "./prepare-message.js";
 export { writeRecord } from "./record-writer.js";
 export { patchRecord, writeBlankRecord } from "./record-patch.js";
 export { CRC32_RESERVED_LENGTH, fillPropertiesCrc } from "./record-crc.js";
-export { fillBodyCrcs } from "./body-crc.js";
 
 // Decoding, the recovery check and the dispatch read: all through one layout parser.
 export { decodeMessage, decodeMessages } from "./message-decoder.js";

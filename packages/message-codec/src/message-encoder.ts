@@ -150,11 +150,9 @@ export class MessageEncoder {
    *
    * @param message - the message.
    * @param storeTimestamp - ms, for STORETIMESTAMP (and the default born timestamp).
-   * @param withBodyCrc - false skips the body CRC (`bodyCRC` 0): the caller fills it into the
-   *   written record later, with fillBodyCrcs.
    */
-  prepare(message: MessageInput, storeTimestamp: number, withBodyCrc = true): PreparedMessage | EncodeFailure {
-    return prepareMessage(message, storeTimestamp, this.#context, withBodyCrc);
+  prepare(message: MessageInput, storeTimestamp: number): PreparedMessage | EncodeFailure {
+    return prepareMessage(message, storeTimestamp, this.#context);
   }
 
   /**

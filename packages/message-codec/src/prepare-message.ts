@@ -305,7 +305,6 @@ function resolveBornHost(message: MessageInput, storeHost: HostAddress, context:
  * @param message - the input.
  * @param storeTimestamp - ms, written into STORETIMESTAMP (and the default born timestamp).
  * @param context - limits, hosts and batch properties.
- * @param withBodyCrc - false leaves `bodyCRC` 0, to be filled into the record later (fillBodyCrcs).
  * @returns the prepared message, or why it is refused: `MESSAGE_ILLEGAL` (topic, body size,
  *   record size, host, field range, property text) or `PROPERTIES_SIZE_EXCEEDED` (> 32767 bytes).
  */
@@ -313,7 +312,6 @@ export function prepareMessage(
   message: MessageInput,
   storeTimestamp: number,
   context: PrepareContext,
-  withBodyCrc = true,
 ): PreparedMessage | EncodeFailure {
   const topicFailure = checkTopic(message.topic);
   if (topicFailure !== undefined) {
@@ -362,7 +360,7 @@ export function prepareMessage(
   return {
     topic: message.topic,
     body,
-    bodyCRC: withBodyCrc ? crc32(body) & 0x7fffffff : 0,
+    bodyCRC: crc32(body) & 0x7fffffff,
     propertiesString,
     propertiesLength,
     queueId: message.queueId ?? 0,

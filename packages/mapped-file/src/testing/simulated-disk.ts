@@ -63,6 +63,8 @@ export interface DiskCounters {
   bytesWritten: number;
   reads: number;
   fsyncs: number;
+  /** Calls that failed with an injected fault (`failOn`): the signal that code reached the fault. */
+  faults: number;
 }
 
 const SECTOR = 512;
@@ -116,7 +118,7 @@ function ensureCapacity(buffer: Buffer, size: number): Buffer {
  * `kill()` ends: a dead process's late calls then touch nothing.
  */
 export class SimulatedDisk implements FileIO {
-  readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0 };
+  readonly counters: DiskCounters = { writes: 0, bytesWritten: 0, reads: 0, fsyncs: 0, faults: 0 };
   readonly #files = new Map<string, SimFile>();
   /** The directory entries a power cut keeps ("directory-sync" mode); null: `#files` itself. */
   readonly #durableEntries: Map<string, SimFile> | null;
@@ -132,6 +134,9 @@ export class SimulatedDisk implements FileIO {
   readonly #clock: Clock;
   #stall: Promise<void> | null = null;
   readonly #stallReleases = new Set<() => void>();
+  /** fdatasyncs held by a stall right now, and who waits to hear of the next one. */
+  #heldFsyncs = 0;
+  #stalledWaiters: (() => void)[] = [];
 
   constructor(options: SimulatedDiskOptions = {}) {
     this.#capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
@@ -185,6 +190,15 @@ export class SimulatedDisk implements FileIO {
       this.#stallReleases.delete(release);
       release();
     };
+  }
+
+  /**
+   * Resolves once an fdatasync is held by `stallFsyncs` (at once if one is held now): the signal that
+   * a flush has reached its fdatasync and taken the position it will publish.
+   */
+  whenFsyncStalled(): Promise<void> {
+    if (this.#heldFsyncs > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#stalledWaiters.push(resolve));
   }
 
   /** Flips every bit of `length` bytes at `position`, in the page cache and on the platter. */
@@ -344,6 +358,19 @@ export class SimulatedDisk implements FileIO {
     return file.current.copy(buffer, offset, position, end);
   }
 
+  /** Waits while fdatasyncs are stalled, telling `whenFsyncStalled` waiters that one is held. */
+  async #held(): Promise<void> {
+    this.#heldFsyncs++;
+    const waiters = this.#stalledWaiters;
+    this.#stalledWaiters = [];
+    for (const wake of waiters) wake();
+    try {
+      while (this.#stall) await this.#stall;
+    } finally {
+      this.#heldFsyncs--;
+    }
+  }
+
   /**
    * Makes durable the writes to this file that completed before the call. Writes made while it runs
    * stay unsynced (a real fdatasync may or may not cover them; the simulation takes the worse case).
@@ -354,7 +381,7 @@ export class SimulatedDisk implements FileIO {
     const covered = new Set(this.#pending.filter((write) => write.file === file));
     if (this.#fsyncLatencyMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#fsyncLatencyMs));
     else await Promise.resolve();
-    while (this.#stall) await this.#stall;
+    if (this.#stall) await this.#held();
     this.#path(fd, "fsync"); // a power cut while stalled invalidates the descriptor
     try {
       this.#maybeFail("fsync", path);
@@ -492,6 +519,7 @@ export class SimulatedDisk implements FileIO {
         continue;
       }
       fault.remaining--;
+      this.counters.faults++;
       throw errnoError(fault.code, op, path);
     }
   }
