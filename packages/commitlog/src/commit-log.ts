@@ -1,14 +1,12 @@
-import type { AllocateMappedFileService } from "@store/file-queue";
-import { MappedFileQueue } from "@store/file-queue";
-import type { FlushConfigInput } from "@store/flush-services";
-import { FlushManager } from "@store/flush-services";
-import type { AppendMessageResult, Clock, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { MappedFileQueue } from "@store/file-queue";
+import type { FlushManager } from "@store/flush-services";
+import type { AppendMessageResult, Clock, MappedFile, SelectMappedBufferResult } from "@store/mapped-file";
 import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
-import { BodyCrcWorker } from "./body-crc-worker.js";
+import type { CommitLogEvents } from "./commit-log-events.js";
 import { MessageEncoder } from "./codec/message-encoder.js";
 import { END_FILE_MIN_BLANK_LENGTH } from "./codec/message-format.js";
 import { SCHEDULE_TOPIC } from "./codec/check-message.js";
@@ -19,36 +17,30 @@ import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
 export interface CommitLogOptions {
-  /** The `commitlog` directory. */
-  readonly storePath: string;
-  /** Segment size, bytes. */
-  readonly mappedFileSize: number;
+  /** The segment files of the `commitlog` directory (built by the store's assembly, not loaded yet). */
+  readonly mappedFileQueue: MappedFileQueue;
+  /** The flush strategy over `mappedFileQueue`; the commit log starts and drains it. */
+  readonly flushManager: FlushManager;
   /** Largest body, bytes. */
   readonly maxMessageSize: number;
   /** This broker's `ip:port`, written into records and message ids. */
   readonly storeHost: string;
-  readonly flush: FlushConfigInput;
-  readonly io?: FileIO;
-  readonly transientStorePool?: TransientStorePool | null;
-  readonly allocateService?: AllocateMappedFileService | null;
-  readonly preallocation?: Preallocation;
   readonly logger: Logger;
-  /** Called with the store time of the last flushed message after each full flush (checkpoint). */
-  readonly onFlushed?: (storeTimestamp: number) => void;
-  /** Called after every successful append (wakes the dispatcher). */
-  readonly onAppended?: () => void;
-  /** With a pool: called when a commit made appended bytes readable (wakes the dispatcher). */
-  readonly onCommitted?: () => void;
+  /** Told of every successful append (see CommitLogEvents). Default: nobody. */
+  readonly events?: Pick<CommitLogEvents, "appended">;
+  /**
+   * Records of files that use the transient store pool are written without their body CRC, which
+   * the pool's beforeCommit fills in before they are committed. Default false.
+   */
+  readonly deferPoolBodyCrc?: boolean;
   /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
   readonly appendedUnits?: AppendedUnits | null;
   /** Record each single put's KEYS and UNIQ_KEY with its unit, for the message index. Default false. */
   readonly recordIndexKeys?: boolean;
-  /** Store timestamps and the flush services' timers. Default: real time. */
+  /** Store timestamps. Default: real time. */
   readonly clock?: Clock;
   /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
   readonly appendPropCRC?: boolean;
-  /** Pool mode: compute the records' CRCs on a worker thread (default true) or before each commit. */
-  readonly crcWorker?: boolean;
 }
 
 /** A batch put; a single put is queued as its MessageInput (no wrapper on the hot path). */
@@ -109,7 +101,7 @@ export class CommitLog {
   readonly topicQueueTable = new Map<string, number>();
   readonly #encoder: MessageEncoder;
   readonly #callback: CommitLogAppendCallback;
-  readonly #onAppended: () => void;
+  readonly #events: Pick<CommitLogEvents, "appended"> | null;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #recordIndexKeys: boolean;
   readonly #logger: Logger;
@@ -123,41 +115,22 @@ export class CommitLog {
   readonly #queueKeys = new Map<string, string[]>();
   /** The single put's prepared message, filled in place put after put (appends are synchronous). */
   readonly #prepared = emptyPreparedMessage();
-  /** Fills the body CRCs of pool-mode puts off the event loop (fed each tick, awaited by commits); null without a pool. */
-  readonly #bodyCrc: BodyCrcWorker | null = null;
+  /** Pool files' records get their body CRC from the pool's beforeCommit (see CommitLogOptions). */
+  readonly #deferPoolBodyCrc: boolean;
 
   constructor(options: CommitLogOptions) {
-    this.mappedFileQueue = new MappedFileQueue({
-      storePath: options.storePath,
-      mappedFileSize: options.mappedFileSize,
-      transientStorePool: options.transientStorePool ?? null,
-      allocateService: options.allocateService ?? null,
-      io: options.io,
-      preallocation: options.preallocation,
-    });
+    this.mappedFileQueue = options.mappedFileQueue;
+    this.flushManager = options.flushManager;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
-    this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
-      clock: this.#clock,
-      logger: options.logger,
-      onFlushed: options.onFlushed,
-      mappedFileSize: options.mappedFileSize,
-      onCommitted: options.onCommitted,
-    });
     this.#appendPropCRC = options.appendPropCRC ?? false;
     this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost, appendPropCRC: this.#appendPropCRC });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
-    this.#onAppended = options.onAppended ?? (() => undefined);
+    this.#events = options.events ?? null;
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#recordIndexKeys = options.recordIndexKeys ?? false;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
-    const pool = options.transientStorePool ?? null;
-    if (pool !== null && pool.beforeCommit === null) {
-      const bodyCrc = new BodyCrcWorker(options.logger, { thread: options.crcWorker ?? true });
-      pool.afterAppend = (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to);
-      pool.beforeCommit = (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to);
-      this.#bodyCrc = bodyCrc;
-    }
+    this.#deferPoolBodyCrc = options.deferPoolBodyCrc ?? false;
   }
 
   /** Largest body accepted, bytes; can be changed at run time (RocketMQ's dynamic maxMessageSize). */
@@ -260,8 +233,8 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = this.#clock.now();
-    // A pool file's records get their body CRC from the worker before they are committed (see #bodyCrc).
-    const withBodyCrc = this.#bodyCrc === null || !file.usesTransientStorePool;
+    // A pool file's records may get their body CRC before they are committed (see #deferPoolBodyCrc).
+    const withBodyCrc = !this.#deferPoolBodyCrc || !file.usesTransientStorePool;
     const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
     if ("status" in append) return append;
     // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
@@ -360,7 +333,7 @@ export class CommitLog {
   #finish(job: Job, result: PutMessageResult, file: MappedFile): Promise<PutMessageResult> {
     const append = result.appendResult;
     if (result.status !== "PUT_OK" || append === undefined) return Promise.resolve(result);
-    this.#onAppended();
+    this.#events?.appended();
     const nextOffset = append.wroteOffset + append.wroteBytes;
     const flushed = this.flushManager.handleDiskFlush(nextOffset, waitStoreMsgOK(firstMessage(job)));
     if (this.#sync) return flushed.then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
@@ -428,12 +401,17 @@ export class CommitLog {
     this.#queued = [];
     for (const put of queued) put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     await this.flushManager.shutdown();
-    await this.#bodyCrc?.terminate();
   }
 
-  /** Stops the flush services and the body CRC worker without draining them (a crash test's kill -9). */
+  /** Stops the flush services without draining them (a crash test's kill -9). */
   async halt(): Promise<void> {
-    await Promise.allSettled([this.flushManager.shutdown(), this.#bodyCrc?.terminate()]);
+    await this.flushManager.shutdown().catch(() => undefined);
+  }
+
+  /** Sets the next queue offset of every `topic-queueId` (what recovery found in the consume queues). */
+  resetTopicQueueTable(nextOffsets: Iterable<readonly [string, number]>): void {
+    this.topicQueueTable.clear();
+    for (const [key, next] of nextOffsets) this.topicQueueTable.set(key, next);
   }
 }
 

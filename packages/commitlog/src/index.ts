@@ -130,11 +130,12 @@ export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-sto
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { CommitLog } from "./commit-log.js";
 export type { CommitLogOptions } from "./commit-log.js";
+export type { CommitLogEvents } from "./commit-log-events.js";
 export { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 export type { EncodedAppend } from "./append-message-callback.js";
 export { recoverCommitLog, recoveryStartIndex } from "./commit-log-recovery.js";
-export { DISPATCH_RULES, INDEX_RULE, keepUnitsBelow, recoveryCase, restartAt } from "./dispatch-plan.js";
-export type { DispatchRule, QueueRecoveryReport, RecoveryCase, RecoveryFacts, RecoveryPoints } from "./dispatch-plan.js";
+export { DISPATCH_RULES, FIRST_DISPATCH_OFFSET, INDEX_RULE, firstDispatchOffset, keepUnitsBelow, recoveryCase } from "./dispatch-plan.js";
+export type { DispatchRule, DispatchStart, FirstDispatchFacts, FirstDispatchRow, QueueRecoveryReport, RecoveryCase, RecoveryFacts, RecoveryPoints } from "./dispatch-plan.js";
 export type { RecoverOptions, RecoveryReport } from "./commit-log-recovery.js";
 export { ConsumeQueue, CQ_STORE_UNIT_SIZE, DEFAULT_CONSUME_QUEUE_FILE_SIZE, isHoleUnit } from "./consume-queue.js";
 export type { ConsumeQueueOptions, ConsumeQueueUnit, QueueRecoveryScan, UnitCheck } from "./consume-queue.js";

@@ -57,6 +57,10 @@ export interface TransientStorePoolOptions {
    * (see {@link BeforeCommit}). Default false.
    */
   readonly sharedMemory?: boolean;
+  /** See {@link BeforeCommit}; default none (commits write the bytes as appended). */
+  readonly beforeCommit?: BeforeCommit | null;
+  /** See {@link AfterAppend}; default none. */
+  readonly afterAppend?: AfterAppend | null;
 }
 
 /**
@@ -73,11 +77,11 @@ export class TransientStorePool {
   readonly sharedMemory: boolean;
   /**
    * Run by every commit of a file using this pool's buffers, before the bytes are written; null (the
-   * default) writes them as appended. Set by the pool's owner before files use the pool.
+   * default) writes them as appended. Given at construction.
    */
-  beforeCommit: BeforeCommit | null = null;
-  /** See {@link AfterAppend}; null (the default) tells nobody. Set before files use the pool. */
-  afterAppend: AfterAppend | null = null;
+  readonly beforeCommit: BeforeCommit | null;
+  /** See {@link AfterAppend}; null (the default) tells nobody. Given at construction. */
+  readonly afterAppend: AfterAppend | null;
   readonly #available: Buffer[] = [];
   readonly #lent = new Set<Buffer>();
   #destroyed = false;
@@ -93,6 +97,8 @@ export class TransientStorePool {
     this.poolSize = poolSize;
     this.fileSize = fileSize;
     this.sharedMemory = options.sharedMemory ?? false;
+    this.beforeCommit = options.beforeCommit ?? null;
+    this.afterAppend = options.afterAppend ?? null;
   }
 
   /**

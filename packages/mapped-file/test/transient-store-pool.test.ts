@@ -107,10 +107,8 @@ describe("TransientStorePool.beforeCommit", () => {
     afterAppend: TransientStorePool["afterAppend"] = null,
   ): Promise<{ file: MappedFile; pool: TransientStorePool; path: string; cleanup: () => Promise<void> }> {
     const { dir, cleanup } = await makeTempDir();
-    const pool = new TransientStorePool(1, 4096);
+    const pool = new TransientStorePool(1, 4096, { beforeCommit, afterAppend });
     pool.init();
-    pool.beforeCommit = beforeCommit;
-    pool.afterAppend = afterAppend;
     const path = join(dir, "00000000000000000000");
     return { file: await MappedFile.open(path, 4096, { transientStorePool: pool }), pool, path, cleanup };
   }
