@@ -233,7 +233,7 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = this.#clock.now();
-    // A pool file's records may get their body CRC before they are committed (see #deferPoolBodyCrc).
+    // With #deferPoolBodyCrc, a pool file's records get their body CRC at commit (the pool's beforeCommit).
     const withBodyCrc = !this.#deferPoolBodyCrc || !file.usesTransientStorePool;
     const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp, withBodyCrc);
     if ("status" in append) return append;

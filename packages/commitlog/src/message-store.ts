@@ -57,6 +57,16 @@ export interface TopicQueue {
   readonly queueId: number;
 }
 
+/** The store's parts; when they cannot be built (e.g. no memory for the pool), closes the checkpoint. */
+async function assembleOrClose(input: StoreAssemblyInput): Promise<StoreAssembly> {
+  try {
+    return assembleStore(input);
+  } catch (error) {
+    await input.checkpoint.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * The message store (RocketMQ's DefaultMessageStore): a commit log, its consume queues, the flush
  * strategy, the checkpoint, crash recovery and expired-file cleanup, behind put / get.
@@ -127,7 +137,8 @@ export class MessageStore {
     try {
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
       const input: StoreAssemblyInput = { config: parsed, io, logger, clock, checkpoint, diskUsage: options.diskUsage, crcWorker: options.crcWorker };
-      const store = new MessageStore(assembleStore(input), { input, lock, pullLimits: options.pullLimits });
+      const parts = await assembleOrClose(input);
+      const store = new MessageStore(parts, { input, lock, pullLimits: options.pullLimits });
       try {
         await store.#start();
       } catch (error) {

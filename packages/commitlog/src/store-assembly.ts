@@ -121,7 +121,12 @@ function buildPool(config: MessageStoreConfig, logger: Logger, crcThread: boolea
     afterAppend: (file, buffer, from, to) => bodyCrc.prefill(file, buffer, from, to),
     beforeCommit: (file, buffer, from, to) => bodyCrc.fill(file, buffer, from, to),
   });
-  pool.init();
+  try {
+    pool.init();
+  } catch (error) {
+    void bodyCrc.terminate().catch(() => undefined);
+    throw error;
+  }
   return { pool, bodyCrc };
 }
 
