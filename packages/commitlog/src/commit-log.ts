@@ -1,13 +1,12 @@
-import type { AllocateMappedFileService } from "@store/file-queue";
-import { MappedFileQueue } from "@store/file-queue";
-import type { FlushConfigInput } from "@store/flush-services";
-import { FlushManager } from "@store/flush-services";
-import type { AppendMessageResult, Clock, FileIO, MappedFile, Preallocation, SelectMappedBufferResult, TransientStorePool } from "@store/mapped-file";
+import type { MappedFileQueue } from "@store/file-queue";
+import type { FlushManager } from "@store/flush-services";
+import type { AppendMessageResult, Clock, MappedFile, SelectMappedBufferResult } from "@store/mapped-file";
 import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
+import type { CommitLogEvents } from "./commit-log-events.js";
 import { MessageEncoder } from "@store/message-codec";
 import { END_FILE_MIN_BLANK_LENGTH } from "@store/message-codec";
 import { SCHEDULE_TOPIC } from "@store/message-codec";
@@ -18,31 +17,22 @@ import type { MessageInput } from "@store/message-codec";
 import type { PutMessageResult } from "./store-types.js";
 
 export interface CommitLogOptions {
-  /** The `commitlog` directory. */
-  readonly storePath: string;
-  /** Segment size, bytes. */
-  readonly mappedFileSize: number;
+  /** The segment files of the `commitlog` directory (built by the store's assembly, not loaded yet). */
+  readonly mappedFileQueue: MappedFileQueue;
+  /** The flush strategy over `mappedFileQueue`; the commit log starts and drains it. */
+  readonly flushManager: FlushManager;
   /** Largest body, bytes. */
   readonly maxMessageSize: number;
   /** This broker's `ip:port`, written into records and message ids. */
   readonly storeHost: string;
-  readonly flush: FlushConfigInput;
-  readonly io?: FileIO;
-  readonly transientStorePool?: TransientStorePool | null;
-  readonly allocateService?: AllocateMappedFileService | null;
-  readonly preallocation?: Preallocation;
   readonly logger: Logger;
-  /** Called with the store time of the last flushed message after each full flush (checkpoint). */
-  readonly onFlushed?: (storeTimestamp: number) => void;
-  /** Called after every successful append (wakes the dispatcher). */
-  readonly onAppended?: () => void;
-  /** With a pool: called when a commit made appended bytes readable (wakes the dispatcher). */
-  readonly onCommitted?: () => void;
+  /** Told of every successful append (see CommitLogEvents). Default: nobody. */
+  readonly events?: Pick<CommitLogEvents, "appended">;
   /** Where single puts record their consume-queue units for the dispatcher (see AppendedUnits). */
   readonly appendedUnits?: AppendedUnits | null;
   /** Record each single put's KEYS and UNIQ_KEY with its unit, for the message index. Default false. */
   readonly recordIndexKeys?: boolean;
-  /** Store timestamps and the flush services' timers. Default: real time. */
+  /** Store timestamps. Default: real time. */
   readonly clock?: Clock;
   /** End every record's properties with the whole-record CRC property (enabledAppendPropCRC). Default false. */
   readonly appendPropCRC?: boolean;
@@ -106,7 +96,7 @@ export class CommitLog {
   readonly topicQueueTable = new Map<string, number>();
   readonly #encoder: MessageEncoder;
   readonly #callback: CommitLogAppendCallback;
-  readonly #onAppended: () => void;
+  readonly #events: Pick<CommitLogEvents, "appended"> | null;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #recordIndexKeys: boolean;
   readonly #logger: Logger;
@@ -120,27 +110,14 @@ export class CommitLog {
   readonly #queueKeys = new Map<string, string[]>();
 
   constructor(options: CommitLogOptions) {
-    this.mappedFileQueue = new MappedFileQueue({
-      storePath: options.storePath,
-      mappedFileSize: options.mappedFileSize,
-      transientStorePool: options.transientStorePool ?? null,
-      allocateService: options.allocateService ?? null,
-      io: options.io,
-      preallocation: options.preallocation,
-    });
+    this.mappedFileQueue = options.mappedFileQueue;
+    this.flushManager = options.flushManager;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
-    this.flushManager = new FlushManager(this.mappedFileQueue, options.flush, {
-      clock: this.#clock,
-      logger: options.logger,
-      onFlushed: options.onFlushed,
-      mappedFileSize: options.mappedFileSize,
-      onCommitted: options.onCommitted,
-    });
     this.#appendPropCRC = options.appendPropCRC ?? false;
     this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost, appendPropCRC: this.#appendPropCRC });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
-    this.#onAppended = options.onAppended ?? (() => undefined);
+    this.#events = options.events ?? null;
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#recordIndexKeys = options.recordIndexKeys ?? false;
     this.#sync = this.flushManager.config.flushDiskType === "SYNC_FLUSH";
@@ -342,7 +319,7 @@ export class CommitLog {
   #finish(job: Job, result: PutMessageResult, file: MappedFile): Promise<PutMessageResult> {
     const append = result.appendResult;
     if (result.status !== "PUT_OK" || append === undefined) return Promise.resolve(result);
-    this.#onAppended();
+    this.#events?.appended();
     const nextOffset = append.wroteOffset + append.wroteBytes;
     const flushed = this.flushManager.handleDiskFlush(nextOffset, waitStoreMsgOK(firstMessage(job)));
     if (this.#sync) return flushed.then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
@@ -415,6 +392,12 @@ export class CommitLog {
   /** Stops the flush services without draining them (a crash test's kill -9). */
   async halt(): Promise<void> {
     await this.flushManager.shutdown().catch(() => undefined);
+  }
+
+  /** Sets the next queue offset of every `topic-queueId` (what recovery found in the consume queues). */
+  resetTopicQueueTable(nextOffsets: Iterable<readonly [string, number]>): void {
+    this.topicQueueTable.clear();
+    for (const [key, next] of nextOffsets) this.topicQueueTable.set(key, next);
   }
 }
 

@@ -20,6 +20,7 @@ export type { CommitLogErrorCode } from "./store-errors.js";
 
 // The store's parts, reachable from a MessageStore (DESIGN §4).
 export { CommitLog } from "./commit-log.js";
+export type { CommitLogEvents } from "./commit-log-events.js";
 export { ConsumeQueue } from "./consume-queue.js";
 export type { ConsumeQueueTable } from "./consume-queue-table.js";
 export { ReputMessageService } from "./reput-message-service.js";

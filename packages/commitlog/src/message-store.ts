@@ -1,30 +1,27 @@
 import { join } from "node:path";
-import { AllocateMappedFileService } from "@store/file-queue";
 import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
-import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
+import { ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "@store/message-codec";
+import { storeTimestampPosition, SYSFLAG_POSITION } from "@store/message-codec";
 import type { DecodedMessage, MessageInput } from "@store/message-codec";
-import { CleanCommitLogService } from "./clean-commit-log-service.js";
-import { CommitLog } from "./commit-log.js";
+import type { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
+import type { ConsumeQueue } from "./consume-queue.js";
 import type { QueueRecoveryReport } from "./dispatch-plan.js";
-import { ConsumeQueueTable } from "./consume-queue-table.js";
-import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
-import type { IndexRecoveryReport } from "./index-service.js";
-import { IndexService } from "./index-service.js";
+import type { ConsumeQueueTable } from "./consume-queue-table.js";
+import type { IndexRecoveryReport, IndexService } from "./index-service.js";
 import type { QueryMessageResult } from "./message-query.js";
 import { queryMessages } from "./message-query.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 import { parseMessageStoreConfig } from "./message-store-config.js";
 import type { ConsumeQueueFilter, PullLimits } from "./message-reader.js";
 import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
-import { AppendedUnits } from "./appended-units.js";
 import type { DispatchListener } from "./reput-message-service.js";
-import { ReputMessageService } from "./reput-message-service.js";
 import type { LookMessageResult } from "./message-lookup.js";
 import { lookMessageAt } from "./message-lookup.js";
+import type { StoreAssembly, StoreAssemblyInput } from "./store-assembly.js";
+import { assembleStore, maxRecordBytes } from "./store-assembly.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
 import { recoverStore } from "./store-recovery.js";
@@ -54,9 +51,14 @@ export interface TopicQueue {
   readonly queueId: number;
 }
 
-/** Largest record for a body limit: body + topic + properties + header + IPv6 hosts. */
-function maxRecordBytes(maxMessageSize: number): number {
-  return maxMessageSize + ENCODER_BUFFER_HEADROOM + MESSAGE_FIXED_LENGTH + 1024;
+/** The store's parts; when they cannot be built (e.g. no memory for the pool), closes the checkpoint. */
+async function assembleOrClose(input: StoreAssemblyInput): Promise<StoreAssembly> {
+  try {
+    return assembleStore(input);
+  } catch (error) {
+    await input.checkpoint.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -86,102 +88,27 @@ export class MessageStore {
   readonly #io: FileIO;
   readonly #logger: Logger;
   readonly #lock: StoreLock;
-  readonly #pool: TransientStorePool | null;
-  readonly #allocate: AllocateMappedFileService;
-  readonly #reput: ReputMessageService;
-  readonly #flushQueues: FlushConsumeQueueService;
-  readonly #clean: CleanCommitLogService;
-  readonly #listeners = new Set<DispatchListener>();
+  readonly #parts: StoreAssembly;
   readonly #pullLimits: PullLimits;
   readonly #clock: Clock;
   #cleanTimer: ClockTimer | null = null;
-  #lastDispatchedTimestamp = 0;
   #state: "running" | "stopping" | "stopped" = "running";
 
-  private constructor(parts: {
-    config: MessageStoreConfig;
-    io: FileIO;
-    logger: Logger;
-    lock: StoreLock;
-    pool: TransientStorePool | null;
-    allocate: AllocateMappedFileService;
-    checkpoint: StoreCheckpoint;
-    options: MessageStoreOptions;
-  }) {
-    const { config, io, logger } = parts;
+  private constructor(parts: StoreAssembly, opened: { input: StoreAssemblyInput; lock: StoreLock; pullLimits?: PullLimits }) {
+    const { config, io, logger, clock, checkpoint } = opened.input;
     this.config = config;
     this.#io = io;
     this.#logger = logger;
-    this.#lock = parts.lock;
-    this.#pool = parts.pool;
-    this.#allocate = parts.allocate;
-    this.checkpoint = parts.checkpoint;
-    this.#pullLimits = parts.options.pullLimits ?? DEFAULT_PULL_LIMITS;
-    const clock = (this.#clock = parts.options.clock ?? systemClock);
+    this.#clock = clock;
+    this.#lock = opened.lock;
+    this.checkpoint = checkpoint;
+    this.#parts = parts;
+    this.commitLog = parts.commitLog;
+    this.consumeQueues = parts.consumeQueues;
+    this.indexService = parts.index;
+    this.#pullLimits = opened.pullLimits ?? DEFAULT_PULL_LIMITS;
     this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
-    this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
-    // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
-    const appendedUnits = new AppendedUnits();
-    const index = (this.indexService = config.messageIndexEnable
-      ? new IndexService({
-          storePath: join(config.storePathRootDir, "index"),
-          geometry: { hashSlotNum: config.maxHashSlotNum, indexNum: config.maxIndexNum },
-          io,
-          clock,
-          logger,
-        })
-      : null);
-    this.commitLog = new CommitLog({
-      storePath: join(config.storePathRootDir, "commitlog"),
-      mappedFileSize: config.mappedFileSizeCommitLog,
-      maxMessageSize: config.maxMessageSize,
-      storeHost: config.storeHost,
-      flush: config,
-      io,
-      transientStorePool: parts.pool,
-      allocateService: parts.allocate,
-      preallocation: config.preallocation,
-      logger,
-      onFlushed: (timestamp) => {
-        if (timestamp > 0) this.checkpoint.physicMsgTimestamp = timestamp;
-      },
-      onAppended: () => this.#reput.wakeup(),
-      // With a pool a put is readable only once committed: dispatch then, not at the next idle round.
-      onCommitted: () => this.#reput.wakeup(),
-      appendedUnits,
-      recordIndexKeys: index !== null,
-      clock,
-      appendPropCRC: config.enabledAppendPropCRC,
-    });
-    this.consumeQueues = new ConsumeQueueTable({ rootDir: join(config.storePathRootDir, "consumequeue"), mappedFileSize: config.mappedFileSizeConsumeQueue, io, logger });
-    this.#reput = new ReputMessageService(this.commitLog, this.consumeQueues, {
-      logger,
-      clock,
-      appendedUnits,
-      maxRecordBytes: maxRecordBytes(config.maxMessageSize),
-      onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
-      onStoreTimestamp: (timestamp) => (this.#lastDispatchedTimestamp = timestamp),
-      index,
-    });
-    this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
-      logger,
-      clock,
-      intervalMs: config.flushIntervalConsumeQueue,
-      leastPages: config.flushConsumeQueueLeastPages,
-      thoroughIntervalMs: config.flushConsumeQueueThoroughInterval,
-      lastDispatchedTimestamp: () => this.#lastDispatchedTimestamp,
-      flushIndex: index === null ? undefined : () => index.flush(),
-    });
-    this.#clean = new CleanCommitLogService(this.commitLog, this.consumeQueues, {
-      fileReservedTimeHours: config.fileReservedTime,
-      deleteWhen: config.deleteWhen,
-      diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
-      deleteFilesIntervalMs: config.deleteCommitLogFilesInterval,
-      destroyIntervalForciblyMs: config.destroyMapedFileIntervalForcibly,
-      logger,
-      diskUsage: parts.options.diskUsage,
-      deleteExpiredIndexFiles: index === null ? undefined : (minOffset) => index.deleteExpiredFiles(minOffset),
-    });
+    this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, dispatchStart: "END_OF_HIGHEST_UNIT", zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
   }
 
   /**
@@ -202,21 +129,10 @@ export class MessageStore {
     const clock = options.clock ?? systemClock;
     const lock = await StoreLock.acquire(join(root, "lock"), io, clock);
     try {
-      const pool = parsed.transientStorePoolEnable ? new TransientStorePool(parsed.transientStorePoolSize, parsed.mappedFileSizeCommitLog) : null;
-      pool?.init();
-      const allocate = new AllocateMappedFileService({
-        io,
-        transientStorePool: pool,
-        fastFailIfNoBufferInStorePool: parsed.fastFailIfNoBufferInStorePool,
-        preallocation: parsed.preallocation,
-        // Sparse files cost no disk up front: keep two ready, so a fast writer never waits for one.
-        filesAhead: parsed.preallocation === "sparse" ? 2 : 1,
-        // A zero-filled segment is in the page cache once created: only sparse ones need the pass.
-        warmPageCache: parsed.warmMapedFileEnable && parsed.preallocation === "sparse",
-        clock,
-      });
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
-      const store = new MessageStore({ config: parsed, io, logger, lock, pool, allocate, checkpoint, options });
+      const input: StoreAssemblyInput = { config: parsed, io, logger, clock, checkpoint, diskUsage: options.diskUsage };
+      const parts = await assembleOrClose(input);
+      const store = new MessageStore(parts, { input, lock, pullLimits: options.pullLimits });
       try {
         await store.#start();
       } catch (error) {
@@ -236,7 +152,7 @@ export class MessageStore {
     await this.consumeQueues.shutdown().catch(() => undefined);
     await this.indexService?.shutdown().catch(() => undefined);
     await this.checkpoint.close().catch(() => undefined);
-    this.#pool?.destroy();
+    this.#parts.pool?.destroy();
   }
 
   async #start(): Promise<void> {
@@ -252,7 +168,7 @@ export class MessageStore {
         commitLog: this.commitLog,
         consumeQueues: this.consumeQueues,
         checkpoint: this.checkpoint,
-        reput: this.#reput,
+        reput: this.#parts.reput,
         logger: this.#logger,
         checkCRC: this.config.checkCRCOnRecover,
         forceVerifyPropCRC: this.config.forceVerifyPropCRC,
@@ -271,10 +187,10 @@ export class MessageStore {
       await this.consumeQueues.correctMinOffsets(minOffset);
       await this.indexService?.deleteExpiredFiles(minOffset);
     }
-    this.#allocate.start();
+    this.#parts.allocate.start();
     this.commitLog.start();
-    this.#reput.start();
-    this.#flushQueues.start();
+    this.#parts.reput.start();
+    this.#parts.flushQueues.start();
     this.#scheduleClean();
   }
 
@@ -289,9 +205,8 @@ export class MessageStore {
   }
 
   #recoverTopicQueueTable(): void {
-    const table = this.commitLog.topicQueueTable;
-    table.clear();
-    for (const queue of this.consumeQueues.all()) table.set(`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue());
+    const next = (queue: ConsumeQueue): [string, number] => [`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue()];
+    this.commitLog.resetTopicQueueTable(Array.from(this.consumeQueues.all(), next));
   }
 
   /** Creates `abort` (or keeps the one a crash left), durably. @throws StoreError IO_ERROR / DISK_FULL. */
@@ -321,7 +236,7 @@ export class MessageStore {
 
   async #runClean(): Promise<void> {
     try {
-      await this.#clean.run(new Date(this.#clock.now()));
+      await this.#parts.clean.run(new Date(this.#clock.now()));
     } catch (error) {
       this.#logger.error({ err: error }, "expired-file cleanup failed");
     }
@@ -329,7 +244,7 @@ export class MessageStore {
 
   /** Deletes expired files now (the cleanup timer does this every cleanResourceInterval). */
   cleanExpiredFiles(now?: Date): Promise<number> {
-    return this.#clean.run(now ?? new Date(this.#clock.now()));
+    return this.#parts.clean.run(now ?? new Date(this.#clock.now()));
   }
 
   /** Stores one message; resolves when it is as durable as the flush strategy promises. */
@@ -450,7 +365,7 @@ export class MessageStore {
 
   /** Commit-log bytes not yet in the consume queues. */
   dispatchBehindBytes(): number {
-    return this.#reput.behind();
+    return this.#parts.reput.behind();
   }
 
   /**
@@ -458,18 +373,7 @@ export class MessageStore {
    * broker's long polling waits on it). Returns a function that unsubscribes.
    */
   onMessageDispatched(listener: DispatchListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #notify(topic: string, queueId: number, maxOffset: number): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(topic, queueId, maxOffset);
-      } catch (error) {
-        this.#logger.error({ err: error }, "dispatch listener threw");
-      }
-    }
+    return this.#parts.events.onDispatched(listener);
   }
 
   /** Whether `shutdown()` has begun. */
@@ -486,27 +390,28 @@ export class MessageStore {
     if (this.#state !== "running") return;
     this.#state = "stopping";
     this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
+    const { reput, flushQueues, allocate } = this.#parts;
     const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
-    await this.#reput.shutdown();
-    await this.#flushQueues.shutdown();
+    await reput.shutdown();
+    await flushQueues.shutdown();
     // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
-    const queuesFlushed = await this.#flushQueues.doFlush(true).then(
+    const queuesFlushed = await flushQueues.doFlush(true).then(
       () => true,
       (error: unknown) => (this.#logger.error({ err: error }, "final consume-queue flush failed"), false),
     );
-    await this.#allocate.shutdown();
+    await allocate.shutdown();
     // A flush that failed before or during the final drain poisons its file: keep `abort` then.
     // An index whose last flush failed may have slot pages newer than its header: keep `abort` then too.
     const indexSound = this.indexService?.failure == null;
-    const healthy = writable && queuesFlushed && indexSound && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && this.#reput.behind() === 0;
+    const healthy = writable && queuesFlushed && indexSound && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && reput.behind() === 0;
     await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
     await this.indexService?.shutdown();
     if (healthy) await this.#removeAbortFile();
     else this.#logger.warn("abort file kept: the next open recovers abnormally");
-    this.#pool?.destroy();
+    this.#parts.pool?.destroy();
     await this.#lock.release();
     this.#state = "stopped";
   }
@@ -522,10 +427,11 @@ export class MessageStore {
     this.#clock.clearTimeout(this.#cleanTimer ?? undefined);
     this.commitLog.markNotWritable("halted");
     this.#lock.abandon();
-    this.#reput.makeStop();
-    this.#flushQueues.makeStop();
+    const { reput, flushQueues, allocate } = this.#parts;
+    reput.makeStop();
+    flushQueues.makeStop();
     this.indexService?.halt();
-    await Promise.allSettled([this.commitLog.halt(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
+    await Promise.allSettled([this.commitLog.halt(), reput.shutdown(), flushQueues.shutdown(), allocate.shutdown()]);
   }
 }
 

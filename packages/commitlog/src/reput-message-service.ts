@@ -3,6 +3,7 @@ import { ServiceThread } from "@store/flush-services";
 import { takesQueueOffset } from "./append-message-callback.js";
 import type { AppendedUnits } from "./appended-units.js";
 import type { DispatchUnit } from "@store/message-codec";
+import type { CommitLogEvents } from "./commit-log-events.js";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions } from "./commit-log-scanner.js";
 import { SCAN_CHUNK_BYTES, scanFileRecords } from "./commit-log-scanner.js";
@@ -18,9 +19,12 @@ export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   readonly maxRecordBytes: number;
   /** Longest idle wait between rounds, ms; a put wakes the service at once. Default 100. */
   readonly idleIntervalMs?: number;
-  readonly onDispatched?: DispatchListener;
-  /** Store time of the last unit dispatched, ms (the checkpoint's logicsMsgTimestamp candidate). */
-  readonly onStoreTimestamp?: (storeTimestamp: number) => void;
+  /**
+   * Told what reached the consume queues: `dispatched` once per step and queue, `dispatchedUpTo` the
+   * store time of the step's last unit once all of them were written (the checkpoint's
+   * logicsMsgTimestamp candidate). Default: nobody.
+   */
+  readonly events?: Pick<CommitLogEvents, "dispatched" | "dispatchedUpTo">;
   /**
    * The commit log's record of its appends (the same object it was given): units found there are
    * dispatched without reading the log. Default none: everything is read from the log.
@@ -48,8 +52,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #scan: ScanOptions;
   #reputChain: Promise<unknown> = Promise.resolve();
   readonly #idleIntervalMs: number;
-  readonly #onDispatched: DispatchListener;
-  readonly #onStoreTimestamp: (storeTimestamp: number) => void;
+  readonly #events: Pick<CommitLogEvents, "dispatched" | "dispatchedUpTo"> | null;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #index: DispatchIndex | null;
 
@@ -67,8 +70,7 @@ export class ReputMessageService extends ServiceThread {
       withKeys: (options.index ?? null) !== null,
     };
     this.#idleIntervalMs = options.idleIntervalMs ?? 100;
-    this.#onDispatched = options.onDispatched ?? (() => undefined);
-    this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
+    this.#events = options.events ?? null;
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#index = options.index ?? null;
   }
@@ -88,6 +90,12 @@ export class ReputMessageService extends ServiceThread {
       }
     }
     await this.doReput(); // dispatch what the last puts wrote before the store flushes its queues
+  }
+
+  /** Dispatches from `offset` on (where recovery says dispatch starts), everything readable now. */
+  restartFrom(offset: number): Promise<void> {
+    this.reputFromOffset = offset;
+    return this.doReput();
   }
 
   /**
@@ -187,12 +195,12 @@ export class ReputMessageService extends ServiceThread {
         this.logger.error({ err: error, topic: queue.topic, queueId: queue.queueId }, "consume-queue write failed");
       }
       const last = entries[written - 1];
-      if (last !== undefined) this.#onDispatched(queue.topic, queue.queueId, last.cqOffset + 1);
+      if (last !== undefined) this.#events?.dispatched(queue.topic, queue.queueId, last.cqOffset + 1);
       const failed = entries[written];
       if (failed !== undefined) firstFailure = Math.min(firstFailure ?? failed.offset, failed.offset);
     }
     // After a failure the checkpoint keeps the older time: recovery then starts no later than needed.
-    if (firstFailure === null && batches.storeTimestamp > 0) this.#onStoreTimestamp(batches.storeTimestamp);
+    if (firstFailure === null && batches.storeTimestamp > 0) this.#events?.dispatchedUpTo(batches.storeTimestamp);
     return firstFailure;
   }
 }

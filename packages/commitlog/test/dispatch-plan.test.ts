@@ -2,7 +2,8 @@ import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { writeInt32BE, writeInt64BE } from "@store/message-codec";
 import { CQ_STORE_UNIT_SIZE } from "../src/consume-queue.js";
-import { DISPATCH_RULES, keepUnitsBelow, recoveryCase, restartAt } from "../src/dispatch-plan.js";
+import type { RecoveryCase } from "../src/dispatch-plan.js";
+import { DISPATCH_RULES, FIRST_DISPATCH_OFFSET, firstDispatchOffset, keepUnitsBelow, recoveryCase } from "../src/dispatch-plan.js";
 import type { MessageStore } from "../src/message-store.js";
 import type { Life } from "./crash-kit.js";
 import { QUIET_SERVICES, openLife, powerCut, shutdown } from "./crash-kit.js";
@@ -72,16 +73,43 @@ describe("DISPATCH_RULES: the rows", () => {
     expect(recoveryCase({ abortFileFound: false, queuesDamaged: true })).toBe("QUEUES_DAMAGED");
   });
 
-  it("resolves each row's points to commit-log offsets", () => {
+  it("resolves each row's kept-units point to a commit-log offset", () => {
     const points = { logStart: 100, logEnd: 900, checkpointPoint: 400, highestUnitEnd: 700 };
     expect(keepUnitsBelow(DISPATCH_RULES.CLEAN_SHUTDOWN, points)).toBe(900);
-    expect(restartAt(DISPATCH_RULES.CLEAN_SHUTDOWN, points)).toBe(700);
-    expect(restartAt(DISPATCH_RULES.CLEAN_SHUTDOWN, { ...points, highestUnitEnd: -1 })).toBe(100);
-    expect(restartAt(DISPATCH_RULES.CLEAN_SHUTDOWN, { ...points, highestUnitEnd: 2000 })).toBe(900);
     expect(keepUnitsBelow(DISPATCH_RULES.CRASH, points)).toBe(400);
-    expect(restartAt(DISPATCH_RULES.CRASH, points)).toBe(400);
     expect(keepUnitsBelow(DISPATCH_RULES.QUEUES_DAMAGED, points)).toBe(Number.NEGATIVE_INFINITY);
-    expect(restartAt(DISPATCH_RULES.QUEUES_DAMAGED, points)).toBe(100);
+  });
+});
+
+describe("FIRST_DISPATCH_OFFSET: one test per row", () => {
+  const points = { logStart: 100, logEnd: 900, checkpointPoint: 400, highestUnitEnd: 700 };
+
+  it("CLEAN_SHUTDOWN: the end of the highest kept unit's record, within [log start, log end]", () => {
+    for (const scanDispatchedAll of [false, true]) {
+      const facts = { case: "CLEAN_SHUTDOWN", scanDispatchedAll } as const;
+      expect(firstDispatchOffset(facts, points)).toMatchObject({ offset: 700, row: { start: "END_OF_HIGHEST_UNIT" } });
+      expect(firstDispatchOffset(facts, { ...points, highestUnitEnd: -1 }).offset).toBe(100);
+      expect(firstDispatchOffset(facts, { ...points, highestUnitEnd: 2000 }).offset).toBe(900);
+    }
+  });
+
+  it("CRASH with a scan that dispatched every record it validated: the recovered log end", () => {
+    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: true }, points)).toMatchObject({ offset: 900, row: { start: "RECOVERED_LOG_END" } });
+  });
+
+  it("CRASH with a scan that stopped dispatching: the checkpoint point", () => {
+    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: false }, points)).toMatchObject({ offset: 400, row: { start: "CHECKPOINT_POINT" } });
+  });
+
+  it("QUEUES_DAMAGED: the log start, whatever the scan did", () => {
+    for (const scanDispatchedAll of [false, true]) {
+      expect(firstDispatchOffset({ case: "QUEUES_DAMAGED", scanDispatchedAll }, points)).toMatchObject({ offset: 100, row: { start: "LOG_START" } });
+    }
+  });
+
+  it("has exactly one row for each case and scan outcome that recovery can meet", () => {
+    const reachable: [RecoveryCase, boolean][] = [["CLEAN_SHUTDOWN", false], ["CRASH", true], ["CRASH", false], ["QUEUES_DAMAGED", false]];
+    expect(FIRST_DISPATCH_OFFSET.map((row) => [row.case, row.scanDispatchedAll])).toEqual(reachable);
   });
 });
 
@@ -97,7 +125,7 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.recovery).toMatchObject({ mode: "normal", processOffset: bad.offset });
-      expect(after.store.queueRecovery).toMatchObject({ case: "CLEAN_SHUTDOWN", keptUnitsBelow: bad.offset, restartedAt: bad.offset, mismatchedUnits: 0, gapsFound: 0 });
+      expect(after.store.queueRecovery).toMatchObject({ case: "CLEAN_SHUTDOWN", keptUnitsBelow: bad.offset, restartedAt: bad.offset, dispatchStart: "END_OF_HIGHEST_UNIT", mismatchedUnits: 0, gapsFound: 0 });
       await expectAllServed(after.store, puts.slice(0, 37));
     } finally {
       await shutdown(clock, after);
@@ -146,7 +174,7 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.recovery).toMatchObject({ mode: "abnormal", startOffset: FILE_SIZE });
-      expect(after.store.queueRecovery).toMatchObject({ case: "CRASH", keptUnitsBelow: FILE_SIZE, restartedAt: after.store.recovery.processOffset, mismatchedUnits: 0, gapsFound: 0 });
+      expect(after.store.queueRecovery).toMatchObject({ case: "CRASH", keptUnitsBelow: FILE_SIZE, restartedAt: after.store.recovery.processOffset, dispatchStart: "RECOVERED_LOG_END", mismatchedUnits: 0, gapsFound: 0 });
       expect(after.store.queueRecovery.zeroedBytes).toBeGreaterThan(0); // units of the second phase were durable: cut anyway
       await expectAllServed(after.store, puts);
     } finally {
@@ -167,7 +195,7 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     disk.overwrite(queueFile(0), own.queueOffset * CQ_STORE_UNIT_SIZE, unit);
     const after = await openLife(disk, clock, config);
     try {
-      expect(after.store.queueRecovery).toMatchObject({ case: "QUEUES_DAMAGED", keptUnitsBelow: Number.NEGATIVE_INFINITY, restartedAt: 0, mismatchedUnits: 1 });
+      expect(after.store.queueRecovery).toMatchObject({ case: "QUEUES_DAMAGED", keptUnitsBelow: Number.NEGATIVE_INFINITY, restartedAt: 0, dispatchStart: "LOG_START", mismatchedUnits: 1 });
       expect(after.store.checkpoint.logicsMsgTimestamp).toBe(0); // its promise was broken: cleared before the rebuild
       await expectAllServed(after.store, puts);
     } finally {

@@ -22,7 +22,7 @@ const SMALLEST_RECORD = 92;
 
 /**
  * Fills the CRC property of the record at `at` (`size` bytes) when it ends with one; returns whether
- * it did. Self-contained (literal constants, no outer names): its source also runs in the CRC worker.
+ * it did.
  *
  * @param buffer - the bytes holding the record.
  * @param at - where the record starts.
