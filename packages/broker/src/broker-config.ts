@@ -1,4 +1,4 @@
-import { messageStoreConfigSchema } from "@store/commitlog";
+import { ROCKETMQ_COMMIT_LOG_FILE_SIZE, messageStoreConfigSchema } from "@store/commitlog";
 import { z } from "zod";
 import { BrokerError } from "./broker-error.js";
 
@@ -123,6 +123,9 @@ function describedStoreShape(): StoreShape {
     if (key === "storeHost") continue;
     shape[key] = schema.describe(storeDescriptions[key] ?? "");
   }
+  // The store's own default suits an embedded store; a broker keeps RocketMQ's 1 GiB segments.
+  const segment = messageStoreConfigSchema.shape.mappedFileSizeCommitLog;
+  shape.mappedFileSizeCommitLog = segment.removeDefault().default(ROCKETMQ_COMMIT_LOG_FILE_SIZE).describe(storeDescriptions.mappedFileSizeCommitLog ?? "");
   return shape as unknown as StoreShape;
 }
 

@@ -124,9 +124,15 @@ export type {
 
 // The store: put / get, consume queues, dispatch, checkpoint, recovery.
 export { MessageStore } from "./message-store.js";
-export type { MessageStoreOptions, TopicQueue } from "./message-store.js";
+export type { MessageStoreOptions, TopicQueue, WaitForDispatchOptions } from "./message-store.js";
+export { MAX_DISPATCH_WAITERS } from "./dispatch-waiters.js";
 export type { LookMessageResult } from "./message-lookup.js";
-export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-store-config.js";
+export {
+  EMBEDDED_COMMIT_LOG_FILE_SIZE,
+  ROCKETMQ_COMMIT_LOG_FILE_SIZE,
+  messageStoreConfigSchema,
+  parseMessageStoreConfig,
+} from "./message-store-config.js";
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { CommitLog } from "./commit-log.js";
 export type { CommitLogOptions } from "./commit-log.js";

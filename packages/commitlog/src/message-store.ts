@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { AllocateMappedFileService } from "@store/file-queue";
 import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
-import { TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
+import { StoreError, TransientStorePool, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { MESSAGE_FIXED_LENGTH, ENCODER_BUFFER_HEADROOM, storeTimestampPosition, SYSFLAG_POSITION } from "./codec/message-format.js";
@@ -18,6 +18,7 @@ import type { QueryMessageResult } from "./message-query.js";
 import { queryMessages } from "./message-query.js";
 import type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 import { parseMessageStoreConfig } from "./message-store-config.js";
+import { DispatchWaiters } from "./dispatch-waiters.js";
 import type { ConsumeQueueFilter, PullLimits } from "./message-reader.js";
 import { DEFAULT_PULL_LIMITS, readQueueMessages } from "./message-reader.js";
 import { AppendedUnits } from "./appended-units.js";
@@ -27,6 +28,7 @@ import type { LookMessageResult } from "./message-lookup.js";
 import { lookMessageAt } from "./message-lookup.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
+import type { CommitLogErrorCode } from "./store-errors.js";
 import { recoverStore } from "./store-recovery.js";
 import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 
@@ -34,7 +36,10 @@ import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 export interface MessageStoreOptions {
   /** File access; a SimulatedDisk in crash tests. Default node:fs. */
   readonly io?: FileIO;
-  /** Where the store logs. Default: pino at "info" to stdout. */
+  /**
+   * Where the store logs. Default: pino at "warn" to stdout (recovery cuts, failed flushes, cleanup
+   * errors); pass `pino({ level: "info" })` or a child of the host's logger to see more.
+   */
   readonly logger?: Logger;
   /** Used share (0..1) of the disk holding `path`; default statfs. */
   readonly diskUsage?: (path: string) => Promise<number>;
@@ -52,6 +57,12 @@ export interface MessageStoreOptions {
    * else then decides the order of events, so a crash test replays exactly).
    */
   readonly crcWorker?: boolean;
+}
+
+/** Options of `MessageStore.waitForDispatch`. */
+export interface WaitForDispatchOptions {
+  /** Reject with StoreError DISPATCH_TIMEOUT after this long, ms. Default: no deadline. */
+  readonly timeoutMs?: number;
 }
 
 /** A consume queue, as `listTopicQueues` names it. */
@@ -98,6 +109,7 @@ export class MessageStore {
   readonly #flushQueues: FlushConsumeQueueService;
   readonly #clean: CleanCommitLogService;
   readonly #listeners = new Set<DispatchListener>();
+  readonly #dispatchWaiters: DispatchWaiters;
   readonly #pullLimits: PullLimits;
   readonly #clock: Clock;
   #cleanTimer: ClockTimer | null = null;
@@ -128,6 +140,7 @@ export class MessageStore {
     this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
     // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
     const appendedUnits = new AppendedUnits();
+    this.#dispatchWaiters = new DispatchWaiters({ clock });
     const index = (this.indexService = config.messageIndexEnable
       ? new IndexService({
           storePath: join(config.storePathRootDir, "index"),
@@ -168,6 +181,7 @@ export class MessageStore {
       maxRecordBytes: maxRecordBytes(config.maxMessageSize),
       onDispatched: (topic, queueId, maxOffset) => this.#notify(topic, queueId, maxOffset),
       onStoreTimestamp: (timestamp) => (this.#lastDispatchedTimestamp = timestamp),
+      onProgress: (reputFromOffset) => this.#dispatchWaiters.advance(reputFromOffset),
       index,
     });
     this.#flushQueues = new FlushConsumeQueueService(this.consumeQueues, this.checkpoint, {
@@ -201,7 +215,7 @@ export class MessageStore {
   static async open(config: MessageStoreConfigInput = {}, options: MessageStoreOptions = {}): Promise<MessageStore> {
     const parsed = parseMessageStoreConfig(config);
     const io = options.io ?? nodeFileIO;
-    const logger = options.logger ?? pino({ name: "message-store" });
+    const logger = options.logger ?? pino({ name: "message-store", level: "warn" });
     const root = parsed.storePathRootDir;
     // Durable names from the start: a power cut must not take a directory with files synced inside it.
     await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "commitlog"), e)));
@@ -462,6 +476,36 @@ export class MessageStore {
   }
 
   /**
+   * Read-your-writes: resolves once the consume queues hold every record below `offset` (a commit-log
+   * offset, bytes), so `getMessage` and `queryMessage` return them. Pass the end of a put,
+   * `appendResult.wroteOffset + appendResult.wroteBytes`. Resolves at once when dispatch is there.
+   * In pool mode a record is dispatched once committed (`commitIntervalCommitLog`).
+   * @throws StoreError BAD_ARGUMENT (offset not an integer in `[0, end of the log]`), DISPATCH_TIMEOUT
+   *   (`timeoutMs` passed), BUSY (MAX_DISPATCH_WAITERS callers wait already), STORE_CLOSED (the store
+   *   shut down or halted before dispatch got there).
+   */
+  waitForDispatch(offset: number, options: WaitForDispatchOptions = {}): Promise<void> {
+    const end = this.commitLog.mappedFileQueue.getMaxWrotePosition();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > end) {
+      const error = new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch(${offset}): expected an integer offset in [0, ${end}]`);
+      return Promise.reject(error);
+    }
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch: timeoutMs ${timeoutMs} must be ≥ 0`));
+    }
+    this.#dispatchWaiters.advance(this.#reput.reputFromOffset);
+    const timeoutError = () =>
+      new StoreError<CommitLogErrorCode>("DISPATCH_TIMEOUT", `dispatch did not reach offset ${offset} within ${timeoutMs} ms (at ${this.#reput.reputFromOffset})`);
+    return this.#dispatchWaiters.wait(offset, timeoutMs, timeoutError);
+  }
+
+  #closeDispatchWaiters(how: string): void {
+    this.#dispatchWaiters.advance(this.#reput.reputFromOffset);
+    this.#dispatchWaiters.close(new StoreError<CommitLogErrorCode>("STORE_CLOSED", `the store was ${how} before dispatch reached the offset`));
+  }
+
+  /**
    * Calls `listener(topic, queueId, maxOffset)` whenever new messages reach a consume queue (the
    * broker's long polling waits on it). Returns a function that unsubscribes.
    */
@@ -497,6 +541,7 @@ export class MessageStore {
     const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
     await this.#reput.shutdown();
+    this.#closeDispatchWaiters("shut down");
     await this.#flushQueues.shutdown();
     // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
     const queuesFlushed = await this.#flushQueues.doFlush(true).then(
@@ -533,6 +578,7 @@ export class MessageStore {
     this.#reput.makeStop();
     this.#flushQueues.makeStop();
     this.indexService?.halt();
+    this.#closeDispatchWaiters("halted");
     await Promise.allSettled([this.commitLog.halt(), this.#reput.shutdown(), this.#flushQueues.shutdown(), this.#allocate.shutdown()]);
   }
 }

@@ -28,6 +28,8 @@ export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   readonly appendedUnits?: AppendedUnits | null;
   /** The message index, fed every dispatched record (RocketMQ's CommitLogDispatcherBuildIndex). Default none. */
   readonly index?: DispatchIndex | null;
+  /** Told `reputFromOffset` after every dispatch step (MessageStore.waitForDispatch listens). */
+  readonly onProgress?: (reputFromOffset: number) => void;
 }
 
 /** Units taken from AppendedUnits per step, like one scan chunk. */
@@ -52,6 +54,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #onStoreTimestamp: (storeTimestamp: number) => void;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #index: DispatchIndex | null;
+  readonly #onProgress: (reputFromOffset: number) => void;
 
   constructor(commitLog: CommitLog, queues: ConsumeQueueTable, options: ReputMessageServiceOptions) {
     super(options);
@@ -71,6 +74,7 @@ export class ReputMessageService extends ServiceThread {
     this.#onStoreTimestamp = options.onStoreTimestamp ?? (() => undefined);
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#index = options.index ?? null;
+    this.#onProgress = options.onProgress ?? (() => undefined);
   }
 
   /** Bytes in the commit log not yet dispatched. */
@@ -104,7 +108,9 @@ export class ReputMessageService extends ServiceThread {
     const minOffset = this.#commitLog.getMinOffset();
     if (minOffset >= 0 && this.reputFromOffset < minOffset) this.reputFromOffset = minOffset;
     while (this.reputFromOffset < this.#commitLog.getMaxOffset()) {
-      if (!(await this.#dispatchChunk())) return;
+      const progressed = await this.#dispatchChunk();
+      this.#onProgress(this.reputFromOffset);
+      if (!progressed) return;
     }
   }
 
