@@ -16,7 +16,7 @@ const flush = new FlushManager(
 flush.start();
 
 const file = await queue.getLastMappedFile(0);
-if (file === null) throw queue.lastCreateError;
+if (file === null) throw new Error("no segment file", { cause: queue.lastCreateError });
 file.appendMessage(Buffer.from("hello, durable world"));
 const status = await flush.handleDiskFlush(file.fileFromOffset + file.wrotePosition, true);
 console.log(status, queue.flushedWhere); // PUT_OK 20: an fdatasync covering the message has completed
