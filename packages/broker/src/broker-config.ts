@@ -136,7 +136,9 @@ function describedStoreShape(): StoreShape {
  */
 export const brokerConfigSchema = z.object({ ...describedStoreShape(), ...brokerFields }).strict();
 
+/** The config a `BrokerController` accepts: broker.conf keys, strings or typed values. */
 export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
+/** A validated broker config with every default filled in (see `parseBrokerConfig`). */
 export type BrokerConfig = z.output<typeof brokerConfigSchema> & {
   /** `messageDelayLevel` parsed: delay per level, ms (level n at index n-1). */
   readonly delayLevelTableMs: readonly number[];

@@ -18,6 +18,7 @@ import { clearPreparedMessage, emptyPreparedMessage, storedKeys, storedTags } fr
 import type { MessageInput } from "./codec/types.js";
 import type { PutMessageResult } from "./store-types.js";
 
+/** What a `CommitLog` is built from: its directory, sizes, flush settings and services. */
 export interface CommitLogOptions {
   /** The `commitlog` directory. */
   readonly storePath: string;

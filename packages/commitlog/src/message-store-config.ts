@@ -108,7 +108,9 @@ export const messageStoreConfigSchema = flushConfigSchema
   })
   .strict();
 
+/** The config `MessageStore.open` accepts: any subset of the keys, RocketMQ's names. */
 export type MessageStoreConfigInput = z.input<typeof messageStoreConfigSchema>;
+/** A validated store config with every default filled in (see `parseMessageStoreConfig`). */
 export type MessageStoreConfig = Omit<z.output<typeof messageStoreConfigSchema>, "preallocation"> & {
   readonly preallocation: "zero-fill" | "sparse";
 };

@@ -462,10 +462,12 @@ export class MessageStore {
     return low;
   }
 
+  /** Commit-log offset just past the last readable byte, bytes (0 when empty). */
   getMaxPhyOffset(): number {
     return this.commitLog.getMaxOffset();
   }
 
+  /** Commit-log offset of the first byte still stored, bytes (-1 when empty). */
   getMinPhyOffset(): number {
     return this.commitLog.getMinOffset();
   }

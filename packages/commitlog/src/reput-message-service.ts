@@ -13,6 +13,7 @@ import type { DispatchIndex } from "./index-service.js";
 /** Told, once per dispatch round and queue, the queue's new end (one past its last offset). */
 export type DispatchListener = (topic: string, queueId: number, maxOffset: number) => void;
 
+/** Options of the `ReputMessageService`, the dispatcher from the commit log to the consume queues. */
 export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   /** Largest legal record, bytes. */
   readonly maxRecordBytes: number;

@@ -5,7 +5,7 @@ import { VirtualClock } from "@store/mapped-file/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeMessage } from "../src/codec/message-decoder.js";
 import { MessageStore } from "../src/message-store.js";
-import type { FixtureRecord , FIXTURE_CONFIG} from "./fixtures/store-v1-messages.mjs";
+import type { FIXTURE_CONFIG, FixtureRecord } from "./fixtures/store-v1-messages.mjs";
 import { FIXTURE_MESSAGE_COUNT, FIXTURE_START_MS, fixtureMessage, putFixtureMessages } from "./fixtures/store-v1-messages.mjs";
 import { silentLogger, tempDir } from "./helpers.js";
 

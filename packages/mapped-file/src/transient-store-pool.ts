@@ -51,6 +51,7 @@ export type BeforeCommit = (file: MappedFile, buffer: Buffer, from: number, to: 
  */
 export type AfterAppend = (file: MappedFile, buffer: Buffer, from: number, to: number) => Promise<void>;
 
+/** Options of a `TransientStorePool`. */
 export interface TransientStorePoolOptions {
   /**
    * Back the buffers with SharedArrayBuffers, so worker threads can read and write them in place
