@@ -4,10 +4,9 @@
  *
  * V8 copies into or out of shared memory with relaxed atomic stores: a word at a time when source
  * and destination are aligned alike (mod 8), otherwise a byte at a time. Records are packed with no
- * padding, so most bodies land misaligned: on the VM of research/limits.md a 1 KiB `TypedArray#set`
- * into a SharedArrayBuffer took 0.42 µs misaligned against 0.11 µs aligned, and 1.67 µs against
- * 0.42 µs at 4 KiB. `Buffer#fill` with a buffer value is a single memcpy whatever the alignment, at
- * a fixed cost of about 0.13 µs a call, so it wins from about 200 bytes (0.16 µs at 1 KiB).
+ * padding, so most bodies land misaligned and copy byte by byte. `Buffer#fill` with a buffer value is
+ * a single memcpy whatever the alignment, at a fixed cost per call, so it wins from a few hundred
+ * bytes (`pnpm bench copy` measures it; the README has the figures).
  */
 
 /** From this many bytes a copy into shared memory goes through `Buffer#fill`. */

@@ -8,9 +8,10 @@ const WARM_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Hands every page of `buffers` to the kernel once, by writing them 1 MiB at a time over the same
- * 1 MiB of a scratch file. On the reference VM the kernel's first read of a freshly touched page is
- * slow (about 3 µs a page): a commit from a fresh pool ran at 0.6 of one from a used pool, and this
- * pass (about 0.25 s for 320 MiB) closes the gap. Best effort: without a writable tmpdir it does nothing.
+ * 1 MiB of a scratch file. On a VM whose host backs guest memory lazily the kernel's first read of a
+ * freshly touched page is slow, so a commit from a fresh pool runs slower than one from a used pool;
+ * this pass at start-up closes the gap (figures: bench/RESULTS.md). Best effort: without a writable
+ * tmpdir it does nothing.
  */
 function passPagesThroughKernel(buffers: readonly Buffer[]): void {
   let dir: string;
