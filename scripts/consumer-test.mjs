@@ -23,7 +23,11 @@ const EXPECTED_OUTPUT = {
   "file-queue/file-queue": "hello, log",
   "flush-services/group-commit": "PUT_OK 20",
   "commitlog/message-store": "hello 0",
+  "broker/broker": "received TagA hello",
+  "proxy/proxy": "TagA hello attempt 1",
 };
+/** Clients the broker and proxy examples use, at the versions their packages test with. */
+const EXAMPLE_CLIENTS = ["ali-ons", "rocketmq-client-nodejs"];
 
 const started = Date.now();
 const results = [];
@@ -63,8 +67,13 @@ async function project(name, pkgs) {
   const dir = join(work, name);
   mkdirSync(dir);
   const deps = Object.fromEntries(pkgs.map((pkg) => [pkg.manifest.name, `file:${pkg.tarball}`]));
+  const clients = {};
+  for (const pkg of pkgs) {
+    for (const client of EXAMPLE_CLIENTS) if (pkg.manifest.devDependencies?.[client]) clients[client] = pkg.manifest.devDependencies[client];
+  }
   // overrides: a package's dependency on another of ours resolves to its tarball, never the registry.
-  const manifest = { name: `consumer-${name}`, private: true, type: "module", dependencies: { ...deps, "@types/node": TYPES_NODE }, overrides: deps };
+  const dependencies = { ...deps, ...clients, "@types/node": TYPES_NODE };
+  const manifest = { name: `consumer-${name}`, private: true, type: "module", dependencies, overrides: deps };
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 120_000 });
   return dir;
@@ -76,10 +85,12 @@ function copyExamples(dir, pkgs) {
   for (const pkg of pkgs) {
     const examples = join(pkg.dir, "examples");
     if (!existsSync(examples)) continue;
-    for (const file of readdirSync(examples).filter((f) => f.endsWith(".ts"))) {
-      mkdirSync(join(dir, "examples", pkg.short), { recursive: true });
-      cpSync(join(examples, file), join(dir, "examples", pkg.short, file));
-      names.push(`${pkg.short}/${basename(file, ".ts")}`);
+    for (const file of readdirSync(examples)) {
+      // .ts examples are compiled to build/examples/; .mjs ones (untyped clients) run as they are.
+      const into = join(dir, file.endsWith(".ts") ? "examples" : "build/examples", pkg.short);
+      mkdirSync(into, { recursive: true });
+      cpSync(join(examples, file), join(into, file));
+      names.push(`${pkg.short}/${file}`);
     }
   }
   return names;
@@ -93,8 +104,9 @@ function tsconfig(dir, file, compilerOptions, include) {
 async function runExamples(dir, names) {
   for (const name of names) {
     await check(`README example ${name} runs`, async () => {
-      const { stdout } = await run(process.execPath, [join(dir, "build", "examples", `${name}.js`)], { cwd: dir, timeout: 60_000 });
-      const expected = EXPECTED_OUTPUT[name];
+      const file = join(dir, "build", "examples", name.replace(/\.ts$/, ".js"));
+      const { stdout } = await run(process.execPath, [file], { cwd: dir, timeout: 90_000 });
+      const expected = EXPECTED_OUTPUT[name.replace(/\.m?[jt]s$/, "")];
       if (expected === undefined) throw new Error(`no expected output listed for ${name} in consumer-test.mjs`);
       if (!stdout.includes(expected)) throw new Error(`expected output containing ${JSON.stringify(expected)}, got:\n${stdout}`);
     });
