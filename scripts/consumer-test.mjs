@@ -75,7 +75,8 @@ async function project(name, pkgs) {
   const dependencies = { ...deps, ...clients, "@types/node": TYPES_NODE };
   const manifest = { name: `consumer-${name}`, private: true, type: "module", dependencies, overrides: deps };
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 120_000 });
+  // Slow only the first time: later runs install from npm's cache.
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 300_000 });
   return dir;
 }
 
