@@ -3,7 +3,7 @@
 // and peak RSS since the previous mark; stops on {type:"stop"}. With `profileDir` in its options it
 // records a V8 CPU profile of each measurement window (from one mark to the next) into that directory.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
+import * as inspector from "node:inspector/promises";
 import { join } from "node:path";
 import type { BenchServerOptions, StartBenchServer } from "./servers/bench-server.js";
 
@@ -28,22 +28,22 @@ function takePeakRss(): number {
 
 /** Profiles the windows between marks: odd marks start the profiler, even ones write the profile. */
 class WindowProfiler {
-  readonly #session = new Session();
+  readonly #inspector = new inspector.Session();
   readonly #path: (index: number) => string;
   #marks = 0;
 
   constructor(path: (index: number) => string) {
     this.#path = path;
-    this.#session.connect();
+    this.#inspector.connect();
   }
 
   async mark(): Promise<void> {
     if (this.#marks++ % 2 === 0) {
-      await this.#session.post("Profiler.enable");
-      await this.#session.post("Profiler.start");
+      await this.#inspector.post("Profiler.enable");
+      await this.#inspector.post("Profiler.start");
       return;
     }
-    const { profile } = await this.#session.post("Profiler.stop");
+    const { profile } = await this.#inspector.post("Profiler.stop");
     writeFileSync(this.#path(this.#marks / 2), JSON.stringify(profile));
   }
 }

@@ -1,4 +1,4 @@
-import { messageStoreConfigSchema } from "@store/commitlog";
+import { ROCKETMQ_COMMIT_LOG_FILE_SIZE, messageStoreConfigSchema } from "@store/commitlog";
 import { z } from "zod";
 import { BrokerError } from "./broker-error.js";
 
@@ -123,6 +123,9 @@ function describedStoreShape(): StoreShape {
     if (key === "storeHost") continue;
     shape[key] = schema.describe(storeDescriptions[key] ?? "");
   }
+  // The store's own default suits an embedded store; a broker keeps RocketMQ's 1 GiB segments.
+  const segment = messageStoreConfigSchema.shape.mappedFileSizeCommitLog;
+  shape.mappedFileSizeCommitLog = segment.removeDefault().default(ROCKETMQ_COMMIT_LOG_FILE_SIZE).describe(storeDescriptions.mappedFileSizeCommitLog ?? "");
   return shape as unknown as StoreShape;
 }
 
@@ -133,7 +136,9 @@ function describedStoreShape(): StoreShape {
  */
 export const brokerConfigSchema = z.object({ ...describedStoreShape(), ...brokerFields }).strict();
 
+/** The config a `BrokerController` accepts: broker.conf keys, strings or typed values. */
 export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
+/** A validated broker config with every default filled in (see `parseBrokerConfig`). */
 export type BrokerConfig = z.output<typeof brokerConfigSchema> & {
   /** `messageDelayLevel` parsed: delay per level, ms (level n at index n-1). */
   readonly delayLevelTableMs: readonly number[];

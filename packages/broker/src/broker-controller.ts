@@ -42,6 +42,7 @@ const CLIENT_SCAN_INTERVAL_MS = 10_000;
 /** How long shutdown lets requests in flight finish, ms. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
+/** What a `BrokerController` takes besides its config: logger, observer, an in-process name server and more. */
 export interface BrokerControllerOptions {
   readonly logger?: Logger;
   readonly observer?: BrokerObserver;

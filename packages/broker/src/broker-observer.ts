@@ -12,6 +12,7 @@ export interface BrokerObserver {
   connection?(event: { readonly open: boolean; readonly remoteAddress: string }): void;
 }
 
+/** Told to the broker's observer for each send: topic, status, messages and bytes. */
 export interface MessagesInEvent {
   readonly topic: string;
   /** The store's PutMessageStatus (`PUT_OK`, `FLUSH_DISK_TIMEOUT`, ...) or `SYSTEM_BUSY` when refused before the store. */
@@ -22,6 +23,7 @@ export interface MessagesInEvent {
   readonly latencyMs: number;
 }
 
+/** Told to the broker's observer for each pull answered: topic, group, messages and bytes. */
 export interface MessagesOutEvent {
   readonly topic: string;
   readonly group: string;

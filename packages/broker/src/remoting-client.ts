@@ -15,6 +15,7 @@ export type ServerRequestHandler = (
   client: RemotingClient,
 ) => RemotingCommand | null | undefined | Promise<RemotingCommand | null | undefined>;
 
+/** Options of a `RemotingClient`: the server's address and timeouts. */
 export interface RemotingClientOptions {
   readonly port: number;
   /** Default 127.0.0.1. */

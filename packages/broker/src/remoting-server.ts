@@ -21,6 +21,7 @@ export interface RemotingServerLimits extends FrameLimits {
   readonly idleTimeoutMs: number;
 }
 
+/** The server's default limits: frames, connections, requests in flight per connection, idle timeout (ms). */
 export const DEFAULT_REMOTING_LIMITS: RemotingServerLimits = {
   ...DEFAULT_FRAME_LIMITS,
   maxConnections: 4096,
@@ -28,6 +29,7 @@ export const DEFAULT_REMOTING_LIMITS: RemotingServerLimits = {
   idleTimeoutMs: 120_000,
 };
 
+/** Options of a `RemotingServer`: host, port (0: any free one), limits and logger. */
 export interface RemotingServerOptions {
   /** Port to listen on; 0 picks a free one (read `port` after `start`). */
   readonly port: number;

@@ -14,6 +14,7 @@ export interface RemotingConnection {
   onClose(listener: () => void): void;
 }
 
+/** What a processor learns about a request besides the command: its connection and client address. */
 export interface RequestContext {
   readonly connection: RemotingConnection;
 }
@@ -25,6 +26,7 @@ export interface RequestContext {
  * an error code with a remark. A HeaderFieldError it throws is answered SYSTEM_ERROR naming the field.
  */
 export interface RequestProcessor {
+  /** Answers one request; null for a one-way request or a response sent later. */
   processRequest(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand | null> | RemotingCommand | null;
   /** True to answer SYSTEM_BUSY without processing (flow control). */
   rejectRequest?(): boolean;

@@ -21,6 +21,7 @@ describe("parseBrokerConfig", () => {
       serverChannelMaxIdleTimeSeconds: 120,
       clientChannelMaxIdleTime: 120_000,
       flushDiskType: "ASYNC_FLUSH",
+      mappedFileSizeCommitLog: 1024 * 1024 * 1024,
     });
     expect(config.delayLevelTableMs).toHaveLength(18);
     expect(config.delayLevelTableMs[2]).toBe(10_000);

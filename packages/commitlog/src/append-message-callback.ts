@@ -59,6 +59,7 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     this.#storeHost = storeHost;
   }
 
+  /** Encodes the prepared message at `position` of the file starting at `fileFromOffset`, or a blank record when fewer than its size of `maxBlank` bytes remain. */
   doAppend(fileFromOffset: number, position: number, maxBlank: number, append: EncodedAppend, window?: AppendWindow): AppendOutcome {
     const wroteOffset = fileFromOffset + position;
     const queueOffset = takesQueueOffset(append.sysFlag) ? (this.#topicQueueTable.get(append.queueKey) ?? 0) : 0;

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CommitLog } from "./commit-log.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
 
+/** Options of the `CleanCommitLogService`: when files expire and how they are deleted. */
 export interface CleanCommitLogOptions {
   /** Files older than this are expired, hours. */
   readonly fileReservedTimeHours: number;

@@ -32,6 +32,7 @@ export interface RecoveryReport {
   readonly staleBytesCleared: number;
 }
 
+/** Options of commit-log recovery: CRC checks, and the dispatcher fed with the records it scans. */
 export interface RecoverOptions {
   readonly abnormal: boolean;
   readonly checkpoint: StoreCheckpoint;

@@ -16,6 +16,7 @@ import { storedKeys, storedTags } from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 import type { PutMessageResult } from "./store-types.js";
 
+/** What a `CommitLog` is built from: its directory, sizes, flush settings and services. */
 export interface CommitLogOptions {
   /** The segment files of the `commitlog` directory (built by the store's assembly, not loaded yet). */
   readonly mappedFileQueue: MappedFileQueue;

@@ -145,10 +145,12 @@ export class ConsumeQueueTable {
     for (const queue of this.all()) await queue.correctMinOffset(phyMinOffset);
   }
 
+  /** Closes every consume queue, keeping the files on disk. */
   async shutdown(): Promise<void> {
     for (const queue of this.all()) await queue.shutdown();
   }
 
+  /** Closes and deletes every consume queue. */
   async destroy(): Promise<void> {
     for (const queue of this.all()) await queue.destroy();
     this.#queues.clear();

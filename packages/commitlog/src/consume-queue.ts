@@ -26,6 +26,7 @@ export interface PositionEntry extends ConsumeQueueUnit {
   readonly cqOffset: number;
 }
 
+/** What a `ConsumeQueue` is built from: its topic, queue id, directory and file size. */
 export interface ConsumeQueueOptions {
   /** The `consumequeue` directory; this queue lives in `<root>/<topic>/<queueId>`. */
   readonly rootDir: string;
@@ -370,10 +371,12 @@ export class ConsumeQueue {
     return this.mappedFileQueue.flush(leastPages);
   }
 
+  /** Closes the queue's files, keeping them on disk. */
   shutdown(): Promise<void> {
     return this.mappedFileQueue.shutdown(0);
   }
 
+  /** Closes and deletes the queue's files. */
   destroy(): Promise<void> {
     this.#maxPhysicOffset = -1;
     this.#minLogicOffset = 0;

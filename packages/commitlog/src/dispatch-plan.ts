@@ -25,6 +25,7 @@ export interface DispatchRule {
   readonly why: string;
 }
 
+/** Where dispatch restarts at open, per recovery case, and why (the decision table recovery follows). */
 export const DISPATCH_RULES: Readonly<Record<RecoveryCase, DispatchRule>> = {
   CLEAN_SHUTDOWN: {
     keepUnitsBelow: "RECOVERED_LOG_END",

@@ -3,6 +3,7 @@ import { ServiceThread } from "@store/flush-services";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
 import type { StoreCheckpoint } from "./store-checkpoint.js";
 
+/** Options of the `FlushConsumeQueueService`, with RocketMQ's intervals in ms. */
 export interface FlushConsumeQueueServiceOptions extends ServiceThreadOptions {
   /** Pause between rounds, ms. */
   readonly intervalMs: number;

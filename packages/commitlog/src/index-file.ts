@@ -435,6 +435,7 @@ export class IndexFile {
     return true;
   }
 
+  /** Gives back a hold taken with `hold()`. */
   release(): void {
     if (--this.#readers === 0) this.#idle?.();
   }

@@ -17,8 +17,11 @@
  */
 import { readInt64BE, writeInt32BE, writeInt64BE } from "@store/message-codec";
 
+/** Bytes of an index file's header. */
 export const INDEX_HEADER_SIZE = 40;
+/** Bytes per hash slot of an index file. */
 export const HASH_SLOT_SIZE = 4;
+/** Bytes per entry of an index file. */
 export const INDEX_ENTRY_SIZE = 20;
 /** RocketMQ's `invalidIndex`: a slot or prevIndex of 0 points nowhere. */
 export const INVALID_INDEX = 0;

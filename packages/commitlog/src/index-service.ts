@@ -13,10 +13,13 @@ import { indexFileName, indexKeyHash, isIndexFileName, topicKeyPrefixHash } from
  * index stops indexing and logs why; the next open rebuilds what it missed).
  */
 export interface DispatchIndex {
+  /** Hands the index one dispatched record: its offset and size (bytes), store time (ms), topic, flags and keys. */
   add(physicalOffset: number, size: number, storeTimestamp: number, topic: string, sysFlag: number, keys: string | undefined, uniqKey: string | undefined): void;
+  /** Writes the entries added since the last commit; never rejects. */
   commit(): Promise<void>;
 }
 
+/** What the `IndexService` is built from: its directory, file geometry, I/O, clock and logger. */
 export interface IndexServiceOptions {
   /** The `index` directory. */
   readonly storePath: string;

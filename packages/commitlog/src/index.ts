@@ -4,8 +4,14 @@
 
 // The store: open, put, get, look up, query, shut down.
 export { MessageStore } from "./message-store.js";
-export type { MessageStoreOptions, TopicQueue } from "./message-store.js";
-export { messageStoreConfigSchema, parseMessageStoreConfig } from "./message-store-config.js";
+export type { MessageStoreOptions, TopicQueue, WaitForDispatchOptions } from "./message-store.js";
+export { MAX_DISPATCH_WAITERS } from "./dispatch-waiters.js";
+export {
+  EMBEDDED_COMMIT_LOG_FILE_SIZE,
+  ROCKETMQ_COMMIT_LOG_FILE_SIZE,
+  messageStoreConfigSchema,
+  parseMessageStoreConfig,
+} from "./message-store-config.js";
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { isPutStored } from "./store-types.js";
 export type { GetMessageResult, GetMessageStatus, PutMessageResult, PutMessageStatus } from "./store-types.js";

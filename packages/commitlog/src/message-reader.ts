@@ -11,6 +11,7 @@ export interface PullLimits {
   readonly maxBytes: number;
 }
 
+/** A pull returns at most 32 messages and 256 KiB, as RocketMQ's defaults. */
 export const DEFAULT_PULL_LIMITS: PullLimits = { maxCount: 32, maxBytes: 256 * 1024 };
 
 /**

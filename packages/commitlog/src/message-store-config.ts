@@ -7,6 +7,16 @@ import type { CommitLogErrorCode } from "./store-errors.js";
 
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
+
+/**
+ * Default commit-log segment size of an embedded store, bytes (64 MiB). RocketMQ's is 1 GiB
+ * (`ROCKETMQ_COMMIT_LOG_FILE_SIZE`), which a SYNC_FLUSH store would zero-fill before its first put
+ * returns; @store/broker keeps RocketMQ's.
+ */
+export const EMBEDDED_COMMIT_LOG_FILE_SIZE = 64 * MiB;
+
+/** RocketMQ's default commit-log segment size, bytes (1 GiB), the broker's default. */
+export const ROCKETMQ_COMMIT_LOG_FILE_SIZE = GiB;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /**
@@ -18,8 +28,8 @@ export const messageStoreConfigSchema = flushConfigSchema
   .extend({
     /** Root directory: commitlog/, consumequeue/, index/, checkpoint, abort, lock. */
     storePathRootDir: z.string().min(1).default(join(homedir(), "store")),
-    /** Commit-log segment size, bytes. */
-    mappedFileSizeCommitLog: int(4096, 2 * GiB).default(GiB),
+    /** Commit-log segment size, bytes. Default 64 MiB for an embedded store (RocketMQ and the broker: 1 GiB). */
+    mappedFileSizeCommitLog: int(4096, 2 * GiB).default(EMBEDDED_COMMIT_LOG_FILE_SIZE),
     /** Consume-queue file size, bytes (rounded up to a multiple of 20). */
     mappedFileSizeConsumeQueue: int(20, 2 * GiB).default(300_000 * 20),
     /** Largest message body, bytes. */
@@ -98,7 +108,9 @@ export const messageStoreConfigSchema = flushConfigSchema
   })
   .strict();
 
+/** The config `MessageStore.open` accepts: any subset of the keys, RocketMQ's names. */
 export type MessageStoreConfigInput = z.input<typeof messageStoreConfigSchema>;
+/** A validated store config with every default filled in (see `parseMessageStoreConfig`). */
 export type MessageStoreConfig = Omit<z.output<typeof messageStoreConfigSchema>, "preallocation"> & {
   readonly preallocation: "zero-fill" | "sparse";
 };

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Clock, ClockTimer, FileIO } from "@store/mapped-file";
-import { ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
+import { StoreError, ensureDirectory, ioError, nodeFileIO, systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { storeTimestampPosition, SYSFLAG_POSITION } from "@store/message-codec";
@@ -24,6 +24,7 @@ import type { StoreAssembly, StoreAssemblyInput } from "./store-assembly.js";
 import { assembleStore, maxRecordBytes } from "./store-assembly.js";
 import { StoreCheckpoint } from "./store-checkpoint.js";
 import { StoreLock } from "./store-lock.js";
+import type { CommitLogErrorCode } from "./store-errors.js";
 import { recoverStore } from "./store-recovery.js";
 import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 
@@ -31,7 +32,10 @@ import type { GetMessageResult, PutMessageResult } from "./store-types.js";
 export interface MessageStoreOptions {
   /** File access; a SimulatedDisk in crash tests. Default node:fs. */
   readonly io?: FileIO;
-  /** Where the store logs. Default: pino at "info" to stdout. */
+  /**
+   * Where the store logs. Default: pino at "warn" to stdout (recovery cuts, failed flushes, cleanup
+   * errors); pass `pino({ level: "info" })` or a child of the host's logger to see more.
+   */
   readonly logger?: Logger;
   /** Used share (0..1) of the disk holding `path`; default statfs. */
   readonly diskUsage?: (path: string) => Promise<number>;
@@ -43,6 +47,12 @@ export interface MessageStoreOptions {
    * crash test passes a `VirtualClock` so a run replays exactly.
    */
   readonly clock?: Clock;
+}
+
+/** Options of `MessageStore.waitForDispatch`. */
+export interface WaitForDispatchOptions {
+  /** Reject with StoreError DISPATCH_TIMEOUT after this long, ms. Default: no deadline. */
+  readonly timeoutMs?: number;
 }
 
 /** A consume queue, as `listTopicQueues` names it. */
@@ -121,7 +131,7 @@ export class MessageStore {
   static async open(config: MessageStoreConfigInput = {}, options: MessageStoreOptions = {}): Promise<MessageStore> {
     const parsed = parseMessageStoreConfig(config);
     const io = options.io ?? nodeFileIO;
-    const logger = options.logger ?? pino({ name: "message-store" });
+    const logger = options.logger ?? pino({ name: "message-store", level: "warn" });
     const root = parsed.storePathRootDir;
     // Durable names from the start: a power cut must not take a directory with files synced inside it.
     await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "commitlog"), e)));
@@ -355,10 +365,12 @@ export class MessageStore {
     return low;
   }
 
+  /** Commit-log offset just past the last readable byte, bytes (0 when empty). */
   getMaxPhyOffset(): number {
     return this.commitLog.getMaxOffset();
   }
 
+  /** Commit-log offset of the first byte still stored, bytes (-1 when empty). */
   getMinPhyOffset(): number {
     return this.commitLog.getMinOffset();
   }
@@ -366,6 +378,36 @@ export class MessageStore {
   /** Commit-log bytes not yet in the consume queues. */
   dispatchBehindBytes(): number {
     return this.#parts.reput.behind();
+  }
+
+  /**
+   * Read-your-writes: resolves once the consume queues hold every record below `offset` (a commit-log
+   * offset, bytes), so `getMessage` and `queryMessage` return them. Pass the end of a put,
+   * `appendResult.wroteOffset + appendResult.wroteBytes`. Resolves at once when dispatch is there.
+   * In pool mode a record is dispatched once committed (`commitIntervalCommitLog`).
+   * @throws StoreError BAD_ARGUMENT (offset not an integer in `[0, end of the log]`), DISPATCH_TIMEOUT
+   *   (`timeoutMs` passed), BUSY (MAX_DISPATCH_WAITERS callers wait already), STORE_CLOSED (the store
+   *   shut down or halted before dispatch got there).
+   */
+  waitForDispatch(offset: number, options: WaitForDispatchOptions = {}): Promise<void> {
+    const end = this.commitLog.mappedFileQueue.getMaxWrotePosition();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > end) {
+      const error = new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch(${offset}): expected an integer offset in [0, ${end}]`);
+      return Promise.reject(error);
+    }
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch: timeoutMs ${timeoutMs} must be ≥ 0`));
+    }
+    this.#parts.dispatchWaiters.advance(this.#parts.reput.reputFromOffset);
+    const timeoutError = () =>
+      new StoreError<CommitLogErrorCode>("DISPATCH_TIMEOUT", `dispatch did not reach offset ${offset} within ${timeoutMs} ms (at ${this.#parts.reput.reputFromOffset})`);
+    return this.#parts.dispatchWaiters.wait(offset, timeoutMs, timeoutError);
+  }
+
+  #closeDispatchWaiters(how: string): void {
+    this.#parts.dispatchWaiters.advance(this.#parts.reput.reputFromOffset);
+    this.#parts.dispatchWaiters.close(new StoreError<CommitLogErrorCode>("STORE_CLOSED", `the store was ${how} before dispatch reached the offset`));
   }
 
   /**
@@ -394,6 +436,7 @@ export class MessageStore {
     const writable = this.commitLog.notWritableReason === null;
     await this.commitLog.shutdown();
     await reput.shutdown();
+    this.#closeDispatchWaiters("shut down");
     await flushQueues.shutdown();
     // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
     const queuesFlushed = await flushQueues.doFlush(true).then(
@@ -431,6 +474,7 @@ export class MessageStore {
     reput.makeStop();
     flushQueues.makeStop();
     this.indexService?.halt();
+    this.#closeDispatchWaiters("halted");
     await Promise.allSettled([this.commitLog.halt(), reput.shutdown(), flushQueues.shutdown(), allocate.shutdown()]);
   }
 }

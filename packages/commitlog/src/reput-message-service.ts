@@ -14,6 +14,7 @@ import type { DispatchIndex } from "./index-service.js";
 /** Told, once per dispatch round and queue, the queue's new end (one past its last offset). */
 export type DispatchListener = (topic: string, queueId: number, maxOffset: number) => void;
 
+/** Options of the `ReputMessageService`, the dispatcher from the commit log to the consume queues. */
 export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   /** Largest legal record, bytes. */
   readonly maxRecordBytes: number;
@@ -32,6 +33,8 @@ export interface ReputMessageServiceOptions extends ServiceThreadOptions {
   readonly appendedUnits?: AppendedUnits | null;
   /** The message index, fed every dispatched record (RocketMQ's CommitLogDispatcherBuildIndex). Default none. */
   readonly index?: DispatchIndex | null;
+  /** Told `reputFromOffset` after every dispatch step (MessageStore.waitForDispatch listens). */
+  readonly onProgress?: (reputFromOffset: number) => void;
 }
 
 /** Units taken from AppendedUnits per step, like one scan chunk. */
@@ -55,6 +58,7 @@ export class ReputMessageService extends ServiceThread {
   readonly #events: Pick<CommitLogEvents, "dispatched" | "dispatchedUpTo"> | null;
   readonly #appendedUnits: AppendedUnits | null;
   readonly #index: DispatchIndex | null;
+  readonly #onProgress: (reputFromOffset: number) => void;
 
   constructor(commitLog: CommitLog, queues: ConsumeQueueTable, options: ReputMessageServiceOptions) {
     super(options);
@@ -73,6 +77,7 @@ export class ReputMessageService extends ServiceThread {
     this.#events = options.events ?? null;
     this.#appendedUnits = options.appendedUnits ?? null;
     this.#index = options.index ?? null;
+    this.#onProgress = options.onProgress ?? (() => undefined);
   }
 
   /** Bytes in the commit log not yet dispatched. */
@@ -112,7 +117,9 @@ export class ReputMessageService extends ServiceThread {
     const minOffset = this.#commitLog.getMinOffset();
     if (minOffset >= 0 && this.reputFromOffset < minOffset) this.reputFromOffset = minOffset;
     while (this.reputFromOffset < this.#commitLog.getMaxOffset()) {
-      if (!(await this.#dispatchChunk())) return;
+      const progressed = await this.#dispatchChunk();
+      this.#onProgress(this.reputFromOffset);
+      if (!progressed) return;
     }
   }
 

@@ -8,6 +8,7 @@ import { AppendedUnits } from "./appended-units.js";
 import { CleanCommitLogService } from "./clean-commit-log-service.js";
 import { ENCODER_BUFFER_HEADROOM, MESSAGE_FIXED_LENGTH } from "@store/message-codec";
 import { CommitLog } from "./commit-log.js";
+import { DispatchWaiters } from "./dispatch-waiters.js";
 import { ConsumeQueueTable } from "./consume-queue-table.js";
 import { FlushConsumeQueueService } from "./flush-consume-queue-service.js";
 import { IndexService } from "./index-service.js";
@@ -44,6 +45,8 @@ export interface StoreAssembly {
   readonly index: IndexService | null;
   /** Dispatch: commit log to consume queues (and the index). */
   readonly reput: ReputMessageService;
+  /** Callers of `MessageStore.waitForDispatch`, released as dispatch advances. */
+  readonly dispatchWaiters: DispatchWaiters;
   /** Flushes the consume queues and writes the checkpoint. */
   readonly flushQueues: FlushConsumeQueueService;
   readonly clean: CleanCommitLogService;
@@ -95,7 +98,9 @@ export function assembleStore(input: StoreAssemblyInput): StoreAssembly {
     io: input.io,
     logger,
   });
+  const dispatchWaiters = new DispatchWaiters({ clock });
   reput = new ReputMessageService(commitLog, consumeQueues, {
+    onProgress: (reputFromOffset) => dispatchWaiters.advance(reputFromOffset),
     logger,
     clock,
     appendedUnits,
@@ -104,7 +109,7 @@ export function assembleStore(input: StoreAssemblyInput): StoreAssembly {
     index,
   });
   const { flushQueues, clean } = buildHousekeeping(input, { commitLog, consumeQueues, events, index });
-  return { pool, allocate, commitLog, events, consumeQueues, index, reput, flushQueues, clean };
+  return { pool, allocate, commitLog, events, consumeQueues, index, reput, dispatchWaiters, flushQueues, clean };
 }
 
 /** The transient store pool (transientStorePoolEnable), its buffers allocated; null without. */

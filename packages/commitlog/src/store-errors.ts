@@ -8,4 +8,8 @@ export type CommitLogErrorCode =
   /** Another live process (or another store in this process) holds the store directory. */
   | "STORE_LOCKED"
   /** The store was shut down. */
-  | "STORE_CLOSED";
+  | "STORE_CLOSED"
+  /** Too many callers wait already (waitForDispatch); retry later. */
+  | "BUSY"
+  /** waitForDispatch's `timeoutMs` passed before dispatch reached the offset. */
+  | "DISPATCH_TIMEOUT";

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseMessageStoreConfig } from "../src/message-store-config.js";
 
 describe("parseMessageStoreConfig", () => {
-  it("fills RocketMQ's defaults", () => {
+  it("fills RocketMQ's defaults, but 64 MiB segments for an embedded store", () => {
     const config = parseMessageStoreConfig({});
     expect(config).toMatchObject({
       flushDiskType: "ASYNC_FLUSH",
-      mappedFileSizeCommitLog: 1024 * 1024 * 1024,
+      mappedFileSizeCommitLog: 64 * 1024 * 1024,
       mappedFileSizeConsumeQueue: 6_000_000,
       maxMessageSize: 4 * 1024 * 1024,
       flushIntervalCommitLog: 500,

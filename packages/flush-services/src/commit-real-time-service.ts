@@ -6,6 +6,7 @@ import type { Flushable, Wakeable } from "./types.js";
 /** Commit calls per round; the second finishes a round whose data crossed into the next file. */
 const CALLS_PER_ROUND_MAX = 2;
 
+/** Options of the `CommitRealTimeService` (ASYNC_FLUSH with a TransientStorePool), with RocketMQ's defaults. */
 export interface CommitRealTimeServiceOptions extends ServiceThreadOptions {
   /** Wait between rounds, ms (`commitIntervalCommitLog`). A `wakeup()` ends it early. Default 200. */
   readonly commitIntervalMs?: number;

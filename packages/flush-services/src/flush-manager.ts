@@ -13,6 +13,7 @@ import type { FlushStatus, FlushedCallback, Flushable } from "./types.js";
 
 const PUT_OK: Promise<FlushStatus> = Promise.resolve("PUT_OK");
 
+/** What a `FlushManager` takes besides the queue and the flush config. */
 export interface FlushManagerOptions {
   /** Where the services log. Default: a silent pino logger. */
   readonly logger?: Logger;

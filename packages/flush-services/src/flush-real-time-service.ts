@@ -8,6 +8,7 @@ export const FLUSH_REAL_TIME_JOIN_TIME_MS = 300_000;
 /** RocketMQ's `RETRY_TIMES_OVER`: full flushes tried on shutdown. */
 export const RETRY_TIMES_OVER = 10;
 
+/** Options of the `FlushRealTimeService` (ASYNC_FLUSH), with RocketMQ's defaults. */
 export interface FlushRealTimeServiceOptions extends ServiceThreadOptions {
   /** Pause between rounds, ms (`flushIntervalCommitLog`). Default 500. */
   readonly flushIntervalMs?: number;

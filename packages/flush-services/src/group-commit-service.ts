@@ -16,6 +16,7 @@ const CALLS_PER_BATCH_MAX = 1000;
 /** Rounds of swap-and-flush on shutdown before the leftovers are given FLUSH_DISK_TIMEOUT. */
 const SHUTDOWN_ROUNDS_MAX = 10;
 
+/** Options of the `GroupCommitService` (SYNC_FLUSH). */
 export interface GroupCommitServiceOptions extends ServiceThreadOptions {
   /**
    * Commit pool (TransientStorePool) bytes before each flush: set it when a pool is in use under

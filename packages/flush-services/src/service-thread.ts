@@ -13,6 +13,7 @@ const ERROR_LOG_INTERVAL_MS = 1000;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 
+/** What every service loop takes: its logger and clock. */
 export interface ServiceThreadOptions {
   /** Where loop errors and lifecycle messages go. Default: a silent pino logger. */
   readonly logger?: Logger;

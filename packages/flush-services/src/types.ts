@@ -21,6 +21,7 @@ export type FlushServicesError = StoreError<FlushServicesErrorCode>;
 
 /** Anything a service can wake: the commit service wakes the flush service after progress. */
 export interface Wakeable {
+  /** Ends the current wait early, so the service runs a round now. */
   wakeup(): void;
 }
 

@@ -38,7 +38,9 @@ export interface FileIO {
   fdatasync(fd: number): Promise<void>;
   /** Sets the file's length. */
   truncate(fd: number, size: number): Promise<void>;
+  /** Closes a file descriptor opened by `open`. */
   close(fd: number): Promise<void>;
+  /** Deletes the file at `path`. */
   unlink(path: string): Promise<void>;
   /** Renames a file, replacing any file at `to`. */
   rename(from: string, to: string): Promise<void>;

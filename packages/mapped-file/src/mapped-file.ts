@@ -14,6 +14,7 @@ import { STAGING_BUFFER_BYTES, StagedWrites } from "./staged-writes.js";
 import { StoreError, ioError } from "./store-error.js";
 import type { TransientStorePool } from "./transient-store-pool.js";
 
+/** What `MappedFile.open` takes besides the path and the size. */
 export interface MappedFileOptions {
   /** With a pool, appends go to a borrowed buffer and reach the file on `commit()`. */
   readonly transientStorePool?: TransientStorePool | null;
@@ -192,6 +193,7 @@ export class MappedFile extends ReferenceResource {
     return this.#writeBuffer !== null;
   }
 
+  /** Whether the file has no room left: `wrotePosition` reached `fileSize`. */
   isFull(): boolean {
     return this.#wrote === this.fileSize;
   }

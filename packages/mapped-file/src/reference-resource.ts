@@ -30,6 +30,7 @@ export abstract class ReferenceResource {
     return this.#available;
   }
 
+  /** Whether the file was shut down and the last hold on it released, so its resources are freed. */
   isCleanupOver(): boolean {
     return this.#refCount <= 0 && this.#cleanupOver;
   }

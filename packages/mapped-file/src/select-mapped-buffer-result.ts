@@ -1,5 +1,6 @@
 /** Something holding a reference that a read result must drop exactly once. */
 export interface Releasable {
+  /** Gives back the hold taken for this read; call it once, when done with the bytes. */
   release(): void;
 }
 

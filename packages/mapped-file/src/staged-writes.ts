@@ -2,8 +2,8 @@ import type { StoreError } from "./store-error.js";
 
 /**
  * Page-cache mode stages appends in a buffer of this size and writes them with one positional write
- * per tick (or when it fills). A 1 KiB write costs a syscall of ~4 µs on the reference VM
- * (research/limits.md); one 1 MiB write costs about the same per byte as a memcpy.
+ * per tick (or when it fills): a system call per record would cost more than the record's copy, while
+ * one 1 MiB write costs about the same per byte as a memcpy (figures: bench/RESULTS.md).
  */
 export const STAGING_BUFFER_BYTES = 1024 * 1024;
 /** Staging buffers are only held within a tick; a few idle ones are kept for reuse. */

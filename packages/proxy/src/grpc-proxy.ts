@@ -22,6 +22,7 @@ export const PROTO_ROOT = fileURLToPath(new URL("../proto", import.meta.url));
 
 const MIB = 1024 * 1024;
 
+/** What a `GrpcProxy` takes: the broker to serve, the port, host, logger and limits. */
 export interface GrpcProxyOptions {
   readonly broker: ProxyBroker;
   /** Port to listen on (RocketMQ proxy's default 8081); 0 picks a free one (read `port` after `start`). */

@@ -6,6 +6,7 @@ import type { FileIO } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { ProxyBroker, ProxyTopicQueues } from "./proxy-broker.js";
 
+/** What `MessageStoreBroker.open` takes: the store, and optional topic defaults and pop limits. */
 export interface MessageStoreBrokerOptions {
   readonly messageStore: MessageStore;
   /** Default "broker-a". */

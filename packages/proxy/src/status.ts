@@ -36,6 +36,7 @@ export const Code = {
   SLAVE_PERSISTENCE_TIMEOUT: "SLAVE_PERSISTENCE_TIMEOUT",
 } as const;
 
+/** A RocketMQ 5 gRPC status code (apache.rocketmq.v2.Code). */
 export type CodeName = (typeof Code)[keyof typeof Code];
 
 /** A Status with a code and a message saying why. */

@@ -14,7 +14,9 @@ import { createHmac } from "node:crypto";
 import type { ExtFields } from "../remoting/remoting-command.js";
 import { RemotingCommand } from "../remoting/remoting-command.js";
 
+/** The extField carrying a request's ACL access key. */
 export const ACL_ACCESS_KEY = "AccessKey";
+/** The extField carrying a request's ACL signature (HMAC-SHA1, base64). */
 export const ACL_SIGNATURE = "Signature";
 export const ACL_SECURITY_TOKEN = "SecurityToken";
 /** MixAll.UNIQUE_MSG_QUERY_FLAG. */

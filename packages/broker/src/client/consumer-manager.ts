@@ -41,6 +41,7 @@ export class ConsumerManager {
     this.#logger = options.logger;
   }
 
+  /** The group's live consumers and subscriptions, or undefined when none is registered. */
   getConsumerGroupInfo(group: string): ConsumerGroupInfo | undefined {
     return this.#groups.get(group);
   }
@@ -52,6 +53,7 @@ export class ConsumerManager {
     return [...new Set([...info.channels.values()].map((channel) => channel.clientId))].sort();
   }
 
+  /** The group's subscription to `topic`, or undefined. */
   findSubscriptionData(group: string, topic: string): SubscriptionData | undefined {
     return this.#groups.get(group)?.subscriptions.get(topic);
   }

@@ -29,6 +29,7 @@ export class ProducerManager {
     return [...(this.#groups.get(group)?.values() ?? [])].map((channel) => channel.clientId);
   }
 
+  /** Records a producer's heartbeat (`now`: ms). */
   registerProducer(group: string, clientId: string, connection: RemotingConnection, now = Date.now()): void {
     let channels = this.#groups.get(group);
     const existing = channels?.get(connection.id);
@@ -43,14 +44,17 @@ export class ProducerManager {
     this.#logger.debug({ group, clientId }, "producer registered");
   }
 
+  /** Forgets the producer of `group` on this connection. */
   unregisterProducer(group: string, connection: RemotingConnection): void {
     this.#delete(group, connection.id);
   }
 
+  /** Forgets every producer on a closed connection. */
   doChannelCloseEvent(connection: RemotingConnection): void {
     for (const group of [...this.#groups.keys()]) this.#delete(group, connection.id);
   }
 
+  /** Forgets producers whose last heartbeat is older than the idle limit (`now`: ms). */
   scanNotActiveChannel(now = Date.now()): void {
     for (const [group, channels] of [...this.#groups]) {
       for (const [id, channel] of [...channels]) if (now - channel.lastUpdateTimestamp > this.#channelExpiredTimeoutMs) this.#delete(group, id);

@@ -47,6 +47,7 @@ export class SendFlowControl {
     return id;
   }
 
+  /** Marks send `id` finished, so the next queued send may start. */
   end(id: number): void {
     this.#inFlight.delete(id);
   }

@@ -9,6 +9,7 @@ export interface HeldPull {
   readonly queueId: number;
   /** The offset the client asked for: a message past it wakes the pull. */
   readonly pullFromThisOffset: number;
+  /** Answers the held pull with its response; null when its connection closed meanwhile. */
   readonly resolve: (response: RemotingCommand | null) => void;
 }
 

@@ -31,7 +31,9 @@ export const namesrvConfigSchema = z
   })
   .strict();
 
+/** The config a `NamesrvController` accepts. */
 export type NamesrvConfigInput = z.input<typeof namesrvConfigSchema>;
+/** A validated name-server config with defaults filled in. */
 export type NamesrvConfig = z.output<typeof namesrvConfigSchema>;
 
 /**
@@ -63,6 +65,7 @@ export class NamesrvController {
     return this.#server?.port ?? 0;
   }
 
+  /** Starts listening on `namesrvPort` (0: any free port). */
   async start(): Promise<void> {
     if (this.#server !== null) throw new BrokerError("BAD_STATE", "the name server is already started");
     const processor = new NamesrvProcessor(this.routeInfoManager);
@@ -83,6 +86,7 @@ export class NamesrvController {
     this.#logger.info({ port: server.port }, "name server started");
   }
 
+  /** Stops listening and closes every connection. */
   async shutdown(): Promise<void> {
     if (this.#scanTimer !== null) clearInterval(this.#scanTimer);
     this.#scanTimer = null;

@@ -23,6 +23,7 @@ export class NamesrvProcessor implements RequestProcessor {
     this.#routes = routes;
   }
 
+  /** Answers the name-server requests: broker registration, routes, cluster info. */
   processRequest(request: RemotingCommand, context?: RequestContext): RemotingCommand {
     switch (request.code) {
       case RequestCode.GET_ROUTEINFO_BY_TOPIC: {

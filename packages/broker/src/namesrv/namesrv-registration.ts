@@ -31,6 +31,7 @@ export interface TopicSnapshot {
   readonly dataVersion: { readonly timestamp: number; readonly counter: number };
 }
 
+/** Options of the broker's registration with name servers: its identity, the name servers and timing. */
 export interface NamesrvRegistrationOptions {
   readonly identity: BrokerIdentity;
   /** External name servers, `host:port` each (the broker's `namesrvAddr` split at `;`). */

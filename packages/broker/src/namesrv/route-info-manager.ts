@@ -19,6 +19,7 @@ interface BrokerLiveInfo {
   channelId: number | undefined;
 }
 
+/** Options of the `RouteInfoManager`: how long a broker stays registered without a heartbeat. */
 export interface RouteInfoManagerOptions {
   /** A broker not heard from for this long is dropped, unless its registration names a timeout; ms. */
   readonly brokerChannelExpiredTimeMs?: number;
@@ -135,6 +136,7 @@ export class RouteInfoManager {
     return { queueDatas, brokerDatas, filterServerTable: {} };
   }
 
+  /** Every registered broker by name and cluster (GET_BROKER_CLUSTER_INFO's body). */
   getClusterInfo(): ClusterInfo {
     const brokerAddrTable: Record<string, BrokerData> = {};
     for (const [name, broker] of this.#brokers) brokerAddrTable[name] = brokerDataOf(name, broker);

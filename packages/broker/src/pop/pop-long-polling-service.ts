@@ -3,6 +3,7 @@ export type PollWaitOutcome = "NOTIFIED" | "TIMEOUT" | "ABORTED" | "SHUTDOWN";
 
 /** What the long polling needs of the store: news of messages reaching a consume queue. */
 export interface DispatchSource {
+  /** Subscribes to new messages reaching a queue; returns the unsubscribe function. */
   onMessageDispatched(listener: (topic: string, queueId: number, maxOffset: number) => void): () => void;
 }
 

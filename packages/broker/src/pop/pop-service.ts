@@ -34,6 +34,7 @@ const MAX_ROTATION_ENTRIES = 10_000;
 /** The pop state file, under `<storePathRootDir>/config/`. */
 export const POP_STATE_FILE = "popState.json";
 
+/** Options of the `PopService`: the store, its topics, where its state is kept, I/O and limits. */
 export interface PopServiceOptions {
   readonly store: PopMessageStore;
   readonly topics: PopTopicSource;

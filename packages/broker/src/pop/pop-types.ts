@@ -4,6 +4,7 @@ import type { DispatchSource } from "./pop-long-polling-service.js";
 
 /** What pop consumption needs of the message store (MessageStore satisfies it). */
 export interface PopMessageStore extends DispatchSource {
+  /** Reads messages from a consume queue (see `MessageStore.getMessage`). */
   getMessage(
     group: string,
     topic: string,
@@ -11,9 +12,13 @@ export interface PopMessageStore extends DispatchSource {
     offset: number,
     maxMsgNums: number,
   ): Promise<GetMessageResult>;
+  /** The message at a commit-log offset, or null (see `MessageStore.lookMessageByOffset`). */
   lookMessageByOffset(phyOffset: number): Promise<DecodedMessage | null>;
+  /** Stores a message (see `MessageStore.putMessage`). */
   putMessage(message: MessageInput): Promise<PutMessageResult>;
+  /** The queue's first offset still stored. */
   getMinOffsetInQueue(topic: string, queueId: number): number;
+  /** The queue's next offset (one past its last message). */
   getMaxOffsetInQueue(topic: string, queueId: number): number;
 }
 
@@ -52,6 +57,7 @@ export interface PopLimits {
   readonly maxScanRounds: number;
 }
 
+/** Default pop limits: batch size, invisible time bounds and poll time (ms), polls waiting at once. */
 export const DEFAULT_POP_LIMITS: PopLimits = {
   maxBatchSize: 32,
   minInvisibleTimeMs: 1000,
@@ -106,6 +112,7 @@ export interface PoppedMessage {
  */
 export type PopStatus = "FOUND" | "NO_NEW_MSG" | "POLLING_FULL" | "IN_FLIGHT_FULL" | "SHUTTING_DOWN";
 
+/** What a pop returns: the messages with their receipt handles, and the status. */
 export interface PopResult {
   readonly status: PopStatus;
   readonly messages: PoppedMessage[];
@@ -117,8 +124,10 @@ export interface InvalidReceiptHandle {
   readonly reason: string;
 }
 
+/** What an ack answers: OK, or why the receipt handle is invalid. */
 export type AckResult = { readonly status: "OK" } | InvalidReceiptHandle;
 
+/** What a change of invisible time answers: the new receipt handle, or why not. */
 export type ChangeInvisibleTimeResult =
   | {
       readonly status: "OK";
@@ -131,6 +140,7 @@ export type ChangeInvisibleTimeResult =
     }
   | InvalidReceiptHandle;
 
+/** What forwarding a message to its DLQ answers. */
 export type ForwardResult =
   | { readonly status: "OK" }
   | InvalidReceiptHandle

@@ -21,6 +21,7 @@ const TIMER_STATE_VERSION = 1;
 /** Timer-queue messages read per step when the pending set is rebuilt at start. */
 const SCAN_BATCH = 32;
 
+/** Options of the `TimerMessageService` (delayed delivery): the store, where its state is kept, I/O and clock. */
 export interface TimerMessageServiceOptions {
   readonly store: Omit<PopMessageStore, "onMessageDispatched">;
   /** The state is kept in `<storePathRootDir>/config/timerState.json`. */

@@ -33,6 +33,7 @@ export class AdminBrokerProcessor implements RequestProcessor {
     this.#options = options;
   }
 
+  /** Answers the admin requests: topic creation, queue locks, offsets and searches by time. */
   async processRequest(request: RemotingCommand): Promise<RemotingCommand> {
     switch (request.code) {
       case RequestCode.UPDATE_AND_CREATE_TOPIC:

@@ -30,6 +30,7 @@ export class ClientManageProcessor implements RequestProcessor {
     this.#options = options;
   }
 
+  /** Answers HEART_BEAT and UNREGISTER_CLIENT. */
   processRequest(request: RemotingCommand, context: RequestContext): RemotingCommand {
     return request.code === RequestCode.HEART_BEAT ? this.#heartBeat(request, context) : this.#unregister(request, context);
   }

@@ -29,6 +29,7 @@ export class ConsumerManageProcessor implements RequestProcessor {
     this.#options = options;
   }
 
+  /** Answers the consumer-list and consumer-offset requests. */
   processRequest(request: RemotingCommand): RemotingCommand {
     switch (request.code) {
       case RequestCode.GET_CONSUMER_LIST_BY_GROUP:

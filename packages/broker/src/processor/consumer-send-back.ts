@@ -32,6 +32,7 @@ export class ConsumerSendBack {
     this.#options = options;
   }
 
+  /** Handles CONSUMER_SEND_MSG_BACK: re-puts the message into the retry topic, or the DLQ after `maxReconsumeTimes`. */
   async process(request: RemotingCommand): Promise<RemotingCommand> {
     const { store, topics, logger } = this.#options;
     const header = decodeConsumerSendMsgBackRequest(request);

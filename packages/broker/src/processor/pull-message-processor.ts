@@ -41,6 +41,7 @@ export class PullMessageProcessor implements RequestProcessor {
     this.holdService = new PullRequestHoldService({ maxHeld: options.maxHeldPullRequests, wakeUp: (pull) => this.#wakeUp(pull) });
   }
 
+  /** Answers a PULL_MESSAGE, holding it (long polling) while no message is there. */
   processRequest(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand | null> {
     return this.#process(request, context, true);
   }

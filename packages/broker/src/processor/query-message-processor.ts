@@ -19,6 +19,7 @@ export class QueryMessageProcessor implements RequestProcessor {
     this.#store = store;
   }
 
+  /** Answers QUERY_MESSAGE and VIEW_MESSAGE_BY_ID from the store's message index. */
   processRequest(request: RemotingCommand): Promise<RemotingCommand> {
     return request.code === RequestCode.QUERY_MESSAGE ? this.#queryMessage(request) : this.#viewMessageById(request);
   }

@@ -50,6 +50,7 @@ export class SendMessageProcessor implements RequestProcessor {
     this.#options = options;
   }
 
+  /** Stores a SEND_MESSAGE (v1 or v2 header) or a batch and answers with the put's status. */
   processRequest(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand> | RemotingCommand {
     if (request.code === RequestCode.CONSUMER_SEND_MSG_BACK) return this.#options.sendBack.process(request);
     return this.#send(request, context);

@@ -17,8 +17,10 @@ export interface FrameLimits {
   readonly headerMaxLength: number;
 }
 
+/** Frame limits: 16 MiB a frame (RocketMQ's `frameMaxLength`) and the header limit. */
 export const DEFAULT_FRAME_LIMITS: FrameLimits = { frameMaxLength: 16 * 1024 * 1024, headerMaxLength: 64 * 1024 };
 
+/** Splits a TCP byte stream into remoting frames, refusing frames above its limits. */
 export class FrameDecoder {
   readonly #limits: FrameLimits;
   #pending: Buffer[] = [];

@@ -13,6 +13,7 @@ function own(fields: ExtFields, name: string): string | undefined {
   return Object.hasOwn(fields, name) ? fields[name] : undefined;
 }
 
+/** An inclusive integer range a header field must fall in. */
 export interface IntRange {
   readonly min?: number;
   readonly max?: number;

@@ -41,6 +41,7 @@ export type SerializeType = typeof SERIALIZE_TYPE_JSON | typeof SERIALIZE_TYPE_R
 /** Header fields of a command, all values strings as Java sends them. */
 export type ExtFields = Record<string, string>;
 
+/** The fields of a `RemotingCommand` (RocketMQ's remoting header plus body). */
 export interface RemotingCommandInit {
   readonly code: number;
   readonly opaque?: number;

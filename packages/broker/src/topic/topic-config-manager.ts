@@ -7,6 +7,7 @@ import { PersistedFile } from "../persisted-file.js";
 import type { TopicConfig } from "./topic-config.js";
 import { AUTO_CREATE_TOPIC_KEY_TOPIC, invalidNameReason, PERM_INHERIT, PERM_READ, PERM_WRITE, topicConfig } from "./topic-config.js";
 
+/** Options of the `TopicConfigManager`: its file, defaults and logger. */
 export interface TopicConfigManagerOptions {
   /** The `config` directory; topics are kept in `topics.json` there. */
   readonly configDir: string;
@@ -82,6 +83,7 @@ export class TopicConfigManager {
     return this.#file.persist();
   }
 
+  /** The topic's config, or undefined when the topic does not exist. */
   selectTopicConfig(topic: string): TopicConfig | undefined {
     return this.#topics.get(topic);
   }

@@ -2,8 +2,11 @@ import { MAX_TOPIC_LENGTH, TOPIC_PATTERN } from "@store/message-codec";
 
 /** Permission bits of a topic or broker (PermName.java). */
 export const PERM_PRIORITY = 8;
+/** Topic permission bit: readable (RocketMQ's PermName.PERM_READ). */
 export const PERM_READ = 4;
+/** Topic permission bit: writable (RocketMQ's PermName.PERM_WRITE). */
 export const PERM_WRITE = 2;
+/** Topic permission bit: inherit (RocketMQ's PermName.PERM_INHERIT). */
 export const PERM_INHERIT = 1;
 
 /** Retry topic of a consumer group: where CONSUMER_SEND_MSG_BACK puts messages to be consumed again. */
@@ -25,10 +28,12 @@ export interface TopicConfig {
   readonly order: boolean;
 }
 
+/** The retry topic of a consumer group: `%RETRY%<group>`. */
 export function retryTopicOf(group: string): string {
   return RETRY_GROUP_TOPIC_PREFIX + group;
 }
 
+/** The dead-letter topic of a consumer group: `%DLQ%<group>`. */
 export function dlqTopicOf(group: string): string {
   return DLQ_GROUP_TOPIC_PREFIX + group;
 }

@@ -8,6 +8,7 @@
 import type { BrokerData } from "../get-routeinfo-by-topic/request.js";
 import { RemotingCommand } from "../remoting-command.js";
 
+/** GET_BROKER_CLUSTER_INFO's answer: brokers by name, broker names by cluster. */
 export interface ClusterInfo {
   readonly brokerAddrTable: Record<string, BrokerData>;
   readonly clusterAddrTable: Record<string, string[]>;

@@ -12,6 +12,7 @@
 import { requiredString } from "../header-fields.js";
 import { RemotingCommand } from "../remoting-command.js";
 
+/** A topic's queues on one broker: read and write queue counts and permissions. */
 export interface QueueData {
   readonly brokerName: string;
   readonly readQueueNums: number;
@@ -20,6 +21,7 @@ export interface QueueData {
   readonly topicSysFlag: number;
 }
 
+/** A broker of a route: its cluster, name and addresses by broker id. */
 export interface BrokerData {
   readonly cluster: string;
   readonly brokerName: string;
@@ -27,6 +29,7 @@ export interface BrokerData {
   readonly brokerAddrs: Record<string, string>;
 }
 
+/** GET_ROUTEINFO_BY_TOPIC's answer: the topic's queues and brokers. */
 export interface TopicRouteData {
   readonly queueDatas: QueueData[];
   readonly brokerDatas: BrokerData[];

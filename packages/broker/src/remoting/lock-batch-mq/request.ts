@@ -10,6 +10,7 @@
 import { HeaderFieldError } from "../remoting-error.js";
 import { RemotingCommand } from "../remoting-command.js";
 
+/** A queue as clients name it: topic, broker name and queue id. */
 export interface MessageQueue {
   readonly topic: string;
   readonly brokerName: string;

@@ -22,6 +22,7 @@ import { RemotingCommand } from "../remoting-command.js";
 import { RequestCode } from "../request-code.js";
 import { inflateRegisterBody, MAX_REGISTERED_TOPICS } from "./compressed-body.js";
 
+/** REGISTER_BROKER's header fields. */
 export interface RegisterBrokerRequestHeader {
   readonly brokerName: string;
   readonly brokerAddr: string;
@@ -40,6 +41,7 @@ export interface RegisteredTopic {
   readonly topicSysFlag: number;
 }
 
+/** REGISTER_BROKER's JSON body: the broker's topic configs and data version. */
 export interface RegisterBrokerBody {
   readonly topics: Map<string, RegisteredTopic>;
   readonly dataVersion: { readonly timestamp: number; readonly counter: number };
