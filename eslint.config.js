@@ -17,9 +17,25 @@ const layers = [
 
 /** Deep imports into another package, or a relative path that leaves the package. */
 const internals = [
-  { group: ["@store/*/src", "@store/*/src/**", "@store/*/dist", "@store/*/dist/**"], message: "Import a package through its public entry, not its internals." },
   {
-    group: ["../../../**", ...["mapped-file", "file-queue", "flush-services", "message-codec", "commitlog", "broker", "proxy", "demo-broker", "bench-kit"].map((name) => `../../${name}/**`)],
+    group: ["@store/*/src", "@store/*/src/**", "@store/*/dist", "@store/*/dist/**"],
+    message: "Import a package through its public entry, not its internals.",
+  },
+  {
+    group: [
+      "../../../**",
+      ...[
+        "mapped-file",
+        "file-queue",
+        "flush-services",
+        "message-codec",
+        "commitlog",
+        "broker",
+        "proxy",
+        "demo-broker",
+        "bench-kit",
+      ].map((name) => `../../${name}/**`),
+    ],
     message: "Do not reach into another package by relative path; depend on it by name.",
   },
 ];
@@ -28,8 +44,12 @@ const internals = [
 const leaves = new Set(["@store/message-codec"]);
 
 const layerRules = layers.map(([dir, self], index) => {
-  const forbidden = leaves.has(self) ? layers.filter(([, name]) => name !== self) : layers.slice(index + 1);
-  const why = leaves.has(self) ? "depends on no other store package" : "may not import a higher layer";
+  const forbidden = leaves.has(self)
+    ? layers.filter(([, name]) => name !== self)
+    : layers.slice(index + 1);
+  const why = leaves.has(self)
+    ? "depends on no other store package"
+    : "may not import a higher layer";
   return {
     files: [`${dir}/**/*.ts`],
     rules: {
@@ -39,7 +59,10 @@ const layerRules = layers.map(([dir, self], index) => {
           paths: forbidden.map(([, name]) => ({ name, message: `${self} ${why}: not ${name}.` })),
           patterns: [
             ...internals,
-            ...forbidden.map(([, name]) => ({ group: [`${name}/*`], message: `${self} ${why}: not ${name}.` })),
+            ...forbidden.map(([, name]) => ({
+              group: [`${name}/*`],
+              message: `${self} ${why}: not ${name}.`,
+            })),
           ],
         },
       ],
@@ -50,21 +73,39 @@ const layerRules = layers.map(([dir, self], index) => {
 export default defineConfig(
   // The codec's example reads a store written by @store/commitlog, a higher layer: the consumer test
   // (scripts/consumer-test.mjs) type-checks and runs it against the packed packages instead.
-  { ignores: ["packages/message-codec/examples/**", "**/dist/**", "**/dist-bench/**", "**/.turbo/**", "**/coverage/**", "**/node_modules/**"] },
+  {
+    ignores: [
+      "packages/message-codec/examples/**",
+      "**/dist/**",
+      "**/dist-bench/**",
+      "**/.turbo/**",
+      "**/coverage/**",
+      "**/node_modules/**",
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
-  { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
   {
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   ...layerRules,
   {
     files: ["**/*.js", "**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { process: "readonly", Buffer: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: { process: "readonly", Buffer: "readonly", console: "readonly", URL: "readonly" },
+    },
   },
 );

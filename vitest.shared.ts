@@ -10,6 +10,13 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
-    tags: [{ name: "slow", description: "crash sweeps and real-process tests", skip: !slow, timeout: 300_000 }],
+    tags: [
+      {
+        name: "slow",
+        description: "crash sweeps and real-process tests",
+        skip: !slow,
+        timeout: 300_000,
+      },
+    ],
   },
 });

@@ -28,14 +28,18 @@ for (const group of ["packages", "apps"]) {
       checked++;
       if (source === body) return block;
       if (!write) {
-        console.error(`${readmePath}: the block after "example: ${file}" differs from the file (run node scripts/check-examples.mjs --write)`);
+        console.error(
+          `${readmePath}: the block after "example: ${file}" differs from the file (run node scripts/check-examples.mjs --write)`,
+        );
         problems++;
       }
       return `<!-- example: ${file} -->\n\`\`\`${lang}\n${source}\`\`\`\n`;
     });
     for (const file of readdirSync(examples)) {
       if (!included.has(`examples/${file}`)) {
-        console.error(`${readmePath}: examples/${file} is not included (add <!-- example: examples/${file} --> before its block)`);
+        console.error(
+          `${readmePath}: examples/${file} is not included (add <!-- example: examples/${file} --> before its block)`,
+        );
         problems++;
       }
     }

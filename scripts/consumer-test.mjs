@@ -6,7 +6,16 @@
 // (examples/*.ts), compiled and run; @store/mapped-file + @store/file-queue installed alone.
 // Writes consumer-test-results.json (read by scripts/test-summary.mjs) and prints one line per check.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +25,9 @@ const run = promisify(execFile);
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 const ATTW = join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js");
-const TYPES_NODE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies["@types/node"];
+const TYPES_NODE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies[
+  "@types/node"
+];
 /** What each example must print (a line it prints when it worked). */
 const EXPECTED_OUTPUT = {
   "mapped-file/segment-file": "hello, commit log",
@@ -46,7 +57,11 @@ async function check(name, fn) {
 }
 
 const packages = readdirSync(join(ROOT, "packages"))
-  .map((dir) => ({ dir: join(ROOT, "packages", dir), short: dir, manifest: JSON.parse(readFileSync(join(ROOT, "packages", dir, "package.json"), "utf8")) }))
+  .map((dir) => ({
+    dir: join(ROOT, "packages", dir),
+    short: dir,
+    manifest: JSON.parse(readFileSync(join(ROOT, "packages", dir, "package.json"), "utf8")),
+  }))
   .filter((pkg) => !pkg.manifest.private);
 const work = mkdtempSync(join(tmpdir(), "store-consumer-"));
 const tarballDir = join(work, "tarballs");
@@ -70,14 +85,25 @@ async function project(name, pkgs) {
   const deps = Object.fromEntries(pkgs.map((pkg) => [pkg.manifest.name, `file:${pkg.tarball}`]));
   const clients = {};
   for (const pkg of pkgs) {
-    for (const client of EXAMPLE_CLIENTS) if (pkg.manifest.devDependencies?.[client]) clients[client] = pkg.manifest.devDependencies[client];
+    for (const client of EXAMPLE_CLIENTS)
+      if (pkg.manifest.devDependencies?.[client])
+        clients[client] = pkg.manifest.devDependencies[client];
   }
   // overrides: a package's dependency on another of ours resolves to its tarball, never the registry.
   const dependencies = { ...deps, ...clients, "@types/node": TYPES_NODE };
-  const manifest = { name: `consumer-${name}`, private: true, type: "module", dependencies, overrides: deps };
+  const manifest = {
+    name: `consumer-${name}`,
+    private: true,
+    type: "module",
+    dependencies,
+    overrides: deps,
+  };
   writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
   // Slow only the first time: later runs install from npm's cache.
-  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 300_000 });
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+    cwd: dir,
+    timeout: 300_000,
+  });
   return dir;
 }
 
@@ -99,8 +125,19 @@ function copyExamples(dir, pkgs) {
 }
 
 function tsconfig(dir, file, compilerOptions, include) {
-  const base = { target: "ES2023", lib: ["ES2023"], strict: true, skipLibCheck: false, types: ["node"], outDir: "build", rootDir: "." };
-  writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: { ...base, ...compilerOptions }, include }, null, 2));
+  const base = {
+    target: "ES2023",
+    lib: ["ES2023"],
+    strict: true,
+    skipLibCheck: false,
+    types: ["node"],
+    outDir: "build",
+    rootDir: ".",
+  };
+  writeFileSync(
+    join(dir, file),
+    JSON.stringify({ compilerOptions: { ...base, ...compilerOptions }, include }, null, 2),
+  );
 }
 
 async function runExamples(dir, names) {
@@ -109,8 +146,10 @@ async function runExamples(dir, names) {
       const file = join(dir, "build", "examples", name.replace(/\.ts$/, ".js"));
       const { stdout } = await run(process.execPath, [file], { cwd: dir, timeout: 90_000 });
       const expected = EXPECTED_OUTPUT[name.replace(/\.m?[jt]s$/, "")];
-      if (expected === undefined) throw new Error(`no expected output listed for ${name} in consumer-test.mjs`);
-      if (!stdout.includes(expected)) throw new Error(`expected output containing ${JSON.stringify(expected)}, got:\n${stdout}`);
+      if (expected === undefined)
+        throw new Error(`no expected output listed for ${name} in consumer-test.mjs`);
+      if (!stdout.includes(expected))
+        throw new Error(`expected output containing ${JSON.stringify(expected)}, got:\n${stdout}`);
     });
   }
 }
@@ -125,29 +164,55 @@ if (full !== null) {
     await check(`publint --strict ${pkg.manifest.name}`, async () => {
       const { publint } = await import(join(ROOT, "node_modules/publint/src/index-node.js"));
       const { formatMessage } = await import(join(ROOT, "node_modules/publint/src/utils.js"));
-      const { messages, pkg: manifest } = await publint({ pkgDir: installed, pack: false, strict: true, level: "suggestion" });
-      if (messages.length > 0) throw new Error(messages.map((m) => formatMessage(m, manifest)).join("\n"));
+      const { messages, pkg: manifest } = await publint({
+        pkgDir: installed,
+        pack: false,
+        strict: true,
+        level: "suggestion",
+      });
+      if (messages.length > 0)
+        throw new Error(messages.map((m) => formatMessage(m, manifest)).join("\n"));
     });
     await check(`attw --profile esm-only ${pkg.manifest.name}`, async () => {
-      await run(process.execPath, [ATTW, pkg.tarball, "--profile", "esm-only", "--format", "ascii"], { cwd: full, timeout: 60_000 });
+      await run(
+        process.execPath,
+        [ATTW, pkg.tarball, "--profile", "esm-only", "--format", "ascii"],
+        { cwd: full, timeout: 60_000 },
+      );
     });
   }
   cpSync(join(ROOT, "scripts/consumer/api-usage.ts"), join(full, "api-usage.ts"));
   const names = copyExamples(full, packed);
-  tsconfig(full, "tsconfig.nodenext.json", { module: "nodenext", moduleResolution: "nodenext" }, ["api-usage.ts", "examples"]);
-  tsconfig(full, "tsconfig.bundler.json", { module: "esnext", moduleResolution: "bundler", noEmit: true }, ["api-usage.ts", "examples"]);
+  tsconfig(full, "tsconfig.nodenext.json", { module: "nodenext", moduleResolution: "nodenext" }, [
+    "api-usage.ts",
+    "examples",
+  ]);
+  tsconfig(
+    full,
+    "tsconfig.bundler.json",
+    { module: "esnext", moduleResolution: "bundler", noEmit: true },
+    ["api-usage.ts", "examples"],
+  );
   await check("tsc --noEmit, moduleResolution bundler: the API and the examples", async () => {
-    await run(process.execPath, [TSC, "-p", "tsconfig.bundler.json"], { cwd: full, timeout: 120_000 });
+    await run(process.execPath, [TSC, "-p", "tsconfig.bundler.json"], {
+      cwd: full,
+      timeout: 120_000,
+    });
   });
   let compiled = false;
   await check("tsc, moduleResolution nodenext: the API and the examples", async () => {
-    await run(process.execPath, [TSC, "-p", "tsconfig.nodenext.json"], { cwd: full, timeout: 120_000 });
+    await run(process.execPath, [TSC, "-p", "tsconfig.nodenext.json"], {
+      cwd: full,
+      timeout: 120_000,
+    });
     compiled = true;
   });
   if (compiled) await runExamples(full, names);
 }
 
-const lower = packed.filter((pkg) => ["@store/mapped-file", "@store/file-queue"].includes(pkg.manifest.name));
+const lower = packed.filter((pkg) =>
+  ["@store/mapped-file", "@store/file-queue"].includes(pkg.manifest.name),
+);
 let alone = null;
 await check("npm install @store/mapped-file + @store/file-queue alone", async () => {
   alone = await project("alone", lower);
@@ -156,22 +221,41 @@ await check("npm install @store/mapped-file + @store/file-queue alone", async ()
 });
 if (alone !== null) {
   const names = copyExamples(alone, lower);
-  tsconfig(alone, "tsconfig.json", { module: "nodenext", moduleResolution: "nodenext" }, ["examples"]);
+  tsconfig(alone, "tsconfig.json", { module: "nodenext", moduleResolution: "nodenext" }, [
+    "examples",
+  ]);
   let compiled = false;
   await check("tsc, alone: mapped-file + file-queue examples", async () => {
     await run(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: alone, timeout: 120_000 });
     compiled = true;
   });
-  if (compiled) await runExamples(alone, names.map((name) => name));
+  if (compiled)
+    await runExamples(
+      alone,
+      names.map((name) => name),
+    );
 }
 
 const failed = results.filter((r) => !r.ok).length;
 const seconds = (Date.now() - started) / 1000;
 writeFileSync(
   join(ROOT, "consumer-test-results.json"),
-  JSON.stringify({ numPassedTests: results.length - failed, numFailedTests: failed, numPendingTests: 0, numTodoTests: 0, success: failed === 0, seconds }, null, 2),
+  JSON.stringify(
+    {
+      numPassedTests: results.length - failed,
+      numFailedTests: failed,
+      numPendingTests: 0,
+      numTodoTests: 0,
+      success: failed === 0,
+      seconds,
+    },
+    null,
+    2,
+  ),
 );
 if (failed === 0) rmSync(work, { recursive: true, force: true });
 else console.log(`kept ${work} for inspection`);
-console.log(`consumer test: ${results.length - failed} passed, ${failed} failed in ${seconds.toFixed(0)} s`);
+console.log(
+  `consumer test: ${results.length - failed} passed, ${failed} failed in ${seconds.toFixed(0)} s`,
+);
 if (failed > 0) process.exitCode = 1;

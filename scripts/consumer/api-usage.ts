@@ -4,27 +4,57 @@ import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
 import type { Flushable, MappedFileQueueOptions } from "@store/file-queue";
 import { FlushManager, GroupCommitRequest, parseFlushConfig } from "@store/flush-services";
 import type { FlushStatus } from "@store/flush-services";
-import { MappedFile, OS_PAGE_SIZE, StoreError, TransientStorePool, nodeFileIO, offsetToFileName } from "@store/mapped-file";
+import {
+  MappedFile,
+  OS_PAGE_SIZE,
+  StoreError,
+  TransientStorePool,
+  nodeFileIO,
+  offsetToFileName,
+} from "@store/mapped-file";
 import type { AppendMessageResult, FileIO } from "@store/mapped-file";
 import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { MAX_DISPATCH_WAITERS, MessageStore, decodeMessage, isPutStored } from "@store/commitlog";
-import type { GetMessageResult, MessageInput, PutMessageResult, WaitForDispatchOptions } from "@store/commitlog";
-import { BrokerController, NamesrvController, RemotingCommand, RequestCode, ResponseCode } from "@store/broker";
+import type {
+  GetMessageResult,
+  MessageInput,
+  PutMessageResult,
+  WaitForDispatchOptions,
+} from "@store/commitlog";
+import {
+  BrokerController,
+  NamesrvController,
+  RemotingCommand,
+  RequestCode,
+  ResponseCode,
+} from "@store/broker";
 import { GrpcProxy, MessageStoreBroker } from "@store/proxy";
 import type { GrpcProxyOptions } from "@store/proxy";
 
 export async function segment(dir: string): Promise<number> {
   const pool = new TransientStorePool(1, 64 * OS_PAGE_SIZE);
   pool.init();
-  const file: MappedFile = await MappedFile.open(`${dir}/${offsetToFileName(0)}`, 64 * OS_PAGE_SIZE, { transientStorePool: pool });
+  const file: MappedFile = await MappedFile.open(
+    `${dir}/${offsetToFileName(0)}`,
+    64 * OS_PAGE_SIZE,
+    { transientStorePool: pool },
+  );
   const appended: boolean | AppendMessageResult = file.appendMessage(Buffer.from("x"));
   const committed: number = await file.commit(0);
   await file.destroy(0);
   return appended === true ? committed : -1;
 }
 
-export async function queueAndFlush(storePath: string, io: FileIO = nodeFileIO): Promise<FlushStatus> {
-  const options: MappedFileQueueOptions = { storePath, mappedFileSize: 1 << 20, io, allocateService: new AllocateMappedFileService({ io }) };
+export async function queueAndFlush(
+  storePath: string,
+  io: FileIO = nodeFileIO,
+): Promise<FlushStatus> {
+  const options: MappedFileQueueOptions = {
+    storePath,
+    mappedFileSize: 1 << 20,
+    io,
+    allocateService: new AllocateMappedFileService({ io }),
+  };
   const queue = new MappedFileQueue(options);
   const flushable: Flushable = queue;
   await queue.load();
@@ -39,15 +69,24 @@ export async function queueAndFlush(storePath: string, io: FileIO = nodeFileIO):
 export async function store(storePathRootDir: string): Promise<string[]> {
   const disk = new SimulatedDisk();
   const clock = new VirtualClock();
-  const onDisk = await MessageStore.open({ storePathRootDir: "/sim" }, { io: disk.process(), clock });
+  const onDisk = await MessageStore.open(
+    { storePathRootDir: "/sim" },
+    { io: disk.process(), clock },
+  );
   await onDisk.halt();
   const messageStore = await MessageStore.open({ storePathRootDir, flushDiskType: "ASYNC_FLUSH" });
   const input: MessageInput = { topic: "T", body: Buffer.from("hello"), keys: ["k"] };
   const put: PutMessageResult = await messageStore.putMessage(input);
   const wait: WaitForDispatchOptions = { timeoutMs: MAX_DISPATCH_WAITERS };
-  if (isPutStored(put) && put.appendResult) await messageStore.waitForDispatch(put.appendResult.wroteOffset + put.appendResult.wroteBytes, wait);
+  if (isPutStored(put) && put.appendResult)
+    await messageStore.waitForDispatch(
+      put.appendResult.wroteOffset + put.appendResult.wroteBytes,
+      wait,
+    );
   const got: GetMessageResult = await messageStore.getMessage("g", "T", 0, 0, 32);
-  const bodies = got.messages.map((record) => decodeMessage(record)).flatMap((d) => (d.ok ? [d.message.body.toString()] : []));
+  const bodies = got.messages
+    .map((record) => decodeMessage(record))
+    .flatMap((d) => (d.ok ? [d.message.body.toString()] : []));
   await messageStore.shutdown();
   return bodies;
 }
@@ -67,5 +106,6 @@ export async function brokerAndProxy(storePathRootDir: string): Promise<void> {
   await proxy.shutdown();
   await broker.shutdown();
   await namesrv.shutdown();
-  if (command.code !== RequestCode.SEND_MESSAGE || ok !== 0) throw new StoreError("BAD_ARGUMENT", "unexpected");
+  if (command.code !== RequestCode.SEND_MESSAGE || ok !== 0)
+    throw new StoreError("BAD_ARGUMENT", "unexpected");
 }

@@ -4,7 +4,14 @@
 // Each case runs in a fresh directory; `pnpm bench` (BENCH_QUICK=1: 64 MiB segments only).
 import { loadavg } from "node:os";
 import type { BenchRow } from "@store/bench-kit";
-import { makeBenchDir, nowMs, percentile, quickMode, removeBenchDir, report } from "@store/bench-kit";
+import {
+  makeBenchDir,
+  nowMs,
+  percentile,
+  quickMode,
+  removeBenchDir,
+  report,
+} from "@store/bench-kit";
 import type { MessageStoreConfigInput } from "@store/commitlog";
 import { MessageStore } from "@store/commitlog";
 import { pino } from "pino";
@@ -21,7 +28,14 @@ interface Case {
 const cases: Case[] = [
   { name: "SYNC_FLUSH", config: { flushDiskType: "SYNC_FLUSH" } },
   { name: "ASYNC_FLUSH", config: { flushDiskType: "ASYNC_FLUSH" } },
-  { name: "ASYNC_FLUSH + pool", config: { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 2 } },
+  {
+    name: "ASYNC_FLUSH + pool",
+    config: {
+      flushDiskType: "ASYNC_FLUSH",
+      transientStorePoolEnable: true,
+      transientStorePoolSize: 2,
+    },
+  },
 ];
 const sizes = quickMode() ? [64 * MIB] : [64 * MIB, 1024 * MIB];
 
@@ -75,4 +89,9 @@ for (const size of sizes) {
     });
   }
 }
-report("first put on a fresh store (median of rounds)", rows, { rounds: ROUNDS, loadavg: loadavg().map((l) => l.toFixed(2)).join(" ") });
+report("first put on a fresh store (median of rounds)", rows, {
+  rounds: ROUNDS,
+  loadavg: loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" "),
+});

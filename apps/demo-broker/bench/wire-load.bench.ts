@@ -30,9 +30,14 @@ function startServer(args: string[], cwd: string): Promise<Server> {
     child.stdout?.on("data", (chunk: Buffer) => {
       pending += chunk.toString();
       for (const line of pending.split("\n").slice(0, -1)) {
-        const parsed = JSON.parse(line) as { port?: number; event?: string; ports?: { listen: number } };
+        const parsed = JSON.parse(line) as {
+          port?: number;
+          event?: string;
+          ports?: { listen: number };
+        };
         if (parsed.port !== undefined) resolve({ child, port: parsed.port });
-        if (parsed.event === "ready" && parsed.ports !== undefined) resolve({ child, port: parsed.ports.listen });
+        if (parsed.event === "ready" && parsed.ports !== undefined)
+          resolve({ child, port: parsed.ports.listen });
       }
       pending = pending.slice(pending.lastIndexOf("\n") + 1);
     });
@@ -48,19 +53,49 @@ async function stop(server: Server): Promise<void> {
 
 const cases: { name: string; args: (dir: string) => string[] }[] = [
   { name: "baseline: answers without storing", args: () => [TRIVIAL] },
-  { name: "demo-broker ASYNC_FLUSH", args: (dir) => [BIN, `--storePathRootDir=${dir}`, "--flushDiskType=ASYNC_FLUSH"] },
-  { name: "demo-broker ASYNC_FLUSH + pool", args: (dir) => [BIN, `--storePathRootDir=${dir}`, "--transientStorePoolEnable=true", "--transientStorePoolSize=2"] },
-  { name: "demo-broker SYNC_FLUSH", args: (dir) => [BIN, `--storePathRootDir=${dir}`, "--flushDiskType=SYNC_FLUSH"] },
+  {
+    name: "demo-broker ASYNC_FLUSH",
+    args: (dir) => [BIN, `--storePathRootDir=${dir}`, "--flushDiskType=ASYNC_FLUSH"],
+  },
+  {
+    name: "demo-broker ASYNC_FLUSH + pool",
+    args: (dir) => [
+      BIN,
+      `--storePathRootDir=${dir}`,
+      "--transientStorePoolEnable=true",
+      "--transientStorePoolSize=2",
+    ],
+  },
+  {
+    name: "demo-broker SYNC_FLUSH",
+    args: (dir) => [BIN, `--storePathRootDir=${dir}`, "--flushDiskType=SYNC_FLUSH"],
+  },
 ];
-const ports = ["--listenPort=0", "--namesrvPort=0", "--grpcPort=0", "--httpPort=0", "--enableGrpc=false"];
+const ports = [
+  "--listenPort=0",
+  "--namesrvPort=0",
+  "--grpcPort=0",
+  "--httpPort=0",
+  "--enableGrpc=false",
+];
 
 const results = new Map<string, { rate: number; p50: number; p99: number; failed: number }[]>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of cases) {
     const dir = await makeBenchDir("wire-load-");
-    const server = await startServer([...c.args(dir), ...(c.args(dir)[0] === BIN ? ports : [])], dir);
+    const server = await startServer(
+      [...c.args(dir), ...(c.args(dir)[0] === BIN ? ports : [])],
+      dir,
+    );
     try {
-      const warm = { brokerAddr: `127.0.0.1:${server.port}`, topic: "BenchTopic", queues: 4, size: SIZE, producers: PRODUCERS, runId: `w${round}` };
+      const warm = {
+        brokerAddr: `127.0.0.1:${server.port}`,
+        topic: "BenchTopic",
+        queues: 4,
+        size: SIZE,
+        producers: PRODUCERS,
+        runId: `w${round}`,
+      };
       await runLoad({ ...warm, messages: 2000 });
       const outcome = await runLoad({ ...warm, messages: MESSAGES, runId: `r${round}` });
       const rows = results.get(c.name) ?? [];
@@ -93,4 +128,10 @@ const rows: BenchRow[] = cases.map((c) => {
     "vs baseline": rate / baseline,
   };
 });
-report(`demo-broker bench load, ${PRODUCERS} producers x ${SIZE} B (median of ${ROUNDS})`, rows, { messages: MESSAGES, rounds: ROUNDS, loadavg: loadavg().map((l) => l.toFixed(2)).join(" ") });
+report(`demo-broker bench load, ${PRODUCERS} producers x ${SIZE} B (median of ${ROUNDS})`, rows, {
+  messages: MESSAGES,
+  rounds: ROUNDS,
+  loadavg: loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" "),
+});

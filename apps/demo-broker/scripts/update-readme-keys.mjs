@@ -15,4 +15,7 @@ if (from < 0 || to < from) {
   console.error(`README.md has no ${start} ... ${end} block`);
   process.exit(1);
 }
-writeFileSync(path, `${text.slice(0, from + start.length)}\n${renderKeysMarkdown()}${text.slice(to)}`);
+writeFileSync(
+  path,
+  `${text.slice(0, from + start.length)}\n${renderKeysMarkdown()}${text.slice(to)}`,
+);

@@ -23,15 +23,54 @@ const address = z.string().refine((text) => {
 /** The sub-command's options (RocketMQ-style names; sizes in bytes, times in ms). */
 export const benchOptionsSchema = z
   .object({
-    namesrvAddr: address.default("127.0.0.1:9876").describe("name server to find the topic's broker (its route, else TBW102's)"),
+    namesrvAddr: address
+      .default("127.0.0.1:9876")
+      .describe("name server to find the topic's broker (its route, else TBW102's)"),
     brokerAddr: address.optional().describe("send to this broker directly (skips the name server)"),
-    topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, "expected a topic name ([%|a-zA-Z0-9_-], at most 127)").default("BenchTopic").describe("topic to send to (created on first send)"),
-    messages: z.number().int().min(1).max(100_000_000).default(100_000).describe("messages to send"),
-    size: z.number().int().min(64).max(4 * 1024 * 1024).default(1024).describe("body size, bytes"),
-    producers: z.number().int().min(1).max(4096).default(64).describe("concurrent producers, one connection and one send in flight each"),
-    queues: z.number().int().min(1).max(1024).default(4).describe("queues to spread over, at most the topic's write queues"),
-    timeoutMs: z.number().int().min(100).max(600_000).default(10_000).describe("a send not answered within this counts failed, ms"),
-    verify: z.boolean().default(false).describe("then read every queue back (PULL) and check each acknowledged message"),
+    topic: z
+      .string()
+      .regex(/^[%|a-zA-Z0-9_-]{1,127}$/, "expected a topic name ([%|a-zA-Z0-9_-], at most 127)")
+      .default("BenchTopic")
+      .describe("topic to send to (created on first send)"),
+    messages: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000_000)
+      .default(100_000)
+      .describe("messages to send"),
+    size: z
+      .number()
+      .int()
+      .min(64)
+      .max(4 * 1024 * 1024)
+      .default(1024)
+      .describe("body size, bytes"),
+    producers: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(64)
+      .describe("concurrent producers, one connection and one send in flight each"),
+    queues: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(4)
+      .describe("queues to spread over, at most the topic's write queues"),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(10_000)
+      .describe("a send not answered within this counts failed, ms"),
+    verify: z
+      .boolean()
+      .default(false)
+      .describe("then read every queue back (PULL) and check each acknowledged message"),
     json: z.boolean().default(false).describe("print the result as one JSON object"),
   })
   .strict();
@@ -53,13 +92,21 @@ export interface BenchResult {
   readonly messagesPerSecond: number;
   /** Acknowledged body bytes per second / 10^6. */
   readonly megabytesPerSecond: number;
-  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number };
-  readonly verify: (Omit<VerifyReport, "missing" | "misplaced" | "duplicated" | "corrupt"> & {
-    readonly missing: number;
-    readonly misplaced: number;
-    readonly duplicated: number;
-    readonly corrupt: number;
-  }) | null;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly p999: number;
+    readonly max: number;
+  };
+  readonly verify:
+    | (Omit<VerifyReport, "missing" | "misplaced" | "duplicated" | "corrupt"> & {
+        readonly missing: number;
+        readonly misplaced: number;
+        readonly duplicated: number;
+        readonly corrupt: number;
+      })
+    | null;
 }
 
 /** Parses `--key=value` / `--flag` arguments. @throws ConfigError naming the bad option and the expected form. */
@@ -70,15 +117,28 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
     if (arg === "--help" || arg === "-h") return "help";
     if (arg === "--") continue;
     const match = /^--([A-Za-z]+)(?:=(.*))?$/.exec(arg);
-    if (match === null) throw new ConfigError(`bench: unexpected argument "${arg}"\n${BENCH_USAGE}`);
+    if (match === null)
+      throw new ConfigError(`bench: unexpected argument "${arg}"\n${BENCH_USAGE}`);
     const [, key, text] = match as unknown as [string, string, string | undefined];
     if (!(key in shape)) throw new ConfigError(`bench: unknown option --${key}\n${BENCH_USAGE}`);
     const isFlag = key === "verify" || key === "json";
-    values[key] = text === undefined ? (isFlag ? true : "") : isFlag ? text === "true" : /^-?\d+$/.test(text) ? Number(text) : text;
+    values[key] =
+      text === undefined
+        ? isFlag
+          ? true
+          : ""
+        : isFlag
+          ? text === "true"
+          : /^-?\d+$/.test(text)
+            ? Number(text)
+            : text;
   }
   const parsed = benchOptionsSchema.safeParse(values);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `bench: --${issue.path.join(".")}=${String(values[String(issue.path[0])])} is invalid: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) =>
+        `bench: --${issue.path.join(".")}=${String(values[String(issue.path[0])])} is invalid: ${issue.message}`,
+    );
     throw new ConfigError(`${problems.join("\n")}\n${BENCH_USAGE}`);
   }
   return parsed.data;
@@ -86,21 +146,41 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | "help" {
 
 /** `demo-broker bench --help`. */
 export function renderBenchHelp(): string {
-  const lines = [BENCH_USAGE, "", "Sends over RocketMQ 4.x remoting (SEND_MESSAGE_V2) to any 4.x broker; --verify reads everything back.", ""];
+  const lines = [
+    BENCH_USAGE,
+    "",
+    "Sends over RocketMQ 4.x remoting (SEND_MESSAGE_V2) to any 4.x broker; --verify reads everything back.",
+    "",
+  ];
   const defaults = benchOptionsSchema.parse({}) as Record<string, unknown>;
-  for (const [key, schema] of Object.entries(benchOptionsSchema.shape as Record<string, z.ZodType>)) {
+  for (const [key, schema] of Object.entries(
+    benchOptionsSchema.shape as Record<string, z.ZodType>,
+  )) {
     const value = defaults[key];
-    lines.push(`  --${key.padEnd(12)} ${(value === undefined ? "none" : JSON.stringify(value)).padEnd(15)} ${schema.description ?? ""}`);
+    lines.push(
+      `  --${key.padEnd(12)} ${(value === undefined ? "none" : JSON.stringify(value)).padEnd(15)} ${schema.description ?? ""}`,
+    );
   }
   return lines.join("\n");
 }
 
 /** Where to send: the broker address and the queue count. */
-async function resolveTarget(options: BenchOptions): Promise<{ brokerAddr: string; queues: number }> {
-  if (options.brokerAddr !== undefined) return { brokerAddr: options.brokerAddr, queues: options.queues };
-  const route = (await queryTopicRoute(options.namesrvAddr, options.topic)) ?? (await queryTopicRoute(options.namesrvAddr, "TBW102"));
-  if (route === null) throw new ConfigError(`bench: the name server ${options.namesrvAddr} knows no broker for ${options.topic} (nor TBW102); use --brokerAddr`);
-  return { brokerAddr: route.brokerAddr, queues: Math.max(1, Math.min(options.queues, route.writeQueueNums)) };
+async function resolveTarget(
+  options: BenchOptions,
+): Promise<{ brokerAddr: string; queues: number }> {
+  if (options.brokerAddr !== undefined)
+    return { brokerAddr: options.brokerAddr, queues: options.queues };
+  const route =
+    (await queryTopicRoute(options.namesrvAddr, options.topic)) ??
+    (await queryTopicRoute(options.namesrvAddr, "TBW102"));
+  if (route === null)
+    throw new ConfigError(
+      `bench: the name server ${options.namesrvAddr} knows no broker for ${options.topic} (nor TBW102); use --brokerAddr`,
+    );
+  return {
+    brokerAddr: route.brokerAddr,
+    queues: Math.max(1, Math.min(options.queues, route.writeQueueNums)),
+  };
 }
 
 /** A one-line progress bar, rewritten in place. */
@@ -115,10 +195,15 @@ function progressBar(done: number, total: number, startedAt: number): string {
  * Runs the load (and the verification), reporting progress on `progress` (a TTY) while it runs.
  * @throws ConfigError when no broker can be found; the transport's errors when it cannot be reached.
  */
-export async function runBench(options: BenchOptions, progress?: (line: string) => void): Promise<BenchResult> {
+export async function runBench(
+  options: BenchOptions,
+  progress?: (line: string) => void,
+): Promise<BenchResult> {
   const { brokerAddr, queues } = await resolveTarget(options);
   const runId = randomBytes(4).toString("hex");
-  const startOffsets = options.verify ? await queueMaxOffsets(brokerAddr, options.topic, queues) : undefined;
+  const startOffsets = options.verify
+    ? await queueMaxOffsets(brokerAddr, options.topic, queues)
+    : undefined;
   const startedAt = performance.now();
   let lastDrawn = 0;
   const outcome = await runLoad({
@@ -141,11 +226,27 @@ export async function runBench(options: BenchOptions, progress?: (line: string) 
           },
   });
   progress?.("\n");
-  const report = options.verify ? await verifyLoad({ brokerAddr, topic: options.topic, queues, runId, size: options.size, acked: outcome.acked, startOffsets }) : null;
+  const report = options.verify
+    ? await verifyLoad({
+        brokerAddr,
+        topic: options.topic,
+        queues,
+        runId,
+        size: options.size,
+        acked: outcome.acked,
+        startOffsets,
+      })
+    : null;
   return resultOf(options, brokerAddr, queues, outcome, report);
 }
 
-function resultOf(options: BenchOptions, brokerAddr: string, queues: number, outcome: LoadOutcome, report: VerifyReport | null): BenchResult {
+function resultOf(
+  options: BenchOptions,
+  brokerAddr: string,
+  queues: number,
+  outcome: LoadOutcome,
+  report: VerifyReport | null,
+): BenchResult {
   const seconds = outcome.elapsedMs / 1000;
   const round = (value: number) => Math.round(value * 1000) / 1000;
   const latency = outcome.latenciesMs;
@@ -172,7 +273,13 @@ function resultOf(options: BenchOptions, brokerAddr: string, queues: number, out
     verify:
       report === null
         ? null
-        : { ...report, missing: report.missing.length, misplaced: report.misplaced.length, duplicated: report.duplicated.length, corrupt: report.corrupt.length },
+        : {
+            ...report,
+            missing: report.missing.length,
+            misplaced: report.misplaced.length,
+            duplicated: report.duplicated.length,
+            corrupt: report.corrupt.length,
+          },
   };
 }
 
@@ -187,8 +294,12 @@ export function renderBenchResult(result: BenchResult): string {
   ];
   const v = result.verify;
   if (v !== null) {
-    const verdict = v.ok ? "OK: every acknowledged message read back once, intact, at its offset" : "FAILED";
-    lines.push(`  verify ${verdict}; read ${v.found}, missing ${v.missing}, misplaced ${v.misplaced}, duplicated ${v.duplicated}, corrupt ${v.corrupt}, stored but not acknowledged ${v.unacknowledgedStored}`);
+    const verdict = v.ok
+      ? "OK: every acknowledged message read back once, intact, at its offset"
+      : "FAILED";
+    lines.push(
+      `  verify ${verdict}; read ${v.found}, missing ${v.missing}, misplaced ${v.misplaced}, duplicated ${v.duplicated}, corrupt ${v.corrupt}, stored but not acknowledged ${v.unacknowledgedStored}`,
+    );
   }
   return lines.join("\n");
 }

@@ -4,11 +4,22 @@ import type { ConsumerGroupStatus, StoragePositions, TopicStatus } from "./store
 import type { SyncedFileKind } from "./timed-file-io.js";
 
 /** Message size buckets of RocketMQ 5's BrokerMetricsManager (1 KiB, 4 KiB, 512 KiB, 1, 2, 4 MiB), bytes. */
-export const MESSAGE_SIZE_BUCKETS = [1024, 4096, 512 * 1024, 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024];
+export const MESSAGE_SIZE_BUCKETS = [
+  1024,
+  4096,
+  512 * 1024,
+  1024 * 1024,
+  2 * 1024 * 1024,
+  4 * 1024 * 1024,
+];
 /** fdatasync latency buckets, seconds: 50 µs to 2.5 s. */
-export const FDATASYNC_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+export const FDATASYNC_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5,
+];
 /** Put (send) latency buckets, seconds: 100 µs to 5 s (syncFlushTimeout's default). */
-export const PUT_LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+export const PUT_LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+];
 
 /** RocketMQ's TopicValidator system topics (and its `rmq_sys_` prefix). */
 const SYSTEM_TOPICS = new Set([
@@ -34,7 +45,12 @@ function isRetryOrDlqTopic(topic: string): boolean {
 }
 
 /** Statuses under which RocketMQ counts a send as stored (SendMessageProcessor's putOk). */
-const STORED_STATUSES = new Set(["PUT_OK", "FLUSH_DISK_TIMEOUT", "FLUSH_SLAVE_TIMEOUT", "SLAVE_NOT_AVAILABLE"]);
+const STORED_STATUSES = new Set([
+  "PUT_OK",
+  "FLUSH_DISK_TIMEOUT",
+  "FLUSH_SLAVE_TIMEOUT",
+  "SLAVE_NOT_AVAILABLE",
+]);
 
 /** Disk holding the store: sizes in bytes. */
 export interface DiskUsage {
@@ -77,17 +93,40 @@ export class BrokerMetrics implements BrokerObserver {
   readonly #putLatency: Histogram<"status">;
   readonly #fdatasync: Histogram<"file">;
   readonly #fdatasyncFailures: Counter<"file">;
-  #totals = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, failedPuts: 0, connections: 0, fdatasyncs: 0 };
+  #totals = {
+    messagesIn: 0,
+    bytesIn: 0,
+    messagesOut: 0,
+    bytesOut: 0,
+    failedPuts: 0,
+    connections: 0,
+    fdatasyncs: 0,
+  };
 
-  constructor(labels: { readonly cluster: string; readonly nodeId: string }, sources: MetricsSources) {
+  constructor(
+    labels: { readonly cluster: string; readonly nodeId: string },
+    sources: MetricsSources,
+  ) {
     const registers = [this.registry];
-    this.registry.setDefaultLabels({ cluster: labels.cluster, node_type: "broker", node_id: labels.nodeId });
+    this.registry.setDefaultLabels({
+      cluster: labels.cluster,
+      node_type: "broker",
+      node_id: labels.nodeId,
+    });
     const topicLabels = ["topic", "is_system"] as const;
     const outLabels = ["topic", "consumer_group", "is_system"] as const;
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Counter<L>({ name, help, labelNames, registers });
-    this.#messagesIn = counter("rocketmq_messages_in_total", "Total number of incoming messages", topicLabels);
-    this.#throughputIn = counter("rocketmq_throughput_in_total", "Total traffic of incoming messages, bytes", topicLabels);
+    this.#messagesIn = counter(
+      "rocketmq_messages_in_total",
+      "Total number of incoming messages",
+      topicLabels,
+    );
+    this.#throughputIn = counter(
+      "rocketmq_throughput_in_total",
+      "Total traffic of incoming messages, bytes",
+      topicLabels,
+    );
     this.#messageSize = new Histogram({
       name: "rocketmq_message_size",
       help: "Incoming messages size, bytes",
@@ -95,8 +134,16 @@ export class BrokerMetrics implements BrokerObserver {
       buckets: MESSAGE_SIZE_BUCKETS,
       registers,
     });
-    this.#messagesOut = counter("rocketmq_messages_out_total", "Total number of outgoing messages", outLabels);
-    this.#throughputOut = counter("rocketmq_throughput_out_total", "Total traffic of outgoing messages, bytes", outLabels);
+    this.#messagesOut = counter(
+      "rocketmq_messages_out_total",
+      "Total number of outgoing messages",
+      outLabels,
+    );
+    this.#throughputOut = counter(
+      "rocketmq_throughput_out_total",
+      "Total traffic of outgoing messages, bytes",
+      outLabels,
+    );
     this.#putLatency = new Histogram({
       name: "rocketmq_storage_put_latency_seconds",
       help: "Send latency from request to answer, by put status, seconds",
@@ -111,7 +158,11 @@ export class BrokerMetrics implements BrokerObserver {
       buckets: FDATASYNC_BUCKETS,
       registers,
     });
-    this.#fdatasyncFailures = counter("rocketmq_storage_fdatasync_failures_total", "Failed fdatasyncs by file kind", ["file"]);
+    this.#fdatasyncFailures = counter(
+      "rocketmq_storage_fdatasync_failures_total",
+      "Failed fdatasyncs by file kind",
+      ["file"],
+    );
     this.#registerGauges(sources);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -129,13 +180,41 @@ export class BrokerMetrics implements BrokerObserver {
         },
       });
     };
-    position("rocketmq_storage_wrote_position_bytes", "Commit log: end of the appended data, absolute offset", (p) => p.wrote);
-    position("rocketmq_storage_committed_position_bytes", "Commit log: end of the data in the file", (p) => p.committed);
-    position("rocketmq_storage_flushed_position_bytes", "Commit log: end of the fdatasync'd data", (p) => p.flushed);
-    position("rocketmq_storage_commit_lag_bytes", "Commit log: wrote - committed (pool buffer only)", (p) => p.commitLag);
-    position("rocketmq_storage_flush_lag_bytes", "Commit log: committed - flushed (not on disk)", (p) => p.flushLag);
-    position("rocketmq_storage_dispatch_lag_bytes", "Commit log bytes not yet in consume queues", (p) => p.dispatchLag);
-    position("rocketmq_storage_min_offset_bytes", "Commit log: first offset still stored", (p) => p.minOffset);
+    position(
+      "rocketmq_storage_wrote_position_bytes",
+      "Commit log: end of the appended data, absolute offset",
+      (p) => p.wrote,
+    );
+    position(
+      "rocketmq_storage_committed_position_bytes",
+      "Commit log: end of the data in the file",
+      (p) => p.committed,
+    );
+    position(
+      "rocketmq_storage_flushed_position_bytes",
+      "Commit log: end of the fdatasync'd data",
+      (p) => p.flushed,
+    );
+    position(
+      "rocketmq_storage_commit_lag_bytes",
+      "Commit log: wrote - committed (pool buffer only)",
+      (p) => p.commitLag,
+    );
+    position(
+      "rocketmq_storage_flush_lag_bytes",
+      "Commit log: committed - flushed (not on disk)",
+      (p) => p.flushLag,
+    );
+    position(
+      "rocketmq_storage_dispatch_lag_bytes",
+      "Commit log bytes not yet in consume queues",
+      (p) => p.dispatchLag,
+    );
+    position(
+      "rocketmq_storage_min_offset_bytes",
+      "Commit log: first offset still stored",
+      (p) => p.minOffset,
+    );
     const disk = (name: string, help: string, read: (d: DiskUsage) => number): void => {
       new Gauge({
         name,
@@ -147,9 +226,21 @@ export class BrokerMetrics implements BrokerObserver {
         },
       });
     };
-    disk("rocketmq_storage_disk_total_bytes", "Size of the file system holding the store", (d) => d.totalBytes);
-    disk("rocketmq_storage_disk_available_bytes", "Free space (for unprivileged users) on it", (d) => d.availableBytes);
-    disk("rocketmq_storage_disk_used_ratio", "Used share of it, 0..1", (d) => 1 - d.availableBytes / Math.max(1, d.totalBytes));
+    disk(
+      "rocketmq_storage_disk_total_bytes",
+      "Size of the file system holding the store",
+      (d) => d.totalBytes,
+    );
+    disk(
+      "rocketmq_storage_disk_available_bytes",
+      "Free space (for unprivileged users) on it",
+      (d) => d.availableBytes,
+    );
+    disk(
+      "rocketmq_storage_disk_used_ratio",
+      "Used share of it, 0..1",
+      (d) => 1 - d.availableBytes / Math.max(1, d.totalBytes),
+    );
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({
         name,
@@ -171,7 +262,8 @@ export class BrokerMetrics implements BrokerObserver {
       registers,
       collect() {
         this.reset();
-        for (const g of sources.consumerGroups()) this.set({ topic: g.topic, consumer_group: g.group }, g.lag);
+        for (const g of sources.consumerGroups())
+          this.set({ topic: g.topic, consumer_group: g.group }, g.lag);
       },
     });
   }
@@ -200,7 +292,11 @@ export class BrokerMetrics implements BrokerObserver {
     this.#totals.messagesOut += event.messages;
     this.#totals.bytesOut += event.bytes;
     if (isRetryOrDlqTopic(event.topic)) return;
-    const labels = { topic: event.topic, consumer_group: event.group, is_system: String(isSystemTopic(event.topic)) };
+    const labels = {
+      topic: event.topic,
+      consumer_group: event.group,
+      is_system: String(isSystemTopic(event.topic)),
+    };
     this.#messagesOut.inc(labels, event.messages);
     this.#throughputOut.inc(labels, event.bytes);
   }

@@ -55,8 +55,14 @@ export interface BrokerRuntime {
  * @throws StoreError STORE_LOCKED (another process holds the store directory), START_FAILED, the
  *   store's other open errors, and listen errors (EADDRINUSE); nothing is left running then.
  */
-export async function startBrokerRuntime(config: DemoConfig, deps: BrokerRuntimeDeps): Promise<BrokerRuntime> {
-  const namesrv = new NamesrvController({ namesrvPort: config.namesrvPort }, { logger: deps.logger.child({ component: "namesrv" }) });
+export async function startBrokerRuntime(
+  config: DemoConfig,
+  deps: BrokerRuntimeDeps,
+): Promise<BrokerRuntime> {
+  const namesrv = new NamesrvController(
+    { namesrvPort: config.namesrvPort },
+    { logger: deps.logger.child({ component: "namesrv" }) },
+  );
   let first: FirstSegmentReport | null = null;
   const broker = new BrokerController(brokerConfigOf(config), {
     logger: deps.logger.child({ component: "broker" }),
@@ -74,7 +80,12 @@ export async function startBrokerRuntime(config: DemoConfig, deps: BrokerRuntime
   try {
     if (config.enableGrpc) {
       // 3 s for calls in flight at shutdown, so the proxy and the broker (5 s) stay within the 10 s exit bound
-      proxy = new GrpcProxy({ broker, grpcPort: config.grpcPort, logger: deps.logger.child({ component: "grpc" }), shutdownTimeoutMs: 3000 });
+      proxy = new GrpcProxy({
+        broker,
+        grpcPort: config.grpcPort,
+        logger: deps.logger.child({ component: "grpc" }),
+        shutdownTimeoutMs: 3000,
+      });
       grpcPort = await proxy.start();
     }
     await namesrv.start();
@@ -86,7 +97,8 @@ export async function startBrokerRuntime(config: DemoConfig, deps: BrokerRuntime
   }
   const grpcProxy = proxy;
   const firstSegment = first as FirstSegmentReport | null;
-  if (firstSegment === null) throw new Error("the broker started without making its first segment ready");
+  if (firstSegment === null)
+    throw new Error("the broker started without making its first segment ready");
   return {
     store: broker.messageStore,
     broker,

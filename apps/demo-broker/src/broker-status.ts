@@ -11,7 +11,9 @@ const MAX_LISTED = 1000;
 export function brokerTopics(broker: BrokerController): TopicStatus[] {
   const store = broker.messageStore;
   const rows: TopicStatus[] = [];
-  const names = [...broker.topicConfigManager.topics.keys()].filter((topic) => !INTERNAL_TOPICS.has(topic)).sort();
+  const names = [...broker.topicConfigManager.topics.keys()]
+    .filter((topic) => !INTERNAL_TOPICS.has(topic))
+    .sort();
   for (const topic of names.slice(0, MAX_LISTED)) {
     const config = broker.topicConfigManager.selectTopicConfig(topic);
     if (config === undefined) continue;
@@ -36,7 +38,8 @@ export function brokerConsumerGroups(broker: BrokerController): ConsumerGroupSta
   const store = broker.messageStore;
   const offsets = broker.consumerOffsetManager;
   const rows: ConsumerGroupStatus[] = [];
-  const readQueues = (topic: string): number => broker.topicConfigManager.selectTopicConfig(topic)?.readQueueNums ?? 0;
+  const readQueues = (topic: string): number =>
+    broker.topicConfigManager.selectTopicConfig(topic)?.readQueueNums ?? 0;
   const lagOf = (topic: string, offsetOf: (queueId: number) => number | undefined): number => {
     let lag = 0;
     for (let queueId = 0; queueId < readQueues(topic); queueId++) {
@@ -48,7 +51,11 @@ export function brokerConsumerGroups(broker: BrokerController): ConsumerGroupSta
   for (const topic of broker.topicConfigManager.topics.keys()) {
     if (INTERNAL_TOPICS.has(topic) || topic.startsWith("%")) continue;
     for (const group of offsets.whichGroupByTopic(topic)) {
-      rows.push({ group, topic, lag: lagOf(topic, (queueId) => nonNegative(offsets.queryOffset(group, topic, queueId))) });
+      rows.push({
+        group,
+        topic,
+        lag: lagOf(topic, (queueId) => nonNegative(offsets.queryOffset(group, topic, queueId))),
+      });
     }
   }
   const popped = new Map<string, Map<number, number>>();
@@ -63,7 +70,9 @@ export function brokerConsumerGroups(broker: BrokerController): ConsumerGroupSta
     if (rows.some((row) => row.group === group && row.topic === topic)) continue;
     rows.push({ group, topic, lag: lagOf(topic, (queueId) => queues.get(queueId)) });
   }
-  return rows.sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic)).slice(0, MAX_LISTED);
+  return rows
+    .sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic))
+    .slice(0, MAX_LISTED);
 }
 
 function nonNegative(offset: number): number | undefined {

@@ -76,5 +76,7 @@ export const DEFAULT_TEXTS: Readonly<Record<string, string>> = {
 
 /** A description without a leading "<unit>; " (the unit is shown on its own). */
 export function describeWithoutUnit(description: string, unit: string): string {
-  return unit !== "" && description.startsWith(`${unit}; `) ? description.slice(unit.length + 2) : description;
+  return unit !== "" && description.startsWith(`${unit}; `)
+    ? description.slice(unit.length + 2)
+    : description;
 }

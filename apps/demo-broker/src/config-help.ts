@@ -22,7 +22,18 @@ const GROUP_TITLES: Readonly<Record<KeyGroup, string>> = {
 };
 
 /** The first keys of each group, in this order; the rest follow by name. */
-const LEADING_KEYS = ["storePathRootDir", "listenPort", "namesrvPort", "httpPort", "grpcPort", "enableGrpc", "flushDiskType", "transientStorePoolEnable", "brokerName", "brokerClusterName"];
+const LEADING_KEYS = [
+  "storePathRootDir",
+  "listenPort",
+  "namesrvPort",
+  "httpPort",
+  "grpcPort",
+  "enableGrpc",
+  "flushDiskType",
+  "transientStorePoolEnable",
+  "brokerName",
+  "brokerClusterName",
+];
 
 function order(key: string): string {
   const at = LEADING_KEYS.indexOf(key);
@@ -38,10 +49,20 @@ export function keyRows(): KeyRow[] {
     const unit = KEY_UNITS[key] ?? "";
     const text = DEFAULT_TEXTS[key];
     const hasDefault = field.def.type === "default";
-    const value = hasDefault ? (field.def as unknown as { defaultValue: unknown }).defaultValue : undefined;
-    const defaultValue = text ?? (!hasDefault ? "none" : typeof value === "string" ? value : JSON.stringify(value));
+    const value = hasDefault
+      ? (field.def as unknown as { defaultValue: unknown }).defaultValue
+      : undefined;
+    const defaultValue =
+      text ?? (!hasDefault ? "none" : typeof value === "string" ? value : JSON.stringify(value));
     const description = describeWithoutUnit(field.description ?? "", unit);
-    return { group: keyGroup(key), key, defaultValue, literal: text === undefined && hasDefault, unit, description };
+    return {
+      group: keyGroup(key),
+      key,
+      defaultValue,
+      literal: text === undefined && hasDefault,
+      unit,
+      description,
+    };
   });
 }
 
@@ -62,8 +83,13 @@ export function renderHelp(): string {
     for (const row of rows.filter((r) => r.group === group)) {
       const text = `${row.description}${row.unit === "" ? "" : ` [${row.unit}]`}`;
       const key = `  ${row.key.padEnd(keyWidth)}  `;
-      if (row.defaultValue.length <= defaultWidth) lines.push(`${key}${row.defaultValue.padEnd(defaultWidth)}  ${text}`);
-      else lines.push(`${key}${row.defaultValue}`, `${" ".repeat(key.length + defaultWidth + 2)}${text}`);
+      if (row.defaultValue.length <= defaultWidth)
+        lines.push(`${key}${row.defaultValue.padEnd(defaultWidth)}  ${text}`);
+      else
+        lines.push(
+          `${key}${row.defaultValue}`,
+          `${" ".repeat(key.length + defaultWidth + 2)}${text}`,
+        );
     }
   }
   return lines.join("\n");
@@ -77,10 +103,19 @@ function cell(text: string): string {
 export function renderKeysMarkdown(): string {
   const lines: string[] = [];
   for (const group of Object.keys(GROUP_TITLES) as KeyGroup[]) {
-    lines.push(`**${GROUP_TITLES[group]}**`, "", "| key | default | unit | meaning |", "|---|---|---|---|");
+    lines.push(
+      `**${GROUP_TITLES[group]}**`,
+      "",
+      "| key | default | unit | meaning |",
+      "|---|---|---|---|",
+    );
     for (const row of keyRows().filter((r) => r.group === group)) {
-      const value = row.literal ? `\`${row.defaultValue === "" ? '""' : row.defaultValue}\`` : row.defaultValue;
-      lines.push(`| \`${row.key}\` | ${cell(value)} | ${cell(row.unit)} | ${cell(row.description)} |`);
+      const value = row.literal
+        ? `\`${row.defaultValue === "" ? '""' : row.defaultValue}\``
+        : row.defaultValue;
+      lines.push(
+        `| \`${row.key}\` | ${cell(value)} | ${cell(row.unit)} | ${cell(row.description)} |`,
+      );
     }
     lines.push("");
   }

@@ -10,7 +10,8 @@ import {
   ROCKETMQ_NETTY_SERVER_CONFIG_PROPERTIES,
 } from "./rocketmq-property-names.js";
 
-export const USAGE = "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help\n       demo-broker bench [--namesrvAddr=host:port | --brokerAddr=host:port] [--messages=N] [--size=S] [--producers=C] [--verify] [--json] | bench --help";
+export const USAGE =
+  "usage: demo-broker [-c broker.conf|broker.json] [--<configKey>=<value> ...] | --help\n       demo-broker bench [--namesrvAddr=host:port | --brokerAddr=host:port] [--messages=N] [--size=S] [--producers=C] [--verify] [--json] | bench --help";
 
 /** What the command line asks for. */
 export type CommandLine =
@@ -67,21 +68,29 @@ export function parseConfigText(text: string, fileName: string): Map<string, Set
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ConfigError(`${fileName}: not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`${fileName}: not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError(`${fileName}: expected a JSON object of config keys`);
     }
-    for (const [key, value] of Object.entries(parsed)) settings.set(key, { value, source: fileName });
+    for (const [key, value] of Object.entries(parsed))
+      settings.set(key, { value, source: fileName });
     return settings;
   }
   for (const [index, line] of text.split(/\r?\n/).entries()) {
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith("!")) continue;
     const at = trimmed.indexOf("=");
-    if (at <= 0) throw new ConfigError(`${fileName}:${index + 1}: expected key=value, got "${trimmed}"`);
+    if (at <= 0)
+      throw new ConfigError(`${fileName}:${index + 1}: expected key=value, got "${trimmed}"`);
     const source = `${fileName}:${index + 1}`;
-    settings.set(trimmed.slice(0, at).trim(), { value: trimmed.slice(at + 1).trim(), source, text: true });
+    settings.set(trimmed.slice(0, at).trim(), {
+      value: trimmed.slice(at + 1).trim(),
+      source,
+      text: true,
+    });
   }
   return settings;
 }
@@ -90,7 +99,9 @@ function readConfigFile(path: string, readFile: (path: string) => string): strin
   try {
     return readFile(path);
   } catch (error) {
-    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -113,11 +124,16 @@ export function parseCommandLine(
     if (arg === "-h" || arg === "--help") return { kind: "help" };
     if (arg === "-c" || arg === "--config" || arg.startsWith("--config=")) {
       const file = arg.startsWith("--config=") ? arg.slice("--config=".length) : argv[++i];
-      if (file === undefined || file === "") throw new ConfigError(`${arg} needs a file name; ${USAGE}`);
+      if (file === undefined || file === "")
+        throw new ConfigError(`${arg} needs a file name; ${USAGE}`);
       settings = new Map([...settings, ...parseConfigText(readConfigFile(file, readFile), file)]);
     } else if (arg.startsWith("--") && arg.indexOf("=") > 2) {
       const at = arg.indexOf("=");
-      overrides.set(arg.slice(2, at), { value: arg.slice(at + 1), source: "command line", text: true });
+      overrides.set(arg.slice(2, at), {
+        value: arg.slice(at + 1),
+        source: "command line",
+        text: true,
+      });
     } else {
       throw new ConfigError(`unexpected argument "${arg}"; ${USAGE}`);
     }
@@ -131,7 +147,8 @@ function validate(settings: Map<string, Setting>, cwd: string): CommandLine {
   const warnings: string[] = [];
   for (const [key, setting] of settings) {
     if (key in shape) values[key] = coerce(key, setting.value);
-    else if (ROCKETMQ_KEYS.has(key)) warnings.push(`${setting.source}: ${key} is a RocketMQ broker key this broker ignores`);
+    else if (ROCKETMQ_KEYS.has(key))
+      warnings.push(`${setting.source}: ${key} is a RocketMQ broker key this broker ignores`);
     else problems.push(unknownKeyProblem(key, setting.source));
   }
   const result = demoConfigSchema.safeParse(values);
@@ -140,26 +157,35 @@ function validate(settings: Map<string, Setting>, cwd: string): CommandLine {
       const key = String(issue.path[0] ?? "");
       const setting = settings.get(key);
       const field = shape[key];
-      if (setting === undefined || field === undefined) problems.push(`${key || "(config)"}: ${issue.message}`);
+      if (setting === undefined || field === undefined)
+        problems.push(`${key || "(config)"}: ${issue.message}`);
       else {
         const value = setting.text === true ? String(setting.value) : show(setting.value);
-        problems.push(`${setting.source}: ${key}=${value} is invalid; expected ${expectedForm(field, issue)}`);
+        problems.push(
+          `${setting.source}: ${key}=${value} is invalid; expected ${expectedForm(field, issue)}`,
+        );
       }
     }
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("\n"));
-  return { kind: "run", config: finishConfig(result.data as z.output<typeof demoConfigSchema>, cwd), warnings };
+  return {
+    kind: "run",
+    config: finishConfig(result.data as z.output<typeof demoConfigSchema>, cwd),
+    warnings,
+  };
 }
 
 function unknownKeyProblem(key: string, source: string): string {
   const suggestion = nearestKey(key, [...Object.keys(shape), ...ROCKETMQ_KEYS]);
-  const hint = suggestion === null ? "see demo-broker --help for the keys" : `did you mean ${suggestion}?`;
+  const hint =
+    suggestion === null ? "see demo-broker --help for the keys" : `did you mean ${suggestion}?`;
   return `${source}: unknown config key ${key}; ${hint}`;
 }
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null)
+    return String(value);
   return `a JSON ${Array.isArray(value) ? "array" : typeof value}`;
 }
 
@@ -180,12 +206,21 @@ export function expectedForm(field: z.ZodType, issue?: z.core.$ZodIssue): string
       const string = base as z.ZodString;
       if (string.format === "ipv4") return "an IPv4 address";
       // a refinement or regex with its own wording ("expected ip:port ...") says it best
-      const worded = issue !== undefined && issue.code !== "invalid_type" && issue.message.startsWith("expected ");
+      const worded =
+        issue !== undefined &&
+        issue.code !== "invalid_type" &&
+        issue.message.startsWith("expected ");
       if (worded) return issue.message.slice("expected ".length);
       if (string.format === "regex") {
-        const checks = (string.def as unknown as { checks?: { _zod: { def: { pattern?: RegExp } } }[] }).checks ?? [];
-        const pattern = checks.map((check) => check._zod.def.pattern).find((found) => found !== undefined);
-        return pattern === undefined ? "text in the documented form (see --help)" : `text matching ${pattern.source}`;
+        const checks =
+          (string.def as unknown as { checks?: { _zod: { def: { pattern?: RegExp } } }[] })
+            .checks ?? [];
+        const pattern = checks
+          .map((check) => check._zod.def.pattern)
+          .find((found) => found !== undefined);
+        return pattern === undefined
+          ? "text in the documented form (see --help)"
+          : `text matching ${pattern.source}`;
       }
       const most = string.maxLength === null ? "" : ` of at most ${string.maxLength} characters`;
       return `${string.minLength !== null && string.minLength > 0 ? "non-empty text" : "text"}${most}`;

@@ -9,9 +9,17 @@ const port = () => z.number().int().min(0).max(65535);
 
 /** The app's own keys: what the process serves besides the broker. 0 picks a free port. */
 const appKeysShape = {
-  namesrvPort: port().default(9876).describe("the embedded name server (4.x clients' nameSrv); 0 picks a free one"),
-  httpPort: port().default(8080).describe("status page, /metrics, /healthz, /api/status; 0 picks a free one"),
-  grpcPort: port().default(8081).describe("RocketMQ 5 gRPC clients (rocketmq-client-nodejs) when enableGrpc; 0 picks a free one"),
+  namesrvPort: port()
+    .default(9876)
+    .describe("the embedded name server (4.x clients' nameSrv); 0 picks a free one"),
+  httpPort: port()
+    .default(8080)
+    .describe("status page, /metrics, /healthz, /api/status; 0 picks a free one"),
+  grpcPort: port()
+    .default(8081)
+    .describe(
+      "RocketMQ 5 gRPC clients (rocketmq-client-nodejs) when enableGrpc; 0 picks a free one",
+    ),
   enableGrpc: z.boolean().default(true).describe("serve RocketMQ 5 gRPC clients on grpcPort"),
 };
 
@@ -29,7 +37,9 @@ export const demoConfigSchema = brokerConfigSchema
       .string()
       .min(1)
       .default("./data")
-      .describe("store directory (commitlog/, consumequeue/, config/, checkpoint, abort, lock); relative to the working directory"),
+      .describe(
+        "store directory (commitlog/, consumequeue/, config/, checkpoint, abort, lock); relative to the working directory",
+      ),
     mappedFileSizeCommitLog: z
       .number()
       .int()
@@ -59,7 +69,9 @@ export function configKeys(): string[] {
 
 /** Fills what depends on the working directory: the absolute store path. */
 export function finishConfig(parsed: DemoConfig, cwd: string): DemoConfig {
-  const storePathRootDir = isAbsolute(parsed.storePathRootDir) ? parsed.storePathRootDir : resolve(cwd, parsed.storePathRootDir);
+  const storePathRootDir = isAbsolute(parsed.storePathRootDir)
+    ? parsed.storePathRootDir
+    : resolve(cwd, parsed.storePathRootDir);
   return { ...parsed, storePathRootDir };
 }
 

@@ -33,7 +33,10 @@ export interface StatusReport {
     /** The command that sends load to this broker over the wire. */
     readonly loadCommand: string;
   };
-  readonly strategy: FlushStrategy & { readonly flushDiskType: string; readonly transientStorePoolEnable: boolean };
+  readonly strategy: FlushStrategy & {
+    readonly flushDiskType: string;
+    readonly transientStorePoolEnable: boolean;
+  };
   readonly positions: StoragePositions;
   readonly recovery: RecoveryReport;
   readonly traffic: TrafficTotals;
@@ -87,7 +90,10 @@ export class DemoBrokerApp {
       {
         page: STATUS_PAGE_HTML,
         status: () => this.status(),
-        metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+        metrics: async () => ({
+          contentType: this.metrics.registry.contentType,
+          body: await this.metrics.registry.metrics(),
+        }),
         health: () => this.health(),
       },
       logger.child({ component: "http" }),
@@ -119,7 +125,12 @@ export class DemoBrokerApp {
     app.#logRecovery(runtime.store.recovery);
     const first = runtime.firstSegment;
     const elapsedMs = Math.round(first.elapsedMs);
-    const detail = { fileFromOffset: first.fileFromOffset, created: first.created, elapsedMs, nextSegmentReady: first.nextReady };
+    const detail = {
+      fileFromOffset: first.fileFromOffset,
+      created: first.created,
+      elapsedMs,
+      nextSegmentReady: first.nextReady,
+    };
     const created = `commit-log segment ${first.fileFromOffset} created in ${elapsedMs} ms, before the ports open`;
     if (first.created) options.logger.info({ detail }, created);
     else options.logger.info({ detail }, "commit-log segment ready");
@@ -137,7 +148,8 @@ export class DemoBrokerApp {
   #logRecovery(report: RecoveryReport): void {
     const where = { detail: report };
     if (report.mode === "empty") this.#logger.info(where, "new store: nothing to recover");
-    else if (report.mode === "normal") this.#logger.info(where, `normal recovery: the log ends at ${report.processOffset}`);
+    else if (report.mode === "normal")
+      this.#logger.info(where, `normal recovery: the log ends at ${report.processOffset}`);
     else {
       this.#logger.warn(
         where,
@@ -169,7 +181,12 @@ export class DemoBrokerApp {
       strategy: this.strategy,
       recovery: this.runtime.store.recovery,
       ports: { ...this.runtime.ports, http: this.httpPort },
-      configuredPorts: { listen: c.listenPort, namesrv: c.namesrvPort, grpc: c.grpcPort, enableGrpc: c.enableGrpc },
+      configuredPorts: {
+        listen: c.listenPort,
+        namesrv: c.namesrvPort,
+        grpc: c.grpcPort,
+        enableGrpc: c.enableGrpc,
+      },
     };
   }
 
@@ -197,7 +214,11 @@ export class DemoBrokerApp {
         ports: { ...runtime.ports, http: this.httpPort },
         loadCommand: loadCommand(runtime.ports),
       },
-      strategy: { ...this.strategy, flushDiskType: c.flushDiskType, transientStorePoolEnable: c.transientStorePoolEnable },
+      strategy: {
+        ...this.strategy,
+        flushDiskType: c.flushDiskType,
+        transientStorePoolEnable: c.transientStorePoolEnable,
+      },
       positions: storagePositions(runtime.store),
       recovery: runtime.store.recovery,
       traffic: this.metrics.totals,
@@ -226,8 +247,14 @@ export class DemoBrokerApp {
     const positions = storagePositions(runtime.store);
     const abort = await nodeFileIO.stat(join(this.config.storePathRootDir, "abort"));
     const clean = abort === null && positions.flushed === positions.wrote;
-    const detail = { flushed: positions.flushed, wrote: positions.wrote, abortFileKept: abort !== null };
-    if (clean) this.#logger.info({ detail }, "stopped cleanly: everything flushed, abort file removed");
-    else this.#logger.warn({ detail }, "stopped, but not cleanly: the next start recovers abnormally");
+    const detail = {
+      flushed: positions.flushed,
+      wrote: positions.wrote,
+      abortFileKept: abort !== null,
+    };
+    if (clean)
+      this.#logger.info({ detail }, "stopped cleanly: everything flushed, abort file removed");
+    else
+      this.#logger.warn({ detail }, "stopped, but not cleanly: the next start recovers abnormally");
   }
 }

@@ -20,7 +20,10 @@ export class DiskUsageProbe {
     if (cached !== null && Date.now() - cached.at < CACHE_MS) return Promise.resolve(cached.usage);
     this.#pending ??= statfs(this.#path)
       .then(
-        (stats): DiskUsage => ({ totalBytes: stats.blocks * stats.bsize, availableBytes: stats.bavail * stats.bsize }),
+        (stats): DiskUsage => ({
+          totalBytes: stats.blocks * stats.bsize,
+          availableBytes: stats.bavail * stats.bsize,
+        }),
         () => null,
       )
       .then((usage) => {

@@ -35,14 +35,21 @@ const NEXT_SEGMENT_POLL_MS = 10;
  * @throws StoreError START_FAILED when the segment cannot be created (disk full, I/O error) or is not
  *   ready within `deadlineMs`.
  */
-export async function prepareFirstSegment(store: MessageStore, deadlineMs = FIRST_SEGMENT_DEADLINE_MS): Promise<FirstSegmentReport> {
+export async function prepareFirstSegment(
+  store: MessageStore,
+  deadlineMs = FIRST_SEGMENT_DEADLINE_MS,
+): Promise<FirstSegmentReport> {
   const queue = store.commitLog.mappedFileQueue;
   const before = queue.getLastMappedFile();
   const start = performance.now();
   let file = await queue.getLastMappedFile(0);
   // A slow disk can take longer than the allocator's wait to zero-fill a big segment; the creation
   // goes on, and asking again for the same file waits for it. Nothing listens yet, so waiting is right.
-  while (file === null && queue.lastCreateError?.code === "ALLOCATE_TIMEOUT" && performance.now() - start < deadlineMs) {
+  while (
+    file === null &&
+    queue.lastCreateError?.code === "ALLOCATE_TIMEOUT" &&
+    performance.now() - start < deadlineMs
+  ) {
     file = await queue.getLastMappedFile(0);
   }
   if (file === null) {
@@ -56,8 +63,15 @@ export async function prepareFirstSegment(store: MessageStore, deadlineMs = FIRS
   const created = file !== before;
   // creating a segment asks the allocator for the one after it too; an existing segment does not
   const waitNext = created && zeroFilled(store);
-  const nextReady = waitNext ? await waitForNextSegment(queue.storePath, file.fileFromOffset + file.fileSize) : null;
-  return { fileFromOffset: file.fileFromOffset, created, elapsedMs: performance.now() - start, nextReady };
+  const nextReady = waitNext
+    ? await waitForNextSegment(queue.storePath, file.fileFromOffset + file.fileSize)
+    : null;
+  return {
+    fileFromOffset: file.fileFromOffset,
+    created,
+    elapsedMs: performance.now() - start,
+    nextReady,
+  };
 }
 
 /** Whether new segments are zero-filled (the store's default under SYNC_FLUSH). */

@@ -15,10 +15,19 @@ export interface HttpHandlers {
 }
 
 /** Limits of the HTTP server: it answers small GETs. */
-const LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 256 } as const;
+const LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+} as const;
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  const headers = { "content-type": contentType, "cache-control": "no-store", "content-length": Buffer.byteLength(body) };
+  const headers = {
+    "content-type": contentType,
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(body),
+  };
   response.writeHead(status, headers);
   response.end(body);
 }
@@ -97,11 +106,18 @@ export class StatusHttpServer {
         }
         case "GET /healthz": {
           const health = this.#handlers.health();
-          return sendJson(response, health.ok ? 200 : 503, { status: health.ok ? "ok" : "unavailable", reason: health.reason });
+          return sendJson(response, health.ok ? 200 : 503, {
+            status: health.ok ? "ok" : "unavailable",
+            reason: health.reason,
+          });
         }
         default: {
-          const known = ["/", "/index.html", "/api/status", "/metrics", "/healthz"].includes(url.pathname);
-          const error = known ? `${request.method} not allowed here` : `no such page: ${url.pathname}`;
+          const known = ["/", "/index.html", "/api/status", "/metrics", "/healthz"].includes(
+            url.pathname,
+          );
+          const error = known
+            ? `${request.method} not allowed here`
+            : `no such page: ${url.pathname}`;
           return sendJson(response, known ? 405 : 404, { error });
         }
       }

@@ -68,7 +68,8 @@ export function benchBody(runId: string, sequence: number, size: number): Buffer
 /** The sequence a body of this run carries, or null for another run's (or a foreign) body. */
 export function sequenceOf(body: Buffer, runId: string): number | null {
   const prefix = bodyPrefix(runId);
-  if (body.length < prefix.length || body.toString("latin1", 0, prefix.length) !== prefix) return null;
+  if (body.length < prefix.length || body.toString("latin1", 0, prefix.length) !== prefix)
+    return null;
   const end = body.indexOf(0x3a, prefix.length); // ':'
   if (end < 0) return null;
   const sequence = Number(body.toString("latin1", prefix.length, end));
@@ -111,22 +112,42 @@ export async function runLoad(plan: LoadPlan): Promise<LoadOutcome> {
     try {
       client = await WireClient.connect(plan.brokerAddr);
     } catch (error) {
-      for (let sequence = next++; sequence < plan.messages && !plan.signal?.aborted; sequence = next++) {
+      for (
+        let sequence = next++;
+        sequence < plan.messages && !plan.signal?.aborted;
+        sequence = next++
+      ) {
         failed.push({ sequence, reason: (error as Error).message });
       }
       return;
     }
     try {
-      for (let sequence = next++; sequence < plan.messages && plan.signal?.aborted !== true; sequence = next++) {
+      for (
+        let sequence = next++;
+        sequence < plan.messages && plan.signal?.aborted !== true;
+        sequence = next++
+      ) {
         const queueId = sequence % plan.queues;
         const sentAt = performance.now();
         try {
-          const response = await client.invoke(RequestCode.SEND_MESSAGE_V2, sendHeader(plan, queueId, sequence), benchBody(plan.runId, sequence, plan.size), timeoutMs);
+          const response = await client.invoke(
+            RequestCode.SEND_MESSAGE_V2,
+            sendHeader(plan, queueId, sequence),
+            benchBody(plan.runId, sequence, plan.size),
+            timeoutMs,
+          );
           const status = SEND_OK_CODES.get(response.code);
-          if (status === undefined) failed.push({ sequence, reason: `code ${response.code}: ${response.remark ?? ""}` });
+          if (status === undefined)
+            failed.push({ sequence, reason: `code ${response.code}: ${response.remark ?? ""}` });
           else {
             const fields = response.extFields;
-            acked.push({ sequence, queueId: Number(fields.queueId), queueOffset: Number(fields.queueOffset), msgId: fields.msgId ?? "", status });
+            acked.push({
+              sequence,
+              queueId: Number(fields.queueId),
+              queueOffset: Number(fields.queueOffset),
+              msgId: fields.msgId ?? "",
+              status,
+            });
           }
         } catch (error) {
           failed.push({ sequence, reason: (error as Error).message });

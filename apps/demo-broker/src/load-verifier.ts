@@ -30,13 +30,22 @@ interface Found {
 }
 
 /** The max offset of each queue now (where a run that starts now begins). */
-export async function queueMaxOffsets(brokerAddr: string, topic: string, queues: number): Promise<number[]> {
+export async function queueMaxOffsets(
+  brokerAddr: string,
+  topic: string,
+  queues: number,
+): Promise<number[]> {
   const client = await WireClient.connect(brokerAddr);
   try {
     const offsets: number[] = [];
     for (let queueId = 0; queueId < queues; queueId++) {
-      const response = await client.invoke(RequestCode.GET_MAX_OFFSET, { topic, queueId: String(queueId) });
-      offsets.push(response.code === ResponseCode.SUCCESS ? Number(response.extFields.offset ?? 0) : 0);
+      const response = await client.invoke(RequestCode.GET_MAX_OFFSET, {
+        topic,
+        queueId: String(queueId),
+      });
+      offsets.push(
+        response.code === ResponseCode.SUCCESS ? Number(response.extFields.offset ?? 0) : 0,
+      );
     }
     return offsets;
   } finally {
@@ -67,16 +76,24 @@ export async function verifyLoad(options: {
     await Promise.all(
       Array.from({ length: options.queues }, async (_, queueId) => {
         let expectedNext = -1;
-        await pullQueue(client, options.topic, queueId, options.startOffsets?.[queueId] ?? 0, (body, queueOffset) => {
-          const sequence = sequenceOf(body, options.runId);
-          if (sequence === null) return;
-          if (!body.equals(benchBody(options.runId, sequence, options.size))) corrupt.push(sequence);
-          if (expectedNext >= 0 && queueOffset !== expectedNext) gaps.push({ queueId, at: queueOffset });
-          expectedNext = queueOffset + 1;
-          const places = found.get(sequence) ?? [];
-          places.push({ queueId, queueOffset });
-          found.set(sequence, places);
-        });
+        await pullQueue(
+          client,
+          options.topic,
+          queueId,
+          options.startOffsets?.[queueId] ?? 0,
+          (body, queueOffset) => {
+            const sequence = sequenceOf(body, options.runId);
+            if (sequence === null) return;
+            if (!body.equals(benchBody(options.runId, sequence, options.size)))
+              corrupt.push(sequence);
+            if (expectedNext >= 0 && queueOffset !== expectedNext)
+              gaps.push({ queueId, at: queueOffset });
+            expectedNext = queueOffset + 1;
+            const places = found.get(sequence) ?? [];
+            places.push({ queueId, queueOffset });
+            found.set(sequence, places);
+          },
+        );
       }),
     );
   } finally {
@@ -85,7 +102,12 @@ export async function verifyLoad(options: {
   return judge(options.acked, found, corrupt, gaps);
 }
 
-function judge(acked: readonly AckedSend[], found: Map<number, Found[]>, corrupt: number[], gaps: { queueId: number; at: number }[]): VerifyReport {
+function judge(
+  acked: readonly AckedSend[],
+  found: Map<number, Found[]>,
+  corrupt: number[],
+  gaps: { queueId: number; at: number }[],
+): VerifyReport {
   const missing: number[] = [];
   const misplaced: number[] = [];
   const ackedSequences = new Set<number>();
@@ -93,21 +115,38 @@ function judge(acked: readonly AckedSend[], found: Map<number, Found[]>, corrupt
     ackedSequences.add(ack.sequence);
     const places = found.get(ack.sequence);
     if (places === undefined) missing.push(ack.sequence);
-    else if (!places.some((place) => place.queueId === ack.queueId && place.queueOffset === ack.queueOffset)) misplaced.push(ack.sequence);
+    else if (
+      !places.some(
+        (place) => place.queueId === ack.queueId && place.queueOffset === ack.queueOffset,
+      )
+    )
+      misplaced.push(ack.sequence);
   }
-  const duplicated = [...found].filter(([, places]) => places.length > 1).map(([sequence]) => sequence);
+  const duplicated = [...found]
+    .filter(([, places]) => places.length > 1)
+    .map(([sequence]) => sequence);
   let unacknowledgedStored = 0;
   let total = 0;
   for (const [sequence, places] of found) {
     total += places.length;
     if (!ackedSequences.has(sequence)) unacknowledgedStored++;
   }
-  const ok = missing.length === 0 && misplaced.length === 0 && duplicated.length === 0 && corrupt.length === 0;
+  const ok =
+    missing.length === 0 &&
+    misplaced.length === 0 &&
+    duplicated.length === 0 &&
+    corrupt.length === 0;
   return { found: total, missing, misplaced, duplicated, corrupt, unacknowledgedStored, gaps, ok };
 }
 
 /** Pulls one queue from `offset` to its end (no long polling), handing each message's body and queue offset over. */
-async function pullQueue(client: WireClient, topic: string, queueId: number, offset: number, onMessage: (body: Buffer, queueOffset: number) => void): Promise<void> {
+async function pullQueue(
+  client: WireClient,
+  topic: string,
+  queueId: number,
+  offset: number,
+  onMessage: (body: Buffer, queueOffset: number) => void,
+): Promise<void> {
   let next = offset;
   for (let rounds = 0; rounds < 10_000_000; rounds++) {
     const response = await client.invoke(RequestCode.PULL_MESSAGE, {
@@ -125,17 +164,28 @@ async function pullQueue(client: WireClient, topic: string, queueId: number, off
     });
     const nextBegin = Number(response.extFields.nextBeginOffset ?? next);
     if (response.code === ResponseCode.SUCCESS) {
-      for (const message of decodeMessages(response.body ?? Buffer.alloc(0)).messages) onMessage(message.body, message.queueOffset);
-      if (nextBegin <= next) throw new WireError("BAD_RESPONSE", `pull of ${topic}/${queueId} at ${next} did not advance`);
+      for (const message of decodeMessages(response.body ?? Buffer.alloc(0)).messages)
+        onMessage(message.body, message.queueOffset);
+      if (nextBegin <= next)
+        throw new WireError(
+          "BAD_RESPONSE",
+          `pull of ${topic}/${queueId} at ${next} did not advance`,
+        );
       next = nextBegin;
     } else if (response.code === ResponseCode.PULL_OFFSET_MOVED && nextBegin > next) {
       next = nextBegin; // the queue starts later now (files deleted): go on from there
-    } else if (response.code === ResponseCode.PULL_NOT_FOUND || response.code === ResponseCode.PULL_OFFSET_MOVED) {
+    } else if (
+      response.code === ResponseCode.PULL_NOT_FOUND ||
+      response.code === ResponseCode.PULL_OFFSET_MOVED
+    ) {
       return;
     } else if (response.code === ResponseCode.PULL_RETRY_IMMEDIATELY) {
       continue;
     } else {
-      throw new WireError("BAD_RESPONSE", `pull of ${topic}/${queueId} at ${next}: code ${response.code} ${response.remark ?? ""}`.trim());
+      throw new WireError(
+        "BAD_RESPONSE",
+        `pull of ${topic}/${queueId} at ${next}: code ${response.code} ${response.remark ?? ""}`.trim(),
+      );
     }
   }
 }

@@ -19,7 +19,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = { name: "demo-broker", level };
   if (options.pretty ?? process.stdout.isTTY === true) {
     const ignore = "pid,hostname,name,component,service,detail";
-    return pino(base, pretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore }));
+    return pino(
+      base,
+      pretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore }),
+    );
   }
   return pino(base, pino.destination({ fd: 1, sync: true }));
 }

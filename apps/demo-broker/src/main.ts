@@ -3,7 +3,13 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { StoreError } from "@store/mapped-file";
 import type { Logger } from "pino";
-import { benchExitCode, parseBenchArgs, renderBenchHelp, renderBenchResult, runBench } from "./bench-command.js";
+import {
+  benchExitCode,
+  parseBenchArgs,
+  renderBenchHelp,
+  renderBenchResult,
+  runBench,
+} from "./bench-command.js";
 import { ConfigError } from "./config-error.js";
 import { renderHelp } from "./config-help.js";
 import { USAGE, parseCommandLine } from "./config-loader.js";
@@ -88,7 +94,10 @@ export async function main(argv: readonly string[], io: MainIO = processIO): Pro
   for (const warning of parsed.warnings) logger.warn(warning);
   let app: DemoBrokerApp;
   try {
-    app = await DemoBrokerApp.start(parsed.config, { logger, storeLogger: storeLogger(logger, io.pretty) });
+    app = await DemoBrokerApp.start(parsed.config, {
+      logger,
+      storeLogger: storeLogger(logger, io.pretty),
+    });
   } catch (error) {
     return startFailed(error, logger, io);
   }
@@ -97,7 +106,8 @@ export async function main(argv: readonly string[], io: MainIO = processIO): Pro
 }
 
 function startFailed(error: unknown, logger: Logger, io: MainIO): number {
-  const code = error instanceof StoreError ? String(error.code) : (error as { code?: string } | null)?.code;
+  const code =
+    error instanceof StoreError ? String(error.code) : (error as { code?: string } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
   const message =
     code === "STORE_LOCKED"
@@ -137,14 +147,22 @@ function waitForSignal(app: DemoBrokerApp, logger: Logger): Promise<number> {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        logger.warn({ detail: { signal } }, `${signal} again: exiting now; the next start recovers abnormally`);
+        logger.warn(
+          { detail: { signal } },
+          `${signal} again: exiting now; the next start recovers abnormally`,
+        );
         resolve(EXIT.forced);
         return;
       }
       stopping = true;
-      logger.info({ detail: { signal } }, `${signal}: shutting down: no new requests, finishing those in flight, then flushing`);
+      logger.info(
+        { detail: { signal } },
+        `${signal}: shutting down: no new requests, finishing those in flight, then flushing`,
+      );
       const deadline = setTimeout(() => {
-        logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting: the next start recovers abnormally`);
+        logger.error(
+          `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting: the next start recovers abnormally`,
+        );
         resolve(EXIT.failed);
       }, SHUTDOWN_DEADLINE_MS);
       app.shutdown().then(
@@ -164,7 +182,8 @@ function waitForSignal(app: DemoBrokerApp, logger: Logger): Promise<number> {
   });
 }
 
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

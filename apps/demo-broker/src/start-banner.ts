@@ -30,7 +30,10 @@ export const BIN_PATH = fileURLToPath(new URL("./main.js", import.meta.url));
 
 /** How to send load over the wire: `demo-broker bench` against this broker's name server (or its port). */
 export function loadCommand(ports: Pick<ServedPorts, "listen" | "namesrv">): string {
-  const target = ports.namesrv !== null ? `--namesrvAddr=127.0.0.1:${ports.namesrv}` : `--brokerAddr=127.0.0.1:${ports.listen ?? 10911}`;
+  const target =
+    ports.namesrv !== null
+      ? `--namesrvAddr=127.0.0.1:${ports.namesrv}`
+      : `--brokerAddr=127.0.0.1:${ports.listen ?? 10911}`;
   return `node ${BIN_PATH} bench ${target} --messages=100000 --size=1024 --verify`;
 }
 
@@ -42,8 +45,12 @@ function portLines(info: BannerInfo): string[] {
     ["name server", info.ports.namesrv, c.namesrv],
   ];
   if (c.enableGrpc) entries.push(["gRPC", info.ports.grpc, c.grpc]);
-  const served = entries.filter(([, bound]) => bound !== null).map(([what, bound]) => `${what} ${bound}`);
-  const pending = entries.filter(([, bound]) => bound === null).map(([what, , configured]) => `${what} ${configured}`);
+  const served = entries
+    .filter(([, bound]) => bound !== null)
+    .map(([what, bound]) => `${what} ${bound}`);
+  const pending = entries
+    .filter(([, bound]) => bound === null)
+    .map(([what, , configured]) => `${what} ${configured}`);
   const lines = [...served, `http ${info.ports.http}`].join(", ");
   return pending.length === 0 ? [lines] : [lines, `${pending.join(", ")}: not served`];
 }
@@ -51,22 +58,31 @@ function portLines(info: BannerInfo): string[] {
 /** Where each client generation points. */
 function clientLines(ports: BannerInfo["ports"]): string[] {
   const lines: string[] = [];
-  if (ports.namesrv !== null) lines.push(`  4.x        ali-ons / Java 4.x clients: nameSrv 127.0.0.1:${ports.namesrv}`);
-  if (ports.grpc !== null) lines.push(`  5.x        rocketmq-client-nodejs / Java 5 clients: endpoints 127.0.0.1:${ports.grpc}`);
+  if (ports.namesrv !== null)
+    lines.push(`  4.x        ali-ons / Java 4.x clients: nameSrv 127.0.0.1:${ports.namesrv}`);
+  if (ports.grpc !== null)
+    lines.push(
+      `  5.x        rocketmq-client-nodejs / Java 5 clients: endpoints 127.0.0.1:${ports.grpc}`,
+    );
   return lines;
 }
 
 /** The short block printed once the broker is ready. */
 export function renderBanner(info: BannerInfo): string {
   const s = info.strategy;
-  const recovery = info.recovery.mode === "abnormal" ? "abnormal (the last run crashed; see the log above)" : info.recovery.mode;
+  const recovery =
+    info.recovery.mode === "abnormal"
+      ? "abnormal (the last run crashed; see the log above)"
+      : info.recovery.mode;
   return [
     `demo-broker ${info.brokerName} ready`,
     `  strategy   ${s.name}: acknowledged when ${s.acknowledgedWhen}`,
     `             process crash: ${s.processCrash}; power loss: ${s.powerLoss}`,
     `  services   ${s.services.join(", ")}`,
     `  store      ${info.storePath} (recovery: ${recovery})`,
-    ...portLines(info).map((line, index) => `${index === 0 ? "  ports      " : "             "}${line}`),
+    ...portLines(info).map(
+      (line, index) => `${index === 0 ? "  ports      " : "             "}${line}`,
+    ),
     ...clientLines(info.ports),
     `  status     ${statusUrl(info.ports.http)}  (also /metrics, /healthz, /api/status)`,
     `  send load  ${loadCommand(info.ports)}`,

@@ -45,8 +45,10 @@ export function timedFileIO(io: FileIO): TimedFileIO {
   };
   const timed: TimedFileIO = {
     stat: (path) => io.stat(path),
-    pwrite: (fd, buffer, offset, length, position) => io.pwrite(fd, buffer, offset, length, position),
-    pwriteSync: (fd, buffer, offset, length, position) => io.pwriteSync(fd, buffer, offset, length, position),
+    pwrite: (fd, buffer, offset, length, position) =>
+      io.pwrite(fd, buffer, offset, length, position),
+    pwriteSync: (fd, buffer, offset, length, position) =>
+      io.pwriteSync(fd, buffer, offset, length, position),
     pread: (fd, buffer, offset, length, position) => io.pread(fd, buffer, offset, length, position),
     truncate: (fd, size) => io.truncate(fd, size),
     unlink: (path) => io.unlink(path),

@@ -26,7 +26,9 @@ export class WireClient {
   /** Connects to `host:port`. @throws WireError BAD_ADDRESS; RemotingError CONNECT_FAILED. */
   static async connect(address: string, timeoutMs = 5000): Promise<WireClient> {
     const [host, port] = splitAddress(address);
-    return new WireClient(await RemotingClient.connect({ host, port: Number(port), connectTimeoutMs: timeoutMs }));
+    return new WireClient(
+      await RemotingClient.connect({ host, port: Number(port), connectTimeoutMs: timeoutMs }),
+    );
   }
 
   /** Requests waiting for their answer. */
@@ -38,7 +40,12 @@ export class WireClient {
    * Sends a request and resolves its response (any code).
    * @throws RemotingError CONNECTION_CLOSED, REMOTING_TIMEOUT, TOO_MANY_REQUESTS.
    */
-  invoke(code: number, extFields: ExtFields, body: Buffer | null = null, timeoutMs = 10_000): Promise<RemotingCommand> {
+  invoke(
+    code: number,
+    extFields: ExtFields,
+    body: Buffer | null = null,
+    timeoutMs = 10_000,
+  ): Promise<RemotingCommand> {
     return this.#client.invoke(RemotingCommand.request(code, 0, extFields, body), timeoutMs);
   }
 
@@ -77,13 +84,25 @@ export interface TopicRoute {
  * map keys (`{0:"ip:port"}`), which real RocketMQ name servers write.
  * @throws RemotingError for a connection problem; WireError BAD_RESPONSE for an unreadable answer.
  */
-export async function queryTopicRoute(namesrvAddr: string, topic: string, timeoutMs = 5000): Promise<TopicRoute | null> {
+export async function queryTopicRoute(
+  namesrvAddr: string,
+  topic: string,
+  timeoutMs = 5000,
+): Promise<TopicRoute | null> {
   const client = await WireClient.connect(namesrvAddr, timeoutMs);
   try {
-    const response = await client.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }, null, timeoutMs);
+    const response = await client.invoke(
+      RequestCode.GET_ROUTEINFO_BY_TOPIC,
+      { topic },
+      null,
+      timeoutMs,
+    );
     if (response.code === ResponseCode.TOPIC_NOT_EXIST) return null;
     if (response.code !== ResponseCode.SUCCESS || response.body === null) {
-      throw new WireError("BAD_RESPONSE", `route of ${topic} from ${namesrvAddr}: code ${response.code} ${response.remark ?? ""}`.trim());
+      throw new WireError(
+        "BAD_RESPONSE",
+        `route of ${topic} from ${namesrvAddr}: code ${response.code} ${response.remark ?? ""}`.trim(),
+      );
     }
     const text = response.body.toString("utf8").replace(/([{,])\s*(-?\d+)\s*:/g, '$1"$2":');
     const route = JSON.parse(text) as {
@@ -94,7 +113,12 @@ export async function queryTopicRoute(namesrvAddr: string, topic: string, timeou
       const master = broker.brokerAddrs["0"];
       const queues = route.queueDatas?.find((queue) => queue.brokerName === broker.brokerName);
       if (master !== undefined && queues !== undefined) {
-        return { brokerAddr: master, brokerName: broker.brokerName, writeQueueNums: queues.writeQueueNums, readQueueNums: queues.readQueueNums };
+        return {
+          brokerAddr: master,
+          brokerName: broker.brokerName,
+          writeQueueNums: queues.writeQueueNums,
+          readQueueNums: queues.readQueueNums,
+        };
       }
     }
     return null;

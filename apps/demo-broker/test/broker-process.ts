@@ -7,7 +7,11 @@ export const BIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
 /** The "ready" log line's fields. */
 export interface ReadyLine {
-  readonly ports: { readonly http: number; readonly listen: number | null; readonly namesrv: number | null };
+  readonly ports: {
+    readonly http: number;
+    readonly listen: number | null;
+    readonly namesrv: number | null;
+  };
   readonly storePath: string;
   readonly strategy: string;
   readonly promise: string;
@@ -26,7 +30,11 @@ export class BrokerProcess {
 
   constructor(args: readonly string[], cwd: string) {
     const env = { ...process.env, LOG_LEVEL: "info" };
-    this.child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env });
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     let pending = "";
     this.child.stdout?.on("data", (chunk: Buffer) => {
       pending += chunk.toString();
@@ -40,7 +48,9 @@ export class BrokerProcess {
     });
     this.child.stderr?.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     // "close": after the exit and after stdout and stderr are fully read
-    this.exited = new Promise((resolve) => this.child.on("close", (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.on("close", (code, signal) => resolve({ code, signal })),
+    );
   }
 
   #line(line: string): void {
@@ -51,7 +61,8 @@ export class BrokerProcess {
       parsed = { text: line };
     }
     this.logs.push(parsed);
-    if (parsed.event === "ready") for (const waiter of this.#readyWaiters.splice(0)) waiter(parsed as unknown as ReadyLine);
+    if (parsed.event === "ready")
+      for (const waiter of this.#readyWaiters.splice(0)) waiter(parsed as unknown as ReadyLine);
   }
 
   /** Resolves the ready line; rejects if the process exits first or `timeoutMs` passes. */
@@ -59,7 +70,10 @@ export class BrokerProcess {
     const seen = this.logs.find((l) => l.event === "ready");
     if (seen !== undefined) return Promise.resolve(seen as unknown as ReadyLine);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`not ready within ${timeoutMs} ms: ${this.stderr}`)),
+        timeoutMs,
+      );
       this.#readyWaiters.push((line) => {
         clearTimeout(timer);
         resolve(line);
@@ -73,7 +87,9 @@ export class BrokerProcess {
 
   /** The log messages so far. */
   messages(): string[] {
-    return this.logs.map((l) => (typeof l.msg === "string" ? l.msg : typeof l.text === "string" ? l.text : ""));
+    return this.logs.map((l) =>
+      typeof l.msg === "string" ? l.msg : typeof l.text === "string" ? l.text : "",
+    );
   }
 
   /** Kills it with SIGKILL if it still runs (test cleanup). */
@@ -84,9 +100,14 @@ export class BrokerProcess {
 }
 
 /** Runs the bin to completion (for --help and refusals). */
-export async function runToExit(args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const broker = new BrokerProcess(args, cwd);
   const { code } = await broker.exited;
-  const stdout = broker.logs.map((l) => (typeof l.text === "string" ? l.text : JSON.stringify(l))).join("\n");
+  const stdout = broker.logs
+    .map((l) => (typeof l.text === "string" ? l.text : JSON.stringify(l)))
+    .join("\n");
   return { code, stdout, stderr: broker.stderr };
 }

@@ -14,8 +14,12 @@ describe("renderHelp", () => {
   it("lists every config key with its default and unit", () => {
     const help = renderHelp();
     for (const key of configKeys()) expect(help).toMatch(new RegExp(`^  ${key} +`, "m"));
-    expect(help).toMatch(/^ {2}listenPort +10911 +remoting port for clients; 0 picks a free one \[port\]$/m);
-    expect(help).toMatch(/^ {2}flushIntervalCommitLog +500 +ASYNC_FLUSH pause between flush rounds \[ms\]$/m);
+    expect(help).toMatch(
+      /^ {2}listenPort +10911 +remoting port for clients; 0 picks a free one \[port\]$/m,
+    );
+    expect(help).toMatch(
+      /^ {2}flushIntervalCommitLog +500 +ASYNC_FLUSH pause between flush rounds \[ms\]$/m,
+    );
     expect(help).toMatch(/^ {2}storePathRootDir +\.\/data +store directory/m);
     expect(help).toContain("usage: demo-broker [-c broker.conf|broker.json]");
   });
@@ -25,10 +29,17 @@ describe("keyRows", () => {
   it("takes every key of the broker's schema, with its description, and a unit for every number key", () => {
     expect(configKeys()).toEqual(expect.arrayContaining(Object.keys(brokerConfigSchema.shape)));
     const shape = demoConfigSchema.shape as unknown as Record<string, z.ZodType>;
-    const numbersWithoutUnit = configKeys().filter((key) => baseSchema(shape[key] as z.ZodType).def.type === "number" && KEY_UNITS[key] === undefined);
+    const numbersWithoutUnit = configKeys().filter(
+      (key) =>
+        baseSchema(shape[key] as z.ZodType).def.type === "number" && KEY_UNITS[key] === undefined,
+    );
     expect(numbersWithoutUnit).toEqual([]);
     expect(keyRows().filter((row) => row.description === "")).toEqual([]);
-    expect(keyRows().map((row) => row.key).sort()).toEqual(configKeys().sort());
+    expect(
+      keyRows()
+        .map((row) => row.key)
+        .sort(),
+    ).toEqual(configKeys().sort());
   });
 });
 

@@ -5,7 +5,10 @@ import { parseCommandLine, parseConfigText } from "../src/config-loader.js";
 import type { DemoConfig } from "../src/config-schema.js";
 import { brokerConfigOf } from "../src/config-schema.js";
 
-function run(argv: string[], files: Record<string, string> = {}): Extract<CommandLine, { kind: "run" }> {
+function run(
+  argv: string[],
+  files: Record<string, string> = {},
+): Extract<CommandLine, { kind: "run" }> {
   const readFile = (path: string): string => {
     const text = files[path];
     if (text === undefined) throw new Error(`ENOENT: no such file ${path}`);
@@ -16,7 +19,8 @@ function run(argv: string[], files: Record<string, string> = {}): Extract<Comman
   return parsed;
 }
 
-const config = (argv: string[], files?: Record<string, string>): DemoConfig => run(argv, files).config;
+const config = (argv: string[], files?: Record<string, string>): DemoConfig =>
+  run(argv, files).config;
 
 function refusal(argv: string[], files?: Record<string, string>): string {
   try {
@@ -32,21 +36,42 @@ function refusal(argv: string[], files?: Record<string, string>): string {
 describe("parseCommandLine", () => {
   it("fills the embedded defaults: DESIGN's ports, the store in ./data under the working directory", () => {
     const c = config([]);
-    expect([c.listenPort, c.namesrvPort, c.httpPort, c.grpcPort, c.enableGrpc]).toEqual([10911, 9876, 8080, 8081, true]);
+    expect([c.listenPort, c.namesrvPort, c.httpPort, c.grpcPort, c.enableGrpc]).toEqual([
+      10911,
+      9876,
+      8080,
+      8081,
+      true,
+    ]);
     expect(c.storePathRootDir).toBe("/srv/broker/data");
     expect(c.flushDiskType).toBe("ASYNC_FLUSH");
     expect(c.transientStorePoolEnable).toBe(false);
     expect(c.mappedFileSizeCommitLog).toBe(64 * 1024 * 1024);
-    expect([c.brokerName, c.brokerClusterName, c.brokerId, c.maxReconsumeTimes]).toEqual(["broker-a", "DefaultCluster", 0, 16]);
+    expect([c.brokerName, c.brokerClusterName, c.brokerId, c.maxReconsumeTimes]).toEqual([
+      "broker-a",
+      "DefaultCluster",
+      0,
+      16,
+    ]);
     expect(c.storeHost).toBeUndefined(); // the broker derives brokerIP1:<bound listenPort>
     expect(c.brokerIP1).toBe("127.0.0.1");
   });
 
   it("reads a broker.conf and lets --key=value override it, each value typed by its key", () => {
     const files = {
-      "broker.conf": "# RocketMQ broker.conf\nbrokerName = broker-b\nflushDiskType=SYNC_FLUSH\ndeleteWhen=04\n! old comment\nflushIntervalCommitLog=250\n",
+      "broker.conf":
+        "# RocketMQ broker.conf\nbrokerName = broker-b\nflushDiskType=SYNC_FLUSH\ndeleteWhen=04\n! old comment\nflushIntervalCommitLog=250\n",
     };
-    const c = config(["-c", "broker.conf", "--flushIntervalCommitLog=100", "--enableGrpc=FALSE", "--storePathRootDir=/var/store"], files);
+    const c = config(
+      [
+        "-c",
+        "broker.conf",
+        "--flushIntervalCommitLog=100",
+        "--enableGrpc=FALSE",
+        "--storePathRootDir=/var/store",
+      ],
+      files,
+    );
     expect(c.brokerName).toBe("broker-b");
     expect(c.flushDiskType).toBe("SYNC_FLUSH");
     expect(c.deleteWhen).toBe("04");
@@ -56,7 +81,13 @@ describe("parseCommandLine", () => {
   });
 
   it("reads a JSON config, numbers given as numbers or strings", () => {
-    const c = config(["--config=b.json"], { "b.json": JSON.stringify({ flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 100, listenPort: "10000" }) });
+    const c = config(["--config=b.json"], {
+      "b.json": JSON.stringify({
+        flushDiskType: "SYNC_FLUSH",
+        syncFlushTimeout: 100,
+        listenPort: "10000",
+      }),
+    });
     expect([c.flushDiskType, c.syncFlushTimeout, c.listenPort]).toEqual(["SYNC_FLUSH", 100, 10000]);
   });
 
@@ -71,15 +102,31 @@ describe("parseCommandLine", () => {
   });
 
   it("refuses a bad value naming where it came from, the key, the value and the expected form", () => {
-    expect(refusal(["--flushDiskType=FOO"])).toBe('command line: flushDiskType=FOO is invalid; expected SYNC_FLUSH or ASYNC_FLUSH');
-    expect(refusal(["--flushIntervalCommitLog=-5"])).toContain("flushIntervalCommitLog=-5 is invalid; expected an integer in [1, 2147483647]");
-    expect(refusal(["--listenPort=99999"])).toContain("listenPort=99999 is invalid; expected an integer in [0, 65535]");
-    expect(refusal(["--listenPort=abc"])).toContain('listenPort=abc is invalid; expected an integer in [0, 65535]');
-    expect(refusal(["--aclEnable=yes"])).toContain('aclEnable=yes is invalid; expected true or false');
-    expect(refusal(["--storeHost=nohost"])).toContain('storeHost=nohost is invalid; expected ip:port');
+    expect(refusal(["--flushDiskType=FOO"])).toBe(
+      "command line: flushDiskType=FOO is invalid; expected SYNC_FLUSH or ASYNC_FLUSH",
+    );
+    expect(refusal(["--flushIntervalCommitLog=-5"])).toContain(
+      "flushIntervalCommitLog=-5 is invalid; expected an integer in [1, 2147483647]",
+    );
+    expect(refusal(["--listenPort=99999"])).toContain(
+      "listenPort=99999 is invalid; expected an integer in [0, 65535]",
+    );
+    expect(refusal(["--listenPort=abc"])).toContain(
+      "listenPort=abc is invalid; expected an integer in [0, 65535]",
+    );
+    expect(refusal(["--aclEnable=yes"])).toContain(
+      "aclEnable=yes is invalid; expected true or false",
+    );
+    expect(refusal(["--storeHost=nohost"])).toContain(
+      "storeHost=nohost is invalid; expected ip:port",
+    );
     expect(refusal(["--brokerIP1=10.0.0"])).toContain("expected an IPv4 address");
-    expect(refusal(["-c", "broker.conf"], { "broker.conf": "\nmaxMessageSize=1\n" })).toMatch(/^broker.conf:2: maxMessageSize=1 is invalid/);
-    expect(refusal(["-c", "b.json"], { "b.json": '{"brokerName":""}' })).toBe('b.json: brokerName="" is invalid; expected text matching ^[%|a-zA-Z0-9_-]{1,127}$');
+    expect(refusal(["-c", "broker.conf"], { "broker.conf": "\nmaxMessageSize=1\n" })).toMatch(
+      /^broker.conf:2: maxMessageSize=1 is invalid/,
+    );
+    expect(refusal(["-c", "b.json"], { "b.json": '{"brokerName":""}' })).toBe(
+      'b.json: brokerName="" is invalid; expected text matching ^[%|a-zA-Z0-9_-]{1,127}$',
+    );
   });
 
   it("reports every bad key at once, one per line", () => {
@@ -88,7 +135,9 @@ describe("parseCommandLine", () => {
   });
 
   it("accepts a RocketMQ key it does not implement with one warning line each", () => {
-    const parsed = run(["-c", "broker.conf"], { "broker.conf": "brokerRole=ASYNC_MASTER\nsendMessageThreadPoolNums=4\nlistenPort=10912\n" });
+    const parsed = run(["-c", "broker.conf"], {
+      "broker.conf": "brokerRole=ASYNC_MASTER\nsendMessageThreadPoolNums=4\nlistenPort=10912\n",
+    });
     expect(parsed.config.listenPort).toBe(10912);
     expect(parsed.warnings).toEqual([
       "broker.conf:1: brokerRole is a RocketMQ broker key this broker ignores",
@@ -98,10 +147,14 @@ describe("parseCommandLine", () => {
   });
 
   it("refuses an unknown key with the nearest known name", () => {
-    expect(refusal(["--flushDiskTyp=SYNC_FLUSH"])).toBe("command line: unknown config key flushDiskTyp; did you mean flushDiskType?");
+    expect(refusal(["--flushDiskTyp=SYNC_FLUSH"])).toBe(
+      "command line: unknown config key flushDiskTyp; did you mean flushDiskType?",
+    );
     expect(refusal(["--listenprot=1"])).toContain("did you mean listenPort?");
     expect(refusal(["--brokerRol=SLAVE"])).toContain("did you mean brokerRole?");
-    expect(refusal(["--colour=blue"])).toContain("unknown config key colour; see demo-broker --help for the keys");
+    expect(refusal(["--colour=blue"])).toContain(
+      "unknown config key colour; see demo-broker --help for the keys",
+    );
   });
 
   it("answers --help and -h, and ignores a lone --", () => {
@@ -114,13 +167,17 @@ describe("parseCommandLine", () => {
     expect(refusal(["stray"])).toContain('unexpected argument "stray"; usage: demo-broker');
     expect(refusal(["--aclEnable"])).toContain('unexpected argument "--aclEnable"');
     expect(refusal(["-c"])).toContain("-c needs a file name");
-    expect(refusal(["-c", "missing.conf"])).toContain("cannot read config file missing.conf: ENOENT");
+    expect(refusal(["-c", "missing.conf"])).toContain(
+      "cannot read config file missing.conf: ENOENT",
+    );
   });
 });
 
 describe("parseConfigText", () => {
   it("rejects a line that is not key=value, naming file and line", () => {
-    expect(() => parseConfigText("flushDiskType SYNC_FLUSH", "broker.conf")).toThrow("broker.conf:1: expected key=value");
+    expect(() => parseConfigText("flushDiskType SYNC_FLUSH", "broker.conf")).toThrow(
+      "broker.conf:1: expected key=value",
+    );
   });
 
   it("rejects JSON that is not an object of keys", () => {

@@ -16,7 +16,10 @@ describe("prepareFirstSegment", () => {
   for (const config of configs) {
     it(`creates the segment the first put appends to before any put (${JSON.stringify(config)})`, async () => {
       const { dir, cleanup } = await tempDir();
-      const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 4 << 20, ...config }, { logger: silentLogger });
+      const store = await MessageStore.open(
+        { storePathRootDir: dir, mappedFileSizeCommitLog: 4 << 20, ...config },
+        { logger: silentLogger },
+      );
       try {
         expect(store.commitLog.mappedFileQueue.getLastMappedFile()).toBeNull();
         const report = await prepareFirstSegment(store);
@@ -29,7 +32,9 @@ describe("prepareFirstSegment", () => {
         if (report.nextReady === true) expect((await nodeFileIO.stat(next))?.size).toBe(4 << 20);
         // the put appends to it at once: no segment creation on its path
         const file = store.commitLog.mappedFileQueue.getLastMappedFile();
-        expect((await store.putMessage({ topic: "T", body: Buffer.from("first") })).status).toBe("PUT_OK");
+        expect((await store.putMessage({ topic: "T", body: Buffer.from("first") })).status).toBe(
+          "PUT_OK",
+        );
         expect(store.commitLog.mappedFileQueue.getLastMappedFile()).toBe(file);
         expect((await prepareFirstSegment(store)).created).toBe(false);
       } finally {
@@ -41,8 +46,17 @@ describe("prepareFirstSegment", () => {
 
   it("fails with START_FAILED naming the cause when the segment cannot be created", async () => {
     const { dir, cleanup } = await tempDir();
-    const io = { ...nodeFileIO, truncate: () => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })) };
-    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, preallocation: "sparse" }, { logger: silentLogger, io });
+    const io = {
+      ...nodeFileIO,
+      truncate: () =>
+        Promise.reject(
+          Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
+        ),
+    };
+    const store = await MessageStore.open(
+      { storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, preallocation: "sparse" },
+      { logger: silentLogger, io },
+    );
     try {
       const error = await prepareFirstSegment(store).then(
         () => null,
@@ -56,30 +70,45 @@ describe("prepareFirstSegment", () => {
     }
   });
 
-  it("waits for a segment the disk is slow to zero-fill, past the allocator's 5 s wait", { tags: ["slow"] }, async () => {
-    const { dir, cleanup } = await tempDir();
-    let slowed = false;
-    // the first zero-fill write of the commit log stalls 6 s, as a busy disk does with a 1 GiB segment
-    const io = {
-      ...nodeFileIO,
-      pwrite: async (fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void> => {
-        if (!slowed && length >= 4096 && buffer.every((byte) => byte === 0)) {
-          slowed = true;
-          await new Promise((resolve) => setTimeout(resolve, 6000));
-        }
-        return nodeFileIO.pwrite(fd, buffer, offset, length, position);
-      },
-    };
-    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, flushDiskType: "SYNC_FLUSH" }, { logger: silentLogger, io });
-    try {
-      const report = await prepareFirstSegment(store);
-      expect(slowed).toBe(true);
-      expect(report).toMatchObject({ fileFromOffset: 0, created: true });
-      expect(report.elapsedMs).toBeGreaterThan(5000);
-      expect((await store.putMessage({ topic: "T", body: Buffer.from("first") })).status).toBe("PUT_OK");
-    } finally {
-      await store.shutdown();
-      await cleanup();
-    }
-  });
+  it(
+    "waits for a segment the disk is slow to zero-fill, past the allocator's 5 s wait",
+    { tags: ["slow"] },
+    async () => {
+      const { dir, cleanup } = await tempDir();
+      let slowed = false;
+      // the first zero-fill write of the commit log stalls 6 s, as a busy disk does with a 1 GiB segment
+      const io = {
+        ...nodeFileIO,
+        pwrite: async (
+          fd: number,
+          buffer: Buffer,
+          offset: number,
+          length: number,
+          position: number,
+        ): Promise<void> => {
+          if (!slowed && length >= 4096 && buffer.every((byte) => byte === 0)) {
+            slowed = true;
+            await new Promise((resolve) => setTimeout(resolve, 6000));
+          }
+          return nodeFileIO.pwrite(fd, buffer, offset, length, position);
+        },
+      };
+      const store = await MessageStore.open(
+        { storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, flushDiskType: "SYNC_FLUSH" },
+        { logger: silentLogger, io },
+      );
+      try {
+        const report = await prepareFirstSegment(store);
+        expect(slowed).toBe(true);
+        expect(report).toMatchObject({ fileFromOffset: 0, created: true });
+        expect(report.elapsedMs).toBeGreaterThan(5000);
+        expect((await store.putMessage({ topic: "T", body: Buffer.from("first") })).status).toBe(
+          "PUT_OK",
+        );
+      } finally {
+        await store.shutdown();
+        await cleanup();
+      }
+    },
+  );
 });

@@ -11,7 +11,11 @@ describe("StatusHttpServer", () => {
   const handlers: HttpHandlers = {
     page: "<!doctype html><title>page</title>",
     status: () => Promise.resolve({ strategy: { name: "SYNC_FLUSH" } }),
-    metrics: () => Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "rocketmq_messages_in_total 1\n" }),
+    metrics: () =>
+      Promise.resolve({
+        contentType: "text/plain; version=0.0.4; charset=utf-8",
+        body: "rocketmq_messages_in_total 1\n",
+      }),
     health: () => (healthy ? { ok: true, reason: "" } : { ok: false, reason: "fdatasync failed" }),
   };
 
@@ -25,7 +29,9 @@ describe("StatusHttpServer", () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(await page.text()).toContain("<title>page</title>");
-    expect(await (await fetch(`${base}/api/status`)).json()).toEqual({ strategy: { name: "SYNC_FLUSH" } });
+    expect(await (await fetch(`${base}/api/status`)).json()).toEqual({
+      strategy: { name: "SYNC_FLUSH" },
+    });
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     expect(await metrics.text()).toBe("rocketmq_messages_in_total 1\n");
@@ -47,7 +53,9 @@ describe("StatusHttpServer", () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/load`, { method: "POST" })).status).toBe(404);
     expect((await fetch(`${base}/api/status`, { method: "POST" })).status).toBe(405);
-    expect((await fetch(`${base}/metrics`, { method: "POST", body: "x".repeat(10_000) })).status).toBe(405);
+    expect(
+      (await fetch(`${base}/metrics`, { method: "POST", body: "x".repeat(10_000) })).status,
+    ).toBe(405);
   });
 
   it("stop() closes the port", async () => {

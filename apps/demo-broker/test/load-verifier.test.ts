@@ -19,14 +19,34 @@ describe("verifyLoad", () => {
 
   it("reports acknowledged messages that are missing, at another offset, or stored twice", async () => {
     const brokerAddr = `127.0.0.1:${app.runtime.ports.listen}`;
-    const plan = { brokerAddr, topic: "VerifyTopic", queues: 2, messages: 200, size: 100, producers: 4, runId: "v" };
+    const plan = {
+      brokerAddr,
+      topic: "VerifyTopic",
+      queues: 2,
+      messages: 200,
+      size: 100,
+      producers: 4,
+      runId: "v",
+    };
     const outcome = await runLoad(plan);
     expect(outcome.acked).toHaveLength(200);
     const clean = await verifyLoad({ ...plan, acked: outcome.acked });
-    expect(clean).toMatchObject({ ok: true, found: 200, missing: [], misplaced: [], duplicated: [], corrupt: [], gaps: [] });
+    expect(clean).toMatchObject({
+      ok: true,
+      found: 200,
+      missing: [],
+      misplaced: [],
+      duplicated: [],
+      corrupt: [],
+      gaps: [],
+    });
 
     const [first, ...rest] = outcome.acked;
-    const tampered = [{ ...first!, queueOffset: first!.queueOffset + 1000 }, ...rest, { ...first!, sequence: 9999 }];
+    const tampered = [
+      { ...first!, queueOffset: first!.queueOffset + 1000 },
+      ...rest,
+      { ...first!, sequence: 9999 },
+    ];
     const report = await verifyLoad({ ...plan, acked: tampered });
     expect(report.ok).toBe(false);
     expect(report.missing).toEqual([9999]);

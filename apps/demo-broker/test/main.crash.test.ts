@@ -24,10 +24,20 @@ async function status(httpPort: number): Promise<StatusReport> {
 }
 
 /** Starts the bin on `dir` and waits until it is ready and has dispatched everything it recovered. */
-async function startBroker(dir: string, strategy: readonly string[]): Promise<{ broker: BrokerProcess; listen: number; http: number }> {
-  const broker = new BrokerProcess([`--storePathRootDir=${dir}`, ...RANDOM_PORTS, ...SMALL_FILES, ...strategy], dir);
+async function startBroker(
+  dir: string,
+  strategy: readonly string[],
+): Promise<{ broker: BrokerProcess; listen: number; http: number }> {
+  const broker = new BrokerProcess(
+    [`--storePathRootDir=${dir}`, ...RANDOM_PORTS, ...SMALL_FILES, ...strategy],
+    dir,
+  );
   const { ports } = await broker.ready(60_000);
-  await waitFor(async () => (await status(ports.http)).positions.dispatchLag === 0, 20_000, "recovered log dispatched");
+  await waitFor(
+    async () => (await status(ports.http)).positions.dispatchLag === 0,
+    20_000,
+    "recovered log dispatched",
+  );
   return { broker, listen: ports.listen ?? 0, http: ports.http };
 }
 
@@ -36,7 +46,11 @@ async function startBroker(dir: string, strategy: readonly string[]): Promise<{ 
  * sends were acknowledged, then restarted on the same store; returns what was acknowledged and what
  * reading every queue back found.
  */
-async function crashRound(dir: string, strategy: readonly string[], round: number): Promise<{ outcome: LoadOutcome; report: VerifyReport; recovery: string }> {
+async function crashRound(
+  dir: string,
+  strategy: readonly string[],
+  round: number,
+): Promise<{ outcome: LoadOutcome; report: VerifyReport; recovery: string }> {
   const first = await startBroker(dir, strategy);
   const killAfter = 1500 + randomInt(3000);
   let killed = false;
@@ -61,7 +75,14 @@ async function crashRound(dir: string, strategy: readonly string[], round: numbe
   const second = await startBroker(dir, strategy);
   try {
     const recovery = (await status(second.http)).recovery.mode;
-    const report = await verifyLoad({ brokerAddr: `127.0.0.1:${second.listen}`, topic: TOPIC, queues: QUEUES, runId: `round${round}`, size: SIZE, acked: outcome.acked });
+    const report = await verifyLoad({
+      brokerAddr: `127.0.0.1:${second.listen}`,
+      topic: TOPIC,
+      queues: QUEUES,
+      runId: `round${round}`,
+      size: SIZE,
+      acked: outcome.acked,
+    });
     return { outcome, report, recovery };
   } finally {
     second.broker.child.kill("SIGTERM");
@@ -73,8 +94,14 @@ async function crashRound(dir: string, strategy: readonly string[], round: numbe
 function holes(acked: readonly AckedSend[], report: VerifyReport): number[] {
   const missing = new Set(report.missing);
   const lastKept = new Map<number, number>();
-  for (const ack of acked) if (!missing.has(ack.sequence)) lastKept.set(ack.queueId, Math.max(lastKept.get(ack.queueId) ?? -1, ack.queueOffset));
-  return acked.filter((ack) => missing.has(ack.sequence) && ack.queueOffset < (lastKept.get(ack.queueId) ?? -1)).map((ack) => ack.sequence);
+  for (const ack of acked)
+    if (!missing.has(ack.sequence))
+      lastKept.set(ack.queueId, Math.max(lastKept.get(ack.queueId) ?? -1, ack.queueOffset));
+  return acked
+    .filter(
+      (ack) => missing.has(ack.sequence) && ack.queueOffset < (lastKept.get(ack.queueId) ?? -1),
+    )
+    .map((ack) => ack.sequence);
 }
 
 describe("main under kill -9 (the bin as a child process, many producers over the wire)", () => {
@@ -82,57 +109,87 @@ describe("main under kill -9 (the bin as a child process, many producers over th
     ["SYNC_FLUSH", ["--flushDiskType=SYNC_FLUSH"]],
     ["ASYNC_FLUSH", ["--flushDiskType=ASYNC_FLUSH"]],
   ] as const) {
-    it(`${name}: every acknowledged message is there after each crash, once, intact, at its acknowledged offset`, { tags: ["slow"], timeout: 120_000 }, async () => {
-      const { dir, cleanup } = await tempDir(`demo-broker-crash-${name}-`);
+    it(
+      `${name}: every acknowledged message is there after each crash, once, intact, at its acknowledged offset`,
+      { tags: ["slow"], timeout: 120_000 },
+      async () => {
+        const { dir, cleanup } = await tempDir(`demo-broker-crash-${name}-`);
+        try {
+          for (let round = 0; round < ROUNDS; round++) {
+            const { outcome, report, recovery } = await crashRound(dir, strategy, round);
+            expect(recovery).toBe("abnormal");
+            expect(outcome.acked.length).toBeGreaterThan(1000);
+            expect({
+              missing: report.missing,
+              misplaced: report.misplaced,
+              duplicated: report.duplicated,
+              corrupt: report.corrupt,
+            }).toEqual({ missing: [], misplaced: [], duplicated: [], corrupt: [] });
+            expect(report.gaps).toEqual([]);
+            expect(report.found).toBe(outcome.acked.length + report.unacknowledgedStored);
+          }
+        } finally {
+          await cleanup();
+        }
+      },
+    );
+  }
+
+  it(
+    "ASYNC_FLUSH + transientStorePoolEnable: what survives is a valid prefix of each queue, nothing corrupt; losses counted",
+    { tags: ["slow"], timeout: 120_000 },
+    async () => {
+      const { dir, cleanup } = await tempDir("demo-broker-crash-pool-");
+      const strategy = [
+        "--flushDiskType=ASYNC_FLUSH",
+        "--transientStorePoolEnable=true",
+        "--transientStorePoolSize=2",
+      ];
       try {
+        const lost: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const { outcome, report, recovery } = await crashRound(dir, strategy, round);
           expect(recovery).toBe("abnormal");
-          expect(outcome.acked.length).toBeGreaterThan(1000);
-          expect({ missing: report.missing, misplaced: report.misplaced, duplicated: report.duplicated, corrupt: report.corrupt }).toEqual({ missing: [], misplaced: [], duplicated: [], corrupt: [] });
-          expect(report.gaps).toEqual([]);
-          expect(report.found).toBe(outcome.acked.length + report.unacknowledgedStored);
+          expect({
+            misplaced: report.misplaced,
+            duplicated: report.duplicated,
+            corrupt: report.corrupt,
+            gaps: report.gaps,
+          }).toEqual({ misplaced: [], duplicated: [], corrupt: [], gaps: [] });
+          expect(holes(outcome.acked, report)).toEqual([]);
+          lost.push(report.missing.length);
         }
+        console.log(
+          `pool mode: acknowledged messages lost per crash (the commit lag at the kill): ${lost.join(", ")}`,
+        );
       } finally {
         await cleanup();
       }
-    });
-  }
+    },
+  );
 
-  it("ASYNC_FLUSH + transientStorePoolEnable: what survives is a valid prefix of each queue, nothing corrupt; losses counted", { tags: ["slow"], timeout: 120_000 }, async () => {
-    const { dir, cleanup } = await tempDir("demo-broker-crash-pool-");
-    const strategy = ["--flushDiskType=ASYNC_FLUSH", "--transientStorePoolEnable=true", "--transientStorePoolSize=2"];
-    try {
-      const lost: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        const { outcome, report, recovery } = await crashRound(dir, strategy, round);
-        expect(recovery).toBe("abnormal");
-        expect({ misplaced: report.misplaced, duplicated: report.duplicated, corrupt: report.corrupt, gaps: report.gaps }).toEqual({ misplaced: [], duplicated: [], corrupt: [], gaps: [] });
-        expect(holes(outcome.acked, report)).toEqual([]);
-        lost.push(report.missing.length);
+  it(
+    "disk full (a 64 MiB tmpfs): sends answer an error status, nothing acknowledged is lost, sends succeed again once space returns",
+    { tags: ["slow"], timeout: 120_000 },
+    async (context) => {
+      if (process.getuid?.() !== 0) {
+        context.skip(
+          "mounting a tmpfs needs root (CI runs as root): the disk-full round did not run",
+        );
+        return;
       }
-      console.log(`pool mode: acknowledged messages lost per crash (the commit lag at the kill): ${lost.join(", ")}`);
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it("disk full (a 64 MiB tmpfs): sends answer an error status, nothing acknowledged is lost, sends succeed again once space returns", { tags: ["slow"], timeout: 120_000 }, async (context) => {
-    if (process.getuid?.() !== 0) {
-      context.skip("mounting a tmpfs needs root (CI runs as root): the disk-full round did not run");
-      return;
-    }
-    const { dir, cleanup } = await tempDir("demo-broker-diskfull-");
-    const mount = join(dir, "small");
-    await mkdir(mount);
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]);
-    try {
-      await diskFullRound(mount);
-    } finally {
-      execFileSync("umount", ["-l", mount]);
-      await cleanup();
-    }
-  });
+      const { dir, cleanup } = await tempDir("demo-broker-diskfull-");
+      const mount = join(dir, "small");
+      await mkdir(mount);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]);
+      try {
+        await diskFullRound(mount);
+      } finally {
+        execFileSync("umount", ["-l", mount]);
+        await cleanup();
+      }
+    },
+  );
 });
 
 /** Fills the tmpfs at `mount` around a running broker, then frees it; see the test above. */
@@ -140,19 +197,37 @@ async function diskFullRound(mount: string): Promise<void> {
   const store = join(mount, "store");
   // zero-filled segments: a put never allocates blocks; the next segment's creation is what fails
   const strategy = ["--flushDiskType=SYNC_FLUSH", "--mappedFileSizeCommitLog=4194304"];
-  const broker = new BrokerProcess([`--storePathRootDir=${store}`, ...RANDOM_PORTS, "--mappedFileSizeConsumeQueue=40000", ...strategy], mount);
+  const broker = new BrokerProcess(
+    [
+      `--storePathRootDir=${store}`,
+      ...RANDOM_PORTS,
+      "--mappedFileSizeConsumeQueue=40000",
+      ...strategy,
+    ],
+    mount,
+  );
   const { ports } = await broker.ready(60_000);
   const brokerAddr = `127.0.0.1:${ports.listen}`;
   try {
     const filler = join(mount, "filler");
     const free = await statfs(mount);
     await fill(filler, free.bavail * free.bsize - 3 * 1024 * 1024); // leaves less than one segment
-    const full = await runLoad({ brokerAddr, topic: "FullTopic", queues: 2, messages: 1500, size: 16 * 1024, producers: 4, runId: "full" });
+    const full = await runLoad({
+      brokerAddr,
+      topic: "FullTopic",
+      queues: 2,
+      messages: 1500,
+      size: 16 * 1024,
+      producers: 4,
+      runId: "full",
+    });
     expect(full.acked.length).toBeGreaterThan(0);
     expect(full.failed.length).toBeGreaterThan(0);
     // an error status from the broker, not a timeout or a dropped connection
     expect(full.failed.filter((failure) => !/^code \d+:/.test(failure.reason))).toEqual([]);
-    console.log(`disk full: ${full.acked.length} acknowledged, ${full.failed.length} refused, first: ${full.failed[0]?.reason ?? ""}`);
+    console.log(
+      `disk full: ${full.acked.length} acknowledged, ${full.failed.length} refused, first: ${full.failed[0]?.reason ?? ""}`,
+    );
     expect((await fetch(`http://127.0.0.1:${ports.http}/healthz`)).status).toBeLessThan(600); // still serving
 
     await rm(filler);
@@ -160,7 +235,15 @@ async function diskFullRound(mount: string): Promise<void> {
     let attempt = 0;
     await waitFor(
       async () => {
-        again = await runLoad({ brokerAddr, topic: "FullTopic", queues: 2, messages: 200, size: 16 * 1024, producers: 4, runId: `again${++attempt}` });
+        again = await runLoad({
+          brokerAddr,
+          topic: "FullTopic",
+          queues: 2,
+          messages: 200,
+          size: 16 * 1024,
+          producers: 4,
+          runId: `again${++attempt}`,
+        });
         return again.failed.length === 0;
       },
       20_000,
@@ -168,9 +251,24 @@ async function diskFullRound(mount: string): Promise<void> {
     );
     const after = again as unknown as LoadOutcome;
     expect(after.acked).toHaveLength(200);
-    for (const [runId, outcome] of [["full", full], [`again${attempt}`, after]] as const) {
-      const report = await verifyLoad({ brokerAddr, topic: "FullTopic", queues: 2, runId, size: 16 * 1024, acked: outcome.acked });
-      expect({ missing: report.missing, misplaced: report.misplaced, duplicated: report.duplicated, corrupt: report.corrupt }).toEqual({ missing: [], misplaced: [], duplicated: [], corrupt: [] });
+    for (const [runId, outcome] of [
+      ["full", full],
+      [`again${attempt}`, after],
+    ] as const) {
+      const report = await verifyLoad({
+        brokerAddr,
+        topic: "FullTopic",
+        queues: 2,
+        runId,
+        size: 16 * 1024,
+        acked: outcome.acked,
+      });
+      expect({
+        missing: report.missing,
+        misplaced: report.misplaced,
+        duplicated: report.duplicated,
+        corrupt: report.corrupt,
+      }).toEqual({ missing: [], misplaced: [], duplicated: [], corrupt: [] });
     }
   } finally {
     broker.child.kill("SIGTERM");
@@ -183,7 +281,7 @@ async function fill(path: string, bytes: number): Promise<void> {
   const file = await open(path, "w");
   const chunk = Buffer.alloc(64 * 1024);
   try {
-    for (let written = 0; written < bytes; ) {
+    for (let written = 0; written < bytes;) {
       const size = Math.min(chunk.length, bytes - written);
       try {
         await file.write(chunk, 0, size);

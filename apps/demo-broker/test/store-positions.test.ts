@@ -15,12 +15,20 @@ describe("storagePositions", () => {
   });
 
   const open = async (config: Record<string, unknown>) =>
-    (store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, ...config }, { logger: silentLogger }));
+    (store = await MessageStore.open(
+      { storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20, ...config },
+      { logger: silentLogger },
+    ));
 
   it("page-cache mode: committed follows wrote; flushed catches up after the flush", async () => {
-    const s = await open({ flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 20, flushCommitLogLeastPages: 0 });
+    const s = await open({
+      flushDiskType: "ASYNC_FLUSH",
+      flushIntervalCommitLog: 20,
+      flushCommitLogLeastPages: 0,
+    });
     expect(storagePositions(s)).toMatchObject({ wrote: 0, committed: 0, flushed: 0 });
-    for (let i = 0; i < 100; i++) expect((await s.putMessage({ topic: "T", body: Buffer.alloc(100) })).status).toBe("PUT_OK");
+    for (let i = 0; i < 100; i++)
+      expect((await s.putMessage({ topic: "T", body: Buffer.alloc(100) })).status).toBe("PUT_OK");
     const p = storagePositions(s);
     expect(p.wrote).toBeGreaterThan(100 * 100);
     expect(p.committed).toBe(p.wrote);
@@ -56,12 +64,20 @@ describe("storagePositions", () => {
 describe("storeTopics", () => {
   it("lists each topic with its queues and stored messages", async () => {
     const { dir, cleanup } = await tempDir();
-    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20 }, { logger: silentLogger });
+    const store = await MessageStore.open(
+      { storePathRootDir: dir, mappedFileSizeCommitLog: 1 << 20 },
+      { logger: silentLogger },
+    );
     try {
       expect(storeTopics(store)).toEqual([]);
-      for (let i = 0; i < 6; i++) await store.putMessage({ topic: "orders", queueId: i % 3, body: Buffer.from("x") });
+      for (let i = 0; i < 6; i++)
+        await store.putMessage({ topic: "orders", queueId: i % 3, body: Buffer.from("x") });
       await store.putMessage({ topic: "audit", body: Buffer.from("y") });
-      await waitFor(() => store.dispatchBehindBytes() === 0 && store.getMaxOffsetInQueue("audit", 0) === 1, 10_000, "dispatch");
+      await waitFor(
+        () => store.dispatchBehindBytes() === 0 && store.getMaxOffsetInQueue("audit", 0) === 1,
+        10_000,
+        "dispatch",
+      );
       expect(storeTopics(store)).toEqual([
         { topic: "audit", queues: 1, messages: 1, maxOffset: 1 },
         { topic: "orders", queues: 3, messages: 6, maxOffset: 6 },

@@ -34,7 +34,12 @@ describe("timedFileIO", () => {
     await syncOnce(io, join(dir, "lock"));
     stop();
     await syncOnce(io, join(dir, "commitlog", "00000000000000000000"));
-    expect(syncs.map(([kind]) => kind)).toEqual(["commitlog", "consumequeue", "checkpoint", "other"]);
+    expect(syncs.map(([kind]) => kind)).toEqual([
+      "commitlog",
+      "consumequeue",
+      "checkpoint",
+      "other",
+    ]);
     for (const [, seconds, ok] of syncs) {
       expect(ok).toBe(true);
       expect(seconds).toBeGreaterThan(0);
@@ -43,7 +48,10 @@ describe("timedFileIO", () => {
   });
 
   it("reports a failed fdatasync as not ok and still rejects with the error", async () => {
-    const failing: FileIO = { ...nodeFileIO, fdatasync: () => Promise.reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })) };
+    const failing: FileIO = {
+      ...nodeFileIO,
+      fdatasync: () => Promise.reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })),
+    };
     const io = timedFileIO(failing);
     io.onFdatasync((kind, seconds, ok) => syncs.push([kind, seconds, ok]));
     const path = join(dir, "commitlog", "00000000000000000000");

@@ -55,12 +55,20 @@ export class LoadGenerator {
   static async start(options: LoadOptions): Promise<LoadGenerator> {
     const generator = new LoadGenerator();
     const connections = Math.min(options.connections, options.producers);
-    if (Math.ceil(options.producers / connections) > MAX_PRODUCERS_PER_CONNECTION) throw new Error("too many producers per connection");
-    for (let c = 0; c < connections; c++) generator.#sockets.push(await generator.#connect(options.port, c));
+    if (Math.ceil(options.producers / connections) > MAX_PRODUCERS_PER_CONNECTION)
+      throw new Error("too many producers per connection");
+    for (let c = 0; c < connections; c++)
+      generator.#sockets.push(await generator.#connect(options.port, c));
     for (let p = 0; p < options.producers; p++) {
       const c = p % connections;
       const socket = generator.#sockets[c]!;
-      const producer: Producer = { template: sendRequestTemplate(options.bodySize, p % 4), socket, local: generator.#producers[c]!.length, sentAt: 0, sequence: 0 };
+      const producer: Producer = {
+        template: sendRequestTemplate(options.bodySize, p % 4),
+        socket,
+        local: generator.#producers[c]!.length,
+        sentAt: 0,
+        sequence: 0,
+      };
       generator.#producers[c]!.push(producer);
     }
     for (const producer of generator.#producers.flat()) generator.#send(producer);
@@ -78,7 +86,12 @@ export class LoadGenerator {
     this.#recording = false;
     const seconds = (performance.now() - started) / 1000;
     if (this.#failure !== null) throw this.#failure;
-    return { seconds, messages: this.#messages, errors: this.#errors, latenciesMs: this.#latencies.slice(0, this.#latencyCount) };
+    return {
+      seconds,
+      messages: this.#messages,
+      errors: this.#errors,
+      latenciesMs: this.#latencies.slice(0, this.#latencyCount),
+    };
   }
 
   /** Stops sending, waits (≤ 30 s) for the outstanding answers, and closes. */
@@ -101,7 +114,9 @@ export class LoadGenerator {
       const socket = connect({ port, host: "127.0.0.1", noDelay: true }, () => resolve(socket));
       socket.once("error", reject);
       this.#producers[index] = [];
-      const splitter = new FrameSplitter((data, start, end) => this.#onResponse(index, data, start, end));
+      const splitter = new FrameSplitter((data, start, end) =>
+        this.#onResponse(index, data, start, end),
+      );
       socket.on("data", (chunk: Buffer) => splitter.push(chunk));
       socket.on("close", () => {
         if (this.#running) this.#failure ??= new Error(`connection ${index} closed by the server`);
@@ -111,7 +126,11 @@ export class LoadGenerator {
 
   #send(producer: Producer): void {
     producer.sequence++;
-    stampOpaque(producer.template.frame, producer.template.opaqueAt, producer.sequence * MAX_PRODUCERS_PER_CONNECTION + producer.local);
+    stampOpaque(
+      producer.template.frame,
+      producer.template.opaqueAt,
+      producer.sequence * MAX_PRODUCERS_PER_CONNECTION + producer.local,
+    );
     producer.sentAt = performance.now();
     this.#outstanding++;
     producer.socket.write(producer.template.frame);
@@ -121,8 +140,13 @@ export class LoadGenerator {
     const now = performance.now();
     const { code, opaque } = readResponseHead(data, start, end);
     const producer = this.#producers[connection]![opaque % MAX_PRODUCERS_PER_CONNECTION];
-    if (producer === undefined || Math.floor(opaque / MAX_PRODUCERS_PER_CONNECTION) !== producer.sequence) {
-      this.#failure ??= new Error(`unexpected response opaque ${opaque} on connection ${connection}`);
+    if (
+      producer === undefined ||
+      Math.floor(opaque / MAX_PRODUCERS_PER_CONNECTION) !== producer.sequence
+    ) {
+      this.#failure ??= new Error(
+        `unexpected response opaque ${opaque} on connection ${connection}`,
+      );
       return;
     }
     this.#outstanding--;

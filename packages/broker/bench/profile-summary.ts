@@ -5,7 +5,11 @@ import { readFileSync } from "node:fs";
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+  };
   readonly children?: readonly number[];
 }
 
@@ -34,7 +38,9 @@ function main(): void {
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  profile.samples.forEach((id, index) =>
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)),
+  );
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
@@ -48,7 +54,9 @@ function main(): void {
   const print = (title: string, table: Map<string, number>, top: number) => {
     console.log(`\n${title} (total ${(total / 1000).toFixed(0)} ms)`);
     for (const [key, us] of [...table].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+      console.log(
+        `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`,
+      );
     }
   };
   print("self time by area", byArea, 20);

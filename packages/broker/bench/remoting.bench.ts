@@ -35,7 +35,12 @@ const SERVERS: readonly ServerKind[] = [
   { name: BASELINE_FSYNC, module: "net-fdatasync" },
   { name: "remoting-trivial", module: "remoting-trivial", profiled: true },
   { name: "store-async", module: "remoting-store", variant: "ASYNC_FLUSH", profiled: true },
-  { name: "store-async-pool", module: "remoting-store", variant: "ASYNC_FLUSH+pool", profiled: true },
+  {
+    name: "store-async-pool",
+    module: "remoting-store",
+    variant: "ASYNC_FLUSH+pool",
+    profiled: true,
+  },
   { name: "store-sync", module: "remoting-store", variant: "SYNC_FLUSH", profiled: true },
   { name: "broker-async", module: "broker-controller", variant: "ASYNC_FLUSH", profiled: true },
   { name: "broker-sync", module: "broker-controller", variant: "SYNC_FLUSH", profiled: true },
@@ -51,7 +56,12 @@ const WINDOW_MS = QUICK ? 700 : 2_500;
 /** BENCH_ONLY=key=value,...: keep the cases whose body, producers and server match. */
 function only(): { body?: string; producers?: string; server?: string } {
   const spec = process.env.BENCH_ONLY ?? "";
-  return Object.fromEntries(spec.split(",").filter((part) => part.includes("=")).map((part) => part.split("=", 2) as [string, string]));
+  return Object.fromEntries(
+    spec
+      .split(",")
+      .filter((part) => part.includes("="))
+      .map((part) => part.split("=", 2) as [string, string]),
+  );
 }
 
 /** A server under test in its own process. */
@@ -70,12 +80,19 @@ class ServerProcess {
 
   static async start(kind: ServerKind, profileDir: string | null): Promise<ServerProcess> {
     const dir = await makeBenchDir("remoting-bench-");
-    const profile = profileDir !== null && kind.profiled === true ? { profileDir, label: kind.name } : {};
+    const profile =
+      profileDir !== null && kind.profiled === true ? { profileDir, label: kind.name } : {};
     const host = fileURLToPath(new URL("./server-host.js", import.meta.url));
-    const child = fork(host, [kind.module, JSON.stringify({ dir, variant: kind.variant, ...profile })], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(
+      host,
+      [kind.module, JSON.stringify({ dir, variant: kind.variant, ...profile })],
+      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+    );
     const port = await new Promise<number>((resolve, reject) => {
       child.once("message", (message: { type: string; port: number }) => resolve(message.port));
-      child.once("exit", (code) => reject(new Error(`${kind.name} exited with ${code} before it was ready`)));
+      child.once("exit", (code) =>
+        reject(new Error(`${kind.name} exited with ${code} before it was ready`)),
+      );
     });
     return new ServerProcess(kind, child, port, dir);
   }
@@ -95,7 +112,11 @@ class ServerProcess {
   }
 }
 
-async function runCase(server: ServerProcess, bodySize: number, producers: number): Promise<BenchRow> {
+async function runCase(
+  server: ServerProcess,
+  bodySize: number,
+  producers: number,
+): Promise<BenchRow> {
   const connections = Math.min(producers, MAX_CONNECTIONS);
   const load = await LoadGenerator.start({ port: server.port, producers, connections, bodySize });
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
@@ -106,7 +127,8 @@ async function runCase(server: ServerProcess, bodySize: number, producers: numbe
   const generatorCpuUs = process.cpuUsage(generatorCpu);
   await load.stop();
   const latencies = window.latenciesMs.sort();
-  const percentile = (p: number) => latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)] ?? Number.NaN;
+  const percentile = (p: number) =>
+    latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)] ?? Number.NaN;
   const serverCpuUs = after.cpuUs - before.cpuUs;
   return {
     server: server.kind.name,
@@ -129,18 +151,26 @@ async function runCase(server: ServerProcess, bodySize: number, producers: numbe
 /** Adds each row's throughput as a share of (a) and (b) in the same body and producer count. */
 function withRatios(rows: readonly BenchRow[]): BenchRow[] {
   const rate = (name: string, row: BenchRow) =>
-    rows.find((other) => other.server === name && other.body === row.body && other.producers === row.producers)?.msgsPerSec;
+    rows.find(
+      (other) =>
+        other.server === name && other.body === row.body && other.producers === row.producers,
+    )?.msgsPerSec;
   return rows.map((row) => {
     const a = rate(BASELINE_NET, row);
     const b = rate(BASELINE_FSYNC, row);
     const own = row.msgsPerSec as number;
-    return { ...row, vsA: a === undefined ? "" : own / (a as number), vsB: b === undefined ? "" : own / (b as number) };
+    return {
+      ...row,
+      vsA: a === undefined ? "" : own / (a as number),
+      vsB: b === undefined ? "" : own / (b as number),
+    };
   });
 }
 
 /** The issue's targets (1 KiB): ASYNC_FLUSH ≥ 0.5 of (a) at 64 producers; SYNC_FLUSH ≥ 0.6 of (b) at 64 and 256. */
 function targetRows(rows: readonly BenchRow[]): BenchRow[] {
-  const find = (server: string, producers: number) => rows.find((row) => row.server === server && row.body === 1024 && row.producers === producers);
+  const find = (server: string, producers: number) =>
+    rows.find((row) => row.server === server && row.body === 1024 && row.producers === producers);
   const targets: [string, number, "vsA" | "vsB", number][] = [
     ["store-async", 64, "vsA", 0.5],
     ["store-async-pool", 64, "vsA", 0.5],
@@ -154,29 +184,51 @@ function targetRows(rows: readonly BenchRow[]): BenchRow[] {
     const row = find(server, producers);
     if (row === undefined || row[against] === "") return [];
     const ratio = row[against] as number;
-    return [{ case: `${server} 1 KiB, ${producers} producers`, against: against === "vsA" ? BASELINE_NET : BASELINE_FSYNC, ratio, target, met: ratio >= target ? "yes" : "NO" }];
+    return [
+      {
+        case: `${server} 1 KiB, ${producers} producers`,
+        against: against === "vsA" ? BASELINE_NET : BASELINE_FSYNC,
+        ratio,
+        target,
+        met: ratio >= target ? "yes" : "NO",
+      },
+    ];
   });
 }
 
 async function main(): Promise<void> {
   const filter = only();
-  const profileDir = process.env.BENCH_PROFILE === "1" ? await makeBenchDir("remoting-profile-") : null;
-  const kinds = SERVERS.filter((kind) => filter.server === undefined || [BASELINE_NET, BASELINE_FSYNC, filter.server].includes(kind.name));
+  const profileDir =
+    process.env.BENCH_PROFILE === "1" ? await makeBenchDir("remoting-profile-") : null;
+  const kinds = SERVERS.filter(
+    (kind) =>
+      filter.server === undefined ||
+      [BASELINE_NET, BASELINE_FSYNC, filter.server].includes(kind.name),
+  );
   const rows: BenchRow[] = [];
   const loadBefore = loadavg()[0];
-  for (const body of BODIES.filter((size) => filter.body === undefined || String(size) === filter.body)) {
+  for (const body of BODIES.filter(
+    (size) => filter.body === undefined || String(size) === filter.body,
+  )) {
     const servers: ServerProcess[] = [];
     for (const kind of kinds) servers.push(await ServerProcess.start(kind, profileDir));
     try {
       // Every server in turn at each load, so a noisy neighbour colours all of them alike.
-      for (const producers of PRODUCERS.filter((count) => filter.producers === undefined || String(count) === filter.producers)) {
+      for (const producers of PRODUCERS.filter(
+        (count) => filter.producers === undefined || String(count) === filter.producers,
+      )) {
         for (const server of servers) rows.push(await runCase(server, body, producers));
       }
     } finally {
       for (const server of servers) await server.stop();
     }
   }
-  const extra = { quick: QUICK, windowMs: WINDOW_MS, loadAverage1m: [loadBefore, loadavg()[0]], profileDir };
+  const extra = {
+    quick: QUICK,
+    windowMs: WINDOW_MS,
+    loadAverage1m: [loadBefore, loadavg()[0]],
+    profileDir,
+  };
   const measured = withRatios(rows);
   report("remoting SEND_MESSAGE_V2 over loopback", measured, extra);
   report("remoting targets (1 KiB)", targetRows(measured));

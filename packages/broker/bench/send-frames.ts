@@ -65,7 +65,12 @@ function readNumberAfter(frame: Buffer, key: Buffer, start: number, end: number)
   const negative = frame[at] === 0x2d;
   if (negative) at++;
   let value = 0;
-  for (let digit = frame[at]! - 0x30; at < end && digit >= 0 && digit <= 9; digit = frame[++at]! - 0x30) value = value * 10 + digit;
+  for (
+    let digit = frame[at]! - 0x30;
+    at < end && digit >= 0 && digit <= 9;
+    digit = frame[++at]! - 0x30
+  )
+    value = value * 10 + digit;
   return negative ? -value : value;
 }
 
@@ -73,7 +78,14 @@ function readNumberAfter(frame: Buffer, key: Buffer, start: number, end: number)
  * `code` and `opaque` of a JSON response frame held in `frame[start, end)` (after the length prefix),
  * by scanning for their keys: the generator's own cheap decoding, so it stays faster than the servers.
  */
-export function readResponseHead(frame: Buffer, start: number, end: number): { code: number; opaque: number } {
+export function readResponseHead(
+  frame: Buffer,
+  start: number,
+  end: number,
+): { code: number; opaque: number } {
   const headerEnd = start + 4 + (frame.readUInt32BE(start) & 0xffffff);
-  return { code: readNumberAfter(frame, CODE_KEY, start + 4, headerEnd), opaque: readNumberAfter(frame, OPAQUE_KEY, start + 4, Math.min(end, headerEnd)) };
+  return {
+    code: readNumberAfter(frame, CODE_KEY, start + 4, headerEnd),
+    opaque: readNumberAfter(frame, OPAQUE_KEY, start + 4, Math.min(end, headerEnd)),
+  };
 }

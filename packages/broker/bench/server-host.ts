@@ -49,15 +49,27 @@ class WindowProfiler {
 }
 
 const [name, optionsJson] = process.argv.slice(2);
-const options = JSON.parse(optionsJson ?? "{}") as BenchServerOptions & { profileDir?: string; label?: string };
+const options = JSON.parse(optionsJson ?? "{}") as BenchServerOptions & {
+  profileDir?: string;
+  label?: string;
+};
 const serverModule = (await import(`./servers/${name}.js`)) as { start: StartBenchServer };
 const server = await serverModule.start(options);
-const profiler = options.profileDir === undefined ? null : new WindowProfiler((n) => join(options.profileDir!, `${options.label ?? name}-window${n}.cpuprofile`));
+const profiler =
+  options.profileDir === undefined
+    ? null
+    : new WindowProfiler((n) =>
+        join(options.profileDir!, `${options.label ?? name}-window${n}.cpuprofile`),
+      );
 takePeakRss();
 process.on("message", (message: { type: string }) => {
   if (message.type === "mark") {
     const cpu = process.cpuUsage();
-    const reply: MarkReply = { type: "mark", cpuUs: cpu.user + cpu.system, peakRssKiB: takePeakRss() };
+    const reply: MarkReply = {
+      type: "mark",
+      cpuUs: cpu.user + cpu.system,
+      peakRssKiB: takePeakRss(),
+    };
     // The reply goes first: the window's CPU figure does not include starting or stopping the profiler.
     process.send?.(reply);
     void profiler?.mark();

@@ -18,7 +18,11 @@ message.keys = ["order-1"];
 const sent = await producer.send(message);
 console.log(sent.sendStatus, sent.msgId); // SEND_OK 7F000001…
 
-const consumer = new ons.Consumer({ ...common, consumerGroup: "GID_DEMO", consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET" });
+const consumer = new ons.Consumer({
+  ...common,
+  consumerGroup: "GID_DEMO",
+  consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+});
 const received = new Promise((resolve) => {
   consumer.subscribe("TopicTest", "TagA || TagB", async (msg) => resolve(msg)); // a handler that throws has it retried
 });

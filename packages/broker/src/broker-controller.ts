@@ -118,7 +118,10 @@ export class BrokerController {
   #state: "new" | "starting" | "running" | "stopped" = "new";
 
   /** @throws BrokerError INVALID_CONFIG naming the bad key and the expected form. */
-  constructor(config: BrokerConfigInput | Record<string, unknown> = {}, options: BrokerControllerOptions = {}) {
+  constructor(
+    config: BrokerConfigInput | Record<string, unknown> = {},
+    options: BrokerControllerOptions = {},
+  ) {
     this.config = parseBrokerConfig(config);
     this.#logger = options.logger ?? pino({ name: "broker", level: "info" });
     this.#observer = options.observer ?? {};
@@ -155,7 +158,9 @@ export class BrokerController {
     const topics = this.#parts().topics;
     const config =
       topics.selectTopicConfig(topic) ??
-      (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? topics.createTopicInSendMessageBackMethod(topic, 1) : topics.createTopicInSendMessageMethod(topic));
+      (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)
+        ? topics.createTopicInSendMessageBackMethod(topic, 1)
+        : topics.createTopicInSendMessageMethod(topic));
     if (config === null) return Promise.resolve(null);
     return Promise.resolve({
       readQueueNums: isReadable(config.perm) ? config.readQueueNums : 0,
@@ -199,7 +204,8 @@ export class BrokerController {
   }
 
   #parts(): Running {
-    if (this.#running === null) throw new BrokerError("BAD_STATE", "the broker is not running: call start() first");
+    if (this.#running === null)
+      throw new BrokerError("BAD_STATE", "the broker is not running: call start() first");
     return this.#running;
   }
 
@@ -211,7 +217,8 @@ export class BrokerController {
    * CONFIG_FILE_CORRUPT, with nothing left running.
    */
   async start(): Promise<void> {
-    if (this.#state !== "new") throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
+    if (this.#state !== "new")
+      throw new BrokerError("BAD_STATE", `start() on a broker that is ${this.#state}`);
     this.#state = "starting";
     const config = this.config;
     const hook = await this.#aclHook();
@@ -222,7 +229,8 @@ export class BrokerController {
       hook,
       logger: this.#logger,
       limits: { idleTimeoutMs: config.serverChannelMaxIdleTimeSeconds * 1000 },
-      onConnection: (connection, open) => observer.connection?.({ open, remoteAddress: connection.remoteAddress }),
+      onConnection: (connection, open) =>
+        observer.connection?.({ open, remoteAddress: connection.remoteAddress }),
     });
     // The store host carries the port: listen first only when the port is not known before binding.
     const listenFirst = config.listenPort === 0;
@@ -230,8 +238,14 @@ export class BrokerController {
     try {
       const port = listenFirst ? await server.start() : config.listenPort;
       const brokerAddr = `${config.brokerIP1}:${port}`;
-      const storeOptions = { logger: this.#options.storeLogger ?? this.#logger, io: this.#options.io };
-      store = await MessageStore.open({ ...this.#storeConfig(), storeHost: config.storeHost ?? brokerAddr }, storeOptions);
+      const storeOptions = {
+        logger: this.#options.storeLogger ?? this.#logger,
+        io: this.#options.io,
+      };
+      store = await MessageStore.open(
+        { ...this.#storeConfig(), storeHost: config.storeHost ?? brokerAddr },
+        storeOptions,
+      );
       this.#running = await this.#build(store, server, brokerAddr);
       await this.#options.beforeListen?.(store);
       if (!listenFirst) await server.start();
@@ -246,7 +260,15 @@ export class BrokerController {
     }
     this.#state = "running";
     this.#registerWithNamesrv();
-    this.#logger.info({ port: server.port, brokerName: config.brokerName, store: config.storePathRootDir, flushDiskType: config.flushDiskType }, "broker started");
+    this.#logger.info(
+      {
+        port: server.port,
+        brokerName: config.brokerName,
+        store: config.storePathRootDir,
+        flushDiskType: config.flushDiskType,
+      },
+      "broker started",
+    );
   }
 
   /** The ACL check run before every request when aclEnable. @throws BrokerError INVALID_CONFIG (then stopped). */
@@ -265,7 +287,11 @@ export class BrokerController {
   #storeConfig(): Record<string, unknown> {
     const keys = Object.keys(messageStoreConfigSchema.shape);
     const config = this.config as unknown as Record<string, unknown>;
-    return Object.fromEntries(keys.filter((key) => key !== "storeHost" && config[key] !== undefined).map((key) => [key, config[key]]));
+    return Object.fromEntries(
+      keys
+        .filter((key) => key !== "storeHost" && config[key] !== undefined)
+        .map((key) => [key, config[key]]),
+    );
   }
 
   /** The managers, processors and timers over an open store. */
@@ -275,18 +301,54 @@ export class BrokerController {
     const configDir = join(config.storePathRootDir, "config");
     await mkdir(configDir, { recursive: true });
     const delayLevelCount = config.delayLevelTableMs.length;
-    const topics = new TopicConfigManager({ configDir, defaultTopicQueueNums: config.defaultTopicQueueNums, autoCreateTopicEnable: config.autoCreateTopicEnable, delayLevelCount, logger });
+    const topics = new TopicConfigManager({
+      configDir,
+      defaultTopicQueueNums: config.defaultTopicQueueNums,
+      autoCreateTopicEnable: config.autoCreateTopicEnable,
+      delayLevelCount,
+      logger,
+    });
     const offsets = new ConsumerOffsetManager({ configDir, logger });
-    const schedule = new ScheduleMessageService({ store, delayLevelTableMs: config.delayLevelTableMs, configDir, logger });
+    const schedule = new ScheduleMessageService({
+      store,
+      delayLevelTableMs: config.delayLevelTableMs,
+      configDir,
+      logger,
+    });
     await Promise.all([topics.load(), offsets.load(), schedule.load()]);
     const { pop, timer } = await this.#startPop(store, topics, offsets);
-    const consumers = new ConsumerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
-    const producers = new ProducerManager({ channelExpiredTimeoutMs: config.clientChannelMaxIdleTime, logger });
+    const consumers = new ConsumerManager({
+      channelExpiredTimeoutMs: config.clientChannelMaxIdleTime,
+      logger,
+    });
+    const producers = new ProducerManager({
+      channelExpiredTimeoutMs: config.clientChannelMaxIdleTime,
+      logger,
+    });
     const locks = new RebalanceLockManager(config.rebalanceLockMaxLiveTime);
-    const flowControl = new SendFlowControl({ waitTimeMillsInSendQueue: config.waitTimeMillsInSendQueue, osPageCacheBusyTimeOutMills: config.osPageCacheBusyTimeOutMills, capacity: config.sendThreadPoolQueueCapacity });
+    const flowControl = new SendFlowControl({
+      waitTimeMillsInSendQueue: config.waitTimeMillsInSendQueue,
+      osPageCacheBusyTimeOutMills: config.osPageCacheBusyTimeOutMills,
+      capacity: config.sendThreadPoolQueueCapacity,
+    });
     const observer = this.#observer;
-    const sendBack = new ConsumerSendBack({ store, topics, delayLevelCount, maxReconsumeTimes: config.maxReconsumeTimes, logger });
-    const send = new SendMessageProcessor({ store, topics, flowControl, sendBack, delayLevelCount, maxReconsumeTimes: config.maxReconsumeTimes, observer, logger });
+    const sendBack = new ConsumerSendBack({
+      store,
+      topics,
+      delayLevelCount,
+      maxReconsumeTimes: config.maxReconsumeTimes,
+      logger,
+    });
+    const send = new SendMessageProcessor({
+      store,
+      topics,
+      flowControl,
+      sendBack,
+      delayLevelCount,
+      maxReconsumeTimes: config.maxReconsumeTimes,
+      observer,
+      logger,
+    });
     const pull = new PullMessageProcessor({
       store,
       topics,
@@ -303,20 +365,41 @@ export class BrokerController {
       pull,
       client: new ClientManageProcessor({ consumers, producers, topics, logger }),
       consumer: new ConsumerManageProcessor({ store, topics, offsets, consumers }),
-      admin: new AdminBrokerProcessor({ store, topics, locks, brokerName: config.brokerName, logger }),
+      admin: new AdminBrokerProcessor({
+        store,
+        topics,
+        locks,
+        brokerName: config.brokerName,
+        logger,
+      }),
       query: new QueryMessageProcessor(store),
     });
     const stopListening = store.onMessageDispatched((topic, queueId, maxOffset) => {
       pull.holdService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) schedule.notifyMessageArriving(queueId);
       // retry and DLQ copies the pop service stores get a topic config (routes, status, 4.x consumers)
-      else if (isGroupSystemTopic(topic) && topics.selectTopicConfig(topic) === undefined) topics.createTopicInSendMessageBackMethod(topic, 1);
+      else if (isGroupSystemTopic(topic) && topics.selectTopicConfig(topic) === undefined)
+        topics.createTopicInSendMessageBackMethod(topic, 1);
     });
     schedule.start();
     topics.onChange(() => this.#registerWithNamesrv());
     const timers = [
-      setInterval(() => void offsets.persist().catch((error: unknown) => logger.error({ err: error }, "consumer offsets not persisted")), config.flushConsumerOffsetInterval),
-      setInterval(() => void schedule.persist().catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted")), config.flushDelayOffsetInterval),
+      setInterval(
+        () =>
+          void offsets
+            .persist()
+            .catch((error: unknown) =>
+              logger.error({ err: error }, "consumer offsets not persisted"),
+            ),
+        config.flushConsumerOffsetInterval,
+      ),
+      setInterval(
+        () =>
+          void schedule
+            .persist()
+            .catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted")),
+        config.flushDelayOffsetInterval,
+      ),
       setInterval(() => {
         consumers.scanNotActiveChannel();
         producers.scanNotActiveChannel();
@@ -324,7 +407,22 @@ export class BrokerController {
       setInterval(() => this.#registerWithNamesrv(), config.registerNameServerPeriod),
     ];
     for (const timer of timers) timer.unref();
-    return { store, server, topics, offsets, schedule, pop, timer, send, pull, consumers, producers, timers, stopListening, brokerAddr };
+    return {
+      store,
+      server,
+      topics,
+      offsets,
+      schedule,
+      pop,
+      timer,
+      send,
+      pull,
+      consumers,
+      producers,
+      timers,
+      stopListening,
+      brokerAddr,
+    };
   }
 
   /**
@@ -332,16 +430,27 @@ export class BrokerController {
    * written atomically with the messages in flight); a group that never popped a queue starts at its
    * committed pull offset there, else at the first retained message (see the README).
    */
-  async #startPop(store: MessageStore, topics: TopicConfigManager, offsets: ConsumerOffsetManager): Promise<{ pop: PopService; timer: TimerMessageService }> {
+  async #startPop(
+    store: MessageStore,
+    topics: TopicConfigManager,
+    offsets: ConsumerOffsetManager,
+  ): Promise<{ pop: PopService; timer: TimerMessageService }> {
     const config = this.config;
-    const shared = { store, storePathRootDir: config.storePathRootDir, io: this.#options.io, logger: this.#logger };
+    const shared = {
+      store,
+      storePathRootDir: config.storePathRootDir,
+      io: this.#options.io,
+      logger: this.#logger,
+    };
     const pop = new PopService({
       ...shared,
       topics: {
         readQueueNums: (topic) => {
           const found = topics.selectTopicConfig(topic);
           if (found !== undefined) return isReadable(found.perm) ? found.readQueueNums : 0;
-          return topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? topics.createTopicInSendMessageBackMethod(topic, 1).readQueueNums : 0;
+          return topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)
+            ? topics.createTopicInSendMessageBackMethod(topic, 1).readQueueNums
+            : 0;
         },
       },
       maxReconsumeTimes: () => config.maxReconsumeTimes,
@@ -394,7 +503,10 @@ export class BrokerController {
     ];
     if (this.#namesrv !== undefined) {
       const namesrv = new NamesrvProcessor(this.#namesrv.routeInfoManager);
-      table.push([RequestCode.GET_ROUTEINFO_BY_TOPIC, namesrv], [RequestCode.GET_BROKER_CLUSTER_INFO, namesrv]);
+      table.push(
+        [RequestCode.GET_ROUTEINFO_BY_TOPIC, namesrv],
+        [RequestCode.GET_BROKER_CLUSTER_INFO, namesrv],
+      );
     }
     for (const [code, processor] of table) this.#processors.set(code, processor);
   }
@@ -404,7 +516,13 @@ export class BrokerController {
     const running = this.#running;
     if (running === null || this.#state === "stopped") return;
     const local = this.#namesrv?.routeInfoManager;
-    this.#registration ??= NamesrvRegistration.forBroker(this.config, running.brokerAddr, running.topics, local, this.#logger);
+    this.#registration ??= NamesrvRegistration.forBroker(
+      this.config,
+      running.brokerAddr,
+      running.topics,
+      local,
+      this.#logger,
+    );
     this.#registration.registerAll();
   }
 
@@ -432,10 +550,20 @@ export class BrokerController {
     for (const timer of running.timers) clearInterval(timer);
     running.pull.holdService.shutdown();
     running.stopListening();
-    await running.pop.shutdown().catch((error: unknown) => logger.error({ err: error }, "pop state not persisted"));
-    await running.timer.shutdown().catch((error: unknown) => logger.error({ err: error }, "timer state not persisted"));
-    await running.schedule.shutdown().catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted"));
-    await running.offsets.persist().catch((error: unknown) => logger.error({ err: error }, "consumer offsets not persisted"));
-    await running.topics.persist().catch((error: unknown) => logger.error({ err: error }, "topics not persisted"));
+    await running.pop
+      .shutdown()
+      .catch((error: unknown) => logger.error({ err: error }, "pop state not persisted"));
+    await running.timer
+      .shutdown()
+      .catch((error: unknown) => logger.error({ err: error }, "timer state not persisted"));
+    await running.schedule
+      .shutdown()
+      .catch((error: unknown) => logger.error({ err: error }, "delay offsets not persisted"));
+    await running.offsets
+      .persist()
+      .catch((error: unknown) => logger.error({ err: error }, "consumer offsets not persisted"));
+    await running.topics
+      .persist()
+      .catch((error: unknown) => logger.error({ err: error }, "topics not persisted"));
   }
 }

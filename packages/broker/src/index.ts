@@ -15,7 +15,13 @@ export type { FrameLimits } from "./remoting/frame-decoder.js";
 export { RequestCode, requestCodeName } from "./remoting/request-code.js";
 export { ResponseCode } from "./remoting/response-code.js";
 export { HeaderFieldError, RemotingError } from "./remoting/remoting-error.js";
-export { optionalBoolean, optionalInt, optionalString, requiredInt, requiredString } from "./remoting/header-fields.js";
+export {
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "./remoting/header-fields.js";
 export type { IntRange } from "./remoting/header-fields.js";
 export type { RemotingErrorCode } from "./remoting/remoting-error.js";
 
@@ -28,10 +34,20 @@ export type { RemotingClientOptions, ServerRequestHandler } from "./remoting-cli
 // Server.
 export { RemotingServer, DEFAULT_REMOTING_LIMITS } from "./remoting-server.js";
 export type { RemotingServerLimits, RemotingServerOptions } from "./remoting-server.js";
-export type { RemotingConnection, RequestContext, RequestHook, RequestProcessor } from "./request-processor.js";
+export type {
+  RemotingConnection,
+  RequestContext,
+  RequestHook,
+  RequestProcessor,
+} from "./request-processor.js";
 
 // Config, errors.
-export { brokerConfigKeys, brokerConfigSchema, parseBrokerConfig, parseDelayLevels } from "./broker-config.js";
+export {
+  brokerConfigKeys,
+  brokerConfigSchema,
+  parseBrokerConfig,
+  parseDelayLevels,
+} from "./broker-config.js";
 export type { BrokerConfig, BrokerConfigInput, BrokerConfigKey } from "./broker-config.js";
 export { BrokerError } from "./broker-error.js";
 export type { BrokerErrorCode } from "./broker-error.js";
@@ -75,8 +91,19 @@ export type { BrokerControllerOptions, TopicQueues } from "./broker-controller.j
 export { PlainAccessValidator } from "./acl/plain-access-validator.js";
 export { loadPlainAclConfig, parsePlainAclConfig } from "./acl/plain-access-config.js";
 export type { PlainAccount, PlainAclConfig } from "./acl/plain-access-config.js";
-export { ACL_ACCESS_KEY, ACL_SIGNATURE, aclSignature, aclSignedContent, signRequest } from "./acl/acl-signature.js";
-export { ADMIN_REQUEST_CODES, Permission, checkPermission, parsePermission } from "./acl/permission.js";
+export {
+  ACL_ACCESS_KEY,
+  ACL_SIGNATURE,
+  aclSignature,
+  aclSignedContent,
+  signRequest,
+} from "./acl/acl-signature.js";
+export {
+  ADMIN_REQUEST_CODES,
+  Permission,
+  checkPermission,
+  parsePermission,
+} from "./acl/permission.js";
 export { neededPermissions } from "./acl/plain-access-resource.js";
 export { remoteAddressMatcher } from "./acl/remote-address-matcher.js";
 export type { RemoteAddressMatcher } from "./acl/remote-address-matcher.js";
@@ -85,7 +112,10 @@ export type { RemoteAddressMatcher } from "./acl/remote-address-matcher.js";
 export { NamesrvController, namesrvConfigSchema } from "./namesrv/namesrv-controller.js";
 export type { NamesrvConfig, NamesrvConfigInput } from "./namesrv/namesrv-controller.js";
 export { NamesrvProcessor } from "./namesrv/namesrv-processor.js";
-export { RouteInfoManager, DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS } from "./namesrv/route-info-manager.js";
+export {
+  RouteInfoManager,
+  DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS,
+} from "./namesrv/route-info-manager.js";
 export type { RouteInfoManagerOptions } from "./namesrv/route-info-manager.js";
 export { NamesrvRegistration, UNREGISTER_TIMEOUT_MS } from "./namesrv/namesrv-registration.js";
 export type {
@@ -112,7 +142,11 @@ export type {
   TopicConfigToRegister,
 } from "./remoting/register-broker/request.js";
 export { encodeUnregisterBrokerRequest } from "./remoting/unregister-broker/request.js";
-export type { BrokerData, QueueData, TopicRouteData } from "./remoting/get-routeinfo-by-topic/request.js";
+export type {
+  BrokerData,
+  QueueData,
+  TopicRouteData,
+} from "./remoting/get-routeinfo-by-topic/request.js";
 export type { ClusterInfo } from "./remoting/get-broker-cluster-info/response.js";
 export type { MessageQueue } from "./remoting/lock-batch-mq/request.js";
 

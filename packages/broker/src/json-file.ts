@@ -25,7 +25,9 @@ export async function writeJsonFileAtomically(path: string, value: unknown): Pro
       await directory.close();
     }
   } catch (error) {
-    throw new BrokerError("PERSIST_FAILED", `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    throw new BrokerError("PERSIST_FAILED", `cannot write ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -40,16 +42,26 @@ export async function readJsonFile(path: string): Promise<unknown> {
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new BrokerError("CONFIG_FILE_CORRUPT", `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new BrokerError(
+      "CONFIG_FILE_CORRUPT",
+      `cannot read ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new BrokerError("CONFIG_FILE_CORRUPT", `${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new BrokerError(
+      "CONFIG_FILE_CORRUPT",
+      `${path} is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
 /** A plain JSON object (not null, not an array), or null. */
 export function asObject(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }

@@ -21,7 +21,9 @@ export class PersistedFile {
 
   /** Writes soon (in the background); failures are logged and retried with the next write. */
   schedule(): void {
-    void this.persist().catch((error: unknown) => this.#logger.error({ err: error, path: this.#path }, "persist failed"));
+    void this.persist().catch((error: unknown) =>
+      this.#logger.error({ err: error, path: this.#path }, "persist failed"),
+    );
   }
 
   /** Writes the current state; resolves once a write that started after this call has finished. */

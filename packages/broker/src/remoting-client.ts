@@ -101,11 +101,17 @@ export class RemotingClient {
       const socket = connect({ host, port: options.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new RemotingError("CONNECT_FAILED", `connecting to ${address} took over ${timeoutMs} ms`));
+        reject(
+          new RemotingError("CONNECT_FAILED", `connecting to ${address} took over ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       socket.once("error", (error) => {
         clearTimeout(timer);
-        reject(new RemotingError("CONNECT_FAILED", `could not connect to ${address}: ${error.message}`, { cause: error }));
+        reject(
+          new RemotingError("CONNECT_FAILED", `could not connect to ${address}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       });
       socket.once("connect", () => {
         clearTimeout(timer);
@@ -181,7 +187,10 @@ export class RemotingClient {
   #refusal(): RemotingError | null {
     if (!this.#open) return this.#closedError(this.#closeCause);
     if (this.#pending.size + this.#onewaysUnwritten >= this.#maxPending) {
-      return new RemotingError("TOO_MANY_REQUESTS", `${this.#maxPending} requests to ${this.address} are already waiting`);
+      return new RemotingError(
+        "TOO_MANY_REQUESTS",
+        `${this.#maxPending} requests to ${this.address} are already waiting`,
+      );
     }
     return null;
   }
@@ -197,7 +206,10 @@ export class RemotingClient {
       frames = this.#decoder.push(chunk);
       for (const frame of frames) this.#onCommand(RemotingCommand.decode(frame));
     } catch (error) {
-      this.#logger.warn({ err: error, server: this.address }, "closing connection: bad frame from the server");
+      this.#logger.warn(
+        { err: error, server: this.address },
+        "closing connection: bad frame from the server",
+      );
       this.#closeCause ??= error;
       this.#socket.destroy();
     }
@@ -210,7 +222,10 @@ export class RemotingClient {
     }
     const pending = this.#pending.get(command.opaque);
     if (pending === undefined) {
-      this.#logger.debug({ server: this.address, opaque: command.opaque }, "a response nobody waits for (timed out?)");
+      this.#logger.debug(
+        { server: this.address, opaque: command.opaque },
+        "a response nobody waits for (timed out?)",
+      );
       return;
     }
     this.#pending.delete(command.opaque);
@@ -222,7 +237,10 @@ export class RemotingClient {
     const handler = this.#options.onRequest;
     if (handler === undefined) {
       const remark = `request type ${request.code} not supported`;
-      this.#answer(request, RemotingCommand.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, remark));
+      this.#answer(
+        request,
+        RemotingCommand.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, remark),
+      );
       return;
     }
     if (this.#serverRequests >= (this.#options.maxServerRequests ?? 64)) {
@@ -236,14 +254,23 @@ export class RemotingClient {
       .then(
         (response) => this.#answer(request, response ?? null),
         (error: unknown) => {
-          this.#logger.error({ err: error, server: this.address, code: request.code }, "the server request handler failed");
+          this.#logger.error(
+            { err: error, server: this.address, code: request.code },
+            "the server request handler failed",
+          );
           const message = error instanceof Error ? error.message : String(error);
-          this.#answer(request, RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, message));
+          this.#answer(
+            request,
+            RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, message),
+          );
         },
       )
       .finally(() => this.#serverRequests--)
       .catch((error: unknown) => {
-        this.#logger.error({ err: error, server: this.address }, "answering a server request failed");
+        this.#logger.error(
+          { err: error, server: this.address },
+          "answering a server request failed",
+        );
       });
   }
 
@@ -253,8 +280,13 @@ export class RemotingClient {
   }
 
   #closedError(cause: unknown): RemotingError {
-    const detail = cause instanceof Error ? `: ${cause.message}` : typeof cause === "string" ? `: ${cause}` : "";
-    return new RemotingError("CONNECTION_CLOSED", `the connection to ${this.address} is closed${detail}`, { cause });
+    const detail =
+      cause instanceof Error ? `: ${cause.message}` : typeof cause === "string" ? `: ${cause}` : "";
+    return new RemotingError(
+      "CONNECTION_CLOSED",
+      `the connection to ${this.address} is closed${detail}`,
+      { cause },
+    );
   }
 
   #failPending(): void {

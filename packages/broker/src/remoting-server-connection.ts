@@ -13,7 +13,10 @@ export interface ConnectionLimits extends FrameLimits {
 }
 
 /** Runs one request; resolves its response, or null for none. Never rejects. */
-export type Dispatch = (request: RemotingCommand, connection: ServerConnection) => Promise<RemotingCommand | null>;
+export type Dispatch = (
+  request: RemotingCommand,
+  connection: ServerConnection,
+) => Promise<RemotingCommand | null>;
 
 /**
  * Runs `connection.pumpScheduled()` later in this turn of the event loop (after the poll phase), for
@@ -78,7 +81,10 @@ export class ServerConnection implements RemotingConnection {
     this.#decoder = new FrameDecoder(limits);
     if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs);
     socket.on("timeout", () => {
-      this.#logger.info({ remote: this.remoteAddress, idleMs: limits.idleTimeoutMs }, "closing idle connection");
+      this.#logger.info(
+        { remote: this.remoteAddress, idleMs: limits.idleTimeoutMs },
+        "closing idle connection",
+      );
       socket.destroy();
     });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
@@ -86,7 +92,9 @@ export class ServerConnection implements RemotingConnection {
       this.#writeBlocked = false;
       this.#pump();
     });
-    socket.on("error", (error) => this.#logger.debug({ err: error, remote: this.remoteAddress }, "socket error"));
+    socket.on("error", (error) =>
+      this.#logger.debug({ err: error, remote: this.remoteAddress }, "socket error"),
+    );
     socket.on("close", () => this.#onClose());
   }
 
@@ -182,7 +190,12 @@ export class ServerConnection implements RemotingConnection {
   /** Starts waiting requests while slots are free and writes drain, then decides whether to read on. */
   #pump(): void {
     const limit = this.#limits.maxInFlightPerConnection;
-    while (this.#open && !this.#writeBlocked && this.#backlogStart < this.#backlog.length && this.#inFlight < limit) {
+    while (
+      this.#open &&
+      !this.#writeBlocked &&
+      this.#backlogStart < this.#backlog.length &&
+      this.#inFlight < limit
+    ) {
       const frame = this.#backlog[this.#backlogStart]!;
       this.#backlog[this.#backlogStart++] = EMPTY;
       this.#backlogBytes -= frame.length;
@@ -195,9 +208,11 @@ export class ServerConnection implements RemotingConnection {
         return;
       }
       if (command.isResponse) {
-        this.#logger.debug({ remote: this.remoteAddress, opaque: command.opaque }, "ignoring a response from a client");
-      }
-      else this.#run(command);
+        this.#logger.debug(
+          { remote: this.remoteAddress, opaque: command.opaque },
+          "ignoring a response from a client",
+        );
+      } else this.#run(command);
     }
     if (this.#backlogStart === this.#backlog.length) {
       this.#backlog = [];
@@ -216,7 +231,10 @@ export class ServerConnection implements RemotingConnection {
         if (this.#isIdle()) this.#notifyIdle();
       })
       .catch((error: unknown) => {
-        this.#logger.error({ err: error, remote: this.remoteAddress }, "closing connection: answering a request failed");
+        this.#logger.error(
+          { err: error, remote: this.remoteAddress },
+          "closing connection: answering a request failed",
+        );
         this.#socket.destroy();
       });
   }
@@ -226,7 +244,10 @@ export class ServerConnection implements RemotingConnection {
     try {
       frame = response.encode();
     } catch (error) {
-      this.#logger.error({ err: error, remote: this.remoteAddress, code: request.code }, "a response could not be encoded");
+      this.#logger.error(
+        { err: error, remote: this.remoteAddress, code: request.code },
+        "a response could not be encoded",
+      );
       const remark = `the response could not be encoded: ${messageOf(error)}`;
       frame = RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, remark).encode();
     }
@@ -265,7 +286,10 @@ export class ServerConnection implements RemotingConnection {
    * that came before it (up to BAD_FRAME_GRACE_MS), then close.
    */
   #closeBadFrame(error: unknown): void {
-    this.#logger.warn({ err: error, remote: this.remoteAddress }, `closing connection: bad frame: ${messageOf(error)}`);
+    this.#logger.warn(
+      { err: error, remote: this.remoteAddress },
+      `closing connection: bad frame: ${messageOf(error)}`,
+    );
     this.#broken = true;
     this.beginClosing();
     const deadline = Date.now() + BAD_FRAME_GRACE_MS;
@@ -299,7 +323,10 @@ export class ServerConnection implements RemotingConnection {
     try {
       listener();
     } catch (error) {
-      this.#logger.error({ err: error, remote: this.remoteAddress }, "a connection close listener threw");
+      this.#logger.error(
+        { err: error, remote: this.remoteAddress },
+        "a connection close listener threw",
+      );
     }
   }
 }

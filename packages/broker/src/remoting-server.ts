@@ -9,7 +9,12 @@ import { RemotingCommand } from "./remoting/remoting-command.js";
 import { HeaderFieldError } from "./remoting/remoting-error.js";
 import { requestCodeName } from "./remoting/request-code.js";
 import { ResponseCode } from "./remoting/response-code.js";
-import type { RemotingConnection, RequestContext, RequestHook, RequestProcessor } from "./request-processor.js";
+import type {
+  RemotingConnection,
+  RequestContext,
+  RequestHook,
+  RequestProcessor,
+} from "./request-processor.js";
 
 /** Limits of the server; every queue it keeps is bounded by one of these. */
 export interface RemotingServerLimits extends FrameLimits {
@@ -122,7 +127,8 @@ export class RemotingServer {
       });
     });
     const address = server.address();
-    this.#port = typeof address === "object" && address !== null ? address.port : this.#options.port;
+    this.#port =
+      typeof address === "object" && address !== null ? address.port : this.#options.port;
     return this.#port;
   }
 
@@ -134,7 +140,10 @@ export class RemotingServer {
   async shutdown(graceMs = 5_000): Promise<void> {
     const server = this.#server;
     this.#server = null;
-    const closed = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed =
+      server === null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => server.close(() => resolve()));
     const deadline = Date.now() + graceMs;
     const connections = [...this.#connections];
     for (const connection of connections) connection.beginClosing();
@@ -150,7 +159,10 @@ export class RemotingServer {
     }
     if (this.#connections.size >= this.#limits.maxConnections) {
       this.#logger.warn(
-        { remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`, limit: this.#limits.maxConnections },
+        {
+          remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
+          limit: this.#limits.maxConnections,
+        },
         `connection refused: too many connections (limit ${this.#limits.maxConnections})`,
       );
       socket.destroy();
@@ -177,28 +189,50 @@ export class RemotingServer {
     try {
       this.#options.onConnection(connection, open);
     } catch (error) {
-      this.#logger.error({ err: error, remote: connection.remoteAddress }, "the onConnection listener threw");
+      this.#logger.error(
+        { err: error, remote: connection.remoteAddress },
+        "the onConnection listener threw",
+      );
     }
   }
 
   /** Hook, then processor; every failure becomes a response, so this never rejects. */
-  async #dispatch(request: RemotingCommand, connection: ServerConnection): Promise<RemotingCommand | null> {
+  async #dispatch(
+    request: RemotingCommand,
+    connection: ServerConnection,
+  ): Promise<RemotingCommand | null> {
     const context: RequestContext = { connection };
     try {
       const refused = checkedResponse(this.#options.hook?.(request, context), request);
       if (refused !== null) return refused;
       const processor = this.#options.processors.get(request.code);
       if (processor === undefined) {
-        return RemotingCommand.response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${request.code} not supported`);
+        return RemotingCommand.response(
+          request,
+          ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+          `request type ${request.code} not supported`,
+        );
       }
       if (processor.rejectRequest?.() === true) {
-        return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "[REJECTREQUEST]system busy, start flow control for a while");
+        return RemotingCommand.response(
+          request,
+          ResponseCode.SYSTEM_BUSY,
+          "[REJECTREQUEST]system busy, start flow control for a while",
+        );
       }
       return checkedResponse(await processor.processRequest(request, context), request);
     } catch (error) {
-      if (error instanceof HeaderFieldError) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, error.message);
-      this.#logger.error({ err: error, code: requestCodeName(request.code), remote: connection.remoteAddress }, "request failed");
-      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `${requestCodeName(request.code)} failed: ${messageOf(error)}`);
+      if (error instanceof HeaderFieldError)
+        return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, error.message);
+      this.#logger.error(
+        { err: error, code: requestCodeName(request.code), remote: connection.remoteAddress },
+        "request failed",
+      );
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `${requestCodeName(request.code)} failed: ${messageOf(error)}`,
+      );
     }
   }
 }
@@ -211,5 +245,7 @@ function messageOf(error: unknown): string {
 function checkedResponse(response: unknown, request: RemotingCommand): RemotingCommand | null {
   if (response === null || response === undefined) return null;
   if (response instanceof RemotingCommand) return response;
-  throw new TypeError(`${requestCodeName(request.code)} was answered with a ${typeof response}, not a RemotingCommand`);
+  throw new TypeError(
+    `${requestCodeName(request.code)} was answered with a ${typeof response}, not a RemotingCommand`,
+  );
 }

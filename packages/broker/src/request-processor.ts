@@ -27,7 +27,10 @@ export interface RequestContext {
  */
 export interface RequestProcessor {
   /** Answers one request; null for a one-way request or a response sent later. */
-  processRequest(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand | null> | RemotingCommand | null;
+  processRequest(
+    request: RemotingCommand,
+    context: RequestContext,
+  ): Promise<RemotingCommand | null> | RemotingCommand | null;
   /** True to answer SYSTEM_BUSY without processing (flow control). */
   rejectRequest?(): boolean;
 }
@@ -36,4 +39,7 @@ export interface RequestProcessor {
  * Runs before every request's processor (RocketMQ's RPCHook), e.g. ACL. Returns a response to answer
  * instead of processing (a refusal), or `null` to go on.
  */
-export type RequestHook = (request: RemotingCommand, context: RequestContext) => RemotingCommand | null;
+export type RequestHook = (
+  request: RemotingCommand,
+  context: RequestContext,
+) => RemotingCommand | null;

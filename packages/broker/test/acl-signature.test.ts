@@ -27,7 +27,10 @@ function signedByAliOns(
 ): RemotingCommand {
   const command = AliOnsRemotingCommand.createRequestCommand(code, header);
   command.body = body;
-  AliOnsChannel.prototype.beforeRequest.call({ accessKey, secretKey, onsChannel: "ALIYUN" }, command);
+  AliOnsChannel.prototype.beforeRequest.call(
+    { accessKey, secretKey, onsChannel: "ALIYUN" },
+    command,
+  );
   return RemotingCommand.decode(command.encode().subarray(4));
 }
 
@@ -45,7 +48,9 @@ describe("aclSignature", () => {
     expect(content.toString()).toBe("AK_ALICE_1ALIYUNPID_ACLTopicTest0hello");
     // printf 'AK_ALICE_1ALIYUNPID_ACLTopicTest0hello' | openssl dgst -sha1 -hmac SK_alice_secret -binary | base64
     expect(aclSignature(content, "SK_alice_secret")).toBe("AgZE4PwjHKW1YscF4aTV7YEUKqk=");
-    expect(aclSignature(aclSignedContent(fields, null, 401), "SK_alice_secret")).toBe("LjQezYCAPyLW0ThqmigUyQya1vs=");
+    expect(aclSignature(aclSignedContent(fields, null, 401), "SK_alice_secret")).toBe(
+      "LjQezYCAPyLW0ThqmigUyQya1vs=",
+    );
   });
 
   it("matches what ali-ons signs, numbers and booleans included, for a send and for a pull", () => {
@@ -68,7 +73,12 @@ describe("aclSignature", () => {
       "AK_ALICE_1",
       "SK_alice_secret",
     );
-    expect(send.extFields).toMatchObject({ AccessKey: "AK_ALICE_1", OnsChannel: "ALIYUN", d: "4", k: "false" });
+    expect(send.extFields).toMatchObject({
+      AccessKey: "AK_ALICE_1",
+      OnsChannel: "ALIYUN",
+      d: "4",
+      k: "false",
+    });
     expect(send.extFields.Signature).toBe(
       aclSignature(aclSignedContent(send.extFields, send.body, send.version), "SK_alice_secret"),
     );
@@ -107,10 +117,20 @@ describe("aclSignature", () => {
 
 describe("signRequest", () => {
   it("adds AccessKey and a Signature over the rest, as AclClientRPCHook does", () => {
-    const request = RemotingCommand.request(RequestCode.GET_MAX_OFFSET, 3, { topic: "T", queueId: "0" });
+    const request = RemotingCommand.request(RequestCode.GET_MAX_OFFSET, 3, {
+      topic: "T",
+      queueId: "0",
+    });
     const signed = signRequest(request, "AK_ALICE_1", "SK_alice_secret");
-    expect(Object.keys(signed.extFields).sort()).toEqual(["AccessKey", "Signature", "queueId", "topic"]);
-    expect(signed.extFields.Signature).toBe(aclSignature(Buffer.from("AK_ALICE_10T"), "SK_alice_secret"));
+    expect(Object.keys(signed.extFields).sort()).toEqual([
+      "AccessKey",
+      "Signature",
+      "queueId",
+      "topic",
+    ]);
+    expect(signed.extFields.Signature).toBe(
+      aclSignature(Buffer.from("AK_ALICE_10T"), "SK_alice_secret"),
+    );
     expect(signed.opaque).toBe(3);
   });
 });

@@ -26,14 +26,17 @@ export class AliOnsProcess {
   #waiters: (() => void)[] = [];
 
   constructor(options: Record<string, unknown>) {
-    this.#child = spawn(process.execPath, [SCRIPT, JSON.stringify(options)], { stdio: ["ignore", "pipe", "pipe"] });
+    this.#child = spawn(process.execPath, [SCRIPT, JSON.stringify(options)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.#exited = new Promise((resolve) => this.#child.once("exit", (code) => resolve(code)));
     let buffered = "";
     this.#child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
-      for (const line of lines) if (line.trim() !== "") this.events.push(JSON.parse(line) as ClientEvent);
+      for (const line of lines)
+        if (line.trim() !== "") this.events.push(JSON.parse(line) as ClientEvent);
       for (const waiter of this.#waiters.splice(0)) waiter();
     });
     this.#child.stderr?.on("data", (chunk: Buffer) => this.stderr.push(chunk.toString()));
@@ -46,13 +49,20 @@ export class AliOnsProcess {
   }
 
   /** Resolves once `condition` holds over the events; rejects after `timeoutMs` with what was seen. */
-  async until(condition: (events: ClientEvent[]) => boolean, timeoutMs: number, what: string): Promise<void> {
+  async until(
+    condition: (events: ClientEvent[]) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition(this.events)) {
       const fatal = this.events.find((item) => item.event === "fatal");
       if (fatal !== undefined) throw new Error(`ali-ons client failed: ${String(fatal.message)}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last events: ${JSON.stringify(this.events.slice(-5))} ${this.stderr.join("").slice(-500)}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; last events: ${JSON.stringify(this.events.slice(-5))} ${this.stderr.join("").slice(-500)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1000));
         this.#waiters.push(() => {
@@ -65,7 +75,8 @@ export class AliOnsProcess {
 
   /** SIGTERM (consumers close cleanly and commit their offsets), then SIGKILL if it lingers. */
   async kill(graceMs = 5000): Promise<number | null> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return this.#child.exitCode;
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null)
+      return this.#child.exitCode;
     this.#child.kill("SIGTERM");
     const timer = setTimeout(() => this.#child.kill("SIGKILL"), graceMs);
     const code = await this.#exited;

@@ -29,7 +29,12 @@ describe("parseBrokerConfig", () => {
   });
 
   it("accepts broker.conf strings for numbers and booleans", () => {
-    const config = parseBrokerConfig({ listenPort: "10922", autoCreateTopicEnable: "false", flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: "1048576" });
+    const config = parseBrokerConfig({
+      listenPort: "10922",
+      autoCreateTopicEnable: "false",
+      flushDiskType: "SYNC_FLUSH",
+      mappedFileSizeCommitLog: "1048576",
+    });
     expect(config.listenPort).toBe(10922);
     expect(config.autoCreateTopicEnable).toBe(false);
     expect(config.flushDiskType).toBe("SYNC_FLUSH");
@@ -38,9 +43,13 @@ describe("parseBrokerConfig", () => {
 
   it("refuses a bad value naming the key and what it expects", () => {
     expect(() => parseBrokerConfig({ listenPort: 70_000 })).toThrow(/listenPort.*70000/);
-    expect(() => parseBrokerConfig({ messageDelayLevel: "1s 5x" })).toThrow(/messageDelayLevel: expected space-separated delays/);
+    expect(() => parseBrokerConfig({ messageDelayLevel: "1s 5x" })).toThrow(
+      /messageDelayLevel: expected space-separated delays/,
+    );
     expect(() => parseBrokerConfig({ flushDiskType: "SOMETIMES" })).toThrow(/flushDiskType/);
-    expect(() => parseBrokerConfig({ brokerIP1: "localhost" })).toThrow(/brokerIP1: expected an IPv4 address/);
+    expect(() => parseBrokerConfig({ brokerIP1: "localhost" })).toThrow(
+      /brokerIP1: expected an IPv4 address/,
+    );
   });
 
   it("refuses unknown keys by name", () => {
@@ -50,7 +59,9 @@ describe("parseBrokerConfig", () => {
 
 describe("parseDelayLevels", () => {
   it("reads RocketMQ's units and ours (ms)", () => {
-    expect(parseDelayLevels("1s 2m 1h 1d 250ms")).toEqual([1000, 120_000, 3_600_000, 86_400_000, 250]);
+    expect(parseDelayLevels("1s 2m 1h 1d 250ms")).toEqual([
+      1000, 120_000, 3_600_000, 86_400_000, 250,
+    ]);
     expect(parseDelayLevels("1s five")).toBeNull();
     expect(parseDelayLevels("0s")).toBeNull();
   });

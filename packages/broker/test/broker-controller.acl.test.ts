@@ -70,7 +70,8 @@ function sendV2(topic: string, body: string): RemotingCommand {
 
 function stored(broker: BrokerController, topic: string): number {
   let total = 0;
-  for (let queueId = 0; queueId < 4; queueId++) total += broker.messageStore.getMaxOffsetInQueue(topic, queueId);
+  for (let queueId = 0; queueId < 4; queueId++)
+    total += broker.messageStore.getMaxOffsetInQueue(topic, queueId);
   return total;
 }
 
@@ -80,22 +81,34 @@ describe("BrokerController with aclEnable", () => {
     const client = await RemotingClient.connect({ port: broker.listenPort });
     running.push({ shutdown: () => client.close() });
     const unsigned = await client.invoke(sendV2("Orders", "x"));
-    expect([unsigned.code, unsigned.remark]).toEqual([ResponseCode.NO_PERMISSION, "No accessKey is configured"]);
-    const wrong = await client.invoke(signRequest(sendV2("Orders", "x"), "AK_ALICE_1", WRONG_SECRET));
+    expect([unsigned.code, unsigned.remark]).toEqual([
+      ResponseCode.NO_PERMISSION,
+      "No accessKey is configured",
+    ]);
+    const wrong = await client.invoke(
+      signRequest(sendV2("Orders", "x"), "AK_ALICE_1", WRONG_SECRET),
+    );
     expect([wrong.code, wrong.remark]).toEqual([
       ResponseCode.NO_PERMISSION,
       "Check signature failed for accessKey=AK_ALICE_1",
     ]);
     const denied = await client.invoke(signRequest(sendV2("Denied", "x"), "AK_ALICE_1", SECRET));
-    expect([denied.code, denied.remark]).toEqual([ResponseCode.NO_PERMISSION, "No permission for topic:Denied"]);
+    expect([denied.code, denied.remark]).toEqual([
+      ResponseCode.NO_PERMISSION,
+      "No permission for topic:Denied",
+    ]);
     const create = RemotingCommand.request(RequestCode.UPDATE_AND_CREATE_TOPIC, 0, {
       topic: "Admin",
       readQueueNums: "4",
       writeQueueNums: "4",
       perm: "6",
     });
-    expect((await client.invoke(signRequest(create, "AK_ALICE_1", SECRET))).code).toBe(ResponseCode.NO_PERMISSION);
-    expect((await client.invoke(signRequest(create, "AK_ADMIN_1", ADMIN_SECRET))).code).toBe(ResponseCode.SUCCESS);
+    expect((await client.invoke(signRequest(create, "AK_ALICE_1", SECRET))).code).toBe(
+      ResponseCode.NO_PERMISSION,
+    );
+    expect((await client.invoke(signRequest(create, "AK_ADMIN_1", ADMIN_SECRET))).code).toBe(
+      ResponseCode.SUCCESS,
+    );
     const ok = await client.invoke(signRequest(sendV2("Orders", "hello"), "AK_ALICE_1", SECRET));
     expect(ok.code).toBe(ResponseCode.SUCCESS);
     await waitFor(() => stored(broker, "Orders") === 1, 5000, "the signed message stored");
@@ -134,7 +147,13 @@ describe("BrokerController with aclEnable", () => {
         "the broker registered",
       );
       const keys = { accessKey: "AK_ALICE_1", secretKey: SECRET };
-      const consumer = new AliOnsProcess({ mode: "consume", nameSrv, topic: "ACL_T", group: "GID_ACL", ...keys });
+      const consumer = new AliOnsProcess({
+        mode: "consume",
+        nameSrv,
+        topic: "ACL_T",
+        group: "GID_ACL",
+        ...keys,
+      });
       await waitFor(
         () =>
           ((consumer.all("queues").at(-1)?.queues as string[] | undefined) ?? []).filter((key) =>
@@ -151,7 +170,11 @@ describe("BrokerController with aclEnable", () => {
         count: 5,
         ...keys,
       });
-      await producer.until((events) => events.some((event) => event.event === "done"), 30_000, "5 signed sends");
+      await producer.until(
+        (events) => events.some((event) => event.event === "done"),
+        30_000,
+        "5 signed sends",
+      );
       expect(producer.all("sent").map((event) => event.status)).toEqual(Array(5).fill("SEND_OK"));
       await consumer.until(
         (events) => events.filter((event) => event.event === "received").length >= 5,
@@ -170,7 +193,11 @@ describe("BrokerController with aclEnable", () => {
         accessKey: "AK_ALICE_1",
         secretKey: WRONG_SECRET,
       });
-      await wrong.until((events) => events.some((event) => event.event === "done"), 30_000, "the refused send");
+      await wrong.until(
+        (events) => events.some((event) => event.event === "done"),
+        30_000,
+        "the refused send",
+      );
       expect(wrong.all("sent")).toEqual([]);
       expect(wrong.all("send-failed")).toHaveLength(1);
       const denied = new AliOnsProcess({

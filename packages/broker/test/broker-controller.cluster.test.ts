@@ -69,7 +69,9 @@ async function createTopic(port: number): Promise<void> {
       topicSysFlag: "0",
       order: "false",
     };
-    const response = await client.invoke(RemotingCommand.request(RequestCode.UPDATE_AND_CREATE_TOPIC, 0, fields));
+    const response = await client.invoke(
+      RemotingCommand.request(RequestCode.UPDATE_AND_CREATE_TOPIC, 0, fields),
+    );
     expect(response.code).toBe(ResponseCode.SUCCESS);
   } finally {
     await client.close();
@@ -84,12 +86,20 @@ function sent(producer: AliOnsProcess): ClientEvent[] {
  * Resolves once the last `count` send attempts after the first `after` all succeeded on `brokerName`
  * (the stopped brokers are out of the producer's routes).
  */
-function sendsContinueOn(producer: AliOnsProcess, brokerName: string, after: number, count: number): Promise<void> {
+function sendsContinueOn(
+  producer: AliOnsProcess,
+  brokerName: string,
+  after: number,
+  count: number,
+): Promise<void> {
   return producer.until(
     (events) => {
-      const attempts = events.filter((event) => event.event === "sent" || event.event === "send-failed").slice(after);
+      const attempts = events
+        .filter((event) => event.event === "sent" || event.event === "send-failed")
+        .slice(after);
       let run = 0;
-      for (const event of attempts) run = event.event === "sent" && event.brokerName === brokerName ? run + 1 : 0;
+      for (const event of attempts)
+        run = event.event === "sent" && event.brokerName === brokerName ? run + 1 : 0;
       return run >= count;
     },
     30_000,
@@ -147,8 +157,9 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
       });
       await waitFor(
         () =>
-          (consumer.all("queues").at(-1)?.queues as string[] | undefined)?.filter((key) => key.includes(TOPIC))
-            .length === 8,
+          (consumer.all("queues").at(-1)?.queues as string[] | undefined)?.filter((key) =>
+            key.includes(TOPIC),
+          ).length === 8,
         30_000,
         "the consumer owning all 8 queues",
       );
@@ -160,8 +171,14 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
         count: 200,
         pollNameServerInteval: POLL_ROUTES_MS,
       });
-      await producer.until((events) => events.some((event) => event.event === "done"), 60_000, "200 sends");
-      expect(new Set(sent(producer).map((event) => event.brokerName))).toEqual(new Set(["broker-a", "broker-b"]));
+      await producer.until(
+        (events) => events.some((event) => event.event === "done"),
+        60_000,
+        "200 sends",
+      );
+      expect(new Set(sent(producer).map((event) => event.brokerName))).toEqual(
+        new Set(["broker-a", "broker-b"]),
+      );
       await waitFor(() => queuesOf(a) + queuesOf(b) === 200, 10_000, "200 messages stored");
       expect(queuesOf(a)).toBeGreaterThan(0);
       expect(queuesOf(b)).toBeGreaterThan(0);
@@ -175,7 +192,8 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
       const stream = streamingProducer(nameSrv);
       await stream.until(
         (events) =>
-          new Set(events.filter((event) => event.event === "sent").map((event) => event.brokerName)).size === 2,
+          new Set(events.filter((event) => event.event === "sent").map((event) => event.brokerName))
+            .size === 2,
         30_000,
         "streaming sends on both brokers",
       );
@@ -187,7 +205,9 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
       await consumer.until(
         (events) =>
           events.some(
-            (event) => event.event === "received" && (event.i as number) === (sent(stream).at(-1)?.i as number),
+            (event) =>
+              event.event === "received" &&
+              (event.i as number) === (sent(stream).at(-1)?.i as number),
           ),
         30_000,
         "the latest send delivered",
@@ -199,10 +219,17 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
     "a killed broker leaves the routes when its connection closes, a frozen one after the expiry; sends go on",
     slow,
     async () => {
-      const server = await namesrv({ brokerChannelExpiredTimeMs: 3000, scanNotActiveBrokerInterval: 200 });
+      const server = await namesrv({
+        brokerChannelExpiredTimeMs: 3000,
+        scanNotActiveBrokerInterval: 200,
+      });
       const nameSrv = `127.0.0.1:${server.listenPort}`;
       // every broker registers every second: the live ones stay, a frozen one is at most 1 s into its 3 s expiry
-      const a = await broker({ namesrvAddr: nameSrv, brokerName: "broker-a", registerNameServerPeriod: 1000 });
+      const a = await broker({
+        namesrvAddr: nameSrv,
+        brokerName: "broker-a",
+        registerNameServerPeriod: 1000,
+      });
       const childConfig = (name: string, dir: string) => ({
         storePathRootDir: dir,
         listenPort: 0,
@@ -223,20 +250,29 @@ describe("BrokerController in a cluster: two brokers, one name server, the real 
       const stream = streamingProducer(nameSrv);
       await stream.until(
         (events) =>
-          new Set(events.filter((event) => event.event === "sent").map((event) => event.brokerName)).size === 3,
+          new Set(events.filter((event) => event.event === "sent").map((event) => event.brokerName))
+            .size === 3,
         30_000,
         "sends on all three brokers",
       );
 
       killed.signal("SIGKILL");
       await killed.exited;
-      await waitFor(() => !brokerNames(server).includes("broker-killed"), 2000, "the killed broker out of the routes");
+      await waitFor(
+        () => !brokerNames(server).includes("broker-killed"),
+        2000,
+        "the killed broker out of the routes",
+      );
       expect(brokerNames(server)).toEqual(["broker-a", "broker-frozen"]);
 
       const frozenAt = Date.now();
       frozen.signal("SIGSTOP");
       const afterFreeze = attempts(stream);
-      await waitFor(() => !brokerNames(server).includes("broker-frozen"), 10_000, "the frozen broker expired");
+      await waitFor(
+        () => !brokerNames(server).includes("broker-frozen"),
+        10_000,
+        "the frozen broker expired",
+      );
       expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(2000);
       expect(brokerNames(server)).toEqual(["broker-a"]);
       // until the producer's routes drop the frozen broker, a send can time out on it and fail

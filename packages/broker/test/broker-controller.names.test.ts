@@ -1,20 +1,38 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BrokerController, RemotingClient, RemotingCommand, RequestCode, ResponseCode } from "../src/index.js";
+import {
+  BrokerController,
+  RemotingClient,
+  RemotingCommand,
+  RequestCode,
+  ResponseCode,
+} from "../src/index.js";
 import { SMALL_STORE } from "./broker-fixture.js";
 import { namesrv, running } from "./cluster-fixture.js";
 import { silentLogger, tempDir } from "./helpers.js";
 
 const VALID_NAME = /^[%|a-zA-Z0-9_-]{1,127}$/;
-const BAD_NAMES = ["../x", "a/b", "/abs", "..", "", "x".repeat(300), "%RETRY%../x", "a\u0000b", "..\\y", "%DLQ%/z"];
+const BAD_NAMES = [
+  "../x",
+  "a/b",
+  "/abs",
+  "..",
+  "",
+  "x".repeat(300),
+  "%RETRY%../x",
+  "a\u0000b",
+  "..\\y",
+  "%DLQ%/z",
+];
 
 /** Every path under `dir`, relative to it. */
 async function walk(dir: string, prefix = ""): Promise<string[]> {
   const paths: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     paths.push(join(prefix, entry.name));
-    if (entry.isDirectory()) paths.push(...(await walk(join(dir, entry.name), join(prefix, entry.name))));
+    if (entry.isDirectory())
+      paths.push(...(await walk(join(dir, entry.name), join(prefix, entry.name))));
   }
   return paths;
 }
@@ -67,7 +85,11 @@ function requestsNaming(name: string, offset: number): RemotingCommand[] {
     request(RequestCode.SEND_MESSAGE_V2, { ...v2, b: name, i: "" }, Buffer.from("x")),
     request(RequestCode.SEND_BATCH_MESSAGE, { ...v2, b: name, i: "", m: "true" }, Buffer.from("x")),
     // a retry-topic send for the bad group; a delayed send whose real topic is the bad name
-    request(RequestCode.SEND_MESSAGE_V2, { ...v2, b: `%RETRY%${name}`, i: "", l: "1" }, Buffer.from("x")),
+    request(
+      RequestCode.SEND_MESSAGE_V2,
+      { ...v2, b: `%RETRY%${name}`, i: "", l: "1" },
+      Buffer.from("x"),
+    ),
     request(
       RequestCode.SEND_MESSAGE_V2,
       { ...v2, b: name, i: props({ DELAY: "1", REAL_TOPIC: "Good", REAL_QID: "0" }) },
@@ -93,9 +115,22 @@ function requestsNaming(name: string, offset: number): RemotingCommand[] {
       commitOffset: "0",
       suspendTimeoutMillis: "0",
     }),
-    request(RequestCode.UPDATE_AND_CREATE_TOPIC, { topic: name, readQueueNums: "4", writeQueueNums: "4", perm: "6" }),
-    request(RequestCode.CONSUMER_SEND_MSG_BACK, { offset: String(offset), group: name, delayLevel: "0" }),
-    request(RequestCode.CONSUMER_SEND_MSG_BACK, { offset: String(offset), group: name, delayLevel: "-1" }),
+    request(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+      topic: name,
+      readQueueNums: "4",
+      writeQueueNums: "4",
+      perm: "6",
+    }),
+    request(RequestCode.CONSUMER_SEND_MSG_BACK, {
+      offset: String(offset),
+      group: name,
+      delayLevel: "0",
+    }),
+    request(RequestCode.CONSUMER_SEND_MSG_BACK, {
+      offset: String(offset),
+      group: name,
+      delayLevel: "-1",
+    }),
     request(RequestCode.HEART_BEAT, {}, Buffer.from(JSON.stringify(heartbeat))),
     request(RequestCode.UPDATE_CONSUMER_OFFSET, {
       consumerGroup: name,
@@ -115,7 +150,11 @@ function requestsNaming(name: string, offset: number): RemotingCommand[] {
     request(RequestCode.GET_EARLIEST_MSG_STORETIME, { topic: name, queueId: "0" }),
     request(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, { topic: name, queueId: "0", timestamp: "0" }),
     request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: name }),
-    request(RequestCode.UNREGISTER_CLIENT, { clientID: "c", producerGroup: name, consumerGroup: name }),
+    request(RequestCode.UNREGISTER_CLIENT, {
+      clientID: "c",
+      producerGroup: name,
+      consumerGroup: name,
+    }),
     request(RequestCode.LOCK_BATCH_MQ, {}, Buffer.from(JSON.stringify(lock))),
     request(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: name }),
   ];
@@ -139,7 +178,19 @@ describe("BrokerController and names from the network", () => {
       RemotingCommand.request(
         RequestCode.SEND_MESSAGE_V2,
         0,
-        { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" },
+        {
+          a: "PID",
+          b: "Good",
+          c: "TBW102",
+          d: "4",
+          e: "0",
+          f: "0",
+          g: "0",
+          h: "0",
+          i: "",
+          j: "0",
+          k: "false",
+        },
         Buffer.from("x"),
       ),
     );
@@ -162,7 +213,19 @@ describe("BrokerController and names from the network", () => {
       RemotingCommand.request(
         RequestCode.SEND_MESSAGE_V2,
         0,
-        { a: "PID", b: "Good", c: "TBW102", d: "4", e: "0", f: "0", g: "0", h: "0", i: "", j: "0", k: "false" },
+        {
+          a: "PID",
+          b: "Good",
+          c: "TBW102",
+          d: "4",
+          e: "0",
+          f: "0",
+          g: "0",
+          h: "0",
+          i: "",
+          j: "0",
+          k: "false",
+        },
         Buffer.from("y"),
       ),
     );
@@ -183,7 +246,9 @@ describe("BrokerController and names from the network", () => {
     const topics = JSON.parse(await readFile(join(store, "config", "topics.json"), "utf8")) as {
       topicConfigTable: Record<string, unknown>;
     };
-    expect(Object.keys(topics.topicConfigTable).filter((topic) => !VALID_NAME.test(topic))).toEqual([]);
+    expect(Object.keys(topics.topicConfigTable).filter((topic) => !VALID_NAME.test(topic))).toEqual(
+      [],
+    );
     const offsets = JSON.parse(
       await readFile(join(store, "config", "consumerOffset.json"), "utf8").catch(() => "{}"),
     ) as { offsetTable?: Record<string, unknown> };

@@ -14,8 +14,12 @@ describe("ConsumerOffsetManager", () => {
     expect(offsets.queryOffset("g1", "orders", 0)).toBe(12);
     expect(offsets.queryOffset("g1", "orders", 2)).toBe(-1);
     await offsets.persist();
-    const json = JSON.parse(await readFile(join(configDir, "consumerOffset.json"), "utf8")) as unknown;
-    expect(json).toEqual({ offsetTable: { "orders@g1": { "0": 12, "1": 3 }, "orders@g2": { "0": 7 } } });
+    const json = JSON.parse(
+      await readFile(join(configDir, "consumerOffset.json"), "utf8"),
+    ) as unknown;
+    expect(json).toEqual({
+      offsetTable: { "orders@g1": { "0": 12, "1": 3 }, "orders@g2": { "0": 7 } },
+    });
     const reloaded = new ConsumerOffsetManager({ configDir, logger: silentLogger });
     await reloaded.load();
     expect(reloaded.queryOffset("g2", "orders", 0)).toBe(7);
@@ -32,7 +36,12 @@ describe("ConsumerOffsetManager", () => {
   it("refuses a corrupt file instead of forgetting offsets", async () => {
     const configDir = await tempDir();
     const fs = await import("node:fs/promises");
-    await fs.writeFile(join(configDir, "consumerOffset.json"), JSON.stringify({ offsetTable: { "t@g": { "0": -5 } } }));
-    await expect(new ConsumerOffsetManager({ configDir, logger: silentLogger }).load()).rejects.toMatchObject({ code: "CONFIG_FILE_CORRUPT" });
+    await fs.writeFile(
+      join(configDir, "consumerOffset.json"),
+      JSON.stringify({ offsetTable: { "t@g": { "0": -5 } } }),
+    );
+    await expect(
+      new ConsumerOffsetManager({ configDir, logger: silentLogger }).load(),
+    ).rejects.toMatchObject({ code: "CONFIG_FILE_CORRUPT" });
   });
 });

@@ -4,7 +4,12 @@ import { FrameDecoder, RemotingCommand, RemotingError } from "../src/index.js";
 import { Prng, mutatedFrame, randomChunks, seedFrames } from "./fixtures/frame-fuzzer.js";
 
 function frameOf(code: number, bodyLength: number): Buffer {
-  return RemotingCommand.request(code, code, { k: String(code) }, Buffer.alloc(bodyLength, code & 0xff)).encode();
+  return RemotingCommand.request(
+    code,
+    code,
+    { k: String(code) },
+    Buffer.alloc(bodyLength, code & 0xff),
+  ).encode();
 }
 
 describe("FrameDecoder", () => {
@@ -24,7 +29,9 @@ describe("FrameDecoder", () => {
             got.push(...decoder.push(stream.subarray(offset, offset + size)));
             offset += size;
           }
-          expect(got.map((frame) => frame.toString("hex"))).toEqual(frames.map((frame) => frame.subarray(4).toString("hex")));
+          expect(got.map((frame) => frame.toString("hex"))).toEqual(
+            frames.map((frame) => frame.subarray(4).toString("hex")),
+          );
           expect(decoder.bufferedBytes).toBe(0);
         },
       ),
@@ -74,8 +81,11 @@ function checkFrame(frame: Buffer): "command" | "refused" {
     return "refused";
   }
   const fields = Object.entries(command.extFields);
-  const integers = [command.code, command.opaque, command.flag, command.version].every((value) => Number.isSafeInteger(value) && !Object.is(value, -0));
-  if (!integers || fields.some(([, value]) => typeof value !== "string")) throw new Error(`bad command ${JSON.stringify(command)}`);
+  const integers = [command.code, command.opaque, command.flag, command.version].every(
+    (value) => Number.isSafeInteger(value) && !Object.is(value, -0),
+  );
+  if (!integers || fields.some(([, value]) => typeof value !== "string"))
+    throw new Error(`bad command ${JSON.stringify(command)}`);
   const again = RemotingCommand.decode(command.encode().subarray(4));
   const same =
     again.code === command.code &&
@@ -96,7 +106,10 @@ describe("FrameDecoder and RemotingCommand.decode under fuzzing", () => {
     let decoder = new FrameDecoder();
     for (let n = 0; n < 100_000; n++) {
       // Mostly one frame per stream; sometimes several back to back, as one connection sends them.
-      const frames = prng.next() < 0.8 ? [mutatedFrame(prng, seeds)] : Array.from({ length: prng.int(2, 6) }, () => mutatedFrame(prng, seeds));
+      const frames =
+        prng.next() < 0.8
+          ? [mutatedFrame(prng, seeds)]
+          : Array.from({ length: prng.int(2, 6) }, () => mutatedFrame(prng, seeds));
       n += frames.length - 1;
       if (prng.next() < 0.8) decoder = new FrameDecoder();
       try {
@@ -104,11 +117,13 @@ describe("FrameDecoder and RemotingCommand.decode under fuzzing", () => {
           for (const frame of decoder.push(chunk)) outcomes[checkFrame(frame)]++;
         }
       } catch (error) {
-        if (!(error instanceof RemotingError) || error.code !== "BAD_FRAME") throw new Error(`seed ${seed}, frame ${n}`, { cause: error });
+        if (!(error instanceof RemotingError) || error.code !== "BAD_FRAME")
+          throw new Error(`seed ${seed}, frame ${n}`, { cause: error });
         outcomes.badStream++;
         decoder = new FrameDecoder();
       }
-      if (decoder.bufferedBytes > 16 * 1024 * 1024 + 4) throw new Error(`seed ${seed}, frame ${n}: ${decoder.bufferedBytes} bytes buffered`);
+      if (decoder.bufferedBytes > 16 * 1024 * 1024 + 4)
+        throw new Error(`seed ${seed}, frame ${n}: ${decoder.bufferedBytes} bytes buffered`);
     }
     // Every kind of outcome occurred: the mutations reach past the length checks into the header.
     expect(outcomes.command).toBeGreaterThan(10_000);

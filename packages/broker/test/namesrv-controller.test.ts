@@ -24,12 +24,19 @@ describe("NamesrvController", () => {
     expect((await client.invoke(crashing)).code).toBe(ResponseCode.SUCCESS);
     expect(brokerNames(server)).toEqual(["broker-a", "broker-crash"]);
     await client.close();
-    await waitFor(() => !brokerNames(server).includes("broker-crash"), 5000, "the closed connection's broker gone");
+    await waitFor(
+      () => !brokerNames(server).includes("broker-crash"),
+      5000,
+      "the closed connection's broker gone",
+    );
     expect(brokerNames(server)).toEqual(["broker-a"]);
   });
 
   it("drops a broker that stops registering while its connection stays open, after brokerChannelExpiredTimeMs", async () => {
-    const server = await namesrv({ brokerChannelExpiredTimeMs: 1000, scanNotActiveBrokerInterval: 100 });
+    const server = await namesrv({
+      brokerChannelExpiredTimeMs: 1000,
+      scanNotActiveBrokerInterval: 100,
+    });
     const client = await RemotingClient.connect({ port: server.listenPort });
     running.push({ shutdown: () => client.close() });
     const hung = encodeRegisterBrokerRequest(
@@ -57,7 +64,14 @@ describe("NamesrvController", () => {
     const bad = RemotingCommand.request(
       RequestCode.REGISTER_BROKER,
       0,
-      { brokerName: "b", brokerAddr: "127.0.0.1:3", clusterName: "C", haServerAddr: "", brokerId: "0", bodyCrc32: "1" },
+      {
+        brokerName: "b",
+        brokerAddr: "127.0.0.1:3",
+        clusterName: "C",
+        haServerAddr: "",
+        brokerId: "0",
+        bodyCrc32: "1",
+      },
       Buffer.from("{}"),
     );
     const response = await client.invoke(bad);

@@ -1,6 +1,12 @@
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { NamesrvController, RemotingCommand, RemotingServer, RequestCode, ResponseCode } from "../src/index.js";
+import {
+  NamesrvController,
+  RemotingCommand,
+  RemotingServer,
+  RequestCode,
+  ResponseCode,
+} from "../src/index.js";
 import type { RequestProcessor } from "../src/index.js";
 import { broker, brokerNames, namesrv, running } from "./cluster-fixture.js";
 import { silentLogger, waitFor } from "./helpers.js";
@@ -11,7 +17,10 @@ async function recordingNamesrv(): Promise<{ port: number; requests: RemotingCom
   const processor: RequestProcessor = {
     processRequest: (request) => {
       requests.push(request);
-      return RemotingCommand.response(request, ResponseCode.SUCCESS, null, { haServerAddr: "", masterAddr: "" });
+      return RemotingCommand.response(request, ResponseCode.SUCCESS, null, {
+        haServerAddr: "",
+        masterAddr: "",
+      });
     },
   };
   const server = new RemotingServer({
@@ -29,7 +38,10 @@ async function recordingNamesrv(): Promise<{ port: number; requests: RemotingCom
 
 describe("NamesrvRegistration", () => {
   it("registers with every name server of namesrvAddr at start, again after a topic is created, and unregisters at shutdown", async () => {
-    const [first, second] = [await namesrv(), await namesrv()] as [NamesrvController, NamesrvController];
+    const [first, second] = [await namesrv(), await namesrv()] as [
+      NamesrvController,
+      NamesrvController,
+    ];
     const namesrvAddr = `127.0.0.1:${first.listenPort};127.0.0.1:${second.listenPort}`;
     const a = await broker({ namesrvAddr, brokerName: "broker-a" });
     await waitFor(
@@ -37,7 +49,9 @@ describe("NamesrvRegistration", () => {
       5000,
       "the broker on both name servers",
     );
-    expect(first.routeInfoManager.getClusterInfo().brokerAddrTable["broker-a"]?.brokerAddrs).toEqual({
+    expect(
+      first.routeInfoManager.getClusterInfo().brokerAddrTable["broker-a"]?.brokerAddrs,
+    ).toEqual({
       0: a.brokerAddr,
     });
     a.topicConfigManager.createTopicInSendMessageMethod("Orders");
@@ -77,7 +91,10 @@ describe("NamesrvRegistration", () => {
       bodyCrc32: String(crc32(body) & 0x7fffffff),
     });
     const json = JSON.parse(body.toString()) as {
-      topicConfigSerializeWrapper: { topicConfigTable: Record<string, unknown>; dataVersion: Record<string, number> };
+      topicConfigSerializeWrapper: {
+        topicConfigTable: Record<string, unknown>;
+        dataVersion: Record<string, number>;
+      };
     };
     expect(json.topicConfigSerializeWrapper.topicConfigTable.TBW102).toMatchObject({
       topicName: "TBW102",
@@ -91,7 +108,8 @@ describe("NamesrvRegistration", () => {
       "stateVersion",
       "timestamp",
     ]);
-    for (let index = 0; index < 50; index++) a.topicConfigManager.createTopicInSendMessageMethod(`Burst${index}`);
+    for (let index = 0; index < 50; index++)
+      a.topicConfigManager.createTopicInSendMessageMethod(`Burst${index}`);
     await waitFor(
       () => {
         const last = recorder.requests.at(-1)?.body?.toString() ?? "";
@@ -117,10 +135,17 @@ describe("NamesrvRegistration", () => {
     const port = probe.listenPort;
     await probe.shutdown();
     const a = await broker({ namesrvAddr: `127.0.0.1:${port}`, brokerName: "broker-late" });
-    const late = new NamesrvController({ namesrvPort: port, namesrvHost: "127.0.0.1" }, { logger: silentLogger });
+    const late = new NamesrvController(
+      { namesrvPort: port, namesrvHost: "127.0.0.1" },
+      { logger: silentLogger },
+    );
     await late.start();
     running.push(late);
-    await waitFor(() => brokerNames(late).includes("broker-late"), 10_000, "the retried registration");
+    await waitFor(
+      () => brokerNames(late).includes("broker-late"),
+      10_000,
+      "the retried registration",
+    );
     expect(a.listenPort).toBeGreaterThan(0);
   });
 });

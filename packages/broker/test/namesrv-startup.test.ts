@@ -12,7 +12,11 @@ const BIN = fileURLToPath(new URL("../dist/bin/namesrv.js", import.meta.url));
 describe("parseNamesrvArgs", () => {
   it("reads --key=value with numbers as numbers, and --help", () => {
     expect(
-      parseNamesrvArgs(["--namesrvPort=9877", "--namesrvHost=127.0.0.1", "--brokerChannelExpiredTimeMs=30000"]),
+      parseNamesrvArgs([
+        "--namesrvPort=9877",
+        "--namesrvHost=127.0.0.1",
+        "--brokerChannelExpiredTimeMs=30000",
+      ]),
     ).toEqual({
       help: false,
       config: { namesrvPort: 9877, namesrvHost: "127.0.0.1", brokerChannelExpiredTimeMs: 30_000 },
@@ -22,7 +26,9 @@ describe("parseNamesrvArgs", () => {
   });
 
   it("refuses an unknown key or a bare argument, naming it", () => {
-    expect(() => parseNamesrvArgs(["--listenPort=1"])).toThrow(/unknown key listenPort: expected one of namesrvPort/);
+    expect(() => parseNamesrvArgs(["--listenPort=1"])).toThrow(
+      /unknown key listenPort: expected one of namesrvPort/,
+    );
     expect(() => parseNamesrvArgs(["9876"])).toThrow(BrokerError);
   });
 });
@@ -35,8 +41,12 @@ describe("store-namesrv (the bin)", () => {
       const child = spawn(process.execPath, [BIN, "--namesrvPort=0", "--namesrvHost=127.0.0.1"], {
         stdio: ["ignore", "pipe", "pipe"],
       });
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      running.push({ shutdown: () => Promise.resolve(void (child.exitCode === null && child.kill("SIGKILL"))) });
+      const exited = new Promise<number | null>((resolve) =>
+        child.once("exit", (code) => resolve(code)),
+      );
+      running.push({
+        shutdown: () => Promise.resolve(void (child.exitCode === null && child.kill("SIGKILL"))),
+      });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
       await waitFor(() => /"msg":"name server started"/.test(output), 10_000, "the start log line");
@@ -47,7 +57,9 @@ describe("store-namesrv (the bin)", () => {
       let info: ClusterInfo = { brokerAddrTable: {}, clusterAddrTable: {} };
       await waitFor(
         async () => {
-          const response = await client.invoke(RemotingCommand.request(RequestCode.GET_BROKER_CLUSTER_INFO, 0));
+          const response = await client.invoke(
+            RemotingCommand.request(RequestCode.GET_BROKER_CLUSTER_INFO, 0),
+          );
           info = JSON.parse(response.body?.toString() ?? "{}") as ClusterInfo;
           return info.brokerAddrTable["broker-solo"] !== undefined;
         },

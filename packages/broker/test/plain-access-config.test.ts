@@ -42,7 +42,9 @@ async function fileWith(name: string, text: string): Promise<string> {
 }
 
 async function loadError(name: string, text: string): Promise<BrokerError> {
-  const error: unknown = await loadPlainAclConfig(await fileWith(name, text)).catch((caught: unknown) => caught);
+  const error: unknown = await loadPlainAclConfig(await fileWith(name, text)).catch(
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(BrokerError);
   expect((error as BrokerError).code).toBe("INVALID_CONFIG");
   return error as BrokerError;
@@ -81,7 +83,14 @@ describe("loadPlainAclConfig", () => {
 
   it("reads the same model from JSON", async () => {
     const json = {
-      accounts: [{ accessKey: "AK_JSON_1", secretKey: 87654321, defaultTopicPerm: "PUB", topicPerms: ["T=SUB|PUB"] }],
+      accounts: [
+        {
+          accessKey: "AK_JSON_1",
+          secretKey: 87654321,
+          defaultTopicPerm: "PUB",
+          topicPerms: ["T=SUB|PUB"],
+        },
+      ],
     };
     const config = await loadPlainAclConfig(await fileWith("acl.json", JSON.stringify(json)));
     expect(config.accounts.get("AK_JSON_1")).toMatchObject({
@@ -93,24 +102,37 @@ describe("loadPlainAclConfig", () => {
 
   it("names what is wrong and never quotes a secret", async () => {
     const secret = "Sup3rSecret!value";
-    const account = (extra: string) => `accounts:\n  - accessKey: AK_BAD_1\n    secretKey: "${secret}"\n${extra}`;
+    const account = (extra: string) =>
+      `accounts:\n  - accessKey: AK_BAD_1\n    secretKey: "${secret}"\n${extra}`;
     const cases: [string, string, RegExp][] = [
       [
         "a.yml",
         account("    topicPerms: [topicA=ALL]\n"),
         /accounts\[0\]\.topicPerms\[0\]: expected <name>=<DENY\|PUB\|SUB\|PUB\|SUB>, got "topicA=ALL"/,
       ],
-      ["b.yml", account("    defaultGroupPerm: READ\n"), /defaultGroupPerm: expected DENY, PUB, SUB or PUB\|SUB/],
+      [
+        "b.yml",
+        account("    defaultGroupPerm: READ\n"),
+        /defaultGroupPerm: expected DENY, PUB, SUB or PUB\|SUB/,
+      ],
       ["c.yml", account("    admn: true\n"), /unknown key admn/],
       ["d.yml", account("    whiteRemoteAddress: 10.0.0.999\n"), /whiteRemoteAddress "10.0.0.999"/],
-      ["e.yml", `${account("")}${account("").replace("accounts:\n", "")}`, /accessKey AK_BAD_1 appears twice/],
+      [
+        "e.yml",
+        `${account("")}${account("").replace("accounts:\n", "")}`,
+        /accessKey AK_BAD_1 appears twice/,
+      ],
       [
         "f.yml",
         "accounts:\n  - accessKey: AK_SHORT\n    secretKey: short\n",
         /secretKey must be a string of more than 6 characters/,
       ],
       ["g.yml", `${account("")}    topicPerms: [a=PUB\n  - : ]] ${secret}\n`, /is not valid YAML/],
-      ["h.json", `{"accounts":[{"accessKey":"AK_BAD_1","secretKey":"${secret}",}]}`, /is not valid JSON/],
+      [
+        "h.json",
+        `{"accounts":[{"accessKey":"AK_BAD_1","secretKey":"${secret}",}]}`,
+        /is not valid JSON/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const error = await loadError(name, text);
@@ -122,13 +144,19 @@ describe("loadPlainAclConfig", () => {
   });
 
   it("says which file it cannot read", async () => {
-    const error: unknown = await loadPlainAclConfig("/nonexistent/plain_acl.yml").catch((caught: unknown) => caught);
-    expect((error as Error).message).toMatch(/the ACL file \/nonexistent\/plain_acl.yml cannot be read: ENOENT/);
+    const error: unknown = await loadPlainAclConfig("/nonexistent/plain_acl.yml").catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(
+      /the ACL file \/nonexistent\/plain_acl.yml cannot be read: ENOENT/,
+    );
   });
 });
 
 describe("parsePlainAclConfig", () => {
   it("accepts a file without accounts (nobody gets in but the white addresses)", () => {
-    expect(parsePlainAclConfig({ globalWhiteRemoteAddresses: ["127.0.0.1"] }).accounts.size).toBe(0);
+    expect(parsePlainAclConfig({ globalWhiteRemoteAddresses: ["127.0.0.1"] }).accounts.size).toBe(
+      0,
+    );
   });
 });

@@ -32,11 +32,21 @@ function validator(): { acl: PlainAccessValidator; lines: { msg: string }[] } {
 const FROM = "127.0.0.1:40000";
 
 function sendV2(topic: string): RemotingCommand {
-  return RemotingCommand.request(RequestCode.SEND_MESSAGE_V2, 1, { a: "PID", b: topic, e: "0" }, Buffer.from("body"));
+  return RemotingCommand.request(
+    RequestCode.SEND_MESSAGE_V2,
+    1,
+    { a: "PID", b: topic, e: "0" },
+    Buffer.from("body"),
+  );
 }
 
 function pull(topic: string, consumerGroup: string): RemotingCommand {
-  return RemotingCommand.request(RequestCode.PULL_MESSAGE, 1, { consumerGroup, topic, queueId: "0", queueOffset: "0" });
+  return RemotingCommand.request(RequestCode.PULL_MESSAGE, 1, {
+    consumerGroup,
+    topic,
+    queueId: "0",
+    queueOffset: "0",
+  });
 }
 
 function heartbeat(group: string, topics: string[]): RemotingCommand {
@@ -66,7 +76,10 @@ describe("PlainAccessValidator", () => {
       "Check signature failed for accessKey=AK_ALICE_1",
     );
     const tampered = alice(sendV2("Orders"));
-    const changed = new RemotingCommand({ ...tampered, extFields: { ...tampered.extFields, b: "Other" } });
+    const changed = new RemotingCommand({
+      ...tampered,
+      extFields: { ...tampered.extFields, b: "Other" },
+    });
     expect(acl.check(changed, FROM)).toBe("Check signature failed for accessKey=AK_ALICE_1");
     const unsigned = new RemotingCommand({
       ...tampered,
@@ -78,7 +91,9 @@ describe("PlainAccessValidator", () => {
   it("refuses requests without an AccessKey or with an unknown one", () => {
     const { acl } = validator();
     expect(acl.check(sendV2("Orders"), FROM)).toBe("No accessKey is configured");
-    expect(acl.check(signRequest(sendV2("Orders"), "AK_NOBODY_1", SECRET), FROM)).toBe("No acl config for AK_NOBODY_1");
+    expect(acl.check(signRequest(sendV2("Orders"), "AK_NOBODY_1", SECRET), FROM)).toBe(
+      "No acl config for AK_NOBODY_1",
+    );
   });
 
   it("checks topic permissions: an explicit entry first, else the default", () => {
@@ -89,15 +104,23 @@ describe("PlainAccessValidator", () => {
     expect(acl.check(alice(pull("Both", "GID_A")), FROM)).toBeNull();
     expect(acl.check(alice(pull("ReadOnly", "GID_A")), FROM)).toBeNull();
     // default topic permission is PUB: pulling an unlisted topic needs SUB
-    expect(acl.check(alice(pull("Orders", "GID_A")), FROM)).toBe("No default permission for topic:Orders");
+    expect(acl.check(alice(pull("Orders", "GID_A")), FROM)).toBe(
+      "No default permission for topic:Orders",
+    );
   });
 
   it("checks group permissions on pulls, heartbeats, send-backs and retry-topic sends", () => {
     const { acl } = validator();
-    expect(acl.check(alice(pull("Both", "GID_DENIED")), FROM)).toBe("No permission for group:GID_DENIED");
+    expect(acl.check(alice(pull("Both", "GID_DENIED")), FROM)).toBe(
+      "No permission for group:GID_DENIED",
+    );
     expect(acl.check(alice(heartbeat("GID_A", ["Both"])), FROM)).toBeNull();
-    expect(acl.check(alice(heartbeat("GID_A", ["Both", "Denied"])), FROM)).toBe("No permission for topic:Denied");
-    expect(acl.check(alice(heartbeat("GID_DENIED", ["Both"])), FROM)).toBe("No permission for group:GID_DENIED");
+    expect(acl.check(alice(heartbeat("GID_A", ["Both", "Denied"])), FROM)).toBe(
+      "No permission for topic:Denied",
+    );
+    expect(acl.check(alice(heartbeat("GID_DENIED", ["Both"])), FROM)).toBe(
+      "No permission for group:GID_DENIED",
+    );
     const sendBack = RemotingCommand.request(RequestCode.CONSUMER_SEND_MSG_BACK, 1, {
       group: "GID_DENIED",
       offset: "0",
@@ -106,8 +129,12 @@ describe("PlainAccessValidator", () => {
     expect(acl.check(alice(sendBack), FROM)).toBe("No permission for group:GID_DENIED");
     // a send to %RETRY%<group> needs SUB on the group (default SUB here), not PUB
     expect(acl.check(alice(sendV2("%RETRY%GID_A")), FROM)).toBeNull();
-    expect(acl.check(alice(sendV2("%RETRY%GID_DENIED")), FROM)).toBe("No permission for group:GID_DENIED");
-    const broken = alice(new RemotingCommand({ code: RequestCode.HEART_BEAT, body: Buffer.from("{") }));
+    expect(acl.check(alice(sendV2("%RETRY%GID_DENIED")), FROM)).toBe(
+      "No permission for group:GID_DENIED",
+    );
+    const broken = alice(
+      new RemotingCommand({ code: RequestCode.HEART_BEAT, body: Buffer.from("{") }),
+    );
     expect(acl.check(broken, FROM)).toMatch(/^Failed to read the request's resources/);
   });
 
@@ -125,7 +152,9 @@ describe("PlainAccessValidator", () => {
     expect(acl.check(signRequest(create, "AK_ADMIN_1", ADMIN_SECRET), FROM)).toBeNull();
     expect(acl.check(signRequest(sendV2("Denied"), "AK_ADMIN_1", ADMIN_SECRET), FROM)).toBeNull();
     // codes without resources need only a valid signature
-    const route = RemotingCommand.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, 1, { topic: "Denied" });
+    const route = RemotingCommand.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, 1, {
+      topic: "Denied",
+    });
     expect(acl.check(alice(route), FROM)).toBeNull();
   });
 
@@ -138,7 +167,9 @@ describe("PlainAccessValidator", () => {
       extFields: { ...sendV2("Denied").extFields, AccessKey: "AK_ALICE_1" },
     });
     expect(acl.check(accountOnly, "10.1.1.1:1234")).toBeNull();
-    expect(acl.check(accountOnly, "10.1.1.2:1234")).toBe("Check signature failed for accessKey=AK_ALICE_1");
+    expect(acl.check(accountOnly, "10.1.1.2:1234")).toBe(
+      "Check signature failed for accessKey=AK_ALICE_1",
+    );
   });
 
   it("answers a refusal NO_PERMISSION with the reason, and logs neither secret", () => {
@@ -150,7 +181,9 @@ describe("PlainAccessValidator", () => {
       sendOneway: () => undefined,
       onClose: () => undefined,
     } satisfies RemotingConnection;
-    const refused = acl.hook(signRequest(sendV2("Orders"), "AK_ALICE_1", "SK_wrong_secret"), { connection });
+    const refused = acl.hook(signRequest(sendV2("Orders"), "AK_ALICE_1", "SK_wrong_secret"), {
+      connection,
+    });
     expect(refused).toMatchObject({
       code: ResponseCode.NO_PERMISSION,
       remark: "Check signature failed for accessKey=AK_ALICE_1",

@@ -1,7 +1,10 @@
 import { crc32, deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { HeaderFieldError, RemotingCommand, RequestCode } from "../src/index.js";
-import { decodeRegisterBrokerRequest, encodeRegisterBrokerRequest } from "../src/remoting/register-broker/request.js";
+import {
+  decodeRegisterBrokerRequest,
+  encodeRegisterBrokerRequest,
+} from "../src/remoting/register-broker/request.js";
 
 const JAVA_HEADER = {
   brokerName: "broker-java",
@@ -98,13 +101,17 @@ describe("REGISTER_BROKER request", () => {
       [{ ...JAVA_HEADER, compressed: "true" }, body, "body", /does not inflate/],
       [
         { ...JAVA_HEADER, compressed: "true" },
-        deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(5), lengthPrefixed("A 1 1 6 SINGLE_TAG")])),
+        deflateSync(
+          Buffer.concat([lengthPrefixed("{}"), int32(5), lengthPrefixed("A 1 1 6 SINGLE_TAG")]),
+        ),
         "body",
         /ends early/,
       ],
       [
         { ...JAVA_HEADER, compressed: "true" },
-        deflateSync(Buffer.concat([lengthPrefixed("{}"), int32(1), lengthPrefixed("A x 1 6 SINGLE_TAG")])),
+        deflateSync(
+          Buffer.concat([lengthPrefixed("{}"), int32(1), lengthPrefixed("A x 1 6 SINGLE_TAG")]),
+        ),
         "body",
         /bad topic entry/,
       ],
@@ -148,7 +155,10 @@ describe("REGISTER_BROKER request", () => {
       haServerAddr: "",
       brokerId: 0,
     };
-    const command = encodeRegisterBrokerRequest(identity, topics, { timestamp: 1_700_000_000_000, counter: 2 });
+    const command = encodeRegisterBrokerRequest(identity, topics, {
+      timestamp: 1_700_000_000_000,
+      counter: 2,
+    });
     expect(command.code).toBe(103);
     const body = command.body ?? Buffer.alloc(0);
     expect(command.extFields).toEqual({
@@ -179,7 +189,9 @@ describe("REGISTER_BROKER request", () => {
         },
       },
     });
-    const decoded = decodeRegisterBrokerRequest(RemotingCommand.decode(command.withOpaque(5).encode().subarray(4)));
+    const decoded = decodeRegisterBrokerRequest(
+      RemotingCommand.decode(command.withOpaque(5).encode().subarray(4)),
+    );
     expect(decoded.header.brokerName).toBe("broker-a");
     expect(decoded.body.topics.get("Orders")).toEqual({
       readQueueNums: 4,

@@ -1,7 +1,15 @@
 import { createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { FLAG_ONEWAY, FrameDecoder, RemotingClient, RemotingCommand, RemotingError, RemotingServer, ResponseCode } from "../src/index.js";
+import {
+  FLAG_ONEWAY,
+  FrameDecoder,
+  RemotingClient,
+  RemotingCommand,
+  RemotingError,
+  RemotingServer,
+  ResponseCode,
+} from "../src/index.js";
 import type { RequestProcessor } from "../src/index.js";
 import { waitFor } from "./test-support.js";
 
@@ -18,19 +26,26 @@ async function remotingServer(processors: Map<number, RequestProcessor>): Promis
   return server;
 }
 
-async function connect(port: number, options: Partial<Parameters<typeof RemotingClient.connect>[0]> = {}): Promise<RemotingClient> {
+async function connect(
+  port: number,
+  options: Partial<Parameters<typeof RemotingClient.connect>[0]> = {},
+): Promise<RemotingClient> {
   const client = await RemotingClient.connect({ port, ...options });
   cleanups.push(() => client.close());
   return client;
 }
 
 /** A raw node:net server that hands each socket's decoded commands to `onCommand`. */
-async function rawServer(onCommand: (command: RemotingCommand, socket: Socket) => void): Promise<{ port: number; sockets: Socket[] }> {
+async function rawServer(
+  onCommand: (command: RemotingCommand, socket: Socket) => void,
+): Promise<{ port: number; sockets: Socket[] }> {
   const sockets: Socket[] = [];
   const server: Server = createServer((socket) => {
     sockets.push(socket);
     const decoder = new FrameDecoder();
-    socket.on("data", (chunk: Buffer) => decoder.push(chunk).forEach((frame) => onCommand(RemotingCommand.decode(frame), socket)));
+    socket.on("data", (chunk: Buffer) =>
+      decoder.push(chunk).forEach((frame) => onCommand(RemotingCommand.decode(frame), socket)),
+    );
     socket.on("error", () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -42,7 +57,8 @@ async function rawServer(onCommand: (command: RemotingCommand, socket: Socket) =
   return { port: typeof address === "object" && address !== null ? address.port : 0, sockets };
 }
 
-const request = (code: number, extFields: Record<string, string> = {}) => RemotingCommand.request(code, 999, extFields);
+const request = (code: number, extFields: Record<string, string> = {}) =>
+  RemotingCommand.request(code, 999, extFields);
 
 describe("RemotingClient", () => {
   it("numbers requests with its own opaque counter and matches responses answered out of order", async () => {
@@ -52,11 +68,14 @@ describe("RemotingClient", () => {
       seen.push(command.opaque);
       waiting.push(command);
       if (waiting.length === 3) {
-        for (const held of waiting.reverse()) socket.write(RemotingCommand.response(held, 0, null, { n: held.extFields.n! }).encode());
+        for (const held of waiting.reverse())
+          socket.write(RemotingCommand.response(held, 0, null, { n: held.extFields.n! }).encode());
       }
     });
     const client = await connect(port);
-    const responses = await Promise.all(["a", "b", "c"].map((n) => client.invoke(request(1, { n }))));
+    const responses = await Promise.all(
+      ["a", "b", "c"].map((n) => client.invoke(request(1, { n }))),
+    );
     expect(seen).toEqual([1, 2, 3]);
     expect(responses.map((response) => response.extFields.n)).toEqual(["a", "b", "c"]);
     expect(client.pendingRequests).toBe(0);
@@ -71,7 +90,10 @@ describe("RemotingClient", () => {
     const client = await connect(port);
     const error = await client.invoke(request(1), 30).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RemotingError);
-    expect(error).toMatchObject({ code: "REMOTING_TIMEOUT", message: expect.stringContaining("opaque 1") as unknown });
+    expect(error).toMatchObject({
+      code: "REMOTING_TIMEOUT",
+      message: expect.stringContaining("opaque 1") as unknown,
+    });
     held[0]!.socket.write(RemotingCommand.response(held[0]!.command, 0, "late").encode());
     expect((await client.invoke(request(2))).remark).toBe("fast");
     expect(client.isOpen).toBe(true);
@@ -87,22 +109,32 @@ describe("RemotingClient", () => {
     await failed;
     await client.closed;
     await expect(client.invoke(request(1))).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
-    await expect(client.invokeOneway(request(1))).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+    await expect(client.invokeOneway(request(1))).rejects.toMatchObject({
+      code: "CONNECTION_CLOSED",
+    });
   });
 
   it("fails waiting requests with CONNECTION_CLOSED when it is closed itself", async () => {
     const { port } = await rawServer(() => {});
     const client = await connect(port);
     const waiting = client.invoke(request(1), 10_000);
-    const failed = expect(waiting).rejects.toMatchObject({ code: "CONNECTION_CLOSED", message: expect.stringContaining("closed by the client") as unknown });
+    const failed = expect(waiting).rejects.toMatchObject({
+      code: "CONNECTION_CLOSED",
+      message: expect.stringContaining("closed by the client") as unknown,
+    });
     await client.close();
     await failed;
   });
 
   it("closes the connection on a bad frame from the server", async () => {
-    const { port } = await rawServer((_command, socket) => socket.write(Buffer.from([0x7f, 0, 0, 0, 0, 0, 0, 0])));
+    const { port } = await rawServer((_command, socket) =>
+      socket.write(Buffer.from([0x7f, 0, 0, 0, 0, 0, 0, 0])),
+    );
     const client = await connect(port);
-    await expect(client.invoke(request(1))).rejects.toMatchObject({ code: "CONNECTION_CLOSED", message: expect.stringContaining("frame length") as unknown });
+    await expect(client.invoke(request(1))).rejects.toMatchObject({
+      code: "CONNECTION_CLOSED",
+      message: expect.stringContaining("frame length") as unknown,
+    });
   });
 
   it("refuses a connection it cannot make with CONNECT_FAILED", async () => {
@@ -110,7 +142,9 @@ describe("RemotingClient", () => {
     const probe = await connect(port);
     await probe.close();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await expect(RemotingClient.connect({ port })).rejects.toMatchObject({ code: "CONNECT_FAILED" });
+    await expect(RemotingClient.connect({ port })).rejects.toMatchObject({
+      code: "CONNECT_FAILED",
+    });
   });
 
   it("refuses a request beyond maxPendingRequests with TOO_MANY_REQUESTS", async () => {
@@ -125,7 +159,11 @@ describe("RemotingClient", () => {
 
   it("sends a oneway request with the ONEWAY flag, which the server does not answer", async () => {
     let processed: RemotingCommand | null = null;
-    const server = await remotingServer(new Map([[15, { processRequest: (req) => ((processed = req), RemotingCommand.response(req, 0)) }]]));
+    const server = await remotingServer(
+      new Map([
+        [15, { processRequest: (req) => ((processed = req), RemotingCommand.response(req, 0)) }],
+      ]),
+    );
     const client = await connect(server.port);
     await client.invokeOneway(request(15, { commitOffset: "3" }));
     await waitFor("the oneway request", () => processed !== null);
@@ -138,16 +176,19 @@ describe("RemotingClient", () => {
     const answers: RemotingCommand[] = [];
     const { port, sockets } = await rawServer((command) => answers.push(command));
     const withHandler = await connect(port, {
-      onRequest: (req) => RemotingCommand.response(req, ResponseCode.SUCCESS, `handled ${req.code}`),
+      onRequest: (req) =>
+        RemotingCommand.response(req, ResponseCode.SUCCESS, `handled ${req.code}`),
     });
     const without = await connect(port);
     await waitFor("two connections", () => sockets.length === 2);
     for (const socket of sockets) socket.write(RemotingCommand.request(307, 5).encode());
     await waitFor("two answers", () => answers.length === 2);
-    expect(answers.map((answer) => [answer.opaque, answer.isResponse, answer.code]).sort()).toEqual([
-      [5, true, ResponseCode.SUCCESS],
-      [5, true, ResponseCode.REQUEST_CODE_NOT_SUPPORTED],
-    ]);
+    expect(answers.map((answer) => [answer.opaque, answer.isResponse, answer.code]).sort()).toEqual(
+      [
+        [5, true, ResponseCode.SUCCESS],
+        [5, true, ResponseCode.REQUEST_CODE_NOT_SUPPORTED],
+      ],
+    );
     expect(answers.find((answer) => answer.code === 0)?.remark).toBe("handled 307");
     expect(withHandler.isOpen && without.isOpen).toBe(true);
   });
@@ -163,6 +204,10 @@ describe("RemotingClient", () => {
     await waitFor("the connection", () => sockets.length === 1);
     sockets[0]!.write(RemotingCommand.request(307, 6).encode());
     await waitFor("the answer", () => answers.length === 1);
-    expect(answers[0]).toMatchObject({ code: ResponseCode.SYSTEM_ERROR, remark: "handler boom", opaque: 6 });
+    expect(answers[0]).toMatchObject({
+      code: ResponseCode.SYSTEM_ERROR,
+      remark: "handler boom",
+      opaque: 6,
+    });
   });
 });

@@ -21,7 +21,15 @@ function withoutLength(hex: string): Buffer {
 describe("RemotingCommand.decode", () => {
   it("reads ali-ons's route request", () => {
     const command = RemotingCommand.decode(withoutLength(ROUTE_REQUEST_HEX));
-    expect(command).toMatchObject({ code: 105, opaque: 1, flag: 0, version: 121, language: "JAVA", remark: null, body: null });
+    expect(command).toMatchObject({
+      code: 105,
+      opaque: 1,
+      flag: 0,
+      version: 121,
+      language: "JAVA",
+      remark: null,
+      body: null,
+    });
     expect(command.extFields).toEqual({ topic: "TopicTest" });
     expect(command.isResponse).toBe(false);
   });
@@ -61,11 +69,16 @@ describe("RemotingCommand.decode", () => {
   });
 
   it("keeps keys such as __proto__ and constructor as ordinary fields, and header reads ignore the prototype", () => {
-    const header = '{"code":1,"opaque":2,"extFields":{"__proto__":"p","constructor":"c","n":null,"b":true}}';
+    const header =
+      '{"code":1,"opaque":2,"extFields":{"__proto__":"p","constructor":"c","n":null,"b":true}}';
     const frame = Buffer.concat([Buffer.alloc(4), Buffer.from(header)]);
     frame.writeInt32BE(Buffer.byteLength(header), 0);
     const command = RemotingCommand.decode(frame);
-    expect(Object.entries(command.extFields)).toEqual([["__proto__", "p"], ["constructor", "c"], ["b", "true"]]);
+    expect(Object.entries(command.extFields)).toEqual([
+      ["__proto__", "p"],
+      ["constructor", "c"],
+      ["b", "true"],
+    ]);
     expect(requiredString(command.extFields, "constructor")).toBe("c");
     expect(optionalString(command.extFields, "toString")).toBeUndefined();
     expect(() => requiredString(command.extFields, "hasOwnProperty")).toThrow(HeaderFieldError);
@@ -75,18 +88,32 @@ describe("RemotingCommand.decode", () => {
 
 describe("RemotingCommand.encode", () => {
   it("writes a request byte for byte as ali-ons does", () => {
-    const command = new RemotingCommand({ code: 105, opaque: 1, version: 121, extFields: { topic: "TopicTest" } });
+    const command = new RemotingCommand({
+      code: 105,
+      opaque: 1,
+      version: 121,
+      extFields: { topic: "TopicTest" },
+    });
     expect(command.encode().toString("hex")).toBe(ROUTE_REQUEST_HEX);
   });
 
   it("writes a response with the RESPONSE flag, the request's opaque and a JSON serialize type of 0", () => {
     const request = RemotingCommand.decode(withoutLength(SEND_V2_REQUEST_HEX));
     const body = Buffer.from("abc");
-    const frame = RemotingCommand.response(request, 0, null, { msgId: "7F00000100002A9F0000000000000000", queueId: "0" }, body).encode();
+    const frame = RemotingCommand.response(
+      request,
+      0,
+      null,
+      { msgId: "7F00000100002A9F0000000000000000", queueId: "0" },
+      body,
+    ).encode();
     expect(frame.readInt32BE(0)).toBe(frame.length - 4);
     expect(frame.readUInt8(4)).toBe(0);
     const headerLength = frame.readInt32BE(4);
-    const header = JSON.parse(frame.toString("utf8", 8, 8 + headerLength)) as Record<string, unknown>;
+    const header = JSON.parse(frame.toString("utf8", 8, 8 + headerLength)) as Record<
+      string,
+      unknown
+    >;
     expect(header).toEqual({
       code: 0,
       language: "JAVA",
@@ -101,7 +128,13 @@ describe("RemotingCommand.encode", () => {
   });
 
   it("round-trips a oneway request with a remark and a body", () => {
-    const sent = RemotingCommand.request(40, 7, { consumerGroup: "g" }, Buffer.from([1, 2, 3]), true);
+    const sent = RemotingCommand.request(
+      40,
+      7,
+      { consumerGroup: "g" },
+      Buffer.from([1, 2, 3]),
+      true,
+    );
     const received = RemotingCommand.decode(sent.encode().subarray(4));
     expect(received.flag).toBe(FLAG_ONEWAY);
     expect(received.isOneway).toBe(true);
@@ -114,7 +147,16 @@ describe("RemotingCommand.encode", () => {
  * A ROCKETMQ (binary) frame assembled field by field as Java's RocketMQSerializable writes it, without
  * the length prefix: headerInfo (type 1 in the high byte), header, body.
  */
-function javaBinaryFrame(fields: { code: number; language: number; version: number; opaque: number; flag: number; remark: string; ext: [string, string][]; body: string }): Buffer {
+function javaBinaryFrame(fields: {
+  code: number;
+  language: number;
+  version: number;
+  opaque: number;
+  flag: number;
+  remark: string;
+  ext: [string, string][];
+  body: string;
+}): Buffer {
   const parts: Buffer[] = [];
   const int = (value: number, bytes: 1 | 2 | 4) => {
     const buffer = Buffer.alloc(bytes);
@@ -152,35 +194,87 @@ describe("RemotingCommand in ROCKETMQ (binary) serialization", () => {
       opaque: 77,
       flag: 0,
       remark: "Sample Remark",
-      ext: [["b", "TopicTest"], ["e", "3"], ["empty", ""]],
+      ext: [
+        ["b", "TopicTest"],
+        ["e", "3"],
+        ["empty", ""],
+      ],
       body: "hello",
     });
     const command = RemotingCommand.decode(frame);
-    expect(command).toMatchObject({ code: 310, language: "JAVA", version: 2333, opaque: 77, flag: 0, remark: "Sample Remark" });
+    expect(command).toMatchObject({
+      code: 310,
+      language: "JAVA",
+      version: 2333,
+      opaque: 77,
+      flag: 0,
+      remark: "Sample Remark",
+    });
     expect(command.serializeType).toBe(SERIALIZE_TYPE_ROCKETMQ);
     expect({ ...command.extFields }).toEqual({ b: "TopicTest", e: "3" });
     expect(command.body?.toString()).toBe("hello");
   });
 
   it("writes Java's sizes: 21 header bytes without remark or fields, 34 with the 13-byte remark", () => {
-    const bare = new RemotingCommand({ code: 103, version: 2333, opaque: 5, serializeType: SERIALIZE_TYPE_ROCKETMQ }).encode();
+    const bare = new RemotingCommand({
+      code: 103,
+      version: 2333,
+      opaque: 5,
+      serializeType: SERIALIZE_TYPE_ROCKETMQ,
+    }).encode();
     expect(bare.readUInt32BE(4)).toBe(((1 << 24) | 21) >>> 0);
     expect(bare.length).toBe(8 + 21);
     expect(bare.readInt16BE(8)).toBe(103);
     expect(bare.readInt16BE(11)).toBe(2333);
     expect(bare.readInt32BE(13)).toBe(5);
-    const remarked = new RemotingCommand({ code: 103, version: 2333, remark: "Sample Remark", serializeType: SERIALIZE_TYPE_ROCKETMQ }).encode();
+    const remarked = new RemotingCommand({
+      code: 103,
+      version: 2333,
+      remark: "Sample Remark",
+      serializeType: SERIALIZE_TYPE_ROCKETMQ,
+    }).encode();
     expect(remarked.readUInt32BE(4) & 0xffffff).toBe(34);
     expect(remarked.toString("utf8", 8 + 17, 8 + 30)).toBe("Sample Remark");
-    const withFields = new RemotingCommand({ code: 103, opaque: 9, version: 2333, extFields: { b: "TopicTest", e: "3" }, serializeType: SERIALIZE_TYPE_ROCKETMQ });
-    const expected = javaBinaryFrame({ code: 103, language: 0, version: 2333, opaque: 9, flag: 0, remark: "", ext: [["b", "TopicTest"], ["e", "3"]], body: "" });
+    const withFields = new RemotingCommand({
+      code: 103,
+      opaque: 9,
+      version: 2333,
+      extFields: { b: "TopicTest", e: "3" },
+      serializeType: SERIALIZE_TYPE_ROCKETMQ,
+    });
+    const expected = javaBinaryFrame({
+      code: 103,
+      language: 0,
+      version: 2333,
+      opaque: 9,
+      flag: 0,
+      remark: "",
+      ext: [
+        ["b", "TopicTest"],
+        ["e", "3"],
+      ],
+      body: "",
+    });
     expect(withFields.encode().subarray(4).toString("hex")).toBe(expected.toString("hex"));
   });
 
   it("answers a binary request in binary and a JSON request in JSON with the high byte 0", () => {
-    const binaryRequest = RemotingCommand.decode(javaBinaryFrame({ code: 34, language: 13, version: 1, opaque: 3, flag: 0, remark: "", ext: [], body: "" }));
+    const binaryRequest = RemotingCommand.decode(
+      javaBinaryFrame({
+        code: 34,
+        language: 13,
+        version: 1,
+        opaque: 3,
+        flag: 0,
+        remark: "",
+        ext: [],
+        body: "",
+      }),
+    );
     expect(binaryRequest.language).toBe("NODE_JS");
-    const binaryResponse = RemotingCommand.response(binaryRequest, 0, "ok", { offset: "7" }).encode();
+    const binaryResponse = RemotingCommand.response(binaryRequest, 0, "ok", {
+      offset: "7",
+    }).encode();
     expect(binaryResponse.readUInt8(4)).toBe(SERIALIZE_TYPE_ROCKETMQ);
     const decoded = RemotingCommand.decode(binaryResponse.subarray(4));
     expect(decoded).toMatchObject({ code: 0, opaque: 3, flag: FLAG_RESPONSE, remark: "ok" });
@@ -191,7 +285,16 @@ describe("RemotingCommand in ROCKETMQ (binary) serialization", () => {
   });
 
   it("refuses lengths that run past the header, trailing bytes, and a code beyond int16", () => {
-    const good = javaBinaryFrame({ code: 1, language: 0, version: 1, opaque: 1, flag: 0, remark: "abc", ext: [["k", "v"]], body: "" });
+    const good = javaBinaryFrame({
+      code: 1,
+      language: 0,
+      version: 1,
+      opaque: 1,
+      flag: 0,
+      remark: "abc",
+      ext: [["k", "v"]],
+      body: "",
+    });
     const remarkTooLong = Buffer.from(good);
     remarkTooLong.writeInt32BE(1000, 4 + 13);
     expect(() => RemotingCommand.decode(remarkTooLong)).toThrow(/remark length 1000/);
@@ -203,7 +306,9 @@ describe("RemotingCommand in ROCKETMQ (binary) serialization", () => {
     expect(() => RemotingCommand.decode(trailing)).toThrow(/after its extFields/);
     const short = Buffer.from([1, 0, 0, 4, 0, 1, 0, 0]);
     expect(() => RemotingCommand.decode(short)).toThrow(RemotingError);
-    expect(() => new RemotingCommand({ code: 200050, serializeType: SERIALIZE_TYPE_ROCKETMQ }).encode()).toThrow(/int16/);
+    expect(() =>
+      new RemotingCommand({ code: 200050, serializeType: SERIALIZE_TYPE_ROCKETMQ }).encode(),
+    ).toThrow(/int16/);
   });
 
   it("round-trips any command in either serialization", () => {
@@ -214,17 +319,35 @@ describe("RemotingCommand in ROCKETMQ (binary) serialization", () => {
           code: fc.integer({ min: -32768, max: 32767 }),
           opaque: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
           flag: fc.integer({ min: 0, max: 3 }),
-          remark: fc.option(text.filter((r) => r !== ""), { nil: null }),
-          extFields: fc.dictionary(text.filter((k) => k !== ""), text.filter((v) => v !== ""), { maxKeys: 6 }),
+          remark: fc.option(
+            text.filter((r) => r !== ""),
+            { nil: null },
+          ),
+          extFields: fc.dictionary(
+            text.filter((k) => k !== ""),
+            text.filter((v) => v !== ""),
+            { maxKeys: 6 },
+          ),
           body: fc.option(fc.uint8Array({ minLength: 1, maxLength: 64 }), { nil: null }),
           serializeType: fc.constantFrom(SERIALIZE_TYPE_JSON, SERIALIZE_TYPE_ROCKETMQ),
         }),
         (init) => {
-          const sent = new RemotingCommand({ ...init, body: init.body === null ? null : Buffer.from(init.body) });
+          const sent = new RemotingCommand({
+            ...init,
+            body: init.body === null ? null : Buffer.from(init.body),
+          });
           const got = RemotingCommand.decode(sent.encode().subarray(4));
-          expect(got).toMatchObject({ code: sent.code, opaque: sent.opaque, flag: sent.flag, remark: sent.remark, serializeType: sent.serializeType });
+          expect(got).toMatchObject({
+            code: sent.code,
+            opaque: sent.opaque,
+            flag: sent.flag,
+            remark: sent.remark,
+            serializeType: sent.serializeType,
+          });
           expect({ ...got.extFields }).toEqual({ ...sent.extFields });
-          expect(got.body === null ? null : [...got.body]).toEqual(sent.body === null ? null : [...sent.body]);
+          expect(got.body === null ? null : [...got.body]).toEqual(
+            sent.body === null ? null : [...sent.body],
+          );
         },
       ),
     );

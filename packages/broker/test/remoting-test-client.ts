@@ -37,7 +37,11 @@ export class RemotingTestClient {
   }
 
   /** Sends a request and resolves its response. */
-  invoke(code: number, extFields: ExtFields = {}, body: Buffer | null = null): Promise<RemotingCommand> {
+  invoke(
+    code: number,
+    extFields: ExtFields = {},
+    body: Buffer | null = null,
+  ): Promise<RemotingCommand> {
     const opaque = this.#opaque++;
     const response = new Promise<RemotingCommand>((resolve) => this.#pending.set(opaque, resolve));
     this.socket.write(RemotingCommand.request(code, opaque, extFields, body).encode());

@@ -31,9 +31,16 @@ describe("RouteInfoManager", () => {
       ["broker-a", 4],
       ["broker-b", 2],
     ]);
-    expect(route?.brokerDatas.map((broker) => broker.brokerAddrs["0"])).toEqual(["10.0.0.1:10911", "10.0.0.2:10911"]);
-    expect(routes.pickupTopicRouteData("Other")?.brokerDatas.map((broker) => broker.brokerName)).toEqual(["broker-b"]);
-    expect(routes.getClusterInfo().clusterAddrTable).toEqual({ DefaultCluster: ["broker-a", "broker-b"] });
+    expect(route?.brokerDatas.map((broker) => broker.brokerAddrs["0"])).toEqual([
+      "10.0.0.1:10911",
+      "10.0.0.2:10911",
+    ]);
+    expect(
+      routes.pickupTopicRouteData("Other")?.brokerDatas.map((broker) => broker.brokerName),
+    ).toEqual(["broker-b"]);
+    expect(routes.getClusterInfo().clusterAddrTable).toEqual({
+      DefaultCluster: ["broker-a", "broker-b"],
+    });
   });
 
   it("drops a broker not heard from for 120 s, and only that one", () => {
@@ -43,7 +50,9 @@ describe("RouteInfoManager", () => {
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 4 }), 60_000);
     expect(routes.scanNotActiveBroker(120_000)).toBe(0);
     expect(routes.scanNotActiveBroker(120_001)).toBe(1);
-    expect(routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName)).toEqual(["broker-b"]);
+    expect(
+      routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName),
+    ).toEqual(["broker-b"]);
     expect(routes.scanNotActiveBroker(180_001)).toBe(1);
     expect(routes.pickupTopicRouteData("Orders")).toBeNull();
     expect(routes.getClusterInfo()).toEqual({ brokerAddrTable: {}, clusterAddrTable: {} });
@@ -54,7 +63,9 @@ describe("RouteInfoManager", () => {
     routes.registerBroker(header("broker-a", "10.0.0.1:10911"), body({ Orders: 4 }), 0);
     routes.registerBroker(header("broker-b", "10.0.0.2:10911", 20_000), body({ Orders: 4 }), 0);
     expect(routes.scanNotActiveBroker(5_001)).toBe(1);
-    expect(routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName)).toEqual(["broker-b"]);
+    expect(
+      routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName),
+    ).toEqual(["broker-b"]);
     expect(routes.scanNotActiveBroker(20_001)).toBe(1);
   });
 
@@ -64,14 +75,15 @@ describe("RouteInfoManager", () => {
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 4 }), 0, 8);
     routes.registerBroker(header("broker-c", "10.0.0.3:10911"), body({ Orders: 4 }), 0);
     expect(routes.onChannelDestroy(7)).toBe(1);
-    expect(routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName)).toEqual([
-      "broker-b",
-      "broker-c",
-    ]);
+    expect(
+      routes.pickupTopicRouteData("Orders")?.brokerDatas.map((broker) => broker.brokerName),
+    ).toEqual(["broker-b", "broker-c"]);
     // broker-b reconnected and registered over connection 9: the old connection's close no longer counts
     routes.registerBroker(header("broker-b", "10.0.0.2:10911"), body({ Orders: 4 }), 1, 9);
     expect(routes.onChannelDestroy(8)).toBe(0);
-    expect(routes.getClusterInfo().clusterAddrTable).toEqual({ DefaultCluster: ["broker-b", "broker-c"] });
+    expect(routes.getClusterInfo().clusterAddrTable).toEqual({
+      DefaultCluster: ["broker-b", "broker-c"],
+    });
   });
 
   it("routes a topic nobody registered to the brokers that advertise TBW102, a %RETRY% topic with one queue", () => {

@@ -12,7 +12,10 @@ describe("ScheduleMessageService", () => {
   it("delivers a DELAY message to its topic after its level's delay, not before", async () => {
     const { client, broker } = await startBroker({ messageDelayLevel: FAST_LEVELS });
     const sentAt = Date.now();
-    const sent = await send(client, "orders", "later", { queueId: 1, properties: props({ TAGS: "T", DELAY: "2" }) });
+    const sent = await send(client, "orders", "later", {
+      queueId: 1,
+      properties: props({ TAGS: "T", DELAY: "2" }),
+    });
     expect(sent.code).toBe(ResponseCode.SUCCESS);
     await waitFor(() => broker.messageStore.getMaxOffsetInQueue(SCHEDULE_TOPIC, 1) === 1);
     expect(broker.messageStore.getMaxOffsetInQueue("orders", 1)).toBe(0);
@@ -34,15 +37,22 @@ describe("ScheduleMessageService", () => {
     await send(first.client, "orders", "across restart", { properties: props({ DELAY: "1" }) });
     await waitFor(() => first.broker.messageStore.getMaxOffsetInQueue(SCHEDULE_TOPIC, 0) === 1);
     await first.broker.shutdown();
-    const offsets = JSON.parse(await readFile(join(dir, "config", "delayOffset.json"), "utf8")) as { offsetTable: Record<string, number> };
+    const offsets = JSON.parse(await readFile(join(dir, "config", "delayOffset.json"), "utf8")) as {
+      offsetTable: Record<string, number>;
+    };
     expect(offsets.offsetTable["2"]).toBe(1);
     expect(offsets.offsetTable["1"] ?? 0).toBe(0);
-    const again = new BrokerController({ storePathRootDir: dir, listenPort: 0, messageDelayLevel: "1s 100ms", ...SMALL_STORE }, { logger: silentLogger });
+    const again = new BrokerController(
+      { storePathRootDir: dir, listenPort: 0, messageDelayLevel: "1s 100ms", ...SMALL_STORE },
+      { logger: silentLogger },
+    );
     await again.start();
     try {
       const client = await connect(again.listenPort);
       const got = await pull(client, "orders", 1);
-      expect(decodeMessages(got.body ?? Buffer.alloc(0)).messages.map((m) => m.body.toString())).toEqual(["across restart"]);
+      expect(
+        decodeMessages(got.body ?? Buffer.alloc(0)).messages.map((m) => m.body.toString()),
+      ).toEqual(["across restart"]);
       expect(again.messageStore.getMaxOffsetInQueue("orders", 0)).toBe(2);
     } finally {
       await again.shutdown();

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { SendFlowControl } from "../src/index.js";
 
 describe("SendFlowControl", () => {
-  const control = (capacity = 10) => new SendFlowControl({ waitTimeMillsInSendQueue: 200, osPageCacheBusyTimeOutMills: 1000, capacity });
+  const control = (capacity = 10) =>
+    new SendFlowControl({
+      waitTimeMillsInSendQueue: 200,
+      osPageCacheBusyTimeOutMills: 1000,
+      capacity,
+    });
 
   it("admits sends while the oldest put in flight is younger than waitTimeMillsInSendQueue", () => {
     const flow = control();
@@ -14,7 +19,9 @@ describe("SendFlowControl", () => {
     const flow = control();
     flow.begin(1000);
     flow.begin(1100);
-    expect(flow.refusal(1250)).toBe("[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 250ms, size of queue: 2");
+    expect(flow.refusal(1250)).toBe(
+      "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 250ms, size of queue: 2",
+    );
   });
 
   it("refuses with [PC_SYNCHRONIZED] when a put is stalled past osPageCacheBusyTimeOutMills", () => {

@@ -6,16 +6,29 @@ import { TopicConfigManager } from "../src/index.js";
 import { silentLogger, tempDir } from "./helpers.js";
 
 function manager(configDir: string, autoCreateTopicEnable = true): TopicConfigManager {
-  return new TopicConfigManager({ configDir, defaultTopicQueueNums: 4, autoCreateTopicEnable, delayLevelCount: 18, logger: silentLogger });
+  return new TopicConfigManager({
+    configDir,
+    defaultTopicQueueNums: 4,
+    autoCreateTopicEnable,
+    delayLevelCount: 18,
+    logger: silentLogger,
+  });
 }
 
 describe("TopicConfigManager", () => {
   it("creates a topic on first use with defaultTopicQueueNums and persists it atomically", async () => {
     const dir = await tempDir();
     const topics = manager(dir);
-    expect(topics.createTopicInSendMessageMethod("orders", 8)).toMatchObject({ topicName: "orders", readQueueNums: 4, writeQueueNums: 4, perm: 6 });
+    expect(topics.createTopicInSendMessageMethod("orders", 8)).toMatchObject({
+      topicName: "orders",
+      readQueueNums: 4,
+      writeQueueNums: 4,
+      perm: 6,
+    });
     await topics.persist();
-    const json = JSON.parse(await readFile(join(dir, "topics.json"), "utf8")) as { topicConfigTable: Record<string, unknown> };
+    const json = JSON.parse(await readFile(join(dir, "topics.json"), "utf8")) as {
+      topicConfigTable: Record<string, unknown>;
+    };
     expect(json.topicConfigTable.orders).toMatchObject({ writeQueueNums: 4 });
     const reloaded = manager(dir);
     await reloaded.load();
@@ -44,7 +57,9 @@ describe("TopicConfigManager", () => {
 
   it("refuses a corrupt topics.json instead of starting empty", async () => {
     const dir = await tempDir();
-    await import("node:fs/promises").then((fs) => fs.writeFile(join(dir, "topics.json"), "{not json"));
+    await import("node:fs/promises").then((fs) =>
+      fs.writeFile(join(dir, "topics.json"), "{not json"),
+    );
     await expect(manager(dir).load()).rejects.toMatchObject({ code: "CONFIG_FILE_CORRUPT" });
   });
 

@@ -17,10 +17,16 @@ const RECORD_BYTES = 1200;
 const logger = pino({ level: "silent" });
 
 /** Keys of record `n`: its UNIQ_KEY and `keyCount - 1` keys of KEYS (none at 0). */
-function keysOf(n: number, keyCount: number): { keys: string | undefined; uniqKey: string | undefined } {
+function keysOf(
+  n: number,
+  keyCount: number,
+): { keys: string | undefined; uniqKey: string | undefined } {
   if (keyCount === 0) return { keys: undefined, uniqKey: undefined };
   const uniqKey = `AC11000100002A9F0000${n.toString(16).toUpperCase().padStart(12, "0")}`;
-  const keys = keyCount === 1 ? undefined : Array.from({ length: keyCount - 1 }, (_, k) => `order-${n}-${k}`).join(" ");
+  const keys =
+    keyCount === 1
+      ? undefined
+      : Array.from({ length: keyCount - 1 }, (_, k) => `order-${n}-${k}`).join(" ");
   return { keys, uniqKey };
 }
 
@@ -30,8 +36,19 @@ async function feed(index: DispatchIndex, keyCount: number, base: number): Promi
   const started = nowMs();
   for (let first = 0; first < RECORDS; first += STEP) {
     for (let n = first; n < first + STEP; n++) {
-      const { keys, uniqKey } = prepared[n % STEP] as { keys: string | undefined; uniqKey: string | undefined };
-      index.add((base + n) * RECORD_BYTES, RECORD_BYTES, 1_800_000_000_000 + n, "Bench", 0, keys, uniqKey);
+      const { keys, uniqKey } = prepared[n % STEP] as {
+        keys: string | undefined;
+        uniqKey: string | undefined;
+      };
+      index.add(
+        (base + n) * RECORD_BYTES,
+        RECORD_BYTES,
+        1_800_000_000_000 + n,
+        "Bench",
+        0,
+        keys,
+        uniqKey,
+      );
     }
     await index.commit();
   }
@@ -43,7 +60,13 @@ const nothing: DispatchIndex = { add: () => undefined, commit: () => Promise.res
 async function keyCase(keyCount: number): Promise<BenchRow> {
   const dir = await makeBenchDir();
   try {
-    const index = new IndexService({ storePath: `${dir}/index`, geometry: { hashSlotNum: 5_000_000, indexNum: 20_000_000 }, io: nodeFileIO, clock: systemClock, logger });
+    const index = new IndexService({
+      storePath: `${dir}/index`,
+      geometry: { hashSlotNum: 5_000_000, indexNum: 20_000_000 },
+      io: nodeFileIO,
+      clock: systemClock,
+      logger,
+    });
     await index.load(false);
     const baselineUs = await feed(nothing, keyCount, 0);
     const firstUs = await feed(index, keyCount, 0); // the slot table's pages are touched for the first time
@@ -55,7 +78,14 @@ async function keyCase(keyCount: number): Promise<BenchRow> {
     const flushMs = nowMs() - started;
     const queries = 2000;
     started = nowMs();
-    for (let q = 0; q < queries && keyCount > 0; q++) for await (const offset of index.candidates("Bench", keysOf(RECORDS + q * 97, keyCount).uniqKey ?? "", 0, Number.MAX_SAFE_INTEGER)) void offset;
+    for (let q = 0; q < queries && keyCount > 0; q++)
+      for await (const offset of index.candidates(
+        "Bench",
+        keysOf(RECORDS + q * 97, keyCount).uniqKey ?? "",
+        0,
+        Number.MAX_SAFE_INTEGER,
+      ))
+        void offset;
     const queryUs = keyCount > 0 ? ((nowMs() - started) * 1000) / queries : 0;
     await index.shutdown();
     return {
@@ -76,7 +106,11 @@ async function keyCase(keyCount: number): Promise<BenchRow> {
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   for (const keyCount of [0, 1, 2, 5]) rows.push(await keyCase(keyCount));
-  report("IndexService per dispatched record (µs; first pass touches the slot table, then steady)", rows, { records: RECORDS, stepRecords: STEP, rssMiB: process.memoryUsage().rss / 2 ** 20 });
+  report(
+    "IndexService per dispatched record (µs; first pass touches the slot table, then steady)",
+    rows,
+    { records: RECORDS, stepRecords: STEP, rssMiB: process.memoryUsage().rss / 2 ** 20 },
+  );
 }
 
 await main();

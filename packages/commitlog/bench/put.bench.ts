@@ -10,7 +10,16 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { BenchRow, RawWriteResult } from "@store/bench-kit";
-import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
+import {
+  makeBenchDir,
+  mbPerSec,
+  nowMs,
+  percentile,
+  quickMode,
+  rawWriteBaseline,
+  removeBenchDir,
+  report,
+} from "@store/bench-kit";
 import type { MessageStoreConfigInput } from "@store/commitlog";
 import { MessageEncoder } from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
@@ -33,13 +42,24 @@ const INDEX_ENABLED = process.env.BENCH_INDEX !== "0";
 
 /** A put of `body`; with BENCH_KEYS, keyed as a Java client's message is (a key and a 32-hex-digit UNIQ_KEY). */
 function benchMessage(body: Buffer, n: number, queueId?: number): MessageInput {
-  const message: MessageInput = { topic: "Bench", body, ...(queueId === undefined ? {} : { queueId }) };
+  const message: MessageInput = {
+    topic: "Bench",
+    body,
+    ...(queueId === undefined ? {} : { queueId }),
+  };
   if (!WITH_KEYS) return message;
-  return { ...message, keys: `order-${n}`, properties: { UNIQ_KEY: `AC11000100002A9F0000${n.toString(16).toUpperCase().padStart(12, "0")}` } };
+  return {
+    ...message,
+    keys: `order-${n}`,
+    properties: {
+      UNIQ_KEY: `AC11000100002A9F0000${n.toString(16).toUpperCase().padStart(12, "0")}`,
+    },
+  };
 }
 
 /** "+pool": transientStorePoolEnable; "+warm": warmMapedFileEnable (segments read into the page cache ahead). */
-type Strategy = "ASYNC_FLUSH" | "ASYNC_FLUSH+warm" | "ASYNC_FLUSH+pool" | "ASYNC_FLUSH+pool+warm" | "SYNC_FLUSH";
+type Strategy =
+  "ASYNC_FLUSH" | "ASYNC_FLUSH+warm" | "ASYNC_FLUSH+pool" | "ASYNC_FLUSH+pool+warm" | "SYNC_FLUSH";
 
 function configFor(dir: string, strategy: Strategy): MessageStoreConfigInput {
   return {
@@ -87,7 +107,8 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     let count = 0;
     while (store.commitLog.mappedFileQueue.getMaxWrotePosition() - startOffset < ASYNC_LOG_BYTES) {
       const batch: Promise<unknown>[] = [];
-      for (let i = 0; i < IN_FLIGHT; i++, count++) batch.push(store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count)));
+      for (let i = 0; i < IN_FLIGHT; i++, count++)
+        batch.push(store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count)));
       await Promise.all(batch);
       // Let I/O completions run between batches, as a server's socket callbacks do. Otherwise the
       // loop resumes on microtasks only, and the commit, flush and dispatch services (which wait on
@@ -106,7 +127,16 @@ async function asyncCase(strategy: Strategy, bodySize: number): Promise<BenchRow
     // Not part of the time: how much of the log the consume queues had yet to index when it stopped.
     const dispatchLagMiB = store.dispatchBehindBytes() / MIB;
     await store.shutdown();
-    return { strategy, body: bodySize, writers: "-", msgsPerSec: count / (ms / 1000), logMBps: mbPerSec(bytes, ms), cpuUsPerPut, loopBusyUsPerPut, dispatchLagMiB };
+    return {
+      strategy,
+      body: bodySize,
+      writers: "-",
+      msgsPerSec: count / (ms / 1000),
+      logMBps: mbPerSec(bytes, ms),
+      cpuUsPerPut,
+      loopBusyUsPerPut,
+      dispatchLagMiB,
+    };
   } finally {
     await removeBenchDir(dir);
   }
@@ -157,7 +187,14 @@ function unavoidableWork(bodySize: number, raw: RawWriteResult): UnavoidableWork
   const copyMs = nowMs() - started;
   pool.destroy();
   const us = (ms: number): number => (ms * 1000) / count;
-  return { bodySize, recordBytes, crcUs: us(crcMs), copyUs: us(copyMs), rawWriteUs: us((raw.seconds - raw.syncSeconds) * 1000), rawUs: us(raw.seconds * 1000) };
+  return {
+    bodySize,
+    recordBytes,
+    crcUs: us(crcMs),
+    copyUs: us(copyMs),
+    rawWriteUs: us((raw.seconds - raw.syncSeconds) * 1000),
+    rawUs: us(raw.seconds * 1000),
+  };
 }
 
 /** CPU per message that no build can skip, µs (one core's worth, summed). */
@@ -186,7 +223,12 @@ function ceilingRow(work: UnavoidableWork): BenchRow {
  * `cores / rate` of CPU in all; the unavoidable work takes its share, and the rest is what the put
  * path's own work (API, validation, header, queue offsets, results, dispatch, services) must fit in.
  */
-function budgetRow(work: UnavoidableWork, ratio: number, pool: BenchRow | undefined, poolWarm: BenchRow | undefined): BenchRow {
+function budgetRow(
+  work: UnavoidableWork,
+  ratio: number,
+  pool: BenchRow | undefined,
+  poolWarm: BenchRow | undefined,
+): BenchRow {
   const rawMsgsPerSec = 1e6 / work.rawUs;
   const cpuUs = (availableParallelism() * 1e6) / (ratio * rawMsgsPerSec);
   return {
@@ -246,7 +288,10 @@ async function recoveryCase(): Promise<BenchRow[]> {
     let count = 0;
     while (store.getMaxPhyOffset() < RECOVERY_LOG_BYTES) {
       const batch: Promise<unknown>[] = [];
-      for (let i = 0; i < IN_FLIGHT; i++, count++) batch.push(store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count, i % 8)));
+      for (let i = 0; i < IN_FLIGHT; i++, count++)
+        batch.push(
+          store.putMessage(benchMessage(ring[count % ring.length] as Buffer, count, i % 8)),
+        );
       await Promise.all(batch);
     }
     const logBytes = store.getMaxPhyOffset();
@@ -259,13 +304,25 @@ async function recoveryCase(): Promise<BenchRow[]> {
     let started = nowMs();
     const abnormal = await MessageStore.open(configFor(dir, "ASYNC_FLUSH"), { logger });
     let ms = nowMs() - started;
-    rows.push({ recovery: "abnormal, full scan + re-dispatch", logMiB: logBytes / MIB, seconds: ms / 1000, logMBps: mbPerSec(logBytes, ms), secondsPerGiB: ms / 1000 / (logBytes / (1024 * MIB)) });
+    rows.push({
+      recovery: "abnormal, full scan + re-dispatch",
+      logMiB: logBytes / MIB,
+      seconds: ms / 1000,
+      logMBps: mbPerSec(logBytes, ms),
+      secondsPerGiB: ms / 1000 / (logBytes / (1024 * MIB)),
+    });
     await abnormal.shutdown();
     started = nowMs();
     const normal = await MessageStore.open(configFor(dir, "ASYNC_FLUSH"), { logger });
     ms = nowMs() - started;
     const scanned = Math.min(logBytes, 3 * FILE_SIZE);
-    rows.push({ recovery: "normal, last 3 files", logMiB: scanned / MIB, seconds: ms / 1000, logMBps: mbPerSec(scanned, ms), secondsPerGiB: ms / 1000 / (scanned / (1024 * MIB)) });
+    rows.push({
+      recovery: "normal, last 3 files",
+      logMiB: scanned / MIB,
+      seconds: ms / 1000,
+      logMBps: mbPerSec(scanned, ms),
+      secondsPerGiB: ms / 1000 / (scanned / (1024 * MIB)),
+    });
     await normal.shutdown();
     return rows;
   } finally {
@@ -279,7 +336,12 @@ async function main(): Promise<void> {
   // The same writes into sparse files, as the ASYNC default lays segments out: the blocks are
   // allocated as the data reaches the disk, which on this VM's disk caps the rate well below the
   // zero-filled baseline's (research/limits.md). A second reference, not the target's baseline.
-  const rawSparse = rawWriteBaseline({ dir, totalBytes: ASYNC_LOG_BYTES, fileSize: FILE_SIZE, preallocation: "sparse" });
+  const rawSparse = rawWriteBaseline({
+    dir,
+    totalBytes: ASYNC_LOG_BYTES,
+    fileSize: FILE_SIZE,
+    preallocation: "sparse",
+  });
   await removeBenchDir(dir);
   const rows: BenchRow[] = [];
   const budgets: BenchRow[] = [];
@@ -290,18 +352,46 @@ async function main(): Promise<void> {
     return String(bodySize) === body && (match === undefined || name.includes(match));
   };
   for (const bodySize of [100, 1024, 4096]) {
-    for (const strategy of ["ASYNC_FLUSH", "ASYNC_FLUSH+warm", "ASYNC_FLUSH+pool", "ASYNC_FLUSH+pool+warm"] as const) if (wanted(bodySize, strategy)) rows.push(await asyncCase(strategy, bodySize));
+    for (const strategy of [
+      "ASYNC_FLUSH",
+      "ASYNC_FLUSH+warm",
+      "ASYNC_FLUSH+pool",
+      "ASYNC_FLUSH+pool+warm",
+    ] as const)
+      if (wanted(bodySize, strategy)) rows.push(await asyncCase(strategy, bodySize));
     if (wanted(bodySize, "ceiling")) {
       const work = unavoidableWork(bodySize, raw);
       rows.push(ceilingRow(work));
-      const measured = (strategy: Strategy): BenchRow | undefined => rows.find((row) => row.body === bodySize && row.strategy === strategy);
-      budgets.push(budgetRow(work, TARGET_RATIO, measured("ASYNC_FLUSH+pool"), measured("ASYNC_FLUSH+pool+warm")));
+      const measured = (strategy: Strategy): BenchRow | undefined =>
+        rows.find((row) => row.body === bodySize && row.strategy === strategy);
+      budgets.push(
+        budgetRow(
+          work,
+          TARGET_RATIO,
+          measured("ASYNC_FLUSH+pool"),
+          measured("ASYNC_FLUSH+pool+warm"),
+        ),
+      );
     }
     if (wanted(bodySize, "SYNC_FLUSH")) rows.push(await syncCase(bodySize));
   }
-  const withRatio = rows.map((row) => ({ ...row, ratioToRaw: (row.logMBps as number) / raw.mbPerSec, ratioToRawSparse: (row.logMBps as number) / rawSparse.mbPerSec }));
-  report("MessageStore.putMessage", withRatio, { rawBaselineMBps: raw.mbPerSec, rawSparseMBps: rawSparse.mbPerSec, rawBaselineBytes: raw.bytes, messageIndexEnable: INDEX_ENABLED, keyedMessages: WITH_KEYS });
-  if (budgets.length > 0) report(`CPU per message at ${TARGET_RATIO} of raw (µs, ${availableParallelism()} cores)`, budgets);
+  const withRatio = rows.map((row) => ({
+    ...row,
+    ratioToRaw: (row.logMBps as number) / raw.mbPerSec,
+    ratioToRawSparse: (row.logMBps as number) / rawSparse.mbPerSec,
+  }));
+  report("MessageStore.putMessage", withRatio, {
+    rawBaselineMBps: raw.mbPerSec,
+    rawSparseMBps: rawSparse.mbPerSec,
+    rawBaselineBytes: raw.bytes,
+    messageIndexEnable: INDEX_ENABLED,
+    keyedMessages: WITH_KEYS,
+  });
+  if (budgets.length > 0)
+    report(
+      `CPU per message at ${TARGET_RATIO} of raw (µs, ${availableParallelism()} cores)`,
+      budgets,
+    );
   if (!only || only === "recovery") report("MessageStore recovery", await recoveryCase());
 }
 

@@ -1,6 +1,23 @@
-import type { AppendMessageCallback, AppendMessageResult, AppendOutcome, AppendWindow } from "@store/mapped-file";
+import type {
+  AppendMessageCallback,
+  AppendMessageResult,
+  AppendOutcome,
+  AppendWindow,
+} from "@store/mapped-file";
 import { unknownErrorResult } from "@store/mapped-file";
-import { BLANK_RECORD_LENGTH, createMessageId, END_FILE_MIN_BLANK_LENGTH, fillPropertiesCrc, patchRecord, recordTotalSize, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType, writeBlankRecord, writeRecord } from "@store/message-codec";
+import {
+  BLANK_RECORD_LENGTH,
+  createMessageId,
+  END_FILE_MIN_BLANK_LENGTH,
+  fillPropertiesCrc,
+  patchRecord,
+  recordTotalSize,
+  SYSFLAG_TRANSACTION_PREPARED_TYPE,
+  SYSFLAG_TRANSACTION_ROLLBACK_TYPE,
+  transactionType,
+  writeBlankRecord,
+  writeRecord,
+} from "@store/message-codec";
 import type { PreparedMessage } from "@store/message-codec";
 import { crc32 } from "node:zlib";
 
@@ -52,7 +69,10 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   #view: DataView = new DataView(new ArrayBuffer(0));
   #viewTarget: Buffer | null = null;
   /** The outcome of an in-place append, reused (see doAppend). */
-  readonly #inPlace: { result: AppendMessageResult; data: null } = { result: unknownErrorResult(0), data: null };
+  readonly #inPlace: { result: AppendMessageResult; data: null } = {
+    result: unknownErrorResult(0),
+    data: null,
+  };
 
   constructor(topicQueueTable: ReadonlyMap<string, number>, storeHost: string) {
     this.#topicQueueTable = topicQueueTable;
@@ -60,11 +80,27 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
   }
 
   /** Encodes the prepared message at `position` of the file starting at `fileFromOffset`, or a blank record when fewer than its size of `maxBlank` bytes remain. */
-  doAppend(fileFromOffset: number, position: number, maxBlank: number, append: EncodedAppend, window?: AppendWindow): AppendOutcome {
+  doAppend(
+    fileFromOffset: number,
+    position: number,
+    maxBlank: number,
+    append: EncodedAppend,
+    window?: AppendWindow,
+  ): AppendOutcome {
     const wroteOffset = fileFromOffset + position;
-    const queueOffset = takesQueueOffset(append.sysFlag) ? (this.#topicQueueTable.get(append.queueKey) ?? 0) : 0;
+    const queueOffset = takesQueueOffset(append.sysFlag)
+      ? (this.#topicQueueTable.get(append.queueKey) ?? 0)
+      : 0;
     if (append.size + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
-      const result = new StoredResult("END_OF_FILE", wroteOffset, maxBlank, append, queueOffset, this.#storeHost, null);
+      const result = new StoredResult(
+        "END_OF_FILE",
+        wroteOffset,
+        maxBlank,
+        append,
+        queueOffset,
+        this.#storeHost,
+        null,
+      );
       const at = window ? window.reserve(BLANK_RECORD_LENGTH) : -1;
       if (window && at >= 0) {
         writeBlankRecord(window.buffer, at, maxBlank);
@@ -74,11 +110,28 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       return { result, data: this.#blank };
     }
     if (append.message !== null) {
-      const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, null);
+      const result = new StoredResult(
+        "PUT_OK",
+        wroteOffset,
+        append.size,
+        append,
+        queueOffset,
+        this.#storeHost,
+        null,
+      );
       const at = window ? window.reserve(append.size) : -1;
       if (window && at >= 0) {
         const view = this.#viewOf(window.buffer);
-        writeRecord(window.buffer, at, append.message, append.storeTimestamp, queueOffset, wroteOffset, view, false);
+        writeRecord(
+          window.buffer,
+          at,
+          append.message,
+          append.storeTimestamp,
+          queueOffset,
+          wroteOffset,
+          view,
+          false,
+        );
         if (append.fillPropertiesCrc) fillPropertiesCrc(window.buffer, at, append.size, crc32);
         // The file reads the outcome before doAppend can run again: one object serves every put.
         const outcome = this.#inPlace;
@@ -102,7 +155,15 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
       if (recordOffsets) recordOffsets[i] = wroteOffset + at;
       at += size;
     }
-    const result = new StoredResult("PUT_OK", wroteOffset, append.size, append, queueOffset, this.#storeHost, recordOffsets);
+    const result = new StoredResult(
+      "PUT_OK",
+      wroteOffset,
+      append.size,
+      append,
+      queueOffset,
+      this.#storeHost,
+      recordOffsets,
+    );
     return { result, data: records };
   }
 
@@ -142,15 +203,37 @@ class StoredResult implements AppendMessageResult {
   /** Offset message id(s), comma-joined for a batch (END_OF_FILE: the id of the blank's offset). */
   get msgId(): string {
     if (this.#msgId === null) {
-      if (this.#recordOffsets === null) this.#msgId = createMessageId(this.#storeHost, this.wroteOffset);
-      else this.#msgId = this.#recordOffsets.map((offset) => createMessageId(this.#storeHost, offset)).join(",");
+      if (this.#recordOffsets === null)
+        this.#msgId = createMessageId(this.#storeHost, this.wroteOffset);
+      else
+        this.#msgId = this.#recordOffsets
+          .map((offset) => createMessageId(this.#storeHost, offset))
+          .join(",");
     }
     return this.#msgId;
   }
 
   /** A plain copy, message ids included (a spread would drop the getter). */
   toJSON(): AppendMessageResult {
-    const { status, wroteOffset, wroteBytes, msgId, storeTimestamp, logicsOffset, pagecacheRT, msgNum } = this;
-    return { status, wroteOffset, wroteBytes, msgId, storeTimestamp, logicsOffset, pagecacheRT, msgNum };
+    const {
+      status,
+      wroteOffset,
+      wroteBytes,
+      msgId,
+      storeTimestamp,
+      logicsOffset,
+      pagecacheRT,
+      msgNum,
+    } = this;
+    return {
+      status,
+      wroteOffset,
+      wroteBytes,
+      msgId,
+      storeTimestamp,
+      logicsOffset,
+      pagecacheRT,
+      msgNum,
+    };
   }
 }

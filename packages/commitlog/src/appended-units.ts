@@ -48,7 +48,10 @@ export class AppendedUnits {
   #head = 0;
   #length = 0;
 
-  constructor(maxCapacity = APPENDED_UNITS_MAX_CAPACITY, initialCapacity = Math.min(APPENDED_UNITS_INITIAL_CAPACITY, maxCapacity)) {
+  constructor(
+    maxCapacity = APPENDED_UNITS_MAX_CAPACITY,
+    initialCapacity = Math.min(APPENDED_UNITS_INITIAL_CAPACITY, maxCapacity),
+  ) {
     this.maxCapacity = maxCapacity;
     this.#capacity = initialCapacity;
     this.#physicalOffset = new Float64Array(initialCapacity);
@@ -123,7 +126,18 @@ export class AppendedUnits {
       const at = this.#head;
       const size = this.#size[at] as number;
       if (this.#physicalOffset[at] !== next || next + size > limit) break;
-      visit(next, size, this.#topic[at] as string, this.#queueId[at] as number, this.#queueOffset[at] as number, this.#tagsCode[at] as number, this.#storeTimestamp[at] as number, this.#sysFlag[at] as number, this.#keys[at], this.#uniqKey[at]);
+      visit(
+        next,
+        size,
+        this.#topic[at] as string,
+        this.#queueId[at] as number,
+        this.#queueOffset[at] as number,
+        this.#tagsCode[at] as number,
+        this.#storeTimestamp[at] as number,
+        this.#sysFlag[at] as number,
+        this.#keys[at],
+        this.#uniqKey[at],
+      );
       this.#shift();
       next += size;
     }

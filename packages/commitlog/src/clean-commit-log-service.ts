@@ -48,12 +48,15 @@ export class CleanCommitLogService {
 
   /** One check at time `now` (its hour picks deleteWhen): deletes what is due; returns how many commit-log files went. */
   async run(now = new Date()): Promise<number> {
-    const usage = await (this.#options.diskUsage ?? statfsUsage)(this.#commitLog.mappedFileQueue.storePath).catch(() => 0);
+    const usage = await (this.#options.diskUsage ?? statfsUsage)(
+      this.#commitLog.mappedFileQueue.storePath,
+    ).catch(() => 0);
     const percent = usage * 100;
     const timeToDelete = this.#hours.has(now.getHours());
     const spaceFull = percent >= this.#options.diskMaxUsedSpaceRatio;
     if (!timeToDelete && !spaceFull) return 0;
-    const cleanImmediately = percent >= this.#options.diskMaxUsedSpaceRatio + FORCE_CLEAN_MARGIN_PERCENT;
+    const cleanImmediately =
+      percent >= this.#options.diskMaxUsedSpaceRatio + FORCE_CLEAN_MARGIN_PERCENT;
     const deleted = await this.#commitLog.mappedFileQueue.deleteExpiredFileByTime(
       this.#options.fileReservedTimeHours * 3_600_000,
       this.#options.deleteFilesIntervalMs,
@@ -64,7 +67,10 @@ export class CleanCommitLogService {
       const minOffset = this.#commitLog.getMinOffset();
       const queueFiles = await this.#queues.deleteExpired(minOffset);
       const indexFiles = (await this.#options.deleteExpiredIndexFiles?.(minOffset)) ?? 0;
-      this.#options.logger.info({ deleted, queueFiles, indexFiles, minOffset, diskUsedPercent: Math.round(percent) }, "deleted expired commit-log files");
+      this.#options.logger.info(
+        { deleted, queueFiles, indexFiles, minOffset, diskUsedPercent: Math.round(percent) },
+        "deleted expired commit-log files",
+      );
     }
     return deleted;
   }

@@ -1,6 +1,13 @@
 import type { MappedFile } from "@store/mapped-file";
 import type { Logger } from "pino";
-import { BLANK_RECORD_LENGTH, checkMessageAndReturnSize, MESSAGE_MAGIC_CODE, recordMagicCode, recordStoreTimestamp, recordTotalSize } from "@store/message-codec";
+import {
+  BLANK_RECORD_LENGTH,
+  checkMessageAndReturnSize,
+  MESSAGE_MAGIC_CODE,
+  recordMagicCode,
+  recordStoreTimestamp,
+  recordTotalSize,
+} from "@store/message-codec";
 import type { DispatchUnit } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { ScanOptions, ScanStop } from "./commit-log-scanner.js";
@@ -63,15 +70,29 @@ const DISPATCH_EVERY_CHUNKS = 16;
  * record without one that it ends complete) from the chosen start file, stops at the first invalid one, sets
  * flushed and committed positions there and cuts the dirty tail. Never throws on a corrupt tail.
  */
-export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOptions): Promise<RecoveryReport> {
+export async function recoverCommitLog(
+  commitLog: CommitLog,
+  options: RecoverOptions,
+): Promise<RecoveryReport> {
   const queue = commitLog.mappedFileQueue;
   const files = queue.mappedFiles;
   const mode = options.abnormal ? "abnormal" : "normal";
   if (files.length === 0) {
     queue.flushedWhere = queue.committedWhere = 0;
-    return { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
+    return {
+      mode: "empty",
+      startOffset: 0,
+      processOffset: 0,
+      recordsScanned: 0,
+      stopReason: "END",
+      truncatedBytes: 0,
+      truncatedRecords: 0,
+      truncatedFiles: 0,
+      staleBytesCleared: 0,
+    };
   }
-  let index = options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));
+  let index =
+    options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));
   const startOffset = (files[index] as MappedFile).fileFromOffset;
   const dispatch = options.abnormal ? options.dispatch : undefined;
   const scan: ScanOptions = {
@@ -90,7 +111,10 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   let stopReason = "END";
   for (; index < files.length; index++) {
     const file = files[index] as MappedFile;
-    const stop = dispatch === undefined ? await scanFileRecords(file, 0, scan, () => records++) : await scanDispatching(file, scan, dispatch, () => records++);
+    const stop =
+      dispatch === undefined
+        ? await scanFileRecords(file, 0, scan, () => records++)
+        : await scanDispatching(file, scan, dispatch, () => records++);
     processOffset = file.fileFromOffset + stop.position;
     if (stop.reason === "BLANK") continue;
     if (stop.reason === "INVALID") stopReason = stop.record.code;
@@ -107,28 +131,54 @@ export async function recoverCommitLog(commitLog: CommitLog, options: RecoverOpt
   const tail = queue.findMappedFileByOffset(processOffset);
   const staleBytesCleared = tail ? await tail.clearStaleTail(options.abnormal) : 0;
   if (options.abnormal) {
-    for (const file of queue.mappedFiles) if (file !== tail && file.fileFromOffset >= startOffset) await file.clearStaleTail(true);
+    for (const file of queue.mappedFiles)
+      if (file !== tail && file.fileFromOffset >= startOffset) await file.clearStaleTail(true);
   }
-  const report: RecoveryReport = { mode, startOffset, processOffset, recordsScanned: records, stopReason, ...cut, truncatedFiles, staleBytesCleared };
-  const level = cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
-  options.logger[level](report, `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`);
+  const report: RecoveryReport = {
+    mode,
+    startOffset,
+    processOffset,
+    recordsScanned: records,
+    stopReason,
+    ...cut,
+    truncatedFiles,
+    staleBytesCleared,
+  };
+  const level =
+    cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
+  options.logger[level](
+    report,
+    `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`,
+  );
   return report;
 }
 
 /** Scans a whole file like scanFileRecords, handing `dispatch` the units of every few chunks. */
-async function scanDispatching(file: MappedFile, scan: ScanOptions, dispatch: NonNullable<RecoverOptions["dispatch"]>, counted: () => void): Promise<ScanStop> {
+async function scanDispatching(
+  file: MappedFile,
+  scan: ScanOptions,
+  dispatch: NonNullable<RecoverOptions["dispatch"]>,
+  counted: () => void,
+): Promise<ScanStop> {
   let position = 0;
   for (;;) {
     const units: (DispatchUnit | null)[] = [];
     const offsets: number[] = [];
-    const stop = await scanFileRecords(file, position, scan, (unit, at) => {
-      counted();
-      units.push(unit);
-      offsets.push(file.fileFromOffset + at);
-    }, DISPATCH_EVERY_CHUNKS);
+    const stop = await scanFileRecords(
+      file,
+      position,
+      scan,
+      (unit, at) => {
+        counted();
+        units.push(unit);
+        offsets.push(file.fileFromOffset + at);
+      },
+      DISPATCH_EVERY_CHUNKS,
+    );
     if (units.length > 0) await dispatch(units, offsets);
     // END short of the readable end with progress: the chunk budget ran out, so go on from there.
-    if (stop.reason !== "END" || stop.position === position || stop.position >= file.readPosition) return stop;
+    if (stop.reason !== "END" || stop.position === position || stop.position >= file.readPosition)
+      return stop;
     position = stop.position;
   }
 }
@@ -138,17 +188,23 @@ export function chunkBytesFor(maxRecordBytes: number): number {
   return Math.max(4 * 1024 * 1024, 2 * maxRecordBytes);
 }
 
-
 /**
  * Where recovery starts validating: after a crash (`abnormal`), the newest file whose first record
  * is a message stored no later than the checkpoint's minimum timestamp (everything before it is
  * known to be flushed and dispatched; the first file when none is); otherwise the third-last file.
  */
-export async function recoveryStartIndex(files: readonly MappedFile[], abnormal: boolean, checkpoint: StoreCheckpoint): Promise<number> {
+export async function recoveryStartIndex(
+  files: readonly MappedFile[],
+  abnormal: boolean,
+  checkpoint: StoreCheckpoint,
+): Promise<number> {
   return abnormal ? abnormalStartIndex(files, checkpoint) : Math.max(0, files.length - 3);
 }
 
-async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: StoreCheckpoint): Promise<number> {
+async function abnormalStartIndex(
+  files: readonly MappedFile[],
+  checkpoint: StoreCheckpoint,
+): Promise<number> {
   const minTimestamp = checkpoint.getMinTimestamp();
   for (let index = files.length - 1; index >= 0; index--) {
     const head = await (files[index] as MappedFile).selectMappedBuffer(0, 128);
@@ -169,18 +225,28 @@ async function abnormalStartIndex(files: readonly MappedFile[], checkpoint: Stor
  * What truncating at `offset` throws away: the record there (when it is one, however damaged) and
  * any valid records right after it. Reads at most one chunk.
  */
-async function measureCut(commitLog: CommitLog, offset: number, scan: ScanOptions): Promise<{ truncatedBytes: number; truncatedRecords: number }> {
+async function measureCut(
+  commitLog: CommitLog,
+  offset: number,
+  scan: ScanOptions,
+): Promise<{ truncatedBytes: number; truncatedRecords: number }> {
   const data = await commitLog.getData(offset, chunkBytesFor(scan.maxRecordBytes));
   if (data === null) return { truncatedBytes: 0, truncatedRecords: 0 };
   try {
     const buffer = data.buffer;
-    if (buffer.length < BLANK_RECORD_LENGTH || recordTotalSize(buffer) <= 0 || recordMagicCode(buffer) !== MESSAGE_MAGIC_CODE) {
+    if (
+      buffer.length < BLANK_RECORD_LENGTH ||
+      recordTotalSize(buffer) <= 0 ||
+      recordMagicCode(buffer) !== MESSAGE_MAGIC_CODE
+    ) {
       return { truncatedBytes: 0, truncatedRecords: 0 };
     }
     let at = Math.min(recordTotalSize(buffer), buffer.length);
     let records = 1;
     while (at < buffer.length) {
-      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true, { forceVerifyPropCRC: scan.propertiesCrc === "force" });
+      const result = checkMessageAndReturnSize(buffer, at, scan.checkCRC, true, {
+        forceVerifyPropCRC: scan.propertiesCrc === "force",
+      });
       if (result.kind !== "MESSAGE") break;
       records++;
       at += result.size;

@@ -1,5 +1,14 @@
 import type { MappedFile } from "@store/mapped-file";
-import { BLANK_RECORD_LENGTH, checkMessageAndReturnSize, END_FILE_MIN_BLANK_LENGTH, MESSAGE_MAGIC_CODE, readDispatchUnit, recordMagicCode, recordTotalSize, validateRecord } from "@store/message-codec";
+import {
+  BLANK_RECORD_LENGTH,
+  checkMessageAndReturnSize,
+  END_FILE_MIN_BLANK_LENGTH,
+  MESSAGE_MAGIC_CODE,
+  readDispatchUnit,
+  recordMagicCode,
+  recordTotalSize,
+  validateRecord,
+} from "@store/message-codec";
 import type { DispatchUnit, InvalidRecord, PropertiesCrcCheck } from "@store/message-codec";
 
 /** Where and why a scan of one file stopped. */
@@ -70,7 +79,7 @@ export async function scanFileRecords(
   let at = position;
   let want = options.chunkBytes;
   const limit = file.readPosition;
-  for (let chunks = 0; at < limit && chunks < maxChunks; ) {
+  for (let chunks = 0; at < limit && chunks < maxChunks;) {
     const chunk = await file.selectMappedBuffer(at, Math.min(want, limit - at), options.readBuffer);
     if (chunk === null) return { reason: "END", position: at };
     let step: ChunkStep;
@@ -121,19 +130,30 @@ function scanChunk(
     if (options.validateOnly) {
       const checked = validateRecord(buffer, at, options.checkCRC, options.propertiesCrc);
       if (typeof checked === "number" && checked > 0) {
-        visit(options.withUnits ? messageUnit(readDispatchUnit(buffer, at, options.withKeys)) : null, base + at);
+        visit(
+          options.withUnits ? messageUnit(readDispatchUnit(buffer, at, options.withKeys)) : null,
+          base + at,
+        );
         at += checked;
         continue;
       }
     }
     const result = options.dispatchOnly
       ? readDispatchUnit(buffer, at, options.withKeys)
-      : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody, { forceVerifyPropCRC: options.propertiesCrc === "force" });
-    if (result.kind === "BLANK") return { next: base + at, stop: { reason: "BLANK", position: base + at } };
+      : checkMessageAndReturnSize(buffer, at, options.checkCRC, options.readBody, {
+          forceVerifyPropCRC: options.propertiesCrc === "force",
+        });
+    if (result.kind === "BLANK")
+      return { next: base + at, stop: { reason: "BLANK", position: base + at } };
     if (result.kind === "INVALID") {
       // A zeroed header is where appends stopped (pre-allocated space), not damage.
-      const zeroed = remaining >= BLANK_RECORD_LENGTH && recordTotalSize(buffer, at) === 0 && recordMagicCode(buffer, at) === 0;
-      const stop: ScanStop = zeroed ? { reason: "END", position: base + at } : { reason: "INVALID", position: base + at, record: result };
+      const zeroed =
+        remaining >= BLANK_RECORD_LENGTH &&
+        recordTotalSize(buffer, at) === 0 &&
+        recordMagicCode(buffer, at) === 0;
+      const stop: ScanStop = zeroed
+        ? { reason: "END", position: base + at }
+        : { reason: "INVALID", position: base + at, record: result };
       return { next: base + at, stop };
     }
     visit(result, base + at);

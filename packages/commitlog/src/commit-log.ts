@@ -1,6 +1,11 @@
 import type { MappedFileQueue } from "@store/file-queue";
 import type { FlushManager } from "@store/flush-services";
-import type { AppendMessageResult, Clock, MappedFile, SelectMappedBufferResult } from "@store/mapped-file";
+import type {
+  AppendMessageResult,
+  Clock,
+  MappedFile,
+  SelectMappedBufferResult,
+} from "@store/mapped-file";
 import { systemClock } from "@store/mapped-file";
 import type { Logger } from "pino";
 import type { EncodedAppend } from "./append-message-callback.js";
@@ -10,7 +15,11 @@ import type { CommitLogEvents } from "./commit-log-events.js";
 import { MessageEncoder } from "@store/message-codec";
 import { END_FILE_MIN_BLANK_LENGTH } from "@store/message-codec";
 import { SCHEDULE_TOPIC } from "@store/message-codec";
-import { PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, PROPERTY_WAIT_STORE_MSG_OK, tagsString2tagsCode } from "@store/message-codec";
+import {
+  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
+  PROPERTY_WAIT_STORE_MSG_OK,
+  tagsString2tagsCode,
+} from "@store/message-codec";
 import type { PreparedMessage } from "@store/message-codec";
 import { storedKeys, storedTags } from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
@@ -106,7 +115,16 @@ export class CommitLog {
   #draining = false;
   #notWritableReason: string | null = null;
   readonly #sync: boolean;
-  readonly #single: SingleAppend = { records: null, message: null, size: 0, count: 1, queueKey: "", sysFlag: 0, storeTimestamp: 0, fillPropertiesCrc: false };
+  readonly #single: SingleAppend = {
+    records: null,
+    message: null,
+    size: 0,
+    count: 1,
+    queueKey: "",
+    sysFlag: 0,
+    storeTimestamp: 0,
+    fillPropertiesCrc: false,
+  };
   readonly #appendPropCRC: boolean;
   readonly #queueKeys = new Map<string, string[]>();
 
@@ -116,7 +134,11 @@ export class CommitLog {
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#appendPropCRC = options.appendPropCRC ?? false;
-    this.#encoder = new MessageEncoder({ maxMessageSize: options.maxMessageSize, storeHost: options.storeHost, appendPropCRC: this.#appendPropCRC });
+    this.#encoder = new MessageEncoder({
+      maxMessageSize: options.maxMessageSize,
+      storeHost: options.storeHost,
+      appendPropCRC: this.#appendPropCRC,
+    });
     this.#callback = new CommitLogAppendCallback(this.topicQueueTable, options.storeHost);
     this.#events = options.events ?? null;
     this.#appendedUnits = options.appendedUnits ?? null;
@@ -135,7 +157,8 @@ export class CommitLog {
 
   /** Stops taking puts (SERVICE_NOT_AVAILABLE with this reason), e.g. after a failed fdatasync. */
   markNotWritable(reason: string): void {
-    if (this.#notWritableReason === null) this.#logger.error({ reason }, "commit log stops taking writes");
+    if (this.#notWritableReason === null)
+      this.#logger.error({ reason }, "commit log stops taking writes");
     this.#notWritableReason = reason;
   }
 
@@ -153,15 +176,20 @@ export class CommitLog {
    * Appends a batch (one topic and queue) as consecutive records, all or nothing. `properties` are
    * added to every message's (RocketMQ's batch-level properties).
    */
-  putMessages(msgs: readonly MessageInput[], properties?: Readonly<Record<string, string>>): Promise<PutMessageResult> {
-    if (msgs.length === 0) return Promise.resolve({ status: "MESSAGE_ILLEGAL", reason: "empty batch" });
+  putMessages(
+    msgs: readonly MessageInput[],
+    properties?: Readonly<Record<string, string>>,
+  ): Promise<PutMessageResult> {
+    if (msgs.length === 0)
+      return Promise.resolve({ status: "MESSAGE_ILLEGAL", reason: "empty batch" });
     return this.#put(new BatchJob(msgs, properties));
   }
 
   #put(job: Job): Promise<PutMessageResult> {
     const file = this.mappedFileQueue.getLastMappedFile();
     // Any failed flush shows in the flush service's lastError or on the last file: only then look closer.
-    if (this.flushManager.flushService.lastError !== null || file?.flushError) this.#checkFlushHealth();
+    if (this.flushManager.flushService.lastError !== null || file?.flushError)
+      this.#checkFlushHealth();
     if (this.#notWritableReason !== null) {
       return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: this.#notWritableReason });
     }
@@ -184,8 +212,13 @@ export class CommitLog {
    */
   #checkFlushHealth(): void {
     const queue = this.mappedFileQueue;
-    const error = queue.findMappedFileByOffset(queue.flushedWhere, true)?.flushError ?? queue.getLastMappedFile()?.flushError;
-    if (error) this.markNotWritable(`fdatasync failed (${error.code}): ${error.message}; restart the store to recover`);
+    const error =
+      queue.findMappedFileByOffset(queue.flushedWhere, true)?.flushError ??
+      queue.getLastMappedFile()?.flushError;
+    if (error)
+      this.markNotWritable(
+        `fdatasync failed (${error.code}): ${error.message}; restart the store to recover`,
+      );
   }
 
   /** Appends queued puts in order, creating files as they fill. */
@@ -224,22 +257,30 @@ export class CommitLog {
   /** Encodes and appends synchronously. ROLL when the file had no room (it is now full). */
   #appendTo(file: MappedFile, job: Job): PutMessageResult | typeof ROLL {
     const storeTimestamp = this.#clock.now();
-    const append = job instanceof BatchJob ? this.#encodeBatch(job, storeTimestamp) : this.#prepare(job, storeTimestamp);
+    const append =
+      job instanceof BatchJob
+        ? this.#encodeBatch(job, storeTimestamp)
+        : this.#prepare(job, storeTimestamp);
     if ("status" in append) return append;
     // A record no file can hold (it needs 8 spare bytes for the blank record) would close file after
     // file with blank records forever; the body limit alone does not bound it by the segment size.
     const fileSize = this.mappedFileQueue.mappedFileSize;
     if (append.size + END_FILE_MIN_BLANK_LENGTH > fileSize) {
       this.#releaseSingle();
-      return { status: "MESSAGE_ILLEGAL", reason: `a record of ${append.size} bytes does not fit in a ${fileSize}-byte commit-log file` };
+      return {
+        status: "MESSAGE_ILLEGAL",
+        reason: `a record of ${append.size} bytes does not fit in a ${fileSize}-byte commit-log file`,
+      };
     }
     const message = append.message;
     const result = file.appendMessage(append, this.#callback);
     this.#releaseSingle();
     switch (result.status) {
       case "PUT_OK":
-        if (takesQueueOffset(append.sysFlag)) this.topicQueueTable.set(append.queueKey, result.logicsOffset + result.msgNum);
-        if (message !== null && this.#appendedUnits !== null) this.#recordUnit(job as MessageInput, message, result);
+        if (takesQueueOffset(append.sysFlag))
+          this.topicQueueTable.set(append.queueKey, result.logicsOffset + result.msgNum);
+        if (message !== null && this.#appendedUnits !== null)
+          this.#recordUnit(job as MessageInput, message, result);
         return { status: "PUT_OK", appendResult: result };
       case "END_OF_FILE":
         return ROLL;
@@ -247,7 +288,11 @@ export class CommitLog {
       case "PROPERTIES_SIZE_EXCEEDED":
         return { status: "MESSAGE_ILLEGAL", reason: result.status };
       default:
-        return { status: "UNKNOWN_ERROR", reason: result.error?.message ?? "the segment file is full", appendResult: result };
+        return {
+          status: "UNKNOWN_ERROR",
+          reason: result.error?.message ?? "the segment file is full",
+          appendResult: result,
+        };
     }
   }
 
@@ -322,8 +367,14 @@ export class CommitLog {
     if (result.status !== "PUT_OK" || append === undefined) return Promise.resolve(result);
     this.#events?.appended();
     const nextOffset = append.wroteOffset + append.wroteBytes;
-    const flushed = this.flushManager.handleDiskFlush(nextOffset, waitStoreMsgOK(firstMessage(job)));
-    if (this.#sync) return flushed.then((status): PutMessageResult => (status === "PUT_OK" ? result : { status, appendResult: append }));
+    const flushed = this.flushManager.handleDiskFlush(
+      nextOffset,
+      waitStoreMsgOK(firstMessage(job)),
+    );
+    if (this.#sync)
+      return flushed.then((status): PutMessageResult =>
+        status === "PUT_OK" ? result : { status, appendResult: append },
+      );
     // ASYNC_FLUSH: in pool mode the message is acknowledged at once; in page-cache mode once the
     // tick's staged appends are written to the file (so a kill -9 after the answer keeps it).
     const written = file.whenWritten();
@@ -366,7 +417,10 @@ export class CommitLog {
     const position = offset % this.mappedFileQueue.mappedFileSize;
     const readable = file.readPosition - position;
     if (readable <= 0) return null;
-    return file.selectMappedBuffer(position, maxBytes === undefined ? readable : Math.min(readable, maxBytes));
+    return file.selectMappedBuffer(
+      position,
+      maxBytes === undefined ? readable : Math.min(readable, maxBytes),
+    );
   }
 
   /** Reads `size` bytes at `offset` (one record, or adjacent ones in one file). Release the result. */
@@ -386,7 +440,8 @@ export class CommitLog {
     this.#notWritableReason ??= "the store is shut down";
     const queued = this.#queued;
     this.#queued = [];
-    for (const put of queued) put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+    for (const put of queued)
+      put.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     await this.flushManager.shutdown();
   }
 
@@ -401,4 +456,3 @@ export class CommitLog {
     for (const [key, next] of nextOffsets) this.topicQueueTable.set(key, next);
   }
 }
-

@@ -45,7 +45,10 @@ export class ConsumeQueueTable {
         io: this.#options.io,
         onGap: (gapped, expected, end) => {
           this.#gapsFound++;
-          this.#options.logger.warn({ topic: gapped.topic, queueId: gapped.queueId, expected, end }, "a unit arrived past its queue's end: the units in between are missing");
+          this.#options.logger.warn(
+            { topic: gapped.topic, queueId: gapped.queueId, expected, end },
+            "a unit arrived past its queue's end: the units in between are missing",
+          );
         },
       });
       byId.set(queueId, queue);
@@ -76,13 +79,19 @@ export class ConsumeQueueTable {
     const io = this.#options.io;
     for (const topic of await io.readdir(this.#options.rootDir)) {
       if (!TOPIC_PATTERN.test(topic)) {
-        this.#options.logger.warn({ topic }, "skipping a consume-queue directory that is not a topic name");
+        this.#options.logger.warn(
+          { topic },
+          "skipping a consume-queue directory that is not a topic name",
+        );
         continue;
       }
       for (const id of await io.readdir(`${this.#options.rootDir}/${topic}`)) {
         const queueId = Number(id);
         if (!/^\d{1,9}$/.test(id)) {
-          this.#options.logger.warn({ topic, entry: id }, "skipping a consume-queue entry that is not a queue id");
+          this.#options.logger.warn(
+            { topic, entry: id },
+            "skipping a consume-queue entry that is not a queue id",
+          );
           continue;
         }
         await this.findOrCreate(topic, queueId).load();
@@ -96,9 +105,13 @@ export class ConsumeQueueTable {
   }
 
   /** Scans every queue for recovery, changing nothing (see ConsumeQueue.scanForRecovery). */
-  async scanForRecovery(keepUnitsBelow: number, check?: UnitCheck): Promise<Map<ConsumeQueue, QueueRecoveryScan>> {
+  async scanForRecovery(
+    keepUnitsBelow: number,
+    check?: UnitCheck,
+  ): Promise<Map<ConsumeQueue, QueueRecoveryScan>> {
     const scans = new Map<ConsumeQueue, QueueRecoveryScan>();
-    for (const queue of this.all()) scans.set(queue, await queue.scanForRecovery(keepUnitsBelow, check));
+    for (const queue of this.all())
+      scans.set(queue, await queue.scanForRecovery(keepUnitsBelow, check));
     return scans;
   }
 
@@ -106,7 +119,9 @@ export class ConsumeQueueTable {
    * Cuts every scanned queue where its scan ended, durably (see ConsumeQueue.cutAt). Returns the
    * highest commit-log end of a kept unit's record (-1 when none) and the bytes zeroed.
    */
-  async cutAt(scans: ReadonlyMap<ConsumeQueue, QueueRecoveryScan>): Promise<{ highestRecordEnd: number; zeroedBytes: number }> {
+  async cutAt(
+    scans: ReadonlyMap<ConsumeQueue, QueueRecoveryScan>,
+  ): Promise<{ highestRecordEnd: number; zeroedBytes: number }> {
     let highestRecordEnd = -1;
     let zeroedBytes = 0;
     for (const [queue, scan] of scans) {

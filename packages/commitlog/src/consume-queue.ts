@@ -47,7 +47,11 @@ export interface ConsumeQueueOptions {
  * Whether `unit` at queue offset `index` of `queue` describes its record (recovery reads the record
  * from the commit log); true also when it cannot be told (the record was deleted with its file).
  */
-export type UnitCheck = (queue: ConsumeQueue, unit: ConsumeQueueUnit, index: number) => Promise<boolean>;
+export type UnitCheck = (
+  queue: ConsumeQueue,
+  unit: ConsumeQueueUnit,
+  index: number,
+) => Promise<boolean>;
 
 /** What a recovery scan of one queue found (see ConsumeQueue.scanForRecovery). */
 export interface QueueRecoveryScan {
@@ -60,7 +64,11 @@ export interface QueueRecoveryScan {
 }
 
 function readUnit(buffer: Buffer, at: number): ConsumeQueueUnit {
-  return { offset: readInt64BE(buffer, at), size: buffer.readInt32BE(at + 8), tagsCode: readInt64BE(buffer, at + 12) };
+  return {
+    offset: readInt64BE(buffer, at),
+    size: buffer.readInt32BE(at + 8),
+    tagsCode: readInt64BE(buffer, at + 12),
+  };
 }
 
 /** The commit-log offset of the unit at byte `at`, without allocating (offsets stay below 2^53). */
@@ -102,7 +110,12 @@ export class ConsumeQueue {
     this.topic = options.topic;
     this.queueId = options.queueId;
     const storePath = join(options.rootDir, options.topic, String(options.queueId));
-    this.mappedFileQueue = new MappedFileQueue({ storePath, mappedFileSize: fileSize, io: options.io, preallocation: "sparse" });
+    this.mappedFileQueue = new MappedFileQueue({
+      storePath,
+      mappedFileSize: fileSize,
+      io: options.io,
+      preallocation: "sparse",
+    });
     this.#onGap = options.onGap;
   }
 
@@ -121,7 +134,10 @@ export class ConsumeQueue {
    * scanForRecovery and cutAt). Default: keeps every sound unit.
    * @returns what the scan found.
    */
-  async recover(keepUnitsBelow = Number.POSITIVE_INFINITY, check?: UnitCheck): Promise<QueueRecoveryScan> {
+  async recover(
+    keepUnitsBelow = Number.POSITIVE_INFINITY,
+    check?: UnitCheck,
+  ): Promise<QueueRecoveryScan> {
     const scan = await this.scanForRecovery(keepUnitsBelow, check);
     await this.cutAt(scan.end, scan.lastRecordEnd);
     return scan;
@@ -146,10 +162,19 @@ export class ConsumeQueue {
     let mismatched = 0;
     for (; check !== undefined && end > start; end -= CQ_STORE_UNIT_SIZE, mismatched++) {
       const unit = await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE);
-      if (unit === null || isHoleUnit(unit) || (await check(this, unit, (end - CQ_STORE_UNIT_SIZE) / CQ_STORE_UNIT_SIZE))) break;
+      if (
+        unit === null ||
+        isHoleUnit(unit) ||
+        (await check(this, unit, (end - CQ_STORE_UNIT_SIZE) / CQ_STORE_UNIT_SIZE))
+      )
+        break;
     }
     const last = end > start ? await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE) : null;
-    return { end, lastRecordEnd: last === null || isHoleUnit(last) ? -1 : last.offset + last.size, mismatched };
+    return {
+      end,
+      lastRecordEnd: last === null || isHoleUnit(last) ? -1 : last.offset + last.size,
+      mismatched,
+    };
   }
 
   /**
@@ -247,18 +272,21 @@ export class ConsumeQueue {
   #appendRun(entries: readonly PositionEntry[], from: number): number {
     const file = this.mappedFileQueue.getLastMappedFile();
     const first = entries[from] as PositionEntry;
-    if (file === null || file.isFull() || first.offset + first.size <= this.#maxPhysicOffset) return 0;
+    if (file === null || file.isFull() || first.offset + first.size <= this.#maxPhysicOffset)
+      return 0;
     if (first.cqOffset * CQ_STORE_UNIT_SIZE !== file.fileFromOffset + file.wrotePosition) return 0;
     const room = (file.fileSize - file.wrotePosition) / CQ_STORE_UNIT_SIZE;
     let end = from + 1;
     while (end < entries.length && end - from < room) {
       const previous = entries[end - 1] as PositionEntry;
       const next = entries[end] as PositionEntry;
-      if (next.cqOffset !== previous.cqOffset + 1 || next.offset < previous.offset + previous.size) break;
+      if (next.cqOffset !== previous.cqOffset + 1 || next.offset < previous.offset + previous.size)
+        break;
       end++;
     }
     const bytes = Buffer.allocUnsafe((end - from) * CQ_STORE_UNIT_SIZE);
-    for (let i = from; i < end; i++) writeUnit(bytes, (i - from) * CQ_STORE_UNIT_SIZE, entries[i] as PositionEntry);
+    for (let i = from; i < end; i++)
+      writeUnit(bytes, (i - from) * CQ_STORE_UNIT_SIZE, entries[i] as PositionEntry);
     if (!file.appendMessage(bytes)) return 0;
     const last = entries[end - 1] as PositionEntry;
     this.#maxPhysicOffset = last.offset + last.size;
@@ -282,8 +310,10 @@ export class ConsumeQueue {
     const count = (untilPosition - file.wrotePosition) / CQ_STORE_UNIT_SIZE;
     if (count <= 0) return;
     const bytes = Buffer.alloc(count * CQ_STORE_UNIT_SIZE);
-    for (let i = 0; i < count; i++) writeUnit(bytes, i * CQ_STORE_UNIT_SIZE, { offset: 0, size: HOLE_SIZE, tagsCode: 0 });
-    if (!file.appendMessage(bytes)) throw new StoreError("IO_ERROR", `cannot fill ${count} holes in ${file.fileName}`);
+    for (let i = 0; i < count; i++)
+      writeUnit(bytes, i * CQ_STORE_UNIT_SIZE, { offset: 0, size: HOLE_SIZE, tagsCode: 0 });
+    if (!file.appendMessage(bytes))
+      throw new StoreError("IO_ERROR", `cannot fill ${count} holes in ${file.fileName}`);
   }
 
   /** Up to `maxCount` units from queue offset `startIndex` within one file; [] past the end. */
@@ -299,7 +329,8 @@ export class ConsumeQueue {
     if (result === null) return [];
     try {
       const units: ConsumeQueueUnit[] = [];
-      for (let at = 0; at < result.size; at += CQ_STORE_UNIT_SIZE) units.push(readUnit(result.buffer, at));
+      for (let at = 0; at < result.size; at += CQ_STORE_UNIT_SIZE)
+        units.push(readUnit(result.buffer, at));
       return units;
     } finally {
       result.release();
@@ -329,7 +360,10 @@ export class ConsumeQueue {
     const files = this.mappedFileQueue.mappedFiles;
     if (files.length === 0) return;
     const end = await scanKeepable(files, await firstScanFile(files, phyOffset), phyOffset);
-    const last = end > (files[0] as MappedFile).fileFromOffset ? await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE) : null;
+    const last =
+      end > (files[0] as MappedFile).fileFromOffset
+        ? await this.#unitAtByte(end - CQ_STORE_UNIT_SIZE)
+        : null;
     await this.cutAt(end, last === null || isHoleUnit(last) ? -1 : last.offset + last.size);
   }
 
@@ -361,7 +395,10 @@ export class ConsumeQueue {
 
   /** Deletes index files whose units all point below commit-log offset `phyMinOffset`. */
   async deleteExpiredFile(phyMinOffset: number): Promise<number> {
-    const count = await this.mappedFileQueue.deleteExpiredFileByOffset(phyMinOffset, CQ_STORE_UNIT_SIZE);
+    const count = await this.mappedFileQueue.deleteExpiredFileByOffset(
+      phyMinOffset,
+      CQ_STORE_UNIT_SIZE,
+    );
     await this.correctMinOffset(phyMinOffset);
     return count;
   }
@@ -393,7 +430,12 @@ async function readFileUnits(file: MappedFile): Promise<Buffer> {
 }
 
 /** Whether recovery may keep `unit` (before checking it against its record): see scanForRecovery. */
-function keepable(offset: number, size: number, keepUnitsBelow: number, previousEnd: number): boolean {
+function keepable(
+  offset: number,
+  size: number,
+  keepUnitsBelow: number,
+  previousEnd: number,
+): boolean {
   if (size === HOLE_SIZE) return true; // a filler for a queue offset no record took
   return size > 0 && offset >= 0 && offset >= previousEnd && offset + size <= keepUnitsBelow;
 }
@@ -402,13 +444,17 @@ function keepable(offset: number, size: number, keepUnitsBelow: number, previous
  * Where a recovery scan starts: the last file, looking back, that starts with a keepable unit (0 when
  * none does), and at least the third-last file as RocketMQ (damage in the newest files shows there).
  */
-async function firstScanFile(files: readonly MappedFile[], keepUnitsBelow: number): Promise<number> {
+async function firstScanFile(
+  files: readonly MappedFile[],
+  keepUnitsBelow: number,
+): Promise<number> {
   const thirdLast = Math.max(0, files.length - 3);
   for (let index = files.length - 1; index > 0; index--) {
     const head = await (files[index] as MappedFile).selectMappedBuffer(0, CQ_STORE_UNIT_SIZE);
     if (head === null) continue;
     try {
-      if (keepable(unitOffsetAt(head.buffer, 0), unitSizeAt(head.buffer, 0), keepUnitsBelow, -1)) return Math.min(index, thirdLast);
+      if (keepable(unitOffsetAt(head.buffer, 0), unitSizeAt(head.buffer, 0), keepUnitsBelow, -1))
+        return Math.min(index, thirdLast);
     } finally {
       head.release();
     }
@@ -417,7 +463,11 @@ async function firstScanFile(files: readonly MappedFile[], keepUnitsBelow: numbe
 }
 
 /** Scans units from file `from` on; returns the byte (queue offset * 20) where the keepable ones end. */
-async function scanKeepable(files: readonly MappedFile[], from: number, keepUnitsBelow: number): Promise<number> {
+async function scanKeepable(
+  files: readonly MappedFile[],
+  from: number,
+  keepUnitsBelow: number,
+): Promise<number> {
   let previousEnd = -1;
   for (let index = from; index < files.length; index++) {
     const file = files[index] as MappedFile;

@@ -94,7 +94,10 @@ export interface RecoveryPoints {
 }
 
 /** The commit-log offset below which units are kept (-Infinity: none). */
-export function keepUnitsBelow(rule: DispatchRule, points: Pick<RecoveryPoints, "logEnd" | "checkpointPoint">): number {
+export function keepUnitsBelow(
+  rule: DispatchRule,
+  points: Pick<RecoveryPoints, "logEnd" | "checkpointPoint">,
+): number {
   switch (rule.keepUnitsBelow) {
     case "RECOVERED_LOG_END":
       return points.logEnd;
@@ -113,7 +116,8 @@ export function keepUnitsBelow(rule: DispatchRule, points: Pick<RecoveryPoints, 
  * - CHECKPOINT_POINT: see DispatchRule.keepUnitsBelow.
  * - LOG_START: the commit log's first record.
  */
-export type DispatchStart = "END_OF_HIGHEST_UNIT" | "RECOVERED_LOG_END" | "CHECKPOINT_POINT" | "LOG_START";
+export type DispatchStart =
+  "END_OF_HIGHEST_UNIT" | "RECOVERED_LOG_END" | "CHECKPOINT_POINT" | "LOG_START";
 
 /** One row of {@link FIRST_DISPATCH_OFFSET}. */
 export interface FirstDispatchRow {
@@ -171,13 +175,19 @@ export interface FirstDispatchFacts {
 /** Picks the row of {@link FIRST_DISPATCH_OFFSET} for `facts`. */
 export function firstDispatchRow(facts: FirstDispatchFacts): FirstDispatchRow {
   const scanned = facts.case === "CRASH" && facts.scanDispatchedAll;
-  const row = FIRST_DISPATCH_OFFSET.find((r) => r.case === facts.case && r.scanDispatchedAll === scanned);
-  if (row === undefined) throw new StoreError("BAD_ARGUMENT", `FIRST_DISPATCH_OFFSET has no row for ${facts.case}`);
+  const row = FIRST_DISPATCH_OFFSET.find(
+    (r) => r.case === facts.case && r.scanDispatchedAll === scanned,
+  );
+  if (row === undefined)
+    throw new StoreError("BAD_ARGUMENT", `FIRST_DISPATCH_OFFSET has no row for ${facts.case}`);
   return row;
 }
 
 /** The commit-log offset dispatch starts at after recovery, by {@link FIRST_DISPATCH_OFFSET}. */
-export function firstDispatchOffset(facts: FirstDispatchFacts, points: RecoveryPoints): { row: FirstDispatchRow; offset: number } {
+export function firstDispatchOffset(
+  facts: FirstDispatchFacts,
+  points: RecoveryPoints,
+): { row: FirstDispatchRow; offset: number } {
   const row = firstDispatchRow(facts);
   return { row, offset: dispatchStartOffset(row.start, points) };
 }
@@ -185,7 +195,9 @@ export function firstDispatchOffset(facts: FirstDispatchFacts, points: RecoveryP
 function dispatchStartOffset(start: DispatchStart, points: RecoveryPoints): number {
   switch (start) {
     case "END_OF_HIGHEST_UNIT":
-      return points.highestUnitEnd < 0 ? points.logStart : Math.max(points.logStart, Math.min(points.highestUnitEnd, points.logEnd));
+      return points.highestUnitEnd < 0
+        ? points.logStart
+        : Math.max(points.logStart, Math.min(points.highestUnitEnd, points.logEnd));
     case "RECOVERED_LOG_END":
       return points.logEnd;
     case "CHECKPOINT_POINT":

@@ -38,11 +38,20 @@ export class DispatchWaiters {
    * Rejects with `timeoutError` after `timeoutMs` (none: no deadline), with BUSY when `limit` callers
    * already wait, and with the error given to `close` once closed.
    */
-  wait(offset: number, timeoutMs: number | undefined, timeoutError: () => StoreError<CommitLogErrorCode>): Promise<void> {
+  wait(
+    offset: number,
+    timeoutMs: number | undefined,
+    timeoutError: () => StoreError<CommitLogErrorCode>,
+  ): Promise<void> {
     if (offset <= this.#dispatchedTo) return Promise.resolve();
     if (this.#closed !== null) return Promise.reject(this.#closed);
     if (this.#waiters.length >= this.#limit) {
-      return Promise.reject(new StoreError<CommitLogErrorCode>("BUSY", `${this.#limit} callers already wait for dispatch; retry later`));
+      return Promise.reject(
+        new StoreError<CommitLogErrorCode>(
+          "BUSY",
+          `${this.#limit} callers already wait for dispatch; retry later`,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { offset, resolve, reject, timer: null };

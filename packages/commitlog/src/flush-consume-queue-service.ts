@@ -37,7 +37,11 @@ export class FlushConsumeQueueService extends ServiceThread {
   /** When the last thorough round ran (`clock.monotonic()`, ms): the first round is thorough. */
   #lastThoroughMs = Number.NEGATIVE_INFINITY;
 
-  constructor(queues: ConsumeQueueTable, checkpoint: StoreCheckpoint, options: FlushConsumeQueueServiceOptions) {
+  constructor(
+    queues: ConsumeQueueTable,
+    checkpoint: StoreCheckpoint,
+    options: FlushConsumeQueueServiceOptions,
+  ) {
     super(options);
     this.#queues = queues;
     this.#checkpoint = checkpoint;
@@ -77,7 +81,8 @@ export class FlushConsumeQueueService extends ServiceThread {
     }
     if (leastPages === 0) {
       if (logicsTimestamp > 0) this.#checkpoint.logicsMsgTimestamp = logicsTimestamp;
-      if (this.#options.flushIndex === undefined) this.#checkpoint.indexMsgTimestamp = this.#checkpoint.logicsMsgTimestamp;
+      if (this.#options.flushIndex === undefined)
+        this.#checkpoint.indexMsgTimestamp = this.#checkpoint.logicsMsgTimestamp;
       else {
         const indexTimestamp = await this.#options.flushIndex();
         if (indexTimestamp !== null) this.#checkpoint.indexMsgTimestamp = indexTimestamp;
@@ -88,7 +93,8 @@ export class FlushConsumeQueueService extends ServiceThread {
 
   #mostFilesInAQueue(): number {
     let most = FILES_PER_ROUND;
-    for (const queue of this.#queues.all()) most = Math.max(most, queue.mappedFileQueue.mappedFiles.length);
+    for (const queue of this.#queues.all())
+      most = Math.max(most, queue.mappedFileQueue.mappedFiles.length);
     return most;
   }
 }

@@ -12,7 +12,13 @@ const CHUNKS_PER_COMMIT = 16;
  * range are read up to an invalid record, the rest of such a file skipped, as the dispatcher does.
  * @returns the commit-log bytes read.
  */
-export async function indexLogRange(commitLog: CommitLog, index: DispatchIndex, from: number, to: number, maxRecordBytes: number): Promise<number> {
+export async function indexLogRange(
+  commitLog: CommitLog,
+  index: DispatchIndex,
+  from: number,
+  to: number,
+  maxRecordBytes: number,
+): Promise<number> {
   const scan: ScanOptions = {
     checkCRC: false,
     readBody: false,
@@ -28,9 +34,24 @@ export async function indexLogRange(commitLog: CommitLog, index: DispatchIndex, 
     const file = commitLog.mappedFileQueue.findMappedFileByOffset(at);
     if (file === null) break;
     const base = file.fileFromOffset;
-    const stop = await scanFileRecords(file, at - base, scan, (unit, position) => {
-      if (unit !== null && base + position < to) index.add(base + position, unit.size, unit.storeTimestamp, unit.topic, unit.sysFlag, unit.keys, unit.uniqKey);
-    }, CHUNKS_PER_COMMIT);
+    const stop = await scanFileRecords(
+      file,
+      at - base,
+      scan,
+      (unit, position) => {
+        if (unit !== null && base + position < to)
+          index.add(
+            base + position,
+            unit.size,
+            unit.storeTimestamp,
+            unit.topic,
+            unit.sysFlag,
+            unit.keys,
+            unit.uniqKey,
+          );
+      },
+      CHUNKS_PER_COMMIT,
+    );
     await index.commit();
     const next = stop.reason === "END" ? base + stop.position : commitLog.rollNextFile(base);
     if (next <= at) break; // nothing more is readable

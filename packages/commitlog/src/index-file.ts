@@ -69,7 +69,15 @@ export class IndexFile {
   #retiring = false;
   #idle: (() => void) | null = null;
 
-  private constructor(path: string, io: FileIO, fd: number, geometry: IndexGeometry, header: IndexHeader, durable: IndexHeader, regionTrusted: boolean) {
+  private constructor(
+    path: string,
+    io: FileIO,
+    fd: number,
+    geometry: IndexGeometry,
+    header: IndexHeader,
+    durable: IndexHeader,
+    regionTrusted: boolean,
+  ) {
     this.path = path;
     this.name = basename(path);
     this.#io = io;
@@ -87,7 +95,12 @@ export class IndexFile {
    * nothing) until its first flush, which follows the previous file's final one.
    * @throws StoreError IO_ERROR / DISK_FULL.
    */
-  static async create(path: string, io: FileIO, geometry: IndexGeometry, previous: IndexHeader | null): Promise<IndexFile> {
+  static async create(
+    path: string,
+    io: FileIO,
+    geometry: IndexGeometry,
+    previous: IndexHeader | null,
+  ): Promise<IndexFile> {
     let fd: number;
     try {
       fd = await io.open(path, true);
@@ -111,7 +124,12 @@ export class IndexFile {
    * only when the header says the file is full (its final flush wrote the region before the header).
    * @throws StoreError IO_ERROR.
    */
-  static async load(path: string, io: FileIO, geometry: IndexGeometry, crashed: boolean): Promise<IndexFile> {
+  static async load(
+    path: string,
+    io: FileIO,
+    geometry: IndexGeometry,
+    crashed: boolean,
+  ): Promise<IndexFile> {
     try {
       const fd = await io.open(path, false);
       const bytes = Buffer.alloc(INDEX_HEADER_SIZE);
@@ -137,10 +155,26 @@ export class IndexFile {
     const count = this.header.indexCount;
     if (count <= 1) return true;
     const scratch = Buffer.alloc(INDEX_ENTRY_SIZE);
-    const first = await this.readEntryAt(1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
-    if (first === null || first.keyHash < 0 || first.phyOffset !== this.header.beginPhyOffset) return false;
-    const last = await this.readEntryAt(count - 1, scratch, { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 });
-    return last !== null && last.keyHash >= 0 && last.phyOffset >= first.phyOffset && last.prevIndex < count - 1;
+    const first = await this.readEntryAt(1, scratch, {
+      keyHash: 0,
+      phyOffset: 0,
+      timeDiff: 0,
+      prevIndex: 0,
+    });
+    if (first === null || first.keyHash < 0 || first.phyOffset !== this.header.beginPhyOffset)
+      return false;
+    const last = await this.readEntryAt(count - 1, scratch, {
+      keyHash: 0,
+      phyOffset: 0,
+      timeDiff: 0,
+      prevIndex: 0,
+    });
+    return (
+      last !== null &&
+      last.keyHash >= 0 &&
+      last.phyOffset >= first.phyOffset &&
+      last.prevIndex < count - 1
+    );
   }
 
   /** Whether the header says no more entries fit. */
@@ -155,7 +189,12 @@ export class IndexFile {
 
   /** Whether anything is not durable yet (buffered entries, slots, or a newer header). */
   get dirty(): boolean {
-    return this.#chunks.length > 0 || this.#unsynced || (this.#dirtyPages?.some((page) => page !== 0) ?? false) || !sameHeader(this.header, this.#durable);
+    return (
+      this.#chunks.length > 0 ||
+      this.#unsynced ||
+      (this.#dirtyPages?.some((page) => page !== 0) ?? false) ||
+      !sameHeader(this.header, this.#durable)
+    );
   }
 
   /** The header as the last flush wrote it. */
@@ -180,7 +219,14 @@ export class IndexFile {
       header.beginTimestamp = storeTimestamp;
     }
     const chunk = this.#fillingChunk();
-    writeEntry(chunk.buffer, chunk.count * INDEX_ENTRY_SIZE, keyHash, phyOffset, timeDiffSeconds(header.beginTimestamp, storeTimestamp), prevIndex);
+    writeEntry(
+      chunk.buffer,
+      chunk.count * INDEX_ENTRY_SIZE,
+      keyHash,
+      phyOffset,
+      timeDiffSeconds(header.beginTimestamp, storeTimestamp),
+      prevIndex,
+    );
     chunk.count++;
     slots.writeInt32BE(header.indexCount, slot * HASH_SLOT_SIZE);
     (this.#dirtyPages as Uint8Array)[Math.floor(slot / SLOTS_PER_PAGE)] = 1;
@@ -199,7 +245,11 @@ export class IndexFile {
   #fillingChunk(): EntryChunk {
     let chunk = this.#filling;
     if (chunk === null || chunk.count === ENTRIES_PER_CHUNK) {
-      chunk = { start: this.header.indexCount, buffer: Buffer.allocUnsafe(ENTRIES_PER_CHUNK * INDEX_ENTRY_SIZE), count: 0 };
+      chunk = {
+        start: this.header.indexCount,
+        buffer: Buffer.allocUnsafe(ENTRIES_PER_CHUNK * INDEX_ENTRY_SIZE),
+        count: 0,
+      };
       this.#chunks.push(chunk);
       this.#filling = chunk;
     }
@@ -241,7 +291,13 @@ export class IndexFile {
       if (chunk.count > 0) {
         const position = entryPosition(this.geometry, chunk.start);
         try {
-          await this.#io.pwrite(this.#requireFd(), chunk.buffer, 0, chunk.count * INDEX_ENTRY_SIZE, position);
+          await this.#io.pwrite(
+            this.#requireFd(),
+            chunk.buffer,
+            0,
+            chunk.count * INDEX_ENTRY_SIZE,
+            position,
+          );
         } catch (error) {
           throw ioError("write index entries", this.path, error);
         }
@@ -263,7 +319,8 @@ export class IndexFile {
     await this.writePending();
     const fd = this.#requireFd();
     try {
-      for (const run of runs) await this.#io.pwrite(fd, run.bytes, 0, run.bytes.length, run.position);
+      for (const run of runs)
+        await this.#io.pwrite(fd, run.bytes, 0, run.bytes.length, run.position);
       if (runs.length > 0 || this.#unsynced) {
         this.#unsynced = false;
         await this.#io.fdatasync(fd);
@@ -278,7 +335,8 @@ export class IndexFile {
     } catch (error) {
       throw ioError("flush index file", this.path, error);
     }
-    if (this.isWriteFull() && snapshot.indexCount === this.header.indexCount) this.#regionTrusted = true;
+    if (this.isWriteFull() && snapshot.indexCount === this.header.indexCount)
+      this.#regionTrusted = true;
     return this.#durable;
   }
 
@@ -294,7 +352,10 @@ export class IndexFile {
       while (end < pages.length && pages[end] !== 0) pages[end++] = 0;
       const firstSlot = page * SLOTS_PER_PAGE;
       const endSlot = Math.min(end * SLOTS_PER_PAGE, this.geometry.hashSlotNum);
-      runs.push({ position: slotPosition(firstSlot), bytes: Buffer.from(slots.subarray(firstSlot * HASH_SLOT_SIZE, endSlot * HASH_SLOT_SIZE)) });
+      runs.push({
+        position: slotPosition(firstSlot),
+        bytes: Buffer.from(slots.subarray(firstSlot * HASH_SLOT_SIZE, endSlot * HASH_SLOT_SIZE)),
+      });
       page = end;
     }
     return runs;
@@ -310,7 +371,8 @@ export class IndexFile {
     const slots = Buffer.alloc(this.geometry.hashSlotNum * HASH_SLOT_SIZE);
     const pages = new Uint8Array(Math.ceil(this.geometry.hashSlotNum / SLOTS_PER_PAGE));
     const entryBytes = (this.header.indexCount - 1) * INDEX_ENTRY_SIZE;
-    const source: SlotSource = this.#regionTrusted && slots.length <= entryBytes ? "region" : "rebuild";
+    const source: SlotSource =
+      this.#regionTrusted && slots.length <= entryBytes ? "region" : "rebuild";
     if (source === "region") {
       try {
         await this.#io.pread(this.#requireFd(), slots, 0, slots.length, INDEX_HEADER_SIZE);
@@ -329,13 +391,21 @@ export class IndexFile {
   async #rebuildSlots(slots: Buffer): Promise<number> {
     const fd = this.#requireFd();
     const count = this.header.indexCount;
-    const buffer = Buffer.allocUnsafe(Math.min(ENTRIES_PER_READ, Math.max(1, count - 1)) * INDEX_ENTRY_SIZE);
+    const buffer = Buffer.allocUnsafe(
+      Math.min(ENTRIES_PER_READ, Math.max(1, count - 1)) * INDEX_ENTRY_SIZE,
+    );
     let used = 0;
-    for (let first = 1; first < count; ) {
+    for (let first = 1; first < count;) {
       const entries = Math.min(ENTRIES_PER_READ, count - first);
       let read: number;
       try {
-        read = await this.#io.pread(fd, buffer, 0, entries * INDEX_ENTRY_SIZE, entryPosition(this.geometry, first));
+        read = await this.#io.pread(
+          fd,
+          buffer,
+          0,
+          entries * INDEX_ENTRY_SIZE,
+          entryPosition(this.geometry, first),
+        );
       } catch (error) {
         throw ioError("read index entries", this.path, error);
       }
@@ -369,13 +439,21 @@ export class IndexFile {
     const before = this.header.indexCount;
     let count = before;
     const fd = this.#requireFd();
-    const buffer = Buffer.allocUnsafe(Math.min(ENTRIES_PER_READ, Math.max(1, count - 1)) * INDEX_ENTRY_SIZE);
+    const buffer = Buffer.allocUnsafe(
+      Math.min(ENTRIES_PER_READ, Math.max(1, count - 1)) * INDEX_ENTRY_SIZE,
+    );
     const entry: IndexEntry = { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 };
     search: while (count > 1) {
       const first = Math.max(1, count - ENTRIES_PER_READ);
       const length = (count - first) * INDEX_ENTRY_SIZE;
       try {
-        const read = await this.#io.pread(fd, buffer, 0, length, entryPosition(this.geometry, first));
+        const read = await this.#io.pread(
+          fd,
+          buffer,
+          0,
+          length,
+          entryPosition(this.geometry, first),
+        );
         if (read < length) buffer.fill(0, read, length);
       } catch (error) {
         throw ioError("read index entries", this.path, error);
@@ -412,7 +490,8 @@ export class IndexFile {
   async readEntryAt(index: number, scratch: Buffer, into: IndexEntry): Promise<IndexEntry | null> {
     if (index >= this.#written) {
       for (const chunk of this.#chunks) {
-        if (index >= chunk.start && index < chunk.start + chunk.count) return readEntry(chunk.buffer, (index - chunk.start) * INDEX_ENTRY_SIZE, into);
+        if (index >= chunk.start && index < chunk.start + chunk.count)
+          return readEntry(chunk.buffer, (index - chunk.start) * INDEX_ENTRY_SIZE, into);
       }
       return null;
     }
@@ -457,12 +536,18 @@ export class IndexFile {
     try {
       await this.#io.unlink(this.path);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "ENOENT") throw ioError("delete index file", this.path, error);
+      if ((error as { code?: unknown }).code !== "ENOENT")
+        throw ioError("delete index file", this.path, error);
     }
   }
 
   #requireFd(): number {
-    if (this.#fd === null) throw ioError("use index file", this.path, Object.assign(new Error("closed"), { code: "EBADF" }));
+    if (this.#fd === null)
+      throw ioError(
+        "use index file",
+        this.path,
+        Object.assign(new Error("closed"), { code: "EBADF" }),
+      );
     return this.#fd;
   }
 }

@@ -49,7 +49,14 @@ export interface IndexGeometry {
 }
 
 export function emptyHeader(): IndexHeader {
-  return { beginTimestamp: 0, endTimestamp: 0, beginPhyOffset: 0, endPhyOffset: 0, hashSlotCount: 0, indexCount: 1 };
+  return {
+    beginTimestamp: 0,
+    endTimestamp: 0,
+    beginPhyOffset: 0,
+    endPhyOffset: 0,
+    hashSlotCount: 0,
+    indexCount: 1,
+  };
 }
 
 export function encodeHeader(header: IndexHeader, target: Buffer): void {
@@ -84,7 +91,14 @@ export function entryPosition(geometry: IndexGeometry, index: number): number {
   return INDEX_HEADER_SIZE + geometry.hashSlotNum * HASH_SLOT_SIZE + index * INDEX_ENTRY_SIZE;
 }
 
-export function writeEntry(target: Buffer, at: number, keyHash: number, phyOffset: number, timeDiff: number, prevIndex: number): void {
+export function writeEntry(
+  target: Buffer,
+  at: number,
+  keyHash: number,
+  phyOffset: number,
+  timeDiff: number,
+  prevIndex: number,
+): void {
   writeInt32BE(target, at, keyHash);
   writeInt64BE(target, at + 4, phyOffset);
   writeInt32BE(target, at + 12, timeDiff);

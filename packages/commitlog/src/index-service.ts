@@ -2,10 +2,19 @@ import { join } from "node:path";
 import type { Clock, FileIO } from "@store/mapped-file";
 import { ensureDirectory, ioError } from "@store/mapped-file";
 import type { Logger } from "pino";
-import { KEY_SEPARATOR, SYSFLAG_TRANSACTION_ROLLBACK_TYPE, transactionType } from "@store/message-codec";
+import {
+  KEY_SEPARATOR,
+  SYSFLAG_TRANSACTION_ROLLBACK_TYPE,
+  transactionType,
+} from "@store/message-codec";
 import { IndexFile } from "./index-file.js";
 import type { IndexEntry, IndexGeometry, IndexHeader } from "./index-format.js";
-import { indexFileName, indexKeyHash, isIndexFileName, topicKeyPrefixHash } from "./index-format.js";
+import {
+  indexFileName,
+  indexKeyHash,
+  isIndexFileName,
+  topicKeyPrefixHash,
+} from "./index-format.js";
 
 /**
  * What the dispatcher hands the message index: every dispatched record, in log order, then a commit
@@ -14,7 +23,15 @@ import { indexFileName, indexKeyHash, isIndexFileName, topicKeyPrefixHash } from
  */
 export interface DispatchIndex {
   /** Hands the index one dispatched record: its offset and size (bytes), store time (ms), topic, flags and keys. */
-  add(physicalOffset: number, size: number, storeTimestamp: number, topic: string, sysFlag: number, keys: string | undefined, uniqKey: string | undefined): void;
+  add(
+    physicalOffset: number,
+    size: number,
+    storeTimestamp: number,
+    topic: string,
+    sysFlag: number,
+    keys: string | undefined,
+    uniqKey: string | undefined,
+  ): void;
   /** Writes the entries added since the last commit; never rejects. */
   commit(): Promise<void>;
 }
@@ -130,7 +147,10 @@ export class IndexService implements DispatchIndex {
     const found: IndexFile[] = [];
     for (const name of (await io.readdir(storePath)).sort()) {
       if (!isIndexFileName(name)) {
-        logger.warn({ entry: name }, "skipping an entry of the index directory that is not an index file");
+        logger.warn(
+          { entry: name },
+          "skipping an entry of the index directory that is not an index file",
+        );
         continue;
       }
       const file = await IndexFile.load(join(storePath, name), io, geometry, crashed);
@@ -144,14 +164,21 @@ export class IndexService implements DispatchIndex {
     // Newest first, so a crash in between leaves a prefix of the files: later ones would claim
     // coverage of records whose entries were in the deleted ones.
     for (let i = found.length - 1; i >= kept; i--) {
-      logger.warn({ file: (found[i] as IndexFile).name, header: (found[i] as IndexFile).header }, "deleting an index file that does not fit the configured maxHashSlotNum / maxIndexNum (or is damaged), or follows one that does not");
+      logger.warn(
+        { file: (found[i] as IndexFile).name, header: (found[i] as IndexFile).header },
+        "deleting an index file that does not fit the configured maxHashSlotNum / maxIndexNum (or is damaged), or follows one that does not",
+      );
       await (found[i] as IndexFile).destroy();
       dropped++;
     }
-    if (kept < found.length) await io.syncDirectory(storePath).catch((error: unknown) => Promise.reject(ioError("sync", storePath, error)));
+    if (kept < found.length)
+      await io
+        .syncDirectory(storePath)
+        .catch((error: unknown) => Promise.reject(ioError("sync", storePath, error)));
     this.#files.push(...found.slice(0, kept));
     if (crashed) {
-      for (const file of this.#files.slice(0, -1)) if (!file.isWriteFull()) await this.#repair(file);
+      for (const file of this.#files.slice(0, -1))
+        if (!file.isWriteFull()) await this.#repair(file);
       // Its slot region may hold pages of a flush that did not finish: queries must not read it.
       const last = this.#files.at(-1);
       if (last !== undefined && !last.isWriteFull()) await last.makeWritable();
@@ -169,14 +196,22 @@ export class IndexService implements DispatchIndex {
     for (let i = 0; i < files.length; i++) {
       const header = (files[i] as IndexFile).header;
       const before = i === 0 ? 0 : (files[i - 1] as IndexFile).header.endPhyOffset;
-      if (header.indexCount > this.#options.geometry.indexNum || header.endPhyOffset < before || !(await (files[i] as IndexFile).entriesMatchHeader())) return i;
+      if (
+        header.indexCount > this.#options.geometry.indexNum ||
+        header.endPhyOffset < before ||
+        !(await (files[i] as IndexFile).entriesMatchHeader())
+      )
+        return i;
     }
     return files.length;
   }
 
   /** Rebuilds and writes the slots of a read-only file a crash left unfinished. */
   async #repair(file: IndexFile): Promise<void> {
-    this.#options.logger.warn({ file: file.name, entries: file.header.indexCount - 1 }, "rebuilding the slots of an index file a crash left unfinished");
+    this.#options.logger.warn(
+      { file: file.name, entries: file.header.indexCount - 1 },
+      "rebuilding the slots of an index file a crash left unfinished",
+    );
     await file.makeWritable();
     await file.flush();
     file.releaseSlots();
@@ -205,7 +240,10 @@ export class IndexService implements DispatchIndex {
     }
     const { io, storePath, logger } = this.#options;
     // A deleted file must not come back after a power cut: it would claim records written since.
-    if (files > 0) await io.syncDirectory(storePath).catch((error: unknown) => Promise.reject(ioError("sync", storePath, error)));
+    if (files > 0)
+      await io
+        .syncDirectory(storePath)
+        .catch((error: unknown) => Promise.reject(ioError("sync", storePath, error)));
     const last = this.#files.at(-1);
     if (last !== undefined) {
       // Coverage is a prefix of the log: everything below min(covered, logEnd) was indexed.
@@ -214,12 +252,23 @@ export class IndexService implements DispatchIndex {
       await last.flush();
     }
     this.#coveredEnd = last?.header.endPhyOffset ?? 0;
-    logger.warn({ logEnd, coveredBefore: covered, entries, files }, "message index cut back to the recovered commit log");
+    logger.warn(
+      { logEnd, coveredBefore: covered, entries, files },
+      "message index cut back to the recovered commit log",
+    );
     return { entries, files };
   }
 
   /** Records a dispatched record (see DispatchIndex); indexed at the next commit. */
-  add(physicalOffset: number, size: number, storeTimestamp: number, topic: string, sysFlag: number, keys: string | undefined, uniqKey: string | undefined): void {
+  add(
+    physicalOffset: number,
+    size: number,
+    storeTimestamp: number,
+    topic: string,
+    sysFlag: number,
+    keys: string | undefined,
+    uniqKey: string | undefined,
+  ): void {
     if (this.#state !== "running") return;
     const pending = this.#pending;
     if (pending.length >= MAX_PENDING_RECORDS) {
@@ -254,7 +303,12 @@ export class IndexService implements DispatchIndex {
           if (offset < this.#coveredEnd) continue;
           // Awaits only to start a file (or load the slots of the last): a put path of its own otherwise.
           let file = this.#writableNow() ?? (await this.#writableFile());
-          for (let next = this.#indexKeys(file, batch, i, 0); next >= 0; next = this.#indexKeys(file, batch, i, next)) file = await this.#roll();
+          for (
+            let next = this.#indexKeys(file, batch, i, 0);
+            next >= 0;
+            next = this.#indexKeys(file, batch, i, next)
+          )
+            file = await this.#roll();
           const end = offset + (batch.sizes[i] as number);
           file.cover(end, batch.timestamps[i] as number);
           this.#coveredEnd = end;
@@ -286,22 +340,28 @@ export class IndexService implements DispatchIndex {
    * key that did not fit (the caller starts a file and goes on from there), or -1 when all did.
    */
   #indexKeys(file: IndexFile, batch: PendingRecords, i: number, from: number): number {
-    if (transactionType(batch.sysFlags[i] as number) === SYSFLAG_TRANSACTION_ROLLBACK_TYPE) return -1;
+    if (transactionType(batch.sysFlags[i] as number) === SYSFLAG_TRANSACTION_ROLLBACK_TYPE)
+      return -1;
     const offset = batch.offsets[i] as number;
     const timestamp = batch.timestamps[i] as number;
     const prefix = topicKeyPrefixHash(batch.topics[i] as string);
     let number = 0;
     const uniqKey = batch.uniqKeys[i];
     if (uniqKey !== undefined && uniqKey.length > 0) {
-      if (number >= from && !file.putKey(indexKeyHash(prefix, uniqKey), offset, timestamp)) return number;
+      if (number >= from && !file.putKey(indexKeyHash(prefix, uniqKey), offset, timestamp))
+        return number;
       number++;
     }
     const keys = batch.keys[i];
-    for (let start = 0; keys !== undefined && start < keys.length; ) {
+    for (let start = 0; keys !== undefined && start < keys.length;) {
       let stop = keys.indexOf(KEY_SEPARATOR, start);
       if (stop < 0) stop = keys.length;
       if (stop > start) {
-        if (number >= from && !file.putKey(indexKeyHash(prefix, keys, start, stop), offset, timestamp)) return number;
+        if (
+          number >= from &&
+          !file.putKey(indexKeyHash(prefix, keys, start, stop), offset, timestamp)
+        )
+          return number;
         number++;
       }
       start = stop + 1;
@@ -330,14 +390,24 @@ export class IndexService implements DispatchIndex {
   async #roll(): Promise<IndexFile> {
     const { io, storePath, geometry } = this.#options;
     if (!this.#directoryReady) {
-      await ensureDirectory(io, storePath).catch((error: unknown) => Promise.reject(ioError("create", storePath, error)));
+      await ensureDirectory(io, storePath).catch((error: unknown) =>
+        Promise.reject(ioError("create", storePath, error)),
+      );
       this.#directoryReady = true;
     }
     const previous = this.#files.at(-1) ?? null;
-    const file = await IndexFile.create(join(storePath, this.#nextName(previous)), io, geometry, previous?.header ?? null);
+    const file = await IndexFile.create(
+      join(storePath, this.#nextName(previous)),
+      io,
+      geometry,
+      previous?.header ?? null,
+    );
     this.#files.push(file);
     if (previous !== null) {
-      this.#options.logger.info({ full: previous.name, next: file.name }, "index file full: starting another");
+      this.#options.logger.info(
+        { full: previous.name, next: file.name },
+        "index file full: starting another",
+      );
       void this.#enqueueFlush(async () => {
         await previous.flush();
         previous.releaseSlots();
@@ -390,7 +460,10 @@ export class IndexService implements DispatchIndex {
   async deleteExpiredFiles(minOffset: number): Promise<number> {
     const deleted = await this.#enqueueFlush(async () => {
       let count = 0;
-      while (this.#files.length > 1 && (this.#files[0] as IndexFile).header.endPhyOffset <= minOffset) {
+      while (
+        this.#files.length > 1 &&
+        (this.#files[0] as IndexFile).header.endPhyOffset <= minOffset
+      ) {
         const file = this.#files.shift() as IndexFile;
         await file.destroy();
         count++;
@@ -405,7 +478,12 @@ export class IndexService implements DispatchIndex {
    * [begin, end] (ms), newest first, each once: RocketMQ's queryOffset. Hash collisions are not
    * told apart here: the caller reads each record and checks its topic and keys.
    */
-  async *candidates(topic: string, key: string, begin: number, end: number): AsyncGenerator<number> {
+  async *candidates(
+    topic: string,
+    key: string,
+    begin: number,
+    end: number,
+  ): AsyncGenerator<number> {
     const keyHash = indexKeyHash(topicKeyPrefixHash(topic), key);
     const files = [...this.#files];
     const seen = new Set<number>();
@@ -415,13 +493,24 @@ export class IndexService implements DispatchIndex {
     for (let i = files.length - 1; i >= 0 && budget > 0; i--) {
       const file = files[i] as IndexFile;
       const header = file.header;
-      if (header.indexCount > 1 && begin <= header.endTimestamp && end >= header.beginTimestamp && file.hold()) {
+      if (
+        header.indexCount > 1 &&
+        begin <= header.endTimestamp &&
+        end >= header.beginTimestamp &&
+        file.hold()
+      ) {
         try {
           let next = await file.readSlot(keyHash % file.geometry.hashSlotNum, scratch);
           while (next > 0 && next < header.indexCount && budget-- > 0) {
-            if ((await file.readEntryAt(next, scratch, entry)) === null || entry.timeDiff < 0) break;
+            if ((await file.readEntryAt(next, scratch, entry)) === null || entry.timeDiff < 0)
+              break;
             const time = header.beginTimestamp + entry.timeDiff * 1000;
-            if (entry.keyHash === keyHash && time + ENTRY_TIME_SLACK_MS >= begin && time <= end && !seen.has(entry.phyOffset)) {
+            if (
+              entry.keyHash === keyHash &&
+              time + ENTRY_TIME_SLACK_MS >= begin &&
+              time <= end &&
+              !seen.has(entry.phyOffset)
+            ) {
               seen.add(entry.phyOffset);
               yield entry.phyOffset;
             }
@@ -441,7 +530,10 @@ export class IndexService implements DispatchIndex {
     this.#state = "failed";
     this.#failure = error instanceof Error ? error : new Error(String(error));
     this.#pending.clear();
-    this.#options.logger.error({ err: error, coveredEnd: this.#coveredEnd }, "message index stopped: records from here on are not indexed until the store is reopened");
+    this.#options.logger.error(
+      { err: error, coveredEnd: this.#coveredEnd },
+      "message index stopped: records from here on are not indexed until the store is reopened",
+    );
   }
 
   /** Waits for commits and flushes in progress, then closes the files (flush first to keep what is buffered). */

@@ -14,7 +14,12 @@ export {
 } from "./message-store-config.js";
 export type { MessageStoreConfig, MessageStoreConfigInput } from "./message-store-config.js";
 export { isPutStored } from "./store-types.js";
-export type { GetMessageResult, GetMessageStatus, PutMessageResult, PutMessageStatus } from "./store-types.js";
+export type {
+  GetMessageResult,
+  GetMessageStatus,
+  PutMessageResult,
+  PutMessageStatus,
+} from "./store-types.js";
 export type { ConsumeQueueFilter, PullLimits } from "./message-reader.js";
 export type { LookMessageResult } from "./message-lookup.js";
 export type { QueryMessageResult } from "./message-query.js";
@@ -33,5 +38,11 @@ export { ReputMessageService } from "./reput-message-service.js";
 export { StoreCheckpoint } from "./store-checkpoint.js";
 
 // The record codec (DESIGN §4), from @store/message-codec.
-export { createMessageId, decodeMessage, decodeMessageId, decodeMessages, encodeMessage } from "@store/message-codec";
+export {
+  createMessageId,
+  decodeMessage,
+  decodeMessageId,
+  decodeMessages,
+  encodeMessage,
+} from "@store/message-codec";
 export type { DecodedMessage, DecodeResult, MessageInput } from "@store/message-codec";

@@ -1,4 +1,12 @@
-import { BLANK_RECORD_LENGTH, decodeMessage, KEY_SEPARATOR, MESSAGE_MAGIC_CODE, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX, recordMagicCode, recordTotalSize } from "@store/message-codec";
+import {
+  BLANK_RECORD_LENGTH,
+  decodeMessage,
+  KEY_SEPARATOR,
+  MESSAGE_MAGIC_CODE,
+  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
+  recordMagicCode,
+  recordTotalSize,
+} from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { IndexService } from "./index-service.js";
 
@@ -25,7 +33,13 @@ export const QUERY_MAX_RECORD_READS = 1024;
 export async function queryMessages(
   commitLog: CommitLog,
   index: IndexService | null,
-  query: { readonly topic: string; readonly key: string; readonly maxNum: number; readonly begin: number; readonly end: number },
+  query: {
+    readonly topic: string;
+    readonly key: string;
+    readonly maxNum: number;
+    readonly begin: number;
+    readonly end: number;
+  },
 ): Promise<QueryMessageResult> {
   const lastUpdate = index?.lastUpdate() ?? { timestamp: 0, phyOffset: 0 };
   const found: { offset: number; record: Buffer }[] = [];
@@ -50,11 +64,19 @@ export async function queryMessages(
 }
 
 /** The record at `offset` when it is a sound message of the query's topic and key, stored in its range. */
-async function readMatching(commitLog: CommitLog, offset: number, query: { topic: string; key: string; begin: number; end: number }): Promise<Buffer | null> {
+async function readMatching(
+  commitLog: CommitLog,
+  offset: number,
+  query: { topic: string; key: string; begin: number; end: number },
+): Promise<Buffer | null> {
   const head = await commitLog.getMessage(offset, BLANK_RECORD_LENGTH);
   if (head === null) return null;
   head.release();
-  if (head.buffer.length < BLANK_RECORD_LENGTH || recordMagicCode(head.buffer) !== MESSAGE_MAGIC_CODE) return null;
+  if (
+    head.buffer.length < BLANK_RECORD_LENGTH ||
+    recordMagicCode(head.buffer) !== MESSAGE_MAGIC_CODE
+  )
+    return null;
   const size = recordTotalSize(head.buffer);
   const fileSize = commitLog.mappedFileQueue.mappedFileSize;
   if (size <= BLANK_RECORD_LENGTH || size > fileSize - (offset % fileSize)) return null;
@@ -66,6 +88,8 @@ async function readMatching(commitLog: CommitLog, offset: number, query: { topic
   const message = decoded.message;
   if (message.physicalOffset !== offset || message.topic !== query.topic) return null;
   if (message.storeTimestamp < query.begin || message.storeTimestamp > query.end) return null;
-  const matches = message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] === query.key || (message.keys?.split(KEY_SEPARATOR).includes(query.key) ?? false);
+  const matches =
+    message.properties[PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX] === query.key ||
+    (message.keys?.split(KEY_SEPARATOR).includes(query.key) ?? false);
   return matches ? data.buffer : null;
 }

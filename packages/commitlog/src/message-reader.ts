@@ -26,7 +26,12 @@ export const FILTER_SCAN_UNITS = 800;
 /** Adjacent records further apart than this are read separately, not as one span. */
 const MAX_SPAN_GAP_BYTES = 64 * 1024;
 
-function empty(status: GetMessageStatus, nextBeginOffset: number, minOffset: number, maxOffset: number): GetMessageResult {
+function empty(
+  status: GetMessageStatus,
+  nextBeginOffset: number,
+  minOffset: number,
+  maxOffset: number,
+): GetMessageResult {
   return { status, messages: [], nextBeginOffset, minOffset, maxOffset, bufferTotalSize: 0 };
 }
 
@@ -49,13 +54,24 @@ export async function readQueueMessages(
   if (maxOffset === 0) return empty("NO_MESSAGE_IN_QUEUE", 0, minOffset, maxOffset);
   if (offset < minOffset) return empty("OFFSET_TOO_SMALL", minOffset, minOffset, maxOffset);
   if (offset === maxOffset) return empty("OFFSET_OVERFLOW_ONE", offset, minOffset, maxOffset);
-  if (offset > maxOffset) return empty("OFFSET_OVERFLOW_BADLY", minOffset === 0 ? minOffset : maxOffset, minOffset, maxOffset);
+  if (offset > maxOffset)
+    return empty(
+      "OFFSET_OVERFLOW_BADLY",
+      minOffset === 0 ? minOffset : maxOffset,
+      minOffset,
+      maxOffset,
+    );
   const wanted = Math.max(1, Math.min(maxMsgNums, limits.maxCount));
-  const scanned = await queue.getUnits(offset, filter === undefined ? wanted : Math.max(wanted, FILTER_SCAN_UNITS));
-  if (scanned.length === 0) return empty("OFFSET_FOUND_NULL", nextReadableOffset(offset, maxOffset), minOffset, maxOffset);
+  const scanned = await queue.getUnits(
+    offset,
+    filter === undefined ? wanted : Math.max(wanted, FILTER_SCAN_UNITS),
+  );
+  if (scanned.length === 0)
+    return empty("OFFSET_FOUND_NULL", nextReadableOffset(offset, maxOffset), minOffset, maxOffset);
   const selection = filter === undefined ? null : selectMatching(scanned, filter, wanted);
   const units = selection === null ? scanned : selection.units;
-  if (selection !== null && units.length === 0) return empty("NO_MATCHED_MESSAGE", offset + selection.scannedCount, minOffset, maxOffset);
+  if (selection !== null && units.length === 0)
+    return empty("NO_MATCHED_MESSAGE", offset + selection.scannedCount, minOffset, maxOffset);
   const phyMin = commitLog.getMinOffset();
   const messages: Buffer[] = [];
   let total = 0;
@@ -63,7 +79,10 @@ export async function readQueueMessages(
   let removing = false;
   for (const span of spans(units)) {
     if (messages.length > 0 && total + span.bytes > limits.maxBytes) break;
-    if (span.units[0] !== undefined && (span.units[0].offset < phyMin || isHoleUnit(span.units[0]))) {
+    if (
+      span.units[0] !== undefined &&
+      (span.units[0].offset < phyMin || isHoleUnit(span.units[0]))
+    ) {
       removing ||= !isHoleUnit(span.units[0]);
       consumed += span.units.length;
       continue;
@@ -76,9 +95,23 @@ export async function readQueueMessages(
     }
     consumed += span.units.length;
   }
-  const nextBeginOffset = offset + (selection === null ? consumed : selection.consumedThrough(consumed));
-  if (messages.length > 0) return { status: "FOUND", messages, nextBeginOffset, minOffset, maxOffset, bufferTotalSize: total };
-  return empty(removing ? "MESSAGE_WAS_REMOVING" : consumed > 0 ? "NO_MATCHED_MESSAGE" : "OFFSET_FOUND_NULL", nextBeginOffset, minOffset, maxOffset);
+  const nextBeginOffset =
+    offset + (selection === null ? consumed : selection.consumedThrough(consumed));
+  if (messages.length > 0)
+    return {
+      status: "FOUND",
+      messages,
+      nextBeginOffset,
+      minOffset,
+      maxOffset,
+      bufferTotalSize: total,
+    };
+  return empty(
+    removing ? "MESSAGE_WAS_REMOVING" : consumed > 0 ? "NO_MATCHED_MESSAGE" : "OFFSET_FOUND_NULL",
+    nextBeginOffset,
+    minOffset,
+    maxOffset,
+  );
 }
 
 interface Selection {
@@ -90,7 +123,11 @@ interface Selection {
 }
 
 /** The first `wanted` units the filter accepts; skipped units still count as consumed. */
-function selectMatching(scanned: readonly ConsumeQueueUnit[], filter: ConsumeQueueFilter, wanted: number): Selection {
+function selectMatching(
+  scanned: readonly ConsumeQueueUnit[],
+  filter: ConsumeQueueFilter,
+  wanted: number,
+): Selection {
   const units: ConsumeQueueUnit[] = [];
   const indexes: number[] = [];
   let scannedCount = scanned.length;
@@ -107,7 +144,12 @@ function selectMatching(scanned: readonly ConsumeQueueUnit[], filter: ConsumeQue
   return {
     units,
     scannedCount,
-    consumedThrough: (consumed) => (consumed >= units.length ? scannedCount : consumed === 0 ? 0 : (indexes[consumed - 1] as number) + 1),
+    consumedThrough: (consumed) =>
+      consumed >= units.length
+        ? scannedCount
+        : consumed === 0
+          ? 0
+          : (indexes[consumed - 1] as number) + 1,
   };
 }
 
@@ -130,7 +172,8 @@ function* spans(units: readonly ConsumeQueueUnit[]): Generator<Span> {
   let bytes = 0;
   for (const unit of units) {
     const hole = isHoleUnit(unit);
-    const joins = current.length > 0 && !hole && unit.offset >= end && unit.offset - end <= MAX_SPAN_GAP_BYTES;
+    const joins =
+      current.length > 0 && !hole && unit.offset >= end && unit.offset - end <= MAX_SPAN_GAP_BYTES;
     if (current.length > 0 && !joins) {
       yield { units: current, start, end, bytes };
       current = [];
@@ -170,5 +213,7 @@ async function readSpan(commitLog: CommitLog, span: Span): Promise<Buffer[] | nu
   const data = await commitLog.getMessage(span.start, span.end - span.start);
   if (data === null) return null;
   data.release();
-  return span.units.map((unit) => data.buffer.subarray(unit.offset - span.start, unit.offset - span.start + unit.size));
+  return span.units.map((unit) =>
+    data.buffer.subarray(unit.offset - span.start, unit.offset - span.start + unit.size),
+  );
 }

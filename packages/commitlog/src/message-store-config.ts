@@ -74,7 +74,10 @@ export const messageStoreConfigSchema = flushConfigSchema
     /** Commit-log files older than this are deleted, hours. */
     fileReservedTime: int(0, 24 * 365 * 10).default(72),
     /** Hours of the day (`;`-separated, "00".."23") when expired files are deleted. */
-    deleteWhen: z.string().regex(/^(\d{1,2})(;\d{1,2})*$/).default("04"),
+    deleteWhen: z
+      .string()
+      .regex(/^(\d{1,2})(;\d{1,2})*$/)
+      .default("04"),
     /** Disk usage (percent) past which expired files are deleted at any hour, oldest first. */
     diskMaxUsedSpaceRatio: int(10, 95).default(75),
     /** Cleanup check period, ms. */
@@ -104,14 +107,23 @@ export const messageStoreConfigSchema = flushConfigSchema
     /** maxNum of a query by unique key (the broker's QUERY_MESSAGE with `_UNIQUE_KEY_QUERY`). */
     defaultQueryMaxNum: int(1, 10_000).default(32),
     /** This broker's address `ip:port`, written into every record and message id. */
-    storeHost: z.string().regex(/^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/, "expected ip:port (IPv6 as [addr]:port)").default("127.0.0.1:10911"),
+    storeHost: z
+      .string()
+      .regex(
+        /^(\[[0-9a-fA-F.:]+\]|[0-9a-fA-F.:]+):\d{1,5}$/,
+        "expected ip:port (IPv6 as [addr]:port)",
+      )
+      .default("127.0.0.1:10911"),
   })
   .strict();
 
 /** The config `MessageStore.open` accepts: any subset of the keys, RocketMQ's names. */
 export type MessageStoreConfigInput = z.input<typeof messageStoreConfigSchema>;
 /** A validated store config with every default filled in (see `parseMessageStoreConfig`). */
-export type MessageStoreConfig = Omit<z.output<typeof messageStoreConfigSchema>, "preallocation"> & {
+export type MessageStoreConfig = Omit<
+  z.output<typeof messageStoreConfigSchema>,
+  "preallocation"
+> & {
   readonly preallocation: "zero-fill" | "sparse";
 };
 
@@ -123,12 +135,20 @@ export function parseMessageStoreConfig(input: unknown = {}): MessageStoreConfig
   const result = messageStoreConfigSchema.safeParse(input);
   if (result.success) {
     const config = result.data;
-    return { ...config, preallocation: config.preallocation ?? (config.flushDiskType === "SYNC_FLUSH" ? "zero-fill" : "sparse") };
+    return {
+      ...config,
+      preallocation:
+        config.preallocation ?? (config.flushDiskType === "SYNC_FLUSH" ? "zero-fill" : "sparse"),
+    };
   }
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join(".") || "(config)";
     if (issue.code === "unrecognized_keys") return `unknown key(s) ${issue.keys.join(", ")}`;
     return `${key}: ${issue.message}`;
   });
-  throw new StoreError<CommitLogErrorCode>("INVALID_CONFIG", `invalid store config: ${problems.join("; ")}`, { cause: result.error });
+  throw new StoreError<CommitLogErrorCode>(
+    "INVALID_CONFIG",
+    `invalid store config: ${problems.join("; ")}`,
+    { cause: result.error },
+  );
 }

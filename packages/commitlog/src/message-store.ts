@@ -104,7 +104,10 @@ export class MessageStore {
   #cleanTimer: ClockTimer | null = null;
   #state: "running" | "stopping" | "stopped" = "running";
 
-  private constructor(parts: StoreAssembly, opened: { input: StoreAssemblyInput; lock: StoreLock; pullLimits?: PullLimits }) {
+  private constructor(
+    parts: StoreAssembly,
+    opened: { input: StoreAssemblyInput; lock: StoreLock; pullLimits?: PullLimits },
+  ) {
     const { config, io, logger, clock, checkpoint } = opened.input;
     this.config = config;
     this.#io = io;
@@ -117,8 +120,26 @@ export class MessageStore {
     this.consumeQueues = parts.consumeQueues;
     this.indexService = parts.index;
     this.#pullLimits = opened.pullLimits ?? DEFAULT_PULL_LIMITS;
-    this.recovery = { mode: "empty", startOffset: 0, processOffset: 0, recordsScanned: 0, stopReason: "END", truncatedBytes: 0, truncatedRecords: 0, truncatedFiles: 0, staleBytesCleared: 0 };
-    this.queueRecovery = { case: "CLEAN_SHUTDOWN", keptUnitsBelow: 0, restartedAt: 0, dispatchStart: "END_OF_HIGHEST_UNIT", zeroedBytes: 0, mismatchedUnits: 0, gapsFound: 0 };
+    this.recovery = {
+      mode: "empty",
+      startOffset: 0,
+      processOffset: 0,
+      recordsScanned: 0,
+      stopReason: "END",
+      truncatedBytes: 0,
+      truncatedRecords: 0,
+      truncatedFiles: 0,
+      staleBytesCleared: 0,
+    };
+    this.queueRecovery = {
+      case: "CLEAN_SHUTDOWN",
+      keptUnitsBelow: 0,
+      restartedAt: 0,
+      dispatchStart: "END_OF_HIGHEST_UNIT",
+      zeroedBytes: 0,
+      mismatchedUnits: 0,
+      gapsFound: 0,
+    };
   }
 
   /**
@@ -128,19 +149,33 @@ export class MessageStore {
    * @throws StoreError INVALID_CONFIG, STORE_LOCKED, LOAD_FAILED / DIRECTORY_GAP / FILE_SIZE_MISMATCH
    *   (a directory the store cannot trust), IO_ERROR.
    */
-  static async open(config: MessageStoreConfigInput = {}, options: MessageStoreOptions = {}): Promise<MessageStore> {
+  static async open(
+    config: MessageStoreConfigInput = {},
+    options: MessageStoreOptions = {},
+  ): Promise<MessageStore> {
     const parsed = parseMessageStoreConfig(config);
     const io = options.io ?? nodeFileIO;
     const logger = options.logger ?? pino({ name: "message-store", level: "warn" });
     const root = parsed.storePathRootDir;
     // Durable names from the start: a power cut must not take a directory with files synced inside it.
-    await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "commitlog"), e)));
-    await ensureDirectory(io, join(root, "consumequeue")).catch((e: unknown) => Promise.reject(ioError("create", join(root, "consumequeue"), e)));
+    await ensureDirectory(io, join(root, "commitlog")).catch((e: unknown) =>
+      Promise.reject(ioError("create", join(root, "commitlog"), e)),
+    );
+    await ensureDirectory(io, join(root, "consumequeue")).catch((e: unknown) =>
+      Promise.reject(ioError("create", join(root, "consumequeue"), e)),
+    );
     const clock = options.clock ?? systemClock;
     const lock = await StoreLock.acquire(join(root, "lock"), io, clock);
     try {
       const checkpoint = await StoreCheckpoint.open(join(root, "checkpoint"), io);
-      const input: StoreAssemblyInput = { config: parsed, io, logger, clock, checkpoint, diskUsage: options.diskUsage };
+      const input: StoreAssemblyInput = {
+        config: parsed,
+        io,
+        logger,
+        clock,
+        checkpoint,
+        diskUsage: options.diskUsage,
+      };
       const parts = await assembleOrClose(input);
       const store = new MessageStore(parts, { input, lock, pullLimits: options.pullLimits });
       try {
@@ -215,7 +250,10 @@ export class MessageStore {
   }
 
   #recoverTopicQueueTable(): void {
-    const next = (queue: ConsumeQueue): [string, number] => [`${queue.topic}-${queue.queueId}`, queue.getMaxOffsetInQueue()];
+    const next = (queue: ConsumeQueue): [string, number] => [
+      `${queue.topic}-${queue.queueId}`,
+      queue.getMaxOffsetInQueue(),
+    ];
     this.commitLog.resetTopicQueueTable(Array.from(this.consumeQueues.all(), next));
   }
 
@@ -240,7 +278,10 @@ export class MessageStore {
       await this.#io.unlink(join(root, "abort"));
       await this.#io.syncDirectory(root);
     } catch (error) {
-      this.#logger.warn({ err: error }, "could not remove the abort file durably: the next open may recover abnormally");
+      this.#logger.warn(
+        { err: error },
+        "could not remove the abort file durably: the next open may recover abnormally",
+      );
     }
   }
 
@@ -259,7 +300,8 @@ export class MessageStore {
 
   /** Stores one message; resolves when it is as durable as the flush strategy promises. */
   putMessage(msg: MessageInput): Promise<PutMessageResult> {
-    if (this.#state !== "running") return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+    if (this.#state !== "running")
+      return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     return this.commitLog.putMessage(msg);
   }
 
@@ -267,8 +309,12 @@ export class MessageStore {
    * Stores a batch (one topic and queue) as consecutive records, all or nothing; `properties` are
    * added to every message (RocketMQ's batch-level properties).
    */
-  putMessages(batch: readonly MessageInput[], properties?: Readonly<Record<string, string>>): Promise<PutMessageResult> {
-    if (this.#state !== "running") return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
+  putMessages(
+    batch: readonly MessageInput[],
+    properties?: Readonly<Record<string, string>>,
+  ): Promise<PutMessageResult> {
+    if (this.#state !== "running")
+      return Promise.resolve({ status: "SERVICE_NOT_AVAILABLE", reason: "the store is shut down" });
     return this.commitLog.putMessages(batch, properties);
   }
 
@@ -279,8 +325,22 @@ export class MessageStore {
    * scanned); skipped ones still advance `nextBeginOffset`, and a pull that matched none answers
    * NO_MATCHED_MESSAGE past them.
    */
-  getMessage(_group: string, topic: string, queueId: number, offset: number, maxMsgNums: number, filter?: ConsumeQueueFilter): Promise<GetMessageResult> {
-    return readQueueMessages(this.commitLog, this.consumeQueues.find(topic, queueId), offset, maxMsgNums, this.#pullLimits, filter);
+  getMessage(
+    _group: string,
+    topic: string,
+    queueId: number,
+    offset: number,
+    maxMsgNums: number,
+    filter?: ConsumeQueueFilter,
+  ): Promise<GetMessageResult> {
+    return readQueueMessages(
+      this.commitLog,
+      this.consumeQueues.find(topic, queueId),
+      offset,
+      maxMsgNums,
+      this.#pullLimits,
+      filter,
+    );
   }
 
   /**
@@ -294,8 +354,14 @@ export class MessageStore {
    * `INVALID` with why (not the start of a record, zeros, damage); null only when the offset lies
    * outside the readable log, [getMinPhyOffset(), getMaxPhyOffset()). See LookMessageResult.
    */
-  lookMessageByOffset(phyOffset: number, options: { readonly detail: true }): Promise<LookMessageResult | null>;
-  async lookMessageByOffset(phyOffset: number, options?: { readonly detail: true }): Promise<DecodedMessage | LookMessageResult | null> {
+  lookMessageByOffset(
+    phyOffset: number,
+    options: { readonly detail: true },
+  ): Promise<LookMessageResult | null>;
+  async lookMessageByOffset(
+    phyOffset: number,
+    options?: { readonly detail: true },
+  ): Promise<DecodedMessage | LookMessageResult | null> {
     const found = await lookMessageAt(this.commitLog, phyOffset);
     if (options?.detail === true) return found;
     return found?.kind === "MESSAGE" ? found : null;
@@ -308,9 +374,21 @@ export class MessageStore {
    * is read back and checked, so a hash collision or an entry indexed twice never shows. Empty when
    * messageIndexEnable is false. A message is found once it was dispatched (see dispatchBehindBytes).
    */
-  queryMessage(topic: string, key: string, maxNum: number, beginTimestamp: number, endTimestamp: number): Promise<QueryMessageResult> {
+  queryMessage(
+    topic: string,
+    key: string,
+    maxNum: number,
+    beginTimestamp: number,
+    endTimestamp: number,
+  ): Promise<QueryMessageResult> {
     const limited = Math.min(maxNum, this.config.maxMsgsNumBatch);
-    return queryMessages(this.commitLog, this.indexService, { topic, key, maxNum: limited, begin: beginTimestamp, end: endTimestamp });
+    return queryMessages(this.commitLog, this.indexService, {
+      topic,
+      key,
+      maxNum: limited,
+      begin: beginTimestamp,
+      end: endTimestamp,
+    });
   }
 
   /**
@@ -332,7 +410,9 @@ export class MessageStore {
     if (data === null) return -1;
     data.release();
     const buffer = data.buffer;
-    return Number(buffer.readBigInt64BE(storeTimestampPosition(buffer.readInt32BE(SYSFLAG_POSITION))));
+    return Number(
+      buffer.readBigInt64BE(storeTimestampPosition(buffer.readInt32BE(SYSFLAG_POSITION))),
+    );
   }
 
   /** One past the last queue offset (0 when the queue was never written). */
@@ -392,22 +472,38 @@ export class MessageStore {
   waitForDispatch(offset: number, options: WaitForDispatchOptions = {}): Promise<void> {
     const end = this.commitLog.mappedFileQueue.getMaxWrotePosition();
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > end) {
-      const error = new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch(${offset}): expected an integer offset in [0, ${end}]`);
+      const error = new StoreError<CommitLogErrorCode>(
+        "BAD_ARGUMENT",
+        `waitForDispatch(${offset}): expected an integer offset in [0, ${end}]`,
+      );
       return Promise.reject(error);
     }
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
-      return Promise.reject(new StoreError<CommitLogErrorCode>("BAD_ARGUMENT", `waitForDispatch: timeoutMs ${timeoutMs} must be ≥ 0`));
+      return Promise.reject(
+        new StoreError<CommitLogErrorCode>(
+          "BAD_ARGUMENT",
+          `waitForDispatch: timeoutMs ${timeoutMs} must be ≥ 0`,
+        ),
+      );
     }
     this.#parts.dispatchWaiters.advance(this.#parts.reput.reputFromOffset);
     const timeoutError = () =>
-      new StoreError<CommitLogErrorCode>("DISPATCH_TIMEOUT", `dispatch did not reach offset ${offset} within ${timeoutMs} ms (at ${this.#parts.reput.reputFromOffset})`);
+      new StoreError<CommitLogErrorCode>(
+        "DISPATCH_TIMEOUT",
+        `dispatch did not reach offset ${offset} within ${timeoutMs} ms (at ${this.#parts.reput.reputFromOffset})`,
+      );
     return this.#parts.dispatchWaiters.wait(offset, timeoutMs, timeoutError);
   }
 
   #closeDispatchWaiters(how: string): void {
     this.#parts.dispatchWaiters.advance(this.#parts.reput.reputFromOffset);
-    this.#parts.dispatchWaiters.close(new StoreError<CommitLogErrorCode>("STORE_CLOSED", `the store was ${how} before dispatch reached the offset`));
+    this.#parts.dispatchWaiters.close(
+      new StoreError<CommitLogErrorCode>(
+        "STORE_CLOSED",
+        `the store was ${how} before dispatch reached the offset`,
+      ),
+    );
   }
 
   /**
@@ -441,14 +537,24 @@ export class MessageStore {
     // A clean open trusts every unit on disk (DISPATCH_RULES.CLEAN_SHUTDOWN): keep `abort` unless they all are.
     const queuesFlushed = await flushQueues.doFlush(true).then(
       () => true,
-      (error: unknown) => (this.#logger.error({ err: error }, "final consume-queue flush failed"), false),
+      (error: unknown) => (
+        this.#logger.error({ err: error }, "final consume-queue flush failed"),
+        false
+      ),
     );
     await allocate.shutdown();
     // A flush that failed before or during the final drain poisons its file: keep `abort` then.
     // An index whose last flush failed may have slot pages newer than its header: keep `abort` then too.
     const indexSound = this.indexService?.failure == null;
-    const healthy = writable && queuesFlushed && indexSound && !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError && reput.behind() === 0;
-    await this.checkpoint.shutdown().catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
+    const healthy =
+      writable &&
+      queuesFlushed &&
+      indexSound &&
+      !this.commitLog.mappedFileQueue.getLastMappedFile()?.flushError &&
+      reput.behind() === 0;
+    await this.checkpoint
+      .shutdown()
+      .catch((error: unknown) => this.#logger.error({ err: error }, "checkpoint flush failed"));
     await this.commitLog.mappedFileQueue.shutdown(0);
     await this.consumeQueues.shutdown();
     await this.indexService?.shutdown();
@@ -475,7 +581,11 @@ export class MessageStore {
     flushQueues.makeStop();
     this.indexService?.halt();
     this.#closeDispatchWaiters("halted");
-    await Promise.allSettled([this.commitLog.halt(), reput.shutdown(), flushQueues.shutdown(), allocate.shutdown()]);
+    await Promise.allSettled([
+      this.commitLog.halt(),
+      reput.shutdown(),
+      flushQueues.shutdown(),
+      allocate.shutdown(),
+    ]);
   }
 }
-

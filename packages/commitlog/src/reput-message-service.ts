@@ -60,7 +60,11 @@ export class ReputMessageService extends ServiceThread {
   readonly #index: DispatchIndex | null;
   readonly #onProgress: (reputFromOffset: number) => void;
 
-  constructor(commitLog: CommitLog, queues: ConsumeQueueTable, options: ReputMessageServiceOptions) {
+  constructor(
+    commitLog: CommitLog,
+    queues: ConsumeQueueTable,
+    options: ReputMessageServiceOptions,
+  ) {
     super(options);
     this.#commitLog = commitLog;
     this.#queues = queues;
@@ -91,7 +95,10 @@ export class ReputMessageService extends ServiceThread {
       try {
         await this.doReput();
       } catch (error) {
-        this.logger.error({ err: error, reputFromOffset: this.reputFromOffset }, "dispatch failed; retrying");
+        this.logger.error(
+          { err: error, reputFromOffset: this.reputFromOffset },
+          "dispatch failed; retrying",
+        );
       }
     }
     await this.doReput(); // dispatch what the last puts wrote before the store flushes its queues
@@ -137,9 +144,27 @@ export class ReputMessageService extends ServiceThread {
     const batches = new QueueBatches(this.#queues, this.#index);
     // A unit points where its record is (for a sound record, its PHYSICALOFFSET field), and a failed
     // write resumes there.
-    const stop = await scanFileRecords(file, this.reputFromOffset - file.fileFromOffset, this.#scan, (request, position) => {
-      if (request !== null) batches.add(file.fileFromOffset + position, request.size, request.topic, request.queueId, request.queueOffset, request.tagsCode, request.storeTimestamp, request.sysFlag, request.keys, request.uniqKey);
-    }, 1);
+    const stop = await scanFileRecords(
+      file,
+      this.reputFromOffset - file.fileFromOffset,
+      this.#scan,
+      (request, position) => {
+        if (request !== null)
+          batches.add(
+            file.fileFromOffset + position,
+            request.size,
+            request.topic,
+            request.queueId,
+            request.queueOffset,
+            request.tagsCode,
+            request.storeTimestamp,
+            request.sysFlag,
+            request.keys,
+            request.uniqKey,
+          );
+      },
+      1,
+    );
     const failedAt = await this.#dispatchAll(batches);
     if (failedAt !== null) {
       this.reputFromOffset = failedAt;
@@ -152,7 +177,10 @@ export class ReputMessageService extends ServiceThread {
       return progressed;
     }
     if (stop.reason === "INVALID") {
-      this.logger.error({ offset: file.fileFromOffset + stop.position, code: stop.record.code }, "invalid record in the commit log; skipping the rest of its file");
+      this.logger.error(
+        { offset: file.fileFromOffset + stop.position, code: stop.record.code },
+        "invalid record in the commit log; skipping the rest of its file",
+      );
     }
     this.reputFromOffset = this.#commitLog.rollNextFile(file.fileFromOffset);
     return true;
@@ -162,11 +190,25 @@ export class ReputMessageService extends ServiceThread {
    * Indexes units another scan read (an abnormal recovery's), given with the commit-log offset of
    * each record. Returns the offset of the first that could not be indexed, or null when all were.
    */
-  dispatchUnits(units: readonly DispatchUnit[], offsets: readonly number[]): Promise<number | null> {
+  dispatchUnits(
+    units: readonly DispatchUnit[],
+    offsets: readonly number[],
+  ): Promise<number | null> {
     const batches = new QueueBatches(this.#queues, this.#index);
     for (let i = 0; i < units.length; i++) {
       const unit = units[i] as DispatchUnit;
-      batches.add(offsets[i] as number, unit.size, unit.topic, unit.queueId, unit.queueOffset, unit.tagsCode, unit.storeTimestamp, unit.sysFlag, unit.keys, unit.uniqKey);
+      batches.add(
+        offsets[i] as number,
+        unit.size,
+        unit.topic,
+        unit.queueId,
+        unit.queueOffset,
+        unit.tagsCode,
+        unit.storeTimestamp,
+        unit.sysFlag,
+        unit.keys,
+        unit.uniqKey,
+      );
     }
     return this.#dispatchAll(batches);
   }
@@ -180,7 +222,12 @@ export class ReputMessageService extends ServiceThread {
     if (units === null) return null;
     units.dropBefore(this.reputFromOffset);
     const batches = new QueueBatches(this.#queues, this.#index);
-    const end = units.takeFrom(this.reputFromOffset, readableEnd, APPENDED_UNITS_PER_STEP, batches.add);
+    const end = units.takeFrom(
+      this.reputFromOffset,
+      readableEnd,
+      APPENDED_UNITS_PER_STEP,
+      batches.add,
+    );
     return end > this.reputFromOffset ? { batches, end } : null;
   }
 
@@ -199,15 +246,21 @@ export class ReputMessageService extends ServiceThread {
       try {
         written = await queue.putMessagePositionInfos(entries);
       } catch (error) {
-        this.logger.error({ err: error, topic: queue.topic, queueId: queue.queueId }, "consume-queue write failed");
+        this.logger.error(
+          { err: error, topic: queue.topic, queueId: queue.queueId },
+          "consume-queue write failed",
+        );
       }
       const last = entries[written - 1];
-      if (last !== undefined) this.#events?.dispatched(queue.topic, queue.queueId, last.cqOffset + 1);
+      if (last !== undefined)
+        this.#events?.dispatched(queue.topic, queue.queueId, last.cqOffset + 1);
       const failed = entries[written];
-      if (failed !== undefined) firstFailure = Math.min(firstFailure ?? failed.offset, failed.offset);
+      if (failed !== undefined)
+        firstFailure = Math.min(firstFailure ?? failed.offset, failed.offset);
     }
     // After a failure the checkpoint keeps the older time: recovery then starts no later than needed.
-    if (firstFailure === null && batches.storeTimestamp > 0) this.#events?.dispatchedUpTo(batches.storeTimestamp);
+    if (firstFailure === null && batches.storeTimestamp > 0)
+      this.#events?.dispatchedUpTo(batches.storeTimestamp);
     return firstFailure;
   }
 }

@@ -67,7 +67,11 @@ export function assembleStore(input: StoreAssemblyInput): StoreAssembly {
   const { config, logger, clock } = input;
   // Dispatch wakes on appends and commits; it is built after the commit log that tells of them.
   let reput: ReputMessageService | null = null;
-  const events = new StoreEvents({ wakeDispatch: () => reput?.wakeup(), checkpoint: input.checkpoint, logger });
+  const events = new StoreEvents({
+    wakeDispatch: () => reput?.wakeup(),
+    checkpoint: input.checkpoint,
+    logger,
+  });
   const pool = buildPool(config);
   const allocate = new AllocateMappedFileService({
     io: input.io,
@@ -91,7 +95,13 @@ export function assembleStore(input: StoreAssemblyInput): StoreAssembly {
     : null;
   // Single puts hand the dispatcher their consume-queue units (it then reads nothing back).
   const appendedUnits = new AppendedUnits();
-  const commitLog = buildCommitLog(input, { pool, allocate, events, appendedUnits, indexed: index !== null });
+  const commitLog = buildCommitLog(input, {
+    pool,
+    allocate,
+    events,
+    appendedUnits,
+    indexed: index !== null,
+  });
   const consumeQueues = new ConsumeQueueTable({
     rootDir: join(config.storePathRootDir, "consumequeue"),
     mappedFileSize: config.mappedFileSizeConsumeQueue,
@@ -108,14 +118,33 @@ export function assembleStore(input: StoreAssemblyInput): StoreAssembly {
     events,
     index,
   });
-  const { flushQueues, clean } = buildHousekeeping(input, { commitLog, consumeQueues, events, index });
-  return { pool, allocate, commitLog, events, consumeQueues, index, reput, dispatchWaiters, flushQueues, clean };
+  const { flushQueues, clean } = buildHousekeeping(input, {
+    commitLog,
+    consumeQueues,
+    events,
+    index,
+  });
+  return {
+    pool,
+    allocate,
+    commitLog,
+    events,
+    consumeQueues,
+    index,
+    reput,
+    dispatchWaiters,
+    flushQueues,
+    clean,
+  };
 }
 
 /** The transient store pool (transientStorePoolEnable), its buffers allocated; null without. */
 function buildPool(config: MessageStoreConfig): TransientStorePool | null {
   if (!config.transientStorePoolEnable) return null;
-  const pool = new TransientStorePool(config.transientStorePoolSize, config.mappedFileSizeCommitLog);
+  const pool = new TransientStorePool(
+    config.transientStorePoolSize,
+    config.mappedFileSizeCommitLog,
+  );
   pool.init();
   return pool;
 }
@@ -166,7 +195,12 @@ function buildCommitLog(
 /** Consume-queue flushing (with the index's) and expired-file cleanup. */
 function buildHousekeeping(
   input: StoreAssemblyInput,
-  parts: { commitLog: CommitLog; consumeQueues: ConsumeQueueTable; events: StoreEvents; index: IndexService | null },
+  parts: {
+    commitLog: CommitLog;
+    consumeQueues: ConsumeQueueTable;
+    events: StoreEvents;
+    index: IndexService | null;
+  },
 ): Pick<StoreAssembly, "flushQueues" | "clean"> {
   const { config, logger, clock } = input;
   const { index, events } = parts;
@@ -187,7 +221,8 @@ function buildHousekeeping(
     destroyIntervalForciblyMs: config.destroyMapedFileIntervalForcibly,
     logger,
     diskUsage: input.diskUsage,
-    deleteExpiredIndexFiles: index === null ? undefined : (minOffset) => index.deleteExpiredFiles(minOffset),
+    deleteExpiredIndexFiles:
+      index === null ? undefined : (minOffset) => index.deleteExpiredFiles(minOffset),
   });
   return { flushQueues, clean };
 }

@@ -59,7 +59,10 @@ export class StoreCheckpoint {
 
   /** `max(0, min(physic, logics) - 3000)`: no message newer than this can be missing from both. */
   getMinTimestamp(): number {
-    return Math.max(0, Math.min(this.physicMsgTimestamp, this.logicsMsgTimestamp) - MIN_TIMESTAMP_SLACK_MS);
+    return Math.max(
+      0,
+      Math.min(this.physicMsgTimestamp, this.logicsMsgTimestamp) - MIN_TIMESTAMP_SLACK_MS,
+    );
   }
 
   /**

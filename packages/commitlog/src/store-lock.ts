@@ -115,7 +115,12 @@ export class StoreLock {
  * two starters racing right after such a crash can still both remove it.
  * @throws StoreError STORE_LOCKED when another live owner holds it; IO_ERROR.
  */
-export async function claimLockFile(path: string, io: FileIO, pid: number, clock: Clock = systemClock): Promise<void> {
+export async function claimLockFile(
+  path: string,
+  io: FileIO,
+  pid: number,
+  clock: Clock = systemClock,
+): Promise<void> {
   try {
     const self: LockOwner = { pid, startTicks: await processStartTicks(pid) };
     for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
@@ -166,14 +171,24 @@ function sameFile(a: SeenOwner, b: SeenOwner): boolean {
  * a previous incarnation: a container restarts its process with the same pid), or is an empty file
  * another process has only just created (younger than `freshMs`).
  */
-async function refuseIfHeld(path: string, seen: SeenOwner, pid: number, freshMs: number, clock: Clock): Promise<void> {
+async function refuseIfHeld(
+  path: string,
+  seen: SeenOwner,
+  pid: number,
+  freshMs: number,
+  clock: Clock,
+): Promise<void> {
   const owner = seen.owner;
-  if (owner !== null && owner.pid !== pid && (await isAlive(owner))) throw lockedError(path, owner.pid);
+  if (owner !== null && owner.pid !== pid && (await isAlive(owner)))
+    throw lockedError(path, owner.pid);
   if (seen.size === 0 && clock.now() - seen.mtimeMs < freshMs) throw lockedError(path, 0);
 }
 
 function lockedError(path: string, pid: number): StoreError<CommitLogErrorCode> {
-  return new StoreError<CommitLogErrorCode>("STORE_LOCKED", `store is in use by process ${pid} (lock file ${path}); one process per store directory`);
+  return new StoreError<CommitLogErrorCode>(
+    "STORE_LOCKED",
+    `store is in use by process ${pid} (lock file ${path}); one process per store directory`,
+  );
 }
 
 /** What a lock (or takeover) file says, or null when it does not exist. */
@@ -194,7 +209,8 @@ async function readOwner(path: string, io: FileIO): Promise<SeenOwner | null> {
     const [pidLine = "", startLine = ""] = text.split("\n");
     const pid = Number.parseInt(pidLine.trim(), 10);
     const start = /^start=(\d+)$/.exec(startLine.trim());
-    const owner = Number.isSafeInteger(pid) && pid > 0 ? { pid, startTicks: start?.[1] ?? null } : null;
+    const owner =
+      Number.isSafeInteger(pid) && pid > 0 ? { pid, startTicks: start?.[1] ?? null } : null;
     return { owner, mtimeMs: stat.mtimeMs, size: stat.size, text };
   } finally {
     await io.close(fd);
@@ -206,7 +222,12 @@ async function readOwner(path: string, io: FileIO): Promise<SeenOwner | null> {
  * when it already exists. When the write fails, the file is removed and the error thrown, unless
  * `keepIfUnwritten`: then the empty file stays and counts as created.
  */
-async function createOwned(path: string, io: FileIO, owner: LockOwner, keepIfUnwritten = false): Promise<boolean> {
+async function createOwned(
+  path: string,
+  io: FileIO,
+  owner: LockOwner,
+  keepIfUnwritten = false,
+): Promise<boolean> {
   let fd: number;
   try {
     fd = await io.open(path, "exclusive");
@@ -215,7 +236,9 @@ async function createOwned(path: string, io: FileIO, owner: LockOwner, keepIfUnw
     throw error;
   }
   try {
-    const text = Buffer.from(owner.startTicks === null ? `${owner.pid}\n` : `${owner.pid}\nstart=${owner.startTicks}\n`);
+    const text = Buffer.from(
+      owner.startTicks === null ? `${owner.pid}\n` : `${owner.pid}\nstart=${owner.startTicks}\n`,
+    );
     await io.pwrite(fd, text, 0, text.length, 0);
     await io.fdatasync(fd);
   } catch (error) {

@@ -7,7 +7,13 @@ import type { ConsumeQueueTable } from "./consume-queue-table.js";
 import { indexLogRange } from "./index-catch-up.js";
 import type { IndexRecoveryReport, IndexService } from "./index-service.js";
 import type { QueueRecoveryReport, RecoveryCase, RecoveryPoints } from "./dispatch-plan.js";
-import { DISPATCH_RULES, INDEX_RULE, firstDispatchOffset, keepUnitsBelow, recoveryCase } from "./dispatch-plan.js";
+import {
+  DISPATCH_RULES,
+  INDEX_RULE,
+  firstDispatchOffset,
+  keepUnitsBelow,
+  recoveryCase,
+} from "./dispatch-plan.js";
 import type { ReputMessageService } from "./reput-message-service.js";
 import type { StoreCheckpoint } from "./store-checkpoint.js";
 import { unitMatchesRecord } from "./unit-check.js";
@@ -59,21 +65,33 @@ interface LogRecovered {
 export async function recoverStore(
   parts: StoreRecoveryParts,
   abortFileFound: boolean,
-): Promise<{ log: RecoveryReport; queues: QueueRecoveryReport; index: IndexRecoveryReport | null }> {
+): Promise<{
+  log: RecoveryReport;
+  queues: QueueRecoveryReport;
+  index: IndexRecoveryReport | null;
+}> {
   const coveredAtOpen = parts.index?.coveredEnd ?? 0;
   const gapsBefore = parts.consumeQueues.gapsFound;
   const recovered = await recoverLog(parts, abortFileFound, gapsBefore);
   const { log } = recovered;
   const rule = DISPATCH_RULES[recovered.initial];
-  const below = keepUnitsBelow(rule, { logEnd: log.processOffset, checkpointPoint: recovered.checkpointPoint });
-  const kept = recovered.kept ?? (rule.keepUnitsBelow === "RECOVERED_LOG_END" ? await keepUnits(parts, below) : null);
+  const below = keepUnitsBelow(rule, {
+    logEnd: log.processOffset,
+    checkpointPoint: recovered.checkpointPoint,
+  });
+  const kept =
+    recovered.kept ??
+    (rule.keepUnitsBelow === "RECOVERED_LOG_END" ? await keepUnits(parts, below) : null);
   const points: RecoveryPoints = {
     logStart: Math.max(0, parts.commitLog.getMinOffset()),
     logEnd: log.processOffset,
     checkpointPoint: recovered.checkpointPoint,
     highestUnitEnd: kept?.highestUnitEnd ?? -1,
   };
-  const truncated = (await parts.index?.truncateFrom(log.processOffset)) ?? { entries: 0, files: 0 };
+  const truncated = (await parts.index?.truncateFrom(log.processOffset)) ?? {
+    entries: 0,
+    files: 0,
+  };
   const dispatched = await dispatchRecovered(parts, recovered, kept, points, gapsBefore);
   const index: IndexRecoveryReport | null =
     parts.index === null
@@ -94,14 +112,21 @@ export async function recoverStore(
  * RocketMQ does: the log is read once. If a unit cannot be written, or a queue shows a gap, the scan
  * stops dispatching; the dispatcher (or a rebuild) follows.
  */
-async function recoverLog(parts: StoreRecoveryParts, abortFileFound: boolean, gapsBefore: number): Promise<LogRecovered> {
+async function recoverLog(
+  parts: StoreRecoveryParts,
+  abortFileFound: boolean,
+  gapsBefore: number,
+): Promise<LogRecovered> {
   const { commitLog, consumeQueues } = parts;
   const files = commitLog.mappedFileQueue.mappedFiles;
   const startIndex = await recoveryStartIndex(files, abortFileFound, parts.checkpoint);
   const checkpointPoint = files[startIndex]?.fileFromOffset ?? 0;
   const initial = recoveryCase({ abortFileFound, queuesDamaged: false });
   const rule = DISPATCH_RULES[initial];
-  const kept = rule.keepUnitsBelow === "CHECKPOINT_POINT" ? await keepUnits(parts, keepUnitsBelow(rule, { logEnd: 0, checkpointPoint })) : null;
+  const kept =
+    rule.keepUnitsBelow === "CHECKPOINT_POINT"
+      ? await keepUnits(parts, keepUnitsBelow(rule, { logEnd: 0, checkpointPoint }))
+      : null;
   let scanning = initial === "CRASH" && kept?.damaged !== true;
   // The scan feeds the index from checkpointPoint on: first give it what lies before.
   const caughtUpBytes = scanning ? await catchUpIndex(parts, checkpointPoint) : 0;
@@ -116,8 +141,10 @@ async function recoverLog(parts: StoreRecoveryParts, abortFileFound: boolean, ga
     withKeys: parts.index !== null,
     dispatch: async (units, offsets) => {
       if (!scanning) return;
-      if (units.includes(null)) scanning = false; // a unit the scan could not read: index from the log
-      else if ((await parts.reput.dispatchUnits(units as DispatchUnit[], offsets)) !== null) scanning = false;
+      if (units.includes(null))
+        scanning = false; // a unit the scan could not read: index from the log
+      else if ((await parts.reput.dispatchUnits(units as DispatchUnit[], offsets)) !== null)
+        scanning = false;
       if (consumeQueues.gapsFound > gapsBefore) scanning = false;
     },
   });
@@ -136,11 +163,17 @@ async function dispatchRecovered(
   gapsBefore: number,
 ): Promise<{ queues: QueueRecoveryReport; caughtUpBytes: number }> {
   const { consumeQueues } = parts;
-  let start = firstDispatchOffset({ case: recovered.initial, scanDispatchedAll: recovered.scanDispatchedAll }, points);
+  let start = firstDispatchOffset(
+    { case: recovered.initial, scanDispatchedAll: recovered.scanDispatchedAll },
+    points,
+  );
   const caughtUpBytes = await catchUpIndex(parts, start.offset);
-  if (kept?.damaged !== true && consumeQueues.gapsFound === gapsBefore) await parts.reput.restartFrom(start.offset);
+  if (kept?.damaged !== true && consumeQueues.gapsFound === gapsBefore)
+    await parts.reput.restartFrom(start.offset);
   const queuesDamaged = kept?.damaged === true || consumeQueues.gapsFound > gapsBefore;
-  const finalCase = queuesDamaged ? recoveryCase({ abortFileFound: recovered.initial !== "CLEAN_SHUTDOWN", queuesDamaged }) : recovered.initial;
+  const finalCase = queuesDamaged
+    ? recoveryCase({ abortFileFound: recovered.initial !== "CLEAN_SHUTDOWN", queuesDamaged })
+    : recovered.initial;
   if (queuesDamaged) {
     start = firstDispatchOffset({ case: finalCase, scanDispatchedAll: false }, points);
     await rebuildQueues(parts, start.offset);
@@ -154,7 +187,10 @@ async function dispatchRecovered(
     mismatchedUnits: kept?.mismatchedUnits ?? 0,
     gapsFound: consumeQueues.gapsFound - gapsBefore,
   };
-  parts.logger[queuesDamaged ? "warn" : "info"](queues, `consume queues recovered (${finalCase}): ${DISPATCH_RULES[finalCase].why}`);
+  parts.logger[queuesDamaged ? "warn" : "info"](
+    queues,
+    `consume queues recovered (${finalCase}): ${DISPATCH_RULES[finalCase].why}`,
+  );
   return { queues, caughtUpBytes };
 }
 
@@ -162,7 +198,10 @@ async function dispatchRecovered(
 async function catchUpIndex(parts: StoreRecoveryParts, to: number): Promise<number> {
   const index = parts.index;
   if (index === null || index.coveredEnd >= to) return 0;
-  parts.logger.info({ from: index.coveredEnd, to }, "indexing the commit log the durable message index lacks");
+  parts.logger.info(
+    { from: index.coveredEnd, to },
+    "indexing the commit log the durable message index lacks",
+  );
   return indexLogRange(parts.commitLog, index, index.coveredEnd, to, parts.maxRecordBytes);
 }
 
@@ -171,12 +210,21 @@ async function catchUpIndex(parts: StoreRecoveryParts, to: number): Promise<numb
  * unit does not match its record: then nothing is cut here (the queues are rebuilt).
  */
 async function keepUnits(parts: StoreRecoveryParts, below: number): Promise<KeptUnits> {
-  const scans = await parts.consumeQueues.scanForRecovery(below, unitMatchesRecord(parts.commitLog));
+  const scans = await parts.consumeQueues.scanForRecovery(
+    below,
+    unitMatchesRecord(parts.commitLog),
+  );
   let mismatchedUnits = 0;
   for (const scan of scans.values()) mismatchedUnits += scan.mismatched;
-  if (mismatchedUnits > 0) return { damaged: true, highestUnitEnd: -1, zeroedBytes: 0, mismatchedUnits };
+  if (mismatchedUnits > 0)
+    return { damaged: true, highestUnitEnd: -1, zeroedBytes: 0, mismatchedUnits };
   const cut = await parts.consumeQueues.cutAt(scans);
-  return { damaged: false, highestUnitEnd: cut.highestRecordEnd, zeroedBytes: cut.zeroedBytes, mismatchedUnits };
+  return {
+    damaged: false,
+    highestUnitEnd: cut.highestRecordEnd,
+    zeroedBytes: cut.zeroedBytes,
+    mismatchedUnits,
+  };
 }
 
 /**

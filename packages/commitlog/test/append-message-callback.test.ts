@@ -3,7 +3,16 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import type { EncodedAppend } from "../src/append-message-callback.js";
 import { CommitLogAppendCallback, takesQueueOffset } from "../src/append-message-callback.js";
-import { BLANK_MAGIC_CODE, decodeMessageId, decodeMessages, MESSAGE_ID_LENGTH_IPV4, MESSAGE_ID_LENGTH_IPV6, MessageEncoder, SYSFLAG_TRANSACTION_PREPARED_TYPE, SYSFLAG_TRANSACTION_ROLLBACK_TYPE } from "@store/message-codec";
+import {
+  BLANK_MAGIC_CODE,
+  decodeMessageId,
+  decodeMessages,
+  MESSAGE_ID_LENGTH_IPV4,
+  MESSAGE_ID_LENGTH_IPV6,
+  MessageEncoder,
+  SYSFLAG_TRANSACTION_PREPARED_TYPE,
+  SYSFLAG_TRANSACTION_ROLLBACK_TYPE,
+} from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 
 const TOPIC = "test-topic";
@@ -15,17 +24,39 @@ interface Hosts {
   readonly idLength: number;
 }
 
-const IPV4: Hosts = { born: "127.0.0.1:123", store: "127.0.0.1:124", idLength: MESSAGE_ID_LENGTH_IPV4 };
-const IPV6: Hosts = { born: "[1050:0:0:0:5:600:300c:326b]:123", store: "[::1]:124", idLength: MESSAGE_ID_LENGTH_IPV6 };
+const IPV4: Hosts = {
+  born: "127.0.0.1:123",
+  store: "127.0.0.1:124",
+  idLength: MESSAGE_ID_LENGTH_IPV4,
+};
+const IPV6: Hosts = {
+  born: "[1050:0:0:0:5:600:300c:326b]:123",
+  store: "[::1]:124",
+  idLength: MESSAGE_ID_LENGTH_IPV6,
+};
 
 /** RocketMQ AppendCallbackTest's batch: 10 x (body "body", topic "test-topic", tags "abc"). */
 function encodeBatch(hosts: Hosts, count = 10): EncodedAppend & { readonly records: Buffer } {
   const encoder = new MessageEncoder({ maxMessageSize: 10 * 1024 * 1024, storeHost: hosts.store });
-  const batch: MessageInput[] = Array.from({ length: count }, () => ({ topic: TOPIC, body: Buffer.from("body"), tags: "abc", bornHost: hosts.born }));
+  const batch: MessageInput[] = Array.from({ length: count }, () => ({
+    topic: TOPIC,
+    body: Buffer.from("body"),
+    tags: "abc",
+    bornHost: hosts.born,
+  }));
   const encoded = encoder.encodeBatch(batch, NOW);
   if (encoded.status !== "PUT_OK") throw new Error(`batch refused: ${encoded.reason}`);
   const records = Buffer.from(encoded.records);
-  return { records, message: null, size: records.length, count: encoded.count, queueKey: `${TOPIC}-0`, sysFlag: 0, storeTimestamp: NOW, fillPropertiesCrc: false };
+  return {
+    records,
+    message: null,
+    size: records.length,
+    count: encoded.count,
+    queueKey: `${TOPIC}-0`,
+    sysFlag: 0,
+    storeTimestamp: NOW,
+    fillPropertiesCrc: false,
+  };
 }
 
 async function openFile(disk: SimulatedDisk, fileSize: number): Promise<MappedFile> {
@@ -34,7 +65,10 @@ async function openFile(disk: SimulatedDisk, fileSize: number): Promise<MappedFi
 }
 
 describe("CommitLogAppendCallback", () => {
-  for (const [name, hosts] of [["IPv4", IPV4], ["IPv6", IPV6]] as const) {
+  for (const [name, hosts] of [
+    ["IPv4", IPV4],
+    ["IPv6", IPV6],
+  ] as const) {
     // RocketMQ AppendCallbackTest.testAppendMessageBatchEndOfFile (+ IPv6 variant)
     it(`${name}: a batch that does not fit closes the file with an 8-byte blank record (END_OF_FILE)`, async () => {
       const disk = new SimulatedDisk();

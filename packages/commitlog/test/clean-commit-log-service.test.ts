@@ -39,7 +39,10 @@ describe("CleanCommitLogService (through MessageStore.cleanExpiredFiles)", () =>
     ...extra,
   });
   const open = async (extra: MessageStoreConfigInput = {}): Promise<MessageStore> =>
-    (store = await MessageStore.open(config(extra), { logger: silentLogger, diskUsage: () => Promise.resolve(usage) }));
+    (store = await MessageStore.open(config(extra), {
+      logger: silentLogger,
+      diskUsage: () => Promise.resolve(usage),
+    }));
 
   /**
    * 100 messages over several files, dispatched, and every file before the last flushed; returns the
@@ -52,12 +55,16 @@ describe("CleanCommitLogService (through MessageStore.cleanExpiredFiles)", () =>
     await waitDispatched(s, TOPIC, 100);
     const queue = s.commitLog.mappedFileQueue;
     expect(queue.mappedFiles.length).toBeGreaterThanOrEqual(4);
-    await waitFor(() => queue.flushedWhere >= (queue.getLastMappedFile()?.fileFromOffset ?? 0), 20_000);
+    await waitFor(
+      () => queue.flushedWhere >= (queue.getLastMappedFile()?.fileFromOffset ?? 0),
+      20_000,
+    );
     return s;
   }
 
   function age(s: MessageStore, count: number, hours = 73): void {
-    for (const file of s.commitLog.mappedFileQueue.mappedFiles.slice(0, count)) file.lastModifiedTimestamp = Date.now() - hours * HOUR_MS;
+    for (const file of s.commitLog.mappedFileQueue.mappedFiles.slice(0, count))
+      file.lastModifiedTimestamp = Date.now() - hours * HOUR_MS;
   }
 
   /** Queue offset of the first message stored in the commit log at or after `phyOffset`. */
@@ -77,14 +84,20 @@ describe("CleanCommitLogService (through MessageStore.cleanExpiredFiles)", () =>
     age(s, files.length); // every file, the last one included, is old
     expect(await s.cleanExpiredFiles(at(4))).toBe(files.length - 1);
     expect(s.commitLog.mappedFileQueue.mappedFiles).toEqual([last]);
-    for (const name of names.slice(0, -1)) await expect(stat(name)).rejects.toMatchObject({ code: "ENOENT" });
+    for (const name of names.slice(0, -1))
+      await expect(stat(name)).rejects.toMatchObject({ code: "ENOENT" });
     const minPhy = s.getMinPhyOffset();
     expect(minPhy).toBe(last?.fileFromOffset);
     const min = await firstQueueOffsetFrom(s, minPhy);
     expect(min).toBeGreaterThan(0);
     expect(s.getMinOffsetInQueue(TOPIC, 0)).toBe(min);
     const got = await s.getMessage("group", TOPIC, 0, 0, 32);
-    expect(got).toMatchObject({ status: "OFFSET_TOO_SMALL", nextBeginOffset: min, minOffset: min, maxOffset: 100 });
+    expect(got).toMatchObject({
+      status: "OFFSET_TOO_SMALL",
+      nextBeginOffset: min,
+      minOffset: min,
+      maxOffset: 100,
+    });
     expect(await readBodies(s, TOPIC)).toEqual(bodies(100 - min, min));
     // The store goes on, and a restart keeps the new minimum.
     await putOk(s, message(TOPIC, 100));
@@ -126,7 +139,9 @@ describe("CleanCommitLogService (through MessageStore.cleanExpiredFiles)", () =>
     first.release();
     expect(await s.cleanExpiredFiles(at(4))).toBe(files.length - 1);
     await expect(stat(first.fileName)).rejects.toMatchObject({ code: "ENOENT" });
-    expect(s.getMinOffsetInQueue(TOPIC, 0)).toBe(await firstQueueOffsetFrom(s, s.getMinPhyOffset()));
+    expect(s.getMinOffsetInQueue(TOPIC, 0)).toBe(
+      await firstQueueOffsetFrom(s, s.getMinPhyOffset()),
+    );
   });
 
   it("deletes expired files at any hour once disk usage passes diskMaxUsedSpaceRatio", async () => {

@@ -16,7 +16,11 @@ const STAGING_BUFFER_BYTES = 1024 * 1024;
  * what the stand-alone encoder plus patchRecord produce, in every mode, across roll-overs: with its
  * body CRC and its whole-record CRC property filled (by the worker in pool mode).
  */
-async function expectStoredAsEncoded(store: MessageStore, msg: MessageInput, put: PutMessageResult): Promise<void> {
+async function expectStoredAsEncoded(
+  store: MessageStore,
+  msg: MessageInput,
+  put: PutMessageResult,
+): Promise<void> {
   expect(put.status).toBe("PUT_OK");
   const append = put.appendResult;
   if (append === undefined) throw new Error("PUT_OK without an append result");
@@ -27,7 +31,8 @@ async function expectStoredAsEncoded(store: MessageStore, msg: MessageInput, put
     physicalOffset: append.wroteOffset,
     appendPropCRC: store.config.enabledAppendPropCRC,
   });
-  if (expected.status !== "PUT_OK") throw new Error(`reference encoder refused: ${expected.reason}`);
+  if (expected.status !== "PUT_OK")
+    throw new Error(`reference encoder refused: ${expected.reason}`);
   const stored = await store.commitLog.getMessage(append.wroteOffset, append.wroteBytes);
   try {
     expect(stored?.buffer.equals(expected.record)).toBe(true);
@@ -43,7 +48,11 @@ const messageArbitrary: fc.Arbitrary<MessageInput> = fc.record(
     body: fc.uint8Array({ maxLength: 2500 }).map((bytes) => Buffer.from(bytes)),
     tags: fc.constantFrom("TagA", "tag-b"),
     keys: fc.array(fc.stringMatching(/^[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 3 }),
-    properties: fc.dictionary(fc.stringMatching(/^[A-Za-z]{1,8}$/), fc.string({ maxLength: 12 }).filter((v) => !v.includes("\u0001") && !v.includes("\u0002")), { maxKeys: 3 }),
+    properties: fc.dictionary(
+      fc.stringMatching(/^[A-Za-z]{1,8}$/),
+      fc.string({ maxLength: 12 }).filter((v) => !v.includes("\u0001") && !v.includes("\u0002")),
+      { maxKeys: 3 },
+    ),
     bornHost: fc.constantFrom("10.0.0.7:5500", "[2001:db8::1]:5500"),
     flag: fc.integer({ min: 0, max: 1000 }),
     bornTimestamp: fc.integer({ min: 0, max: 2 ** 41 }),
@@ -53,29 +62,47 @@ const messageArbitrary: fc.Arbitrary<MessageInput> = fc.record(
 
 describe("CommitLog writes single puts in place", () => {
   for (const [mode, config] of [
-    ["pool", { transientStorePoolEnable: true, transientStorePoolSize: 2, commitIntervalCommitLog: 5 }],
+    [
+      "pool",
+      { transientStorePoolEnable: true, transientStorePoolSize: 2, commitIntervalCommitLog: 5 },
+    ],
     ["page cache", {}],
   ] as const) {
     it(`${mode}: every record equals the reference encoding with its queue and physical offsets, across roll-overs`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(messageArbitrary, { minLength: 1, maxLength: 25 }), async (messages) => {
-          const store = await openOnDisk(new SimulatedDisk(), { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: 8192, ...config });
-          try {
-            // Concurrent puts: several land in one tick (one staged write) and some wait for a roll-over.
-            const puts = await Promise.all(messages.map((msg) => store.putMessage(msg)));
-            await store.commitLog.mappedFileQueue.commit(0);
-            for (let i = 0; i < messages.length; i++) await expectStoredAsEncoded(store, messages[i] as MessageInput, puts[i] as PutMessageResult);
-          } finally {
-            await store.shutdown();
-          }
-        }),
+        fc.asyncProperty(
+          fc.array(messageArbitrary, { minLength: 1, maxLength: 25 }),
+          async (messages) => {
+            const store = await openOnDisk(new SimulatedDisk(), {
+              flushDiskType: "ASYNC_FLUSH",
+              mappedFileSizeCommitLog: 8192,
+              ...config,
+            });
+            try {
+              // Concurrent puts: several land in one tick (one staged write) and some wait for a roll-over.
+              const puts = await Promise.all(messages.map((msg) => store.putMessage(msg)));
+              await store.commitLog.mappedFileQueue.commit(0);
+              for (let i = 0; i < messages.length; i++)
+                await expectStoredAsEncoded(
+                  store,
+                  messages[i] as MessageInput,
+                  puts[i] as PutMessageResult,
+                );
+            } finally {
+              await store.shutdown();
+            }
+          },
+        ),
         { numRuns: 30 },
       );
     });
   }
 
   it("page cache: a record larger than the staging buffer goes to the file whole, as data", async () => {
-    const store = await openOnDisk(new SimulatedDisk(), { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: 4 * STAGING_BUFFER_BYTES });
+    const store = await openOnDisk(new SimulatedDisk(), {
+      flushDiskType: "ASYNC_FLUSH",
+      mappedFileSizeCommitLog: 4 * STAGING_BUFFER_BYTES,
+    });
     try {
       const small: MessageInput = { topic: "Big", body: Buffer.alloc(100, 1) };
       const big: MessageInput = { topic: "Big", body: Buffer.alloc(STAGING_BUFFER_BYTES + 1, 2) };
@@ -93,7 +120,8 @@ describe("CommitLog writes single puts in place", () => {
   it("keeps queue offsets per topic and queue id, for ids with cached keys and beyond", async () => {
     const store = await openOnDisk(new SimulatedDisk(), { flushDiskType: "ASYNC_FLUSH" });
     try {
-      for (const queueId of [0, 1023, 1024, 5000, 0, 1023, 1024, 5000]) await store.putMessage({ topic: "Q", queueId, body: Buffer.from("x") });
+      for (const queueId of [0, 1023, 1024, 5000, 0, 1023, 1024, 5000])
+        await store.putMessage({ topic: "Q", queueId, body: Buffer.from("x") });
       expect([...store.commitLog.topicQueueTable].filter(([key]) => key.startsWith("Q-"))).toEqual([
         ["Q-0", 2],
         ["Q-1023", 2],

@@ -6,13 +6,26 @@ import type { MessageStore } from "../src/message-store.js";
 import { isPutStored } from "../src/store-types.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { waitFor } from "./helpers.js";
-import { BODY, bodies, message, messageAt, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  BODY,
+  bodies,
+  message,
+  messageAt,
+  openOnDisk,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 const TOPIC = "CommitLogTopic";
 const FILE_SIZE = 4096;
 
 /** Puts from message `from` on until a put is not PUT_OK; returns the next index and the failure. */
-async function putUntilFailure(store: MessageStore, from: number, limit: number): Promise<{ acked: number; failure: PutMessageResult }> {
+async function putUntilFailure(
+  store: MessageStore,
+  from: number,
+  limit: number,
+): Promise<{ acked: number; failure: PutMessageResult }> {
   for (let i = from; i < from + limit; i++) {
     const result = await store.putMessage(message(TOPIC, i));
     if (result.status !== "PUT_OK") return { acked: i, failure: result };
@@ -21,7 +34,10 @@ async function putUntilFailure(store: MessageStore, from: number, limit: number)
 }
 
 /** Fills the simulated disk: the next commit-log file cannot be created. Puts until that shows. */
-async function fillDisk(disk: SimulatedDisk, store: MessageStore): Promise<{ acked: number; failure: PutMessageResult }> {
+async function fillDisk(
+  disk: SimulatedDisk,
+  store: MessageStore,
+): Promise<{ acked: number; failure: PutMessageResult }> {
   // The consume queue's file exists once the first message is dispatched; then no new file fits.
   await putOk(store, message(TOPIC, 0));
   await waitDispatched(store, TOPIC, 1);
@@ -33,7 +49,13 @@ async function fillDisk(disk: SimulatedDisk, store: MessageStore): Promise<{ ack
 const STRATEGIES: Record<string, MessageStoreConfigInput> = {
   SYNC_FLUSH: { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE },
   ASYNC_FLUSH: { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE },
-  ASYNC_POOL: { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, commitIntervalCommitLog: 2, mappedFileSizeCommitLog: FILE_SIZE },
+  ASYNC_POOL: {
+    flushDiskType: "ASYNC_FLUSH",
+    transientStorePoolEnable: true,
+    transientStorePoolSize: 3,
+    commitIntervalCommitLog: 2,
+    mappedFileSizeCommitLog: FILE_SIZE,
+  },
 };
 
 describe("CommitLog on a full disk", () => {
@@ -51,7 +73,9 @@ describe("CommitLog on a full disk", () => {
         // with a pool, the readable end trails it until the commit service catches up.)
         const wroteEnd = (): number => store.commitLog.mappedFileQueue.getMaxWrotePosition();
         const maxPhy = wroteEnd();
-        expect((await store.putMessage(message(TOPIC, 9999))).status).toBe("CREATE_MAPEDFILE_FAILED");
+        expect((await store.putMessage(message(TOPIC, 9999))).status).toBe(
+          "CREATE_MAPEDFILE_FAILED",
+        );
         expect(wroteEnd()).toBe(maxPhy);
 
         disk.heal();
@@ -77,18 +101,26 @@ describe("CommitLog on a full disk", () => {
 
   it("loses nothing acknowledged when the store is reopened while the disk is still full", async () => {
     const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE });
+    const store = await openOnDisk(disk, {
+      flushDiskType: "SYNC_FLUSH",
+      mappedFileSizeCommitLog: FILE_SIZE,
+    });
     const filled = await fillDisk(disk, store);
     expect(filled.failure.status).toBe("CREATE_MAPEDFILE_FAILED");
     disk.processCrash();
     await store.halt();
-    const again = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE });
+    const again = await openOnDisk(disk, {
+      flushDiskType: "SYNC_FLUSH",
+      mappedFileSizeCommitLog: FILE_SIZE,
+    });
     try {
       expect(again.recovery.mode).toBe("abnormal");
       expect(await readBodies(again, TOPIC)).toEqual(bodies(filled.acked));
       expect((await again.putMessage(message(TOPIC, 0))).status).toBe("CREATE_MAPEDFILE_FAILED");
       disk.heal();
-      expect((await putOk(again, message(TOPIC, filled.acked))).appendResult?.logicsOffset).toBe(filled.acked);
+      expect((await putOk(again, message(TOPIC, filled.acked))).appendResult?.logicsOffset).toBe(
+        filled.acked,
+      );
     } finally {
       await again.shutdown();
     }
@@ -158,7 +190,10 @@ describe("CommitLog write errors (page-cache mode: a tick's appends are staged a
 describe("CommitLog record size", () => {
   it("refuses a record that no segment file can hold (MESSAGE_ILLEGAL) instead of rolling over forever", async () => {
     const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE });
+    const store = await openOnDisk(disk, {
+      flushDiskType: "ASYNC_FLUSH",
+      mappedFileSizeCommitLog: FILE_SIZE,
+    });
     try {
       await putOk(store, message(TOPIC, 0));
       const files = disk.listFiles().length;
@@ -171,8 +206,14 @@ describe("CommitLog record size", () => {
       expect((await putOk(store, message(TOPIC, 1))).appendResult?.logicsOffset).toBe(1);
       // The largest record that fits an empty file (8 bytes to spare for the blank record) is fine.
       const header = 91 + TOPIC.length + CRC32_RESERVED_LENGTH; // the CRC property is the only one
-      expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 8 - header) })).status).toBe("PUT_OK");
-      expect((await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 7 - header) })).status).toBe("MESSAGE_ILLEGAL");
+      expect(
+        (await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 8 - header) }))
+          .status,
+      ).toBe("PUT_OK");
+      expect(
+        (await store.putMessage({ topic: TOPIC, body: Buffer.alloc(FILE_SIZE - 7 - header) }))
+          .status,
+      ).toBe("MESSAGE_ILLEGAL");
     } finally {
       await store.shutdown();
     }
@@ -215,7 +256,9 @@ describe("CommitLog SYNC_FLUSH", () => {
       await putOk(store, message(TOPIC, 0));
       release = disk.stallFsyncs();
       const started = Date.now();
-      const result = await store.putMessage(message(TOPIC, 1, { properties: { [PROPERTY_WAIT_STORE_MSG_OK]: "false" } }));
+      const result = await store.putMessage(
+        message(TOPIC, 1, { properties: { [PROPERTY_WAIT_STORE_MSG_OK]: "false" } }),
+      );
       expect(result.status).toBe("PUT_OK");
       expect(Date.now() - started).toBeLessThan(1000);
       expect(store.commitLog.mappedFileQueue.flushedWhere).toBeLessThan(store.getMaxPhyOffset());
@@ -230,9 +273,16 @@ describe("CommitLog SYNC_FLUSH", () => {
   for (const pool of [false, true]) {
     it(`acknowledges only flushed messages${pool ? " (with a transient store pool)" : ""}: a power cut right after PUT_OK keeps every one`, async () => {
       const disk = new SimulatedDisk();
-      const config: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool, transientStorePoolSize: 3, mappedFileSizeCommitLog: FILE_SIZE };
+      const config: MessageStoreConfigInput = {
+        flushDiskType: "SYNC_FLUSH",
+        transientStorePoolEnable: pool,
+        transientStorePoolSize: 3,
+        mappedFileSizeCommitLog: FILE_SIZE,
+      };
       const store = await openOnDisk(disk, config);
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.putMessage(message(TOPIC, i))));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => store.putMessage(message(TOPIC, i))),
+      );
       expect(results.every((r) => r.status === "PUT_OK")).toBe(true);
       disk.powerCut();
       await store.halt();

@@ -69,7 +69,11 @@ describe("consume-queue recovery: a cut made by one recovery stays cut", () => {
 
   it("on a plain directory: a log cut under flushed consume queues, then puts to the other queue", async () => {
     const { dir, cleanup } = await tempDir("cq-cut-");
-    const config = { storePathRootDir: dir, flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: 1024 * 1024 } as const;
+    const config = {
+      storePathRootDir: dir,
+      flushDiskType: "ASYNC_FLUSH",
+      mappedFileSizeCommitLog: 1024 * 1024,
+    } as const;
     try {
       const first = await Store.open(config, { logger: silentLogger });
       const offsets = await putAll(first, interleaved(0, 4));
@@ -127,7 +131,9 @@ describe("consume-queue recovery: a queue more files behind than one flush round
     try {
       const expected = Array.from({ length: 500 }, (_, i) => body(i).toString());
       expect(await readBodies(after.store, TOPIC)).toEqual(expected);
-      expect((await putOk(after.store, { topic: TOPIC, body: body(500) })).appendResult?.logicsOffset).toBe(500);
+      expect(
+        (await putOk(after.store, { topic: TOPIC, body: body(500) })).appendResult?.logicsOffset,
+      ).toBe(500);
     } finally {
       await shutdown(clock, after);
     }
@@ -150,7 +156,8 @@ describe("consume-queue recovery: directories survive a power cut (POSIX directo
     // Later traffic, in two phases 5 s apart, so the checkpoint moves past the first segment.
     for (const phase of [0, 1]) {
       await clock.advance(5000);
-      for (let i = 0; i < 130; i++) await putOk(life.store, { topic: "Bulk", body: Buffer.alloc(1000, phase + 1) });
+      for (let i = 0; i < 130; i++)
+        await putOk(life.store, { topic: "Bulk", body: Buffer.alloc(1000, phase + 1) });
     }
     await clock.advance(5000);
     expect(life.store.commitLog.mappedFileQueue.mappedFiles.length).toBeGreaterThanOrEqual(4);
@@ -159,8 +166,12 @@ describe("consume-queue recovery: directories survive a power cut (POSIX directo
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.recovery.startOffset).toBeGreaterThan(0); // recovery trusted the checkpoint
-      expect(await readBodies(after.store, "Early")).toEqual(Array.from({ length: 20 }, (_, i) => early(i).toString()));
-      expect((await putOk(after.store, { topic: "Early", body: early(20) })).appendResult?.logicsOffset).toBe(20);
+      expect(await readBodies(after.store, "Early")).toEqual(
+        Array.from({ length: 20 }, (_, i) => early(i).toString()),
+      );
+      expect(
+        (await putOk(after.store, { topic: "Early", body: early(20) })).appendResult?.logicsOffset,
+      ).toBe(20);
       expect(after.store.getMaxOffsetInQueue("Bulk", 0)).toBe(260);
     } finally {
       await shutdown(clock, after);

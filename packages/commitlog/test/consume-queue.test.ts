@@ -2,7 +2,14 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import type { ConsumeQueueUnit } from "../src/consume-queue.js";
 import { CQ_STORE_UNIT_SIZE, ConsumeQueue, isHoleUnit } from "../src/consume-queue.js";
-import { bodies, message, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  bodies,
+  message,
+  openOnDisk,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 const ROOT = "/store/consumequeue";
 const MSG_SIZE = 100;
@@ -18,7 +25,8 @@ function newQueue(disk: SimulatedDisk, unitsPerFile?: number): ConsumeQueue {
 }
 
 async function putUnits(queue: ConsumeQueue, count: number, from = 0): Promise<void> {
-  for (let i = from; i < from + count; i++) expect(await queue.putMessagePositionInfo(unitAt(i), i)).toBe(true);
+  for (let i = from; i < from + count; i++)
+    expect(await queue.putMessagePositionInfo(unitAt(i), i)).toBe(true);
 }
 
 async function reload(disk: SimulatedDisk, unitsPerFile?: number): Promise<ConsumeQueue> {
@@ -54,7 +62,9 @@ describe("ConsumeQueue", () => {
     const again = newQueue(disk);
     await again.load();
     await again.recover();
-    expect(await again.putMessagePositionInfo({ offset: 0, size: 5000, tagsCode: 0 }, 1)).toBe(true);
+    expect(await again.putMessagePositionInfo({ offset: 0, size: 5000, tagsCode: 0 }, 1)).toBe(
+      true,
+    );
     expect(again.getMaxOffsetInQueue()).toBe(3);
     expect(await again.getUnit(1)).toEqual(unitAt(1));
   });
@@ -117,11 +127,20 @@ describe("ConsumeQueue", () => {
     const queue = newQueue(disk, 10);
     await putUnits(queue, 95);
     while (await queue.flush(0));
-    for (let file = 3; file < 10; file++) disk.overwrite(`${ROOT}/T/0/${String(file * 10 * CQ_STORE_UNIT_SIZE).padStart(20, "0")}`, 0, Buffer.alloc(10 * CQ_STORE_UNIT_SIZE));
+    for (let file = 3; file < 10; file++)
+      disk.overwrite(
+        `${ROOT}/T/0/${String(file * 10 * CQ_STORE_UNIT_SIZE).padStart(20, "0")}`,
+        0,
+        Buffer.alloc(10 * CQ_STORE_UNIT_SIZE),
+      );
     const again = newQueue(disk, 10);
     await again.load();
     const scan = await again.recover(95 * MSG_SIZE);
-    expect(scan).toMatchObject({ end: 30 * CQ_STORE_UNIT_SIZE, lastRecordEnd: 30 * MSG_SIZE, mismatched: 0 });
+    expect(scan).toMatchObject({
+      end: 30 * CQ_STORE_UNIT_SIZE,
+      lastRecordEnd: 30 * MSG_SIZE,
+      mismatched: 0,
+    });
     expect(again.getMaxOffsetInQueue()).toBe(30);
     expect(queueFiles(disk)).toHaveLength(4);
   });
@@ -133,8 +152,14 @@ describe("ConsumeQueue", () => {
     while (await queue.flush(0));
     const again = newQueue(disk, 10);
     await again.load();
-    const scan = await again.scanForRecovery(Number.POSITIVE_INFINITY, (_queue, unit, index) => Promise.resolve(index < 9 && unit.offset === index * MSG_SIZE));
-    expect(scan).toMatchObject({ end: 9 * CQ_STORE_UNIT_SIZE, lastRecordEnd: 9 * MSG_SIZE, mismatched: 3 });
+    const scan = await again.scanForRecovery(Number.POSITIVE_INFINITY, (_queue, unit, index) =>
+      Promise.resolve(index < 9 && unit.offset === index * MSG_SIZE),
+    );
+    expect(scan).toMatchObject({
+      end: 9 * CQ_STORE_UNIT_SIZE,
+      lastRecordEnd: 9 * MSG_SIZE,
+      mismatched: 3,
+    });
     expect(again.getMaxOffsetInQueue()).toBe(20); // a scan changes nothing
   });
 
@@ -157,7 +182,11 @@ describe("ConsumeQueue", () => {
     const queue = newQueue(disk, 10);
     await putUnits(queue, 25);
     while (await queue.flush(0));
-    disk.overwrite(`${ROOT}/T/0/${String(10 * CQ_STORE_UNIT_SIZE).padStart(20, "0")}`, 7 * CQ_STORE_UNIT_SIZE, Buffer.alloc(CQ_STORE_UNIT_SIZE));
+    disk.overwrite(
+      `${ROOT}/T/0/${String(10 * CQ_STORE_UNIT_SIZE).padStart(20, "0")}`,
+      7 * CQ_STORE_UNIT_SIZE,
+      Buffer.alloc(CQ_STORE_UNIT_SIZE),
+    );
     const again = await reload(disk, 10);
     expect(again.getMaxOffsetInQueue()).toBe(17);
     expect(again.maxPhysicOffset).toBe(17 * MSG_SIZE);

@@ -35,7 +35,12 @@ export type Crash =
   | { readonly kind: "writeback"; readonly keep: readonly boolean[] }
   | { readonly kind: "process" }
   /** A power cut at the life's `call`-th disk call that changes something (recovery's included). */
-  | { readonly kind: "at-call"; readonly call: number; readonly keepUnsyncedWrites: number; readonly tearNextWrite: boolean };
+  | {
+      readonly kind: "at-call";
+      readonly call: number;
+      readonly keepUnsyncedWrites: number;
+      readonly tearNextWrite: boolean;
+    };
 
 export interface LifePlan {
   readonly steps: readonly Step[];
@@ -65,23 +70,49 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       kind: fc.constant("put" as const),
       topic: fc.constant("H"),
       queueId: fc.constant(0),
-      sizes: fc.integer({ min: 20, max: 60 }).map((count) => Array.from({ length: count }, () => 8)),
+      sizes: fc
+        .integer({ min: 20, max: 60 })
+        .map((count) => Array.from({ length: count }, () => 8)),
       padding: fc.constant(0),
       batch: fc.boolean(),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 0, max: 40 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("advance" as const),
+      ms: fc.integer({ min: 0, max: 40 }),
+    }),
+  },
 );
 
 const crashArbitrary: fc.Arbitrary<Crash> = fc.oneof(
-  fc.record({ kind: fc.constant("power" as const), keepUnsyncedWrites: fc.integer({ min: 0, max: 12 }), tearNextWrite: fc.boolean() }),
-  fc.record({ kind: fc.constant("writeback" as const), keep: fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }) }),
+  fc.record({
+    kind: fc.constant("power" as const),
+    keepUnsyncedWrites: fc.integer({ min: 0, max: 12 }),
+    tearNextWrite: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("writeback" as const),
+    keep: fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }),
+  }),
   fc.record({ kind: fc.constant("process" as const) }),
-  fc.record({ kind: fc.constant("at-call" as const), call: fc.integer({ min: 1, max: 120 }), keepUnsyncedWrites: fc.integer({ min: 0, max: 6 }), tearNextWrite: fc.boolean() }),
+  fc.record({
+    kind: fc.constant("at-call" as const),
+    call: fc.integer({ min: 1, max: 120 }),
+    keepUnsyncedWrites: fc.integer({ min: 0, max: 6 }),
+    tearNextWrite: fc.boolean(),
+  }),
 );
 
 export const chainArbitrary: fc.Arbitrary<Chain> = fc.record({
-  lives: fc.array(fc.record({ steps: fc.array(stepArbitrary, { minLength: 1, maxLength: 10 }), crash: crashArbitrary }), { minLength: 2, maxLength: 4 }),
+  lives: fc.array(
+    fc.record({
+      steps: fc.array(stepArbitrary, { minLength: 1, maxLength: 10 }),
+      crash: crashArbitrary,
+    }),
+    { minLength: 2, maxLength: 4 },
+  ),
 });
 
 /** Small files and quick services, so a chain crosses segment and queue files and flush rounds. */
@@ -123,7 +154,10 @@ export interface PutRecord {
 /** A put's id, readable back from its body. */
 export function bodyOf(id: number, size: number): Buffer {
   const head = `#${id}#`;
-  return Buffer.concat([Buffer.from(head), Buffer.alloc(Math.max(0, size - head.length), 0x61 + (id % 26))]);
+  return Buffer.concat([
+    Buffer.from(head),
+    Buffer.alloc(Math.max(0, size - head.length), 0x61 + (id % 26)),
+  ]);
 }
 
 export function idOf(body: Buffer): number {
@@ -132,7 +166,16 @@ export function idOf(body: Buffer): number {
 }
 
 /** The mutating calls a crash "at a call" counts. */
-const MUTATING: ReadonlySet<DiskCall> = new Set<DiskCall>(["pwrite", "pwriteSync", "fdatasync", "truncate", "unlink", "rename", "mkdir", "syncDirectory"]);
+const MUTATING: ReadonlySet<DiskCall> = new Set<DiskCall>([
+  "pwrite",
+  "pwriteSync",
+  "fdatasync",
+  "truncate",
+  "unlink",
+  "rename",
+  "mkdir",
+  "syncDirectory",
+]);
 
 /** One store incarnation and how to end it. */
 export class Incarnation {
@@ -149,7 +192,10 @@ export class Incarnation {
     this.process = disk.process({
       beforeCall: (call) => {
         if (crash.kind !== "at-call" || !MUTATING.has(call) || ++calls !== crash.call) return;
-        this.cut({ keepUnsyncedWrites: crash.keepUnsyncedWrites, tearNextWrite: crash.tearNextWrite });
+        this.cut({
+          keepUnsyncedWrites: crash.keepUnsyncedWrites,
+          tearNextWrite: crash.tearNextWrite,
+        });
       },
     });
   }
@@ -180,11 +226,19 @@ export function newWorld(mode: DirectoryMode): { disk: SimulatedDisk; clock: Vir
 }
 
 /** Opens the store for `life` (null when the life crashed during recovery). */
-export async function openIncarnation(life: Incarnation, clock: VirtualClock, strategy: Strategy): Promise<MessageStore | null> {
+export async function openIncarnation(
+  life: Incarnation,
+  clock: VirtualClock,
+  strategy: Strategy,
+): Promise<MessageStore | null> {
   // A restart after a crash takes a while: an empty lock (or takeover) file a crash left is stale by then.
   await clock.advance(15_000);
   try {
-    life.store = await onClock(clock, MessageStore.open(chainConfig(strategy), { io: life.process, logger: silentLogger, clock }), 1);
+    life.store = await onClock(
+      clock,
+      MessageStore.open(chainConfig(strategy), { io: life.process, logger: silentLogger, clock }),
+      1,
+    );
   } catch (error) {
     if (life.crashed) return null;
     throw error;

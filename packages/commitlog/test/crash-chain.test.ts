@@ -3,8 +3,23 @@ import { describe, expect, it } from "vitest";
 import { decodeMessage } from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 import type { MessageStore } from "../src/message-store.js";
-import type { Chain, Crash, DirectoryMode, LifePlan, PutRecord, Step, Strategy } from "./crash-chain-kit.js";
-import { Incarnation, bodyOf, chainArbitrary, idOf, newWorld, openIncarnation } from "./crash-chain-kit.js";
+import type {
+  Chain,
+  Crash,
+  DirectoryMode,
+  LifePlan,
+  PutRecord,
+  Step,
+  Strategy,
+} from "./crash-chain-kit.js";
+import {
+  Incarnation,
+  bodyOf,
+  chainArbitrary,
+  idOf,
+  newWorld,
+  openIncarnation,
+} from "./crash-chain-kit.js";
 import { onClock } from "./store-test-kit.js";
 
 /**
@@ -28,22 +43,46 @@ interface World {
 
 function inputFor(world: World, step: Extract<Step, { kind: "put" }>, size: number): MessageInput {
   const id = world.nextId++;
-  const properties: Record<string, string> = step.padding > 0 ? { id: String(id), pad: "p".repeat(step.padding) } : { id: String(id) };
+  const properties: Record<string, string> =
+    step.padding > 0 ? { id: String(id), pad: "p".repeat(step.padding) } : { id: String(id) };
   properties.UNIQ_KEY = `u${id}`;
-  const input: MessageInput = { topic: step.topic, queueId: step.queueId, body: bodyOf(id, size), tags: `t${id % 3}`, keys: [`k${id}`, `g${id % GROUPS}`], properties };
+  const input: MessageInput = {
+    topic: step.topic,
+    queueId: step.queueId,
+    body: bodyOf(id, size),
+    tags: `t${id % 3}`,
+    keys: [`k${id}`, `g${id % GROUPS}`],
+    properties,
+  };
   world.puts.set(id, { id, input, result: null, promise: "none" });
   return input;
 }
 
 /** Starts a step's puts (not awaited: a crash may come first) and returns their promises. */
-function startPuts(world: World, store: MessageStore, step: Extract<Step, { kind: "put" }>): Promise<unknown>[] {
+function startPuts(
+  world: World,
+  store: MessageStore,
+  step: Extract<Step, { kind: "put" }>,
+): Promise<unknown>[] {
   const inputs = step.sizes.map((size) => inputFor(world, step, size));
-  const record = (input: MessageInput, index: number, result: Awaited<ReturnType<MessageStore["putMessage"]>>): void => {
+  const record = (
+    input: MessageInput,
+    index: number,
+    result: Awaited<ReturnType<MessageStore["putMessage"]>>,
+  ): void => {
     const put = world.puts.get(idOf(input.body as Buffer)) as PutRecord;
     const append = result.appendResult;
-    put.result = append === undefined || index === 0 ? result : { ...result, appendResult: { ...append, logicsOffset: append.logicsOffset + index } };
+    put.result =
+      append === undefined || index === 0
+        ? result
+        : { ...result, appendResult: { ...append, logicsOffset: append.logicsOffset + index } };
   };
-  if (step.batch && inputs.length > 1) return [store.putMessages(inputs).then((result) => inputs.forEach((input, i) => record(input, i, result)))];
+  if (step.batch && inputs.length > 1)
+    return [
+      store
+        .putMessages(inputs)
+        .then((result) => inputs.forEach((input, i) => record(input, i, result))),
+    ];
   return inputs.map((input) => store.putMessage(input).then((result) => record(input, 0, result)));
 }
 
@@ -56,14 +95,16 @@ function promise(world: World, lifePuts: readonly number[], crash: CrashPoint): 
     if (put.result === null || append === undefined || append.status !== "PUT_OK") continue;
     const ok = put.result.status === "PUT_OK";
     const covered = append.wroteOffset + append.wroteBytes <= crash.durableEnd;
-    if ((ok && world.strategy === "SYNC_FLUSH") || (covered && crash.kind === "power")) put.promise = "durable";
+    if ((ok && world.strategy === "SYNC_FLUSH") || (covered && crash.kind === "power"))
+      put.promise = "durable";
     else if (crash.kind === "process" && (covered || (ok && !pool))) put.promise = "page-cache";
   }
 }
 
 /** After a recovery: it completed (what a kill -9 left is durable now), or the power went during it. */
 function recovered(world: World, completed: boolean): void {
-  for (const put of world.puts.values()) if (put.promise === "page-cache") put.promise = completed ? "durable" : "none";
+  for (const put of world.puts.values())
+    if (put.promise === "page-cache") put.promise = completed ? "durable" : "none";
 }
 
 interface CrashPoint {
@@ -72,7 +113,14 @@ interface CrashPoint {
   durableEnd: number;
 }
 
-async function runLife(world: World, plan: LifePlan, life: Incarnation, store: MessageStore, clock: ReturnType<typeof newWorld>["clock"], point: CrashPoint): Promise<void> {
+async function runLife(
+  world: World,
+  plan: LifePlan,
+  life: Incarnation,
+  store: MessageStore,
+  clock: ReturnType<typeof newWorld>["clock"],
+  point: CrashPoint,
+): Promise<void> {
   const pending: Promise<unknown>[] = [];
   const before = world.nextId;
   for (const step of plan.steps) {
@@ -83,13 +131,19 @@ async function runLife(world: World, plan: LifePlan, life: Incarnation, store: M
   endLife(plan.crash, life);
   await onClock(clock, store.halt(), 1);
   await onClock(clock, Promise.allSettled(pending), 1);
-  promise(world, Array.from({ length: world.nextId - before }, (_, i) => before + i), point);
+  promise(
+    world,
+    Array.from({ length: world.nextId - before }, (_, i) => before + i),
+    point,
+  );
 }
 
 function endLife(crash: Crash, life: Incarnation): void {
   if (crash.kind === "process") life.kill();
-  else if (crash.kind === "writeback") life.cut({ keepOnly: (write) => crash.keep[write.index % crash.keep.length] === true });
-  else life.cut({ keepUnsyncedWrites: crash.keepUnsyncedWrites, tearNextWrite: crash.tearNextWrite });
+  else if (crash.kind === "writeback")
+    life.cut({ keepOnly: (write) => crash.keep[write.index % crash.keep.length] === true });
+  else
+    life.cut({ keepUnsyncedWrites: crash.keepUnsyncedWrites, tearNextWrite: crash.tearNextWrite });
 }
 
 /** The first broken promise after a recovery, or null. */
@@ -105,7 +159,8 @@ async function check(world: World, store: MessageStore): Promise<string | null> 
   }
   for (const put of world.puts.values()) {
     const at = served.get(put.id);
-    if (put.promise === "durable" && at === undefined) return `message ${put.id} was promised (${put.result?.status}) but is not served`;
+    if (put.promise === "durable" && at === undefined)
+      return `message ${put.id} was promised (${put.result?.status}) but is not served`;
   }
   return inPutOrder(served) ?? (await checkIndex(store, served));
 }
@@ -126,18 +181,23 @@ async function query(store: MessageStore, topic: string, key: string): Promise<n
  * The message index after a recovery: every message in the log (served) is found by its group key,
  * once, and nothing else is; some are also looked up by their own key and UNIQ_KEY.
  */
-async function checkIndex(store: MessageStore, served: ReadonlyMap<number, { topic: string }>): Promise<string | null> {
+async function checkIndex(
+  store: MessageStore,
+  served: ReadonlyMap<number, { topic: string }>,
+): Promise<string | null> {
   for (const topic of new Set([...served.values()].map((at) => at.topic))) {
     const ids = [...served].filter(([, at]) => at.topic === topic).map(([id]) => id);
     for (let group = 0; group < GROUPS; group++) {
       const expected = ids.filter((id) => id % GROUPS === group).sort((a, b) => a - b);
       const got = (await query(store, topic, `g${group}`)).sort((a, b) => a - b);
-      if (JSON.stringify(got) !== JSON.stringify(expected)) return `index: ${topic}#g${group} finds [${got.join(",")}], the log holds [${expected.join(",")}]`;
+      if (JSON.stringify(got) !== JSON.stringify(expected))
+        return `index: ${topic}#g${group} finds [${got.join(",")}], the log holds [${expected.join(",")}]`;
     }
     for (const id of [...ids.slice(0, 2), ...ids.slice(-2)]) {
       for (const key of [`k${id}`, `u${id}`]) {
         const got = await query(store, topic, key);
-        if (got.length !== 1 || got[0] !== id) return `index: ${topic}#${key} finds [${got.join(",")}]`;
+        if (got.length !== 1 || got[0] !== id)
+          return `index: ${topic}#${key} finds [${got.join(",")}]`;
       }
     }
   }
@@ -148,7 +208,9 @@ async function checkIndex(store: MessageStore, served: ReadonlyMap<number, { top
  * Within a queue, messages are served in the order they were put (ids grow with queue offsets): a
  * recovered log is a prefix of what was appended, and a queue offset lost in a crash goes to a later put.
  */
-function inPutOrder(served: ReadonlyMap<number, { topic: string; queueId: number; queueOffset: number }>): string | null {
+function inPutOrder(
+  served: ReadonlyMap<number, { topic: string; queueId: number; queueOffset: number }>,
+): string | null {
   const byQueue = new Map<string, [number, number][]>();
   for (const [id, at] of served) {
     const key = `${at.topic}-${at.queueId}`;
@@ -157,18 +219,33 @@ function inPutOrder(served: ReadonlyMap<number, { topic: string; queueId: number
   for (const [key, entries] of byQueue) {
     entries.sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < entries.length; i++) {
-      if ((entries[i]?.[1] ?? 0) < (entries[i - 1]?.[1] ?? 0)) return `${key} serves message ${entries[i]?.[1]} after ${entries[i - 1]?.[1]}`;
+      if ((entries[i]?.[1] ?? 0) < (entries[i - 1]?.[1] ?? 0))
+        return `${key} serves message ${entries[i]?.[1]} after ${entries[i - 1]?.[1]}`;
     }
   }
   return null;
 }
 
-async function checkUnit(world: World, store: MessageStore, topic: string, queueId: number, q: number, served: Map<number, { topic: string; queueId: number; queueOffset: number }>): Promise<string | null> {
+async function checkUnit(
+  world: World,
+  store: MessageStore,
+  topic: string,
+  queueId: number,
+  q: number,
+  served: Map<number, { topic: string; queueId: number; queueOffset: number }>,
+): Promise<string | null> {
   const unit = await store.consumeQueues.find(topic, queueId)?.getUnit(q);
   if (unit === null || unit === undefined) return "no unit";
   const found = await store.lookMessageByOffset(unit.offset, { detail: true });
-  if (found?.kind !== "MESSAGE") return `unit points at ${found?.kind ?? "nothing"} (${unit.offset})`;
-  if (found.totalSize !== unit.size || found.topic !== topic || found.queueId !== queueId || found.queueOffset !== q) return `unit points at ${found.topic}-${found.queueId}@${found.queueOffset}`;
+  if (found?.kind !== "MESSAGE")
+    return `unit points at ${found?.kind ?? "nothing"} (${unit.offset})`;
+  if (
+    found.totalSize !== unit.size ||
+    found.topic !== topic ||
+    found.queueId !== queueId ||
+    found.queueOffset !== q
+  )
+    return `unit points at ${found.topic}-${found.queueId}@${found.queueOffset}`;
   const got = await store.getMessage("g", topic, queueId, q, 1);
   const record = got.messages[0];
   const decoded = record === undefined ? null : decodeMessage(record);
@@ -179,16 +256,32 @@ async function checkUnit(world: World, store: MessageStore, topic: string, queue
   if (served.has(id)) return `serves message ${id} twice`;
   served.set(id, { topic, queueId, queueOffset: q });
   const input = put.input;
-  if (!decoded.message.body.equals(input.body) || input.topic !== topic || (input.queueId ?? 0) !== queueId) return `message ${id} differs from what was put`;
-  const sorted = (properties: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)));
-  const expected = { ...input.properties, TAGS: input.tags as string, KEYS: (input.keys as string[]).join(" ") };
-  if (sorted(decoded.message.properties) !== sorted(expected)) return `message ${id} has properties ${sorted(decoded.message.properties)}`;
+  if (
+    !decoded.message.body.equals(input.body) ||
+    input.topic !== topic ||
+    (input.queueId ?? 0) !== queueId
+  )
+    return `message ${id} differs from what was put`;
+  const sorted = (properties: Readonly<Record<string, string>>): string =>
+    JSON.stringify(Object.entries(properties).sort(([a], [b]) => a.localeCompare(b)));
+  const expected = {
+    ...input.properties,
+    TAGS: input.tags as string,
+    KEYS: (input.keys as string[]).join(" "),
+  };
+  if (sorted(decoded.message.properties) !== sorted(expected))
+    return `message ${id} has properties ${sorted(decoded.message.properties)}`;
   const acked = put.result?.appendResult;
-  if (acked !== undefined && acked.status === "PUT_OK" && acked.logicsOffset !== q) return `message ${id} acknowledged at ${acked.logicsOffset}`;
+  if (acked !== undefined && acked.status === "PUT_OK" && acked.logicsOffset !== q)
+    return `message ${id} acknowledged at ${acked.logicsOffset}`;
   return null;
 }
 
-async function runChain(strategy: Strategy, mode: DirectoryMode, chain: Chain): Promise<string | null> {
+async function runChain(
+  strategy: Strategy,
+  mode: DirectoryMode,
+  chain: Chain,
+): Promise<string | null> {
   const { disk, clock } = newWorld(mode);
   const world: World = { strategy, puts: new Map(), nextId: 0 };
   const final: LifePlan = { steps: [], crash: { kind: "process" } };
@@ -216,14 +309,20 @@ async function runChain(strategy: Strategy, mode: DirectoryMode, chain: Chain): 
 function durableEnd(store: MessageStore | null, strategy: Strategy, crash: Crash): number {
   if (store === null) return 0;
   const queue = store.commitLog.mappedFileQueue;
-  return crash.kind === "process" && strategy === "ASYNC_POOL" ? queue.committedWhere : queue.flushedWhere;
+  return crash.kind === "process" && strategy === "ASYNC_POOL"
+    ? queue.committedWhere
+    : queue.flushedWhere;
 }
 
 function chainProperty(strategy: Strategy, numRuns: number): Promise<void> {
   return fc.assert(
-    fc.asyncProperty(fc.constantFrom<DirectoryMode>("at-once", "directory-sync"), chainArbitrary, async (mode, chain) => {
-      expect(await runChain(strategy, mode, chain)).toBeNull();
-    }),
+    fc.asyncProperty(
+      fc.constantFrom<DirectoryMode>("at-once", "directory-sync"),
+      chainArbitrary,
+      async (mode, chain) => {
+        expect(await runChain(strategy, mode, chain)).toBeNull();
+      },
+    ),
     { numRuns },
   );
 }

@@ -1,4 +1,9 @@
-import type { DiskProcess, PowerCutOptions, SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
+import type {
+  DiskProcess,
+  PowerCutOptions,
+  SimulatedDisk,
+  VirtualClock,
+} from "@store/mapped-file/testing";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import type { MessageStoreOptions } from "../src/message-store.js";
 import { MessageStore } from "../src/message-store.js";
@@ -34,14 +39,24 @@ export async function openLife(
 ): Promise<Life> {
   const process = disk.process();
   const opening = MessageStore.open(
-    { storePathRootDir: SIM_ROOT, mappedFileSizeCommitLog: 64 * 1024, mappedFileSizeConsumeQueue: 400 * 20, ...config },
+    {
+      storePathRootDir: SIM_ROOT,
+      mappedFileSizeCommitLog: 64 * 1024,
+      mappedFileSizeConsumeQueue: 400 * 20,
+      ...config,
+    },
     { io: process, logger: silentLogger, clock, diskUsage: () => Promise.resolve(0), ...options },
   );
   return { store: await onClock(clock, opening, 1), process };
 }
 
 /** Cuts power (`cut` says what unsynced writes land), kills the process and halts its store. */
-export async function powerCut(disk: SimulatedDisk, clock: VirtualClock, life: Life, cut: PowerCutOptions = {}): Promise<void> {
+export async function powerCut(
+  disk: SimulatedDisk,
+  clock: VirtualClock,
+  life: Life,
+  cut: PowerCutOptions = {},
+): Promise<void> {
   disk.powerCut(cut);
   life.process.kill();
   await onClock(clock, life.store.halt(), 1);

@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { writeInt32BE, writeInt64BE } from "@store/message-codec";
 import { CQ_STORE_UNIT_SIZE } from "../src/consume-queue.js";
 import type { RecoveryCase } from "../src/dispatch-plan.js";
-import { DISPATCH_RULES, FIRST_DISPATCH_OFFSET, firstDispatchOffset, keepUnitsBelow, recoveryCase } from "../src/dispatch-plan.js";
+import {
+  DISPATCH_RULES,
+  FIRST_DISPATCH_OFFSET,
+  firstDispatchOffset,
+  keepUnitsBelow,
+  recoveryCase,
+} from "../src/dispatch-plan.js";
 import type { MessageStore } from "../src/message-store.js";
 import type { Life } from "./crash-kit.js";
 import { QUIET_SERVICES, openLife, powerCut, shutdown } from "./crash-kit.js";
@@ -33,8 +39,15 @@ async function putPhase(store: MessageStore, phase: string, count: number): Prom
   for (let i = 0; i < count; i++) {
     const body = `${phase}-${String(i).padStart(3, "0")}`.padEnd(1000, ".");
     const queueId = i % 2;
-    const append = (await putOk(store, { topic: TOPIC, queueId, body: Buffer.from(body) })).appendResult;
-    puts.push({ body, queueId, offset: append?.wroteOffset ?? -1, size: append?.wroteBytes ?? -1, queueOffset: append?.logicsOffset ?? -1 });
+    const append = (await putOk(store, { topic: TOPIC, queueId, body: Buffer.from(body) }))
+      .appendResult;
+    puts.push({
+      body,
+      queueId,
+      offset: append?.wroteOffset ?? -1,
+      size: append?.wroteBytes ?? -1,
+      queueOffset: append?.logicsOffset ?? -1,
+    });
   }
   return puts;
 }
@@ -57,7 +70,9 @@ async function crashedStore(clock: VirtualClock, disk: SimulatedDisk): Promise<P
 
 async function expectAllServed(store: MessageStore, puts: readonly Put[]): Promise<void> {
   for (const queueId of [0, 1]) {
-    expect(await readBodies(store, TOPIC, queueId)).toEqual(puts.filter((p) => p.queueId === queueId).map((p) => p.body));
+    expect(await readBodies(store, TOPIC, queueId)).toEqual(
+      puts.filter((p) => p.queueId === queueId).map((p) => p.body),
+    );
   }
 }
 
@@ -87,29 +102,47 @@ describe("FIRST_DISPATCH_OFFSET: one test per row", () => {
   it("CLEAN_SHUTDOWN: the end of the highest kept unit's record, within [log start, log end]", () => {
     for (const scanDispatchedAll of [false, true]) {
       const facts = { case: "CLEAN_SHUTDOWN", scanDispatchedAll } as const;
-      expect(firstDispatchOffset(facts, points)).toMatchObject({ offset: 700, row: { start: "END_OF_HIGHEST_UNIT" } });
+      expect(firstDispatchOffset(facts, points)).toMatchObject({
+        offset: 700,
+        row: { start: "END_OF_HIGHEST_UNIT" },
+      });
       expect(firstDispatchOffset(facts, { ...points, highestUnitEnd: -1 }).offset).toBe(100);
       expect(firstDispatchOffset(facts, { ...points, highestUnitEnd: 2000 }).offset).toBe(900);
     }
   });
 
   it("CRASH with a scan that dispatched every record it validated: the recovered log end", () => {
-    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: true }, points)).toMatchObject({ offset: 900, row: { start: "RECOVERED_LOG_END" } });
+    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: true }, points)).toMatchObject({
+      offset: 900,
+      row: { start: "RECOVERED_LOG_END" },
+    });
   });
 
   it("CRASH with a scan that stopped dispatching: the checkpoint point", () => {
-    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: false }, points)).toMatchObject({ offset: 400, row: { start: "CHECKPOINT_POINT" } });
+    expect(firstDispatchOffset({ case: "CRASH", scanDispatchedAll: false }, points)).toMatchObject({
+      offset: 400,
+      row: { start: "CHECKPOINT_POINT" },
+    });
   });
 
   it("QUEUES_DAMAGED: the log start, whatever the scan did", () => {
     for (const scanDispatchedAll of [false, true]) {
-      expect(firstDispatchOffset({ case: "QUEUES_DAMAGED", scanDispatchedAll }, points)).toMatchObject({ offset: 100, row: { start: "LOG_START" } });
+      expect(
+        firstDispatchOffset({ case: "QUEUES_DAMAGED", scanDispatchedAll }, points),
+      ).toMatchObject({ offset: 100, row: { start: "LOG_START" } });
     }
   });
 
   it("has exactly one row for each case and scan outcome that recovery can meet", () => {
-    const reachable: [RecoveryCase, boolean][] = [["CLEAN_SHUTDOWN", false], ["CRASH", true], ["CRASH", false], ["QUEUES_DAMAGED", false]];
-    expect(FIRST_DISPATCH_OFFSET.map((row) => [row.case, row.scanDispatchedAll])).toEqual(reachable);
+    const reachable: [RecoveryCase, boolean][] = [
+      ["CLEAN_SHUTDOWN", false],
+      ["CRASH", true],
+      ["CRASH", false],
+      ["QUEUES_DAMAGED", false],
+    ];
+    expect(FIRST_DISPATCH_OFFSET.map((row) => [row.case, row.scanDispatchedAll])).toEqual(
+      reachable,
+    );
   });
 });
 
@@ -121,11 +154,21 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const puts = await putPhase(life.store, "a", 40);
     await shutdown(clock, life);
     const bad = puts[37] as Put; // damage found after the clean shutdown: the log is cut there
-    disk.corrupt(commitLogFile(bad.offset - (bad.offset % FILE_SIZE)), (bad.offset % FILE_SIZE) + 100);
+    disk.corrupt(
+      commitLogFile(bad.offset - (bad.offset % FILE_SIZE)),
+      (bad.offset % FILE_SIZE) + 100,
+    );
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.recovery).toMatchObject({ mode: "normal", processOffset: bad.offset });
-      expect(after.store.queueRecovery).toMatchObject({ case: "CLEAN_SHUTDOWN", keptUnitsBelow: bad.offset, restartedAt: bad.offset, dispatchStart: "END_OF_HIGHEST_UNIT", mismatchedUnits: 0, gapsFound: 0 });
+      expect(after.store.queueRecovery).toMatchObject({
+        case: "CLEAN_SHUTDOWN",
+        keptUnitsBelow: bad.offset,
+        restartedAt: bad.offset,
+        dispatchStart: "END_OF_HIGHEST_UNIT",
+        mismatchedUnits: 0,
+        gapsFound: 0,
+      });
       await expectAllServed(after.store, puts.slice(0, 37));
     } finally {
       await shutdown(clock, after);
@@ -137,7 +180,10 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const disk = new SimulatedDisk({ clock });
     const life = await openLife(disk, clock, config);
     const puts = await putPhase(life.store, "a", 10);
-    disk.failOn("fsync", "EIO", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+    disk.failOn("fsync", "EIO", {
+      pathIncludes: "/consumequeue/",
+      times: Number.POSITIVE_INFINITY,
+    });
     await shutdown(clock, life);
     expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(true);
     disk.heal();
@@ -157,7 +203,8 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const life = await openLife(disk, clock, config);
     const puts = await putPhase(life.store, "a", 40);
     await shutdown(clock, life);
-    for (const path of disk.listFiles().filter((p) => p.includes("/consumequeue/"))) await disk.unlink(path);
+    for (const path of disk.listFiles().filter((p) => p.includes("/consumequeue/")))
+      await disk.unlink(path);
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.queueRecovery).toMatchObject({ case: "CLEAN_SHUTDOWN", restartedAt: 0 });
@@ -174,7 +221,14 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const after = await openLife(disk, clock, config);
     try {
       expect(after.store.recovery).toMatchObject({ mode: "abnormal", startOffset: FILE_SIZE });
-      expect(after.store.queueRecovery).toMatchObject({ case: "CRASH", keptUnitsBelow: FILE_SIZE, restartedAt: after.store.recovery.processOffset, dispatchStart: "RECOVERED_LOG_END", mismatchedUnits: 0, gapsFound: 0 });
+      expect(after.store.queueRecovery).toMatchObject({
+        case: "CRASH",
+        keptUnitsBelow: FILE_SIZE,
+        restartedAt: after.store.recovery.processOffset,
+        dispatchStart: "RECOVERED_LOG_END",
+        mismatchedUnits: 0,
+        gapsFound: 0,
+      });
       expect(after.store.queueRecovery.zeroedBytes).toBeGreaterThan(0); // units of the second phase were durable: cut anyway
       await expectAllServed(after.store, puts);
     } finally {
@@ -195,7 +249,13 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     disk.overwrite(queueFile(0), own.queueOffset * CQ_STORE_UNIT_SIZE, unit);
     const after = await openLife(disk, clock, config);
     try {
-      expect(after.store.queueRecovery).toMatchObject({ case: "QUEUES_DAMAGED", keptUnitsBelow: Number.NEGATIVE_INFINITY, restartedAt: 0, dispatchStart: "LOG_START", mismatchedUnits: 1 });
+      expect(after.store.queueRecovery).toMatchObject({
+        case: "QUEUES_DAMAGED",
+        keptUnitsBelow: Number.NEGATIVE_INFINITY,
+        restartedAt: 0,
+        dispatchStart: "LOG_START",
+        mismatchedUnits: 1,
+      });
       expect(after.store.checkpoint.logicsMsgTimestamp).toBe(0); // its promise was broken: cleared before the rebuild
       await expectAllServed(after.store, puts);
     } finally {
@@ -207,13 +267,23 @@ describe("DISPATCH_RULES in MessageStore.open, one test per row", () => {
     const clock = new VirtualClock();
     const disk = new SimulatedDisk({ clock });
     const puts = await crashedStore(clock, disk);
-    for (const path of disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/${TOPIC}/0/`))) await disk.unlink(path);
+    for (const path of disk
+      .listFiles()
+      .filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/${TOPIC}/0/`)))
+      await disk.unlink(path);
     const after = await openLife(disk, clock, config);
     try {
-      expect(after.store.queueRecovery).toMatchObject({ case: "QUEUES_DAMAGED", restartedAt: 0, mismatchedUnits: 0 });
+      expect(after.store.queueRecovery).toMatchObject({
+        case: "QUEUES_DAMAGED",
+        restartedAt: 0,
+        mismatchedUnits: 0,
+      });
       expect(after.store.queueRecovery.gapsFound).toBeGreaterThan(0);
       await expectAllServed(after.store, puts);
-      expect((await putOk(after.store, { topic: TOPIC, queueId: 0, body: Buffer.from("next") })).appendResult?.logicsOffset).toBe(95);
+      expect(
+        (await putOk(after.store, { topic: TOPIC, queueId: 0, body: Buffer.from("next") }))
+          .appendResult?.logicsOffset,
+      ).toBe(95);
     } finally {
       await shutdown(clock, after);
     }

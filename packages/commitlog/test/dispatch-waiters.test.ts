@@ -9,7 +9,8 @@ describe("DispatchWaiters", () => {
   it("resolves each waiter once dispatch passes its offset, in any order of offsets", async () => {
     const waiters = new DispatchWaiters({ clock: systemClock });
     const settled: number[] = [];
-    const at = (offset: number) => waiters.wait(offset, undefined, timeout).then(() => settled.push(offset));
+    const at = (offset: number) =>
+      waiters.wait(offset, undefined, timeout).then(() => settled.push(offset));
     const all = Promise.all([at(300), at(100), at(200)]);
     waiters.advance(150);
     await Promise.resolve();
@@ -25,7 +26,10 @@ describe("DispatchWaiters", () => {
     const waiters = new DispatchWaiters({ clock: systemClock, limit: 2 });
     const first = waiters.wait(10, undefined, timeout);
     const second = waiters.wait(20, undefined, timeout);
-    await expect(waiters.wait(30, undefined, timeout)).rejects.toMatchObject({ name: "StoreError", code: "BUSY" });
+    await expect(waiters.wait(30, undefined, timeout)).rejects.toMatchObject({
+      name: "StoreError",
+      code: "BUSY",
+    });
     waiters.advance(10);
     await first;
     const third = waiters.wait(30, undefined, timeout);
@@ -37,7 +41,10 @@ describe("DispatchWaiters", () => {
     const clock = new VirtualClock();
     const waiters = new DispatchWaiters({ clock });
     const waiting = waiters.wait(100, 50, timeout);
-    const outcome = waiting.then(() => "resolved", (error: unknown) => (error as StoreError).code);
+    const outcome = waiting.then(
+      () => "resolved",
+      (error: unknown) => (error as StoreError).code,
+    );
     await clock.advance(49);
     expect(waiters.size).toBe(1);
     await clock.advance(1);
@@ -51,7 +58,9 @@ describe("DispatchWaiters", () => {
     const waiting = waiters.wait(100, undefined, timeout);
     waiters.close(new StoreError("STORE_CLOSED", "closed"));
     await expect(waiting).rejects.toMatchObject({ code: "STORE_CLOSED" });
-    await expect(waiters.wait(100, undefined, timeout)).rejects.toMatchObject({ code: "STORE_CLOSED" });
+    await expect(waiters.wait(100, undefined, timeout)).rejects.toMatchObject({
+      code: "STORE_CLOSED",
+    });
     await expect(waiters.wait(50, undefined, timeout)).resolves.toBeUndefined();
   });
 });

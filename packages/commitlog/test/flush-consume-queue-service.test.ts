@@ -5,7 +5,15 @@ import { FlushConsumeQueueService } from "../src/flush-consume-queue-service.js"
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { StoreCheckpoint } from "../src/store-checkpoint.js";
 import { silentLogger } from "./helpers.js";
-import { bodies, message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  bodies,
+  message,
+  openOnDisk,
+  putMany,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 // Consume-queue files of 10 units, so a burst of puts leaves many of them unflushed.
 const config: MessageStoreConfigInput = {
@@ -40,10 +48,18 @@ describe("FlushConsumeQueueService", () => {
     const disk = new SimulatedDisk();
     await disk.mkdir("/store");
     await disk.syncDirectory("/"); // the store's root survives a cut, as a real one would
-    const queues = new ConsumeQueueTable({ rootDir: "/store/consumequeue", mappedFileSize: 10 * 20, io: disk, logger: silentLogger });
+    const queues = new ConsumeQueueTable({
+      rootDir: "/store/consumequeue",
+      mappedFileSize: 10 * 20,
+      io: disk,
+      logger: silentLogger,
+    });
     const checkpoint = await StoreCheckpoint.open("/store/checkpoint", disk);
     const queue = queues.findOrCreate("B", 0);
-    for (let i = 0; i < 95; i++) expect(await queue.putMessagePositionInfo({ offset: i * 100, size: 100, tagsCode: 0 }, i)).toBe(true);
+    for (let i = 0; i < 95; i++)
+      expect(
+        await queue.putMessagePositionInfo({ offset: i * 100, size: 100, tagsCode: 0 }, i),
+      ).toBe(true);
     expect(queue.mappedFileQueue.mappedFiles).toHaveLength(10);
     const service = new FlushConsumeQueueService(queues, checkpoint, {
       logger: silentLogger,
@@ -58,7 +74,12 @@ describe("FlushConsumeQueueService", () => {
     disk.powerCut();
     const reopened = await StoreCheckpoint.open("/store/checkpoint", disk);
     expect(reopened.logicsMsgTimestamp).toBe(12_345);
-    const again = new ConsumeQueueTable({ rootDir: "/store/consumequeue", mappedFileSize: 10 * 20, io: disk, logger: silentLogger });
+    const again = new ConsumeQueueTable({
+      rootDir: "/store/consumequeue",
+      mappedFileSize: 10 * 20,
+      io: disk,
+      logger: silentLogger,
+    });
     await again.load();
     await again.recover();
     expect(again.find("B", 0)?.getMaxOffsetInQueue()).toBe(95);

@@ -3,7 +3,14 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { IndexFile } from "../src/index-file.js";
 import type { IndexEntry, IndexGeometry } from "../src/index-format.js";
-import { INDEX_HEADER_SIZE, decodeHeader, entryPosition, indexKeyHash, slotPosition, topicKeyPrefixHash } from "../src/index-format.js";
+import {
+  INDEX_HEADER_SIZE,
+  decodeHeader,
+  entryPosition,
+  indexKeyHash,
+  slotPosition,
+  topicKeyPrefixHash,
+} from "../src/index-format.js";
 
 const DIR = "/store/index";
 const PATH = `${DIR}/20260101000000000`;
@@ -23,8 +30,13 @@ async function chain(file: IndexFile, keyHash: number): Promise<number[]> {
   const scratch = Buffer.alloc(20);
   const entry: IndexEntry = { keyHash: 0, phyOffset: 0, timeDiff: 0, prevIndex: 0 };
   const offsets: number[] = [];
-  for (let next = await file.readSlot(keyHash % file.geometry.hashSlotNum, scratch); next > 0; next = entry.prevIndex) {
-    if ((await file.readEntryAt(next, scratch, entry)) === null) throw new Error(`entry ${next} unreadable`);
+  for (
+    let next = await file.readSlot(keyHash % file.geometry.hashSlotNum, scratch);
+    next > 0;
+    next = entry.prevIndex
+  ) {
+    if ((await file.readEntryAt(next, scratch, entry)) === null)
+      throw new Error(`entry ${next} unreadable`);
     if (entry.keyHash === keyHash) offsets.push(entry.phyOffset);
   }
   return offsets;
@@ -34,11 +46,17 @@ describe("IndexFile", () => {
   it("chains the entries of a slot newest first, readable before and after they are written", async () => {
     const disk = await newDisk();
     const file = await IndexFile.create(PATH, disk, GEOMETRY, null);
-    for (let i = 0; i < 6; i++) expect(file.putKey(hashOf(`k${i % 2}`), 100 * i, T0 + i * 1000)).toBe(true);
+    for (let i = 0; i < 6; i++)
+      expect(file.putKey(hashOf(`k${i % 2}`), 100 * i, T0 + i * 1000)).toBe(true);
     expect(await chain(file, hashOf("k0"))).toEqual([400, 200, 0]); // from the buffered chunk
     await file.writePending();
     expect(await chain(file, hashOf("k1"))).toEqual([500, 300, 100]); // from the file
-    expect(file.header).toMatchObject({ indexCount: 7, beginPhyOffset: 0, beginTimestamp: T0, endTimestamp: T0 + 5000 });
+    expect(file.header).toMatchObject({
+      indexCount: 7,
+      beginPhyOffset: 0,
+      beginTimestamp: T0,
+      endTimestamp: T0 + 5000,
+    });
   });
 
   it("writes full chunks of entries on request and keeps the one being filled in memory", async () => {
@@ -48,13 +66,25 @@ describe("IndexFile", () => {
     expect(file.unwrittenChunks).toBe(1);
     await file.writeFullChunks();
     expect(file.unwrittenChunks).toBe(0);
-    expect(disk.readFile(PATH).length).toBe(entryPosition({ hashSlotNum: 64, indexNum: 10_000 }, 4097));
+    expect(disk.readFile(PATH).length).toBe(
+      entryPosition({ hashSlotNum: 64, indexNum: 10_000 }, 4097),
+    );
     expect(await chain(file, hashOf("k4100"))).toEqual([4100]); // from memory
   });
 
   it("refuses entries once indexNum - 1 are in (entry 0 is never used)", async () => {
-    const file = await IndexFile.create(PATH, await newDisk(), { hashSlotNum: 4, indexNum: 4 }, null);
-    expect([1, 2, 3, 4].map((i) => file.putKey(hashOf(`k${i}`), i, T0))).toEqual([true, true, true, false]);
+    const file = await IndexFile.create(
+      PATH,
+      await newDisk(),
+      { hashSlotNum: 4, indexNum: 4 },
+      null,
+    );
+    expect([1, 2, 3, 4].map((i) => file.putKey(hashOf(`k${i}`), i, T0))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(file.isWriteFull()).toBe(true);
   });
 
@@ -67,10 +97,22 @@ describe("IndexFile", () => {
     file.cover(8192 + 300, T0 + 2500);
     await file.flush();
     const bytes = disk.readFile(PATH, "durable");
-    expect(decodeHeader(bytes)).toEqual({ beginTimestamp: T0, endTimestamp: T0 + 2500, beginPhyOffset: 4096, endPhyOffset: 8492, hashSlotCount: 1, indexCount: 3 });
+    expect(decodeHeader(bytes)).toEqual({
+      beginTimestamp: T0,
+      endTimestamp: T0 + 2500,
+      beginPhyOffset: 4096,
+      endPhyOffset: 8492,
+      hashSlotCount: 1,
+      indexCount: 3,
+    });
     expect(bytes.readInt32BE(slotPosition(hash % 4))).toBe(2);
     const second = entryPosition(GEOMETRY, 2);
-    expect([bytes.readInt32BE(second), Number(bytes.readBigInt64BE(second + 4)), bytes.readInt32BE(second + 12), bytes.readInt32BE(second + 16)]).toEqual([hash, 8192, 2, 1]);
+    expect([
+      bytes.readInt32BE(second),
+      Number(bytes.readBigInt64BE(second + 4)),
+      bytes.readInt32BE(second + 12),
+      bytes.readInt32BE(second + 16),
+    ]).toEqual([hash, 8192, 2, 1]);
   });
 
   it("makes entries and slots durable before the header that counts them", async () => {
@@ -79,7 +121,12 @@ describe("IndexFile", () => {
     const process = disk.process({
       beforeCall: (call, target) => {
         // Power goes as the second flush writes its header: its entries were fdatasync'd already.
-        if (call === "pwrite" && typeof target === "number" && lastPosition === 0 && ++headerWrites === 2) {
+        if (
+          call === "pwrite" &&
+          typeof target === "number" &&
+          lastPosition === 0 &&
+          ++headerWrites === 2
+        ) {
           disk.powerCut();
           process.kill();
         }
@@ -88,9 +135,15 @@ describe("IndexFile", () => {
     let lastPosition = -1;
     const io = new Proxy(process, {
       get(target, name, receiver) {
-        if (name === "pwrite") return (fd: number, buffer: Buffer, offset: number, length: number, position: number) => ((lastPosition = position), target.pwrite(fd, buffer, offset, length, position));
+        if (name === "pwrite")
+          return (fd: number, buffer: Buffer, offset: number, length: number, position: number) => (
+            (lastPosition = position),
+            target.pwrite(fd, buffer, offset, length, position)
+          );
         const value: unknown = Reflect.get(target, name, receiver);
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return typeof value === "function"
+          ? (value as (...args: unknown[]) => unknown).bind(target)
+          : value;
       },
     });
     const file = await IndexFile.create(PATH, io, GEOMETRY, null);
@@ -112,14 +165,21 @@ describe("IndexFile", () => {
     const file = await IndexFile.create(PATH, disk, GEOMETRY, null);
     for (let i = 0; i < 8; i++) file.putKey(hashOf(`key-${i % 5}`), i * 64, T0 + i); // not full: its region is not trusted
     await file.flush();
-    const written = Buffer.from(disk.readFile(PATH, "durable").subarray(INDEX_HEADER_SIZE, INDEX_HEADER_SIZE + 16));
+    const written = Buffer.from(
+      disk.readFile(PATH, "durable").subarray(INDEX_HEADER_SIZE, INDEX_HEADER_SIZE + 16),
+    );
     disk.overwrite(PATH, INDEX_HEADER_SIZE, Buffer.alloc(16, 0x7f)); // slots a crash left wrong
     const reloaded = await IndexFile.load(PATH, disk, GEOMETRY, true);
     await reloaded.makeWritable();
     expect(reloaded.header.hashSlotCount).toBe(file.header.hashSlotCount);
-    for (let k = 0; k < 5; k++) expect(await chain(reloaded, hashOf(`key-${k}`))).toEqual(await chain(file, hashOf(`key-${k}`)));
+    for (let k = 0; k < 5; k++)
+      expect(await chain(reloaded, hashOf(`key-${k}`))).toEqual(
+        await chain(file, hashOf(`key-${k}`)),
+      );
     await reloaded.flush();
-    expect(disk.readFile(PATH, "durable").subarray(INDEX_HEADER_SIZE, INDEX_HEADER_SIZE + 16)).toEqual(written);
+    expect(
+      disk.readFile(PATH, "durable").subarray(INDEX_HEADER_SIZE, INDEX_HEADER_SIZE + 16),
+    ).toEqual(written);
   });
 
   it("truncateFrom drops the entries of records at or past the log end and lowers the covered end", async () => {

@@ -8,19 +8,43 @@ import { silentLogger } from "./helpers.js";
 const DIR = "/store/index";
 const T0 = 1_700_000_000_000;
 
-function service(disk: SimulatedDisk, geometry: IndexGeometry = { hashSlotNum: 16, indexNum: 100 }, clock = new VirtualClock(T0)): IndexService {
+function service(
+  disk: SimulatedDisk,
+  geometry: IndexGeometry = { hashSlotNum: 16, indexNum: 100 },
+  clock = new VirtualClock(T0),
+): IndexService {
   return new IndexService({ storePath: DIR, geometry, io: disk, clock, logger: silentLogger });
 }
 
-async function collect(index: IndexService, topic: string, key: string, begin = 0, end = Number.MAX_SAFE_INTEGER): Promise<number[]> {
+async function collect(
+  index: IndexService,
+  topic: string,
+  key: string,
+  begin = 0,
+  end = Number.MAX_SAFE_INTEGER,
+): Promise<number[]> {
   const offsets: number[] = [];
   for await (const offset of index.candidates(topic, key, begin, end)) offsets.push(offset);
   return offsets;
 }
 
 /** Adds a 100-byte record at `offset` and commits. */
-async function put(index: IndexService, offset: number, keys: string | undefined, uniqKey?: string, options: { topic?: string; time?: number; sysFlag?: number } = {}): Promise<void> {
-  index.add(offset, 100, options.time ?? T0 + offset, options.topic ?? "T", options.sysFlag ?? 0, keys, uniqKey);
+async function put(
+  index: IndexService,
+  offset: number,
+  keys: string | undefined,
+  uniqKey?: string,
+  options: { topic?: string; time?: number; sysFlag?: number } = {},
+): Promise<void> {
+  index.add(
+    offset,
+    100,
+    options.time ?? T0 + offset,
+    options.topic ?? "T",
+    options.sysFlag ?? 0,
+    keys,
+    uniqKey,
+  );
   await index.commit();
 }
 
@@ -78,7 +102,8 @@ describe("IndexService", () => {
 
   it("filters candidates by time, to the second an entry keeps, and skips files outside the range", async () => {
     const index = service(new SimulatedDisk(), { hashSlotNum: 4, indexNum: 3 });
-    for (let i = 0; i < 6; i++) await put(index, i * 100, "k", undefined, { time: T0 + i * 10_000 + 500 });
+    for (let i = 0; i < 6; i++)
+      await put(index, i * 100, "k", undefined, { time: T0 + i * 10_000 + 500 });
     expect(await collect(index, "T", "k", T0 + 20_500, T0 + 40_500)).toEqual([400, 300, 200]);
     expect(await collect(index, "T", "k", T0 + 60_000, T0 + 90_000)).toEqual([]);
   });
@@ -166,7 +191,8 @@ describe("IndexService", () => {
 
   it("stops indexing when more records are added than MAX_PENDING_RECORDS without a commit", async () => {
     const index = service(new SimulatedDisk());
-    for (let i = 0; i <= MAX_PENDING_RECORDS; i++) index.add(i * 100, 100, T0, "T", 0, "k", undefined);
+    for (let i = 0; i <= MAX_PENDING_RECORDS; i++)
+      index.add(i * 100, 100, T0, "T", 0, "k", undefined);
     await index.commit();
     expect(index.failure?.message).toMatch(/without a commit/);
     expect(index.coveredEnd).toBe(0);

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { calMsgLength, CRC32_RESERVED_LENGTH, messagePropertiesToString } from "@store/message-codec";
+import {
+  calMsgLength,
+  CRC32_RESERVED_LENGTH,
+  messagePropertiesToString,
+} from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
@@ -43,7 +47,10 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
     await cleanup();
   });
 
-  for (const [name, bornHost] of [["IPv4", "127.0.0.1:8888"], ["IPv6", "[1050::5:600:300c:326b]:8888"]] as const) {
+  for (const [name, bornHost] of [
+    ["IPv4", "127.0.0.1:8888"],
+    ["IPv6", "[1050::5:600:300c:326b]:8888"],
+  ] as const) {
     it(`testPutMessages (${name}): a batch of 10 is PUT_OK, each record found at its cumulative offset and by queue offset`, async () => {
       const messages = batch(10, { bornHost });
       const result = await store.putMessages(messages);
@@ -62,13 +69,17 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
         expect(found.properties.extraKey).toBe("extraValue");
         expect(found.storeTimestamp).toBe(append.storeTimestamp);
         // Decoded properties leave out the store's CRC property, which ends every record.
-        const propertiesLength = Buffer.byteLength(messagePropertiesToString(found.properties)) + CRC32_RESERVED_LENGTH;
-        expect(found.totalSize).toBe(calMsgLength(found.sysFlag, `body${i}`.length, TOPIC.length, propertiesLength));
+        const propertiesLength =
+          Buffer.byteLength(messagePropertiesToString(found.properties)) + CRC32_RESERVED_LENGTH;
+        expect(found.totalSize).toBe(
+          calMsgLength(found.sysFlag, `body${i}`.length, TOPIC.length, propertiesLength),
+        );
         offset += found.totalSize;
       }
       expect(offset).toBe(append.wroteOffset + append.wroteBytes);
       await waitDispatched(store, TOPIC, 10);
-      for (let i = 0; i < 10; i++) expect((await store.getMessage("group", TOPIC, 0, i, 1)).status).toBe("FOUND");
+      for (let i = 0; i < 10; i++)
+        expect((await store.getMessage("group", TOPIC, 0, i, 1)).status).toBe("FOUND");
     });
   }
 
@@ -78,7 +89,10 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
     const ok = await store.putMessages(batch(2));
     expect(ok.status).toBe("PUT_OK");
     const maxPhy = store.getMaxPhyOffset();
-    const tooBig = Array.from({ length: 3 }, (_, i): MessageInput => ({ topic: TOPIC, body: Buffer.alloc(400, i) }));
+    const tooBig = Array.from({ length: 3 }, (_, i): MessageInput => ({
+      topic: TOPIC,
+      body: Buffer.alloc(400, i),
+    }));
     const result = await store.putMessages(tooBig);
     expect(result.status).toBe("MESSAGE_ILLEGAL");
     expect(result.appendResult).toBeUndefined();
@@ -106,26 +120,48 @@ describe("MessageStore.putMessages (BatchPutMessageTest)", () => {
     expect(second.appendResult?.logicsOffset).toBe(30);
     await waitDispatched(store, TOPIC, 60);
     const got = await readBodies(store, TOPIC);
-    expect(got).toEqual([...Array.from({ length: 30 }, (_, i) => `a${i}`), ...Array.from({ length: 30 }, (_, i) => `b${i}`)]);
+    expect(got).toEqual([
+      ...Array.from({ length: 30 }, (_, i) => `a${i}`),
+      ...Array.from({ length: 30 }, (_, i) => `b${i}`),
+    ]);
   });
 
   it("mixes single puts and batches in one queue with consecutive queue offsets, also after a restart", async () => {
-    expect((await store.putMessage({ topic: TOPIC, body: Buffer.from("single0") })).appendResult?.logicsOffset).toBe(0);
+    expect(
+      (await store.putMessage({ topic: TOPIC, body: Buffer.from("single0") })).appendResult
+        ?.logicsOffset,
+    ).toBe(0);
     expect((await store.putMessages(batch(5))).appendResult?.logicsOffset).toBe(1);
-    expect((await store.putMessage({ topic: TOPIC, body: Buffer.from("single6") })).appendResult?.logicsOffset).toBe(6);
+    expect(
+      (await store.putMessage({ topic: TOPIC, body: Buffer.from("single6") })).appendResult
+        ?.logicsOffset,
+    ).toBe(6);
     await waitDispatched(store, TOPIC, 7);
     await store.shutdown();
     store = await MessageStore.open(config(), { logger: silentLogger });
     expect((await store.putMessages(batch(2))).appendResult?.logicsOffset).toBe(7);
     await waitDispatched(store, TOPIC, 9);
-    expect(await readBodies(store, TOPIC)).toEqual(["single0", "body0", "body1", "body2", "body3", "body4", "single6", "body0", "body1"]);
+    expect(await readBodies(store, TOPIC)).toEqual([
+      "single0",
+      "body0",
+      "body1",
+      "body2",
+      "body3",
+      "body4",
+      "single6",
+      "body0",
+      "body1",
+    ]);
   });
 });
 
 describe("MessageStore.putMessages with batch-level properties", () => {
   it("adds them to every record, as RocketMQ's testPutMessages expects (propsLen + batchPropLen + 1)", async () => {
     const { dir, cleanup } = await tempDir("batch-props-");
-    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: CL_FILE_SIZE, flushDiskType: "SYNC_FLUSH" }, { logger: silentLogger });
+    const store = await MessageStore.open(
+      { storePathRootDir: dir, mappedFileSizeCommitLog: CL_FILE_SIZE, flushDiskType: "SYNC_FLUSH" },
+      { logger: silentLogger },
+    );
     try {
       const messages = batch(10).map(({ properties: _own, ...message }) => message);
       const result = await store.putMessages(messages, { extraKey: "extraValue" });
@@ -135,9 +171,14 @@ describe("MessageStore.putMessages with batch-level properties", () => {
         const found = await messageAt(store, offset);
         expect(found?.properties.extraKey).toBe("extraValue");
         expect(found?.properties.TAGS).toBe("TAG1");
-        const own = messagePropertiesToString({ KEYS: messages[i]?.keys as string, TAGS: "TAG1" }).length;
+        const own = messagePropertiesToString({
+          KEYS: messages[i]?.keys as string,
+          TAGS: "TAG1",
+        }).length;
         const batchOnly = messagePropertiesToString({ extraKey: "extraValue" }).length;
-        expect(found?.totalSize).toBe(calMsgLength(0, `body${i}`.length, TOPIC.length, own + batchOnly + CRC32_RESERVED_LENGTH));
+        expect(found?.totalSize).toBe(
+          calMsgLength(0, `body${i}`.length, TOPIC.length, own + batchOnly + CRC32_RESERVED_LENGTH),
+        );
         offset += found?.totalSize ?? 0;
       }
       const serialized = JSON.parse(JSON.stringify(result.appendResult)) as { msgId: string };

@@ -8,7 +8,11 @@ describe("MessageStore on an injected clock", () => {
   it("stamps records with the clock's time and flushes under ASYNC_FLUSH only when the clock gets there", async () => {
     const clock = new VirtualClock(1_800_000_000_000);
     const disk = new SimulatedDisk({ clock });
-    const config = { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 500, flushCommitLogLeastPages: 0 } as const;
+    const config = {
+      flushDiskType: "ASYNC_FLUSH",
+      flushIntervalCommitLog: 500,
+      flushCommitLogLeastPages: 0,
+    } as const;
     const store = await openOnDisk(disk, config, { clock });
     try {
       const put = await store.putMessage(message("T", 0));
@@ -30,7 +34,11 @@ describe("MessageStore on an injected clock", () => {
   it("SYNC_FLUSH: a put whose fdatasync stalls ends FLUSH_DISK_TIMEOUT at syncFlushTimeout on the clock", async () => {
     const clock = new VirtualClock();
     const disk = new SimulatedDisk({ clock });
-    const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 3000 }, { clock });
+    const store = await openOnDisk(
+      disk,
+      { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 3000 },
+      { clock },
+    );
     expect((await onClock(clock, store.putMessage(message("T", 0)), 1)).status).toBe("PUT_OK"); // the segment exists
     const release = disk.stallFsyncs();
     let status = "pending";

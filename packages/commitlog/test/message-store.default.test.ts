@@ -5,7 +5,16 @@ import { decodeMessage } from "@store/message-codec";
 import type { MessageStoreConfigInput } from "../src/message-store-config.js";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { BODY, bodies, message, messageAt, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  BODY,
+  bodies,
+  message,
+  messageAt,
+  putMany,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 const TOPIC = "FooBar";
 
@@ -36,8 +45,10 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
 
   it("testStorePathOK: creates the commitlog and consumequeue directories, the abort and lock files", async () => {
     await open();
-    for (const name of ["commitlog", "consumequeue"]) expect((await stat(join(dir, name))).isDirectory()).toBe(true);
-    for (const name of ["abort", "lock", "checkpoint"]) expect((await stat(join(dir, name))).isFile()).toBe(true);
+    for (const name of ["commitlog", "consumequeue"])
+      expect((await stat(join(dir, name))).isDirectory()).toBe(true);
+    for (const name of ["abort", "lock", "checkpoint"])
+      expect((await stat(join(dir, name))).isFile()).toBe(true);
   });
 
   it("testWriteAndRead: 10 IPv4 and 10 IPv6 born hosts are readable by queue offset, and 20 more puts work", async () => {
@@ -51,7 +62,9 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
       const decoded = decodeMessage(got.messages[0] ?? Buffer.alloc(0));
       if (!decoded.ok) throw new Error(decoded.reason);
       expect(decoded.message.body?.toString()).toBe(`${BODY} ${i}`);
-      expect(decoded.message.bornHost).toBe(i < 10 ? "127.0.0.1:8888" : "[1050::5:600:300c:326b]:8888");
+      expect(decoded.message.bornHost).toBe(
+        i < 10 ? "127.0.0.1:8888" : "[1050::5:600:300c:326b]:8888",
+      );
     }
     await putMany(s, TOPIC, 20, 20);
     await waitDispatched(s, TOPIC, 40);
@@ -81,7 +94,8 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
       while (Date.now() <= stamp) await new Promise((resolve) => setImmediate(resolve));
     }
     await waitDispatched(s, TOPIC, 8);
-    for (let i = 0; i < 8; i++) expect(await s.getOffsetInQueueByTime(TOPIC, 0, stamps[i] ?? 0)).toBe(i);
+    for (let i = 0; i < 8; i++)
+      expect(await s.getOffsetInQueueByTime(TOPIC, 0, stamps[i] ?? 0)).toBe(i);
     expect(await s.getOffsetInQueueByTime(TOPIC, 0, (stamps[3] ?? 0) + 1)).toBe(4);
     expect(await s.getOffsetInQueueByTime(TOPIC, 0, 0)).toBe(0);
     expect(await s.getOffsetInQueueByTime(TOPIC, 0, (stamps[7] ?? 0) + 1)).toBe(8);
@@ -128,7 +142,11 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
 
   it("testPutMessage_whenMessagePropertyIsTooLong: 32768 chars is PROPERTIES_SIZE_EXCEEDED, 100 is PUT_OK", async () => {
     const s = await open();
-    const tooLong = await s.putMessage({ topic: TOPIC, body: Buffer.from(BODY), properties: { key: "a".repeat(32768) } });
+    const tooLong = await s.putMessage({
+      topic: TOPIC,
+      body: Buffer.from(BODY),
+      properties: { key: "a".repeat(32768) },
+    });
     expect(tooLong.status).toBe("PROPERTIES_SIZE_EXCEEDED");
     expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(0);
     expect(s.getMaxPhyOffset()).toBe(0);
@@ -159,7 +177,12 @@ describe("MessageStore (DefaultMessageStoreTest)", () => {
     await putMany(s, TOPIC, 3);
     await waitDispatched(s, TOPIC, 3);
     const one = await s.getMessage("group", TOPIC, 0, 3, 1);
-    expect(one).toMatchObject({ status: "OFFSET_OVERFLOW_ONE", nextBeginOffset: 3, minOffset: 0, maxOffset: 3 });
+    expect(one).toMatchObject({
+      status: "OFFSET_OVERFLOW_ONE",
+      nextBeginOffset: 3,
+      minOffset: 0,
+      maxOffset: 3,
+    });
     const badly = await s.getMessage("group", TOPIC, 0, 10, 1);
     expect(badly.status).toBe("OFFSET_OVERFLOW_BADLY");
     const found = await s.getMessage("group", TOPIC, 0, 1, 32);

@@ -17,7 +17,11 @@ describe("MessageStore.waitForDispatch", () => {
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => cleanup());
 
-  const base = () => ({ storePathRootDir: dir, mappedFileSizeCommitLog: 64 * 1024, mappedFileSizeConsumeQueue: 1000 * 20 });
+  const base = () => ({
+    storePathRootDir: dir,
+    mappedFileSizeCommitLog: 64 * 1024,
+    mappedFileSizeConsumeQueue: 1000 * 20,
+  });
   /** Pool mode whose commits wait for shutdown: nothing becomes readable, so nothing is dispatched. */
   const stalledPool = () => ({
     ...base(),
@@ -37,7 +41,11 @@ describe("MessageStore.waitForDispatch", () => {
       const store = await MessageStore.open({ ...base(), ...extra }, { logger: silentLogger });
       try {
         for (let i = 0; i < puts; i++) {
-          const put = await store.putMessage({ topic: "orders", queueId: 1, body: Buffer.from(`order ${i}`) });
+          const put = await store.putMessage({
+            topic: "orders",
+            queueId: 1,
+            body: Buffer.from(`order ${i}`),
+          });
           await store.waitForDispatch(endOf(put));
           const got = await store.getMessage("g", "orders", 1, i, 1);
           expect(got.status).toBe("FOUND");
@@ -66,10 +74,15 @@ describe("MessageStore.waitForDispatch", () => {
     const store = await MessageStore.open(base(), { logger: silentLogger });
     try {
       const put = await store.putMessage({ topic: "T", body: Buffer.from("x") });
-      await expect(store.waitForDispatch(endOf(put) + 1)).rejects.toMatchObject({ name: "StoreError", code: "BAD_ARGUMENT" });
+      await expect(store.waitForDispatch(endOf(put) + 1)).rejects.toMatchObject({
+        name: "StoreError",
+        code: "BAD_ARGUMENT",
+      });
       await expect(store.waitForDispatch(-1)).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
       await expect(store.waitForDispatch(0.5)).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
-      await expect(store.waitForDispatch(0, { timeoutMs: -1 })).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+      await expect(store.waitForDispatch(0, { timeoutMs: -1 })).rejects.toMatchObject({
+        code: "BAD_ARGUMENT",
+      });
     } finally {
       await store.shutdown();
     }
@@ -79,7 +92,10 @@ describe("MessageStore.waitForDispatch", () => {
     const store = await MessageStore.open(stalledPool(), { logger: silentLogger });
     try {
       const put = await store.putMessage({ topic: "T", body: Buffer.from("uncommitted") });
-      await expect(store.waitForDispatch(endOf(put), { timeoutMs: 20 })).rejects.toMatchObject({ name: "StoreError", code: "DISPATCH_TIMEOUT" });
+      await expect(store.waitForDispatch(endOf(put), { timeoutMs: 20 })).rejects.toMatchObject({
+        name: "StoreError",
+        code: "DISPATCH_TIMEOUT",
+      });
       expect(store.dispatchBehindBytes()).toBe(0); // nothing readable yet: the record waits for its commit
       expect((await store.getMessage("g", "T", 0, 0, 1)).status).not.toBe("FOUND");
     } finally {
@@ -104,7 +120,10 @@ describe("MessageStore.waitForDispatch", () => {
   it("rejects waiters with STORE_CLOSED when the store halts first", async () => {
     const store = await MessageStore.open(stalledPool(), { logger: silentLogger });
     const put = await store.putMessage({ topic: "T", body: Buffer.from("never committed") });
-    const waiting = store.waitForDispatch(endOf(put)).then(() => "resolved", (error: unknown) => error);
+    const waiting = store.waitForDispatch(endOf(put)).then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
     await store.halt();
     expect(await waiting).toMatchObject({ name: "StoreError", code: "STORE_CLOSED" });
     await expect(store.waitForDispatch(endOf(put))).rejects.toMatchObject({ code: "STORE_CLOSED" });

@@ -10,14 +10,28 @@ describe("MessageStore.getMessage with a consume-queue filter", () => {
   afterEach(async () => cleanup());
 
   async function storeWith(tags: string[]): Promise<MessageStore> {
-    const store = await MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 1024 * 1024, mappedFileSizeConsumeQueue: 2000 * 20 }, { logger: silentLogger });
-    for (const [i, tag] of tags.entries()) expect((await store.putMessage({ topic: "T", body: Buffer.from(`m${i}`), tags: tag })).status).toBe("PUT_OK");
+    const store = await MessageStore.open(
+      {
+        storePathRootDir: dir,
+        mappedFileSizeCommitLog: 1024 * 1024,
+        mappedFileSizeConsumeQueue: 2000 * 20,
+      },
+      { logger: silentLogger },
+    );
+    for (const [i, tag] of tags.entries())
+      expect(
+        (await store.putMessage({ topic: "T", body: Buffer.from(`m${i}`), tags: tag })).status,
+      ).toBe("PUT_OK");
     await waitFor(() => store.getMaxOffsetInQueue("T", 0) === tags.length);
     return store;
   }
 
   const only = (tag: string) => (tagsCode: number) => tagsCode === javaStringHashCode(tag);
-  const bodies = (messages: Buffer[]) => messages.map((m) => { const d = decodeMessage(m); return d.ok ? d.message.body.toString() : "?"; });
+  const bodies = (messages: Buffer[]) =>
+    messages.map((m) => {
+      const d = decodeMessage(m);
+      return d.ok ? d.message.body.toString() : "?";
+    });
 
   it("returns only matching messages and advances past the skipped ones", async () => {
     const store = await storeWith(["A", "B", "A", "B", "B"]);

@@ -23,14 +23,29 @@ const BASE: MessageStoreConfigInput = {
 };
 const SYNC: MessageStoreConfigInput = { ...BASE, flushDiskType: "SYNC_FLUSH" };
 /** The log is flushed only when a test says so. */
-const ASYNC_HELD: MessageStoreConfigInput = { ...BASE, flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 1_000_000_000, flushCommitLogThoroughInterval: 1_000_000_000 };
+const ASYNC_HELD: MessageStoreConfigInput = {
+  ...BASE,
+  flushDiskType: "ASYNC_FLUSH",
+  flushIntervalCommitLog: 1_000_000_000,
+  flushCommitLogThoroughInterval: 1_000_000_000,
+};
 
 /** Message `i` of a generation: keys `<gen>-<i>` and `<gen>-all`, UNIQ_KEY `<gen>-uniq-<i>`. */
 function keyed(gen: string, i: number): MessageInput {
-  return { topic: TOPIC, body: Buffer.from(`${gen} body ${i}`), keys: [`${gen}-${i}`, `${gen}-all`], properties: { UNIQ_KEY: `${gen}-uniq-${i}` } };
+  return {
+    topic: TOPIC,
+    body: Buffer.from(`${gen} body ${i}`),
+    keys: [`${gen}-${i}`, `${gen}-all`],
+    properties: { UNIQ_KEY: `${gen}-uniq-${i}` },
+  };
 }
 
-async function putGeneration(store: MessageStore, gen: string, count: number, from = 0): Promise<void> {
+async function putGeneration(
+  store: MessageStore,
+  gen: string,
+  count: number,
+  from = 0,
+): Promise<void> {
   for (let i = from; i < from + count; i++) await putOk(store, keyed(gen, i));
 }
 
@@ -50,15 +65,24 @@ async function expectIndexed(store: MessageStore, gen: string, count: number): P
     expect(await found(store, `${gen}-${i}`)).toEqual([`${gen} body ${i}`]);
     expect(await found(store, `${gen}-uniq-${i}`)).toEqual([`${gen} body ${i}`]);
   }
-  expect(await found(store, `${gen}-all`)).toEqual(Array.from({ length: count }, (_, i) => `${gen} body ${i}`));
+  expect(await found(store, `${gen}-all`)).toEqual(
+    Array.from({ length: count }, (_, i) => `${gen} body ${i}`),
+  );
 }
 
 /** Entries in the index files, all files together. */
 function entries(store: MessageStore): number {
-  return (store.indexService?.files ?? []).reduce((sum, file) => sum + file.header.indexCount - 1, 0);
+  return (store.indexService?.files ?? []).reduce(
+    (sum, file) => sum + file.header.indexCount - 1,
+    0,
+  );
 }
 
-async function crash(disk: SimulatedDisk, store: MessageStore, kind: "power" | "process"): Promise<void> {
+async function crash(
+  disk: SimulatedDisk,
+  store: MessageStore,
+  kind: "power" | "process",
+): Promise<void> {
   if (kind === "power") disk.powerCut();
   else disk.processCrash();
   await store.halt();
@@ -97,7 +121,9 @@ describe("MessageStore message index across crashes", () => {
     await crash(disk, first, "power");
     const again = await openOnDisk(disk, SYNC);
     try {
-      expect(again.indexRecovery?.coveredEnd).toBeGreaterThanOrEqual(covered ?? Number.POSITIVE_INFINITY);
+      expect(again.indexRecovery?.coveredEnd).toBeGreaterThanOrEqual(
+        covered ?? Number.POSITIVE_INFINITY,
+      );
       expect(again.indexRecovery?.coveredEnd).toBeLessThan(again.getMaxPhyOffset());
       expect(again.indexRecovery?.filesLoaded).toBeGreaterThan(1);
       await expectIndexed(again, "a", 30);
@@ -120,7 +146,10 @@ describe("MessageStore message index across crashes", () => {
     const again = await openOnDisk(disk, ASYNC_HELD);
     try {
       expect(again.recovery.processOffset).toBe(durableEnd);
-      expect(again.indexRecovery).toMatchObject({ entriesTruncated: 5 * 3, coveredEnd: durableEnd });
+      expect(again.indexRecovery).toMatchObject({
+        entriesTruncated: 5 * 3,
+        coveredEnd: durableEnd,
+      });
       expect(await found(again, "lost-0")).toEqual([]);
       await putGeneration(again, "new", 5); // at the offsets "lost" had
       await waitDispatched(again, TOPIC, 10);
@@ -152,7 +181,8 @@ describe("MessageStore message index across crashes", () => {
     await putGeneration(first, "a", 20);
     await waitDispatched(first, TOPIC, 20);
     await first.shutdown();
-    for (const path of disk.listFiles().filter((p) => p.startsWith(INDEX_DIR))) await disk.unlink(path);
+    for (const path of disk.listFiles().filter((p) => p.startsWith(INDEX_DIR)))
+      await disk.unlink(path);
     const again = await openOnDisk(disk, SYNC);
     try {
       expect(again.recovery.mode).toBe("normal");
@@ -171,7 +201,11 @@ describe("MessageStore message index across crashes", () => {
     await first.shutdown();
     const again = await openOnDisk(disk, { ...SYNC, maxHashSlotNum: 64 });
     try {
-      expect(again.indexRecovery).toMatchObject({ filesLoaded: 0, coveredEnd: 0, caughtUpBytes: again.getMaxPhyOffset() });
+      expect(again.indexRecovery).toMatchObject({
+        filesLoaded: 0,
+        coveredEnd: 0,
+        caughtUpBytes: again.getMaxPhyOffset(),
+      });
       expect(again.indexRecovery?.filesDropped).toBeGreaterThan(1);
       await expectIndexed(again, "a", 20);
     } finally {
@@ -182,7 +216,12 @@ describe("MessageStore message index across crashes", () => {
   it("returns a message once when a crash left part of its keys in a file and all of them in the next", async () => {
     // 2 + 12 keys: the first file takes 15 entries, so the last message's keys span two files.
     const disk = new SimulatedDisk();
-    const many = (i: number): MessageInput => ({ topic: TOPIC, body: Buffer.from(`m${i}`), keys: Array.from({ length: 12 }, (_, k) => `k${k}`), properties: { UNIQ_KEY: `u${i}` } });
+    const many = (i: number): MessageInput => ({
+      topic: TOPIC,
+      body: Buffer.from(`m${i}`),
+      keys: Array.from({ length: 12 }, (_, k) => `k${k}`),
+      properties: { UNIQ_KEY: `u${i}` },
+    });
     const first = await openOnDisk(disk, SYNC);
     await putOk(first, many(0)); // 13 entries
     await putOk(first, many(1)); // 2 in the first file, 11 in a second

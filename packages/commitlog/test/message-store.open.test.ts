@@ -3,7 +3,15 @@ import { SimulatedDisk, VirtualClock } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { MessageStore } from "../src/message-store.js";
 import { silentLogger } from "./helpers.js";
-import { SIM_COMMITLOG, SIM_ROOT, commitLogFile, message, openOnDisk, putOk, readBodies } from "./store-test-kit.js";
+import {
+  SIM_COMMITLOG,
+  SIM_ROOT,
+  commitLogFile,
+  message,
+  openOnDisk,
+  putOk,
+  readBodies,
+} from "./store-test-kit.js";
 
 describe("MessageStore.open failures", () => {
   it("a failure at the end of open (the abort file) is an IO_ERROR, releases the lock and leaves no service running", async () => {
@@ -48,9 +56,19 @@ describe("MessageStore.open failures", () => {
 
   it("rejects an unknown or out-of-range config key with INVALID_CONFIG naming it, creating nothing", async () => {
     const disk = new SimulatedDisk();
-    const open = (config: Record<string, unknown>) => MessageStore.open({ storePathRootDir: SIM_ROOT, ...config }, { io: disk, logger: silentLogger });
-    await expect(open({ flushIntervalComitLog: 5 })).rejects.toMatchObject({ code: "INVALID_CONFIG", message: expect.stringContaining("flushIntervalComitLog") as unknown });
-    await expect(open({ maxMessageSize: 5 })).rejects.toMatchObject({ code: "INVALID_CONFIG", message: expect.stringContaining("maxMessageSize") as unknown });
+    const open = (config: Record<string, unknown>) =>
+      MessageStore.open(
+        { storePathRootDir: SIM_ROOT, ...config },
+        { io: disk, logger: silentLogger },
+      );
+    await expect(open({ flushIntervalComitLog: 5 })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+      message: expect.stringContaining("flushIntervalComitLog") as unknown,
+    });
+    await expect(open({ maxMessageSize: 5 })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+      message: expect.stringContaining("maxMessageSize") as unknown,
+    });
     expect(disk.listFiles()).toEqual([]);
   });
 });

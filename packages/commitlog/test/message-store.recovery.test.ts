@@ -7,7 +7,19 @@ import { MessageStore } from "../src/message-store.js";
 import type { PutMessageResult } from "../src/store-types.js";
 import { silentLogger, tempDir } from "./helpers.js";
 import { QUIET_SERVICES, openLife, powerCut, shutdown } from "./crash-kit.js";
-import { SIM_ROOT, bodies, commitLogFile, countingCommitLogReads, message, onClock, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  SIM_ROOT,
+  bodies,
+  commitLogFile,
+  countingCommitLogReads,
+  message,
+  onClock,
+  openOnDisk,
+  putMany,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 const TOPIC = "recoverTopic";
 /** How a scan reports the zeroed (pre-allocated) space after the last record: not damage. */
@@ -27,7 +39,11 @@ function placed(result: PutMessageResult | undefined): Placed {
 }
 
 /** RocketMQ's damageCommitLog: zero 16 bytes from the topic-length byte of the record at `offset`. */
-async function damageCommitLog(commitLogDir: string, fileSize: number, offset: number): Promise<void> {
+async function damageCommitLog(
+  commitLogDir: string,
+  fileSize: number,
+  offset: number,
+): Promise<void> {
   const fileStart = offset - (offset % fileSize);
   const handle = await openFile(join(commitLogDir, String(fileStart).padStart(20, "0")), "r+");
   try {
@@ -59,7 +75,8 @@ describe("MessageStore recovery (testRecover)", () => {
     flushDiskType: "SYNC_FLUSH",
     flushIntervalConsumeQueue: 1,
   });
-  const open = async (): Promise<MessageStore> => (store = await MessageStore.open(config(), { logger: silentLogger }));
+  const open = async (): Promise<MessageStore> =>
+    (store = await MessageStore.open(config(), { logger: silentLogger }));
   const reopen = async (): Promise<MessageStore> => {
     await store?.shutdown();
     return open();
@@ -85,7 +102,12 @@ describe("MessageStore recovery (testRecover)", () => {
     expect(again.recovery.mode).toBe("normal");
     expect(again.getMaxPhyOffset()).toBe(maxPhy);
     expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(100);
-    expect(again.recovery).toMatchObject({ processOffset: maxPhy, truncatedRecords: 0, truncatedBytes: 0, truncatedFiles: 0 });
+    expect(again.recovery).toMatchObject({
+      processOffset: maxPhy,
+      truncatedRecords: 0,
+      truncatedBytes: 0,
+      truncatedFiles: 0,
+    });
     expect(CLEAN_END).toContain(again.recovery.stopReason);
   });
 
@@ -101,7 +123,10 @@ describe("MessageStore recovery (testRecover)", () => {
     expect(again.recovery.truncatedRecords).toBeGreaterThanOrEqual(1);
     expect(await readBodies(again, TOPIC)).toEqual(bodies(199));
     const next = await putOk(again, message(TOPIC, 999));
-    expect(placed(next)).toMatchObject({ offset: secondLast.offset, queueOffset: secondLast.queueOffset });
+    expect(placed(next)).toMatchObject({
+      offset: secondLast.offset,
+      queueOffset: secondLast.queueOffset,
+    });
   });
 
   it("part 3: the same with an abort file (abnormal recovery), and 100 more puts work", async () => {
@@ -137,7 +162,10 @@ async function putPlaced(s: MessageStore, count: number, from = 0): Promise<Plac
 
 // Deterministic crash scenarios on SimulatedDisk, complementing the property test.
 describe("MessageStore recovery after damage (SimulatedDisk)", () => {
-  const syncConfig: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE };
+  const syncConfig: MessageStoreConfigInput = {
+    flushDiskType: "SYNC_FLUSH",
+    mappedFileSizeCommitLog: FILE_SIZE,
+  };
 
   /** Puts 60 records (3 files), waits for dispatch, then shuts down or crashes (process). */
   async function fill(disk: SimulatedDisk, ending: "shutdown" | "crash"): Promise<Placed[]> {
@@ -193,11 +221,18 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     const disk = new SimulatedDisk();
     const records = await fill(disk, "shutdown");
     const lastStart = lastFileStart(records);
-    const bad = records.filter((r) => r.offset >= lastStart - FILE_SIZE && r.offset < lastStart).at(-1) as Placed;
+    const bad = records
+      .filter((r) => r.offset >= lastStart - FILE_SIZE && r.offset < lastStart)
+      .at(-1) as Placed;
     disk.corrupt(commitLogFile(lastStart - FILE_SIZE), (bad.offset % FILE_SIZE) + 88);
     const s = await openOnDisk(disk, syncConfig);
     try {
-      expect(s.recovery).toMatchObject({ processOffset: bad.offset, stopReason: "CRC_MISMATCH", truncatedRecords: 1, truncatedFiles: 1 });
+      expect(s.recovery).toMatchObject({
+        processOffset: bad.offset,
+        stopReason: "CRC_MISMATCH",
+        truncatedRecords: 1,
+        truncatedFiles: 1,
+      });
       expect(disk.exists(commitLogFile(lastStart))).toBe(false);
       expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(bad.queueOffset);
     } finally {
@@ -214,7 +249,12 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     disk.overwrite(path, position, Buffer.alloc(FILE_SIZE - position));
     const s = await openOnDisk(disk, syncConfig);
     try {
-      expect(s.recovery).toMatchObject({ mode: "abnormal", processOffset: firstZeroed.offset, truncatedRecords: 0, truncatedBytes: 0 });
+      expect(s.recovery).toMatchObject({
+        mode: "abnormal",
+        processOffset: firstZeroed.offset,
+        truncatedRecords: 0,
+        truncatedBytes: 0,
+      });
       expect(CLEAN_END).toContain(s.recovery.stopReason);
       expect(await readBodies(s, TOPIC)).toEqual(bodies(57));
       expect(placed(await putOk(s, message(TOPIC, 57))).queueOffset).toBe(57);
@@ -227,13 +267,24 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     const disk = new SimulatedDisk();
     const records = await fill(disk, "crash");
     const torn = records.at(-1) as Placed;
-    disk.overwrite(commitLogFile(lastFileStart(records)), (torn.offset % FILE_SIZE) + 8, Buffer.alloc(torn.size - 8));
+    disk.overwrite(
+      commitLogFile(lastFileStart(records)),
+      (torn.offset % FILE_SIZE) + 8,
+      Buffer.alloc(torn.size - 8),
+    );
     const s = await openOnDisk(disk, syncConfig);
     try {
-      expect(s.recovery).toMatchObject({ processOffset: torn.offset, truncatedRecords: 1, truncatedBytes: torn.size });
+      expect(s.recovery).toMatchObject({
+        processOffset: torn.offset,
+        truncatedRecords: 1,
+        truncatedBytes: torn.size,
+      });
       expect(s.recovery.stopReason).not.toBe("END");
       expect(s.getMaxOffsetInQueue(TOPIC, 0)).toBe(59);
-      expect(placed(await putOk(s, message(TOPIC, 59)))).toMatchObject({ offset: torn.offset, queueOffset: 59 });
+      expect(placed(await putOk(s, message(TOPIC, 59)))).toMatchObject({
+        offset: torn.offset,
+        queueOffset: 59,
+      });
     } finally {
       await s.shutdown();
     }
@@ -241,7 +292,11 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
 
   it("a power cut tearing the tick's one staged write keeps the records in its leading whole sectors", async () => {
     const disk = new SimulatedDisk();
-    const config: MessageStoreConfigInput = { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 60_000, flushIntervalConsumeQueue: 60_000 };
+    const config: MessageStoreConfigInput = {
+      flushDiskType: "ASYNC_FLUSH",
+      flushIntervalCommitLog: 60_000,
+      flushIntervalConsumeQueue: 60_000,
+    };
     const s = await openOnDisk(disk, config);
     await putPlaced(s, 10);
     await waitDispatched(s, TOPIC, 10);
@@ -250,7 +305,9 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     await s.checkpoint.flush();
     expect(disk.unsyncedWrites).toBe(0);
     // Five puts in one tick are staged and reach the page cache as one write, before any put answers.
-    const puts = Array.from({ length: 5 }, (_, i) => s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(350, i) }))); // all in the file
+    const puts = Array.from({ length: 5 }, (_, i) =>
+      s.putMessage(message(TOPIC, 10 + i, { body: Buffer.alloc(350, i) })),
+    ); // all in the file
     expect(disk.unsyncedWrites).toBe(0);
     await Promise.resolve();
     expect(disk.unsyncedWrites).toBe(1);
@@ -258,7 +315,9 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     await s.halt();
     const results = await Promise.all(puts);
     expect(results.every((r) => r.status === "PUT_OK")).toBe(true);
-    const ends = results.map((r) => (r.appendResult?.wroteOffset ?? 0) + (r.appendResult?.wroteBytes ?? 0));
+    const ends = results.map(
+      (r) => (r.appendResult?.wroteOffset ?? 0) + (r.appendResult?.wroteBytes ?? 0),
+    );
     const tornAt = Math.floor((ends[4] as number) / 512) * 512; // the whole sectors that landed
     const kept = ends.filter((end) => end <= tornAt).length;
     expect(kept).toBeGreaterThan(0);
@@ -269,7 +328,9 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(10 + kept);
       const got = await readBodies(again, TOPIC);
       expect(got.slice(0, 10)).toEqual(bodies(10));
-      expect(got.slice(10)).toEqual(Array.from({ length: kept }, (_, i) => Buffer.alloc(350, i).toString()));
+      expect(got.slice(10)).toEqual(
+        Array.from({ length: kept }, (_, i) => Buffer.alloc(350, i).toString()),
+      );
       expect(placed(await putOk(again, message(TOPIC, 10 + kept))).queueOffset).toBe(10 + kept);
     } finally {
       await again.shutdown();
@@ -278,24 +339,39 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
 
   const strategies: Record<string, MessageStoreConfigInput> = {
     SYNC_FLUSH: { flushDiskType: "SYNC_FLUSH" },
-    SYNC_FLUSH_POOL: { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3 },
+    SYNC_FLUSH_POOL: {
+      flushDiskType: "SYNC_FLUSH",
+      transientStorePoolEnable: true,
+      transientStorePoolSize: 3,
+    },
     ASYNC_FLUSH: { flushDiskType: "ASYNC_FLUSH", flushIntervalCommitLog: 60_000 },
-    ASYNC_POOL: { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, flushIntervalCommitLog: 60_000, commitIntervalCommitLog: 60_000 },
+    ASYNC_POOL: {
+      flushDiskType: "ASYNC_FLUSH",
+      transientStorePoolEnable: true,
+      transientStorePoolSize: 3,
+      flushIntervalCommitLog: 60_000,
+      commitIntervalCommitLog: 60_000,
+    },
   };
   for (const [name, strategy] of Object.entries(strategies)) {
     it(`${name}: a clean shutdown leaves every message and queue unit durable (power cut right after)`, async () => {
       const disk = new SimulatedDisk();
       const config = { ...strategy, mappedFileSizeCommitLog: FILE_SIZE };
       const s = await openOnDisk(disk, config);
-      await Promise.all(Array.from({ length: 70 }, (_, i) => s.putMessage(message(TOPIC, i)))).then((results) =>
-        expect(results.map((r) => r.status)).toEqual(Array.from({ length: 70 }, () => "PUT_OK")),
+      await Promise.all(Array.from({ length: 70 }, (_, i) => s.putMessage(message(TOPIC, i)))).then(
+        (results) =>
+          expect(results.map((r) => r.status)).toEqual(Array.from({ length: 70 }, () => "PUT_OK")),
       );
       await s.shutdown();
       disk.powerCut();
       expect(disk.exists(`${SIM_ROOT}/abort`)).toBe(false);
       const again = await openOnDisk(disk, config);
       try {
-        expect(again.recovery).toMatchObject({ mode: "normal", truncatedRecords: 0, truncatedFiles: 0 });
+        expect(again.recovery).toMatchObject({
+          mode: "normal",
+          truncatedRecords: 0,
+          truncatedFiles: 0,
+        });
         expect(await readBodies(again, TOPIC)).toEqual(bodies(70));
       } finally {
         await again.shutdown();
@@ -312,7 +388,8 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     expect(late.status).toBe("SERVICE_NOT_AVAILABLE");
     const results = await Promise.all(puts);
     await stopping;
-    for (const result of results) expect(["PUT_OK", "SERVICE_NOT_AVAILABLE"]).toContain(result.status);
+    for (const result of results)
+      expect(["PUT_OK", "SERVICE_NOT_AVAILABLE"]).toContain(result.status);
     const stored = results.filter((r) => r.status === "PUT_OK").length;
     expect(results.slice(0, stored).every((r) => r.status === "PUT_OK")).toBe(true); // a prefix, in order
     disk.powerCut();
@@ -331,7 +408,8 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     await putPlaced(s, 50);
     await putMany(s, "Other", 5);
     await s.shutdown();
-    for (const path of disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/`))) await disk.unlink(path);
+    for (const path of disk.listFiles().filter((p) => p.startsWith(`${SIM_ROOT}/consumequeue/`)))
+      await disk.unlink(path);
     const again = await openOnDisk(disk, syncConfig);
     try {
       await waitDispatched(again, TOPIC, 50);
@@ -349,14 +427,19 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     for (let i = 0; i < 240; i++) await putOk(s, message(TOPIC, i, { queueId: i % 3 }));
     disk.processCrash();
     await s.halt();
-    for (const path of disk.listFiles().filter((p) => p.includes("/consumequeue/") || p.endsWith("/checkpoint"))) await disk.unlink(path);
+    for (const path of disk
+      .listFiles()
+      .filter((p) => p.includes("/consumequeue/") || p.endsWith("/checkpoint")))
+      await disk.unlink(path);
     return disk.listFiles().filter((p) => p.includes("/commitlog/")).length;
   }
 
   async function expectAllIndexed(store: MessageStore): Promise<void> {
     for (let queueId = 0; queueId < 3; queueId++) {
       await waitDispatched(store, TOPIC, 80, queueId);
-      const expected = Array.from({ length: 80 }, (_, i) => message(TOPIC, i * 3 + queueId).body.toString());
+      const expected = Array.from({ length: 80 }, (_, i) =>
+        message(TOPIC, i * 3 + queueId).body.toString(),
+      );
       expect(await readBodies(store, TOPIC, queueId)).toEqual(expected);
     }
   }
@@ -368,7 +451,11 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     const { io, reads } = countingCommitLogReads(disk);
     const again = await openOnDisk(disk, syncConfig, { io });
     try {
-      expect(again.recovery).toMatchObject({ mode: "abnormal", startOffset: 0, recordsScanned: 240 });
+      expect(again.recovery).toMatchObject({
+        mode: "abnormal",
+        startOffset: 0,
+        recordsScanned: 240,
+      });
       // One read per 4 KiB file (a scan chunk is larger), one per file head looked at to choose where
       // to start, and a few for the tail: 21 for 9 files. A second pass (the dispatcher reading the
       // log again, as before) adds one per file: 30.
@@ -445,17 +532,25 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     // inside the old ones. Without zeroing past the cut, the next recovery would read the old records
     // as valid and put messages lost in the crash back into the queue, under taken queue offsets.
     const disk = new SimulatedDisk();
-    const config: MessageStoreConfigInput = { flushDiskType: "ASYNC_FLUSH", mappedFileSizeCommitLog: 64 * 1024, flushIntervalCommitLog: 60_000 };
+    const config: MessageStoreConfigInput = {
+      flushDiskType: "ASYNC_FLUSH",
+      mappedFileSizeCommitLog: 64 * 1024,
+      flushIntervalCommitLog: 60_000,
+    };
     const body = (kind: string, i: number): Buffer => Buffer.from(`${kind}-${i}`.padEnd(40, "."));
     const s = await openOnDisk(disk, config);
     const offsets: number[] = [];
     for (let i = 0; i < 10; i++) {
-      offsets.push((await putOk(s, { topic: TOPIC, body: body("old", i) })).appendResult?.wroteOffset ?? -1);
+      offsets.push(
+        (await putOk(s, { topic: TOPIC, body: body("old", i) })).appendResult?.wroteOffset ?? -1,
+      );
       if (i === 3) await s.commitLog.mappedFileQueue.flush(0); // old-0..3 are durable
     }
     const hole = offsets[4] as number;
     const survivorsFrom = offsets[6] as number;
-    disk.powerCut({ keepOnly: (w) => w.path.includes("/commitlog/") && w.position >= survivorsFrom }); // old-6..9 land, old-4..5 do not
+    disk.powerCut({
+      keepOnly: (w) => w.path.includes("/commitlog/") && w.position >= survivorsFrom,
+    }); // old-6..9 land, old-4..5 do not
     await s.halt();
 
     const after = await openOnDisk(disk, config);
@@ -470,7 +565,9 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
     const again = await openOnDisk(disk, config);
     try {
       await waitDispatched(again, TOPIC, 6);
-      const expected = [0, 1, 2, 3].map((i) => body("old", i).toString()).concat([0, 1].map((i) => body("new", i).toString()));
+      const expected = [0, 1, 2, 3]
+        .map((i) => body("old", i).toString())
+        .concat([0, 1].map((i) => body("new", i).toString()));
       expect(await readBodies(again, TOPIC)).toEqual(expected);
       expect(again.getMaxOffsetInQueue(TOPIC, 0)).toBe(6);
     } finally {
@@ -489,9 +586,12 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       commitCommitLogThoroughInterval: 600_000,
       flushIntervalCommitLog: 60_000,
     };
-    const body = (kind: string, i: number): Buffer => Buffer.from(`${kind}-${String(i).padStart(5, "0")}`.padEnd(1000, "."));
+    const body = (kind: string, i: number): Buffer =>
+      Buffer.from(`${kind}-${String(i).padStart(5, "0")}`.padEnd(1000, "."));
     const s = await openOnDisk(disk, config);
-    await Promise.all(Array.from({ length: 3000 }, (_, i) => putOk(s, { topic: TOPIC, body: body("old", i) }))); // ~3.2 MiB
+    await Promise.all(
+      Array.from({ length: 3000 }, (_, i) => putOk(s, { topic: TOPIC, body: body("old", i) })),
+    ); // ~3.2 MiB
     disk.failOn("write", "EIO", { pathIncludes: "/commitlog/" }); // the first of the commit's 1 MiB writes
     await expect(s.commitLog.mappedFileQueue.commit(0)).rejects.toMatchObject({ code: "IO_ERROR" });
     disk.processCrash(); // kill -9: the later chunks are in the page cache, the first is not
@@ -502,7 +602,11 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
       expect(after.recovery).toMatchObject({ mode: "abnormal", processOffset: 0 });
       expect(after.recovery.staleBytesCleared).toBeGreaterThan(0);
       // Same-size puts refill the hole and end on a record boundary inside the old records.
-      await Promise.all(Array.from({ length: 1500 }, (_, i) => putOk(after, { topic: TOPIC, body: body("new", i) })));
+      await Promise.all(
+        Array.from({ length: 1500 }, (_, i) =>
+          putOk(after, { topic: TOPIC, body: body("new", i) }),
+        ),
+      );
     } finally {
       await after.shutdown();
     }
@@ -520,12 +624,18 @@ describe("MessageStore recovery after damage (SimulatedDisk)", () => {
   it("keeps a record larger than the configured limit across a restart, wherever the scan's chunks end", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;
-    const config: MessageStoreConfigInput = { flushDiskType: "SYNC_FLUSH", maxMessageSize: 1024, mappedFileSizeCommitLog: 8 * mib, mappedFileSizeConsumeQueue: 100 * 20 };
+    const config: MessageStoreConfigInput = {
+      flushDiskType: "SYNC_FLUSH",
+      maxMessageSize: 1024,
+      mappedFileSizeCommitLog: 8 * mib,
+      mappedFileSizeConsumeQueue: 100 * 20,
+    };
     const s = await openOnDisk(disk, config);
     s.commitLog.maxMessageSize = mib;
     // Four ~1 MB records, then one that crosses the 4 MiB mark where recovery's first read ends.
     const sizes = [1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 10];
-    for (const [i, size] of sizes.entries()) await putOk(s, { topic: TOPIC, body: Buffer.alloc(size, i) });
+    for (const [i, size] of sizes.entries())
+      await putOk(s, { topic: TOPIC, body: Buffer.alloc(size, i) });
     await waitDispatched(s, TOPIC, sizes.length);
     const maxPhy = s.getMaxPhyOffset();
     expect(maxPhy).toBeGreaterThan(4 * mib);
@@ -544,12 +654,18 @@ describe("MessageStore recovery after a kill -9 makes what it read durable", () 
   it("a SYNC-acknowledged put after the recovery survives a later power cut (the recovered tail in an earlier file is synced)", async () => {
     const clock = new VirtualClock();
     const disk = new SimulatedDisk({ clock });
-    const config = { ...QUIET_SERVICES, flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: FILE_SIZE } as const;
+    const config = {
+      ...QUIET_SERVICES,
+      flushDiskType: "SYNC_FLUSH",
+      mappedFileSizeCommitLog: FILE_SIZE,
+    } as const;
     const first = await openLife(disk, clock, config);
     for (let i = 0; i < 5; i++) await putOk(first.store, message(TOPIC, i));
     const release = disk.stallFsyncs();
     // Not acknowledged: they reach the page cache of file 0 and file 1, never the disk.
-    const unsynced = Array.from({ length: 40 }, (_, i) => first.store.putMessage(message(TOPIC, 5 + i)));
+    const unsynced = Array.from({ length: 40 }, (_, i) =>
+      first.store.putMessage(message(TOPIC, 5 + i)),
+    );
     await clock.settle();
     expect(first.store.getMaxPhyOffset()).toBeGreaterThan(FILE_SIZE);
     disk.processCrash();
@@ -567,8 +683,12 @@ describe("MessageStore recovery after a kill -9 makes what it read durable", () 
     const third = await openLife(disk, clock, config);
     try {
       expect(third.store.recovery.processOffset).toBeGreaterThan(recoveredEnd);
-      expect((await readBodies(third.store, TOPIC)).at(-1)).toBe(message(TOPIC, 100).body.toString());
-      expect(third.store.getMaxOffsetInQueue(TOPIC, 0)).toBe((acked.appendResult?.logicsOffset ?? 0) + 1);
+      expect((await readBodies(third.store, TOPIC)).at(-1)).toBe(
+        message(TOPIC, 100).body.toString(),
+      );
+      expect(third.store.getMaxOffsetInQueue(TOPIC, 0)).toBe(
+        (acked.appendResult?.logicsOffset ?? 0) + 1,
+      );
     } finally {
       await shutdown(clock, third);
     }

@@ -13,13 +13,23 @@ describe("MessageStore", () => {
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => cleanup());
 
-  const config = () => ({ storePathRootDir: dir, mappedFileSizeCommitLog: 64 * 1024, mappedFileSizeConsumeQueue: 1000 * 20, flushDiskType: "SYNC_FLUSH" as const });
+  const config = () => ({
+    storePathRootDir: dir,
+    mappedFileSizeCommitLog: 64 * 1024,
+    mappedFileSizeConsumeQueue: 1000 * 20,
+    flushDiskType: "SYNC_FLUSH" as const,
+  });
 
   it("stores messages and reads them back by queue offset", async () => {
     const store = await MessageStore.open(config(), { logger: silentLogger });
     try {
       for (let i = 0; i < 20; i++) {
-        const result = await store.putMessage({ topic: "FooBar", queueId: 0, body: Buffer.from(`${BODY} ${i}`), tags: "TAG1" });
+        const result = await store.putMessage({
+          topic: "FooBar",
+          queueId: 0,
+          body: Buffer.from(`${BODY} ${i}`),
+          tags: "TAG1",
+        });
         expect(result.status).toBe("PUT_OK");
         expect(result.appendResult?.logicsOffset).toBe(i);
       }
@@ -39,7 +49,8 @@ describe("MessageStore", () => {
   it("rolls over across files and keeps everything after a restart", async () => {
     const store = await MessageStore.open(config(), { logger: silentLogger });
     const body = Buffer.alloc(1000, 7);
-    for (let i = 0; i < 200; i++) expect((await store.putMessage({ topic: "T", body })).status).toBe("PUT_OK");
+    for (let i = 0; i < 200; i++)
+      expect((await store.putMessage({ topic: "T", body })).status).toBe("PUT_OK");
     const maxPhy = store.getMaxPhyOffset();
     expect(maxPhy).toBeGreaterThan(3 * 64 * 1024);
     await waitFor(() => store.getMaxOffsetInQueue("T", 0) === 200);
@@ -61,9 +72,16 @@ describe("MessageStore after a failed fdatasync", () => {
   it("stops taking writes, never acknowledges unsynced data, and recovers what reached the disk", async () => {
     const { SimulatedDisk } = await import("@store/mapped-file/testing");
     const disk = new SimulatedDisk();
-    const config = { storePathRootDir: "/store", mappedFileSizeCommitLog: 64 * 1024, flushDiskType: "SYNC_FLUSH" as const, syncFlushTimeout: 200 };
+    const config = {
+      storePathRootDir: "/store",
+      mappedFileSizeCommitLog: 64 * 1024,
+      flushDiskType: "SYNC_FLUSH" as const,
+      syncFlushTimeout: 200,
+    };
     const store = await MessageStore.open(config, { io: disk, logger: silentLogger });
-    expect((await store.putMessage({ topic: "T", body: Buffer.from("durable") })).status).toBe("PUT_OK");
+    expect((await store.putMessage({ topic: "T", body: Buffer.from("durable") })).status).toBe(
+      "PUT_OK",
+    );
     disk.failOn("fsync", "EIO", { pathIncludes: "commitlog", times: 1 });
     const failed = await store.putMessage({ topic: "T", body: Buffer.from("not durable") });
     expect(failed.status).toBe("FLUSH_DISK_TIMEOUT");
@@ -78,7 +96,10 @@ describe("MessageStore after a failed fdatasync", () => {
       expect(reopened.recovery.mode).toBe("abnormal");
       const got = await reopened.getMessage("g", "T", 0, 0, 32);
       expect(got.messages).toHaveLength(1);
-      expect((await reopened.putMessage({ topic: "T", body: Buffer.from("again") })).appendResult?.logicsOffset).toBe(1);
+      expect(
+        (await reopened.putMessage({ topic: "T", body: Buffer.from("again") })).appendResult
+          ?.logicsOffset,
+      ).toBe(1);
     } finally {
       await reopened.shutdown();
     }
@@ -89,9 +110,16 @@ describe("MessageStore warmMapedFileEnable", () => {
   const MiB = 1024 * 1024;
 
   /** Reads the store made from its first put until it had its files ahead and waited a little; and the bodies it then stores across files. */
-  async function warmReads(flushDiskType: "ASYNC_FLUSH" | "SYNC_FLUSH", warmMapedFileEnable: boolean): Promise<{ reads: number; bodies: string[] }> {
+  async function warmReads(
+    flushDiskType: "ASYNC_FLUSH" | "SYNC_FLUSH",
+    warmMapedFileEnable: boolean,
+  ): Promise<{ reads: number; bodies: string[] }> {
     const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType, warmMapedFileEnable, mappedFileSizeCommitLog: 2 * MiB });
+    const store = await openOnDisk(disk, {
+      flushDiskType,
+      warmMapedFileEnable,
+      mappedFileSizeCommitLog: 2 * MiB,
+    });
     try {
       const reads = disk.counters.reads;
       await putOk(store, message("Warm", 0));
@@ -99,10 +127,12 @@ describe("MessageStore warmMapedFileEnable", () => {
       await waitFor(() => disk.exists(commitLogFile(ahead * 2 * MiB)));
       // Two 2 MiB sparse files ahead take four 1 MiB reads: wait for them where they are due, else
       // give the allocator a moment in which any read would show.
-      if (flushDiskType === "ASYNC_FLUSH" && warmMapedFileEnable) await waitFor(() => disk.counters.reads - reads >= 4);
+      if (flushDiskType === "ASYNC_FLUSH" && warmMapedFileEnable)
+        await waitFor(() => disk.counters.reads - reads >= 4);
       else await new Promise((resolve) => setTimeout(resolve, 50));
       const warmed = disk.counters.reads - reads;
-      for (let i = 1; i <= 4; i++) await putOk(store, { ...message("Warm", i), body: Buffer.alloc(MiB, 0x60 + i) }); // rolls over twice
+      for (let i = 1; i <= 4; i++)
+        await putOk(store, { ...message("Warm", i), body: Buffer.alloc(MiB, 0x60 + i) }); // rolls over twice
       const got = await readQueue(store, "Warm");
       return { reads: warmed, bodies: got.map((m) => `${m.body.length}:${m.body[0]}`) };
     } finally {

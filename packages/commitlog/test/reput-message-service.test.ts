@@ -2,7 +2,14 @@ import { SimulatedDisk } from "@store/mapped-file/testing";
 import { describe, expect, it } from "vitest";
 import { SYSFLAG_TRANSACTION_PREPARED_TYPE } from "@store/message-codec";
 import { waitFor } from "./helpers.js";
-import { message, openOnDisk, putMany, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  message,
+  openOnDisk,
+  putMany,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 const TOPIC = "ReputTopic";
 
@@ -21,7 +28,12 @@ describe("ReputMessageService (through MessageStore)", () => {
       expect(seen).toEqual([{ topic: TOPIC, queueId: 0, maxOffset: 1 }]);
       await putMany(store, TOPIC, 3, 1, { queueId: 2 });
       await waitFor(() => seen.some((s) => s.queueId === 2 && s.maxOffset === 3));
-      expect(seen.filter((s) => s.queueId === 2).map((s) => s.maxOffset).at(-1)).toBe(3);
+      expect(
+        seen
+          .filter((s) => s.queueId === 2)
+          .map((s) => s.maxOffset)
+          .at(-1),
+      ).toBe(3);
       unsubscribe();
       const count = seen.length;
       await putOk(store, message(TOPIC, 9));
@@ -56,7 +68,10 @@ describe("ReputMessageService (through MessageStore)", () => {
     const disk = new SimulatedDisk();
     const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH" });
     try {
-      const prepared = await putOk(store, message(TOPIC, 0, { sysFlag: SYSFLAG_TRANSACTION_PREPARED_TYPE }));
+      const prepared = await putOk(
+        store,
+        message(TOPIC, 0, { sysFlag: SYSFLAG_TRANSACTION_PREPARED_TYPE }),
+      );
       expect(prepared.appendResult?.logicsOffset).toBe(0);
       const normal = await putOk(store, message(TOPIC, 1));
       expect(normal.appendResult?.logicsOffset).toBe(0);
@@ -70,7 +85,13 @@ describe("ReputMessageService (through MessageStore)", () => {
 
   it("with a pool, dispatches a put as soon as its commit makes it readable, not at the next idle round", async () => {
     const disk = new SimulatedDisk();
-    const store = await openOnDisk(disk, { flushDiskType: "ASYNC_FLUSH", transientStorePoolEnable: true, transientStorePoolSize: 3, commitIntervalCommitLog: 5, commitCommitLogLeastPages: 0 });
+    const store = await openOnDisk(disk, {
+      flushDiskType: "ASYNC_FLUSH",
+      transientStorePoolEnable: true,
+      transientStorePoolSize: 3,
+      commitIntervalCommitLog: 5,
+      commitCommitLogLeastPages: 0,
+    });
     try {
       // The put wakes the dispatcher while its bytes are still in the pool buffer; without a wakeup
       // from the commit, each one waited out the dispatcher's 100 ms idle round.
@@ -91,12 +112,21 @@ describe("ReputMessageService (through MessageStore)", () => {
     it(`${strategy}: when a consume-queue file cannot be created, dispatch stops there and resumes after heal() with every unit once, in order`, async () => {
       const disk = new SimulatedDisk();
       // 10 units per consume-queue file: the 11th message needs a new one.
-      const store = await openOnDisk(disk, { flushDiskType: strategy, mappedFileSizeConsumeQueue: 10 * 20 });
+      const store = await openOnDisk(disk, {
+        flushDiskType: strategy,
+        mappedFileSizeConsumeQueue: 10 * 20,
+      });
       try {
         await putMany(store, TOPIC, 10);
         await waitDispatched(store, TOPIC, 10);
-        disk.failOn("open", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
-        disk.failOn("rename", "ENOSPC", { pathIncludes: "/consumequeue/", times: Number.POSITIVE_INFINITY });
+        disk.failOn("open", "ENOSPC", {
+          pathIncludes: "/consumequeue/",
+          times: Number.POSITIVE_INFINITY,
+        });
+        disk.failOn("rename", "ENOSPC", {
+          pathIncludes: "/consumequeue/",
+          times: Number.POSITIVE_INFINITY,
+        });
         const faultsBefore = disk.counters.faults;
         await putMany(store, TOPIC, 15, 10);
         await putMany(store, TOPIC, 5, 0, { queueId: 1 }); // a queue whose first file cannot be created either
@@ -108,8 +138,12 @@ describe("ReputMessageService (through MessageStore)", () => {
         await putOk(store, message(TOPIC, 25)); // wakes the dispatcher
         await waitDispatched(store, TOPIC, 26);
         await waitDispatched(store, TOPIC, 5, 1);
-        expect(await readBodies(store, TOPIC)).toEqual(Array.from({ length: 26 }, (_, i) => message(TOPIC, i).body.toString()));
-        expect(await readBodies(store, TOPIC, 1)).toEqual(Array.from({ length: 5 }, (_, i) => message(TOPIC, i).body.toString()));
+        expect(await readBodies(store, TOPIC)).toEqual(
+          Array.from({ length: 26 }, (_, i) => message(TOPIC, i).body.toString()),
+        );
+        expect(await readBodies(store, TOPIC, 1)).toEqual(
+          Array.from({ length: 5 }, (_, i) => message(TOPIC, i).body.toString()),
+        );
       } finally {
         await store.shutdown();
       }
@@ -119,7 +153,11 @@ describe("ReputMessageService (through MessageStore)", () => {
   it("dispatches a record longer than its read chunk (a raised maxMessageSize)", async () => {
     const disk = new SimulatedDisk();
     const mib = 1024 * 1024;
-    const store = await openOnDisk(disk, { flushDiskType: "SYNC_FLUSH", mappedFileSizeCommitLog: 8 * mib, maxMessageSize: 1024 });
+    const store = await openOnDisk(disk, {
+      flushDiskType: "SYNC_FLUSH",
+      mappedFileSizeCommitLog: 8 * mib,
+      maxMessageSize: 1024,
+    });
     try {
       store.commitLog.maxMessageSize = 6 * mib;
       const big = Buffer.alloc(5 * mib, 3);

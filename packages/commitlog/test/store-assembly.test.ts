@@ -11,8 +11,18 @@ async function assemble(config: MessageStoreConfigInput): Promise<StoreAssembly>
   const io = new SimulatedDisk();
   await io.mkdir("/store");
   const checkpoint = await StoreCheckpoint.open("/store/checkpoint", io);
-  const parsed = parseMessageStoreConfig({ storePathRootDir: "/store", mappedFileSizeCommitLog: 64 * 1024, ...config });
-  return assembleStore({ config: parsed, io, logger: silentLogger, clock: new VirtualClock(), checkpoint });
+  const parsed = parseMessageStoreConfig({
+    storePathRootDir: "/store",
+    mappedFileSizeCommitLog: 64 * 1024,
+    ...config,
+  });
+  return assembleStore({
+    config: parsed,
+    io,
+    logger: silentLogger,
+    clock: new VirtualClock(),
+    checkpoint,
+  });
 }
 
 function release(parts: StoreAssembly): void {

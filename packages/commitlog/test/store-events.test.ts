@@ -4,7 +4,11 @@ import { StoreCheckpoint } from "../src/store-checkpoint.js";
 import { StoreEvents } from "../src/store-events.js";
 import { silentLogger } from "./helpers.js";
 
-async function events(): Promise<{ events: StoreEvents; checkpoint: StoreCheckpoint; wakeups: () => number }> {
+async function events(): Promise<{
+  events: StoreEvents;
+  checkpoint: StoreCheckpoint;
+  wakeups: () => number;
+}> {
   const disk = new SimulatedDisk();
   await disk.mkdir("/store");
   const checkpoint = await StoreCheckpoint.open("/store/checkpoint", disk);
@@ -35,7 +39,9 @@ describe("StoreEvents", () => {
     hub.onDispatched(() => {
       throw new Error("listener bug");
     });
-    const unsubscribe = hub.onDispatched((topic, queueId, maxOffset) => heard.push(`${topic}-${queueId}@${maxOffset}`));
+    const unsubscribe = hub.onDispatched((topic, queueId, maxOffset) =>
+      heard.push(`${topic}-${queueId}@${maxOffset}`),
+    );
     hub.dispatched("orders", 1, 5);
     unsubscribe();
     hub.dispatched("orders", 1, 6);

@@ -8,7 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MessageStore } from "../src/message-store.js";
 import { StoreLock, TAKEOVER_SUFFIX, claimLockFile } from "../src/store-lock.js";
 import { silentLogger, tempDir } from "./helpers.js";
-import { SIM_ROOT, message, openOnDisk, putOk, readBodies, waitDispatched } from "./store-test-kit.js";
+import {
+  SIM_ROOT,
+  message,
+  openOnDisk,
+  putOk,
+  readBodies,
+  waitDispatched,
+} from "./store-test-kit.js";
 
 /** The pid a lock file names (its first line). */
 async function lockOwner(path: string): Promise<number> {
@@ -34,7 +41,15 @@ describe("StoreLock", () => {
   beforeEach(async () => ({ dir, cleanup } = await tempDir("lock-test-")));
   afterEach(async () => cleanup());
 
-  const open = () => MessageStore.open({ storePathRootDir: dir, mappedFileSizeCommitLog: 64 * 1024, mappedFileSizeConsumeQueue: 100 * 20 }, { logger: silentLogger });
+  const open = () =>
+    MessageStore.open(
+      {
+        storePathRootDir: dir,
+        mappedFileSizeCommitLog: 64 * 1024,
+        mappedFileSizeConsumeQueue: 100 * 20,
+      },
+      { logger: silentLogger },
+    );
 
   // RocketMQ DefaultMessageStoreTest.test_repeat_restart
   it("refuses a second open of the same directory with STORE_LOCKED; the first store keeps working", async () => {
@@ -76,14 +91,19 @@ describe("StoreLock", () => {
 
   it("refuses a directory whose lock another live process holds, naming that process", async () => {
     await writeFile(join(dir, "lock"), `${process.ppid}\n`);
-    await expect(open()).rejects.toMatchObject({ code: "STORE_LOCKED", message: expect.stringContaining(String(process.ppid)) as unknown });
+    await expect(open()).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+      message: expect.stringContaining(String(process.ppid)) as unknown,
+    });
     expect(await readFile(join(dir, "lock"), "utf8")).toBe(`${process.ppid}\n`);
   });
 
   it("acquire / release: release is idempotent and frees the path for the next owner", async () => {
     const path = join(dir, "lock");
     const lock = await StoreLock.acquire(path, nodeFileIO);
-    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED" });
+    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+    });
     await lock.release();
     await lock.release();
     const again = await StoreLock.acquire(path, nodeFileIO);
@@ -125,7 +145,9 @@ describe("StoreLock against a racing process", () => {
     try {
       const path = join(root, "lock");
       await write(path, "");
-      await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED" });
+      await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({
+        code: "STORE_LOCKED",
+      });
       const old = new Date(Date.now() - 60_000);
       await utimes(path, old, old);
       const lock = await StoreLock.acquire(path, nodeFileIO);
@@ -169,10 +191,17 @@ describe("StoreLock takeovers", () => {
       let otherClaim: Promise<void>;
       if (slow === "the StoreLock") {
         otherClaim = claimLockFile(path, { ...nodeFileIO }, other);
-        storeLock = StoreLock.acquire(path, unlinkWaitsFor(() => otherClaim));
+        storeLock = StoreLock.acquire(
+          path,
+          unlinkWaitsFor(() => otherClaim),
+        );
       } else {
         storeLock = StoreLock.acquire(path, { ...nodeFileIO });
-        otherClaim = claimLockFile(path, unlinkWaitsFor(() => storeLock), other);
+        otherClaim = claimLockFile(
+          path,
+          unlinkWaitsFor(() => storeLock),
+          other,
+        );
       }
       const [mine, theirs] = await Promise.allSettled([storeLock, otherClaim]);
       const winners = [mine, theirs].filter((outcome) => outcome.status === "fulfilled");
@@ -191,17 +220,24 @@ describe("StoreLock takeovers", () => {
     await writeFile(path, `${process.ppid}\nstart=${Number(start) + 1}\n`);
     const lock = await StoreLock.acquire(path, nodeFileIO);
     expect(await lockOwner(path)).toBe(process.pid);
-    expect(await readFile(path, "utf8")).toBe(`${process.pid}\nstart=${await startTicks(process.pid)}\n`);
+    expect(await readFile(path, "utf8")).toBe(
+      `${process.pid}\nstart=${await startTicks(process.pid)}\n`,
+    );
     await lock.release();
     await writeFile(path, `${process.ppid}\nstart=${start}\n`); // the same process: still held
-    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED", message: expect.stringContaining(String(process.ppid)) as unknown });
+    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+      message: expect.stringContaining(String(process.ppid)) as unknown,
+    });
   });
 
   it("removes a takeover file left by a starter that died mid-takeover; refuses while a live one holds it", async () => {
     const path = join(dir, "lock");
     await writeFile(path, `${deadPid()}\n`);
     await writeFile(path + TAKEOVER_SUFFIX, `${process.ppid}\n`);
-    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED" });
+    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+    });
     expect(await lockOwner(path + TAKEOVER_SUFFIX)).toBe(process.ppid);
     await writeFile(path + TAKEOVER_SUFFIX, `${deadPid()}\n`);
     const lock = await StoreLock.acquire(path, nodeFileIO);
@@ -215,7 +251,9 @@ describe("StoreLock takeovers", () => {
     const path = join(dir, "lock");
     await writeFile(path, `${deadPid()}\n`);
     await writeFile(path + TAKEOVER_SUFFIX, "");
-    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({ code: "STORE_LOCKED" });
+    await expect(StoreLock.acquire(path, nodeFileIO)).rejects.toMatchObject({
+      code: "STORE_LOCKED",
+    });
     const old = new Date(Date.now() - 60_000);
     await utimes(path + TAKEOVER_SUFFIX, old, old);
     const lock = await StoreLock.acquire(path, nodeFileIO);

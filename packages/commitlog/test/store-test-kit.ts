@@ -18,7 +18,11 @@ export const SIM_COMMITLOG = `${SIM_ROOT}/commitlog`;
 export const BODY = "Once, there was a chance for me!";
 
 /** Opens a store on the simulated disk at /store (fast services, small files unless overridden). */
-export function openOnDisk(disk: SimulatedDisk, config: MessageStoreConfigInput = {}, options: MessageStoreOptions = {}): Promise<MessageStore> {
+export function openOnDisk(
+  disk: SimulatedDisk,
+  config: MessageStoreConfigInput = {},
+  options: MessageStoreOptions = {},
+): Promise<MessageStore> {
   return MessageStore.open(
     {
       storePathRootDir: SIM_ROOT,
@@ -50,7 +54,13 @@ export async function putOk(store: MessageStore, msg: MessageInput): Promise<Put
 }
 
 /** Puts `count` messages `message(topic, from + i)` in order; returns the results. */
-export async function putMany(store: MessageStore, topic: string, count: number, from = 0, extra: Partial<MessageInput> = {}): Promise<PutMessageResult[]> {
+export async function putMany(
+  store: MessageStore,
+  topic: string,
+  count: number,
+  from = 0,
+  extra: Partial<MessageInput> = {},
+): Promise<PutMessageResult[]> {
   const results: PutMessageResult[] = [];
   for (let i = 0; i < count; i++) results.push(await putOk(store, message(topic, from + i, extra)));
   return results;
@@ -59,24 +69,35 @@ export async function putMany(store: MessageStore, topic: string, count: number,
 /** The message lookMessageByOffset finds at `offset`; throws when it finds none (or something else). */
 export async function messageAt(store: MessageStore, offset: number): Promise<DecodedMessage> {
   const found = await store.lookMessageByOffset(offset, { detail: true });
-  if (found?.kind !== "MESSAGE") throw new Error(`no message at ${offset}: ${JSON.stringify(found)}`);
+  if (found?.kind !== "MESSAGE")
+    throw new Error(`no message at ${offset}: ${JSON.stringify(found)}`);
   return found;
 }
 
 /** Waits until the queue's max offset reaches `count`. */
-export function waitDispatched(store: MessageStore, topic: string, count: number, queueId = 0): Promise<void> {
+export function waitDispatched(
+  store: MessageStore,
+  topic: string,
+  count: number,
+  queueId = 0,
+): Promise<void> {
   return waitFor(() => store.getMaxOffsetInQueue(topic, queueId) >= count);
 }
 
 /** Every message of a queue from its min offset, decoded with CRC checks. */
-export async function readQueue(store: MessageStore, topic: string, queueId = 0): Promise<DecodedMessage[]> {
+export async function readQueue(
+  store: MessageStore,
+  topic: string,
+  queueId = 0,
+): Promise<DecodedMessage[]> {
   const messages: DecodedMessage[] = [];
-  for (let offset = store.getMinOffsetInQueue(topic, queueId); ; ) {
+  for (let offset = store.getMinOffsetInQueue(topic, queueId); ;) {
     const got = await store.getMessage("group", topic, queueId, offset, 32);
     if (got.status !== "FOUND") return messages;
     for (const record of got.messages) {
       const decoded = decodeMessage(record, 0, { checkCRC: true });
-      if (!decoded.ok) throw new Error(`record at queue offset ${offset} does not decode: ${decoded.code}`);
+      if (!decoded.ok)
+        throw new Error(`record at queue offset ${offset} does not decode: ${decoded.code}`);
       messages.push(decoded.message);
     }
     offset = got.nextBeginOffset;
@@ -84,7 +105,11 @@ export async function readQueue(store: MessageStore, topic: string, queueId = 0)
 }
 
 /** The bodies of a queue as text. */
-export async function readBodies(store: MessageStore, topic: string, queueId = 0): Promise<string[]> {
+export async function readBodies(
+  store: MessageStore,
+  topic: string,
+  queueId = 0,
+): Promise<string[]> {
   return (await readQueue(store, topic, queueId)).map((m) => m.body?.toString() ?? "");
 }
 
@@ -111,7 +136,9 @@ export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads
       if (name === "open") return open;
       if (name === "pread") return pread;
       const value: unknown = Reflect.get(target, name, receiver);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      return typeof value === "function"
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
   return { io, reads: () => reads };
@@ -121,7 +148,12 @@ export function countingCommitLogReads(disk: SimulatedDisk): { io: FileIO; reads
  * Moves a virtual clock on, `stepMs` at a time, until `work` settles (a shutdown waits on the
  * services' timers); returns its result. Gives up after `maxMs` of virtual time.
  */
-export async function onClock<T>(clock: VirtualClock, work: Promise<T>, stepMs = 10, maxMs = 600_000): Promise<T> {
+export async function onClock<T>(
+  clock: VirtualClock,
+  work: Promise<T>,
+  stepMs = 10,
+  maxMs = 600_000,
+): Promise<T> {
   let settled = false;
   const watched = work.finally(() => (settled = true));
   watched.catch(() => undefined); // the caller gets the rejection below, not the process

@@ -4,7 +4,17 @@
 // zero-filled vs sparse segment files. `pnpm bench` (BENCH_QUICK=1 for a short run).
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { makeBenchDir, mbPerSec, nowMs, percentile, quickMode, rawWriteBaseline, removeBenchDir, report, zeroFilledFile } from "@store/bench-kit";
+import {
+  makeBenchDir,
+  mbPerSec,
+  nowMs,
+  percentile,
+  quickMode,
+  rawWriteBaseline,
+  removeBenchDir,
+  report,
+  zeroFilledFile,
+} from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { AllocateMappedFileService, MappedFileQueue } from "@store/file-queue";
 import type { Preallocation } from "@store/mapped-file";
@@ -43,7 +53,9 @@ const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES,
 
 async function preallocate(dir: string, totalBytes: number): Promise<void> {
   for (let offset = 0; offset < totalBytes; offset += FILE_SIZE) {
-    const file = await MappedFile.open(join(dir, offsetToFileName(offset)), FILE_SIZE, { preallocation: "zero-fill" });
+    const file = await MappedFile.open(join(dir, offsetToFileName(offset)), FILE_SIZE, {
+      preallocation: "zero-fill",
+    });
     await file.close();
   }
 }
@@ -61,7 +73,8 @@ class BackgroundSteps {
 
   /** Every MiB appended: a commit (pool mode), and an fdatasync if `flushEveryStep`. */
   step(): void {
-    if (this.pool && this.#commit === null) this.#commit = this.queue.commit(0).finally(() => (this.#commit = null));
+    if (this.pool && this.#commit === null)
+      this.#commit = this.queue.commit(0).finally(() => (this.#commit = null));
     if (this.flushEveryStep) this.flush();
   }
 
@@ -80,10 +93,18 @@ class BackgroundSteps {
 
 /** `count` buffers of `batch` consecutive records each, from the ring. */
 function batches(batch: number, count: number): Buffer[] {
-  return Array.from({ length: count }, (_, i) => Buffer.concat(records.slice((i * batch) % 256, ((i * batch) % 256) + batch)));
+  return Array.from({ length: count }, (_, i) =>
+    Buffer.concat(records.slice((i * batch) % 256, ((i * batch) % 256) + batch)),
+  );
 }
 
-async function appendAll(queue: MappedFileQueue, pool: boolean, totalBytes: number, batch: number, flushEveryStep: boolean): Promise<void> {
+async function appendAll(
+  queue: MappedFileQueue,
+  pool: boolean,
+  totalBytes: number,
+  batch: number,
+  flushEveryStep: boolean,
+): Promise<void> {
   const steps = new BackgroundSteps(queue, pool, flushEveryStep);
   const units = batch === 1 ? records : batches(batch, 16);
   const unitBytes = RECORD_BYTES * batch;
@@ -114,15 +135,33 @@ async function runThroughput(benchCase: ThroughputCase): Promise<number> {
   const files = benchCase.files;
   if (files === "pre-allocated") await preallocate(dir, TOTAL_BYTES);
   const allocateService =
-    files === "pre-allocated" ? null : new AllocateMappedFileService({ transientStorePool: pool, preallocation: files, waitTimeoutMs: 60_000 });
+    files === "pre-allocated"
+      ? null
+      : new AllocateMappedFileService({
+          transientStorePool: pool,
+          preallocation: files,
+          waitTimeoutMs: 60_000,
+        });
   allocateService?.start();
-  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, transientStorePool: pool, allocateService });
+  const queue = new MappedFileQueue({
+    storePath: dir,
+    mappedFileSize: FILE_SIZE,
+    transientStorePool: pool,
+    allocateService,
+  });
   try {
     globalThis.gc?.();
     const start = nowMs();
-    await appendAll(queue, pool !== null, TOTAL_BYTES, benchCase.batch ?? 1, benchCase.flushEveryStep ?? false);
+    await appendAll(
+      queue,
+      pool !== null,
+      TOTAL_BYTES,
+      benchCase.batch ?? 1,
+      benchCase.flushEveryStep ?? false,
+    );
     const ms = nowMs() - start;
-    if (queue.flushedWhere !== TOTAL_BYTES) throw new Error(`flushedWhere ${queue.flushedWhere}, expected ${TOTAL_BYTES}`);
+    if (queue.flushedWhere !== TOTAL_BYTES)
+      throw new Error(`flushedWhere ${queue.flushedWhere}, expected ${TOTAL_BYTES}`);
     return mbPerSec(TOTAL_BYTES, ms);
   } finally {
     await queue.shutdown(0);
@@ -135,7 +174,11 @@ async function runThroughput(benchCase: ThroughputCase): Promise<number> {
 /** Latency of append(4 KiB) + flush(0) through the queue, in one file created with `preallocation`. */
 async function runLatency(preallocation: Preallocation): Promise<BenchRow> {
   const dir = await makeBenchDir("file-queue-fsync-");
-  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: LATENCY_ITERATIONS * LATENCY_WRITE_BYTES, preallocation });
+  const queue = new MappedFileQueue({
+    storePath: dir,
+    mappedFileSize: LATENCY_ITERATIONS * LATENCY_WRITE_BYTES,
+    preallocation,
+  });
   const data = Buffer.alloc(LATENCY_WRITE_BYTES, 0x62);
   const samples: number[] = [];
   try {
@@ -151,7 +194,11 @@ async function runLatency(preallocation: Preallocation): Promise<BenchRow> {
     await queue.shutdown(0);
     await removeBenchDir(dir);
   }
-  return { case: `append 4 KiB + flush(0), ${preallocation} file`, "p50 ms": percentile(samples, 0.5), "p99 ms": percentile(samples, 0.99) };
+  return {
+    case: `append 4 KiB + flush(0), ${preallocation} file`,
+    "p50 ms": percentile(samples, 0.5),
+    "p99 ms": percentile(samples, 0.99),
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -187,7 +234,8 @@ async function measurePerRecordBaseline(): Promise<number> {
     let i = 0;
     for (const path of paths) {
       const fd = fs.openSync(path, "r+");
-      for (let at = 0; at < FILE_SIZE; at += RECORD_BYTES) fs.writeSync(fd, records[i++ & 255] as Buffer, 0, RECORD_BYTES, at);
+      for (let at = 0; at < FILE_SIZE; at += RECORD_BYTES)
+        fs.writeSync(fd, records[i++ & 255] as Buffer, 0, RECORD_BYTES, at);
       fs.fdatasyncSync(fd);
       fs.closeSync(fd);
     }
@@ -214,12 +262,19 @@ async function main(): Promise<void> {
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     baselineRuns.push(await measureBaseline()); // interleaved, so every case sees the same disk weather
     perRecordRuns.push(await measurePerRecordBaseline());
-    for (const [index, benchCase] of cases.entries()) caseRuns[index]?.push(await runThroughput(benchCase));
+    for (const [index, benchCase] of cases.entries())
+      caseRuns[index]?.push(await runThroughput(benchCase));
   }
   const baseline = median(baselineRuns);
   const perRecord = median(perRecordRuns);
   const rows: BenchRow[] = [
-    { case: "raw baseline: writeSync 1 MiB + fdatasync per file", "MB/s": baseline, "msgs/s": "", "vs raw": 1, runs: spread(baselineRuns) },
+    {
+      case: "raw baseline: writeSync 1 MiB + fdatasync per file",
+      "MB/s": baseline,
+      "msgs/s": "",
+      "vs raw": 1,
+      runs: spread(baselineRuns),
+    },
     {
       case: "raw, one writeSync per 1 KiB record + fdatasync per file",
       "MB/s": perRecord,
@@ -239,14 +294,21 @@ async function main(): Promise<void> {
       runs: spread(runs),
     });
   });
-  report(`MappedFileQueue append, ${RECORD_BYTES} B records, ${TOTAL_BYTES / MIB} MiB in ${FILE_SIZE / MIB} MiB files`, rows, {
-    totalBytes: TOTAL_BYTES,
-    fileSize: FILE_SIZE,
-    repeats: REPEATS,
-    quick: quickMode(),
-  });
+  report(
+    `MappedFileQueue append, ${RECORD_BYTES} B records, ${TOTAL_BYTES / MIB} MiB in ${FILE_SIZE / MIB} MiB files`,
+    rows,
+    {
+      totalBytes: TOTAL_BYTES,
+      fileSize: FILE_SIZE,
+      repeats: REPEATS,
+      quick: quickMode(),
+    },
+  );
   const latencyRows = [await runLatency("zero-fill"), await runLatency("sparse")];
-  report(`MappedFileQueue fdatasync latency, ${LATENCY_ITERATIONS} x ${LATENCY_WRITE_BYTES} B`, latencyRows);
+  report(
+    `MappedFileQueue fdatasync latency, ${LATENCY_ITERATIONS} x ${LATENCY_WRITE_BYTES} B`,
+    latencyRows,
+  );
 }
 
 await main();

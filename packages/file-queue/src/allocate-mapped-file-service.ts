@@ -1,6 +1,18 @@
 import { basename, dirname, join } from "node:path";
-import type { Clock, ClockTimer, FileIO, Preallocation, TransientStorePool } from "@store/mapped-file";
-import { MappedFile, fileNameToOffset, nodeFileIO, offsetToFileName, systemClock } from "@store/mapped-file";
+import type {
+  Clock,
+  ClockTimer,
+  FileIO,
+  Preallocation,
+  TransientStorePool,
+} from "@store/mapped-file";
+import {
+  MappedFile,
+  fileNameToOffset,
+  nodeFileIO,
+  offsetToFileName,
+  systemClock,
+} from "@store/mapped-file";
 import { destroyEventually } from "./file-lifecycle.js";
 import { FileQueueError, asFileQueueError } from "./file-queue-error.js";
 
@@ -68,7 +80,18 @@ function newRequest(path: string, fileSize: number): AllocateRequest {
   } catch {
     // the creation itself will fail with BAD_FILE_NAME and report it
   }
-  return { path, fileSize, offset, done, resolve, state: "queued", file: null, error: null, discardWhenCreated: false, warmed: false };
+  return {
+    path,
+    fileSize,
+    offset,
+    done,
+    resolve,
+    state: "queued",
+    file: null,
+    error: null,
+    discardWhenCreated: false,
+    warmed: false,
+  };
 }
 
 /**
@@ -99,7 +122,10 @@ export class AllocateMappedFileService {
   constructor(options: AllocateMappedFileServiceOptions = {}) {
     const waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     if (!Number.isFinite(waitTimeoutMs) || waitTimeoutMs < 0) {
-      throw new FileQueueError("BAD_ARGUMENT", `waitTimeoutMs must be a non-negative number, got ${waitTimeoutMs}`);
+      throw new FileQueueError(
+        "BAD_ARGUMENT",
+        `waitTimeoutMs must be a non-negative number, got ${waitTimeoutMs}`,
+      );
     }
     this.#pool = options.transientStorePool ?? null;
     this.#fastFail = options.fastFailIfNoBufferInStorePool ?? false;
@@ -108,7 +134,10 @@ export class AllocateMappedFileService {
     this.#waitTimeoutMs = waitTimeoutMs;
     const filesAhead = options.filesAhead ?? 1;
     if (!Number.isInteger(filesAhead) || filesAhead < 1 || filesAhead > 8) {
-      throw new FileQueueError("BAD_ARGUMENT", `filesAhead must be an integer in 1..8, got ${filesAhead}`);
+      throw new FileQueueError(
+        "BAD_ARGUMENT",
+        `filesAhead must be an integer in 1..8, got ${filesAhead}`,
+      );
     }
     this.#filesAhead = filesAhead;
     this.#warmPageCache = options.warmPageCache ?? false;
@@ -153,26 +182,53 @@ export class AllocateMappedFileService {
    * the pool has no free buffer and `fastFailIfNoBufferInStorePool` is set (POOL_EXHAUSTED), or the
    * service is shut down (SERVICE_SHUT_DOWN). Never rejects.
    */
-  async putRequestAndReturnMappedFile(nextPath: string, nextNextPath: string, fileSize: number): Promise<MappedFile | null> {
-    if (this.#stopped) return this.#fail(new FileQueueError("SERVICE_SHUT_DOWN", `${nextPath}: the allocate service is shut down`));
+  async putRequestAndReturnMappedFile(
+    nextPath: string,
+    nextNextPath: string,
+    fileSize: number,
+  ): Promise<MappedFile | null> {
+    if (this.#stopped)
+      return this.#fail(
+        new FileQueueError("SERVICE_SHUT_DOWN", `${nextPath}: the allocate service is shut down`),
+      );
     if (this.#pool !== null && this.#pool.fileSize < fileSize) {
       // a smaller buffer would silently drop the bytes appended past its end
-      return this.#fail(new FileQueueError("BAD_ARGUMENT", `${nextPath}: pool buffers of ${this.#pool.fileSize} bytes cannot back a ${fileSize}-byte file`));
+      return this.#fail(
+        new FileQueueError(
+          "BAD_ARGUMENT",
+          `${nextPath}: pool buffers of ${this.#pool.fileSize} bytes cannot back a ${fileSize}-byte file`,
+        ),
+      );
     }
     if (this.#pool !== null && this.#fastFail && this.#pool.availableBufferNums === 0) {
-      return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${nextPath}: no free TransientStorePool buffer (fast fail)`));
+      return this.#fail(
+        new FileQueueError(
+          "POOL_EXHAUSTED",
+          `${nextPath}: no free TransientStorePool buffer (fast fail)`,
+        ),
+      );
     }
     if (!this.#table.has(nextPath)) this.#enqueue(newRequest(nextPath, fileSize));
     if (!this.#table.has(nextNextPath)) this.#enqueue(newRequest(nextNextPath, fileSize));
     const nextNext = this.#table.get(nextNextPath);
-    for (let k = 1; k < this.#filesAhead && nextNext !== undefined && nextNext.offset !== Number.MAX_SAFE_INTEGER; k++) {
+    for (
+      let k = 1;
+      k < this.#filesAhead && nextNext !== undefined && nextNext.offset !== Number.MAX_SAFE_INTEGER;
+      k++
+    ) {
       const path = join(dirname(nextNextPath), offsetToFileName(nextNext.offset + k * fileSize));
       if (!this.#table.has(path)) this.#enqueue(newRequest(path, fileSize));
     }
     const request = this.#table.get(nextPath);
-    if (request === undefined) return this.#fail(new FileQueueError("IO_ERROR", `${nextPath}: request vanished`));
+    if (request === undefined)
+      return this.#fail(new FileQueueError("IO_ERROR", `${nextPath}: request vanished`));
     if (request.state !== "ready" && !(await this.#waitFor(request))) {
-      return this.#fail(new FileQueueError("ALLOCATE_TIMEOUT", `${nextPath} was not created within ${this.#waitTimeoutMs} ms`));
+      return this.#fail(
+        new FileQueueError(
+          "ALLOCATE_TIMEOUT",
+          `${nextPath} was not created within ${this.#waitTimeoutMs} ms`,
+        ),
+      );
     }
     return this.#claim(request);
   }
@@ -194,7 +250,10 @@ export class AllocateMappedFileService {
       if (request.file !== null && request.state === "ready") unclaimed.push(request.file);
       if (request.state !== "claimed") {
         request.state = "discarded";
-        request.error ??= new FileQueueError("SERVICE_SHUT_DOWN", `${request.path}: the allocate service shut down`);
+        request.error ??= new FileQueueError(
+          "SERVICE_SHUT_DOWN",
+          `${request.path}: the allocate service shut down`,
+        );
       }
       request.resolve();
     }
@@ -216,7 +275,9 @@ export class AllocateMappedFileService {
    * @throws StoreError IO_ERROR if deleting a file fails.
    */
   async discardUnclaimed(directory: string): Promise<number> {
-    const dropped = [...this.#table.values()].filter((request) => dirname(request.path) === directory);
+    const dropped = [...this.#table.values()].filter(
+      (request) => dirname(request.path) === directory,
+    );
     const files: MappedFile[] = [];
     const creating: Promise<void>[] = [];
     for (const request of dropped) {
@@ -228,7 +289,10 @@ export class AllocateMappedFileService {
       }
       if (request.state === "ready" && request.file !== null) files.push(request.file);
       request.state = "discarded";
-      request.error ??= new FileQueueError("CONCURRENT_MODIFICATION", `${request.path}: request discarded by its queue`);
+      request.error ??= new FileQueueError(
+        "CONCURRENT_MODIFICATION",
+        `${request.path}: request discarded by its queue`,
+      );
       request.resolve();
     }
     this.#queue = this.#queue.filter((request) => this.#table.get(request.path) === request);
@@ -247,13 +311,20 @@ export class AllocateMappedFileService {
       const file = request.file;
       if (this.#pool !== null && !file.useTransientStorePool(this.#pool) && this.#fastFail) {
         // the file stays ready for a later request, once a buffer is back
-        return this.#fail(new FileQueueError("POOL_EXHAUSTED", `${request.path}: no free TransientStorePool buffer (fast fail)`));
+        return this.#fail(
+          new FileQueueError(
+            "POOL_EXHAUSTED",
+            `${request.path}: no free TransientStorePool buffer (fast fail)`,
+          ),
+        );
       }
       request.state = "claimed";
       if (this.#table.get(request.path) === request) this.#table.delete(request.path);
       return file;
     }
-    return this.#fail(request.error ?? new FileQueueError("IO_ERROR", `${request.path}: creation failed`));
+    return this.#fail(
+      request.error ?? new FileQueueError("IO_ERROR", `${request.path}: creation failed`),
+    );
   }
 
   #fail(error: FileQueueError): null {
@@ -264,7 +335,9 @@ export class AllocateMappedFileService {
   /** Resolves true when the request settled (ready, failed or discarded), false at the deadline. */
   async #waitFor(request: AllocateRequest): Promise<boolean> {
     let timer: ClockTimer | undefined;
-    const deadline = new Promise<false>((resolve) => (timer = this.#clock.setTimeout(() => resolve(false), this.#waitTimeoutMs)));
+    const deadline = new Promise<false>(
+      (resolve) => (timer = this.#clock.setTimeout(() => resolve(false), this.#waitTimeoutMs)),
+    );
     try {
       return await Promise.race([request.done.then(() => true), deadline]);
     } finally {
@@ -281,7 +354,8 @@ export class AllocateMappedFileService {
   }
 
   #kick(): void {
-    if (!this.#started || this.#stopped || this.#worker !== null || this.#queue.length === 0) return;
+    if (!this.#started || this.#stopped || this.#worker !== null || this.#queue.length === 0)
+      return;
     this.#worker = this.#drain().finally(() => {
       this.#worker = null;
       this.#kick();
@@ -309,11 +383,14 @@ export class AllocateMappedFileService {
    * next time, which costs little once its pages are cached.
    */
   async #warmReady(): Promise<void> {
-    const ready = [...this.#table.values()].filter((request) => request.state === "ready" && !request.warmed);
+    const ready = [...this.#table.values()].filter(
+      (request) => request.state === "ready" && !request.warmed,
+    );
     ready.sort((x, y) => x.offset - y.offset);
     for (const request of ready) {
       const file = request.file as MappedFile;
-      const idle = (): boolean => request.state === "ready" && this.#queue.length === 0 && !this.#stopped;
+      const idle = (): boolean =>
+        request.state === "ready" && this.#queue.length === 0 && !this.#stopped;
       if (!idle()) return;
       try {
         request.warmed = (await file.warmPageCache(idle)) === file.fileSize;
@@ -334,7 +411,10 @@ export class AllocateMappedFileService {
       request.state = "ready";
       if (request.discardWhenCreated) {
         request.state = "discarded";
-        request.error = new FileQueueError("CONCURRENT_MODIFICATION", `${request.path}: request discarded by its queue`);
+        request.error = new FileQueueError(
+          "CONCURRENT_MODIFICATION",
+          `${request.path}: request discarded by its queue`,
+        );
         await destroyEventually(request.file, SHUTDOWN_DESTROY_INTERVAL_MS);
         request.file = null;
       }

@@ -13,7 +13,10 @@ export function sleep(ms: number): Promise<void> {
  * Returns whether the file is gone (false only if the unlink keeps failing to complete).
  * @throws StoreError IO_ERROR if the unlink fails.
  */
-export async function destroyEventually(file: MappedFile, intervalForciblyMs: number): Promise<boolean> {
+export async function destroyEventually(
+  file: MappedFile,
+  intervalForciblyMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + Math.max(0, intervalForciblyMs);
   const maxAttempts = Math.ceil(Math.max(0, intervalForciblyMs) / POLL_MS) + 2;
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -31,6 +34,7 @@ export async function destroyEventually(file: MappedFile, intervalForciblyMs: nu
 export async function closeEventually(file: MappedFile, intervalForciblyMs: number): Promise<void> {
   file.shutdown(intervalForciblyMs);
   const deadline = Date.now() + Math.max(0, intervalForciblyMs);
-  while (!file.isCleanupOver() && Date.now() < deadline) await sleep(Math.min(POLL_MS, deadline - Date.now()));
+  while (!file.isCleanupOver() && Date.now() < deadline)
+    await sleep(Math.min(POLL_MS, deadline - Date.now()));
   await file.close();
 }

@@ -26,9 +26,14 @@ export class FileQueueError extends StoreError<FileQueueErrorCode> {
 }
 
 /** Wraps anything thrown into a FileQueueError, keeping a StoreError's code. */
-export function asFileQueueError(error: unknown, fallback: FileQueueErrorCode, message: string): FileQueueError {
+export function asFileQueueError(
+  error: unknown,
+  fallback: FileQueueErrorCode,
+  message: string,
+): FileQueueError {
   if (error instanceof FileQueueError) return error;
-  if (error instanceof StoreError) return new FileQueueError(error.code as FileQueueErrorCode, error.message, { cause: error });
+  if (error instanceof StoreError)
+    return new FileQueueError(error.code as FileQueueErrorCode, error.message, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new FileQueueError(fallback, `${message}: ${detail}`, { cause: error });
 }

@@ -36,7 +36,10 @@ const OFFSET_DELETE_INTERVAL_MS = 60_000;
 
 function checkOffset(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new FileQueueError("BAD_ARGUMENT", `${name} must be a non-negative safe integer, got ${value}`);
+    throw new FileQueueError(
+      "BAD_ARGUMENT",
+      `${name} must be a non-negative safe integer, got ${value}`,
+    );
   }
   return value;
 }
@@ -70,16 +73,21 @@ export class MappedFileQueue implements Flushable {
   #committedWhere = 0;
   #storeTimestamp = 0;
   #lastCreateError: FileQueueError | null = null;
-  #creating: { readonly offset: number; readonly promise: Promise<MappedFile | null> } | null = null;
+  #creating: { readonly offset: number; readonly promise: Promise<MappedFile | null> } | null =
+    null;
   #flushChain: Promise<unknown> = Promise.resolve();
   #commitChain: Promise<unknown> = Promise.resolve();
 
   /** @throws FileQueueError BAD_ARGUMENT unless `mappedFileSize` is a positive integer and `storePath` non-empty. */
   constructor(options: MappedFileQueueOptions) {
     if (!Number.isSafeInteger(options.mappedFileSize) || options.mappedFileSize <= 0) {
-      throw new FileQueueError("BAD_ARGUMENT", `mappedFileSize must be a positive integer, got ${options.mappedFileSize}`);
+      throw new FileQueueError(
+        "BAD_ARGUMENT",
+        `mappedFileSize must be a positive integer, got ${options.mappedFileSize}`,
+      );
     }
-    if (options.storePath.length === 0) throw new FileQueueError("BAD_ARGUMENT", "storePath must not be empty");
+    if (options.storePath.length === 0)
+      throw new FileQueueError("BAD_ARGUMENT", "storePath must not be empty");
     this.storePath = options.storePath;
     this.mappedFileSize = options.mappedFileSize;
     this.#pool = options.transientStorePool ?? null;
@@ -132,7 +140,8 @@ export class MappedFileQueue implements Flushable {
    *   or the queue already has files).
    */
   async load(): Promise<void> {
-    if (this.#files.length > 0) throw new FileQueueError("LOAD_FAILED", `${this.storePath}: queue already holds files`);
+    if (this.#files.length > 0)
+      throw new FileQueueError("LOAD_FAILED", `${this.storePath}: queue already holds files`);
     const { segments } = await scanSegmentDirectory(this.#io, this.storePath, this.mappedFileSize);
     const opened: MappedFile[] = [];
     try {
@@ -144,7 +153,11 @@ export class MappedFileQueue implements Flushable {
     } catch (error) {
       await Promise.all(opened.map((file) => file.close()));
       const detail = error instanceof Error ? error.message : String(error);
-      throw new FileQueueError("LOAD_FAILED", `loading ${this.storePath} failed, nothing loaded: ${detail}`, { cause: error });
+      throw new FileQueueError(
+        "LOAD_FAILED",
+        `loading ${this.storePath} failed, nothing loaded: ${detail}`,
+        { cause: error },
+      );
     }
     this.#setFiles(opened);
   }
@@ -166,7 +179,10 @@ export class MappedFileQueue implements Flushable {
    * @throws FileQueueError BAD_ARGUMENT (rejects) for a negative or non-integer startOffset.
    */
   getLastMappedFile(startOffset: number, needCreate?: boolean): Promise<MappedFile | null>;
-  getLastMappedFile(startOffset?: number, needCreate = true): MappedFile | null | Promise<MappedFile | null> {
+  getLastMappedFile(
+    startOffset?: number,
+    needCreate = true,
+  ): MappedFile | null | Promise<MappedFile | null> {
     if (startOffset === undefined) return this.#last;
     return this.#lastOrCreate(startOffset, needCreate);
   }
@@ -210,7 +226,10 @@ export class MappedFileQueue implements Flushable {
     if (this.getLastMappedFile() !== expectedLast) {
       // truncate/destroy changed the list while the file was being made: it no longer follows the last file.
       await destroyEventually(file, 0).catch(() => false);
-      this.#lastCreateError = new FileQueueError("CONCURRENT_MODIFICATION", `${next}: the queue changed while it was created`);
+      this.#lastCreateError = new FileQueueError(
+        "CONCURRENT_MODIFICATION",
+        `${next}: the queue changed while it was created`,
+      );
       return null;
     }
     if (this.#files.length === 0) file.firstCreateInQueue = true;
@@ -221,12 +240,18 @@ export class MappedFileQueue implements Flushable {
   async #openNew(path: string, offset: number): Promise<MappedFile | null> {
     const service = this.#allocateService;
     if (service === null) {
-      return MappedFile.open(path, this.mappedFileSize, { transientStorePool: this.#pool, io: this.#io, preallocation: this.#preallocation });
+      return MappedFile.open(path, this.mappedFileSize, {
+        transientStorePool: this.#pool,
+        io: this.#io,
+        preallocation: this.#preallocation,
+      });
     }
     const nextNext = join(this.storePath, offsetToFileName(offset + this.mappedFileSize));
     const file = await service.putRequestAndReturnMappedFile(path, nextNext, this.mappedFileSize);
     if (file === null) {
-      this.#lastCreateError = service.lastError ?? new FileQueueError("IO_ERROR", `${path}: the allocate service returned no file`);
+      this.#lastCreateError =
+        service.lastError ??
+        new FileQueueError("IO_ERROR", `${path}: the allocate service returned no file`);
     }
     return file;
   }
@@ -246,7 +271,9 @@ export class MappedFileQueue implements Flushable {
     const last = files.at(-1);
     if (first === undefined || last === undefined) return null;
     if (offset >= first.fileFromOffset && offset < last.fileFromOffset + this.mappedFileSize) {
-      const index = Math.floor(offset / this.mappedFileSize) - Math.floor(first.fileFromOffset / this.mappedFileSize);
+      const index =
+        Math.floor(offset / this.mappedFileSize) -
+        Math.floor(first.fileFromOffset / this.mappedFileSize);
       const target = files[index];
       if (target !== undefined && contains(target, offset)) return target;
       for (const file of files) if (contains(file, offset)) return file;
@@ -360,7 +387,11 @@ export class MappedFileQueue implements Flushable {
     await this.#settleAll();
     const files = this.#files;
     const last = files.at(-1);
-    if (last !== undefined && last.fileFromOffset + last.wrotePosition - offset > 2 * this.mappedFileSize) return false;
+    if (
+      last !== undefined &&
+      last.fileFromOffset + last.wrotePosition - offset > 2 * this.mappedFileSize
+    )
+      return false;
     const doomed = new Set<MappedFile>();
     for (let i = files.length - 1; i >= 0; i--) {
       const file = files[i] as MappedFile;
@@ -396,11 +427,13 @@ export class MappedFileQueue implements Flushable {
     try {
       for (let i = 0; i < files.length - 1; i++) {
         const file = files[i] as MappedFile;
-        const expired = Date.now() >= file.lastModifiedTimestamp + expiredTimeMs || cleanImmediately;
+        const expired =
+          Date.now() >= file.lastModifiedTimestamp + expiredTimeMs || cleanImmediately;
         if (!expired || !(await file.destroy(intervalForciblyMs))) break;
         deleted.add(file);
         if (deleted.size >= deleteFileBatchMax) break;
-        if (deleteFilesIntervalMs > 0 && i + 1 < files.length - 1) await sleep(deleteFilesIntervalMs);
+        if (deleteFilesIntervalMs > 0 && i + 1 < files.length - 1)
+          await sleep(deleteFilesIntervalMs);
       }
     } finally {
       this.#removeFiles(deleted);
@@ -451,10 +484,15 @@ export class MappedFileQueue implements Flushable {
     for (let i = 0; i < files.length; i++) {
       const current = files[i] as MappedFile;
       if (current.fileSize !== this.mappedFileSize) {
-        problems.push(`${current.fileName} is ${current.fileSize} bytes, the queue's files are ${this.mappedFileSize}`);
+        problems.push(
+          `${current.fileName} is ${current.fileSize} bytes, the queue's files are ${this.mappedFileSize}`,
+        );
       }
       const previous = files[i - 1];
-      if (previous !== undefined && current.fileFromOffset - previous.fileFromOffset !== this.mappedFileSize) {
+      if (
+        previous !== undefined &&
+        current.fileFromOffset - previous.fileFromOffset !== this.mappedFileSize
+      ) {
         problems.push(
           `${current.fileName} starts at ${current.fileFromOffset}, expected ${previous.fileFromOffset + this.mappedFileSize} after ${previous.fileName}`,
         );

@@ -25,7 +25,11 @@ export interface SegmentScan {
  * @throws FileQueueError BAD_FILE_NAME (not all digits, or not a multiple of `mappedFileSize`),
  *   DIRECTORY_GAP, FILE_SIZE_MISMATCH, LOAD_FAILED (a listing, stat or unlink failed).
  */
-export async function scanSegmentDirectory(io: FileIO, storePath: string, mappedFileSize: number): Promise<SegmentScan> {
+export async function scanSegmentDirectory(
+  io: FileIO,
+  storePath: string,
+  mappedFileSize: number,
+): Promise<SegmentScan> {
   const names = await io.readdir(storePath).catch((e: unknown) => {
     throw asFileQueueError(e, "LOAD_FAILED", `listing ${storePath}`);
   });
@@ -54,7 +58,10 @@ export async function scanSegmentDirectory(io: FileIO, storePath: string, mapped
   entries.forEach((entry, index) => {
     const size = sizes[index];
     if (size !== mappedFileSize) {
-      throw new FileQueueError("FILE_SIZE_MISMATCH", `${entry.path} is ${size} bytes, expected ${mappedFileSize}; refusing to load ${storePath}`);
+      throw new FileQueueError(
+        "FILE_SIZE_MISMATCH",
+        `${entry.path} is ${size} bytes, expected ${mappedFileSize}; refusing to load ${storePath}`,
+      );
     }
   });
   return { segments: entries, removed };
@@ -65,10 +72,17 @@ function parseSegmentName(name: string, path: string, mappedFileSize: number): n
   try {
     offset = fileNameToOffset(name);
   } catch (error) {
-    throw new FileQueueError("BAD_FILE_NAME", `${path}: not a segment file name (20 decimal digits); refusing to load`, { cause: error });
+    throw new FileQueueError(
+      "BAD_FILE_NAME",
+      `${path}: not a segment file name (20 decimal digits); refusing to load`,
+      { cause: error },
+    );
   }
   if (offset % mappedFileSize !== 0) {
-    throw new FileQueueError("BAD_FILE_NAME", `${path}: offset ${offset} is not a multiple of the file size ${mappedFileSize}; refusing to load`);
+    throw new FileQueueError(
+      "BAD_FILE_NAME",
+      `${path}: offset ${offset} is not a multiple of the file size ${mappedFileSize}; refusing to load`,
+    );
   }
   return offset;
 }
@@ -100,6 +114,7 @@ async function unlinkLeftover(io: FileIO, path: string): Promise<void> {
   try {
     await io.unlink(path);
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== "ENOENT") throw asFileQueueError(error, "LOAD_FAILED", `removing leftover ${path}`);
+    if ((error as { code?: unknown } | null)?.code !== "ENOENT")
+      throw asFileQueueError(error, "LOAD_FAILED", `removing leftover ${path}`);
   }
 }

@@ -16,7 +16,10 @@ afterEach(async () => {
   for (const service of services.splice(0)) await service.shutdown();
 });
 
-function newService(options: ConstructorParameters<typeof AllocateMappedFileService>[0] = {}, start = true): AllocateMappedFileService {
+function newService(
+  options: ConstructorParameters<typeof AllocateMappedFileService>[0] = {},
+  start = true,
+): AllocateMappedFileService {
   const service = new AllocateMappedFileService(options);
   services.push(service);
   if (start) service.start();
@@ -46,7 +49,11 @@ describe("AllocateMappedFileService", () => {
   it("pre-creates the next file before the current one fills, so the roll-over finds it ready", async () => {
     const dir = join(tempDir(), "commitlog");
     const service = newService();
-    const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE, allocateService: service });
+    const queue = new MappedFileQueue({
+      storePath: dir,
+      mappedFileSize: SIZE,
+      allocateService: service,
+    });
     queues.push(queue);
     const first = await queue.getLastMappedFile(0);
     expect(first?.fileFromOffset).toBe(0);
@@ -65,7 +72,12 @@ describe("AllocateMappedFileService", () => {
     const disk = new SimulatedDisk();
     const service = newService({ io: disk });
     disk.failOn("write", "ENOSPC", { times: Infinity });
-    const queue = new MappedFileQueue({ storePath: "/store/commitlog", mappedFileSize: SIZE, allocateService: service, io: disk });
+    const queue = new MappedFileQueue({
+      storePath: "/store/commitlog",
+      mappedFileSize: SIZE,
+      allocateService: service,
+      io: disk,
+    });
     queues.push(queue);
     expect(await queue.getLastMappedFile(0)).toBeNull();
     expect(service.lastError?.code).toBe("DISK_FULL");
@@ -86,7 +98,9 @@ describe("AllocateMappedFileService", () => {
     await service.shutdown();
     expect(existsSync(at(dir, SIZE))).toBe(false);
     expect(existsSync(at(dir, 0))).toBe(true); // claimed: the caller owns it
-    expect(await service.putRequestAndReturnMappedFile(at(dir, SIZE), at(dir, 2 * SIZE), SIZE)).toBeNull();
+    expect(
+      await service.putRequestAndReturnMappedFile(at(dir, SIZE), at(dir, 2 * SIZE), SIZE),
+    ).toBeNull();
     expect(service.lastError?.code).toBe("SERVICE_SHUT_DOWN");
     await file?.close();
   });
@@ -95,10 +109,20 @@ describe("AllocateMappedFileService", () => {
     const disk = new SimulatedDisk();
     const service = newService({ io: disk, waitTimeoutMs: 30 });
     const resume = disk.stallFsyncs();
-    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(
+      await service.putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(0),
+        "/q/" + offsetToFileName(SIZE),
+        SIZE,
+      ),
+    ).toBeNull();
     expect(service.lastError?.code).toBe("ALLOCATE_TIMEOUT");
     resume();
-    const file = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const file = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     expect(file?.fileFromOffset).toBe(0);
     await file?.close();
   });
@@ -109,7 +133,13 @@ describe("AllocateMappedFileService", () => {
     const service = newService({ io: disk, waitTimeoutMs: 5000, clock });
     const resume = disk.stallFsyncs();
     let settled: unknown = "pending";
-    void service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE).then((file) => (settled = file));
+    void service
+      .putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(0),
+        "/q/" + offsetToFileName(SIZE),
+        SIZE,
+      )
+      .then((file) => (settled = file));
     await clock.advance(4999);
     expect(settled).toBe("pending");
     await clock.advance(1);
@@ -122,11 +152,17 @@ describe("AllocateMappedFileService", () => {
     const disk = new SimulatedDisk();
     const service = newService({ io: disk, waitTimeoutMs: 20 }, false);
     const path = "/q/" + offsetToFileName(0);
-    expect(await service.putRequestAndReturnMappedFile(path, "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(
+      await service.putRequestAndReturnMappedFile(path, "/q/" + offsetToFileName(SIZE), SIZE),
+    ).toBeNull();
     expect(disk.listFiles()).toEqual([]);
     service.start();
     await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true));
-    const file = await service.putRequestAndReturnMappedFile(path, "/q/" + offsetToFileName(SIZE), SIZE);
+    const file = await service.putRequestAndReturnMappedFile(
+      path,
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     expect(file?.fileName).toBe(path);
     await file?.close();
   });
@@ -136,7 +172,13 @@ describe("AllocateMappedFileService", () => {
     const probe = concurrencyProbe(disk);
     const service = newService({ io: probe.io });
     const files = await Promise.all(
-      [0, 1, 2, 3].map((k) => service.putRequestAndReturnMappedFile(`/q${k}/${offsetToFileName(0)}`, `/q${k}/${offsetToFileName(SIZE)}`, SIZE)),
+      [0, 1, 2, 3].map((k) =>
+        service.putRequestAndReturnMappedFile(
+          `/q${k}/${offsetToFileName(0)}`,
+          `/q${k}/${offsetToFileName(SIZE)}`,
+          SIZE,
+        ),
+      ),
     );
     expect(files.every((f) => f !== null)).toBe(true);
     expect(probe.maxConcurrent()).toBe(1);
@@ -144,11 +186,19 @@ describe("AllocateMappedFileService", () => {
   });
 
   it("keeps filesAhead files ready after the one it hands out, and refuses a bad filesAhead", async () => {
-    expect(() => new AllocateMappedFileService({ filesAhead: 0 })).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
-    expect(() => new AllocateMappedFileService({ filesAhead: 1.5 })).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => new AllocateMappedFileService({ filesAhead: 0 })).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
+    expect(() => new AllocateMappedFileService({ filesAhead: 1.5 })).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
     const disk = new SimulatedDisk();
     const service = newService({ io: disk, filesAhead: 3 });
-    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const first = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     const ready = [1, 2, 3].map((k) => "/q/" + offsetToFileName(k * SIZE));
     await vi.waitFor(() => expect(ready.every((path) => disk.exists(path))).toBe(true));
     expect(disk.exists("/q/" + offsetToFileName(4 * SIZE))).toBe(false);
@@ -163,7 +213,11 @@ describe("AllocateMappedFileService", () => {
       const disk = new SimulatedDisk({ directoryEntries: "directory-sync" });
       const service = new AllocateMappedFileService({ io: disk, filesAhead: 3 });
       service.start();
-      const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+      const first = await service.putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(0),
+        "/q/" + offsetToFileName(SIZE),
+        SIZE,
+      );
       await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(3 * SIZE))).toBe(true));
       await first?.close();
       // The power goes after `crashAfter` deletions.
@@ -188,14 +242,22 @@ describe("AllocateMappedFileService", () => {
     pool.init();
     const disk = new SimulatedDisk();
     const service = newService({ io: disk, transientStorePool: pool });
-    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const first = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     expect(first?.usesTransientStorePool).toBe(true);
     await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true)); // pre-created...
     expect(pool.availableBufferNums).toBe(0); // ...without a buffer: the only one is the first file's
     first?.appendMessage(Buffer.alloc(SIZE, 1));
     expect(await first?.commit(0)).toBe(SIZE); // fully committed: the buffer goes back
     expect(pool.availableBufferNums).toBe(1);
-    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    const second = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(SIZE),
+      "/q/" + offsetToFileName(2 * SIZE),
+      SIZE,
+    );
     expect(second?.usesTransientStorePool).toBe(true); // the pre-created file gets the returned buffer
     await first?.close();
     await second?.close();
@@ -206,15 +268,33 @@ describe("AllocateMappedFileService", () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();
     const disk = new SimulatedDisk();
-    const service = newService({ io: disk, transientStorePool: pool, fastFailIfNoBufferInStorePool: true });
-    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const service = newService({
+      io: disk,
+      transientStorePool: pool,
+      fastFailIfNoBufferInStorePool: true,
+    });
+    const first = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     expect(first?.usesTransientStorePool).toBe(true);
     expect(pool.availableBufferNums).toBe(0);
-    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE)).toBeNull();
+    expect(
+      await service.putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(SIZE),
+        "/q/" + offsetToFileName(2 * SIZE),
+        SIZE,
+      ),
+    ).toBeNull();
     expect(service.lastError?.code).toBe("POOL_EXHAUSTED");
     await first?.close(); // gives the buffer back
     expect(pool.availableBufferNums).toBe(1);
-    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    const second = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(SIZE),
+      "/q/" + offsetToFileName(2 * SIZE),
+      SIZE,
+    );
     expect(second?.usesTransientStorePool).toBe(true);
     await second?.close();
     await service.shutdown();
@@ -225,7 +305,13 @@ describe("AllocateMappedFileService", () => {
     pool.init();
     const disk = new SimulatedDisk();
     const service = newService({ io: disk, transientStorePool: pool });
-    expect(await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE)).toBeNull();
+    expect(
+      await service.putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(0),
+        "/q/" + offsetToFileName(SIZE),
+        SIZE,
+      ),
+    ).toBeNull();
     expect(service.lastError?.code).toBe("BAD_ARGUMENT");
     expect(disk.listFiles()).toEqual([]);
     await service.shutdown();
@@ -235,8 +321,16 @@ describe("AllocateMappedFileService", () => {
     const pool = new TransientStorePool(1, SIZE);
     pool.init();
     const service = newService({ io: new SimulatedDisk(), transientStorePool: pool });
-    const first = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
-    const second = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(SIZE), "/q/" + offsetToFileName(2 * SIZE), SIZE);
+    const first = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
+    const second = await service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(SIZE),
+      "/q/" + offsetToFileName(2 * SIZE),
+      SIZE,
+    );
     expect(first?.usesTransientStorePool).toBe(true);
     expect(second?.usesTransientStorePool).toBe(false);
     second?.appendMessage(Buffer.alloc(10, 2));
@@ -249,7 +343,11 @@ describe("AllocateMappedFileService", () => {
   it("deletes the pre-created file when its queue truncates, so the directory has no gap to refuse", async () => {
     const dir = join(tempDir(), "commitlog");
     const service = newService({ preallocation: "sparse" });
-    const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: SIZE, allocateService: service });
+    const queue = new MappedFileQueue({
+      storePath: dir,
+      mappedFileSize: SIZE,
+      allocateService: service,
+    });
     queues.push(queue);
     for (let i = 0; i < 3; i++) await appendRaw(queue, Buffer.alloc(SIZE, i + 1));
     await appendRaw(queue, Buffer.alloc(10));
@@ -268,7 +366,11 @@ describe("AllocateMappedFileService", () => {
     const disk = new SimulatedDisk();
     const service = newService({ io: disk });
     const resume = disk.stallFsyncs();
-    const waiting = service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+    const waiting = service.putRequestAndReturnMappedFile(
+      "/q/" + offsetToFileName(0),
+      "/q/" + offsetToFileName(SIZE),
+      SIZE,
+    );
     await disk.whenFsyncStalled(); // the creation is under way, held at its fdatasync
     expect(disk.exists("/q/" + offsetToFileName(0) + ".tmp")).toBe(true);
     let settled = false;
@@ -283,10 +385,17 @@ describe("AllocateMappedFileService", () => {
   });
 
   it("zero-fills new files by default and only sizes them in sparse mode", async () => {
-    for (const [preallocation, expectedBytes] of [["zero-fill", 2 * SIZE], ["sparse", 0]] as const) {
+    for (const [preallocation, expectedBytes] of [
+      ["zero-fill", 2 * SIZE],
+      ["sparse", 0],
+    ] as const) {
       const disk = new SimulatedDisk();
       const service = newService({ io: disk, preallocation });
-      const file = await service.putRequestAndReturnMappedFile("/q/" + offsetToFileName(0), "/q/" + offsetToFileName(SIZE), SIZE);
+      const file = await service.putRequestAndReturnMappedFile(
+        "/q/" + offsetToFileName(0),
+        "/q/" + offsetToFileName(SIZE),
+        SIZE,
+      );
       await vi.waitFor(() => expect(disk.exists("/q/" + offsetToFileName(SIZE))).toBe(true));
       expect(disk.counters.bytesWritten).toBe(expectedBytes);
       expect(disk.readFile("/q/" + offsetToFileName(SIZE), "durable")).toHaveLength(SIZE);

@@ -21,12 +21,19 @@ afterEach(async () => {
  * A SimulatedDisk that logs creations and reads by path, in order ("create <offset>", "read
  * <offset>"), and can hold reads back until released.
  */
-function recordingDisk(): { disk: SimulatedDisk; io: FileIO; log: string[]; holdReads: () => () => void; reads: (offset: number) => number } {
+function recordingDisk(): {
+  disk: SimulatedDisk;
+  io: FileIO;
+  log: string[];
+  holdReads: () => () => void;
+  reads: (offset: number) => number;
+} {
   const disk = new SimulatedDisk();
   const log: string[] = [];
   const paths = new Map<number, string>();
   let gate: Promise<void> | null = null;
-  const name = (path: string): string => String(Number(path.slice(DIR.length + 1).replace(".tmp", "")));
+  const name = (path: string): string =>
+    String(Number(path.slice(DIR.length + 1).replace(".tmp", "")));
   const io = interceptIO(disk, {
     open: async (real, path, create) => {
       const fd = await real(path, create);
@@ -48,11 +55,26 @@ function recordingDisk(): { disk: SimulatedDisk; io: FileIO; log: string[]; hold
       release();
     };
   };
-  return { disk, io, log, holdReads, reads: (offset) => log.filter((entry) => entry === `read ${offset}`).length };
+  return {
+    disk,
+    io,
+    log,
+    holdReads,
+    reads: (offset) => log.filter((entry) => entry === `read ${offset}`).length,
+  };
 }
 
-function newService(io: FileIO, warmPageCache: boolean | undefined, filesAhead = 1): AllocateMappedFileService {
-  const service = new AllocateMappedFileService({ io, preallocation: "sparse", filesAhead, ...(warmPageCache === undefined ? {} : { warmPageCache }) });
+function newService(
+  io: FileIO,
+  warmPageCache: boolean | undefined,
+  filesAhead = 1,
+): AllocateMappedFileService {
+  const service = new AllocateMappedFileService({
+    io,
+    preallocation: "sparse",
+    filesAhead,
+    ...(warmPageCache === undefined ? {} : { warmPageCache }),
+  });
   services.push(service);
   service.start();
   return service;
@@ -62,7 +84,13 @@ function newService(io: FileIO, warmPageCache: boolean | undefined, filesAhead =
  * A warming service on a recording disk that has handed out file 0 and is reading the file made
  * ahead (at SIZE), its first read held until `release()`.
  */
-async function warmingHeld(): Promise<ReturnType<typeof recordingDisk> & { service: AllocateMappedFileService; release: () => void; first: MappedFile | null }> {
+async function warmingHeld(): Promise<
+  ReturnType<typeof recordingDisk> & {
+    service: AllocateMappedFileService;
+    release: () => void;
+    first: MappedFile | null;
+  }
+> {
   const disk = recordingDisk();
   const service = newService(disk.io, true);
   const release = disk.holdReads();
@@ -85,12 +113,23 @@ describe("AllocateMappedFileService warmPageCache", () => {
   it("reads every file made ahead once, whole, and never the one handed out", async () => {
     const { io, log, reads } = recordingDisk();
     const service = newService(io, true, 2);
-    const queue = new MappedFileQueue({ storePath: DIR, mappedFileSize: SIZE, allocateService: service, io });
+    const queue = new MappedFileQueue({
+      storePath: DIR,
+      mappedFileSize: SIZE,
+      allocateService: service,
+      io,
+    });
     queues.push(queue);
     expect((await queue.getLastMappedFile(0))?.fileFromOffset).toBe(0);
     await vi.waitFor(() => expect(reads(2 * SIZE)).toBe(4));
     await service.whenIdle();
-    expect(log).toEqual(["create 0", `create ${SIZE}`, `create ${2 * SIZE}`, ...Array<string>(4).fill(`read ${SIZE}`), ...Array<string>(4).fill(`read ${2 * SIZE}`)]);
+    expect(log).toEqual([
+      "create 0",
+      `create ${SIZE}`,
+      `create ${2 * SIZE}`,
+      ...Array<string>(4).fill(`read ${SIZE}`),
+      ...Array<string>(4).fill(`read ${2 * SIZE}`),
+    ]);
   });
 
   it("stops warming a file when the roll-over takes it, and for a creation, which runs first", async () => {
@@ -115,7 +154,10 @@ describe("AllocateMappedFileService warmPageCache", () => {
     expect((await more)?.fileFromOffset).toBe(5 * SIZE);
     await vi.waitFor(() => expect(reads(6 * SIZE)).toBe(4));
     const interrupted = log.indexOf(`read ${3 * SIZE}`);
-    expect(log.slice(interrupted + 1, interrupted + 3)).toEqual([`create ${5 * SIZE}`, `create ${6 * SIZE}`]);
+    expect(log.slice(interrupted + 1, interrupted + 3)).toEqual([
+      `create ${5 * SIZE}`,
+      `create ${6 * SIZE}`,
+    ]);
     await vi.waitFor(() => expect(reads(3 * SIZE)).toBe(1 + 4)); // read again from its start once idle
     for (const file of [first, await second, await third, await more]) await file?.close();
   });
@@ -151,7 +193,9 @@ describe("AllocateMappedFileService warmPageCache", () => {
     expect(next?.fileFromOffset).toBe(SIZE);
     expect(next?.appendMessage(Buffer.from("after a failed warm-up"))).toBe(true);
     expect(await next?.flush(0)).toBe(22);
-    expect(disk.readFile(at(SIZE), "durable").subarray(0, 22).toString()).toBe("after a failed warm-up");
+    expect(disk.readFile(at(SIZE), "durable").subarray(0, 22).toString()).toBe(
+      "after a failed warm-up",
+    );
     await first?.close();
     await next?.close();
   });

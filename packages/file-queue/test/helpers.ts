@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, FileIO } from "@store/mapped-file";
+import type {
+  AppendMessageCallback,
+  AppendMessageResult,
+  AppendMessageStatus,
+  FileIO,
+} from "@store/mapped-file";
 import { afterEach } from "vitest";
 import type { MappedFileQueue } from "../src/index.js";
 
@@ -19,8 +24,21 @@ export function useTempDirs(): () => string {
 }
 
 /** Builds an AppendMessageResult for the test callback. */
-function resultOf(status: AppendMessageStatus, wroteOffset: number, wroteBytes: number): AppendMessageResult {
-  return { status, wroteOffset, wroteBytes, msgId: "", storeTimestamp: Date.now(), logicsOffset: 0, pagecacheRT: 0, msgNum: 1 };
+function resultOf(
+  status: AppendMessageStatus,
+  wroteOffset: number,
+  wroteBytes: number,
+): AppendMessageResult {
+  return {
+    status,
+    wroteOffset,
+    wroteBytes,
+    msgId: "",
+    storeTimestamp: Date.now(),
+    logicsOffset: 0,
+    pagecacheRT: 0,
+    msgNum: 1,
+  };
 }
 
 /** An 8-byte end-of-file marker, as the commit log writes one (size + blank magic). */
@@ -33,7 +51,10 @@ export const BLANK_RECORD = Buffer.from([0, 0, 0, 0, 0xcb, 0xd4, 0x31, 0x94]);
 export const recordCallback: AppendMessageCallback<Buffer> = {
   doAppend(fileFromOffset, position, maxBlank, msg) {
     if (msg.length + BLANK_RECORD.length > maxBlank) {
-      return { result: resultOf("END_OF_FILE", fileFromOffset + position, maxBlank), data: BLANK_RECORD.subarray(0, maxBlank) };
+      return {
+        result: resultOf("END_OF_FILE", fileFromOffset + position, maxBlank),
+        data: BLANK_RECORD.subarray(0, maxBlank),
+      };
     }
     return { result: resultOf("PUT_OK", fileFromOffset + position, msg.length), data: msg };
   },
@@ -73,7 +94,11 @@ export async function commitAll(queue: MappedFileQueue): Promise<number> {
 }
 
 /** Reads `[offset, offset + size)` through the queue, or null when not (yet) readable. */
-export async function readAt(queue: MappedFileQueue, offset: number, size: number): Promise<Buffer | null> {
+export async function readAt(
+  queue: MappedFileQueue,
+  offset: number,
+  size: number,
+): Promise<Buffer | null> {
   const file = queue.findMappedFileByOffset(offset);
   if (file === null) return null;
   const result = await file.selectMappedBuffer(offset - file.fileFromOffset, size);
@@ -83,10 +108,17 @@ export async function readAt(queue: MappedFileQueue, offset: number, size: numbe
   return bytes;
 }
 
-type IOMethod<K extends keyof FileIO> = FileIO[K] extends (...args: infer A) => infer R ? (...args: A) => R : never;
+type IOMethod<K extends keyof FileIO> = FileIO[K] extends (...args: infer A) => infer R
+  ? (...args: A) => R
+  : never;
 
 /** Stand-ins for FileIO methods: each gets the real method (bound) and the call's arguments. */
-export type Interceptors = { [K in keyof FileIO]?: (real: IOMethod<K>, ...args: Parameters<IOMethod<K>>) => ReturnType<IOMethod<K>> };
+export type Interceptors = {
+  [K in keyof FileIO]?: (
+    real: IOMethod<K>,
+    ...args: Parameters<IOMethod<K>>
+  ) => ReturnType<IOMethod<K>>;
+};
 
 /**
  * A FileIO that calls `io` for everything but the methods named in `interceptors`, which run
@@ -98,7 +130,8 @@ export function interceptIO(io: FileIO, interceptors: Interceptors): FileIO {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
       const real = (value as (...args: unknown[]) => unknown).bind(target);
-      const interceptor = interceptors[property as keyof FileIO] as ((real: unknown, ...args: unknown[]) => unknown) | undefined;
+      const interceptor = interceptors[property as keyof FileIO] as
+        ((real: unknown, ...args: unknown[]) => unknown) | undefined;
       return interceptor ? (...args: unknown[]) => interceptor(real, ...args) : real;
     },
   });

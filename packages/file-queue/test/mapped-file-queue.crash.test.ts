@@ -12,7 +12,10 @@ const SIZE = 8192;
 const MAX_LOG = 64 * SIZE;
 const STORE = "/store/commitlog";
 
-type Op = { kind: "append"; size: number } | { kind: "commit"; leastPages: number } | { kind: "flush"; leastPages: number; all: boolean };
+type Op =
+  | { kind: "append"; size: number }
+  | { kind: "commit"; leastPages: number }
+  | { kind: "flush"; leastPages: number; all: boolean };
 
 interface Scenario {
   readonly pool: boolean;
@@ -23,9 +26,28 @@ interface Scenario {
 }
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant("append" as const), size: fc.integer({ min: 1, max: 3000 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("commit" as const), leastPages: fc.integer({ min: 0, max: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("flush" as const), leastPages: fc.integer({ min: 0, max: 2 }), all: fc.boolean() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("append" as const),
+      size: fc.integer({ min: 1, max: 3000 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("commit" as const),
+      leastPages: fc.integer({ min: 0, max: 2 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("flush" as const),
+      leastPages: fc.integer({ min: 0, max: 2 }),
+      all: fc.boolean(),
+    }),
+  },
 );
 
 const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
@@ -64,7 +86,13 @@ async function runScenario(scenario: Scenario): Promise<void> {
   const disk = new SimulatedDisk();
   const pool = scenario.pool ? new TransientStorePool(3, SIZE) : null;
   pool?.init();
-  const queue = new MappedFileQueue({ storePath: STORE, mappedFileSize: SIZE, transientStorePool: pool, io: disk, preallocation: scenario.preallocation });
+  const queue = new MappedFileQueue({
+    storePath: STORE,
+    mappedFileSize: SIZE,
+    transientStorePool: pool,
+    io: disk,
+    preallocation: scenario.preallocation,
+  });
   const model = Buffer.alloc(MAX_LOG);
   let sequence = 0;
   let lastFlushedWhere = 0;
@@ -82,14 +110,18 @@ async function runScenario(scenario: Scenario): Promise<void> {
         if (!op.all) break;
       }
       expect(queue.flushedWhere).toBe(before);
-      if (op.all && op.leastPages === 0) expect(queue.flushedWhere).toBe(queue.getMaxWrotePosition());
+      if (op.all && op.leastPages === 0)
+        expect(queue.flushedWhere).toBe(queue.getMaxWrotePosition());
       expect(queue.flushedWhere).toBeGreaterThanOrEqual(lastFlushedWhere);
       lastFlushedWhere = queue.flushedWhere;
     }
   }
   const flushedWhere = queue.flushedWhere;
   const files = queue.mappedFiles.map((f) => ({ path: f.fileName, from: f.fileFromOffset }));
-  disk.powerCut({ keepUnsyncedWrites: scenario.keepUnsyncedWrites, tearNextWrite: scenario.tearNextWrite });
+  disk.powerCut({
+    keepUnsyncedWrites: scenario.keepUnsyncedWrites,
+    tearNextWrite: scenario.tearNextWrite,
+  });
   for (const { path, from } of files) {
     const durable = disk.readFile(path, "durable");
     expect(durable.length).toBe(SIZE);
@@ -98,7 +130,10 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const expected = model[offset] ?? 0;
       const actual = durable[i] ?? -1;
       if (offset < flushedWhere) {
-        if (actual !== expected) expect.fail(`flushed byte at ${offset} is ${actual}, appended ${expected} (flushedWhere ${flushedWhere})`);
+        if (actual !== expected)
+          expect.fail(
+            `flushed byte at ${offset} is ${actual}, appended ${expected} (flushedWhere ${flushedWhere})`,
+          );
       } else if (actual !== expected && actual !== 0) {
         expect.fail(`unflushed byte at ${offset} became ${actual}, appended ${expected}`);
       }
@@ -124,7 +159,13 @@ describe("MappedFileQueue under power cuts", () => {
       if (i % 11 === 0) ops.push({ kind: "flush", leastPages: 1, all: false });
     }
     for (const pool of [false, true]) {
-      await runScenario({ pool, preallocation: "zero-fill", ops, keepUnsyncedWrites: 3, tearNextWrite: true });
+      await runScenario({
+        pool,
+        preallocation: "zero-fill",
+        ops,
+        keepUnsyncedWrites: 3,
+        tearNextWrite: true,
+      });
     }
   });
 

@@ -36,7 +36,11 @@ describe("MappedFileQueue.load", () => {
     await queue.load();
     expect(queue.mappedFiles.map((f) => f.fileFromOffset)).toEqual([0, 4096, 8192]);
     for (const file of queue.mappedFiles) {
-      expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([SIZE, SIZE, SIZE]);
+      expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([
+        SIZE,
+        SIZE,
+        SIZE,
+      ]);
     }
     expect(queue.getMinOffset()).toBe(0);
     expect(queue.getMaxOffset()).toBe(3 * SIZE);
@@ -78,31 +82,45 @@ describe("MappedFileQueue.load", () => {
     const storePath = await writtenDirectory(4);
     rmSync(join(storePath, offsetToFileName(4096)));
     const queue = newQueue(storePath);
-    const error = await queue.load().then(() => null, (e: unknown) => e);
+    const error = await queue.load().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FileQueueError);
     expect(error).toMatchObject({ code: "DIRECTORY_GAP" });
-    expect((error as Error).message).toMatch(/00000000000000008192 starts at 8192 but .* ends at 4096/);
+    expect((error as Error).message).toMatch(
+      /00000000000000008192 starts at 8192 but .* ends at 4096/,
+    );
     expect(queue.mappedFiles).toHaveLength(0);
   });
 
   it("refuses a file whose name is not a segment name (BAD_FILE_NAME)", async () => {
     const storePath = await writtenDirectory(1);
     writeFileSync(join(storePath, "notes.txt"), "hello");
-    await expect(newQueue(storePath).load()).rejects.toMatchObject({ code: "BAD_FILE_NAME", message: /notes\.txt/ });
+    await expect(newQueue(storePath).load()).rejects.toMatchObject({
+      code: "BAD_FILE_NAME",
+      message: /notes\.txt/,
+    });
   });
 
   it("refuses a segment name that is not a multiple of the file size (BAD_FILE_NAME)", async () => {
     const storePath = join(tempDir(), "commitlog");
     mkdirSync(storePath);
     writeFileSync(join(storePath, offsetToFileName(100)), Buffer.alloc(SIZE));
-    await expect(newQueue(storePath).load()).rejects.toMatchObject({ code: "BAD_FILE_NAME", message: /not a multiple/ });
+    await expect(newQueue(storePath).load()).rejects.toMatchObject({
+      code: "BAD_FILE_NAME",
+      message: /not a multiple/,
+    });
   });
 
   it("refuses a wrong-sized file (FILE_SIZE_MISMATCH), even in the middle, and opens nothing", async () => {
     const storePath = await writtenDirectory(3);
     writeFileSync(join(storePath, offsetToFileName(4096)), Buffer.alloc(SIZE - 1));
     const queue = newQueue(storePath);
-    await expect(queue.load()).rejects.toMatchObject({ code: "FILE_SIZE_MISMATCH", message: /4095 bytes, expected 4096/ });
+    await expect(queue.load()).rejects.toMatchObject({
+      code: "FILE_SIZE_MISMATCH",
+      message: /4095 bytes, expected 4096/,
+    });
     expect(queue.mappedFiles).toHaveLength(0);
   });
 
@@ -120,7 +138,10 @@ describe("MappedFileQueue.load", () => {
     await writer.shutdown(0);
     disk.failOn("open", "EIO", { after: 1 });
     const queue = new MappedFileQueue({ storePath: "/s/q", mappedFileSize: SIZE, io: disk });
-    const error = await queue.load().then(() => null, (e: unknown) => e);
+    const error = await queue.load().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: "LOAD_FAILED", cause: { code: "IO_ERROR" } });
     expect(queue.mappedFiles).toHaveLength(0);
     await queue.load(); // the fault was one-off: a retry loads everything

@@ -12,11 +12,20 @@ afterEach(async () => {
   for (const queue of queues.splice(0)) await queue.shutdown(0);
 });
 
-function poolQueue(poolSize: number, io?: SimulatedDisk): { queue: MappedFileQueue; pool: TransientStorePool } {
+function poolQueue(
+  poolSize: number,
+  io?: SimulatedDisk,
+): { queue: MappedFileQueue; pool: TransientStorePool } {
   const pool = new TransientStorePool(poolSize, SIZE);
   pool.init();
   const storePath = io ? "/store/commitlog" : join(tempDir(), "commitlog");
-  const queue = new MappedFileQueue({ storePath, mappedFileSize: SIZE, transientStorePool: pool, preallocation: "sparse", ...(io ? { io } : {}) });
+  const queue = new MappedFileQueue({
+    storePath,
+    mappedFileSize: SIZE,
+    transientStorePool: pool,
+    preallocation: "sparse",
+    ...(io ? { io } : {}),
+  });
   queues.push(queue);
   return { queue, pool };
 }

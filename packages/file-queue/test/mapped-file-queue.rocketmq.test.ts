@@ -13,7 +13,11 @@ afterEach(async () => {
 });
 
 function newQueue(mappedFileSize: number): MappedFileQueue {
-  const queue = new MappedFileQueue({ storePath: join(tempDir(), "queue"), mappedFileSize, preallocation: "sparse" });
+  const queue = new MappedFileQueue({
+    storePath: join(tempDir(), "queue"),
+    mappedFileSize,
+    preallocation: "sparse",
+  });
   queues.push(queue);
   return queue;
 }
@@ -44,7 +48,8 @@ describe("MappedFileQueue (RocketMQ MappedFileQueueTest)", () => {
   it("testFindMappedFileByOffset: finds files by offset, 4096 bytes mapped", async () => {
     const queue = newQueue(1024);
     await appendAll(queue, Buffer.from("abcd"), 1024);
-    const from = (offset: number): number | undefined => queue.findMappedFileByOffset(offset)?.fileFromOffset;
+    const from = (offset: number): number | undefined =>
+      queue.findMappedFileByOffset(offset)?.fileFromOffset;
     expect(from(0)).toBe(0);
     expect(from(100)).toBe(0);
     expect(from(1024)).toBe(1024);
@@ -105,7 +110,11 @@ describe("MappedFileQueue (RocketMQ MappedFileQueueTest)", () => {
   });
 
   it("testFindMappedFile_ByIteration: a misordered list still finds the file by linear search", async () => {
-    const queue = new ReorderableQueue({ storePath: join(tempDir(), "queue"), mappedFileSize: 1024, preallocation: "sparse" });
+    const queue = new ReorderableQueue({
+      storePath: join(tempDir(), "queue"),
+      mappedFileSize: 1024,
+      preallocation: "sparse",
+    });
     queues.push(queue);
     for (let i = 0; i < 3; i++) (await queue.getLastMappedFile(1024 * i))?.setWrotePosition(1024);
     expect(queue.findMappedFileByOffset(1028)?.fileFromOffset).toBe(1024);

@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 function newQueue(options: Partial<MappedFileQueueOptions> = {}): MappedFileQueue {
-  const queue = new MappedFileQueue({ storePath: join(tempDir(), "commitlog"), mappedFileSize: 4096, preallocation: "sparse", ...options });
+  const queue = new MappedFileQueue({
+    storePath: join(tempDir(), "commitlog"),
+    mappedFileSize: 4096,
+    preallocation: "sparse",
+    ...options,
+  });
   queues.push(queue);
   return queue;
 }
@@ -43,10 +48,13 @@ describe("MappedFileQueue", () => {
     expect(queue.mappedFiles.map((f) => f.fileFromOffset)).toEqual([0, 4096, 8192, 12288]);
     expect(offsets[13]).toBe(4096);
     expect(queue.mappedFiles.slice(0, 3).every((f) => f.isFull())).toBe(true);
-    for (let i = 0; i < 40; i++) expect(await readAt(queue, offsets[i] ?? -1, 300)).toEqual(record(i, 300));
+    for (let i = 0; i < 40; i++)
+      expect(await readAt(queue, offsets[i] ?? -1, 300)).toEqual(record(i, 300));
     expect(queue.getMaxOffset()).toBe(12288 + 300);
     expect(queue.getMinOffset()).toBe(0);
-    expect(readdirSync(queue.storePath).sort()).toEqual([0, 4096, 8192, 12288].map(offsetToFileName));
+    expect(readdirSync(queue.storePath).sort()).toEqual(
+      [0, 4096, 8192, 12288].map(offsetToFileName),
+    );
   });
 
   it("creates the first file at startOffset rounded down to a file boundary", async () => {
@@ -71,7 +79,9 @@ describe("MappedFileQueue", () => {
     const files = await Promise.all(Array.from({ length: 8 }, () => queue.getLastMappedFile(0)));
     expect(new Set(files).size).toBe(1);
     files[0]?.setWrotePosition(4096);
-    const next = await Promise.all(Array.from({ length: 8 }, (_, i) => queue.getLastMappedFile(i * 100)));
+    const next = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => queue.getLastMappedFile(i * 100)),
+    );
     expect(new Set(next).size).toBe(1);
     expect(queue.mappedFiles.map((f) => f.fileFromOffset)).toEqual([0, 4096]);
   });
@@ -145,7 +155,9 @@ describe("MappedFileQueue", () => {
     const flushable: Flushable = newQueue();
     expect(await flushable.flush(0)).toBe(false);
     expect(await flushable.commit(0)).toBe(false);
-    expect([flushable.flushedWhere, flushable.committedWhere, flushable.storeTimestamp]).toEqual([0, 0, 0]);
+    expect([flushable.flushedWhere, flushable.committedWhere, flushable.storeTimestamp]).toEqual([
+      0, 0, 0,
+    ]);
   });
 
   it("reports lag: howMuchFallBehind", async () => {
@@ -168,7 +180,9 @@ describe("MappedFileQueue", () => {
     await queue.truncateDirtyFiles(4096 + 1000);
     expect(queue.mappedFiles.map((f) => f.fileFromOffset)).toEqual([0, 4096]);
     const cut = queue.getLastMappedFile() as MappedFile;
-    expect([cut.wrotePosition, cut.committedPosition, cut.flushedPosition]).toEqual([1000, 1000, 1000]);
+    expect([cut.wrotePosition, cut.committedPosition, cut.flushedPosition]).toEqual([
+      1000, 1000, 1000,
+    ]);
     expect(queue.getMaxOffset()).toBe(5096);
     expect(queue.flushedWhere).toBe(5096);
     expect(queue.committedWhere).toBeLessThanOrEqual(5096);
@@ -213,7 +227,11 @@ describe("MappedFileQueue", () => {
   });
 
   it("checkSelf returns the inconsistencies of the file list", async () => {
-    const queue = new InspectableQueue({ storePath: join(tempDir(), "q"), mappedFileSize: 4096, preallocation: "sparse" });
+    const queue = new InspectableQueue({
+      storePath: join(tempDir(), "q"),
+      mappedFileSize: 4096,
+      preallocation: "sparse",
+    });
     queues.push(queue);
     for (let i = 0; i < 3; i++) await appendRaw(queue, Buffer.alloc(4096));
     expect(queue.checkSelf()).toEqual([]);
@@ -255,7 +273,9 @@ describe("MappedFileQueue", () => {
   });
 
   it("rejects bad arguments with BAD_ARGUMENT", async () => {
-    expect(() => new MappedFileQueue({ storePath: "/x", mappedFileSize: 0 })).toThrow(FileQueueError);
+    expect(() => new MappedFileQueue({ storePath: "/x", mappedFileSize: 0 })).toThrow(
+      FileQueueError,
+    );
     const queue = newQueue();
     await expect(queue.getLastMappedFile(-1)).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
     expect(() => (queue.flushedWhere = -5)).toThrow(/flushedWhere/);

@@ -15,7 +15,11 @@ const STORE = "/store/commitlog";
  * The disk, with a process crash just before the `crashAt`-th I/O call (1-based) once armed: that
  * call and all later ones fail without touching the disk.
  */
-function crashingIO(disk: SimulatedDisk): { io: FileIO; arm: (crashAt: number) => void; calls: () => number } {
+function crashingIO(disk: SimulatedDisk): {
+  io: FileIO;
+  arm: (crashAt: number) => void;
+  calls: () => number;
+} {
   let armed = false;
   let crashAt = Number.POSITIVE_INFINITY;
   let calls = 0;
@@ -50,7 +54,12 @@ async function truncateWithCrash(crashAt: number): Promise<{ disk: SimulatedDisk
   const { io, arm, calls } = crashingIO(disk);
   const service = new AllocateMappedFileService({ io, preallocation: "sparse" });
   service.start();
-  const queue = new MappedFileQueue({ storePath: STORE, mappedFileSize: SIZE, allocateService: service, io });
+  const queue = new MappedFileQueue({
+    storePath: STORE,
+    mappedFileSize: SIZE,
+    allocateService: service,
+    io,
+  });
   for (let i = 0; i < 3; i++) await appendRaw(queue, Buffer.alloc(SIZE, i + 1));
   await appendRaw(queue, Buffer.alloc(100, 9));
   await vi.waitFor(() => expect(disk.exists(`${STORE}/${offsetToFileName(4 * SIZE)}`)).toBe(true));
@@ -70,7 +79,10 @@ describe("truncateDirtyFiles under a crash", () => {
       const { disk } = await truncateWithCrash(crashAt);
       const names = disk.listFiles().filter((path) => !path.endsWith(".tmp"));
       const reloaded = new MappedFileQueue({ storePath: STORE, mappedFileSize: SIZE, io: disk });
-      await expect(reloaded.load(), `crash before I/O call ${crashAt} of ${calls}: ${names.join(" ")}`).resolves.toBeUndefined();
+      await expect(
+        reloaded.load(),
+        `crash before I/O call ${crashAt} of ${calls}: ${names.join(" ")}`,
+      ).resolves.toBeUndefined();
       // a contiguous run from the first file; everything up to the cut is still there
       const offsets = reloaded.mappedFiles.map((file) => file.fileFromOffset);
       expect(offsets).toEqual(offsets.map((_, i) => i * SIZE));

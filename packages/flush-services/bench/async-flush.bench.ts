@@ -4,7 +4,14 @@
 // (shutdown's final commit and flush included), against the raw write baseline of the same run
 // (fs.writeSync in 1 MiB chunks + one fdatasync per file). `pnpm bench` (BENCH_QUICK=1: short).
 import { join } from "node:path";
-import { makeBenchDir, nowMs, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
+import {
+  makeBenchDir,
+  nowMs,
+  quickMode,
+  rawWriteBaseline,
+  removeBenchDir,
+  report,
+} from "@store/bench-kit";
 import type { BenchRow } from "@store/bench-kit";
 import { MappedFileQueue } from "@store/file-queue";
 import { FlushManager } from "@store/flush-services";
@@ -31,12 +38,18 @@ interface Strategy {
 
 const strategies: readonly Strategy[] = [
   { name: "ASYNC_FLUSH (defaults: 500 ms, 4 pages)", pool: false, config: {} },
-  { name: "ASYNC_FLUSH + pool (defaults: commit 200 ms, flush 500 ms)", pool: true, config: { transientStorePoolEnable: true } },
+  {
+    name: "ASYNC_FLUSH + pool (defaults: commit 200 ms, flush 500 ms)",
+    pool: true,
+    config: { transientStorePoolEnable: true },
+  },
 ];
 
 async function precreate(dir: string): Promise<void> {
   for (let offset = 0; offset < TOTAL_BYTES; offset += FILE_SIZE) {
-    const file = await MappedFile.open(join(dir, offsetToFileName(offset)), FILE_SIZE, { preallocation: "zero-fill" });
+    const file = await MappedFile.open(join(dir, offsetToFileName(offset)), FILE_SIZE, {
+      preallocation: "zero-fill",
+    });
     await file.close();
   }
 }
@@ -51,7 +64,8 @@ async function appendAll(queue: MappedFileQueue, manager: FlushManager): Promise
     if (!file.appendMessage(records[i % records.length] ?? Buffer.alloc(RECORD_BYTES))) continue;
     next = file.fileFromOffset + file.wrotePosition;
     void manager.handleDiskFlush(next, true); // PUT_OK at once; wakes the commit (pool) or flush service
-    if (i % RECORDS_PER_YIELD === RECORDS_PER_YIELD - 1) await new Promise((resolve) => setImmediate(resolve));
+    if (i % RECORDS_PER_YIELD === RECORDS_PER_YIELD - 1)
+      await new Promise((resolve) => setImmediate(resolve));
   }
   return next;
 }
@@ -63,7 +77,12 @@ async function runAsync(dir: string, strategy: Strategy): Promise<BenchRow> {
     transientStorePool = new TransientStorePool(POOL_SIZE, FILE_SIZE);
     transientStorePool.init();
   }
-  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io, transientStorePool });
+  const queue = new MappedFileQueue({
+    storePath: dir,
+    mappedFileSize: FILE_SIZE,
+    io,
+    transientStorePool,
+  });
   const manager = new FlushManager(queue, strategy.config);
   manager.start();
   const start = nowMs();
@@ -92,7 +111,10 @@ async function main(): Promise<void> {
   try {
     const raw = rawWriteBaseline({ dir, totalBytes: TOTAL_BYTES, fileSize: FILE_SIZE });
     baselineMsgs = raw.bytes / RECORD_BYTES / raw.seconds;
-    rows.push({ strategy: "raw fs.writeSync 1 MiB chunks + fdatasync (baseline)", "appends/s": Math.round(baselineMsgs) });
+    rows.push({
+      strategy: "raw fs.writeSync 1 MiB chunks + fdatasync (baseline)",
+      "appends/s": Math.round(baselineMsgs),
+    });
     await precreate(dir);
     for (const strategy of strategies) {
       const runs: BenchRow[] = [];
@@ -104,8 +126,14 @@ async function main(): Promise<void> {
   } finally {
     await removeBenchDir(dir);
   }
-  const withRatio = rows.map((row) => ({ ...row, "of baseline": Number((Number(row["appends/s"]) / baselineMsgs).toFixed(2)) }));
-  report("ASYNC_FLUSH strategies, 1 KiB appends, one writer", withRatio, { totalBytes: TOTAL_BYTES, fileSize: FILE_SIZE });
+  const withRatio = rows.map((row) => ({
+    ...row,
+    "of baseline": Number((Number(row["appends/s"]) / baselineMsgs).toFixed(2)),
+  }));
+  report("ASYNC_FLUSH strategies, 1 KiB appends, one writer", withRatio, {
+    totalBytes: TOTAL_BYTES,
+    fileSize: FILE_SIZE,
+  });
 }
 
 await main();

@@ -31,4 +31,3 @@ export function countingIO(inner: FileIO): CountingIO {
     },
   };
 }
-

@@ -70,7 +70,10 @@ function collapse(events: readonly TraceEvent[], baseMs: number, coveredBefore: 
     const at = (event.atMs - baseMs) * 1000;
     const last = lines[lines.length - 1];
     if (event.kind === "put" || event.kind === "ack") {
-      const line = last?.kind === "writers" ? last : { kind: "writers" as const, fromMs: at, toMs: at, acks: 0, puts: 0, detail: "" };
+      const line =
+        last?.kind === "writers"
+          ? last
+          : { kind: "writers" as const, fromMs: at, toMs: at, acks: 0, puts: 0, detail: "" };
       if (line !== last) lines.push(line);
       line.toMs = at;
       if (event.kind === "put") line.puts++;
@@ -79,7 +82,8 @@ function collapse(events: readonly TraceEvent[], baseMs: number, coveredBefore: 
       continue;
     }
     let detail = `${(event.tookMs * 1000).toFixed(0)} µs`;
-    if (event.kind === "write") detail = `${event.bytes} B in ${(event.tookMs * 1000).toFixed(0)} µs, up to offset ${event.offset}`;
+    if (event.kind === "write")
+      detail = `${event.bytes} B in ${(event.tookMs * 1000).toFixed(0)} µs, up to offset ${event.offset}`;
     if (event.kind === "fsync start") {
       detail = `covers up to offset ${event.offset} (${event.offset - covered} B more)`;
       covered = event.offset;
@@ -99,16 +103,29 @@ export function summarizeCycle(trace: CycleTrace): string {
   const starts = events.flatMap((event, index) => (event.kind === "fsync start" ? [index] : []));
   if (starts.length < 6) return "(too few fdatasyncs to trace a cycle)";
   const middle = Math.floor(starts.length / 2);
-  const [first, second, third] = [starts[middle], starts[middle + 1], starts[middle + 2]] as [number, number, number];
+  const [first, second, third] = [starts[middle], starts[middle + 1], starts[middle + 2]] as [
+    number,
+    number,
+    number,
+  ];
   const firstStart = events[first] as TraceEvent;
   const previous = events[starts[middle - 1] as number] as TraceEvent;
   const window = events.slice(first, third + 1);
   const lines = collapse(window, firstStart.atMs, previous.offset);
   const coveredBy = (end: TraceEvent, from: number): number =>
-    events.filter((event) => event.kind === "put" && event.offset > from && event.offset <= end.offset && event.atMs <= end.atMs).length;
+    events.filter(
+      (event) =>
+        event.kind === "put" &&
+        event.offset > from &&
+        event.offset <= end.offset &&
+        event.atMs <= end.atMs,
+    ).length;
   const secondStart = events[second] as TraceEvent;
   const out = lines.map((line) => {
-    const at = line.toMs > line.fromMs ? `${line.fromMs.toFixed(0)}-${line.toMs.toFixed(0)}` : line.fromMs.toFixed(0);
+    const at =
+      line.toMs > line.fromMs
+        ? `${line.fromMs.toFixed(0)}-${line.toMs.toFixed(0)}`
+        : line.fromMs.toFixed(0);
     return `${at.padStart(11)} µs  ${line.kind.padEnd(11)} ${line.detail}`;
   });
   out.push(

@@ -13,7 +13,9 @@ export interface SyncCeiling {
 }
 
 function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** A zero-filled file the ceiling writes into, wrapping around (made once per case, not timed). */
@@ -33,11 +35,18 @@ export class CeilingProbe {
   /** Writes `batch` records of `recordBytes` with one writeSync, then fdatasyncs, for `durationMs`. */
   async run(batch: number, recordBytes: number, durationMs: number): Promise<SyncCeiling> {
     const batchBytes = batch * recordBytes;
-    if (batchBytes > this.#fileBytes) throw new Error(`a batch of ${batchBytes} B does not fit the ${this.#fileBytes} B probe file`);
+    if (batchBytes > this.#fileBytes)
+      throw new Error(
+        `a batch of ${batchBytes} B does not fit the ${this.#fileBytes} B probe file`,
+      );
     const data = Buffer.alloc(batchBytes, 0x63);
     const cyclesMs: number[] = [];
     const deadline = performance.now() + durationMs;
-    for (let now = performance.now(); now < deadline || cyclesMs.length < 3; now = performance.now()) {
+    for (
+      let now = performance.now();
+      now < deadline || cyclesMs.length < 3;
+      now = performance.now()
+    ) {
       if (this.#position + batchBytes > this.#fileBytes) this.#position = 0;
       fs.writeSync(this.#fd, data, 0, batchBytes, this.#position);
       this.#position += batchBytes;

@@ -54,7 +54,11 @@ class LatencyLog {
   /** Nearest-rank quantiles (0..1) of everything pushed. */
   quantiles(...ps: number[]): number[] {
     const sorted = this.#values.subarray(0, this.length).sort();
-    return ps.map((p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN);
+    return ps.map(
+      (p) =>
+        sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ??
+        Number.NaN,
+    );
   }
 }
 
@@ -97,7 +101,11 @@ async function appendToNewFile(queue: MappedFileQueue, record: Buffer): Promise<
 }
 
 /** Runs the writers until `durationMs` passed or the log reached `stopOffset`. */
-async function runWriters(w: Writers, durationMs: number, latencies: LatencyLog | null): Promise<{ acked: number; timeouts: number }> {
+async function runWriters(
+  w: Writers,
+  durationMs: number,
+  latencies: LatencyLog | null,
+): Promise<{ acked: number; timeouts: number }> {
   let acked = 0;
   let timeouts = 0;
   const deadline = performance.now() + durationMs;
@@ -123,7 +131,9 @@ async function runWriters(w: Writers, durationMs: number, latencies: LatencyLog 
 async function precreate(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (let i = 0; i < PRECREATED_FILES; i++) {
-    const file = await MappedFile.open(join(dir, offsetToFileName(i * FILE_SIZE)), FILE_SIZE, { preallocation: "zero-fill" });
+    const file = await MappedFile.open(join(dir, offsetToFileName(i * FILE_SIZE)), FILE_SIZE, {
+      preallocation: "zero-fill",
+    });
     await file.close();
   }
 }
@@ -138,16 +148,34 @@ interface Store {
 }
 
 /** Opens a queue over `dir`'s pre-created files (a new queue starts at offset 0 and overwrites them). */
-function openStore(dir: string, mode: Mode, count: number, recordBytes: number, trace?: CycleTrace): Store {
+function openStore(
+  dir: string,
+  mode: Mode,
+  count: number,
+  recordBytes: number,
+  trace?: CycleTrace,
+): Store {
   const pool = mode === "pool" ? new TransientStorePool(POOL_SIZE, FILE_SIZE) : null;
   pool?.init();
   const io = countingIO(nodeFileIO);
-  const queue = new MappedFileQueue({ storePath: dir, mappedFileSize: FILE_SIZE, io: trace ? trace.wrap(io) : io, transientStorePool: pool });
+  const queue = new MappedFileQueue({
+    storePath: dir,
+    mappedFileSize: FILE_SIZE,
+    io: trace ? trace.wrap(io) : io,
+    transientStorePool: pool,
+  });
   const config = { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool !== null } as const;
   const manager = new FlushManager(queue, config);
   manager.start();
   const record = Buffer.alloc(recordBytes, 0x61);
-  const writers: Writers = { queue, manager, count, record, stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE, trace };
+  const writers: Writers = {
+    queue,
+    manager,
+    count,
+    record,
+    stopOffset: (PRECREATED_FILES - 1) * FILE_SIZE,
+    trace,
+  };
   const close = async (): Promise<void> => {
     await manager.shutdown();
     await queue.shutdown(1000);
@@ -164,7 +192,13 @@ async function storeSlice(store: Store, durationMs: number): Promise<StoreSlice>
   const { acked, timeouts } = await runWriters(store.writers, durationMs, store.latencies);
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { acked, timeouts, seconds, fsyncs: store.io.fsyncs - fsyncsBefore, cpuUs: cpu.user + cpu.system };
+  return {
+    acked,
+    timeouts,
+    seconds,
+    fsyncs: store.io.fsyncs - fsyncsBefore,
+    cpuUs: cpu.user + cpu.system,
+  };
 }
 
 function median(values: number[]): number {
@@ -176,10 +210,22 @@ function sum(slices: readonly StoreSlice[], field: keyof StoreSlice): number {
   return slices.reduce((total, slice) => total + slice[field], 0);
 }
 
-function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCeiling[], store: Store): BenchRow {
+function row(
+  mode: Mode,
+  recordBytes: number,
+  writers: number,
+  ceilings: SyncCeiling[],
+  store: Store,
+): BenchRow {
   const { slices, latencies } = store;
-  const ratios = slices.map((slice, i) => slice.acked / slice.seconds / (ceilings[i] as SyncCeiling).putsPerSec);
-  const [acked, seconds, cpuUs] = [sum(slices, "acked"), sum(slices, "seconds"), sum(slices, "cpuUs")];
+  const ratios = slices.map(
+    (slice, i) => slice.acked / slice.seconds / (ceilings[i] as SyncCeiling).putsPerSec,
+  );
+  const [acked, seconds, cpuUs] = [
+    sum(slices, "acked"),
+    sum(slices, "seconds"),
+    sum(slices, "cpuUs"),
+  ];
   const [p50, p99, p999] = latencies.quantiles(0.5, 0.99, 0.999) as [number, number, number];
   const cycleMs = cycleQuantileMs(ceilings, 0.5);
   return {
@@ -203,7 +249,12 @@ function row(mode: Mode, recordBytes: number, writers: number, ceilings: SyncCei
 }
 
 /** One case: SLICES times a ceiling slice then a store slice, the store kept open in between. */
-async function measure(dir: string, mode: Mode, recordBytes: number, writers: number): Promise<BenchRow> {
+async function measure(
+  dir: string,
+  mode: Mode,
+  recordBytes: number,
+  writers: number,
+): Promise<BenchRow> {
   const probe = new CeilingProbe(dir, Math.max(FILE_SIZE, 4 * writers * recordBytes));
   const store = openStore(join(dir, "store"), mode, writers, recordBytes);
   try {
@@ -228,7 +279,11 @@ async function traceCycle(dir: string): Promise<string> {
     await runWriters(store.writers, WARMUP_MS, null);
     trace.events.length = 0;
     // At least a dozen fdatasyncs (a slow disk may take several ms each), at most 3 s.
-    for (let i = 0; i < 10 && trace.events.filter((event) => event.kind === "fsync start").length < 12; i++) {
+    for (
+      let i = 0;
+      i < 10 && trace.events.filter((event) => event.kind === "fsync start").length < 12;
+      i++
+    ) {
       await runWriters(store.writers, 300, null);
     }
     return summarizeCycle(trace);
@@ -262,11 +317,24 @@ async function main(): Promise<void> {
   } finally {
     await removeBenchDir(dir);
   }
-  const load = { loadavgBefore: loadBefore, loadavgAfter: loadavg().map((l) => Number(l.toFixed(2))) };
-  const extra = { slices: SLICES, storeSliceMs: STORE_SLICE_MS, ceilingSliceMs: CEILING_SLICE_MS, ...load };
+  const load = {
+    loadavgBefore: loadBefore,
+    loadavgAfter: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  const extra = {
+    slices: SLICES,
+    storeSliceMs: STORE_SLICE_MS,
+    ceilingSliceMs: CEILING_SLICE_MS,
+    ...load,
+  };
   report("SYNC_FLUSH group commit vs batches written and fdatasync'd back to back", rows, extra);
-  console.log(`load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`);
-  for (const cycle of cycles) console.log(`\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`);
+  console.log(
+    `load average (1/5/15 min) before ${load.loadavgBefore.join(" ")}, after ${load.loadavgAfter.join(" ")}`,
+  );
+  for (const cycle of cycles)
+    console.log(
+      `\nOne steady-state cycle, 256 writers, 1 KiB, page cache (µs from an fdatasync's start):\n${cycle}\n`,
+    );
 }
 
 await main();

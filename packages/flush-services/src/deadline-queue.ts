@@ -59,7 +59,8 @@ export class DeadlineQueue {
   /** Entries not done yet (O(n): diagnostics only). */
   countPending(): number {
     let pending = 0;
-    for (let i = this.#head; i < this.#items.length; i++) if (this.#items[i]?.isDone === false) pending++;
+    for (let i = this.#head; i < this.#items.length; i++)
+      if (this.#items[i]?.isDone === false) pending++;
     return pending;
   }
 

@@ -37,13 +37,25 @@ export const flushConfigSchema = z.object({
   /** ASYNC_FLUSH: dirty 4 KiB pages needed before a round flushes. */
   flushCommitLogLeastPages: integer("flushCommitLogLeastPages", 0, PAGES_MAX, "4 KiB pages", 4),
   /** ASYNC_FLUSH: a round flushes everything once this long passed since the last full flush, ms. */
-  flushCommitLogThoroughInterval: integer("flushCommitLogThoroughInterval", 0, TIMER_DELAY_MAX_MS, "ms", 10_000),
+  flushCommitLogThoroughInterval: integer(
+    "flushCommitLogThoroughInterval",
+    0,
+    TIMER_DELAY_MAX_MS,
+    "ms",
+    10_000,
+  ),
   /** Pool: wait between commit rounds, ms (a put wakes it early). */
   commitIntervalCommitLog: integer("commitIntervalCommitLog", 1, TIMER_DELAY_MAX_MS, "ms", 200),
   /** Pool: pending 4 KiB pages needed before a round commits. */
   commitCommitLogLeastPages: integer("commitCommitLogLeastPages", 0, PAGES_MAX, "4 KiB pages", 4),
   /** Pool: a round commits everything once this long passed without a commit, ms. */
-  commitCommitLogThoroughInterval: integer("commitCommitLogThoroughInterval", 0, TIMER_DELAY_MAX_MS, "ms", 200),
+  commitCommitLogThoroughInterval: integer(
+    "commitCommitLogThoroughInterval",
+    0,
+    TIMER_DELAY_MAX_MS,
+    "ms",
+    200,
+  ),
   /** SYNC_FLUSH: how long a put waits for its fdatasync before FLUSH_DISK_TIMEOUT, ms. */
   syncFlushTimeout: integer("syncFlushTimeout", 1, TIMER_DELAY_MAX_MS, "ms", 5000),
   /** Appends go to pooled in-process buffers and reach the file on commit. */
@@ -61,7 +73,13 @@ export type FlushConfig = z.output<typeof flushConfigSchema>;
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  if (
+    typeof value === "number" ||
+    typeof value === "boolean" ||
+    value === null ||
+    value === undefined
+  )
+    return String(value);
   return typeof value;
 }
 
@@ -71,7 +89,10 @@ function show(value: unknown): string {
  */
 export function parseFlushConfig(input: unknown = {}): FlushConfig {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new StoreError<FlushServicesErrorCode>("INVALID_CONFIG", `flush config must be an object, got ${show(input)}`);
+    throw new StoreError<FlushServicesErrorCode>(
+      "INVALID_CONFIG",
+      `flush config must be an object, got ${show(input)}`,
+    );
   }
   const result = flushConfigSchema.safeParse(input);
   if (result.success) return result.data;
@@ -79,9 +100,15 @@ export function parseFlushConfig(input: unknown = {}): FlushConfig {
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join(".");
     const form = forms[key];
-    return form === undefined ? `${key}: ${issue.message}` : `${key} must be ${form}, got ${show(given[key])}`;
+    return form === undefined
+      ? `${key}: ${issue.message}`
+      : `${key} must be ${form}, got ${show(given[key])}`;
   });
-  throw new StoreError<FlushServicesErrorCode>("INVALID_CONFIG", `invalid flush config: ${problems.join("; ")}`, {
-    cause: result.error,
-  });
+  throw new StoreError<FlushServicesErrorCode>(
+    "INVALID_CONFIG",
+    `invalid flush config: ${problems.join("; ")}`,
+    {
+      cause: result.error,
+    },
+  );
 }

@@ -39,7 +39,9 @@ export class FlushDiskWatcher extends ServiceThread {
       const next = this.#expire(this.clock.monotonic());
       this.#armedDeadlineMs = next;
       // ceil: a timer may fire a fraction of a ms early; the next round then waits the rest.
-      const waitMs = Number.isFinite(next) ? Math.max(1, Math.ceil(next - this.clock.monotonic())) : next;
+      const waitMs = Number.isFinite(next)
+        ? Math.max(1, Math.ceil(next - this.clock.monotonic()))
+        : next;
       await this.waitForRunning(waitMs);
     }
     this.#armedDeadlineMs = Number.POSITIVE_INFINITY;

@@ -140,7 +140,12 @@ export class FlushManager {
         service.wakeup();
         return PUT_OK;
       }
-      if (Number.isSafeInteger(nextOffset) && nextOffset >= 0 && this.#queue.flushedWhere >= nextOffset) return PUT_OK;
+      if (
+        Number.isSafeInteger(nextOffset) &&
+        nextOffset >= 0 &&
+        this.#queue.flushedWhere >= nextOffset
+      )
+        return PUT_OK;
       const request = new GroupCommitRequest(nextOffset, this.config.syncFlushTimeout, this.#clock);
       this.flushDiskWatcher?.add(request);
       service.putRequest(request);

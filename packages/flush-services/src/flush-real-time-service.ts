@@ -115,7 +115,8 @@ export class FlushRealTimeService extends ServiceThread {
       }
       // A file completed during the last round goes now (only after a round that moved, so a file
       // that cannot be flushed does not turn this into a busy loop).
-      if (this.#timed && !(progressed && this.#fullFileUnflushed())) await this.sleep(this.#flushIntervalMs);
+      if (this.#timed && !(progressed && this.#fullFileUnflushed()))
+        await this.sleep(this.#flushIntervalMs);
       else if (!this.#timed) await this.waitForRunning(this.#flushIntervalMs);
       progressed = false;
       if (this.isStopped) break; // the final flush below covers this round

@@ -25,10 +25,16 @@ export class GroupCommitRequest {
    */
   constructor(nextOffset: number, timeoutMs: number, clock: Clock = systemClock) {
     if (!Number.isSafeInteger(nextOffset) || nextOffset < 0) {
-      throw new StoreError<FlushServicesErrorCode>("BAD_ARGUMENT", `nextOffset must be a non-negative integer, got ${nextOffset}`);
+      throw new StoreError<FlushServicesErrorCode>(
+        "BAD_ARGUMENT",
+        `nextOffset must be a non-negative integer, got ${nextOffset}`,
+      );
     }
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-      throw new StoreError<FlushServicesErrorCode>("BAD_ARGUMENT", `timeoutMs must be a finite number > 0, got ${timeoutMs}`);
+      throw new StoreError<FlushServicesErrorCode>(
+        "BAD_ARGUMENT",
+        `timeoutMs must be a finite number > 0, got ${timeoutMs}`,
+      );
     }
     this.nextOffset = nextOffset;
     this.deadlineMs = clock.monotonic() + timeoutMs;

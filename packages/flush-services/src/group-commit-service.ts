@@ -95,7 +95,9 @@ export class GroupCommitService extends ServiceThread {
   /** Queues `request` for the next flight and wakes the service. */
   putRequest(request: GroupCommitRequest): void {
     if (this.#closed) {
-      request.wakeupCustomer(this.#queue.flushedWhere >= request.nextOffset ? "PUT_OK" : "FLUSH_DISK_TIMEOUT");
+      request.wakeupCustomer(
+        this.#queue.flushedWhere >= request.nextOffset ? "PUT_OK" : "FLUSH_DISK_TIMEOUT",
+      );
       return;
     }
     this.#requestsWrite.push(request);
@@ -198,7 +200,8 @@ export class GroupCommitService extends ServiceThread {
     const queue = this.#queue;
     for (let calls = 0; queue.flushedWhere < target && calls < CALLS_PER_BATCH_MAX; calls++) {
       let progressed = false;
-      if (this.#commitBeforeFlush && queue.committedWhere < target) progressed = await queue.commit(0);
+      if (this.#commitBeforeFlush && queue.committedWhere < target)
+        progressed = await queue.commit(0);
       if (await queue.flush(0)) progressed = true;
       if (!progressed) return;
     }
@@ -224,7 +227,9 @@ export class GroupCommitService extends ServiceThread {
   }
 
   async #drainOnShutdown(): Promise<void> {
-    await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), this.#shutdownGraceMs));
+    await new Promise((resolve) =>
+      this.clock.setTimeout(() => resolve(undefined), this.#shutdownGraceMs),
+    );
     for (let round = 0; round < SHUTDOWN_ROUNDS_MAX; round++) {
       this.onWaitEnd();
       if (this.#requestsRead.length === 0) break;

@@ -12,7 +12,6 @@ const ERROR_LOG_INTERVAL_MS = 1000;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-
 /** What every service loop takes: its logger and clock. */
 export interface ServiceThreadOptions {
   /** Where loop errors and lifecycle messages go. Default: a silent pino logger. */
@@ -235,7 +234,10 @@ export abstract class ServiceThread {
   protected noteLoopSuccess(): void {
     this.#lastError = null;
     if (this.#failingSinceMs === null) return;
-    this.logger.info({ failingMs: this.clock.monotonic() - this.#failingSinceMs }, `${this.serviceName} recovered`);
+    this.logger.info(
+      { failingMs: this.clock.monotonic() - this.#failingSinceMs },
+      `${this.serviceName} recovered`,
+    );
     this.#failingSinceMs = null;
     this.#lastErrorCode = "";
     this.#suppressedErrors = 0;
@@ -263,6 +265,7 @@ export abstract class ServiceThread {
     });
     const late = await Promise.race([loop.then(() => false), timedOut]);
     this.clock.clearTimeout(timer);
-    if (late) this.logger.warn({ joinTimeMs }, `${this.serviceName} did not stop within its join time`);
+    if (late)
+      this.logger.warn({ joinTimeMs }, `${this.serviceName} did not stop within its join time`);
   }
 }

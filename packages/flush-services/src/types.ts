@@ -27,4 +27,3 @@ export interface Wakeable {
 
 /** Receives the store timestamp (ms since the epoch) of the last record a full flush covered. */
 export type FlushedCallback = (storeTimestamp: number) => void;
-

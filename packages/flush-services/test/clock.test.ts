@@ -9,7 +9,11 @@ describe("flush services on an injected clock", () => {
   it("ASYNC_FLUSH: the timed flush runs when the clock reaches the interval, not before", async () => {
     const clock = new VirtualClock();
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushIntervalCommitLog: 500, flushCommitLogLeastPages: 0 }, { clock });
+    const manager = new FlushManager(
+      queue,
+      { flushIntervalCommitLog: 500, flushCommitLogLeastPages: 0 },
+      { clock },
+    );
     manager.start();
     queue.append(100);
     manager.wakeup();
@@ -25,7 +29,11 @@ describe("flush services on an injected clock", () => {
   it("SYNC_FLUSH: a stalled fdatasync times out at syncFlushTimeout on the clock", async () => {
     const clock = new VirtualClock();
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 1000 }, { clock });
+    const manager = new FlushManager(
+      queue,
+      { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 1000 },
+      { clock },
+    );
     manager.start();
     const release = queue.stallFsyncs();
     let status: string | null = null;

@@ -19,7 +19,12 @@ describe("CommitRealTimeService", () => {
     const onCommitted = vi.fn(() => {
       expect(queue.committedWhere).toBe(100); // told once the bytes are readable
     });
-    const service = new CommitRealTimeService(queue, { commitIntervalMs: 200, leastPages: 0, flushService, onCommitted });
+    const service = new CommitRealTimeService(queue, {
+      commitIntervalMs: 200,
+      leastPages: 0,
+      flushService,
+      onCommitted,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(1000);
     expect(queue.calls.commit).toBeGreaterThanOrEqual(5);
@@ -39,7 +44,11 @@ describe("CommitRealTimeService", () => {
 
   it("honours least-pages, committing a smaller tail once the thorough interval passed without a commit", async () => {
     const queue = new FakeFlushable({ pool: true, fileSize: 1 << 20 });
-    const service = new CommitRealTimeService(queue, { commitIntervalMs: 200, leastPages: 4, thoroughIntervalMs: 1000 });
+    const service = new CommitRealTimeService(queue, {
+      commitIntervalMs: 200,
+      leastPages: 4,
+      thoroughIntervalMs: 1000,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(0); // first round: thorough, nothing pending
     queue.append(4 * PAGE);

@@ -15,12 +15,24 @@ interface Strategy {
 }
 
 const strategies: readonly Strategy[] = [
-  { name: "SYNC_FLUSH", pool: false, config: { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 50 } },
-  { name: "SYNC_FLUSH + pool", pool: true, config: { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 50, transientStorePoolEnable: true } },
+  {
+    name: "SYNC_FLUSH",
+    pool: false,
+    config: { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 50 },
+  },
+  {
+    name: "SYNC_FLUSH + pool",
+    pool: true,
+    config: { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 50, transientStorePoolEnable: true },
+  },
   {
     name: "ASYNC_FLUSH",
     pool: false,
-    config: { flushIntervalCommitLog: 1, flushCommitLogLeastPages: 1, flushCommitLogThoroughInterval: 4 },
+    config: {
+      flushIntervalCommitLog: 1,
+      flushCommitLogLeastPages: 1,
+      flushCommitLogThoroughInterval: 4,
+    },
   },
   {
     name: "ASYNC_FLUSH + pool",
@@ -64,7 +76,8 @@ async function runScenario(strategy: Strategy, cutAt: number, crash: Crash): Pro
       const status = await manager.handleDiskFlush(next, true);
       if (status !== "PUT_OK") return; // a producer stops at the first FLUSH_DISK_TIMEOUT
       if (sync) {
-        if (!holds(store, next - size, next, "durable")) problems.push(`PUT_OK for [${next - size}, ${next}) before it was durable`);
+        if (!holds(store, next - size, next, "durable"))
+          problems.push(`PUT_OK for [${next - size}, ${next}) before it was durable`);
         acked.push([next - size, next]);
       }
       if (!sync && i % 3 === 2) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -85,14 +98,18 @@ function checkPromises(
 ): void {
   const { queue } = store;
   for (const [from, to] of seen.acked) {
-    if (!holds(store, from, to, "durable")) seen.problems.push(`acknowledged [${from}, ${to}) lost`);
+    if (!holds(store, from, to, "durable"))
+      seen.problems.push(`acknowledged [${from}, ${to}) lost`);
   }
-  if (!holds(store, 0, queue.flushedWhere, "durable")) seen.problems.push(`flushed prefix [0, ${queue.flushedWhere}) not durable`);
+  if (!holds(store, 0, queue.flushedWhere, "durable"))
+    seen.problems.push(`flushed prefix [0, ${queue.flushedWhere}) not durable`);
   if (crash === "processCrash") {
-    if (!holds(store, 0, queue.committedWhere, "current")) seen.problems.push(`committed prefix [0, ${queue.committedWhere}) lost in a kill`);
+    if (!holds(store, 0, queue.committedWhere, "current"))
+      seen.problems.push(`committed prefix [0, ${queue.committedWhere}) lost in a kill`);
     if (!strategy.pool) {
       for (const [from, to] of seen.appended) {
-        if (!holds(store, from, to, "current")) seen.problems.push(`appended [${from}, ${to}) lost in a kill without a pool`);
+        if (!holds(store, from, to, "current"))
+          seen.problems.push(`appended [${from}, ${to}) lost in a kill without a pool`);
       }
     }
   }
@@ -107,13 +124,21 @@ function cutPoints(totalOps: number, samples: number): number[] {
 }
 
 /** Runs the scenario with a crash at each cut point; returns every broken promise. */
-async function sweep(strategy: Strategy, crash: Crash, samples: number): Promise<{ ops: number; runs: number; problems: string[] }> {
+async function sweep(
+  strategy: Strategy,
+  crash: Crash,
+  samples: number,
+): Promise<{ ops: number; runs: number; problems: string[] }> {
   const { ops } = await runScenario(strategy, Number.POSITIVE_INFINITY, crash);
   const problems: string[] = [];
   const points = cutPoints(ops, samples);
   for (const cutAt of points) {
     const outcome = await runScenario(strategy, cutAt, crash);
-    problems.push(...outcome.problems.map((p) => `${strategy.name}, ${crash} at I/O call ${cutAt}/${ops}: ${p}`));
+    problems.push(
+      ...outcome.problems.map(
+        (p) => `${strategy.name}, ${crash} at I/O call ${cutAt}/${ops}: ${p}`,
+      ),
+    );
   }
   return { ops, runs: points.length, problems };
 }
@@ -134,13 +159,17 @@ describe("crash at any moment (MappedFileQueue over SimulatedDisk)", () => {
     }
   }
 
-  it("every strategy, power cut and process crash at every I/O call", { tags: ["slow"] }, async () => {
-    const problems: string[] = [];
-    for (const strategy of strategies) {
-      for (const crash of ["powerCut", "processCrash"] as const) {
-        problems.push(...(await sweep(strategy, crash, Number.POSITIVE_INFINITY)).problems);
+  it(
+    "every strategy, power cut and process crash at every I/O call",
+    { tags: ["slow"] },
+    async () => {
+      const problems: string[] = [];
+      for (const strategy of strategies) {
+        for (const crash of ["powerCut", "processCrash"] as const) {
+          problems.push(...(await sweep(strategy, crash, Number.POSITIVE_INFINITY)).problems);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    },
+  );
 });

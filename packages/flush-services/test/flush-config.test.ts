@@ -40,7 +40,9 @@ describe("parseFlushConfig", () => {
 
   it("names a negative interval with its unit", () => {
     const message = messageOf(() => parseFlushConfig({ flushIntervalCommitLog: -5 }));
-    expect(message).toBe("invalid flush config: flushIntervalCommitLog must be an integer number of ms in [1, 2147483647], got -5");
+    expect(message).toBe(
+      "invalid flush config: flushIntervalCommitLog must be an integer number of ms in [1, 2147483647], got -5",
+    );
   });
 
   it("rejects zero loop intervals, fractions, strings, NaN and delays a timer cannot hold", () => {
@@ -58,18 +60,26 @@ describe("parseFlushConfig", () => {
   });
 
   it("lists every bad key at once", () => {
-    const message = messageOf(() => parseFlushConfig({ syncFlushTimeout: -1, commitCommitLogLeastPages: -1 }));
+    const message = messageOf(() =>
+      parseFlushConfig({ syncFlushTimeout: -1, commitCommitLogLeastPages: -1 }),
+    );
     expect(message).toContain("syncFlushTimeout");
     expect(message).toContain("commitCommitLogLeastPages");
   });
 
   it("accepts zero pages and zero thorough intervals", () => {
-    const config = parseFlushConfig({ flushCommitLogLeastPages: 0, commitCommitLogThoroughInterval: 0 });
+    const config = parseFlushConfig({
+      flushCommitLogLeastPages: 0,
+      commitCommitLogThoroughInterval: 0,
+    });
     expect(config.flushCommitLogLeastPages).toBe(0);
   });
 
   it("accepts a pool with SYNC_FLUSH (the group commit commits it)", () => {
-    const config = parseFlushConfig({ flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true });
+    const config = parseFlushConfig({
+      flushDiskType: "SYNC_FLUSH",
+      transientStorePoolEnable: true,
+    });
     expect(config.transientStorePoolEnable).toBe(true);
   });
 
@@ -79,11 +89,15 @@ describe("parseFlushConfig", () => {
   });
 
   it("rejects a non-object", () => {
-    expect(messageOf(() => parseFlushConfig(null))).toBe("flush config must be an object, got null");
+    expect(messageOf(() => parseFlushConfig(null))).toBe(
+      "flush config must be an object, got null",
+    );
     expect(messageOf(() => parseFlushConfig([]))).toContain("must be an object");
   });
 
   it("FlushManager validates its config", () => {
-    expect(messageOf(() => new FlushManager(new FakeFlushable(), { flushIntervalCommitLog: -1 }))).toContain("flushIntervalCommitLog");
+    expect(
+      messageOf(() => new FlushManager(new FakeFlushable(), { flushIntervalCommitLog: -1 })),
+    ).toContain("flushIntervalCommitLog");
   });
 });

@@ -129,7 +129,9 @@ describe("GroupCommitRequest", () => {
       [0, -1],
       [0, Number.POSITIVE_INFINITY],
     ] as const) {
-      expect(() => new GroupCommitRequest(offset, timeout)).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+      expect(() => new GroupCommitRequest(offset, timeout)).toThrow(
+        expect.objectContaining({ code: "BAD_ARGUMENT" }),
+      );
     }
   });
 });

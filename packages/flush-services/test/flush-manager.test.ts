@@ -36,14 +36,19 @@ describe("FlushManager", () => {
   });
 
   it("adds CommitRealTimeService for ASYNC_FLUSH with a pool", () => {
-    const manager = new FlushManager(new FakeFlushable({ pool: true }), { transientStorePoolEnable: true });
+    const manager = new FlushManager(new FakeFlushable({ pool: true }), {
+      transientStorePoolEnable: true,
+    });
     expect(manager.flushService).toBeInstanceOf(FlushRealTimeService);
     expect(manager.commitService).toBeInstanceOf(CommitRealTimeService);
   });
 
   it("SYNC_FLUSH: resolves PUT_OK after the fdatasync, FLUSH_DISK_TIMEOUT at syncFlushTimeout", async () => {
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 1000 });
+    const manager = new FlushManager(queue, {
+      flushDiskType: "SYNC_FLUSH",
+      syncFlushTimeout: 1000,
+    });
     manager.start();
     expect(await manager.handleDiskFlush(queue.append(100), true)).toBe("PUT_OK");
     expect(queue.flushedWhere).toBe(100);
@@ -63,7 +68,10 @@ describe("FlushManager", () => {
 
   it("SYNC_FLUSH without waitStoreMsgOK answers at once and still flushes", async () => {
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", groupCommitIntervalMs: 60_000 });
+    const manager = new FlushManager(queue, {
+      flushDiskType: "SYNC_FLUSH",
+      groupCommitIntervalMs: 60_000,
+    });
     manager.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(await manager.handleDiskFlush(queue.append(100), false)).toBe("PUT_OK");
@@ -75,9 +83,15 @@ describe("FlushManager", () => {
 
   it("SYNC_FLUSH with a pool: the group commit commits, so no put times out", async () => {
     const queue = new FakeFlushable({ pool: true });
-    const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true, syncFlushTimeout: 100 });
+    const manager = new FlushManager(queue, {
+      flushDiskType: "SYNC_FLUSH",
+      transientStorePoolEnable: true,
+      syncFlushTimeout: 100,
+    });
     manager.start();
-    const statuses = await Promise.all([100, 200, 300].map(() => manager.handleDiskFlush(queue.append(100), true)));
+    const statuses = await Promise.all(
+      [100, 200, 300].map(() => manager.handleDiskFlush(queue.append(100), true)),
+    );
     expect(statuses).toEqual(["PUT_OK", "PUT_OK", "PUT_OK"]);
     expect(manager.commitService).toBeNull();
     await stop(manager);
@@ -87,7 +101,9 @@ describe("FlushManager", () => {
     const queue = new FakeFlushable();
     const manager = new FlushManager(queue, { flushDiskType: "SYNC_FLUSH" });
     manager.start();
-    const futures = Array.from({ length: 50 }, () => manager.handleDiskFlush(queue.append(100), true));
+    const futures = Array.from({ length: 50 }, () =>
+      manager.handleDiskFlush(queue.append(100), true),
+    );
     await stop(manager);
     const statuses = await Promise.all(futures);
     expect(statuses.every((s) => s === "PUT_OK")).toBe(true);
@@ -96,12 +112,17 @@ describe("FlushManager", () => {
 
   it("SYNC_FLUSH: rejects a bad offset with BAD_ARGUMENT", () => {
     const manager = new FlushManager(new FakeFlushable(), { flushDiskType: "SYNC_FLUSH" });
-    expect(() => manager.handleDiskFlush(-1, true)).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => manager.handleDiskFlush(-1, true)).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
   });
 
   it("ASYNC_FLUSH: answers PUT_OK at once and flushes within the interval", async () => {
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushIntervalCommitLog: 500, flushCommitLogLeastPages: 0 });
+    const manager = new FlushManager(queue, {
+      flushIntervalCommitLog: 500,
+      flushCommitLogLeastPages: 0,
+    });
     manager.start();
     expect(await manager.handleDiskFlush(queue.append(100), true)).toBe("PUT_OK");
     expect(queue.flushedWhere).toBe(0);
@@ -129,7 +150,11 @@ describe("FlushManager", () => {
 
   it("shutdown drains the commit service before the final flush", async () => {
     const queue = new FakeFlushable({ pool: true });
-    const manager = new FlushManager(queue, { transientStorePoolEnable: true, commitIntervalCommitLog: 60_000, flushIntervalCommitLog: 60_000 });
+    const manager = new FlushManager(queue, {
+      transientStorePoolEnable: true,
+      commitIntervalCommitLog: 60_000,
+      flushIntervalCommitLog: 60_000,
+    });
     manager.start();
     await vi.advanceTimersByTimeAsync(0);
     queue.append(100);
@@ -140,7 +165,10 @@ describe("FlushManager", () => {
 
   it("wakeup() wakes the commit and flush services", async () => {
     const queue = new FakeFlushable();
-    const manager = new FlushManager(queue, { flushCommitLogTimed: false, flushCommitLogLeastPages: 0 });
+    const manager = new FlushManager(queue, {
+      flushCommitLogTimed: false,
+      flushCommitLogLeastPages: 0,
+    });
     manager.start();
     await vi.advanceTimersByTimeAsync(0);
     queue.append(100);

@@ -29,7 +29,11 @@ describe("FlushRealTimeService", () => {
 
   it("with timed=false a wakeup starts the round at once", async () => {
     const queue = new FakeFlushable();
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, timed: false });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 0,
+      timed: false,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(0);
     queue.append(100);
@@ -41,7 +45,11 @@ describe("FlushRealTimeService", () => {
 
   it("honours least-pages between thorough rounds and flushes everything on the thorough interval", async () => {
     const queue = new FakeFlushable({ fileSize: 1 << 20 });
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, thoroughIntervalMs: 10_000 });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 4,
+      thoroughIntervalMs: 10_000,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(500); // the first round is thorough (nothing to flush yet)
     queue.append(3 * PAGE + 10);
@@ -71,7 +79,11 @@ describe("FlushRealTimeService", () => {
 
   it("with mappedFileSize, catches up in one round however many files are behind", async () => {
     const queue = new FakeFlushable({ fileSize: 8 * PAGE });
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 4,
+      mappedFileSize: 8 * PAGE,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(500); // the first (thorough) round: nothing yet
     for (let i = 0; i < 5; i++) queue.append(7 * PAGE); // five files, each closed by a roll-over
@@ -83,7 +95,11 @@ describe("FlushRealTimeService", () => {
 
   it("with mappedFileSize, flushes a file as soon as it is complete instead of at the next interval", async () => {
     const queue = new FakeFlushable({ fileSize: 8 * PAGE });
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 4,
+      mappedFileSize: 8 * PAGE,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(500); // the first (thorough) round: nothing yet
     queue.append(5 * PAGE);
@@ -100,7 +116,11 @@ describe("FlushRealTimeService", () => {
 
   it("with mappedFileSize, a file completed during a round is flushed right after it, without a wakeup", async () => {
     const queue = new FakeFlushable({ fileSize: 8 * PAGE });
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 4,
+      mappedFileSize: 8 * PAGE,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(500);
     queue.append(5 * PAGE);
@@ -115,7 +135,12 @@ describe("FlushRealTimeService", () => {
 
   it("does not spin on a complete file whose flush keeps failing", async () => {
     const queue = new FakeFlushable({ fileSize: 8 * PAGE });
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 4, mappedFileSize: 8 * PAGE, logger: captureLogger().logger });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 4,
+      mappedFileSize: 8 * PAGE,
+      logger: captureLogger().logger,
+    });
     service.start();
     await vi.advanceTimersByTimeAsync(500);
     queue.append(5 * PAGE);
@@ -132,7 +157,11 @@ describe("FlushRealTimeService", () => {
   it("logs a failed flush, keeps running, and flushes on a later round", async () => {
     const queue = new FakeFlushable();
     const { logger, errors, entries } = captureLogger();
-    const service = new FlushRealTimeService(queue, { flushIntervalMs: 500, leastPages: 0, logger });
+    const service = new FlushRealTimeService(queue, {
+      flushIntervalMs: 500,
+      leastPages: 0,
+      logger,
+    });
     service.start();
     queue.append(100);
     queue.failOn("flush", "DISK_FULL", 2);

@@ -37,7 +37,10 @@ class SyncRecord {
 
   wrap(inner: FileIO): FileIO {
     const wrote = (fd: number, position: number, length: number): void => {
-      this.#writtenEnd = Math.max(this.#writtenEnd, (this.#fileOffset.get(fd) ?? 0) + position + length);
+      this.#writtenEnd = Math.max(
+        this.#writtenEnd,
+        (this.#fileOffset.get(fd) ?? 0) + position + length,
+      );
     };
     const overrides: Partial<FileIO> = {
       open: async (path, create) => {
@@ -69,7 +72,9 @@ class SyncRecord {
         const own = overrides[name as keyof FileIO];
         if (own !== undefined) return own;
         const value: unknown = Reflect.get(target, name, receiver);
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return typeof value === "function"
+          ? (value as (...args: unknown[]) => unknown).bind(target)
+          : value;
       },
     });
   }
@@ -87,17 +92,28 @@ interface BatchingRun {
 async function runWriters(writers: number, pool: boolean): Promise<BatchingRun> {
   const putEnds: number[] = [];
   let acks = 0;
-  const ackedUpTo = (end: number): number => putEnds.filter((putEnd) => putEnd <= end).length - acks;
+  const ackedUpTo = (end: number): number =>
+    putEnds.filter((putEnd) => putEnd <= end).length - acks;
   const record = new SyncRecord(ackedUpTo);
   const fileSize = writers * PUTS_PER_WRITER * RECORD_BYTES + 4096;
-  const store: SimStore = simStore({ fileSize, pool, maxLogBytes: fileSize, fsyncLatencyMs: 1, wrapIO: (io) => record.wrap(io) });
+  const store: SimStore = simStore({
+    fileSize,
+    pool,
+    maxLogBytes: fileSize,
+    fsyncLatencyMs: 1,
+    wrapIO: (io) => record.wrap(io),
+  });
   /** The file as a power cut would leave it, re-read only when another fdatasync completed. */
   let durable: { completed: number; bytes: Buffer } = { completed: -1, bytes: Buffer.alloc(0) };
   const isDurable = (from: number, to: number): boolean => {
-    if (durable.completed !== record.completed) durable = { completed: record.completed, bytes: logBytes(store, 0, fileSize, "durable") };
+    if (durable.completed !== record.completed)
+      durable = { completed: record.completed, bytes: logBytes(store, 0, fileSize, "durable") };
     return durable.bytes.subarray(from, to).equals(store.model.subarray(from, to));
   };
-  const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: pool });
+  const manager = new FlushManager(store.queue, {
+    flushDiskType: "SYNC_FLUSH",
+    transientStorePoolEnable: pool,
+  });
   manager.start();
   const file = await store.queue.getLastMappedFile(0);
   if (file === null) throw new Error(`no file: ${store.queue.lastCreateError?.message}`);

@@ -11,7 +11,13 @@ async function stop(service: { shutdown(): Promise<void> }): Promise<void> {
   await stopping;
 }
 
-function put(service: GroupCommitService, queue: FakeFlushable, bytes: number, timeoutMs = 5000, watcher?: FlushDiskWatcher): GroupCommitRequest {
+function put(
+  service: GroupCommitService,
+  queue: FakeFlushable,
+  bytes: number,
+  timeoutMs = 5000,
+  watcher?: FlushDiskWatcher,
+): GroupCommitRequest {
   const request = new GroupCommitRequest(queue.append(bytes), timeoutMs);
   watcher?.add(request);
   service.putRequest(request);
@@ -94,7 +100,11 @@ describe("GroupCommitService", () => {
   it("flushes file by file until a request in the next file is covered", async () => {
     const queue = new FakeFlushable({ fileSize: 8192 });
     const service = new GroupCommitService(queue);
-    const requests = [put(service, queue, 6000), put(service, queue, 6000), put(service, queue, 6000)];
+    const requests = [
+      put(service, queue, 6000),
+      put(service, queue, 6000),
+      put(service, queue, 6000),
+    ];
     service.start();
     const statuses = await Promise.all(requests.map((r) => r.future));
     expect(statuses).toEqual(["PUT_OK", "PUT_OK", "PUT_OK"]);
@@ -289,7 +299,9 @@ describe("GroupCommitService landing", () => {
     await untilFsyncInFlight(queue);
     const waiting = put(service, queue, 100);
     const fsyncsStartedAtAcks: number[] = [];
-    const acked = landed.map((request) => request.future.then(() => fsyncsStartedAtAcks.push(queue.fsyncStarted.length)));
+    const acked = landed.map((request) =>
+      request.future.then(() => fsyncsStartedAtAcks.push(queue.fsyncStarted.length)),
+    );
     release();
     await Promise.all(acked);
     expect(await waiting.future).toBe("PUT_OK");

@@ -20,7 +20,11 @@ async function stop(manager: FlushManager): Promise<void> {
   await stopping;
 }
 
-function start(store: SimStore, config: FlushConfigInput, onFlushed?: (t: number) => void): FlushManager {
+function start(
+  store: SimStore,
+  config: FlushConfigInput,
+  onFlushed?: (t: number) => void,
+): FlushManager {
   const manager = new FlushManager(store.queue, config, onFlushed ? { onFlushed } : {});
   manager.start();
   return manager;
@@ -65,7 +69,11 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
       pending.push(
         manager.handleDiskFlush(next, true).then((status) => {
           expect(status).toBe("PUT_OK");
-          acks.push({ from: next - 1000, to: next, durableAtAck: holds(store, next - 1000, next, "durable") });
+          acks.push({
+            from: next - 1000,
+            to: next,
+            durableAtAck: holds(store, next - 1000, next, "durable"),
+          });
         }),
       );
       await settle();
@@ -85,7 +93,10 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
     const manager = start(store, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 1000 });
     await appendRecord(store, recordBytes(0, 10));
     const release = store.disk.stallFsyncs();
-    const stalled = manager.handleDiskFlush((await appendRecord(store, recordBytes(1, 100))) ?? -1, true);
+    const stalled = manager.handleDiskFlush(
+      (await appendRecord(store, recordBytes(1, 100))) ?? -1,
+      true,
+    );
     let status: FlushStatus | null = null;
     void stalled.then((s) => (status = s));
     await vi.advanceTimersByTimeAsync(999);
@@ -102,11 +113,18 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
   it("SYNC_FLUSH: a failed fdatasync (ENOSPC) logs DISK_FULL and times requests out at their deadline, for good", async () => {
     const store = simStore({ fileSize: 16 * PAGE });
     const { logger, errors } = captureLogger();
-    const manager = new FlushManager(store.queue, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 500 }, { logger });
+    const manager = new FlushManager(
+      store.queue,
+      { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 500 },
+      { logger },
+    );
     manager.start();
     await appendRecord(store, recordBytes(0, 10));
     store.disk.failOn("fsync", "ENOSPC");
-    const failing = manager.handleDiskFlush((await appendRecord(store, recordBytes(1, 100))) ?? -1, true);
+    const failing = manager.handleDiskFlush(
+      (await appendRecord(store, recordBytes(1, 100))) ?? -1,
+      true,
+    );
     await vi.advanceTimersByTimeAsync(499);
     let status: FlushStatus | null = null;
     void failing.then((s) => (status = s));
@@ -129,10 +147,17 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
 
   it("SYNC_FLUSH with a pool: a failed commit (ENOSPC) times out at the deadline and recovers when space returns", async () => {
     const store = simStore({ fileSize: 16 * PAGE, pool: true });
-    const manager = start(store, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true, syncFlushTimeout: 300 });
+    const manager = start(store, {
+      flushDiskType: "SYNC_FLUSH",
+      transientStorePoolEnable: true,
+      syncFlushTimeout: 300,
+    });
     await appendRecord(store, recordBytes(0, 10));
     store.disk.failOn("write", "ENOSPC", { times: Number.POSITIVE_INFINITY });
-    const failing = manager.handleDiskFlush((await appendRecord(store, recordBytes(1, 100))) ?? -1, true);
+    const failing = manager.handleDiskFlush(
+      (await appendRecord(store, recordBytes(1, 100))) ?? -1,
+      true,
+    );
     await vi.advanceTimersByTimeAsync(300);
     expect(await failing).toBe("FLUSH_DISK_TIMEOUT");
     expect(manager.flushService.lastError).toMatchObject({ code: "DISK_FULL" });
@@ -147,11 +172,18 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
 
   it("SYNC_FLUSH: shutdown resolves every pending request, even while the disk is stalled", async () => {
     const store = simStore({ fileSize: 16 * PAGE });
-    const manager = start(store, { flushDiskType: "SYNC_FLUSH", syncFlushTimeout: 60_000, serviceJoinTimeMs: 200 });
+    const manager = start(store, {
+      flushDiskType: "SYNC_FLUSH",
+      syncFlushTimeout: 60_000,
+      serviceJoinTimeMs: 200,
+    });
     await appendRecord(store, recordBytes(0, 10));
     const release = store.disk.stallFsyncs();
     const futures: Promise<FlushStatus>[] = [];
-    for (let i = 1; i <= 10; i++) futures.push(manager.handleDiskFlush((await appendRecord(store, recordBytes(i, 100))) ?? -1, true));
+    for (let i = 1; i <= 10; i++)
+      futures.push(
+        manager.handleDiskFlush((await appendRecord(store, recordBytes(i, 100))) ?? -1, true),
+      );
     const stopping = manager.shutdown();
     await vi.advanceTimersByTimeAsync(200);
     await stopping;
@@ -163,7 +195,11 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
 
   it("SYNC_FLUSH with a pool: puts are committed and flushed by the group commit alone", async () => {
     const store = simStore({ fileSize: 4 * PAGE, pool: true });
-    const manager = start(store, { flushDiskType: "SYNC_FLUSH", transientStorePoolEnable: true, syncFlushTimeout: 100 });
+    const manager = start(store, {
+      flushDiskType: "SYNC_FLUSH",
+      transientStorePoolEnable: true,
+      syncFlushTimeout: 100,
+    });
     let last = 0;
     for (let i = 0; i < 20; i++) {
       last = (await appendRecord(store, recordBytes(i, 1500))) ?? -1;
@@ -176,7 +212,15 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
   it("ASYNC_FLUSH: honours least-pages between rounds and flushes the rest on the thorough interval", async () => {
     const store = simStore({ fileSize: 64 * PAGE });
     const onFlushed = vi.fn();
-    const manager = start(store, { flushIntervalCommitLog: 500, flushCommitLogLeastPages: 4, flushCommitLogThoroughInterval: 10_000 }, onFlushed);
+    const manager = start(
+      store,
+      {
+        flushIntervalCommitLog: 500,
+        flushCommitLogLeastPages: 4,
+        flushCommitLogThoroughInterval: 10_000,
+      },
+      onFlushed,
+    );
     await appendRecord(store, recordBytes(0, 10)); // file creation syncs too: count from here
     await vi.advanceTimersByTimeAsync(500); // first round: thorough, flushes the 10 bytes
     const baseline = store.disk.counters.fsyncs;
@@ -199,7 +243,15 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
   for (const pool of [false, true]) {
     it(`ASYNC_FLUSH${pool ? " with a pool" : ""}: given the file size, a complete file is flushed at once, not at the next interval`, async () => {
       const store = simStore({ fileSize: 16 * PAGE, pool });
-      const manager = new FlushManager(store.queue, { transientStorePoolEnable: pool, commitIntervalCommitLog: 10, flushIntervalCommitLog: 500 }, { mappedFileSize: 16 * PAGE });
+      const manager = new FlushManager(
+        store.queue,
+        {
+          transientStorePoolEnable: pool,
+          commitIntervalCommitLog: 10,
+          flushIntervalCommitLog: 500,
+        },
+        { mappedFileSize: 16 * PAGE },
+      );
       manager.start();
       await vi.advanceTimersByTimeAsync(500); // the first (thorough) rounds
       let next = 0;
@@ -245,7 +297,11 @@ describe("FlushManager over MappedFileQueue on SimulatedDisk", () => {
 
   it("ASYNC_FLUSH with a pool: shutdown commits and flushes everything", async () => {
     const store = simStore({ fileSize: 4 * PAGE, pool: true });
-    const manager = start(store, { transientStorePoolEnable: true, commitIntervalCommitLog: 60_000, flushIntervalCommitLog: 60_000 });
+    const manager = start(store, {
+      transientStorePoolEnable: true,
+      commitIntervalCommitLog: 60_000,
+      flushIntervalCommitLog: 60_000,
+    });
     let last = 0;
     for (let i = 0; i < 12; i++) last = (await appendRecord(store, recordBytes(i, 1500))) ?? -1;
     await stop(manager);

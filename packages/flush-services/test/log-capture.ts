@@ -16,7 +16,8 @@ export function captureLogger(): { logger: Logger; entries: LogEntry[]; errors: 
   const entries: LogEntry[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n")) if (line) entries.push(JSON.parse(line) as LogEntry);
+      for (const line of chunk.toString().split("\n"))
+        if (line) entries.push(JSON.parse(line) as LogEntry);
       done();
     },
   });

@@ -10,7 +10,10 @@ describe("README example", () => {
   it("wires a FlushManager over a MappedFileQueue, appends, and waits for the fdatasync", async () => {
     const root = await mkdtemp(join(tmpdir(), "flush-services-readme-"));
     try {
-      const queue = new MappedFileQueue({ storePath: join(root, "commitlog"), mappedFileSize: 1024 * 1024 });
+      const queue = new MappedFileQueue({
+        storePath: join(root, "commitlog"),
+        mappedFileSize: 1024 * 1024,
+      });
       await queue.load();
       let physicMsgTimestamp = 0;
       const flush = new FlushManager(

@@ -2,7 +2,12 @@
 // that cuts power (or kills the process) at the N-th I/O call, and a byte model of the log.
 import { join } from "node:path";
 import { MappedFileQueue } from "@store/file-queue";
-import type { AppendMessageCallback, AppendMessageResult, FileIO, FileStat } from "@store/mapped-file";
+import type {
+  AppendMessageCallback,
+  AppendMessageResult,
+  FileIO,
+  FileStat,
+} from "@store/mapped-file";
 import { TransientStorePool, offsetToFileName } from "@store/mapped-file";
 import { SimulatedDisk } from "@store/mapped-file/testing";
 
@@ -14,12 +19,31 @@ const BLANK_RECORD = Buffer.from([0, 0, 0, 0, 0xcb, 0xd4, 0x31, 0x94]);
 /** A commit-log-like callback: a record that does not fit (with room for a blank) fills the tail. */
 const recordCallback: AppendMessageCallback<Buffer> = {
   doAppend(fileFromOffset, position, maxBlank, msg) {
-    const base = { msgId: "", storeTimestamp: Date.now(), logicsOffset: 0, pagecacheRT: 0, msgNum: 1 };
+    const base = {
+      msgId: "",
+      storeTimestamp: Date.now(),
+      logicsOffset: 0,
+      pagecacheRT: 0,
+      msgNum: 1,
+    };
     if (msg.length + BLANK_RECORD.length > maxBlank) {
-      const result: AppendMessageResult = { ...base, status: "END_OF_FILE", wroteOffset: fileFromOffset + position, wroteBytes: maxBlank };
+      const result: AppendMessageResult = {
+        ...base,
+        status: "END_OF_FILE",
+        wroteOffset: fileFromOffset + position,
+        wroteBytes: maxBlank,
+      };
       return { result, data: BLANK_RECORD.subarray(0, maxBlank) };
     }
-    return { result: { ...base, status: "PUT_OK", wroteOffset: fileFromOffset + position, wroteBytes: msg.length }, data: msg };
+    return {
+      result: {
+        ...base,
+        status: "PUT_OK",
+        wroteOffset: fileFromOffset + position,
+        wroteBytes: msg.length,
+      },
+      data: msg,
+    };
   },
 };
 
@@ -58,7 +82,13 @@ export class CrashingIO implements FileIO {
   stat(path: string): Promise<FileStat | null> {
     return this.disk.stat(path);
   }
-  pwrite(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+  pwrite(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<void> {
     this.#tick();
     return this.disk.pwrite(fd, buffer, offset, length, position);
   }
@@ -66,7 +96,13 @@ export class CrashingIO implements FileIO {
     this.#tick();
     this.disk.pwriteSync(fd, buffer, offset, length, position);
   }
-  pread(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  pread(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     return this.disk.pread(fd, buffer, offset, length, position);
   }
   async fdatasync(fd: number): Promise<void> {
@@ -131,14 +167,21 @@ export function simStore(options: {
   fsyncLatencyMs?: number;
   wrapIO?: (io: FileIO) => FileIO;
 }): SimStore {
-  const disk = new SimulatedDisk(options.fsyncLatencyMs === undefined ? {} : { fsyncLatencyMs: options.fsyncLatencyMs });
+  const disk = new SimulatedDisk(
+    options.fsyncLatencyMs === undefined ? {} : { fsyncLatencyMs: options.fsyncLatencyMs },
+  );
   const io = new CrashingIO(disk);
   let transientStorePool: TransientStorePool | null = null;
   if (options.pool) {
     transientStorePool = new TransientStorePool(8, options.fileSize);
     transientStorePool.init();
   }
-  const queue = new MappedFileQueue({ storePath: STORE, mappedFileSize: options.fileSize, io: options.wrapIO?.(io) ?? io, transientStorePool });
+  const queue = new MappedFileQueue({
+    storePath: STORE,
+    mappedFileSize: options.fileSize,
+    io: options.wrapIO?.(io) ?? io,
+    transientStorePool,
+  });
   const model = Buffer.alloc(options.maxLogBytes ?? 64 * options.fileSize);
   return { disk, io, queue, fileSize: options.fileSize, model };
 }
@@ -164,19 +207,34 @@ export async function appendRecord(store: SimStore, bytes: Buffer): Promise<numb
       bytes.copy(store.model, result.wroteOffset);
       // Page-cache mode writes a tick's appends together: like the commit log, answer after that write.
       const written = file.whenWritten();
-      if (written !== null && !(await written.then(() => true, () => false))) return null;
+      if (
+        written !== null &&
+        !(await written.then(
+          () => true,
+          () => false,
+        ))
+      )
+        return null;
       return result.wroteOffset + result.wroteBytes;
     }
     if (result.status !== "END_OF_FILE") return null;
-    BLANK_RECORD.subarray(0, Math.min(BLANK_RECORD.length, result.wroteBytes)).copy(store.model, result.wroteOffset);
+    BLANK_RECORD.subarray(0, Math.min(BLANK_RECORD.length, result.wroteBytes)).copy(
+      store.model,
+      result.wroteOffset,
+    );
   }
   throw new Error("a record did not fit in a fresh file");
 }
 
 /** The log's bytes `[from, to)` as the disk holds them: `durable` survives a power cut, `current` a kill. */
-export function logBytes(store: SimStore, from: number, to: number, view: "current" | "durable"): Buffer {
+export function logBytes(
+  store: SimStore,
+  from: number,
+  to: number,
+  view: "current" | "durable",
+): Buffer {
   const out = Buffer.alloc(Math.max(0, to - from));
-  for (let at = from; at < to; ) {
+  for (let at = from; at < to;) {
     const fileStart = Math.floor(at / store.fileSize) * store.fileSize;
     const end = Math.min(to, fileStart + store.fileSize);
     const path = join(STORE, offsetToFileName(fileStart));
@@ -188,6 +246,11 @@ export function logBytes(store: SimStore, from: number, to: number, view: "curre
 }
 
 /** Whether `[from, to)` of the log is on disk exactly as appended. */
-export function holds(store: SimStore, from: number, to: number, view: "current" | "durable"): boolean {
+export function holds(
+  store: SimStore,
+  from: number,
+  to: number,
+  view: "current" | "durable",
+): boolean {
   return logBytes(store, from, to, view).equals(store.model.subarray(from, to));
 }

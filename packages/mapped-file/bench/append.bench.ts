@@ -3,7 +3,15 @@
 // same run (the same bytes written with fs.writeSync in 1 MiB chunks + one fdatasync). `pnpm bench`.
 import { join } from "node:path";
 import type { BenchRow } from "@store/bench-kit";
-import { makeBenchDir, mbPerSec, nowMs, quickMode, rawWriteBaseline, removeBenchDir, report } from "@store/bench-kit";
+import {
+  makeBenchDir,
+  mbPerSec,
+  nowMs,
+  quickMode,
+  rawWriteBaseline,
+  removeBenchDir,
+  report,
+} from "@store/bench-kit";
 import { MappedFile, TransientStorePool, offsetToFileName } from "@store/mapped-file";
 
 const MIB = 1024 * 1024;
@@ -16,7 +24,9 @@ const REPEATS = quickMode() ? 1 : 3;
 const records = Array.from({ length: 256 }, (_, i) => Buffer.alloc(RECORD_BYTES, (i % 250) + 1));
 
 async function appendAll(dir: string, pool: TransientStorePool | null): Promise<number> {
-  const file = await MappedFile.open(join(dir, offsetToFileName(0)), FILE_SIZE, { transientStorePool: pool });
+  const file = await MappedFile.open(join(dir, offsetToFileName(0)), FILE_SIZE, {
+    transientStorePool: pool,
+  });
   const started = nowMs();
   let pending: Promise<number> | null = null;
   for (let i = 0; file.appendMessage(records[i % records.length] as Buffer); i++) {
@@ -55,11 +65,24 @@ async function main(): Promise<void> {
     await removeBenchDir(dir);
   }
   const baseline = median(raw);
-  const row = (mode: string, mbps: number): BenchRow => ({ mode, MBps: mbps, msgsPerSec: (mbps * 1e6) / RECORD_BYTES, ratioToRaw: mbps / baseline });
-  report("MappedFile 1 KiB appends + one fdatasync", [row("raw 1 MiB writeSync (baseline)", baseline), row("page-cache", median(pageCache)), row("pool + commit", median(pooled))], {
-    fileBytes: FILE_SIZE,
-    repeats: REPEATS,
+  const row = (mode: string, mbps: number): BenchRow => ({
+    mode,
+    MBps: mbps,
+    msgsPerSec: (mbps * 1e6) / RECORD_BYTES,
+    ratioToRaw: mbps / baseline,
   });
+  report(
+    "MappedFile 1 KiB appends + one fdatasync",
+    [
+      row("raw 1 MiB writeSync (baseline)", baseline),
+      row("page-cache", median(pageCache)),
+      row("pool + commit", median(pooled)),
+    ],
+    {
+      fileBytes: FILE_SIZE,
+      repeats: REPEATS,
+    },
+  );
 }
 
 await main();

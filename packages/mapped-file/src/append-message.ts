@@ -81,7 +81,13 @@ export interface AppendMessageCallback<M> {
    * @param window lends the file's write target to encode into in place; absent when called outside a MappedFile
    */
   /** Writes `msg` at `position` of the file (bytes from its start), at most `maxBlank` bytes; returns what it wrote. */
-  doAppend(fileFromOffset: number, position: number, maxBlank: number, msg: M, window?: AppendWindow): AppendOutcome;
+  doAppend(
+    fileFromOffset: number,
+    position: number,
+    maxBlank: number,
+    msg: M,
+    window?: AppendWindow,
+  ): AppendOutcome;
 }
 
 /** An UNKNOWN_ERROR result at `wroteOffset`, carrying the cause when there is one. */

@@ -29,11 +29,23 @@ export interface FileIO {
   /** Size and mtime, or null when the path does not exist. */
   stat(path: string): Promise<FileStat | null>;
   /** Writes `length` bytes of `buffer` from `offset` at file `position`, on the I/O thread pool. */
-  pwrite(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void>;
+  pwrite(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<void>;
   /** The same on the calling thread: used where an append must be in the page cache before it returns. */
   pwriteSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): void;
   /** Reads `length` bytes at `position` into `buffer` from `offset`; returns how many were read (short at EOF). */
-  pread(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  pread(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number>;
   /** Makes every completed write of this file durable (fdatasync). */
   fdatasync(fd: number): Promise<void>;
   /** Sets the file's length. */
@@ -58,7 +70,13 @@ export interface FileIO {
   syncDirectory(path: string): Promise<void>;
 }
 
-function writeFully(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+function writeFully(
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
       if (done === length) return resolve();
@@ -78,7 +96,9 @@ function isMissing(error: unknown): boolean {
 function openDescriptor(path: string, flags: string): Promise<number> {
   // Plain descriptors only: a FileHandle closes "its" fd when garbage-collected, even after we closed
   // it ourselves and the number went to another file.
-  return new Promise((resolve, reject) => fs.open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+  return new Promise((resolve, reject) =>
+    fs.open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))),
+  );
 }
 
 /** The real `node:fs` implementation of FileIO. */
@@ -106,7 +126,8 @@ export const nodeFileIO: FileIO = {
   pwrite: writeFully,
   pwriteSync(fd, buffer, offset, length, position) {
     let done = 0;
-    while (done < length) done += fs.writeSync(fd, buffer, offset + done, length - done, position + done);
+    while (done < length)
+      done += fs.writeSync(fd, buffer, offset + done, length - done, position + done);
   },
   pread(fd, buffer, offset, length, position) {
     return new Promise((resolve, reject) => {
@@ -121,8 +142,10 @@ export const nodeFileIO: FileIO = {
       step(0);
     });
   },
-  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve()))),
-  truncate: (fd, size) => new Promise((resolve, reject) => fs.ftruncate(fd, size, (e) => (e ? reject(e) : resolve()))),
+  fdatasync: (fd) =>
+    new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve()))),
+  truncate: (fd, size) =>
+    new Promise((resolve, reject) => fs.ftruncate(fd, size, (e) => (e ? reject(e) : resolve()))),
   close: (fd) => new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve()))),
   unlink: (path) => fs.promises.unlink(path),
   rename: (from, to) => fs.promises.rename(from, to),

@@ -12,7 +12,10 @@ const FILE_NAME_DIGITS = 20;
  */
 export function offsetToFileName(offset: number): string {
   if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new StoreError("BAD_ARGUMENT", `offset must be a non-negative safe integer, got ${offset}`);
+    throw new StoreError(
+      "BAD_ARGUMENT",
+      `offset must be a non-negative safe integer, got ${offset}`,
+    );
   }
   return String(offset).padStart(FILE_NAME_DIGITS, "0");
 }
@@ -24,7 +27,10 @@ export function offsetToFileName(offset: number): string {
  */
 export function fileNameToOffset(baseName: string): number {
   if (!/^\d{1,20}$/.test(baseName)) {
-    throw new StoreError("BAD_FILE_NAME", `segment file name must be decimal digits, got "${baseName}"`);
+    throw new StoreError(
+      "BAD_FILE_NAME",
+      `segment file name must be decimal digits, got "${baseName}"`,
+    );
   }
   const offset = Number(baseName);
   if (!Number.isSafeInteger(offset)) {

@@ -7,7 +7,13 @@ export { SelectMappedBufferResult } from "./select-mapped-buffer-result.js";
 export type { Releasable } from "./select-mapped-buffer-result.js";
 export { ReferenceResource } from "./reference-resource.js";
 export { unknownErrorResult } from "./append-message.js";
-export type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus, AppendOutcome, AppendWindow } from "./append-message.js";
+export type {
+  AppendMessageCallback,
+  AppendMessageResult,
+  AppendMessageStatus,
+  AppendOutcome,
+  AppendWindow,
+} from "./append-message.js";
 export { OS_PAGE_SIZE, fileNameToOffset, offsetToFileName } from "./file-name.js";
 export { nodeFileIO } from "./file-io.js";
 export { systemClock } from "./clock.js";

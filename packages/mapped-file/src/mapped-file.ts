@@ -58,7 +58,9 @@ export class MappedFile extends ReferenceResource {
   #closed: Promise<void> | null = null;
   #flushError: StoreError | null = null;
   /** Page-cache mode: bytes appended but not yet in the file. */
-  readonly #staged = new StagedWrites((buffer, length, position) => this.#pwriteSync(buffer, 0, length, position));
+  readonly #staged = new StagedWrites((buffer, length, position) =>
+    this.#pwriteSync(buffer, 0, length, position),
+  );
   /** Lent to append callbacks; `#reserved` is what the current `doAppend` took from it. */
   readonly #window: { buffer: Buffer; reserve(length: number): number } = {
     buffer: Buffer.alloc(0),
@@ -96,7 +98,11 @@ export class MappedFile extends ReferenceResource {
    * @throws StoreError BAD_FILE_NAME, BAD_ARGUMENT (also for pool buffers smaller than `fileSize`),
    *   FILE_SIZE_MISMATCH (existing file of another size), DISK_FULL or IO_ERROR.
    */
-  static async open(path: string, fileSize: number, options: MappedFileOptions = {}): Promise<MappedFile> {
+  static async open(
+    path: string,
+    fileSize: number,
+    options: MappedFileOptions = {},
+  ): Promise<MappedFile> {
     if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
       throw new StoreError("BAD_ARGUMENT", `fileSize must be a positive integer, got ${fileSize}`);
     }
@@ -114,10 +120,23 @@ export class MappedFile extends ReferenceResource {
       stat = { size: fileSize, mtimeMs: Date.now() };
     }
     if (stat.size !== fileSize) {
-      throw new StoreError("FILE_SIZE_MISMATCH", `${path} is ${stat.size} bytes, expected ${fileSize}`);
+      throw new StoreError(
+        "FILE_SIZE_MISMATCH",
+        `${path} is ${stat.size} bytes, expected ${fileSize}`,
+      );
     }
-    const fd = await io.open(path, false).catch((e: unknown) => Promise.reject(ioError("open", path, e)));
-    return new MappedFile({ path, fileFromOffset, fileSize, io, fd, pool, lastModified: stat.mtimeMs });
+    const fd = await io
+      .open(path, false)
+      .catch((e: unknown) => Promise.reject(ioError("open", path, e)));
+    return new MappedFile({
+      path,
+      fileFromOffset,
+      fileSize,
+      io,
+      fd,
+      pool,
+      lastModified: stat.mtimeMs,
+    });
   }
 
   get wrotePosition(): number {
@@ -175,9 +194,13 @@ export class MappedFile extends ReferenceResource {
    * @throws StoreError BAD_ARGUMENT for pool buffers smaller than the file; FILE_DESTROYED after shutdown.
    */
   useTransientStorePool(pool: TransientStorePool): boolean {
-    if (!this.isAvailable()) throw new StoreError("FILE_DESTROYED", `${this.fileName} is shut down`);
+    if (!this.isAvailable())
+      throw new StoreError("FILE_DESTROYED", `${this.fileName} is shut down`);
     if (pool.fileSize < this.fileSize) {
-      throw new StoreError("BAD_ARGUMENT", `pool buffers of ${pool.fileSize} bytes cannot back a ${this.fileSize}-byte file`);
+      throw new StoreError(
+        "BAD_ARGUMENT",
+        `pool buffers of ${pool.fileSize} bytes cannot back a ${this.fileSize}-byte file`,
+      );
     }
     if (this.#writeBuffer !== null || this.#pool !== null || this.#wrote !== 0) return false;
     const buffer = pool.borrowBuffer();
@@ -234,7 +257,10 @@ export class MappedFile extends ReferenceResource {
    * @throws StoreError FILE_DESTROYED after shutdown.
    */
   appendMessage<M>(msg: M, callback: AppendMessageCallback<M>): AppendMessageResult;
-  appendMessage<M>(msgOrData: M | Buffer, callback?: AppendMessageCallback<M>): boolean | AppendMessageResult {
+  appendMessage<M>(
+    msgOrData: M | Buffer,
+    callback?: AppendMessageCallback<M>,
+  ): boolean | AppendMessageResult {
     if (!this.isAvailable()) {
       throw new StoreError("FILE_DESTROYED", `${this.fileName} is shut down; it takes no appends`);
     }
@@ -258,7 +284,13 @@ export class MappedFile extends ReferenceResource {
     this.#lending = true;
     let outcome;
     try {
-      outcome = callback.doAppend(this.fileFromOffset, position, this.fileSize - position, msg, this.#window);
+      outcome = callback.doAppend(
+        this.fileFromOffset,
+        position,
+        this.fileSize - position,
+        msg,
+        this.#window,
+      );
     } catch (error) {
       this.#unreserve();
       throw error;
@@ -268,9 +300,15 @@ export class MappedFile extends ReferenceResource {
     const { result, data } = outcome;
     const reserved = this.#reserved;
     const placed = reserved > 0 ? reserved : (data?.length ?? 0);
-    if (result.wroteBytes < placed || position + result.wroteBytes > this.fileSize || (reserved > 0 && data !== null)) {
+    if (
+      result.wroteBytes < placed ||
+      position + result.wroteBytes > this.fileSize ||
+      (reserved > 0 && data !== null)
+    ) {
       this.#unreserve();
-      throw new assert.AssertionError({ message: `append callback overruns ${this.fileName}: ${placed} bytes placed, ${result.wroteBytes} claimed at ${position}` });
+      throw new assert.AssertionError({
+        message: `append callback overruns ${this.fileName}: ${placed} bytes placed, ${result.wroteBytes} claimed at ${position}`,
+      });
     }
     this.#reserved = 0;
     try {
@@ -280,7 +318,8 @@ export class MappedFile extends ReferenceResource {
     }
     if (result.wroteBytes > placed) {
       // A pool buffer may hold a previous file's bytes: never commit them as part of a blank tail.
-      if (this.#writeBuffer) this.#writeBuffer.fill(0, position + placed, position + result.wroteBytes);
+      if (this.#writeBuffer)
+        this.#writeBuffer.fill(0, position + placed, position + result.wroteBytes);
       else if (this.#pool === null) {
         // The tail is not staged (it may be larger than a staging buffer): write what is, skip the rest.
         try {
@@ -303,8 +342,16 @@ export class MappedFile extends ReferenceResource {
    */
   #reserve(length: number): number {
     const position = this.#wrote;
-    if (!this.#lending || this.#reserved !== 0 || !Number.isInteger(length) || length <= 0 || length > this.fileSize - position) {
-      throw new assert.AssertionError({ message: `append window misused on ${this.fileName}: ${length} bytes at ${position} (already lent: ${this.#reserved})` });
+    if (
+      !this.#lending ||
+      this.#reserved !== 0 ||
+      !Number.isInteger(length) ||
+      length <= 0 ||
+      length > this.fileSize - position
+    ) {
+      throw new assert.AssertionError({
+        message: `append window misused on ${this.fileName}: ${length} bytes at ${position} (already lent: ${this.#reserved})`,
+      });
     }
     const target = this.#writeBuffer;
     if (target !== null) {
@@ -359,7 +406,12 @@ export class MappedFile extends ReferenceResource {
   }
 
   /** Drops staged bytes (positions were reset, or the file closes and cannot write them). */
-  #dropStaging(error: StoreError = new StoreError("IO_ERROR", `${this.fileName}: staged bytes dropped by a position reset`)): void {
+  #dropStaging(
+    error: StoreError = new StoreError(
+      "IO_ERROR",
+      `${this.fileName}: staged bytes dropped by a position reset`,
+    ),
+  ): void {
     this.#staged.drop(error);
   }
 
@@ -456,8 +508,16 @@ export class MappedFile extends ReferenceResource {
    * reuse `into` while the result is in use. A range longer than `into` gets a new buffer.
    * @throws StoreError BAD_ARGUMENT for a negative or non-integer position or size; IO_ERROR.
    */
-  async selectMappedBuffer(position: number, size?: number, into?: Buffer): Promise<SelectMappedBufferResult | null> {
-    if (!Number.isSafeInteger(position) || position < 0 || (size !== undefined && (!Number.isSafeInteger(size) || size < 0))) {
+  async selectMappedBuffer(
+    position: number,
+    size?: number,
+    into?: Buffer,
+  ): Promise<SelectMappedBufferResult | null> {
+    if (
+      !Number.isSafeInteger(position) ||
+      position < 0 ||
+      (size !== undefined && (!Number.isSafeInteger(size) || size < 0))
+    ) {
       throw new StoreError("BAD_ARGUMENT", `bad read range position=${position} size=${size}`);
     }
     const readable = this.readPosition;
@@ -465,7 +525,10 @@ export class MappedFile extends ReferenceResource {
     if (length <= 0 || position + length > readable) return null;
     if (this.#staged.pending && position + length > this.#staged.from) this.#staged.write();
     if (!this.hold()) return null;
-    const buffer = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    const buffer =
+      into !== undefined && into.length >= length
+        ? into.subarray(0, length)
+        : Buffer.allocUnsafe(length);
     try {
       const read = await this.#io.pread(this.#fd, buffer, 0, length, position);
       assert.equal(read, length, "file shorter than its read position");
@@ -487,7 +550,14 @@ export class MappedFile extends ReferenceResource {
    */
   async clearStaleTail(syncAlways = false): Promise<number> {
     try {
-      return await clearTail(this.#io, this.#fd, this.fileName, this.#wrote, this.fileSize, syncAlways);
+      return await clearTail(
+        this.#io,
+        this.#fd,
+        this.fileName,
+        this.#wrote,
+        this.fileSize,
+        syncAlways,
+      );
     } catch (error) {
       throw ioError("clear the stale tail of", this.fileName, error);
     }
@@ -529,7 +599,8 @@ export class MappedFile extends ReferenceResource {
     try {
       await this.#io.unlink(this.fileName);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "ENOENT") throw ioError("unlink", this.fileName, error);
+      if ((error as { code?: unknown }).code !== "ENOENT")
+        throw ioError("unlink", this.fileName, error);
     }
     return true;
   }
@@ -562,7 +633,10 @@ export class MappedFile extends ReferenceResource {
 
   #checkPosition(position: number): number {
     if (!Number.isSafeInteger(position) || position < 0 || position > this.fileSize) {
-      throw new StoreError("POSITION_OUT_OF_RANGE", `position ${position} outside [0, ${this.fileSize}] of ${this.fileName}`);
+      throw new StoreError(
+        "POSITION_OUT_OF_RANGE",
+        `position ${position} outside [0, ${this.fileSize}] of ${this.fileName}`,
+      );
     }
     return position;
   }

@@ -13,10 +13,17 @@ const MAX_WRITES = 8;
  * the caller's committed position does not move (and the next commit does not start) while a write
  * is still running. A retry rewrites the whole range.
  */
-export async function writeInParallel(io: FileIO, fd: number, buffer: Buffer, from: number, to: number): Promise<void> {
+export async function writeInParallel(
+  io: FileIO,
+  fd: number,
+  buffer: Buffer,
+  from: number,
+  to: number,
+): Promise<void> {
   const chunk = Math.max(CHUNK_BYTES, Math.ceil((to - from) / MAX_WRITES));
   const writes: Promise<void>[] = [];
-  for (let at = from; at < to; at += chunk) writes.push(io.pwrite(fd, buffer, at, Math.min(chunk, to - at), at));
+  for (let at = from; at < to; at += chunk)
+    writes.push(io.pwrite(fd, buffer, at, Math.min(chunk, to - at), at));
   const results = await Promise.allSettled(writes);
   const failed = results.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;

@@ -22,7 +22,8 @@ export function passPagesThroughKernel(buffers: readonly Buffer[]): void {
     const fd = openSync(join(dir, "scratch"), "w");
     try {
       for (const buffer of buffers) {
-        for (let at = 0; at < buffer.length; at += WARM_CHUNK_BYTES) writeSync(fd, buffer, at, Math.min(WARM_CHUNK_BYTES, buffer.length - at), 0);
+        for (let at = 0; at < buffer.length; at += WARM_CHUNK_BYTES)
+          writeSync(fd, buffer, at, Math.min(WARM_CHUNK_BYTES, buffer.length - at), 0);
       }
     } finally {
       closeSync(fd);

@@ -49,7 +49,10 @@ export abstract class ReferenceResource {
       this.#available = false;
       this.#firstShutdownTimestamp = Date.now();
       this.release();
-    } else if (this.#refCount > 0 && Date.now() - this.#firstShutdownTimestamp >= intervalForciblyMs) {
+    } else if (
+      this.#refCount > 0 &&
+      Date.now() - this.#firstShutdownTimestamp >= intervalForciblyMs
+    ) {
       this.#refCount = -1000 - this.#refCount;
       this.release();
     }

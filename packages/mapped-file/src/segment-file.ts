@@ -35,7 +35,12 @@ export async function ensureDirectory(io: FileIO, path: string): Promise<void> {
 }
 
 /** Creates `path` at full size under a temporary name, syncs it, and renames it into place. */
-export async function createSegment(io: FileIO, path: string, fileSize: number, mode: Preallocation): Promise<void> {
+export async function createSegment(
+  io: FileIO,
+  path: string,
+  fileSize: number,
+  mode: Preallocation,
+): Promise<void> {
   const directory = dirname(path);
   const temp = path + TEMP_FILE_SUFFIX;
   try {
@@ -68,7 +73,14 @@ export async function createSegment(io: FileIO, path: string, fileSize: number, 
  * the chunks that hold data; a sparse file with no storage past `from` is not read at all.
  * @returns the bytes zeroed.
  */
-export async function clearTail(io: FileIO, fd: number, path: string, from: number, fileSize: number, syncAlways = false): Promise<number> {
+export async function clearTail(
+  io: FileIO,
+  fd: number,
+  path: string,
+  from: number,
+  fileSize: number,
+  syncAlways = false,
+): Promise<number> {
   // A sparse file holding no more storage than the pages below `from` has nothing past it: skip
   // reading the tail (which would fill the page cache with zeros).
   const stat = await io.stat(path);
@@ -90,4 +102,3 @@ export async function clearTail(io: FileIO, fd: number, path: string, from: numb
   if (cleared > 0 || syncAlways) await io.fdatasync(fd);
   return cleared;
 }
-

@@ -83,7 +83,11 @@ export class StagedWrites {
    * @throws StoreError DISK_FULL or IO_ERROR when that write fails (nothing is claimed).
    */
   claim(position: number, length: number): number {
-    if (this.#error !== null || (this.#buffer !== null && this.#length + length > this.#buffer.length)) this.write();
+    if (
+      this.#error !== null ||
+      (this.#buffer !== null && this.#length + length > this.#buffer.length)
+    )
+      this.write();
     if (this.#buffer === null) {
       this.#buffer = idleStagingBuffers.pop() ?? Buffer.allocUnsafeSlow(STAGING_BUFFER_BYTES);
       this.#from = position;

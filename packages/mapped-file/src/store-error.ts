@@ -26,7 +26,11 @@ export class StoreError<Code extends string = StoreErrorCode> extends Error {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this !== StoreError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[STORE_ERROR_BRAND] === true;
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[STORE_ERROR_BRAND] === true
+    );
   }
 }
 

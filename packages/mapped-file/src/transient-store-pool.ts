@@ -59,7 +59,10 @@ export class TransientStorePool {
    */
   returnBuffer(buffer: Buffer): void {
     if (!this.#lent.delete(buffer)) {
-      throw new StoreError("POOL_BUFFER_INVALID", "buffer was not lent by this pool, or was returned twice");
+      throw new StoreError(
+        "POOL_BUFFER_INVALID",
+        "buffer was not lent by this pool, or was returned twice",
+      );
     }
     if (!this.#destroyed) this.#available.push(buffer);
   }

@@ -12,7 +12,9 @@ describe("DiskProcess", () => {
     expect(process.calls).toBe(3);
     process.kill();
     expect(process.isKilled).toBe(true);
-    await expect(process.pwrite(fd, Buffer.from("dead!"), 0, 5, 0)).rejects.toMatchObject({ code: "EIO" });
+    await expect(process.pwrite(fd, Buffer.from("dead!"), 0, 5, 0)).rejects.toMatchObject({
+      code: "EIO",
+    });
     expect(() => process.pwriteSync(fd, Buffer.from("dead!"), 0, 5, 0)).toThrow(/killed/);
     await expect(process.open("/d/b", true)).rejects.toMatchObject({ code: "EIO" });
     await expect(process.unlink("/d/a")).rejects.toMatchObject({ code: "EIO" });
@@ -63,7 +65,9 @@ describe("ensureDirectory", () => {
     await disk.mkdir("/store");
     await disk.syncDirectory("/");
     const synced: string[] = [];
-    const io = disk.process({ beforeCall: (call, target) => void (call === "syncDirectory" && synced.push(String(target))) });
+    const io = disk.process({
+      beforeCall: (call, target) => void (call === "syncDirectory" && synced.push(String(target))),
+    });
     await ensureDirectory(io, "/store/consumequeue/T/0");
     expect(synced).toEqual(["/store", "/store/consumequeue", "/store/consumequeue/T"]);
     await ensureDirectory(io, "/store/consumequeue/T/0");

@@ -33,8 +33,21 @@ describe("fileNameToOffset", () => {
   });
 
   it("rejects anything else with BAD_FILE_NAME", () => {
-    for (const bad of ["", "abc", "-1", "+1", "1e3", " 1", "00000000000000000000.tmp", "000000000000000000001", "00009007199254740992"]) {
-      expect(thrown(() => fileNameToOffset(bad))).toMatchObject({ name: "StoreError", code: "BAD_FILE_NAME" });
+    for (const bad of [
+      "",
+      "abc",
+      "-1",
+      "+1",
+      "1e3",
+      " 1",
+      "00000000000000000000.tmp",
+      "000000000000000000001",
+      "00009007199254740992",
+    ]) {
+      expect(thrown(() => fileNameToOffset(bad))).toMatchObject({
+        name: "StoreError",
+        code: "BAD_FILE_NAME",
+      });
     }
   });
 });

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
-import type { AppendMessageCallback, AppendMessageResult, AppendMessageStatus } from "../src/index.js";
+import type {
+  AppendMessageCallback,
+  AppendMessageResult,
+  AppendMessageStatus,
+} from "../src/index.js";
 
 /** RocketMQ's end-of-file blank record magic (`CommitLog.BLANK_MAGIC_CODE`). */
 export const BLANK_MAGIC_CODE = 0xcbd43194;
@@ -26,8 +30,22 @@ export function thrown(fn: () => unknown): unknown {
   throw new Error("expected the call to throw");
 }
 
-export function result(status: AppendMessageStatus, wroteOffset: number, wroteBytes: number, storeTimestamp = 0): AppendMessageResult {
-  return { status, wroteOffset, wroteBytes, msgId: "", storeTimestamp, logicsOffset: 0, pagecacheRT: 0, msgNum: 1 };
+export function result(
+  status: AppendMessageStatus,
+  wroteOffset: number,
+  wroteBytes: number,
+  storeTimestamp = 0,
+): AppendMessageResult {
+  return {
+    status,
+    wroteOffset,
+    wroteBytes,
+    msgId: "",
+    storeTimestamp,
+    logicsOffset: 0,
+    pagecacheRT: 0,
+    msgNum: 1,
+  };
 }
 
 /** The 8-byte blank record `[maxBlank][BLANK_MAGIC_CODE]`, cut to `maxBlank` when less is left. */
@@ -47,7 +65,10 @@ export const bytesCallback: AppendMessageCallback<Buffer> = {
   doAppend(fileFromOffset, position, maxBlank, msg) {
     const wroteOffset = fileFromOffset + position;
     if (msg.length + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
-      return { result: result("END_OF_FILE", wroteOffset, maxBlank, 1234), data: blankRecord(maxBlank) };
+      return {
+        result: result("END_OF_FILE", wroteOffset, maxBlank, 1234),
+        data: blankRecord(maxBlank),
+      };
     }
     return { result: result("PUT_OK", wroteOffset, msg.length, 5678), data: msg };
   },
@@ -55,7 +76,12 @@ export const bytesCallback: AppendMessageCallback<Buffer> = {
 
 /** A callback that always fails with `status` and writes nothing. */
 export function failingCallback(status: AppendMessageStatus): AppendMessageCallback<Buffer> {
-  return { doAppend: (fileFromOffset, position) => ({ result: result(status, fileFromOffset + position, 0), data: null }) };
+  return {
+    doAppend: (fileFromOffset, position) => ({
+      result: result(status, fileFromOffset + position, 0),
+      data: null,
+    }),
+  };
 }
 
 /** Deterministic, non-zero-heavy test bytes. */

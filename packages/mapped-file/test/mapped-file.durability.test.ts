@@ -70,7 +70,10 @@ function dirtyPool(): TransientStorePool {
  * held fdatasyncs.
  */
 async function run(disk: SimulatedDisk, scenario: Scenario) {
-  const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: scenario.pooled ? dirtyPool() : null });
+  const file = await MappedFile.open(PATH, FILE_SIZE, {
+    io: disk,
+    transientStorePool: scenario.pooled ? dirtyPool() : null,
+  });
   const expected = Buffer.alloc(FILE_SIZE);
   const inFlight: Promise<number>[] = [];
   let releaseFsyncs: (() => void) | null = null;
@@ -83,7 +86,10 @@ async function run(disk: SimulatedDisk, scenario: Scenario) {
       } else {
         const appended = file.appendMessage(bytes, bytesCallback);
         if (appended.status === "PUT_OK") bytes.copy(expected, position);
-        if (appended.status === "END_OF_FILE") bytesCallback.doAppend(0, position, FILE_SIZE - position, bytes).data?.copy(expected, position);
+        if (appended.status === "END_OF_FILE")
+          bytesCallback
+            .doAppend(0, position, FILE_SIZE - position, bytes)
+            .data?.copy(expected, position);
       }
     } else if (op.kind === "yield") {
       await nextTurn();
@@ -103,13 +109,21 @@ async function run(disk: SimulatedDisk, scenario: Scenario) {
     // pool mode reads what is committed; page-cache mode reads everything (a read writes staged bytes first)
     expect(file.readPosition).toBe(scenario.pooled ? file.committedPosition : file.wrotePosition);
     // A power cut right now must keep everything below flushedPosition (the durable view is what it keeps).
-    expect(firstMismatch(disk.readFile(PATH, "durable"), expected, 0, file.flushedPosition, false)).toBe(-1);
+    expect(
+      firstMismatch(disk.readFile(PATH, "durable"), expected, 0, file.flushedPosition, false),
+    ).toBe(-1);
   }
   return { file, expected, inFlight, releaseFsyncs: releaseFsyncs ?? ((): void => undefined) };
 }
 
 /** The first index where `actual` breaks the rule, or -1. */
-function firstMismatch(actual: Buffer, expected: Buffer, from: number, to: number, zeroAllowed: boolean): number {
+function firstMismatch(
+  actual: Buffer,
+  expected: Buffer,
+  from: number,
+  to: number,
+  zeroAllowed: boolean,
+): number {
   for (let i = from; i < to; i++) {
     if (actual[i] !== expected[i] && !(zeroAllowed && actual[i] === 0)) return i;
   }
@@ -120,7 +134,10 @@ async function powerCutKeepsEverythingFlushed(scenario: Scenario): Promise<void>
   const disk = new SimulatedDisk();
   const { file, expected, inFlight } = await run(disk, scenario);
   const flushed = file.flushedPosition; // covers every flush that returned before the cut
-  disk.powerCut({ keepUnsyncedWrites: scenario.keepUnsyncedWrites, tearNextWrite: scenario.tearNextWrite });
+  disk.powerCut({
+    keepUnsyncedWrites: scenario.keepUnsyncedWrites,
+    tearNextWrite: scenario.tearNextWrite,
+  });
   await Promise.allSettled(inFlight);
 
   const after = disk.readFile(PATH);
@@ -152,11 +169,15 @@ async function processCrashKeepsEverythingCommitted(scenario: Scenario): Promise
 
 describe("MappedFile durability on SimulatedDisk", () => {
   it("keeps every byte below flushedPosition through a power cut; later bytes are appended ones or zeros", async () => {
-    await fc.assert(fc.asyncProperty(scenarioArbitrary, powerCutKeepsEverythingFlushed), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(scenarioArbitrary, powerCutKeepsEverythingFlushed), {
+      numRuns: 150,
+    });
   });
 
   it("keeps everything committed through a process crash", async () => {
-    await fc.assert(fc.asyncProperty(scenarioArbitrary, processCrashKeepsEverythingCommitted), { numRuns: 100 });
+    await fc.assert(fc.asyncProperty(scenarioArbitrary, processCrashKeepsEverythingCommitted), {
+      numRuns: 100,
+    });
   });
 
   it("survives a power cut that lands during a stalled fdatasync: the flush fails, flushedPosition never lied", async () => {
@@ -178,7 +199,11 @@ describe("MappedFile durability on SimulatedDisk", () => {
   });
 
   it("holds the power-cut property over many more runs", { tags: ["slow"] }, async () => {
-    await fc.assert(fc.asyncProperty(scenarioArbitrary, powerCutKeepsEverythingFlushed), { numRuns: 5000 });
-    await fc.assert(fc.asyncProperty(scenarioArbitrary, processCrashKeepsEverythingCommitted), { numRuns: 2000 });
+    await fc.assert(fc.asyncProperty(scenarioArbitrary, powerCutKeepsEverythingFlushed), {
+      numRuns: 5000,
+    });
+    await fc.assert(fc.asyncProperty(scenarioArbitrary, processCrashKeepsEverythingCommitted), {
+      numRuns: 2000,
+    });
   });
 });

@@ -16,7 +16,9 @@ beforeEach(() => {
 describe("MappedFile creation is atomic", () => {
   it("leaves neither the file nor a temp file after ENOSPC during the zero-fill, and works after heal()", async () => {
     disk.failOn("write", "ENOSPC", { after: 2 }); // the third 1 MiB chunk
-    const error: unknown = await MappedFile.open(PATH, 4 * MiB, { io: disk }).catch((e: unknown) => e);
+    const error: unknown = await MappedFile.open(PATH, 4 * MiB, { io: disk }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "DISK_FULL" });
     expect((error as StoreError).cause).toMatchObject({ code: "ENOSPC" });
@@ -32,7 +34,9 @@ describe("MappedFile creation is atomic", () => {
 
   it("cleans up when the disk runs out of capacity mid-fill", async () => {
     disk.setCapacity(MiB + MiB / 2);
-    await expect(MappedFile.open(PATH, 2 * MiB, { io: disk })).rejects.toMatchObject({ code: "DISK_FULL" });
+    await expect(MappedFile.open(PATH, 2 * MiB, { io: disk })).rejects.toMatchObject({
+      code: "DISK_FULL",
+    });
     expect(disk.listFiles()).toEqual([]);
     expect(disk.usedBytes).toBe(0);
     disk.heal();
@@ -42,10 +46,14 @@ describe("MappedFile creation is atomic", () => {
 
   it("maps other failures to IO_ERROR and still cleans up (fsync of the temp file, rename)", async () => {
     disk.failOn("fsync", "EIO");
-    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({ code: "IO_ERROR" });
+    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({
+      code: "IO_ERROR",
+    });
     expect(disk.listFiles()).toEqual([]);
     disk.failOn("rename", "EIO");
-    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({ code: "IO_ERROR" });
+    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({
+      code: "IO_ERROR",
+    });
     expect(disk.listFiles()).toEqual([]);
     await MappedFile.open(PATH, MiB, { io: disk });
     expect(disk.listFiles()).toEqual([PATH]);
@@ -72,7 +80,9 @@ describe("MappedFile creation is atomic", () => {
   it("reports an open failure of an existing file as IO_ERROR", async () => {
     await (await MappedFile.open(PATH, MiB, { io: disk })).close();
     disk.failOn("open", "EIO");
-    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({ code: "IO_ERROR" });
+    await expect(MappedFile.open(PATH, MiB, { io: disk })).rejects.toMatchObject({
+      code: "IO_ERROR",
+    });
   });
 });
 
@@ -87,17 +97,28 @@ describe("MappedFile I/O errors", () => {
     expect(await file.whenWritten()).toBeUndefined();
     expect(file.whenWritten()).toBeNull(); // nothing staged
     disk.failOn("write", "EIO");
-    expect(file.appendMessage(pattern(100), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 5 });
+    expect(file.appendMessage(pattern(100), bytesCallback)).toMatchObject({
+      status: "PUT_OK",
+      wroteOffset: 5,
+    });
     const error = await file.whenWritten()?.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "IO_ERROR" });
     expect([file.wrotePosition, file.committedPosition]).toEqual([105, 5]);
     expect(disk.readFile(PATH).subarray(5, 105).equals(Buffer.alloc(100))).toBe(true);
 
-    expect(file.appendMessage(pattern(10, 2), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 105 });
+    expect(file.appendMessage(pattern(10, 2), bytesCallback)).toMatchObject({
+      status: "PUT_OK",
+      wroteOffset: 105,
+    });
     expect(file.committedPosition).toBe(105); // the retry wrote the staged bytes before staging these
     await file.whenWritten();
-    expect(disk.readFile(PATH).subarray(5, 115).equals(Buffer.concat([pattern(100), pattern(10, 2)]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(5, 115)
+        .equals(Buffer.concat([pattern(100), pattern(10, 2)])),
+    ).toBe(true);
   });
 
   it("returns UNKNOWN_ERROR (DISK_FULL) from an append while staged bytes still cannot be written; the position stays", async () => {
@@ -112,9 +133,17 @@ describe("MappedFile I/O errors", () => {
     expect(failed.error?.code).toBe("DISK_FULL");
     expect([file.wrotePosition, file.committedPosition]).toEqual([100, 0]);
     // space is back: the next append writes the staged bytes, then its own
-    expect(file.appendMessage(pattern(50, 3), bytesCallback)).toMatchObject({ status: "PUT_OK", wroteOffset: 100 });
+    expect(file.appendMessage(pattern(50, 3), bytesCallback)).toMatchObject({
+      status: "PUT_OK",
+      wroteOffset: 100,
+    });
     await file.whenWritten();
-    expect(disk.readFile(PATH).subarray(0, 150).equals(Buffer.concat([pattern(100), pattern(50, 3)]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 150)
+        .equals(Buffer.concat([pattern(100), pattern(50, 3)])),
+    ).toBe(true);
   });
 
   it("throws from a raw append when staged bytes cannot be written, without moving", async () => {
@@ -122,14 +151,22 @@ describe("MappedFile I/O errors", () => {
     file.appendMessage(pattern(10));
     disk.failOn("write", "EIO", { times: 2 });
     await expect(file.whenWritten()).rejects.toMatchObject({ code: "IO_ERROR" });
-    expect(thrown(() => file.appendMessage(pattern(10, 2)))).toMatchObject({ name: "StoreError", code: "IO_ERROR" });
+    expect(thrown(() => file.appendMessage(pattern(10, 2)))).toMatchObject({
+      name: "StoreError",
+      code: "IO_ERROR",
+    });
     expect(file.wrotePosition).toBe(10);
     disk.failOn("write", "ENOSPC");
     await expect(file.flush(0)).rejects.toMatchObject({ code: "DISK_FULL" }); // a flush writes staged bytes first
     expect(file.flushError).toBeNull(); // a failed write is not a failed fdatasync: nothing is poisoned
     expect(file.appendMessage(pattern(10, 3))).toBe(true);
     expect(await file.flush(0)).toBe(20);
-    expect(disk.readFile(PATH, "durable").subarray(0, 20).equals(Buffer.concat([pattern(10), pattern(10, 3)]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH, "durable")
+        .subarray(0, 20)
+        .equals(Buffer.concat([pattern(10), pattern(10, 3)])),
+    ).toBe(true);
   });
 
   it("rejects a failed commit without moving committedPosition; the retry writes the same range", async () => {
@@ -157,7 +194,12 @@ describe("MappedFile I/O errors", () => {
     expect(await file.clearStaleTail()).toBe(MiB); // one 1 MiB chunk held data
     expect(disk.counters.writes - writes).toBe(1);
     disk.powerCut();
-    expect(disk.readFile(PATH, "durable").subarray(1000).every((byte) => byte === 0)).toBe(true);
+    expect(
+      disk
+        .readFile(PATH, "durable")
+        .subarray(1000)
+        .every((byte) => byte === 0),
+    ).toBe(true);
     const reopened = await MappedFile.open(PATH, 4 * MiB, { io: disk });
     reopened.resetPositions(1000);
     expect(await reopened.clearStaleTail()).toBe(0); // nothing left: reads only
@@ -189,7 +231,11 @@ describe("MappedFile I/O errors", () => {
     expect(disk.counters.reads - reads).toBe(3); // [MiB + 500, 4 MiB): two whole chunks and a short one
     expect(disk.counters.writes - writes).toBe(0);
     expect(disk.counters.fsyncs - fsyncs).toBe(0);
-    expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([bytes.length, bytes.length, bytes.length]);
+    expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([
+      bytes.length,
+      bytes.length,
+      bytes.length,
+    ]);
     expect(disk.readFile(PATH).subarray(0, bytes.length).equals(bytes)).toBe(true);
     expect(file.refCount).toBe(1); // every read's hold released
   });
@@ -230,7 +276,12 @@ describe("MappedFile I/O errors", () => {
     writes = disk.counters.writes;
     expect(await file.commit(0)).toBe(first.length + second.length);
     expect(disk.counters.writes - writes).toBe(8); // 2.5 MiB each
-    expect(disk.readFile(PATH).subarray(0, first.length + second.length).equals(Buffer.concat([first, second]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, first.length + second.length)
+        .equals(Buffer.concat([first, second])),
+    ).toBe(true);
   });
 
   it("keeps committedPosition when one of a commit's parallel writes fails; the retry rewrites the whole range", async () => {
@@ -245,10 +296,20 @@ describe("MappedFile I/O errors", () => {
     expect(file.readPosition).toBe(0); // readers see none of it, though some chunks reached the file
     expect(file.refCount).toBe(1);
     expect(await file.commit(0)).toBe(4 * MiB);
-    expect(disk.readFile(PATH).subarray(0, 4 * MiB).equals(bytes)).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 4 * MiB)
+        .equals(bytes),
+    ).toBe(true);
     expect(await file.flush(0)).toBe(4 * MiB);
     disk.powerCut();
-    expect(disk.readFile(PATH, "durable").subarray(0, 4 * MiB).equals(bytes)).toBe(true);
+    expect(
+      disk
+        .readFile(PATH, "durable")
+        .subarray(0, 4 * MiB)
+        .equals(bytes),
+    ).toBe(true);
   });
 
   it("rejects a failed fdatasync without moving flushedPosition, and refuses every later flush (fsyncgate)", async () => {

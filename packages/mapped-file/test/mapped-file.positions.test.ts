@@ -72,7 +72,12 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
     file.appendMessage(huge); // staged bytes first, then the huge one, in file order
     expect(file.committedPosition).toBe(4 * record.length + huge.length);
     expect(file.whenWritten()).toBeNull();
-    expect(disk.readFile(PATH).subarray(4 * record.length, 4 * record.length + huge.length).equals(huge)).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(4 * record.length, 4 * record.length + huge.length)
+        .equals(huge),
+    ).toBe(true);
     await file.close();
   });
 
@@ -128,7 +133,9 @@ describe("MappedFile positions without a pool (page-cache mode)", () => {
     file.appendMessage(pattern(1));
     expect(await file.flush(4)).toBe(16384); // write=16384: 4 pages
 
-    const other = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, { io: disk });
+    const other = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, {
+      io: disk,
+    });
     other.appendMessage(pattern(4097));
     expect(await other.flush(0)).toBe(4097);
     other.appendMessage(pattern(20000 - 4097));
@@ -161,11 +168,15 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
     expect(positions(file)).toEqual([100, 0, 0, 0]); // pool mode from the first append
     expect(await file.commit(0)).toBe(100);
 
-    const written = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, { io: disk });
+    const written = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, {
+      io: disk,
+    });
     written.appendMessage(pattern(10));
     expect(written.useTransientStorePool(pool)).toBe(false); // bytes already in the file
     expect(pool.availableBufferNums).toBe(1);
-    expect(() => written.useTransientStorePool(newPool(1, FILE_SIZE / 2))).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => written.useTransientStorePool(newPool(1, FILE_SIZE / 2))).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
     await file.close();
     await written.close();
     expect(pool.availableBufferNums).toBe(2);
@@ -188,7 +199,12 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
 
     expect(await file.commit(0)).toBe(6000);
     expect(positions(file)).toEqual([6000, 6000, 0, 6000]);
-    expect(disk.readFile(PATH).subarray(0, 6000).equals(Buffer.concat([bytes, bytes]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 6000)
+        .equals(Buffer.concat([bytes, bytes])),
+    ).toBe(true);
     const read = await file.selectMappedBuffer(2000, 2000);
     expect(read?.buffer.equals(Buffer.concat([bytes, bytes]).subarray(2000, 4000))).toBe(true);
     read?.release();
@@ -196,7 +212,10 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
   });
 
   it("lets readers see only the committed part", async () => {
-    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: newPool() });
+    const file = await MappedFile.open(PATH, FILE_SIZE, {
+      io: disk,
+      transientStorePool: newPool(),
+    });
     const first = pattern(100, 1);
     file.appendMessage(first);
     await file.commit(0);
@@ -208,7 +227,10 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
   });
 
   it("commit(4) counts whole page indices (RocketMQ isAbleToCommit)", async () => {
-    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: newPool() });
+    const file = await MappedFile.open(PATH, FILE_SIZE, {
+      io: disk,
+      transientStorePool: newPool(),
+    });
     file.appendMessage(pattern(16383));
     expect(await file.commit(4)).toBe(0); // 3 pages
     expect(file.committedPosition).toBe(0);
@@ -258,22 +280,33 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
   it("works without a buffer when the pool is exhausted, and the next file gets the returned one", async () => {
     const pool = newPool(1);
     const first = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: pool });
-    const second = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, { io: disk, transientStorePool: pool });
+    const second = await MappedFile.open("/store/commitlog/00000000000000065536", FILE_SIZE, {
+      io: disk,
+      transientStorePool: pool,
+    });
     expect(first.usesTransientStorePool).toBe(true);
     expect(second.usesTransientStorePool).toBe(false);
     expect(second.appendMessage(pattern(100))).toBe(true);
     await second.whenWritten(); // page-cache mode
     expect(positions(second)).toEqual([100, 100, 0, 100]);
-    expect(disk.readFile("/store/commitlog/00000000000000065536").subarray(0, 100).equals(pattern(100))).toBe(true);
+    expect(
+      disk.readFile("/store/commitlog/00000000000000065536").subarray(0, 100).equals(pattern(100)),
+    ).toBe(true);
 
     first.appendMessage(pattern(FILE_SIZE));
     await first.commit(0);
-    const third = await MappedFile.open("/store/commitlog/00000000000000131072", FILE_SIZE, { io: disk, transientStorePool: pool });
+    const third = await MappedFile.open("/store/commitlog/00000000000000131072", FILE_SIZE, {
+      io: disk,
+      transientStorePool: pool,
+    });
     expect(third.usesTransientStorePool).toBe(true);
   });
 
   it("runs concurrent commits one after another, each writing its range once", async () => {
-    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: newPool() });
+    const file = await MappedFile.open(PATH, FILE_SIZE, {
+      io: disk,
+      transientStorePool: newPool(),
+    });
     const bytes = pattern(10_000);
     file.appendMessage(bytes.subarray(0, 5000));
     const firstCommit = file.commit(0);
@@ -286,12 +319,20 @@ describe("MappedFile positions with a TransientStorePool (pool mode)", () => {
   });
 
   it("flushes only committed bytes", async () => {
-    const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: newPool() });
+    const file = await MappedFile.open(PATH, FILE_SIZE, {
+      io: disk,
+      transientStorePool: newPool(),
+    });
     file.appendMessage(pattern(PAGE));
     await file.commit(0);
     file.appendMessage(pattern(PAGE));
     expect(await file.flush(0)).toBe(PAGE);
-    expect(disk.readFile(PATH, "durable").subarray(PAGE, 2 * PAGE).equals(Buffer.alloc(PAGE))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH, "durable")
+        .subarray(PAGE, 2 * PAGE)
+        .equals(Buffer.alloc(PAGE)),
+    ).toBe(true);
   });
 });
 
@@ -304,7 +345,11 @@ describe("MappedFile END_OF_FILE through a callback", () => {
       const appendResult = file.appendMessage(record, bytesCallback);
       if (appendResult.status === "END_OF_FILE") {
         const maxBlank = FILE_SIZE - appended;
-        expect(appendResult).toMatchObject({ wroteOffset: appended, wroteBytes: maxBlank, storeTimestamp: 1234 });
+        expect(appendResult).toMatchObject({
+          wroteOffset: appended,
+          wroteBytes: maxBlank,
+          storeTimestamp: 1234,
+        });
         break;
       }
       expect(appendResult.status).toBe("PUT_OK");
@@ -317,7 +362,10 @@ describe("MappedFile END_OF_FILE through a callback", () => {
     const tail = disk.readFile(PATH).subarray(appended);
     expect(tail.readInt32BE(0)).toBe(FILE_SIZE - appended);
     expect(tail.readUInt32BE(4)).toBe(BLANK_MAGIC_CODE);
-    expect(file.appendMessage(record, bytesCallback)).toMatchObject({ status: "UNKNOWN_ERROR", wroteOffset: FILE_SIZE });
+    expect(file.appendMessage(record, bytesCallback)).toMatchObject({
+      status: "UNKNOWN_ERROR",
+      wroteOffset: FILE_SIZE,
+    });
   });
 
   it("never commits a reused pool buffer's stale bytes after the 8-byte blank", async () => {
@@ -352,10 +400,15 @@ describe("MappedFile END_OF_FILE through a callback", () => {
     pool.returnBuffer(dirty);
     const file = await MappedFile.open(PATH, FILE_SIZE, { io: disk, transientStorePool: pool });
     const reserved = file.appendMessage(Buffer.from("abc"), {
-      doAppend: (from, position, _maxBlank, msg) => ({ result: result("PUT_OK", from + position, 16), data: msg }),
+      doAppend: (from, position, _maxBlank, msg) => ({
+        result: result("PUT_OK", from + position, 16),
+        data: msg,
+      }),
     });
     expect(reserved.wroteBytes).toBe(16);
     await file.commit(0);
-    expect(disk.readFile(PATH).subarray(0, 16)).toEqual(Buffer.concat([Buffer.from("abc"), Buffer.alloc(13)]));
+    expect(disk.readFile(PATH).subarray(0, 16)).toEqual(
+      Buffer.concat([Buffer.from("abc"), Buffer.alloc(13)]),
+    );
   });
 });

@@ -1,9 +1,30 @@
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MappedFile, StoreError, TEMP_FILE_SUFFIX, TransientStorePool, nodeFileIO } from "../src/index.js";
+import {
+  MappedFile,
+  StoreError,
+  TEMP_FILE_SUFFIX,
+  TransientStorePool,
+  nodeFileIO,
+} from "../src/index.js";
 import { SimulatedDisk } from "../src/testing.js";
-import { bytesCallback, collectGarbage, failingCallback, makeTempDir, pattern, thrown } from "./helpers.js";
+import {
+  bytesCallback,
+  collectGarbage,
+  failingCallback,
+  makeTempDir,
+  pattern,
+  thrown,
+} from "./helpers.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -21,7 +42,11 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function openTracked(path: string, fileSize: number, options?: Parameters<typeof MappedFile.open>[2]): Promise<MappedFile> {
+async function openTracked(
+  path: string,
+  fileSize: number,
+  options?: Parameters<typeof MappedFile.open>[2],
+): Promise<MappedFile> {
   const file = await MappedFile.open(path, fileSize, options);
   opened.push(file);
   return file;
@@ -107,7 +132,8 @@ describe("MappedFile (RocketMQ DefaultMappedFileConcurrencyTest, 1 MiB)", () => 
     await Promise.all(
       Array.from({ length: 10 }, async (_, id) => {
         await Promise.resolve();
-        for (let i = 0; i < 100; i++) expect(file.appendMessage(pattern(64, id * 100 + i))).toBe(true);
+        for (let i = 0; i < 100; i++)
+          expect(file.appendMessage(pattern(64, id * 100 + i))).toBe(true);
       }),
     );
     const flushed = await Promise.all(Array.from({ length: 5 }, () => file.flush(0)));
@@ -136,7 +162,10 @@ describe("MappedFile", () => {
 
   it("creates a sparse file of full size when asked", async () => {
     const disk = new SimulatedDisk();
-    await openTracked("/store/00000000000000000000", 64 * KiB, { io: disk, preallocation: "sparse" });
+    await openTracked("/store/00000000000000000000", 64 * KiB, {
+      io: disk,
+      preallocation: "sparse",
+    });
     expect(disk.counters.writes).toBe(0);
     expect(disk.readFile("/store/00000000000000000000")).toEqual(Buffer.alloc(64 * KiB));
   });
@@ -217,7 +246,9 @@ describe("MappedFile", () => {
   it("returns its pool buffer when destroyed", async () => {
     const pool = new TransientStorePool(1, 8 * KiB);
     pool.init();
-    const file = await MappedFile.open(join(dir, "00000000000000000000"), 8 * KiB, { transientStorePool: pool });
+    const file = await MappedFile.open(join(dir, "00000000000000000000"), 8 * KiB, {
+      transientStorePool: pool,
+    });
     expect(pool.availableBufferNums).toBe(0);
     expect(await file.destroy(0)).toBe(true);
     expect(pool.availableBufferNums).toBe(1);
@@ -240,7 +271,10 @@ describe("MappedFile.clearStaleTail on the real file system", () => {
   /** nodeFileIO, counting reads. */
   function countingIO(): { io: typeof nodeFileIO; reads: () => number } {
     let reads = 0;
-    const io = { ...nodeFileIO, pread: (...args: Parameters<typeof nodeFileIO.pread>) => (reads++, nodeFileIO.pread(...args)) };
+    const io = {
+      ...nodeFileIO,
+      pread: (...args: Parameters<typeof nodeFileIO.pread>) => (reads++, nodeFileIO.pread(...args)),
+    };
     return { io, reads: () => reads };
   }
 
@@ -256,7 +290,10 @@ describe("MappedFile.clearStaleTail on the real file system", () => {
 
   it("zeroes bytes past the write position of a sparse file, and of a zero-filled one", async () => {
     for (const preallocation of ["sparse", "zero-fill"] as const) {
-      const path = join(dir, preallocation === "sparse" ? "00000000000000000000" : "00000000000008388608");
+      const path = join(
+        dir,
+        preallocation === "sparse" ? "00000000000000000000" : "00000000000008388608",
+      );
       const file = await openTracked(path, 8 * MiB, { preallocation });
       file.appendMessage(pattern(30 * KiB));
       await file.flush(0);
@@ -264,8 +301,16 @@ describe("MappedFile.clearStaleTail on the real file system", () => {
       writeSync(fd, pattern(5000, 2), 0, 5000, 3 * MiB); // what a crash left past the cut
       closeSync(fd);
       expect(await file.clearStaleTail()).toBe(MiB);
-      expect(readFileSync(path).subarray(30 * KiB).every((byte) => byte === 0)).toBe(true);
-      expect(readFileSync(path).subarray(0, 30 * KiB).equals(pattern(30 * KiB))).toBe(true);
+      expect(
+        readFileSync(path)
+          .subarray(30 * KiB)
+          .every((byte) => byte === 0),
+      ).toBe(true);
+      expect(
+        readFileSync(path)
+          .subarray(0, 30 * KiB)
+          .equals(pattern(30 * KiB)),
+      ).toBe(true);
     }
   });
 });
@@ -279,28 +324,49 @@ describe("MappedFile.warmPageCache on the real file system", () => {
     expect(statSync(path).blocks).toBe(blocks); // reading holes allocates nothing on disk
     file.appendMessage(pattern(30 * KiB));
     await file.flush(0);
-    expect(readFileSync(path).subarray(0, 30 * KiB).equals(pattern(30 * KiB))).toBe(true);
-    expect(readFileSync(path).subarray(30 * KiB).every((byte) => byte === 0)).toBe(true);
+    expect(
+      readFileSync(path)
+        .subarray(0, 30 * KiB)
+        .equals(pattern(30 * KiB)),
+    ).toBe(true);
+    expect(
+      readFileSync(path)
+        .subarray(30 * KiB)
+        .every((byte) => byte === 0),
+    ).toBe(true);
   });
 });
 
 describe("MappedFile input checks", () => {
   it("rejects a file name that is not a decimal offset with BAD_FILE_NAME", async () => {
-    for (const name of ["abc", "00000000000000000000.tmp", "-1", "123456789012345678901", "99999999999999999999"]) {
-      await expect(MappedFile.open(join(dir, name), 4 * KiB)).rejects.toMatchObject({ name: "StoreError", code: "BAD_FILE_NAME" });
+    for (const name of [
+      "abc",
+      "00000000000000000000.tmp",
+      "-1",
+      "123456789012345678901",
+      "99999999999999999999",
+    ]) {
+      await expect(MappedFile.open(join(dir, name), 4 * KiB)).rejects.toMatchObject({
+        name: "StoreError",
+        code: "BAD_FILE_NAME",
+      });
     }
     expect(existsSync(join(dir, "abc"))).toBe(false);
   });
 
   it("rejects an existing file of another size with FILE_SIZE_MISMATCH", async () => {
     writeFileSync(join(dir, "00000000000000000000"), Buffer.alloc(1000));
-    await expect(MappedFile.open(join(dir, "00000000000000000000"), 4 * KiB)).rejects.toMatchObject({ code: "FILE_SIZE_MISMATCH" });
+    await expect(MappedFile.open(join(dir, "00000000000000000000"), 4 * KiB)).rejects.toMatchObject(
+      { code: "FILE_SIZE_MISMATCH" },
+    );
     expect(statSync(join(dir, "00000000000000000000")).size).toBe(1000);
   });
 
   it("rejects a file size that is not a positive integer with BAD_ARGUMENT", async () => {
     for (const size of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      await expect(MappedFile.open(join(dir, "00000000000000000000"), size)).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+      await expect(MappedFile.open(join(dir, "00000000000000000000"), size)).rejects.toMatchObject({
+        code: "BAD_ARGUMENT",
+      });
     }
   });
 
@@ -308,7 +374,9 @@ describe("MappedFile input checks", () => {
     const pool = new TransientStorePool(1, 4 * KiB);
     pool.init();
     const path = join(dir, "00000000000000000000");
-    await expect(MappedFile.open(path, 8 * KiB, { transientStorePool: pool })).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
+    await expect(
+      MappedFile.open(path, 8 * KiB, { transientStorePool: pool }),
+    ).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
     expect(pool.availableBufferNums).toBe(1);
   });
 
@@ -330,16 +398,24 @@ describe("MappedFile input checks", () => {
       set(0);
     }
     file.resetPositions(100);
-    expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([100, 100, 100]);
+    expect([file.wrotePosition, file.committedPosition, file.flushedPosition]).toEqual([
+      100, 100, 100,
+    ]);
   });
 
   it("refuses appends once shut down or destroyed with FILE_DESTROYED", async () => {
     const file = await MappedFile.open(join(dir, "00000000000000000000"), 4 * KiB);
     file.shutdown(0);
-    expect(thrown(() => file.appendMessage(Buffer.from("x")))).toMatchObject({ code: "FILE_DESTROYED" });
-    expect(thrown(() => file.appendMessage(Buffer.from("x"), bytesCallback))).toMatchObject({ code: "FILE_DESTROYED" });
+    expect(thrown(() => file.appendMessage(Buffer.from("x")))).toMatchObject({
+      code: "FILE_DESTROYED",
+    });
+    expect(thrown(() => file.appendMessage(Buffer.from("x"), bytesCallback))).toMatchObject({
+      code: "FILE_DESTROYED",
+    });
     expect(await file.destroy(0)).toBe(true);
-    expect(thrown(() => file.appendMessage(Buffer.from("x")))).toMatchObject({ code: "FILE_DESTROYED" });
+    expect(thrown(() => file.appendMessage(Buffer.from("x")))).toMatchObject({
+      code: "FILE_DESTROYED",
+    });
     expect(await file.selectMappedBuffer(0)).toBeNull();
     expect(await file.flush(0)).toBe(0);
     expect(await file.commit(0)).toBe(0);

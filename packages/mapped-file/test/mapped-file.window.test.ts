@@ -4,7 +4,14 @@ import type { AppendMessageCallback, AppendWindow } from "../src/index.js";
 import { MappedFile, TransientStorePool } from "../src/index.js";
 import { STAGING_BUFFER_BYTES } from "../src/staged-writes.js";
 import { SimulatedDisk } from "../src/testing.js";
-import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH, bytesCallback, pattern, result, thrown } from "./helpers.js";
+import {
+  BLANK_MAGIC_CODE,
+  END_FILE_MIN_BLANK_LENGTH,
+  bytesCallback,
+  pattern,
+  result,
+  thrown,
+} from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const DIR = "/store/commitlog";
@@ -21,7 +28,13 @@ beforeEach(async () => {
 const inPlace = {
   lent: 0,
   refused: 0,
-  doAppend(fileFromOffset: number, position: number, maxBlank: number, msg: Buffer, window?: AppendWindow) {
+  doAppend(
+    fileFromOffset: number,
+    position: number,
+    maxBlank: number,
+    msg: Buffer,
+    window?: AppendWindow,
+  ) {
     const wroteOffset = fileFromOffset + position;
     if (msg.length + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
       const at = window ? window.reserve(END_FILE_MIN_BLANK_LENGTH) : -1;
@@ -69,7 +82,12 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
     expect(file.wrotePosition).toBe(4000);
     expect(disk.counters.bytesWritten).toBe(written); // nothing reached the file yet
     await file.commit(0);
-    expect(disk.readFile(PATH).subarray(0, 4000).equals(Buffer.concat([a, b]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 4000)
+        .equals(Buffer.concat([a, b])),
+    ).toBe(true);
   });
 
   it("page-cache mode: the bytes are staged, then written once at the end of the tick", async () => {
@@ -94,7 +112,12 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
     expect(file.appendMessage(record, inPlace).status).toBe("PUT_OK"); // does not fit beside the first
     expect(file.committedPosition).toBe(record.length);
     await endOfTick();
-    expect(disk.readFile(PATH).subarray(0, 2 * record.length).equals(Buffer.concat([record, record]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 2 * record.length)
+        .equals(Buffer.concat([record, record])),
+    ).toBe(true);
   });
 
   it("page-cache mode: a record larger than a staging buffer is refused by the window and goes in as data", async () => {
@@ -113,7 +136,10 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
     expect(first.appendMessage(pattern(60 * 1024, 8), inPlace).status).toBe("PUT_OK");
     await first.commit(0);
     await first.destroy(0); // the buffer goes back to the pool holding those bytes
-    const file = await MappedFile.open(`${DIR}/00000000000000065536`, 64 * 1024, { io: disk, transientStorePool: pool });
+    const file = await MappedFile.open(`${DIR}/00000000000000065536`, 64 * 1024, {
+      io: disk,
+      transientStorePool: pool,
+    });
     expect(file.appendMessage(pattern(1000, 9), inPlace).status).toBe("PUT_OK");
     const closing = file.appendMessage(pattern(64 * 1024, 10), inPlace);
     expect(closing).toMatchObject({ status: "END_OF_FILE", wroteBytes: 64 * 1024 - 1000 });
@@ -165,7 +191,9 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
     await endOfTick();
     file.resetPositions(0);
     for (const callback of [twice, tooMuch, lentAndData, underClaimed]) {
-      expect(thrown(() => file.appendMessage(pattern(100, 11), callback))).toBeInstanceOf(assert.AssertionError);
+      expect(thrown(() => file.appendMessage(pattern(100, 11), callback))).toBeInstanceOf(
+        assert.AssertionError,
+      );
       expect(file.wrotePosition).toBe(0);
     }
     // Nothing that was lent stays staged: the next append lands at 0 and only its bytes are written.
@@ -207,7 +235,12 @@ describe("MappedFile lends its write target to append callbacks (AppendWindow)",
     expect(file.wrotePosition).toBe(500);
     expect(file.appendMessage(second, inPlace).status).toBe("PUT_OK"); // healed: the retry succeeds
     await endOfTick();
-    expect(disk.readFile(PATH).subarray(0, 1100).equals(Buffer.concat([first, second]))).toBe(true);
+    expect(
+      disk
+        .readFile(PATH)
+        .subarray(0, 1100)
+        .equals(Buffer.concat([first, second])),
+    ).toBe(true);
   });
 
   it("callbacks that ignore the window still work (bytes returned as data)", async () => {

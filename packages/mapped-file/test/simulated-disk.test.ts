@@ -159,7 +159,9 @@ describe("SimulatedDisk durability", () => {
     const fd = await write(A, "1");
     await disk.pwrite(fd, Buffer.from("2"), 0, 1, 1);
     await disk.pwrite(fd, Buffer.from("3"), 0, 1, 2);
-    expect(disk.powerCut({ keepOnly: (w) => w.index !== 1 && w.path === A && w.length === 1 })).toEqual({ dropped: 1 });
+    expect(
+      disk.powerCut({ keepOnly: (w) => w.index !== 1 && w.path === A && w.length === 1 }),
+    ).toEqual({ dropped: 1 });
     expect(text(A)).toBe("1\u00003");
   });
 
@@ -292,7 +294,9 @@ describe("SimulatedDisk faults", () => {
   it("fails the next call of a kind once by default", async () => {
     const fd = await write(A, "x");
     disk.failOn("write", "EIO");
-    expect(() => disk.pwriteSync(fd, Buffer.from("y"), 0, 1, 0)).toThrow(expect.objectContaining({ code: "EIO", syscall: "write" }));
+    expect(() => disk.pwriteSync(fd, Buffer.from("y"), 0, 1, 0)).toThrow(
+      expect.objectContaining({ code: "EIO", syscall: "write" }),
+    );
     disk.pwriteSync(fd, Buffer.from("y"), 0, 1, 0);
     expect(text(A)).toBe("y");
   });
@@ -302,7 +306,12 @@ describe("SimulatedDisk faults", () => {
     disk.failOn("fsync", "EIO", { after: 2, times: 2 });
     const outcomes: string[] = [];
     for (let i = 0; i < 5; i++) {
-      outcomes.push(await disk.fdatasync(fd).then(() => "ok", (e: unknown) => (e as { code: string }).code));
+      outcomes.push(
+        await disk.fdatasync(fd).then(
+          () => "ok",
+          (e: unknown) => (e as { code: string }).code,
+        ),
+      );
     }
     expect(outcomes).toEqual(["ok", "ok", "EIO", "EIO", "ok"]);
     expect(disk.counters.faults).toBe(2);
@@ -310,7 +319,8 @@ describe("SimulatedDisk faults", () => {
 
   it("fails until heal() with times Infinity", async () => {
     disk.failOn("open", "ENOSPC", { times: Number.POSITIVE_INFINITY });
-    for (let i = 0; i < 3; i++) await expect(disk.open(A, true)).rejects.toMatchObject({ code: "ENOSPC" });
+    for (let i = 0; i < 3; i++)
+      await expect(disk.open(A, true)).rejects.toMatchObject({ code: "ENOSPC" });
     disk.heal();
     await disk.open(A, true);
   });
@@ -343,7 +353,9 @@ describe("SimulatedDisk faults", () => {
     await limited.mkdir("/d");
     const fd = await limited.open(A, true);
     await limited.pwrite(fd, Buffer.alloc(80), 0, 80, 0);
-    await expect(limited.pwrite(fd, Buffer.alloc(30), 0, 30, 80)).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(limited.pwrite(fd, Buffer.alloc(30), 0, 30, 80)).rejects.toMatchObject({
+      code: "ENOSPC",
+    });
     await expect(limited.truncate(fd, 101)).rejects.toMatchObject({ code: "ENOSPC" });
     await limited.pwrite(fd, Buffer.alloc(20, 1), 0, 20, 80);
     await limited.pwrite(fd, Buffer.alloc(50, 2), 0, 50, 10);

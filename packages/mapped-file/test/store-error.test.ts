@@ -24,7 +24,9 @@ describe("StoreError", () => {
     expect(new BrandedError()).toBeInstanceOf(StoreError);
     expect(new StoreError("BAD_ARGUMENT", "x")).toBeInstanceOf(StoreError);
     expect(new Error("plain")).not.toBeInstanceOf(StoreError);
-    expect(Object.assign(new Error("fake"), { code: "BAD_ARGUMENT", name: "StoreError" })).not.toBeInstanceOf(StoreError);
+    expect(
+      Object.assign(new Error("fake"), { code: "BAD_ARGUMENT", name: "StoreError" }),
+    ).not.toBeInstanceOf(StoreError);
     expect((null as unknown) instanceof StoreError).toBe(false);
   });
 
@@ -55,7 +57,10 @@ describe("ioError", () => {
   it("maps every other failure, errno or not, to IO_ERROR", () => {
     expect(ioError("fdatasync", "/f", errno("EIO")).code).toBe("IO_ERROR");
     expect(ioError("read", "/f", errno("EBADF")).code).toBe("IO_ERROR");
-    expect(ioError("read", "/f", "plain string")).toMatchObject({ code: "IO_ERROR", message: "read failed on /f: plain string" });
+    expect(ioError("read", "/f", "plain string")).toMatchObject({
+      code: "IO_ERROR",
+      message: "read failed on /f: plain string",
+    });
     expect(ioError("read", "/f", null).code).toBe("IO_ERROR");
   });
 });

@@ -4,7 +4,14 @@ import { thrown } from "./helpers.js";
 
 describe("TransientStorePool", () => {
   it("rejects a pool or file size that is not a positive integer with BAD_ARGUMENT", () => {
-    for (const [poolSize, fileSize] of [[0, 10], [-1, 10], [1.5, 10], [1, 0], [1, -5], [1, Number.NaN]] as const) {
+    for (const [poolSize, fileSize] of [
+      [0, 10],
+      [-1, 10],
+      [1.5, 10],
+      [1, 0],
+      [1, -5],
+      [1, Number.NaN],
+    ] as const) {
       const error = thrown(() => new TransientStorePool(poolSize, fileSize));
       expect(error).toBeInstanceOf(StoreError);
       expect(error).toMatchObject({ code: "BAD_ARGUMENT" });
@@ -48,7 +55,10 @@ describe("TransientStorePool", () => {
   it("rejects a buffer it did not lend, or one returned twice, with POOL_BUFFER_INVALID", () => {
     const pool = new TransientStorePool(1, 16);
     pool.init();
-    expect(thrown(() => pool.returnBuffer(Buffer.alloc(16)))).toMatchObject({ name: "StoreError", code: "POOL_BUFFER_INVALID" });
+    expect(thrown(() => pool.returnBuffer(Buffer.alloc(16)))).toMatchObject({
+      name: "StoreError",
+      code: "POOL_BUFFER_INVALID",
+    });
     const buffer = pool.borrowBuffer();
     if (buffer === null) throw new Error("pool is empty");
     pool.returnBuffer(buffer);

@@ -50,14 +50,20 @@ const cases: Record<string, Case> = {
     const encoder = new MessageEncoder({ storeHost: STORE_HOST });
     const view = new DataView(DESTINATION.buffer, DESTINATION.byteOffset, DESTINATION.byteLength);
     return timed(RECORDS, (i, at) => {
-      const prepared = encoder.prepare(ring[i % ring.length] as MessageInput, 1_700_000_000_000 + i);
+      const prepared = encoder.prepare(
+        ring[i % ring.length] as MessageInput,
+        1_700_000_000_000 + i,
+      );
       if ("status" in prepared) throw new Error(prepared.reason);
       return writeRecord(DESTINATION, at, prepared, 1_700_000_000_000 + i, i, at, view, false);
     });
   },
   encodeMessage: (ring) =>
     timed(RECORDS / 4, (i, at) => {
-      const result = encodeMessage(ring[i % ring.length] as MessageInput, { storeHost: STORE_HOST, storeTimestamp: 1_700_000_000_000 + i });
+      const result = encodeMessage(ring[i % ring.length] as MessageInput, {
+        storeHost: STORE_HOST,
+        storeTimestamp: 1_700_000_000_000 + i,
+      });
       if (result.status !== "PUT_OK") throw new Error(result.reason);
       return at + result.record.length;
     }),
@@ -79,7 +85,10 @@ function main(): void {
   for (const bodySize of [100, 1024, 4096]) {
     const ring = messages(bodySize);
     const records = ring.map((message) => {
-      const result = encodeMessage(message, { storeHost: STORE_HOST, storeTimestamp: 1_700_000_000_000 });
+      const result = encodeMessage(message, {
+        storeHost: STORE_HOST,
+        storeTimestamp: 1_700_000_000_000,
+      });
       if (result.status !== "PUT_OK") throw new Error(result.reason);
       return result.record;
     });
@@ -93,7 +102,10 @@ function main(): void {
       rows.push({ body: bodySize, case: name, nsPerRecord: ns, ratioToBaseline: ns / baseline });
     }
   }
-  report("message-codec encode/decode (median of 3 interleaved runs)", rows, { records: RECORDS, repeats: REPEATS });
+  report("message-codec encode/decode (median of 3 interleaved runs)", rows, {
+    records: RECORDS,
+    repeats: REPEATS,
+  });
 }
 
 main();

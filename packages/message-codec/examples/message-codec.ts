@@ -6,8 +6,15 @@ import { decodeMessage, decodeMessageId } from "@store/message-codec";
 
 const storePathRootDir = await mkdtemp(join(tmpdir(), "codec-")); // any directory you can write
 const store = await MessageStore.open({ storePathRootDir });
-const put = await store.putMessage({ topic: "orders", queueId: 0, body: Buffer.from("hello"), tags: "new", keys: ["o-1"] });
-if (put.appendResult) await store.waitForDispatch(put.appendResult.wroteOffset + put.appendResult.wroteBytes);
+const put = await store.putMessage({
+  topic: "orders",
+  queueId: 0,
+  body: Buffer.from("hello"),
+  tags: "new",
+  keys: ["o-1"],
+});
+if (put.appendResult)
+  await store.waitForDispatch(put.appendResult.wroteOffset + put.appendResult.wroteBytes);
 
 const pulled = await store.getMessage("readme", "orders", 0, 0, 1); // complete v1 records
 const decoded = decodeMessage(pulled.messages[0] as Buffer);

@@ -10,7 +10,12 @@ import { appendPropertyMap, prepareMessage } from "./prepare-message.js";
 import { crc32 } from "node:zlib";
 import { fillPropertiesCrc } from "./record-crc.js";
 import { writeRecord } from "./record-writer.js";
-import type { BatchEncodeFailure, BatchEncodeResult, EncodeFailure, MessageInput } from "./types.js";
+import type {
+  BatchEncodeFailure,
+  BatchEncodeResult,
+  EncodeFailure,
+  MessageInput,
+} from "./types.js";
 
 const INTEGER = /^[+-]?\d+$/;
 

@@ -14,8 +14,19 @@ import {
 import type { RecordFields } from "./record-reader.js";
 import { locateRecord, readRecord } from "./record-reader.js";
 import { readInt64BE } from "./int64.js";
-import { PHYSICALOFFSET_POSITION, QUEUEID_POSITION, QUEUEOFFSET_POSITION, storeTimestampPosition } from "./message-format.js";
-import type { BlankRecord, CheckMessageResult, DispatchRequest, DispatchUnit, InvalidRecord } from "./types.js";
+import {
+  PHYSICALOFFSET_POSITION,
+  QUEUEID_POSITION,
+  QUEUEOFFSET_POSITION,
+  storeTimestampPosition,
+} from "./message-format.js";
+import type {
+  BlankRecord,
+  CheckMessageResult,
+  DispatchRequest,
+  DispatchUnit,
+  InvalidRecord,
+} from "./types.js";
 import type { MessageProperties } from "./message-properties.js";
 
 /** The system topic that parks delayed messages until their deliver time. */
@@ -68,7 +79,11 @@ function toDispatchRequest(
   delayLevelTableMs: readonly number[],
 ): DispatchRequest {
   const properties = readProperties(buffer, fields);
-  const topic = buffer.toString("utf8", fields.topicPosition, fields.topicPosition + fields.topicLength);
+  const topic = buffer.toString(
+    "utf8",
+    fields.topicPosition,
+    fields.topicPosition + fields.topicLength,
+  );
   return {
     kind: "MESSAGE",
     success: true,
@@ -109,14 +124,29 @@ export function checkMessageAndReturnSize(
   readBody = true,
   options: CheckMessageOptions = {},
 ): CheckMessageResult {
-  const result = readRecord(buffer, offset, checkCRC && readBody, options.forceVerifyPropCRC === true ? "force" : "ignore");
+  const result = readRecord(
+    buffer,
+    offset,
+    checkCRC && readBody,
+    options.forceVerifyPropCRC === true ? "force" : "ignore",
+  );
   switch (result.kind) {
     case "BLANK":
       return { kind: "BLANK", success: true, size: 0, blankLength: result.blankLength };
     case "INVALID":
-      return { kind: "INVALID", success: false, size: result.size, code: result.code, reason: result.reason };
+      return {
+        kind: "INVALID",
+        success: false,
+        size: result.size,
+        code: result.code,
+        reason: result.reason,
+      };
     case "MESSAGE":
-      return toDispatchRequest(buffer, result.fields, options.delayLevelTableMs ?? DEFAULT_DELAY_LEVEL_TABLE_MS);
+      return toDispatchRequest(
+        buffer,
+        result.fields,
+        options.delayLevelTableMs ?? DEFAULT_DELAY_LEVEL_TABLE_MS,
+      );
   }
 }
 
@@ -133,21 +163,32 @@ interface DispatchProperties {
 }
 
 function startsWith(buffer: Buffer, at: number, end: number, prefix: Buffer): boolean {
-  return at + prefix.length <= end && buffer.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+  return (
+    at + prefix.length <= end &&
+    buffer.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0
+  );
 }
 
 /** Reused by every scan (they are synchronous): the dispatch allocates no object for it. */
 const found: DispatchProperties = { tags: undefined, keys: undefined, uniqKey: undefined };
 
 /** TAGS (and with `withKeys`, KEYS and UNIQ_KEY), scanning the properties bytes once. */
-function scanDispatchProperties(buffer: Buffer, start: number, end: number, withKeys: boolean): DispatchProperties {
+function scanDispatchProperties(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  withKeys: boolean,
+): DispatchProperties {
   found.tags = found.keys = found.uniqKey = undefined;
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     let next = buffer.indexOf(PROPERTY_END, at);
     if (next < 0 || next > end) next = end;
-    if (startsWith(buffer, at, next, TAGS_PREFIX)) found.tags = buffer.toString("utf8", at + TAGS_PREFIX.length, next);
-    else if (withKeys && startsWith(buffer, at, next, KEYS_PREFIX)) found.keys = buffer.toString("utf8", at + KEYS_PREFIX.length, next);
-    else if (withKeys && startsWith(buffer, at, next, UNIQ_KEY_PREFIX)) found.uniqKey = buffer.toString("utf8", at + UNIQ_KEY_PREFIX.length, next);
+    if (startsWith(buffer, at, next, TAGS_PREFIX))
+      found.tags = buffer.toString("utf8", at + TAGS_PREFIX.length, next);
+    else if (withKeys && startsWith(buffer, at, next, KEYS_PREFIX))
+      found.keys = buffer.toString("utf8", at + KEYS_PREFIX.length, next);
+    else if (withKeys && startsWith(buffer, at, next, UNIQ_KEY_PREFIX))
+      found.uniqKey = buffer.toString("utf8", at + UNIQ_KEY_PREFIX.length, next);
     at = next + 1;
   }
   return found;
@@ -159,11 +200,22 @@ function scanDispatchProperties(buffer: Buffer, start: number, end: number, with
  * `withKeys`, also the KEYS and UNIQ_KEY properties the message index needs.
  * Delayed messages (SCHEDULE_TOPIC_XXXX) take the full path for their deliver-time tagsCode.
  */
-export function readDispatchUnit(buffer: Buffer, offset: number, withKeys = false): DispatchUnit | BlankRecord | InvalidRecord {
+export function readDispatchUnit(
+  buffer: Buffer,
+  offset: number,
+  withKeys = false,
+): DispatchUnit | BlankRecord | InvalidRecord {
   const layout = locateRecord(buffer, offset, false);
   if ("kind" in layout) {
-    if (layout.kind === "BLANK") return { kind: "BLANK", success: true, size: 0, blankLength: layout.blankLength };
-    return { kind: "INVALID", success: false, size: layout.size, code: layout.code, reason: layout.reason };
+    if (layout.kind === "BLANK")
+      return { kind: "BLANK", success: true, size: 0, blankLength: layout.blankLength };
+    return {
+      kind: "INVALID",
+      success: false,
+      size: layout.size,
+      code: layout.code,
+      reason: layout.reason,
+    };
   }
   const { sysFlag, topicPosition, topicLength, propertiesPosition } = layout;
   const topic = buffer.toString("utf8", topicPosition, topicPosition + topicLength);
@@ -172,9 +224,26 @@ export function readDispatchUnit(buffer: Buffer, offset: number, withKeys = fals
     if (full.kind !== "MESSAGE") return full;
     const keys = withKeys && full.keys !== "" ? full.keys : undefined;
     const uniqKey = withKeys ? full.uniqKey : undefined;
-    return { kind: "MESSAGE", size: full.size, topic, queueId: full.queueId, physicalOffset: full.physicalOffset, tagsCode: full.tagsCode, storeTimestamp: full.storeTimestamp, queueOffset: full.queueOffset, sysFlag, keys, uniqKey };
+    return {
+      kind: "MESSAGE",
+      size: full.size,
+      topic,
+      queueId: full.queueId,
+      physicalOffset: full.physicalOffset,
+      tagsCode: full.tagsCode,
+      storeTimestamp: full.storeTimestamp,
+      queueOffset: full.queueOffset,
+      sysFlag,
+      keys,
+      uniqKey,
+    };
   }
-  const properties = scanDispatchProperties(buffer, propertiesPosition, propertiesPosition + layout.propertiesLength, withKeys);
+  const properties = scanDispatchProperties(
+    buffer,
+    propertiesPosition,
+    propertiesPosition + layout.propertiesLength,
+    withKeys,
+  );
   return {
     kind: "MESSAGE",
     size: layout.totalSize,

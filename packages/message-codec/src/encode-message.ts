@@ -39,7 +39,10 @@ export interface EncodeMessageOptions {
 export function encodeMessage(message: MessageInput, options: EncodeMessageOptions): EncodeResult {
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const prepared = prepareMessage(message, options.storeTimestamp, {
-    limits: { maxBodySize: maxMessageSize, maxRecordSize: maxMessageSize + ENCODER_BUFFER_HEADROOM },
+    limits: {
+      maxBodySize: maxMessageSize,
+      maxRecordSize: maxMessageSize + ENCODER_BUFFER_HEADROOM,
+    },
     storeHost: parseHostAddress(options.storeHost),
     storeHostText: options.storeHost,
     bornHosts: new HostCache(),
@@ -51,7 +54,12 @@ export function encodeMessage(message: MessageInput, options: EncodeMessageOptio
   const record = Buffer.allocUnsafe(prepared.totalSize);
   writeRecord(record, 0, prepared, options.storeTimestamp);
   if (options.queueOffset !== undefined || options.physicalOffset !== undefined) {
-    patchRecord(record, options.queueOffset ?? 0, options.physicalOffset ?? 0, options.storeTimestamp);
+    patchRecord(
+      record,
+      options.queueOffset ?? 0,
+      options.physicalOffset ?? 0,
+      options.storeTimestamp,
+    );
   } else if (options.appendPropCRC === true) {
     fillPropertiesCrc(record, 0, prepared.totalSize, crc32);
   }

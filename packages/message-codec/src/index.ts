@@ -104,7 +104,12 @@ export { validateRecord } from "./record-reader.js";
 export type { PropertiesCrcCheck } from "./record-reader.js";
 
 // Message ids and host addresses.
-export { createMessageId, decodeMessageId, MESSAGE_ID_LENGTH_IPV4, MESSAGE_ID_LENGTH_IPV6 } from "./message-id.js";
+export {
+  createMessageId,
+  decodeMessageId,
+  MESSAGE_ID_LENGTH_IPV4,
+  MESSAGE_ID_LENGTH_IPV6,
+} from "./message-id.js";
 export type { MessageIdParts } from "./message-id.js";
 export { hostAddressToString, parseHostAddress } from "./host-address.js";
 export type { HostAddress } from "./host-address.js";

@@ -20,10 +20,7 @@ const STORE_ERROR_BRAND = Symbol.for("@store/error");
  * - `INVALID_RECORD`: a buffer handed to a record helper is too short to be a record.
  */
 export type MessageCodecErrorCode =
-  | "INVALID_ARGUMENT"
-  | "INVALID_ADDRESS"
-  | "INVALID_MESSAGE_ID"
-  | "INVALID_RECORD";
+  "INVALID_ARGUMENT" | "INVALID_ADDRESS" | "INVALID_MESSAGE_ID" | "INVALID_RECORD";
 
 /**
  * Thrown by the codec for programmer errors and unparseable identifiers.

@@ -7,7 +7,12 @@ import { formatHostAddress, formatIp } from "./host-address.js";
 import { MESSAGE_MAGIC_CODE, PHYSICALOFFSET_POSITION } from "./message-format.js";
 import { messageIdFromRecord } from "./message-id.js";
 import type { MessageProperties } from "./message-properties.js";
-import { PROPERTY_CRC32, PROPERTY_KEYS, PROPERTY_TAGS, stringToMessageProperties } from "./message-properties.js";
+import {
+  PROPERTY_CRC32,
+  PROPERTY_KEYS,
+  PROPERTY_TAGS,
+  stringToMessageProperties,
+} from "./message-properties.js";
 import { CRC32_RESERVED_LENGTH, hasPropertiesCrc } from "./record-crc.js";
 import type { ReadRecordResult, RecordFields } from "./record-reader.js";
 import { readRecord } from "./record-reader.js";
@@ -38,13 +43,22 @@ export function readProperties(buffer: Buffer, fields: RecordFields): MessagePro
     return Object.create(null) as MessageProperties;
   }
   let end = fields.propertiesPosition + fields.propertiesLength;
-  if (fields.propertiesLength >= CRC32_RESERVED_LENGTH && hasPropertiesCrc(buffer, fields.offset, fields.totalSize)) end -= CRC32_RESERVED_LENGTH;
-  const properties = stringToMessageProperties(buffer.toString("utf8", fields.propertiesPosition, end));
+  if (
+    fields.propertiesLength >= CRC32_RESERVED_LENGTH &&
+    hasPropertiesCrc(buffer, fields.offset, fields.totalSize)
+  )
+    end -= CRC32_RESERVED_LENGTH;
+  const properties = stringToMessageProperties(
+    buffer.toString("utf8", fields.propertiesPosition, end),
+  );
   if (properties[PROPERTY_CRC32] !== undefined) delete properties[PROPERTY_CRC32];
   return properties;
 }
 
-function toFailure(result: Exclude<ReadRecordResult, { kind: "MESSAGE" }>, offset: number): DecodeFailure {
+function toFailure(
+  result: Exclude<ReadRecordResult, { kind: "MESSAGE" }>,
+  offset: number,
+): DecodeFailure {
   if (result.kind === "BLANK") {
     const reason = `blank record of ${result.blankLength} bytes at ${offset}: end of file`;
     return { ok: false, code: "BLANK", reason, offset, size: 0 };
@@ -125,7 +139,11 @@ export function decodeMessage(
   }
   const { fields } = result;
   const message = readBody
-    ? toMessage(buffer, fields, buffer.subarray(fields.bodyPosition, fields.bodyPosition + fields.bodyLength))
+    ? toMessage(
+        buffer,
+        fields,
+        buffer.subarray(fields.bodyPosition, fields.bodyPosition + fields.bodyLength),
+      )
     : toMessage(buffer, fields, null);
   return { ok: true, message };
 }

@@ -41,7 +41,11 @@ function capacityFor(maxMessageSize: number): number {
 }
 
 function checkMaxMessageSize(maxMessageSize: number): void {
-  if (!Number.isInteger(maxMessageSize) || maxMessageSize < MIN_MAX_MESSAGE_SIZE || maxMessageSize > MAX_INT32) {
+  if (
+    !Number.isInteger(maxMessageSize) ||
+    maxMessageSize < MIN_MAX_MESSAGE_SIZE ||
+    maxMessageSize > MAX_INT32
+  ) {
     throw new MessageCodecError(
       "INVALID_ARGUMENT",
       `maxMessageSize must be an integer in [${MIN_MAX_MESSAGE_SIZE}, ${MAX_INT32}]: ${maxMessageSize}`,
@@ -79,7 +83,11 @@ export class MessageEncoder {
     checkMaxMessageSize(maxMessageSize);
     this.#maxMessageSize = maxMessageSize;
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
-    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
+    this.#view = new DataView(
+      this.#buffer.buffer,
+      this.#buffer.byteOffset,
+      this.#buffer.byteLength,
+    );
     this.#storeHostText = options.storeHost;
     this.#storeHost = parseHostAddress(options.storeHost);
     this.#appendPropCRC = options.appendPropCRC ?? false;
@@ -120,7 +128,11 @@ export class MessageEncoder {
     }
     this.#maxMessageSize = maxMessageSize;
     this.#buffer = Buffer.allocUnsafeSlow(capacityFor(maxMessageSize));
-    this.#view = new DataView(this.#buffer.buffer, this.#buffer.byteOffset, this.#buffer.byteLength);
+    this.#view = new DataView(
+      this.#buffer.buffer,
+      this.#buffer.byteOffset,
+      this.#buffer.byteLength,
+    );
     this.#context = this.#createContext();
     return true;
   }

@@ -184,5 +184,8 @@ export function recordMagicCode(buffer: Buffer, at = 0): number {
  * @param at - record start, bytes; default 0.
  */
 export function recordStoreTimestamp(buffer: Buffer, at = 0): number {
-  return readInt64BE(buffer, at + storeTimestampPosition(buffer.readInt32BE(at + SYSFLAG_POSITION)));
+  return readInt64BE(
+    buffer,
+    at + storeTimestampPosition(buffer.readInt32BE(at + SYSFLAG_POSITION)),
+  );
 }

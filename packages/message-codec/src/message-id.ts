@@ -39,10 +39,16 @@ const HEX = /^[0-9a-fA-F]*$/;
 export function createMessageId(storeHost: string, physicalOffset: number): string {
   const host = parseHostAddress(storeHost);
   if (host === undefined) {
-    throw new MessageCodecError("INVALID_ADDRESS", `not a host "ip:port": ${JSON.stringify(storeHost)}`);
+    throw new MessageCodecError(
+      "INVALID_ADDRESS",
+      `not a host "ip:port": ${JSON.stringify(storeHost)}`,
+    );
   }
   if (!Number.isSafeInteger(physicalOffset)) {
-    throw new MessageCodecError("INVALID_ARGUMENT", `physicalOffset is not a safe integer: ${physicalOffset}`);
+    throw new MessageCodecError(
+      "INVALID_ARGUMENT",
+      `physicalOffset is not a safe integer: ${physicalOffset}`,
+    );
   }
   const bytes = Buffer.allocUnsafe(host.ip.length + 12);
   bytes.set(host.ip, 0);

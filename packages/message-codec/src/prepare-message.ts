@@ -147,7 +147,9 @@ function joinKeys(keys: MessageInput["keys"]): unknown {
  * non-empty, else the TAGS property. Undefined when there is none.
  */
 export function storedTags(message: MessageInput): string | undefined {
-  return message.tags !== undefined && message.tags !== "" ? message.tags : message.properties?.[PROPERTY_TAGS];
+  return message.tags !== undefined && message.tags !== ""
+    ? message.tags
+    : message.properties?.[PROPERTY_TAGS];
 }
 
 /**
@@ -172,7 +174,11 @@ export function storedKeys(message: MessageInput): string | undefined {
  * @returns the string, or the MESSAGE_ILLEGAL failure for a bad name or value.
  */
 export function buildPropertiesString(message: MessageInput): string | EncodeFailure {
-  if (message.tags === undefined && message.keys === undefined && message.properties === undefined) {
+  if (
+    message.tags === undefined &&
+    message.keys === undefined &&
+    message.properties === undefined
+  ) {
     return "";
   }
   let text = "";
@@ -217,7 +223,12 @@ export function appendPropertyMap(
   let result = text;
   for (const name of Object.keys(properties)) {
     const value: unknown = properties[name];
-    if (value === undefined || (name === PROPERTY_TAGS && skipTags) || (name === PROPERTY_KEYS && skipKeys) || name === PROPERTY_CRC32) {
+    if (
+      value === undefined ||
+      (name === PROPERTY_TAGS && skipTags) ||
+      (name === PROPERTY_KEYS && skipKeys) ||
+      name === PROPERTY_CRC32
+    ) {
       continue;
     }
     const failure = checkPropertyText(name, value);
@@ -236,7 +247,8 @@ export function appendPropertyMap(
  * @param text - the message's properties string.
  */
 export function withCrcProperty(text: string): string {
-  if (text.length > 0 && !text.endsWith(PROPERTY_SEPARATOR)) return text + PROPERTY_SEPARATOR + CRC32_PROPERTY_PLACEHOLDER;
+  if (text.length > 0 && !text.endsWith(PROPERTY_SEPARATOR))
+    return text + PROPERTY_SEPARATOR + CRC32_PROPERTY_PLACEHOLDER;
   return text + CRC32_PROPERTY_PLACEHOLDER;
 }
 
@@ -288,7 +300,11 @@ function checkNumbers(message: MessageInput, storeTimestamp: number): EncodeFail
 }
 
 /** The message's born host (the store's when it names none), or why it is refused. */
-function resolveBornHost(message: MessageInput, storeHost: HostAddress, context: PrepareContext): HostAddress | EncodeFailure {
+function resolveBornHost(
+  message: MessageInput,
+  storeHost: HostAddress,
+  context: PrepareContext,
+): HostAddress | EncodeFailure {
   if (message.bornHost === undefined) {
     return storeHost;
   }
@@ -323,7 +339,8 @@ export function prepareMessage(
   }
   const merged = mergeBatchProperties(built, context.batchPropertiesString ?? "");
   const propertiesString = context.appendPropCRC === true ? withCrcProperty(merged) : merged;
-  const propertiesLength = propertiesString.length === 0 ? 0 : Buffer.byteLength(propertiesString, "utf8");
+  const propertiesLength =
+    propertiesString.length === 0 ? 0 : Buffer.byteLength(propertiesString, "utf8");
   if (propertiesLength > MAX_PROPERTIES_LENGTH) {
     return {
       status: "PROPERTIES_SIZE_EXCEEDED",
@@ -335,7 +352,9 @@ export function prepareMessage(
     return illegal("body is not a Buffer");
   }
   if (body.length > context.limits.maxBodySize) {
-    return illegal(`body is ${body.length} bytes, more than maxMessageSize ${context.limits.maxBodySize}`);
+    return illegal(
+      `body is ${body.length} bytes, more than maxMessageSize ${context.limits.maxBodySize}`,
+    );
   }
   const storeHost = context.storeHost;
   if (storeHost === undefined) {

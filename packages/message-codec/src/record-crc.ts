@@ -29,7 +29,12 @@ const SMALLEST_RECORD = 92;
  * @param size - its TOTALSIZE.
  * @param crc - `zlib.crc32`.
  */
-export function fillPropertiesCrc(buffer: Uint8Array, at: number, size: number, crc: (data: Uint8Array) => number): boolean {
+export function fillPropertiesCrc(
+  buffer: Uint8Array,
+  at: number,
+  size: number,
+  crc: (data: Uint8Array) => number,
+): boolean {
   const slot = at + size - 20;
   // "__CRC32#" then \u0001 at its end; \u0002 closes the record.
   const prefix = [0x5f, 0x5f, 0x43, 0x52, 0x43, 0x33, 0x32, 0x23, 0x01];
@@ -45,7 +50,8 @@ export function fillPropertiesCrc(buffer: Uint8Array, at: number, size: number, 
 
 /** Whether the record at `at` ends with the CRC property's name and separators (its digits unchecked). */
 export function hasPropertiesCrc(buffer: Buffer, at: number, size: number): boolean {
-  if (size < SMALLEST_RECORD + CRC32_RESERVED_LENGTH || buffer[at + size - 1] !== 0x02) return false;
+  if (size < SMALLEST_RECORD + CRC32_RESERVED_LENGTH || buffer[at + size - 1] !== 0x02)
+    return false;
   const slot = at + size - CRC32_RESERVED_LENGTH;
   return buffer.compare(CRC_PREFIX, 0, CRC_PREFIX.length, slot, slot + CRC_PREFIX.length) === 0;
 }

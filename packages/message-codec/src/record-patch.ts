@@ -45,11 +45,17 @@ export function patchRecord(
   storeTimestamp: number,
 ): void {
   if (record.length < SYSFLAG_POSITION + 4) {
-    throw new MessageCodecError("INVALID_RECORD", `record is ${record.length} bytes, too short to patch`);
+    throw new MessageCodecError(
+      "INVALID_RECORD",
+      `record is ${record.length} bytes, too short to patch`,
+    );
   }
   const timestampPosition = storeTimestampPosition(record.readInt32BE(SYSFLAG_POSITION));
   if (record.length < timestampPosition + 8) {
-    throw new MessageCodecError("INVALID_RECORD", `record is ${record.length} bytes, too short to patch`);
+    throw new MessageCodecError(
+      "INVALID_RECORD",
+      `record is ${record.length} bytes, too short to patch`,
+    );
   }
   checkSafeInteger("queueOffset", queueOffset);
   checkSafeInteger("physicalOffset", physicalOffset);
@@ -73,7 +79,11 @@ export function patchRecord(
  *   `target` has no 8 bytes at `offset`.
  */
 export function writeBlankRecord(target: Buffer, offset: number, maxBlank: number): number {
-  if (!Number.isInteger(maxBlank) || maxBlank < END_FILE_MIN_BLANK_LENGTH || maxBlank > 0x7fffffff) {
+  if (
+    !Number.isInteger(maxBlank) ||
+    maxBlank < END_FILE_MIN_BLANK_LENGTH ||
+    maxBlank > 0x7fffffff
+  ) {
     throw new MessageCodecError("INVALID_ARGUMENT", `maxBlank must be an int32 >= 8: ${maxBlank}`);
   }
   if (!Number.isInteger(offset) || offset < 0 || offset + BLANK_RECORD_LENGTH > target.length) {

@@ -23,7 +23,12 @@ import {
   SYSFLAG_POSITION,
   SYSFLAG_STOREHOST_V6,
 } from "./message-format.js";
-import { CRC32_RESERVED_LENGTH, computePropertiesCrc, hasPropertiesCrc, storedPropertiesCrc } from "./record-crc.js";
+import {
+  CRC32_RESERVED_LENGTH,
+  computePropertiesCrc,
+  hasPropertiesCrc,
+  storedPropertiesCrc,
+} from "./record-crc.js";
 import type { DecodeFailureCode } from "./types.js";
 
 /**
@@ -81,7 +86,11 @@ export type ReadRecordResult =
       readonly size: number;
     };
 
-function invalid(code: Exclude<DecodeFailureCode, "BLANK">, reason: string, size = -1): InvalidReadResult {
+function invalid(
+  code: Exclude<DecodeFailureCode, "BLANK">,
+  reason: string,
+  size = -1,
+): InvalidReadResult {
   return { kind: "INVALID", code, reason, size };
 }
 
@@ -132,7 +141,12 @@ function readFields(buffer: Buffer, layout: RecordLayout): RecordFields {
  * @param checkCRC - verify BODYCRC against the body.
  * @param propertiesCrc - what to check of the `__CRC32#` property (with checkCRC).
  */
-export function readRecord(buffer: Buffer, offset: number, checkCRC: boolean, propertiesCrc: PropertiesCrcCheck = "ignore"): ReadRecordResult {
+export function readRecord(
+  buffer: Buffer,
+  offset: number,
+  checkCRC: boolean,
+  propertiesCrc: PropertiesCrcCheck = "ignore",
+): ReadRecordResult {
   const layout = locateRecord(buffer, offset, checkCRC, propertiesCrc);
   return "kind" in layout ? layout : { kind: "MESSAGE", fields: readFields(buffer, layout) };
 }
@@ -160,7 +174,10 @@ export function locateRecord(
   }
   const remaining = buffer.length - offset;
   if (totalSize > remaining || remaining < SYSFLAG_POSITION + 4) {
-    return invalid("UNDERFLOW", `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`);
+    return invalid(
+      "UNDERFLOW",
+      `half record at ${offset}: TOTALSIZE ${totalSize}, ${remaining} bytes left`,
+    );
   }
   const sysFlag = buffer.readInt32BE(offset + SYSFLAG_POSITION);
   const bodyPosition = offset + bodyLengthPosition(sysFlag) + 4;
@@ -170,7 +187,13 @@ export function locateRecord(
   const check = checkCRC ? propertiesCrc : "ignore";
   const withRecordCrc = check !== "ignore" && hasPropertiesCrc(buffer, offset, totalSize);
   // Forced, a record CRC covers the body: its CRC need not be computed twice (as RocketMQ).
-  const layout = readLayout(buffer, offset, sysFlag, bodyPosition, checkCRC && !(withRecordCrc && check === "force"));
+  const layout = readLayout(
+    buffer,
+    offset,
+    sysFlag,
+    bodyPosition,
+    checkCRC && !(withRecordCrc && check === "force"),
+  );
   if ("kind" in layout || check === "ignore") return layout;
   if (withRecordCrc) return checkRecordCrc(buffer, layout);
   return check === "force" ? checkComplete(buffer, layout) : layout;
@@ -179,10 +202,12 @@ export function locateRecord(
 /** The layout, or why its CRC property does not hold the record's CRC. */
 function checkRecordCrc(buffer: Buffer, layout: RecordLayout): RecordLayout | InvalidReadResult {
   const { offset, totalSize } = layout;
-  if (layout.propertiesLength < CRC32_RESERVED_LENGTH) return invalid("BAD_FIELD", `a CRC property outside the properties at ${offset}`);
+  if (layout.propertiesLength < CRC32_RESERVED_LENGTH)
+    return invalid("BAD_FIELD", `a CRC property outside the properties at ${offset}`);
   const stored = storedPropertiesCrc(buffer, offset, totalSize);
   const computed = computePropertiesCrc(buffer, offset, totalSize);
-  if (stored !== computed) return invalid("CRC_MISMATCH", `record CRC ${computed} != stored ${stored} at ${offset}`);
+  if (stored !== computed)
+    return invalid("CRC_MISMATCH", `record CRC ${computed} != stored ${stored} at ${offset}`);
   return layout;
 }
 
@@ -192,10 +217,16 @@ function checkRecordCrc(buffer: Buffer, layout: RecordLayout): RecordLayout | In
  * properties end with `\u0002` (its topic, when it has none, with a topic character).
  */
 function checkComplete(buffer: Buffer, layout: RecordLayout): RecordLayout | InvalidReadResult {
-  const end = layout.propertiesLength > 0 ? layout.propertiesPosition + layout.propertiesLength : layout.topicPosition + layout.topicLength;
+  const end =
+    layout.propertiesLength > 0
+      ? layout.propertiesPosition + layout.propertiesLength
+      : layout.topicPosition + layout.topicLength;
   const last = buffer[end - 1];
-  const complete = layout.propertiesLength > 0 ? last === 0x02 : layout.topicLength > 0 && last !== 0;
-  return complete ? layout : invalid("BAD_FIELD", `record at ${layout.offset} ends with byte ${last ?? -1}: torn`);
+  const complete =
+    layout.propertiesLength > 0 ? last === 0x02 : layout.topicLength > 0 && last !== 0;
+  return complete
+    ? layout
+    : invalid("BAD_FIELD", `record at ${layout.offset} ends with byte ${last ?? -1}: torn`);
 }
 
 function readLayout(
@@ -239,9 +270,23 @@ function readLayout(
   const totalSize = recordTotalSize(buffer, offset);
   const expected = calMsgLength(sysFlag, bodyLength, topicLength, propertiesLength);
   if (totalSize !== expected) {
-    return invalid("SIZE_MISMATCH", `TOTALSIZE ${totalSize} != calMsgLength ${expected} at ${offset}`, totalSize);
+    return invalid(
+      "SIZE_MISMATCH",
+      `TOTALSIZE ${totalSize} != calMsgLength ${expected} at ${offset}`,
+      totalSize,
+    );
   }
-  return { offset, totalSize, sysFlag, bodyPosition, bodyLength, topicPosition, topicLength, propertiesPosition, propertiesLength };
+  return {
+    offset,
+    totalSize,
+    sysFlag,
+    bodyPosition,
+    bodyLength,
+    topicPosition,
+    topicLength,
+    propertiesPosition,
+    propertiesLength,
+  };
 }
 
 /** An invalid record, as {@link readRecord} reports it. */
@@ -252,7 +297,12 @@ export type InvalidReadResult = Extract<ReadRecordResult, { readonly kind: "INVA
  * == calMsgLength) without reading its fields or allocating for a valid one: returns TOTALSIZE for a
  * valid message, 0 for a blank record, or why it is invalid.
  */
-export function validateRecord(buffer: Buffer, offset: number, checkCRC: boolean, propertiesCrc: PropertiesCrcCheck = "ignore"): number | InvalidReadResult {
+export function validateRecord(
+  buffer: Buffer,
+  offset: number,
+  checkCRC: boolean,
+  propertiesCrc: PropertiesCrcCheck = "ignore",
+): number | InvalidReadResult {
   const layout = locateRecord(buffer, offset, checkCRC, propertiesCrc);
   if (!("kind" in layout)) return layout.totalSize;
   return layout.kind === "BLANK" ? 0 : layout;

@@ -31,7 +31,8 @@ const FILL_COPY_MIN_BYTES = 256;
  * alignment, at a fixed cost per call, so it is used from {@link FILL_COPY_MIN_BYTES}.
  */
 function copyBody(target: Buffer, body: Uint8Array, position: number, shared: boolean): number {
-  if (shared && body.length >= FILL_COPY_MIN_BYTES) target.fill(body, position, position + body.length);
+  if (shared && body.length >= FILL_COPY_MIN_BYTES)
+    target.fill(body, position, position + body.length);
   else target.set(body, position);
   return position + body.length;
 }
@@ -43,7 +44,12 @@ function setInt64(view: DataView, at: number, value: number): void {
   view.setUint32(at + 4, value - high * TWO_POW_32);
 }
 
-function writeHost(target: Uint8Array, view: DataView, position: number, host: HostAddress): number {
+function writeHost(
+  target: Uint8Array,
+  view: DataView,
+  position: number,
+  host: HostAddress,
+): number {
   const ip = host.ip;
   for (let i = 0; i < ip.length; i++) target[position + i] = ip[i] as number;
   view.setInt32(position + ip.length, host.port);
@@ -84,7 +90,12 @@ export function writeRecord(
 ): number {
   // Every field below is in range (prepareMessage checked them) and the record fits (checked here).
   if (!(offset >= 0 && offset + message.totalSize <= target.length)) {
-    throw new AssertionError({ message: "record does not fit the target", actual: offset + message.totalSize, expected: target.length, operator: "<=" });
+    throw new AssertionError({
+      message: "record does not fit the target",
+      actual: offset + message.totalSize,
+      expected: target.length,
+      operator: "<=",
+    });
   }
   view.setInt32(offset + TOTALSIZE_POSITION, message.totalSize);
   view.setInt32(offset + MAGICCODE_POSITION, MESSAGE_MAGIC_CODE | 0);
@@ -107,9 +118,15 @@ export function writeRecord(
   position = writeAscii(target, position + 1, message.topic);
   view.setInt16(position, message.propertiesLength);
   position += 2;
-  if (message.propertiesLength > 0) position += target.write(message.propertiesString, position, "utf8");
+  if (message.propertiesLength > 0)
+    position += target.write(message.propertiesString, position, "utf8");
   if (position - offset !== message.totalSize) {
-    throw new AssertionError({ message: "record length differs from calMsgLength", actual: position - offset, expected: message.totalSize, operator: "===" });
+    throw new AssertionError({
+      message: "record length differs from calMsgLength",
+      actual: position - offset,
+      expected: message.totalSize,
+      operator: "===",
+    });
   }
   return position;
 }

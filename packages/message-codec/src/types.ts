@@ -127,12 +127,7 @@ export interface DecodedMessage {
  * - `SIZE_MISMATCH`: TOTALSIZE differs from the length the fields add up to.
  */
 export type DecodeFailureCode =
-  | "UNDERFLOW"
-  | "BAD_MAGIC"
-  | "BLANK"
-  | "CRC_MISMATCH"
-  | "BAD_FIELD"
-  | "SIZE_MISMATCH";
+  "UNDERFLOW" | "BAD_MAGIC" | "BLANK" | "CRC_MISMATCH" | "BAD_FIELD" | "SIZE_MISMATCH";
 
 /** A record that did not decode, and where. */
 export interface DecodeFailure {
@@ -152,8 +147,7 @@ export type DecodedMessageWithoutBody = Omit<DecodedMessage, "body"> & { readonl
 
 /** Result of decoding one record; `M` is {@link DecodedMessageWithoutBody} when `readBody` is false. */
 export type DecodeResult<M extends DecodedMessage | DecodedMessageWithoutBody = DecodedMessage> =
-  | { readonly ok: true; readonly message: M }
-  | DecodeFailure;
+  { readonly ok: true; readonly message: M } | DecodeFailure;
 
 /** Options of {@link decodeMessage}. */
 export interface DecodeOptions {

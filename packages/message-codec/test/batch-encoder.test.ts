@@ -20,15 +20,30 @@ function recordsOf(result: BatchEncodeResult): { records: Buffer; count: number 
 }
 
 function appendCallbackBatch(bornHost: string): MessageInput[] {
-  return Array.from({ length: 10 }, () => ({ topic: "test-topic", body: Buffer.from("body"), tags: "abc", bornHost }));
+  return Array.from({ length: 10 }, () => ({
+    topic: "test-topic",
+    body: Buffer.from("body"),
+    tags: "abc",
+    bornHost,
+  }));
 }
 
 /** What DefaultAppendMessageCallback does to a batch at wroteOffset: patch offsets, collect msgIds. */
-function appendAt(records: Buffer, storeHost: string, wroteOffset: number, firstQueueOffset: number): string[] {
+function appendAt(
+  records: Buffer,
+  storeHost: string,
+  wroteOffset: number,
+  firstQueueOffset: number,
+): string[] {
   const ids: string[] = [];
   for (let position = 0, index = 0; position < records.length; index += 1) {
     const size = records.readInt32BE(position);
-    patchRecord(records.subarray(position, position + size), firstQueueOffset + index, wroteOffset + position, NOW + 1);
+    patchRecord(
+      records.subarray(position, position + size),
+      firstQueueOffset + index,
+      wroteOffset + position,
+      NOW + 1,
+    );
     ids.push(createMessageId(storeHost, wroteOffset + position));
     position += size;
   }
@@ -37,8 +52,13 @@ function appendAt(records: Buffer, storeHost: string, wroteOffset: number, first
 
 describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
   it("encodes AppendCallbackTest's 10 messages as 10 x 114 = 1140 bytes with 32-char msgIds", () => {
-    const encoder = new MessageEncoder({ maxMessageSize: 10 * 1024 * 1024, storeHost: "127.0.0.1:124" });
-    const { records, count } = recordsOf(encoder.encodeBatch(appendCallbackBatch("127.0.0.1:123"), NOW));
+    const encoder = new MessageEncoder({
+      maxMessageSize: 10 * 1024 * 1024,
+      storeHost: "127.0.0.1:124",
+    });
+    const { records, count } = recordsOf(
+      encoder.encodeBatch(appendCallbackBatch("127.0.0.1:123"), NOW),
+    );
     expect(count).toBe(10);
     expect(records.length).toBe(1140);
     const ids = appendAt(records, "127.0.0.1:124", 0, 0);
@@ -56,7 +76,9 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
 
   it("gives 56-char msgIds for the IPv6 variant", () => {
     const encoder = new MessageEncoder({ storeHost: "[::1]:124" });
-    const { records } = recordsOf(encoder.encodeBatch(appendCallbackBatch("1050:0:0:0:5:600:300c:326b:123"), NOW));
+    const { records } = recordsOf(
+      encoder.encodeBatch(appendCallbackBatch("1050:0:0:0:5:600:300c:326b:123"), NOW),
+    );
     expect(records.length).toBe(10 * 138);
     const ids = appendAt(records, "[::1]:124", 4096, 7);
     expect(ids.every((id) => id.length === 56)).toBe(true);
@@ -78,7 +100,11 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
     expect(decoded).toHaveLength(10);
     for (const [index, message] of decoded.entries()) {
       expect(message.totalSize).toBe(calMsgLength(0, 5, 1, own.length + batch.length));
-      expect(message.properties).toEqual({ TAGS: "TAG1", KEYS: String(NOW), extraKey: "extraValue" });
+      expect(message.properties).toEqual({
+        TAGS: "TAG1",
+        KEYS: String(NOW),
+        extraKey: "extraValue",
+      });
       expect(message.body.toString()).toBe(`body${index}`);
     }
   });
@@ -97,16 +123,23 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
       [{ ...ok, queueId: 2 }, 1],
     ];
     for (const [message, index] of cases) {
-      expect(encoder.encodeBatch([ok, message], NOW)).toMatchObject({ status: "MESSAGE_ILLEGAL", index });
+      expect(encoder.encodeBatch([ok, message], NOW)).toMatchObject({
+        status: "MESSAGE_ILLEGAL",
+        index,
+      });
     }
-    expect(encoder.encodeBatch([ok, { ...ok, properties: { DELAY: "0" } }], NOW).status).toBe("PUT_OK");
+    expect(encoder.encodeBatch([ok, { ...ok, properties: { DELAY: "0" } }], NOW).status).toBe(
+      "PUT_OK",
+    );
   });
 
   it("refuses a batch whose bodies add up to more than maxMessageSize (testPutLongBatchMessage)", () => {
     const encoder = new MessageEncoder({ maxMessageSize: 1000, storeHost: "127.0.0.1:1" });
     const half = { topic: "T", body: Buffer.alloc(500) };
     expect(encoder.encodeBatch([half, half], NOW).status).toBe("PUT_OK");
-    expect(encoder.encodeBatch([half, half, { topic: "T", body: Buffer.alloc(1) }], NOW)).toMatchObject({
+    expect(
+      encoder.encodeBatch([half, half, { topic: "T", body: Buffer.alloc(1) }], NOW),
+    ).toMatchObject({
       status: "MESSAGE_ILLEGAL",
       index: -1,
     });
@@ -116,14 +149,20 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
     const encoder = new MessageEncoder({ maxMessageSize: 100, storeHost: "127.0.0.1:1" });
     const big = { topic: "T", body: Buffer.alloc(1), properties: { K: "v".repeat(32_000) } };
     expect(encoder.encodeBatch([big], NOW).status).toBe("PUT_OK");
-    expect(encoder.encodeBatch([big, big, big], NOW)).toMatchObject({ status: "MESSAGE_ILLEGAL", index: -1 });
+    expect(encoder.encodeBatch([big, big, big], NOW)).toMatchObject({
+      status: "MESSAGE_ILLEGAL",
+      index: -1,
+    });
   });
 
   it("reports per-message and batch-level property refusals with their index", () => {
     const encoder = new MessageEncoder({ storeHost: "127.0.0.1:1" });
     const ok = { topic: "T", body: Buffer.from("x") };
     const long = { ...ok, properties: { K: "v".repeat(32_765) } };
-    expect(encoder.encodeBatch([ok, long], NOW)).toMatchObject({ status: "PROPERTIES_SIZE_EXCEEDED", index: 1 });
+    expect(encoder.encodeBatch([ok, long], NOW)).toMatchObject({
+      status: "PROPERTIES_SIZE_EXCEEDED",
+      index: 1,
+    });
     expect(encoder.encodeBatch([ok], NOW, { K: "v".repeat(32_765) })).toMatchObject({
       status: "PROPERTIES_SIZE_EXCEEDED",
       index: -1,
@@ -134,6 +173,9 @@ describe("encodeBatchInto (MessageEncoder.encodeBatch)", () => {
       status: "PROPERTIES_SIZE_EXCEEDED",
       index: 1,
     });
-    expect(encoder.encodeBatch([ok], NOW, { "": "v" })).toMatchObject({ status: "MESSAGE_ILLEGAL", index: -1 });
+    expect(encoder.encodeBatch([ok], NOW, { "": "v" })).toMatchObject({
+      status: "MESSAGE_ILLEGAL",
+      index: -1,
+    });
   });
 });

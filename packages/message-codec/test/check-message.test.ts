@@ -21,7 +21,9 @@ function recordOf(result: EncodeResult): Buffer {
 }
 
 function encode(message: MessageInput): Buffer {
-  return recordOf(encodeMessage(message, { storeHost: "127.0.0.1:10911", storeTimestamp: STORE_TIMESTAMP }));
+  return recordOf(
+    encodeMessage(message, { storeHost: "127.0.0.1:10911", storeTimestamp: STORE_TIMESTAMP }),
+  );
 }
 
 function tagsCodeOf(result: CheckMessageResult): number | undefined {
@@ -47,32 +49,58 @@ describe("checkMessageAndReturnSize", () => {
       preparedTransactionOffset: 0,
       bornTimestamp: 0x1a2106abcb2,
     });
-    expect(result.kind === "MESSAGE" && { ...result.properties }).toEqual({ TAGS: "TagA", KEYS: "key1 key2" });
+    expect(result.kind === "MESSAGE" && { ...result.properties }).toEqual({
+      TAGS: "TagA",
+      KEYS: "key1 key2",
+    });
   });
 
   it("reads keys as '' and tagsCode as 0 without properties, and the UNIQ_KEY", () => {
-    expect(checkMessageAndReturnSize(encode({ topic: "T", body: Buffer.from("abc") }))).toMatchObject({
+    expect(
+      checkMessageAndReturnSize(encode({ topic: "T", body: Buffer.from("abc") })),
+    ).toMatchObject({
       size: 95,
       keys: "",
       tagsCode: 0,
       uniqKey: undefined,
     });
-    const withUniq = encode({ topic: "T", body: Buffer.from("a"), properties: { UNIQ_KEY: "AC11000100002A9F" } });
+    const withUniq = encode({
+      topic: "T",
+      body: Buffer.from("a"),
+      properties: { UNIQ_KEY: "AC11000100002A9F" },
+    });
     expect(checkMessageAndReturnSize(withUniq)).toMatchObject({ uniqKey: "AC11000100002A9F" });
   });
 
   it("returns { success: true, size: 0 } for the end-of-file blank record", () => {
     const file = Buffer.alloc(74);
     writeBlankRecord(file, 0, 74);
-    expect(checkMessageAndReturnSize(file)).toEqual({ kind: "BLANK", success: true, size: 0, blankLength: 74 });
+    expect(checkMessageAndReturnSize(file)).toEqual({
+      kind: "BLANK",
+      success: true,
+      size: 0,
+      blankLength: 74,
+    });
   });
 
   it("returns { success: false, size: -1 } for zeroed space, fewer than 8 bytes and V2 magic", () => {
-    expect(checkMessageAndReturnSize(Buffer.alloc(4096))).toMatchObject({ success: false, size: -1, code: "BAD_MAGIC" });
-    expect(checkMessageAndReturnSize(Buffer.alloc(7))).toMatchObject({ success: false, size: -1, code: "UNDERFLOW" });
+    expect(checkMessageAndReturnSize(Buffer.alloc(4096))).toMatchObject({
+      success: false,
+      size: -1,
+      code: "BAD_MAGIC",
+    });
+    expect(checkMessageAndReturnSize(Buffer.alloc(7))).toMatchObject({
+      success: false,
+      size: -1,
+      code: "UNDERFLOW",
+    });
     const v2 = loadGoldenRecord();
     v2.writeUInt32BE(0xdaa320ab, 4);
-    expect(checkMessageAndReturnSize(v2)).toMatchObject({ success: false, size: -1, code: "BAD_MAGIC" });
+    expect(checkMessageAndReturnSize(v2)).toMatchObject({
+      success: false,
+      size: -1,
+      code: "BAD_MAGIC",
+    });
   });
 
   it("returns { success: false, size: -1 } for a half record", () => {
@@ -87,16 +115,27 @@ describe("checkMessageAndReturnSize", () => {
   it("returns { success: false, size: -1 } for a CRC mismatch unless the CRC or body is skipped", () => {
     const golden = loadGoldenRecord();
     golden[100] = (golden[100] ?? 0) ^ 1;
-    expect(checkMessageAndReturnSize(golden)).toMatchObject({ success: false, size: -1, code: "CRC_MISMATCH" });
+    expect(checkMessageAndReturnSize(golden)).toMatchObject({
+      success: false,
+      size: -1,
+      code: "CRC_MISMATCH",
+    });
     expect(checkMessageAndReturnSize(golden, 0, false)).toMatchObject({ success: true, size: 150 });
-    expect(checkMessageAndReturnSize(golden, 0, true, false)).toMatchObject({ success: true, size: 150 });
+    expect(checkMessageAndReturnSize(golden, 0, true, false)).toMatchObject({
+      success: true,
+      size: 150,
+    });
   });
 
   it("requires a stored CRC of 0 for an empty body", () => {
     const record = encode({ topic: "T", body: Buffer.alloc(0) });
     expect(checkMessageAndReturnSize(record)).toMatchObject({ success: true, size: 92 });
     record.writeInt32BE(5, 8);
-    expect(checkMessageAndReturnSize(record)).toMatchObject({ success: false, size: -1, code: "CRC_MISMATCH" });
+    expect(checkMessageAndReturnSize(record)).toMatchObject({
+      success: false,
+      size: -1,
+      code: "CRC_MISMATCH",
+    });
   });
 
   it("returns { success: false, size: TOTALSIZE } after damageCommitLog zeroes the topic length", () => {
@@ -114,7 +153,10 @@ describe("checkMessageAndReturnSize", () => {
   it("returns { success: false, size: -1 } for a negative topic or body length", () => {
     const negativeTopic = loadGoldenRecord();
     negativeTopic[88 + 25] = 0x80;
-    expect(checkMessageAndReturnSize(negativeTopic, 0, false)).toMatchObject({ size: -1, code: "BAD_FIELD" });
+    expect(checkMessageAndReturnSize(negativeTopic, 0, false)).toMatchObject({
+      size: -1,
+      code: "BAD_FIELD",
+    });
     const negativeBody = loadGoldenRecord();
     negativeBody.writeInt32BE(-5, 84);
     expect(checkMessageAndReturnSize(negativeBody)).toMatchObject({ size: -1, code: "BAD_FIELD" });
@@ -122,14 +164,26 @@ describe("checkMessageAndReturnSize", () => {
 
   it("uses the deliver time as tagsCode for a delayed SCHEDULE_TOPIC_XXXX record", () => {
     const delayed = (delay: string): Buffer =>
-      encode({ topic: SCHEDULE_TOPIC, body: Buffer.from("x"), tags: "abc", properties: { DELAY: delay } });
+      encode({
+        topic: SCHEDULE_TOPIC,
+        body: Buffer.from("x"),
+        tags: "abc",
+        properties: { DELAY: delay },
+      });
     expect(tagsCodeOf(checkMessageAndReturnSize(delayed("3")))).toBe(STORE_TIMESTAMP + 10_000);
     expect(tagsCodeOf(checkMessageAndReturnSize(delayed("99")))).toBe(STORE_TIMESTAMP + 7_200_000);
     expect(tagsCodeOf(checkMessageAndReturnSize(delayed("0")))).toBe(96354);
     expect(tagsCodeOf(checkMessageAndReturnSize(delayed("soon")))).toBe(96354);
-    const custom = checkMessageAndReturnSize(delayed("2"), 0, true, true, { delayLevelTableMs: [7, 11] });
+    const custom = checkMessageAndReturnSize(delayed("2"), 0, true, true, {
+      delayLevelTableMs: [7, 11],
+    });
     expect(tagsCodeOf(custom)).toBe(STORE_TIMESTAMP + 11);
-    const other = encode({ topic: "T", body: Buffer.from("x"), tags: "abc", properties: { DELAY: "3" } });
+    const other = encode({
+      topic: "T",
+      body: Buffer.from("x"),
+      tags: "abc",
+      properties: { DELAY: "3" },
+    });
     expect(tagsCodeOf(checkMessageAndReturnSize(other))).toBe(96354);
   });
 
@@ -152,51 +206,75 @@ describe("checkMessageAndReturnSize", () => {
   it("never throws and never succeeds inconsistently on arbitrary bytes", () => {
     const magic = Buffer.from("daa320a7", "hex");
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), fc.boolean(), (bytes, withMagic, checkCRC) => {
-        const buffer = Buffer.from(bytes);
-        if (withMagic && buffer.length >= 8) {
-          magic.copy(buffer, 4);
-        }
-        const result = checkMessageAndReturnSize(buffer, 0, checkCRC, true);
-        if (result.kind === "MESSAGE") {
-          expect(result.size).toBeGreaterThanOrEqual(91);
-          expect(result.size).toBeLessThanOrEqual(buffer.length);
-        }
-        if (!result.success) {
-          expect(result.size === -1 || result.code === "SIZE_MISMATCH").toBe(true);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.boolean(),
+        fc.boolean(),
+        (bytes, withMagic, checkCRC) => {
+          const buffer = Buffer.from(bytes);
+          if (withMagic && buffer.length >= 8) {
+            magic.copy(buffer, 4);
+          }
+          const result = checkMessageAndReturnSize(buffer, 0, checkCRC, true);
+          if (result.kind === "MESSAGE") {
+            expect(result.size).toBeGreaterThanOrEqual(91);
+            expect(result.size).toBeLessThanOrEqual(buffer.length);
+          }
+          if (!result.success) {
+            expect(result.size === -1 || result.code === "SIZE_MISMATCH").toBe(true);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("never reports success for a record whose BODYCRC was flipped", () => {
     fc.assert(
-      fc.property(messageCaseArbitrary, fc.integer({ min: 1, max: 0xffffffff }), (messageCase, mask) => {
-        const record = recordOf(
-          encodeMessage(messageCase.message, { storeHost: messageCase.storeHost, storeTimestamp: 1 }),
-        );
-        record.writeUInt32BE((record.readUInt32BE(8) ^ mask) >>> 0, 8);
-        expect(checkMessageAndReturnSize(record)).toMatchObject({ success: false, size: -1, code: "CRC_MISMATCH" });
-      }),
+      fc.property(
+        messageCaseArbitrary,
+        fc.integer({ min: 1, max: 0xffffffff }),
+        (messageCase, mask) => {
+          const record = recordOf(
+            encodeMessage(messageCase.message, {
+              storeHost: messageCase.storeHost,
+              storeTimestamp: 1,
+            }),
+          );
+          record.writeUInt32BE((record.readUInt32BE(8) ^ mask) >>> 0, 8);
+          expect(checkMessageAndReturnSize(record)).toMatchObject({
+            success: false,
+            size: -1,
+            code: "CRC_MISMATCH",
+          });
+        },
+      ),
     );
   });
 
   it("never throws on a valid record with one corrupted byte, and fails if it hit the CRC or body", () => {
     fc.assert(
-      fc.property(messageCaseArbitrary, fc.nat(), fc.integer({ min: 1, max: 255 }), (messageCase, where, mask) => {
-        const record = recordOf(
-          encodeMessage(messageCase.message, { storeHost: messageCase.storeHost, storeTimestamp: 1 }),
-        );
-        const bodyStart = bodyLengthPosition(record.readInt32BE(36)) + 4;
-        const bodyEnd = bodyStart + messageCase.message.body.length;
-        const position = where % record.length;
-        record[position] = (record[position] ?? 0) ^ mask;
-        const result = checkMessageAndReturnSize(record);
-        if ((position >= 8 && position < 12) || (position >= bodyStart && position < bodyEnd)) {
-          expect(result.success).toBe(false);
-        }
-      }),
+      fc.property(
+        messageCaseArbitrary,
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (messageCase, where, mask) => {
+          const record = recordOf(
+            encodeMessage(messageCase.message, {
+              storeHost: messageCase.storeHost,
+              storeTimestamp: 1,
+            }),
+          );
+          const bodyStart = bodyLengthPosition(record.readInt32BE(36)) + 4;
+          const bodyEnd = bodyStart + messageCase.message.body.length;
+          const position = where % record.length;
+          record[position] = (record[position] ?? 0) ^ mask;
+          const result = checkMessageAndReturnSize(record);
+          if ((position >= 8 && position < 12) || (position >= bodyStart && position < bodyEnd)) {
+            expect(result.success).toBe(false);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

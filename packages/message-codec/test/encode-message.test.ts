@@ -11,7 +11,10 @@ describe("encodeMessage", () => {
     expect(result.status).toBe("PUT_OK");
     if (result.status === "PUT_OK") {
       expect(result.record.equals(loadGoldenRecord())).toBe(true);
-      const again = encodeMessage(GOLDEN.message, { storeHost: GOLDEN.storeHost, storeTimestamp: 1 });
+      const again = encodeMessage(GOLDEN.message, {
+        storeHost: GOLDEN.storeHost,
+        storeTimestamp: 1,
+      });
       expect(again.status === "PUT_OK" && again.record.readBigInt64BE(56)).toBe(1n);
       expect(result.record.equals(loadGoldenRecord())).toBe(true);
     }
@@ -34,21 +37,28 @@ describe("encodeMessage", () => {
   });
 
   it("writes an empty body and empty properties at the very end of the buffer", () => {
-    const result = encodeMessage({ topic: "T", body: Buffer.alloc(0) }, { storeHost: "1.2.3.4:5", storeTimestamp: 0 });
+    const result = encodeMessage(
+      { topic: "T", body: Buffer.alloc(0) },
+      { storeHost: "1.2.3.4:5", storeTimestamp: 0 },
+    );
     expect(result.status === "PUT_OK" && result.record.length).toBe(92);
   });
 
   it("applies the same limits as the encoder", () => {
     const options = { storeHost: "1.2.3.4:5", storeTimestamp: 0, maxMessageSize: 16 };
-    expect(encodeMessage({ topic: "T", body: Buffer.alloc(17) }, options).status).toBe("MESSAGE_ILLEGAL");
-    expect(encodeMessage({ topic: "T", body: Buffer.alloc(16) }, options).status).toBe("PUT_OK");
-    expect(encodeMessage({ topic: "T", body: Buffer.alloc(1) }, { ...options, storeHost: "x" }).status).toBe(
+    expect(encodeMessage({ topic: "T", body: Buffer.alloc(17) }, options).status).toBe(
       "MESSAGE_ILLEGAL",
     );
+    expect(encodeMessage({ topic: "T", body: Buffer.alloc(16) }, options).status).toBe("PUT_OK");
+    expect(
+      encodeMessage({ topic: "T", body: Buffer.alloc(1) }, { ...options, storeHost: "x" }).status,
+    ).toBe("MESSAGE_ILLEGAL");
   });
 
   it("throws INVALID_ARGUMENT for an unsafe offset to stamp", () => {
     const options = { storeHost: "1.2.3.4:5", storeTimestamp: 0, physicalOffset: 2 ** 53 };
-    expect(() => encodeMessage({ topic: "T", body: Buffer.alloc(1) }, options)).toThrow(MessageCodecError);
+    expect(() => encodeMessage({ topic: "T", body: Buffer.alloc(1) }, options)).toThrow(
+      MessageCodecError,
+    );
   });
 });

@@ -59,17 +59,22 @@ describe("parseHostAddress", () => {
 
   it("never throws on arbitrary text", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("1", "f", ":", ".", "[", "]", "%", "x") }), (text) => {
-        const host = parseHostAddress(text);
-        expect(host === undefined || host.ip.length === 4 || host.ip.length === 16).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("1", "f", ":", ".", "[", "]", "%", "x") }),
+        (text) => {
+          const host = parseHostAddress(text);
+          expect(host === undefined || host.ip.length === 4 || host.ip.length === 16).toBe(true);
+        },
+      ),
     );
   });
 });
 
 describe("parseIpv4 / parseIpv6", () => {
   it("parses the full and compressed IPv6 forms to the same bytes", () => {
-    expect(hex(parseIpv6("1050:0:0:0:5:600:300c:326b"))).toBe(hex(parseIpv6("1050::5:600:300c:326b")));
+    expect(hex(parseIpv6("1050:0:0:0:5:600:300c:326b"))).toBe(
+      hex(parseIpv6("1050::5:600:300c:326b")),
+    );
     expect(hex(parseIpv6("::"))).toBe("0".repeat(32));
     expect(hex(parseIpv6("::1.2.3.4"))).toBe("000000000000000000000000" + "01020304");
   });
@@ -88,8 +93,12 @@ describe("formatIp", () => {
     );
     expect(formatIp(parseIpv6("::1") ?? new Uint8Array(16), 0, 16)).toBe("::1");
     expect(formatIp(new Uint8Array(16), 0, 16)).toBe("::");
-    expect(formatIp(parseIpv6("1:0:2:0:0:3:0:0") ?? new Uint8Array(16), 0, 16)).toBe("1:0:2::3:0:0");
-    expect(formatIp(parseIpv6("1:2:3:4:5:6:7:0") ?? new Uint8Array(16), 0, 16)).toBe("1:2:3:4:5:6:7:0");
+    expect(formatIp(parseIpv6("1:0:2:0:0:3:0:0") ?? new Uint8Array(16), 0, 16)).toBe(
+      "1:0:2::3:0:0",
+    );
+    expect(formatIp(parseIpv6("1:2:3:4:5:6:7:0") ?? new Uint8Array(16), 0, 16)).toBe(
+      "1:2:3:4:5:6:7:0",
+    );
   });
 
   it("round-trips any IPv6 address through text", () => {
@@ -105,6 +114,8 @@ describe("hostAddressToString", () => {
   it("brackets IPv6 and reads back the same host", () => {
     const host = parseHostAddress("1050:0:0:0:5:600:300c:326b:123");
     expect(host && hostAddressToString(host)).toBe("[1050::5:600:300c:326b]:123");
-    expect(hostAddressToString({ ip: new Uint8Array([10, 0, 0, 1]), port: 9876 })).toBe("10.0.0.1:9876");
+    expect(hostAddressToString({ ip: new Uint8Array([10, 0, 0, 1]), port: 9876 })).toBe(
+      "10.0.0.1:9876",
+    );
   });
 });

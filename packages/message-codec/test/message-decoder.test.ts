@@ -41,7 +41,9 @@ function normalizedHost(text: string): { text: string; v6: boolean } {
 
 /** The properties a decoder must return for `message`: TAGS/KEYS fields win over properties. */
 function expectedProperties(message: MessageInput): Record<string, string> {
-  const keys = Array.isArray(message.keys) ? message.keys.join(" ") : (message.keys as string | undefined);
+  const keys = Array.isArray(message.keys)
+    ? message.keys.join(" ")
+    : (message.keys as string | undefined);
   const hasTags = message.tags !== undefined && message.tags !== "";
   const hasKeys = keys !== undefined && keys !== "";
   const expected = Object.create(null) as Record<string, string>;
@@ -63,7 +65,11 @@ describe("decodeMessage", () => {
   it("decodes every field of the ali-ons golden record", () => {
     const golden = loadGoldenRecord();
     const message = decoded(golden);
-    expect({ ...message, body: message.body.toString(), properties: { ...message.properties } }).toEqual({
+    expect({
+      ...message,
+      body: message.body.toString(),
+      properties: { ...message.properties },
+    }).toEqual({
       totalSize: 150,
       magic: 0xdaa320a7,
       bodyCRC: 0x7da9359f,
@@ -116,7 +122,8 @@ describe("decodeMessage", () => {
           flag: message.flag ?? 0,
           queueOffset: 0,
           physicalOffset: 0,
-          sysFlag: ((message.sysFlag ?? 0) & ~0x30) | (bornHost.v6 ? 0x10 : 0) | (store.v6 ? 0x20 : 0),
+          sysFlag:
+            ((message.sysFlag ?? 0) & ~0x30) | (bornHost.v6 ? 0x10 : 0) | (store.v6 ? 0x20 : 0),
           bornTimestamp: message.bornTimestamp ?? storeTimestamp,
           bornHost: bornHost.text,
           storeTimestamp,
@@ -142,13 +149,17 @@ describe("decodeMessage", () => {
         const record = encodeCase(messageCase);
         const message = decoded(record);
         // JS objects list integer-like names first, so only other names keep their stored order.
-        const reordered = Object.keys(message.properties).some((name) => /^(0|[1-9]\d*)$/.test(name));
+        const reordered = Object.keys(message.properties).some((name) =>
+          /^(0|[1-9]\d*)$/.test(name),
+        );
         const again = encodeCase({
           storeHost: message.storeHost,
           storeTimestamp: message.storeTimestamp,
           message: { ...message, body: message.body, tags: undefined, keys: undefined },
         });
-        expect(reordered ? again.length : again.toString("hex")).toBe(reordered ? record.length : record.toString("hex"));
+        expect(reordered ? again.length : again.toString("hex")).toBe(
+          reordered ? record.length : record.toString("hex"),
+        );
       }),
       { numRuns: 200 },
     );
@@ -177,7 +188,11 @@ describe("decodeMessage", () => {
           const bodyLength = messageCase.message.body.length;
           const position = bodyLengthPosition(record.readInt32BE(36)) + 4 + (where % bodyLength);
           record[position] = (record[position] ?? 0) ^ mask;
-          expect(decodeMessage(record)).toMatchObject({ ok: false, code: "CRC_MISMATCH", size: -1 });
+          expect(decodeMessage(record)).toMatchObject({
+            ok: false,
+            code: "CRC_MISMATCH",
+            size: -1,
+          });
         },
       ),
     );
@@ -186,7 +201,11 @@ describe("decodeMessage", () => {
   it("reports UNDERFLOW for every truncated prefix of a record", () => {
     const golden = loadGoldenRecord();
     for (let length = 0; length < golden.length; length += 1) {
-      expect(decodeMessage(golden.subarray(0, length))).toMatchObject({ ok: false, code: "UNDERFLOW", size: -1 });
+      expect(decodeMessage(golden.subarray(0, length))).toMatchObject({
+        ok: false,
+        code: "UNDERFLOW",
+        size: -1,
+      });
     }
   });
 
@@ -200,16 +219,21 @@ describe("decodeMessage", () => {
   it("never throws on arbitrary bytes, with or without a valid magic", () => {
     const magic = Buffer.from("daa320a7", "hex");
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), fc.nat(40), (bytes, withMagic, offset) => {
-        const buffer = Buffer.from(bytes);
-        if (withMagic && buffer.length >= 8) {
-          magic.copy(buffer, 4);
-          buffer.writeInt32BE(Math.min(buffer.length, buffer.readUInt8(0) + 91), 0);
-        }
-        const result = decodeMessage(buffer, offset % (buffer.length + 1));
-        expect(typeof result.ok).toBe("boolean");
-        expect(decodeMessages(buffer).bytesRead).toBeLessThanOrEqual(buffer.length);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.boolean(),
+        fc.nat(40),
+        (bytes, withMagic, offset) => {
+          const buffer = Buffer.from(bytes);
+          if (withMagic && buffer.length >= 8) {
+            magic.copy(buffer, 4);
+            buffer.writeInt32BE(Math.min(buffer.length, buffer.readUInt8(0) + 91), 0);
+          }
+          const result = decodeMessage(buffer, offset % (buffer.length + 1));
+          expect(typeof result.ok).toBe("boolean");
+          expect(decodeMessages(buffer).bytesRead).toBeLessThanOrEqual(buffer.length);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -218,7 +242,12 @@ describe("decodeMessage", () => {
 describe("decodeMessages", () => {
   it("decodes N back-to-back records and consumes every byte", () => {
     const records = [1, 2, 3].map((n) =>
-      recordOf(encodeMessage({ topic: `T${n}`, body: Buffer.from([n]) }, { storeHost: "1.2.3.4:5", storeTimestamp: n })),
+      recordOf(
+        encodeMessage(
+          { topic: `T${n}`, body: Buffer.from([n]) },
+          { storeHost: "1.2.3.4:5", storeTimestamp: n },
+        ),
+      ),
     );
     const buffer = Buffer.concat(records);
     const result = decodeMessages(buffer);
@@ -244,6 +273,10 @@ describe("decodeMessages", () => {
   });
 
   it("returns nothing for an empty buffer", () => {
-    expect(decodeMessages(Buffer.alloc(0))).toEqual({ messages: [], bytesRead: 0, failure: undefined });
+    expect(decodeMessages(Buffer.alloc(0))).toEqual({
+      messages: [],
+      bytesRead: 0,
+      failure: undefined,
+    });
   });
 });

@@ -40,7 +40,9 @@ describe("MessageEncoder", () => {
     const encoder = new MessageEncoder({ storeHost: GOLDEN.storeHost });
     const { tags: _tags, keys: _keys, ...rest } = GOLDEN.message;
     const message: MessageInput = { ...rest, properties: { TAGS: "TagA", KEYS: "key1 key2" } };
-    expect(recordOf(encoder.encode(message, GOLDEN.storeTimestamp)).equals(loadGoldenRecord())).toBe(true);
+    expect(
+      recordOf(encoder.encode(message, GOLDEN.storeTimestamp)).equals(loadGoldenRecord()),
+    ).toBe(true);
   });
 
   it("encodes research 6.9's message (topic T, body abc, no properties) in 95 bytes", () => {
@@ -55,21 +57,31 @@ describe("MessageEncoder", () => {
     const v4 = new MessageEncoder({ maxMessageSize: 10 * 1024 * 1024, storeHost: "127.0.0.1:124" });
     expect(recordOf(v4.encode({ ...message, bornHost: "127.0.0.1:123" }, NOW)).length).toBe(114);
     const v6 = new MessageEncoder({ storeHost: "[::1]:124" });
-    const record = recordOf(v6.encode({ ...message, bornHost: "1050:0:0:0:5:600:300c:326b:123" }, NOW));
+    const record = recordOf(
+      v6.encode({ ...message, bornHost: "1050:0:0:0:5:600:300c:326b:123" }, NOW),
+    );
     expect(record.length).toBe(138);
     expect(record.readInt32BE(36) & (SYSFLAG_BORNHOST_V6 | SYSFLAG_STOREHOST_V6)).toBe(0x30);
   });
 
   it("recomputes the IPv6 host bits and keeps every other sysFlag bit", () => {
     const encoder = new MessageEncoder({ storeHost: "127.0.0.1:1" });
-    const record = recordOf(encoder.encode({ topic: "T", body: Buffer.alloc(0), sysFlag: 0x7f }, NOW));
+    const record = recordOf(
+      encoder.encode({ topic: "T", body: Buffer.alloc(0), sysFlag: 0x7f }, NOW),
+    );
     expect(record.readInt32BE(36)).toBe(0x4f);
   });
 
   it("stores a compressed body as given (ali-ons 5000 x deflated: 138-byte record)", () => {
     const body = Buffer.from("789cedc13101000000c2a0da8b6f0a3fa00000000080b70114162848", "hex");
     const encoder = new MessageEncoder({ storeHost: GOLDEN.storeHost });
-    const message = { topic: "TopicTest", body, tags: "TagB", sysFlag: SYSFLAG_COMPRESSED, queueId: 1 };
+    const message = {
+      topic: "TopicTest",
+      body,
+      tags: "TagB",
+      sysFlag: SYSFLAG_COMPRESSED,
+      queueId: 1,
+    };
     const record = recordOf(encoder.encode(message, NOW));
     expect(record.length).toBe(138);
     const decoded = decodeMessage(record);
@@ -105,18 +117,28 @@ describe("MessageEncoder", () => {
     const topic127 = "t".repeat(127);
 
     it("accepts body = maxMessageSize with a 127-byte topic and 32767 bytes of properties", () => {
-      const message = { topic: topic127, body: Buffer.alloc(MAX), properties: propertiesOfLength(32767) };
+      const message = {
+        topic: topic127,
+        body: Buffer.alloc(MAX),
+        properties: propertiesOfLength(32767),
+      };
       expect(recordOf(encoder.encode(message, NOW)).length).toBe(91 + MAX + 127 + 32767);
     });
 
     it("refuses body = maxMessageSize + 1 and + 64 KiB as MESSAGE_ILLEGAL", () => {
       for (const size of [MAX + 1, MAX + 64 * 1024]) {
-        expect(encoder.encode({ topic: topic127, body: Buffer.alloc(size) }, NOW).status).toBe("MESSAGE_ILLEGAL");
+        expect(encoder.encode({ topic: topic127, body: Buffer.alloc(size) }, NOW).status).toBe(
+          "MESSAGE_ILLEGAL",
+        );
       }
     });
 
     it("refuses 32768 bytes of properties as PROPERTIES_SIZE_EXCEEDED", () => {
-      const message = { topic: topic127, body: Buffer.alloc(MAX), properties: propertiesOfLength(32768) };
+      const message = {
+        topic: topic127,
+        body: Buffer.alloc(MAX),
+        properties: propertiesOfLength(32768),
+      };
       expect(encoder.encode(message, NOW).status).toBe("PROPERTIES_SIZE_EXCEEDED");
     });
 
@@ -128,7 +150,11 @@ describe("MessageEncoder", () => {
     });
 
     it("refuses a 32767-character topic as MESSAGE_ILLEGAL", () => {
-      const message = { topic: "t".repeat(32767), body: Buffer.alloc(1), properties: propertiesOfLength(32767) };
+      const message = {
+        topic: "t".repeat(32767),
+        body: Buffer.alloc(1),
+        properties: propertiesOfLength(32767),
+      };
       expect(encoder.encode(message, NOW).status).toBe("MESSAGE_ILLEGAL");
     });
   });
@@ -159,7 +185,9 @@ describe("MessageEncoder", () => {
       const encoder = new MessageEncoder({ maxMessageSize: 100, storeHost: "127.0.0.1:1" });
       expect(() => encoder.updateMaxMessageSize(Number.NaN)).toThrow(MessageCodecError);
       expect(() => encoder.updateMaxMessageSize(2 ** 31)).toThrow(MessageCodecError);
-      expect(() => new MessageEncoder({ maxMessageSize: 9, storeHost: "127.0.0.1:1" })).toThrow(MessageCodecError);
+      expect(() => new MessageEncoder({ maxMessageSize: 9, storeHost: "127.0.0.1:1" })).toThrow(
+        MessageCodecError,
+      );
     });
   });
 
@@ -201,12 +229,12 @@ describe("MessageEncoder", () => {
 
     it("checks the topic before the properties size, and that before the body size", () => {
       const huge = { K: "v".repeat(40_000) };
-      expect(encoder.encode({ topic: "", body: Buffer.alloc(5000), properties: huge }, NOW).status).toBe(
-        "MESSAGE_ILLEGAL",
-      );
-      expect(encoder.encode({ topic: "T", body: Buffer.alloc(5000), properties: huge }, NOW).status).toBe(
-        "PROPERTIES_SIZE_EXCEEDED",
-      );
+      expect(
+        encoder.encode({ topic: "", body: Buffer.alloc(5000), properties: huge }, NOW).status,
+      ).toBe("MESSAGE_ILLEGAL");
+      expect(
+        encoder.encode({ topic: "T", body: Buffer.alloc(5000), properties: huge }, NOW).status,
+      ).toBe("PROPERTIES_SIZE_EXCEEDED");
     });
   });
 });

@@ -48,7 +48,12 @@ describe("decodeMessageId", () => {
   it("accepts lowercase and IPv6 ids", () => {
     expect(decodeMessageId("7f00000100001fbb0000000000000400").offset).toBe(1024);
     const parts = decodeMessageId(createMessageId("[1050::5:600:300c:326b]:123", 77));
-    expect(parts).toEqual({ address: "1050::5:600:300c:326b", port: 123, storeHost: "[1050::5:600:300c:326b]:123", offset: 77 });
+    expect(parts).toEqual({
+      address: "1050::5:600:300c:326b",
+      port: 123,
+      storeHost: "[1050::5:600:300c:326b]:123",
+      offset: 77,
+    });
   });
 
   it.each([
@@ -79,9 +84,12 @@ describe("decodeMessageId", () => {
 
   it("throws only MessageCodecErrors on arbitrary strings", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("0", "7", "F", "f", "x") , maxLength: 60 }), (id) => {
-        expect(codeOf(() => decodeMessageId(id))).not.toBe("not a MessageCodecError");
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("0", "7", "F", "f", "x"), maxLength: 60 }),
+        (id) => {
+          expect(codeOf(() => decodeMessageId(id))).not.toBe("not a MessageCodecError");
+        },
+      ),
     );
   });
 });

@@ -21,7 +21,14 @@ describe("messagePropertiesToString", () => {
   });
 
   it("accepts a Map and keeps its order", () => {
-    expect(messagePropertiesToString(new Map([["b", "1"], ["a", "2"]]))).toBe("b\u00011\u0002a\u00012\u0002");
+    expect(
+      messagePropertiesToString(
+        new Map([
+          ["b", "1"],
+          ["a", "2"],
+        ]),
+      ),
+    ).toBe("b\u00011\u0002a\u00012\u0002");
   });
 });
 
@@ -34,11 +41,16 @@ describe("stringToMessageProperties", () => {
   });
 
   it("accepts a missing trailing separator, keeps empty values and the last duplicate", () => {
-    expect(stringToMessageProperties("a\u00011\u0002b\u0001\u0002a\u00013")).toEqual({ a: "3", b: "" });
+    expect(stringToMessageProperties("a\u00011\u0002b\u0001\u0002a\u00013")).toEqual({
+      a: "3",
+      b: "",
+    });
   });
 
   it("ignores pairs without a name/value separator or with an empty name", () => {
-    expect(stringToMessageProperties("junk\u0002\u0001v\u0002\u0002k\u0001v\u0002")).toEqual({ k: "v" });
+    expect(stringToMessageProperties("junk\u0002\u0001v\u0002\u0002k\u0001v\u0002")).toEqual({
+      k: "v",
+    });
   });
 
   it("returns a null-prototype map so __proto__ is an ordinary key", () => {
@@ -55,7 +67,9 @@ describe("stringToMessageProperties", () => {
   it("round-trips any map whose names and values avoid the separators", () => {
     fc.assert(
       fc.property(fc.dictionary(propertyNameArbitrary, propertyValueArbitrary), (properties) => {
-        expect(stringToMessageProperties(messagePropertiesToString(properties))).toEqual({ ...properties });
+        expect(stringToMessageProperties(messagePropertiesToString(properties))).toEqual({
+          ...properties,
+        });
       }),
     );
   });

@@ -10,9 +10,15 @@ const body = Buffer.alloc(0);
 
 describe("buildPropertiesString", () => {
   it("writes TAGS and KEYS first, then properties in insertion order", () => {
-    expect(buildPropertiesString({ topic: "T", body, tags: "A", keys: ["k1", "k2"], properties: { x: "1" } })).toBe(
-      "TAGS\u0001A\u0002KEYS\u0001k1 k2\u0002x\u00011\u0002",
-    );
+    expect(
+      buildPropertiesString({
+        topic: "T",
+        body,
+        tags: "A",
+        keys: ["k1", "k2"],
+        properties: { x: "1" },
+      }),
+    ).toBe("TAGS\u0001A\u0002KEYS\u0001k1 k2\u0002x\u00011\u0002");
   });
 
   it("lets the tags and keys fields win over the same properties", () => {
@@ -35,13 +41,17 @@ describe("buildPropertiesString", () => {
 
   it("refuses keys that are not strings", () => {
     const keys = [1, 2] as unknown as string[];
-    expect(buildPropertiesString({ topic: "T", body, keys })).toMatchObject({ status: "MESSAGE_ILLEGAL" });
+    expect(buildPropertiesString({ topic: "T", body, keys })).toMatchObject({
+      status: "MESSAGE_ILLEGAL",
+    });
   });
 });
 
 describe("mergeBatchProperties", () => {
   it("appends the batch string, inserting \\u0002 only when the message's lacks it", () => {
-    expect(mergeBatchProperties("a\u00011\u0002", "b\u00012\u0002")).toBe("a\u00011\u0002b\u00012\u0002");
+    expect(mergeBatchProperties("a\u00011\u0002", "b\u00012\u0002")).toBe(
+      "a\u00011\u0002b\u00012\u0002",
+    );
     expect(mergeBatchProperties("a\u00011", "b\u00012\u0002")).toBe("a\u00011\u0002b\u00012\u0002");
     expect(mergeBatchProperties("", "b\u00012\u0002")).toBe("b\u00012\u0002");
     expect(mergeBatchProperties("a\u00011", "")).toBe("a\u00011");

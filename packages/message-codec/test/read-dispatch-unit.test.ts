@@ -5,7 +5,16 @@ import { encodeMessage } from "../src/encode-message.js";
 import { writeBlankRecord } from "../src/record-patch.js";
 import { loadGoldenRecord, messageCaseArbitrary } from "./fixtures/codec-fixtures.js";
 
-const FIELDS = ["size", "topic", "queueId", "physicalOffset", "tagsCode", "storeTimestamp", "queueOffset", "sysFlag"] as const;
+const FIELDS = [
+  "size",
+  "topic",
+  "queueId",
+  "physicalOffset",
+  "tagsCode",
+  "storeTimestamp",
+  "queueOffset",
+  "sysFlag",
+] as const;
 
 function pick(result: object): Record<string, unknown> {
   const source = result as Record<string, unknown>;
@@ -23,30 +32,60 @@ describe("readDispatchUnit", () => {
 
   it("agrees with checkMessageAndReturnSize on every field a unit needs, for arbitrary messages", () => {
     fc.assert(
-      fc.property(messageCaseArbitrary, fc.nat({ max: 2 ** 40 }), fc.nat({ max: 2 ** 40 }), (messageCase, queueOffset, physicalOffset) => {
-        const encoded = encodeMessage(messageCase.message, { storeHost: messageCase.storeHost, storeTimestamp: messageCase.storeTimestamp, queueOffset, physicalOffset });
-        if (encoded.status !== "PUT_OK") return;
-        const full = checkMessageAndReturnSize(encoded.record, 0, false, false);
-        expect(full.kind).toBe("MESSAGE");
-        expect(pick(readDispatchUnit(encoded.record, 0))).toEqual(pick(full));
-      }),
+      fc.property(
+        messageCaseArbitrary,
+        fc.nat({ max: 2 ** 40 }),
+        fc.nat({ max: 2 ** 40 }),
+        (messageCase, queueOffset, physicalOffset) => {
+          const encoded = encodeMessage(messageCase.message, {
+            storeHost: messageCase.storeHost,
+            storeTimestamp: messageCase.storeTimestamp,
+            queueOffset,
+            physicalOffset,
+          });
+          if (encoded.status !== "PUT_OK") return;
+          const full = checkMessageAndReturnSize(encoded.record, 0, false, false);
+          expect(full.kind).toBe("MESSAGE");
+          expect(pick(readDispatchUnit(encoded.record, 0))).toEqual(pick(full));
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it("with withKeys, reads KEYS and UNIQ_KEY as the full check does (only then)", () => {
     fc.assert(
-      fc.property(messageCaseArbitrary, fc.option(fc.string({ minLength: 1, maxLength: 20 }).filter((key) => !key.includes("\u0001") && !key.includes("\u0002"))), (messageCase, uniqKey) => {
-        const message = uniqKey === null ? messageCase.message : { ...messageCase.message, properties: { ...messageCase.message.properties, UNIQ_KEY: uniqKey } };
-        const encoded = encodeMessage(message, { storeHost: messageCase.storeHost, storeTimestamp: messageCase.storeTimestamp });
-        if (encoded.status !== "PUT_OK") return;
-        const full = checkMessageAndReturnSize(encoded.record, 0, false, false);
-        if (full.kind !== "MESSAGE") throw new Error(full.kind);
-        const lean = readDispatchUnit(encoded.record, 0, true);
-        if (lean.kind !== "MESSAGE") throw new Error(lean.kind);
-        expect([lean.keys ?? "", lean.uniqKey]).toEqual([full.keys, full.uniqKey]); // the full check reads no KEYS as ""
-        expect(readDispatchUnit(encoded.record, 0)).toMatchObject({ keys: undefined, uniqKey: undefined });
-      }),
+      fc.property(
+        messageCaseArbitrary,
+        fc.option(
+          fc
+            .string({ minLength: 1, maxLength: 20 })
+            .filter((key) => !key.includes("\u0001") && !key.includes("\u0002")),
+        ),
+        (messageCase, uniqKey) => {
+          const message =
+            uniqKey === null
+              ? messageCase.message
+              : {
+                  ...messageCase.message,
+                  properties: { ...messageCase.message.properties, UNIQ_KEY: uniqKey },
+                };
+          const encoded = encodeMessage(message, {
+            storeHost: messageCase.storeHost,
+            storeTimestamp: messageCase.storeTimestamp,
+          });
+          if (encoded.status !== "PUT_OK") return;
+          const full = checkMessageAndReturnSize(encoded.record, 0, false, false);
+          if (full.kind !== "MESSAGE") throw new Error(full.kind);
+          const lean = readDispatchUnit(encoded.record, 0, true);
+          if (lean.kind !== "MESSAGE") throw new Error(lean.kind);
+          expect([lean.keys ?? "", lean.uniqKey]).toEqual([full.keys, full.uniqKey]); // the full check reads no KEYS as ""
+          expect(readDispatchUnit(encoded.record, 0)).toMatchObject({
+            keys: undefined,
+            uniqKey: undefined,
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -56,7 +95,11 @@ describe("readDispatchUnit", () => {
     writeBlankRecord(blank, 0, 64);
     expect(readDispatchUnit(blank, 0)).toMatchObject({ kind: "BLANK", size: 0 });
     const zeros = Buffer.alloc(64);
-    expect(readDispatchUnit(zeros, 0)).toMatchObject({ kind: "INVALID", success: false, code: "BAD_MAGIC" });
+    expect(readDispatchUnit(zeros, 0)).toMatchObject({
+      kind: "INVALID",
+      success: false,
+      code: "BAD_MAGIC",
+    });
     const torn = loadGoldenRecord().subarray(0, 100);
     expect(readDispatchUnit(torn, 0)).toMatchObject({ kind: "INVALID", code: "UNDERFLOW" });
   });

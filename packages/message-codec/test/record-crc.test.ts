@@ -1,12 +1,29 @@
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { EncodeResult, MessageInput } from "../src/index.js";
-import { checkMessageAndReturnSize, decodeMessage, encodeMessage, patchRecord, stringToMessageProperties } from "../src/index.js";
+import {
+  checkMessageAndReturnSize,
+  decodeMessage,
+  encodeMessage,
+  patchRecord,
+  stringToMessageProperties,
+} from "../src/index.js";
 import { MessageEncoder } from "../src/message-encoder.js";
-import { CRC32_RESERVED_LENGTH, fillPropertiesCrc, hasPropertiesCrc, storedPropertiesCrc } from "../src/record-crc.js";
+import {
+  CRC32_RESERVED_LENGTH,
+  fillPropertiesCrc,
+  hasPropertiesCrc,
+  storedPropertiesCrc,
+} from "../src/record-crc.js";
 
 const STORE_HOST = "127.0.0.1:10911";
-const MESSAGE: MessageInput = { topic: "Orders", body: Buffer.from("order #1"), tags: "new", keys: ["o-1"], properties: { region: "eu" } };
+const MESSAGE: MessageInput = {
+  topic: "Orders",
+  body: Buffer.from("order #1"),
+  tags: "new",
+  keys: ["o-1"],
+  properties: { region: "eu" },
+};
 
 function recordOf(result: EncodeResult): Buffer {
   if (result.status !== "PUT_OK") throw new Error(`${result.status}: ${result.reason}`);
@@ -14,13 +31,22 @@ function recordOf(result: EncodeResult): Buffer {
 }
 
 function encode(message: MessageInput, appendPropCRC: boolean): Buffer {
-  return recordOf(encodeMessage(message, { storeHost: STORE_HOST, storeTimestamp: 1_700_000_000_000, queueOffset: 7, physicalOffset: 4096, appendPropCRC }));
+  return recordOf(
+    encodeMessage(message, {
+      storeHost: STORE_HOST,
+      storeTimestamp: 1_700_000_000_000,
+      queueOffset: 7,
+      physicalOffset: 4096,
+      appendPropCRC,
+    }),
+  );
 }
 
 /** RocketMQ's reading (CommitLog.checkMessageAndReturnSize, forceVerifyPropCRC): the digits, last one first. */
 function rocketMqExpectedCrc(record: Buffer): number {
   const text = record.toString("utf8");
-  const value = stringToMessageProperties(text.slice(text.lastIndexOf("__CRC32#")))["__CRC32#"] ?? "";
+  const value =
+    stringToMessageProperties(text.slice(text.lastIndexOf("__CRC32#")))["__CRC32#"] ?? "";
   let expected = 0;
   for (let i = value.length - 1; i >= 0; i--) expected = expected * 10 + (value.charCodeAt(i) - 48);
   return expected;
@@ -39,7 +65,9 @@ describe("the whole-record CRC property (RocketMQ 5 enabledAppendPropCRC)", () =
     expect(slot.subarray(0, 9).toString("latin1")).toBe("__CRC32#\u0001");
     expect(slot[19]).toBe(0x02);
     const crc = crc32(record.subarray(0, record.length - CRC32_RESERVED_LENGTH)) & 0x7fffffff;
-    expect(slot.subarray(9, 19).toString("latin1")).toBe(String(crc).split("").reverse().join("").padEnd(10, "0"));
+    expect(slot.subarray(9, 19).toString("latin1")).toBe(
+      String(crc).split("").reverse().join("").padEnd(10, "0"),
+    );
     expect(rocketMqExpectedCrc(record)).toBe(crc);
     expect(storedPropertiesCrc(record, 0, record.length)).toBe(crc);
     expect(record.length).toBe(encode(MESSAGE, false).length + CRC32_RESERVED_LENGTH);
@@ -64,22 +92,36 @@ describe("the whole-record CRC property (RocketMQ 5 enabledAppendPropCRC)", () =
   });
 
   it("is left out of decoded properties, and a producer's own __CRC32# is never stored", () => {
-    const record = encode({ ...MESSAGE, properties: { region: "eu", "__CRC32#": "0000000042" } }, true);
+    const record = encode(
+      { ...MESSAGE, properties: { region: "eu", "__CRC32#": "0000000042" } },
+      true,
+    );
     expect(record.toString("latin1").match(/__CRC32#/g)).toHaveLength(1);
     const decoded = decodeMessage(record);
     if (!decoded.ok) throw new Error(decoded.reason);
     expect({ ...decoded.message.properties }).toEqual({ TAGS: "new", KEYS: "o-1", region: "eu" });
     expect(decoded.message.totalSize).toBe(record.length);
     const checked = checkMessageAndReturnSize(record, 0, true, true, { forceVerifyPropCRC: true });
-    expect(checked.kind === "MESSAGE" && { ...checked.properties }).toEqual({ TAGS: "new", KEYS: "o-1", region: "eu" });
+    expect(checked.kind === "MESSAGE" && { ...checked.properties }).toEqual({
+      TAGS: "new",
+      KEYS: "o-1",
+      region: "eu",
+    });
   });
 
   it("catches damage the body CRC cannot see: a flipped byte in the topic, a property, the header", () => {
     const record = encode(MESSAGE, true);
     const propertyByte = record.indexOf("region\u0001eu", 0, "latin1") + 7;
-    for (const at of [record.indexOf("Orders", 0, "latin1"), propertyByte, 16 /* FLAG */, 20 /* QUEUEOFFSET */]) {
+    for (const at of [
+      record.indexOf("Orders", 0, "latin1"),
+      propertyByte,
+      16 /* FLAG */,
+      20 /* QUEUEOFFSET */,
+    ]) {
       const damaged = flip(record, at);
-      expect(checkMessageAndReturnSize(damaged, 0, true, true, { forceVerifyPropCRC: true })).toMatchObject({ kind: "INVALID", code: "CRC_MISMATCH" });
+      expect(
+        checkMessageAndReturnSize(damaged, 0, true, true, { forceVerifyPropCRC: true }),
+      ).toMatchObject({ kind: "INVALID", code: "CRC_MISMATCH" });
       expect(decodeMessage(damaged)).toMatchObject({ ok: false, code: "CRC_MISMATCH" });
       expect(checkMessageAndReturnSize(damaged, 0, true, true).kind).toBe("MESSAGE"); // RocketMQ 4's checks: the body only
     }
@@ -90,7 +132,9 @@ describe("the whole-record CRC property (RocketMQ 5 enabledAppendPropCRC)", () =
       const record = encode(MESSAGE, appendPropCRC);
       const torn = Buffer.from(record);
       torn.fill(0, record.length - 8); // the tail of a write that never reached the disk
-      expect(checkMessageAndReturnSize(torn, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe("INVALID");
+      expect(
+        checkMessageAndReturnSize(torn, 0, true, true, { forceVerifyPropCRC: true }).kind,
+      ).toBe("INVALID");
       expect(checkMessageAndReturnSize(torn, 0, true, true).kind).toBe("MESSAGE"); // what recovery accepted before
     }
   });
@@ -98,19 +142,30 @@ describe("the whole-record CRC property (RocketMQ 5 enabledAppendPropCRC)", () =
   it("forced: a record without the property (written before, or with it off) is read when it ends complete", () => {
     const record = encode(MESSAGE, false);
     expect(hasPropertiesCrc(record, 0, record.length)).toBe(false);
-    expect(checkMessageAndReturnSize(record, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe("MESSAGE");
+    expect(
+      checkMessageAndReturnSize(record, 0, true, true, { forceVerifyPropCRC: true }).kind,
+    ).toBe("MESSAGE");
     const bare = encode({ topic: "Orders", body: Buffer.from("no properties") }, false);
-    expect(checkMessageAndReturnSize(bare, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe("MESSAGE");
+    expect(checkMessageAndReturnSize(bare, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe(
+      "MESSAGE",
+    );
     const tornTopic = Buffer.from(bare);
     tornTopic.fill(0, bare.length - 4); // the topic's last two bytes and the properties length
-    expect(checkMessageAndReturnSize(tornTopic, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe("INVALID");
+    expect(
+      checkMessageAndReturnSize(tornTopic, 0, true, true, { forceVerifyPropCRC: true }).kind,
+    ).toBe("INVALID");
   });
 
   it("stays valid when patchRecord stamps the offsets and store time", () => {
     const record = encode(MESSAGE, true);
     patchRecord(record, 99, 123_456, 1_800_000_000_000);
-    expect(decodeMessage(record)).toMatchObject({ ok: true, message: { queueOffset: 99, physicalOffset: 123_456 } });
-    expect(checkMessageAndReturnSize(record, 0, true, true, { forceVerifyPropCRC: true }).kind).toBe("MESSAGE");
+    expect(decodeMessage(record)).toMatchObject({
+      ok: true,
+      message: { queueOffset: 99, physicalOffset: 123_456 },
+    });
+    expect(
+      checkMessageAndReturnSize(record, 0, true, true, { forceVerifyPropCRC: true }).kind,
+    ).toBe("MESSAGE");
   });
 
   it("counts toward the 32767-byte properties limit", () => {

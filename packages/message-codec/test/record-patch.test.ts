@@ -38,7 +38,13 @@ describe("patchRecord / writeBlankRecord", () => {
     for (let message = 0; message < 11; message += 1) {
       const encoded = encoder.encode({ topic: "T", body: Buffer.from("abc") }, 0);
       const record = encoded.status === "PUT_OK" ? encoded.record : Buffer.alloc(0);
-      let result = append(files[fileIndex] ?? Buffer.alloc(0), fileIndex * FILE_SIZE, position, record, queueOffset);
+      let result = append(
+        files[fileIndex] ?? Buffer.alloc(0),
+        fileIndex * FILE_SIZE,
+        position,
+        record,
+        queueOffset,
+      );
       if (result.status === "END_OF_FILE") {
         expect([message, position, result.wroteBytes]).toEqual([10, 950, 74]);
         [fileIndex, position] = [1, 0];
@@ -52,7 +58,12 @@ describe("patchRecord / writeBlankRecord", () => {
     const first = files[0] ?? Buffer.alloc(0);
     expect(first.readInt32BE(950)).toBe(74);
     expect(first.readUInt32BE(954)).toBe(BLANK_MAGIC_CODE);
-    expect(checkMessageAndReturnSize(first, 950)).toEqual({ kind: "BLANK", success: true, size: 0, blankLength: 74 });
+    expect(checkMessageAndReturnSize(first, 950)).toEqual({
+      kind: "BLANK",
+      success: true,
+      size: 0,
+      blankLength: 74,
+    });
     expect(checkMessageAndReturnSize(files[1] ?? Buffer.alloc(0), 0)).toMatchObject({
       success: true,
       size: 95,
@@ -70,7 +81,10 @@ describe("patchRecord / writeBlankRecord", () => {
     expect(record.readBigInt64BE(20)).toBe(3n);
     expect(record.readBigInt64BE(28)).toBe(4n);
     expect(record.readBigInt64BE(68)).toBe(0x0102030405n);
-    expect(checkMessageAndReturnSize(record)).toMatchObject({ success: true, storeTimestamp: 0x0102030405 });
+    expect(checkMessageAndReturnSize(record)).toMatchObject({
+      success: true,
+      storeTimestamp: 0x0102030405,
+    });
   });
 
   it("throws INVALID_RECORD for a short record and INVALID_ARGUMENT for unsafe values", () => {

@@ -7,7 +7,15 @@ import { parseHostAddress } from "../src/host-address.js";
 describe("writeRecord", () => {
   it("lays out every field with IPv6 hosts at the shifted offsets", () => {
     const prepared = prepareMessage(
-      { topic: "Tp", body: Buffer.from("xyz"), queueId: 3, flag: -1, bornHost: "[::2]:7", reconsumeTimes: 4, tags: "g" },
+      {
+        topic: "Tp",
+        body: Buffer.from("xyz"),
+        queueId: 3,
+        flag: -1,
+        bornHost: "[::2]:7",
+        reconsumeTimes: 4,
+        tags: "g",
+      },
       99,
       {
         limits: { maxBodySize: 100, maxRecordSize: 1000 },
@@ -43,12 +51,16 @@ describe("writeRecord", () => {
   });
 
   function prepared(): PreparedMessage {
-    const result = prepareMessage({ topic: "T", body: Buffer.from("body"), bornTimestamp: 2 ** 41 + 3 }, 2 ** 42 + 1, {
-      limits: { maxBodySize: 100, maxRecordSize: 1000 },
-      storeHost: parseHostAddress("10.1.2.3:10911"),
-      storeHostText: "10.1.2.3:10911",
-      bornHosts: new HostCache(),
-    });
+    const result = prepareMessage(
+      { topic: "T", body: Buffer.from("body"), bornTimestamp: 2 ** 41 + 3 },
+      2 ** 42 + 1,
+      {
+        limits: { maxBodySize: 100, maxRecordSize: 1000 },
+        storeHost: parseHostAddress("10.1.2.3:10911"),
+        storeHostText: "10.1.2.3:10911",
+        bornHosts: new HostCache(),
+      },
+    );
     if ("status" in result) throw new Error(result.reason);
     return result;
   }
@@ -58,7 +70,9 @@ describe("writeRecord", () => {
     const backing = new ArrayBuffer(message.totalSize + 64);
     const target = Buffer.from(backing, 16, message.totalSize + 8);
     const view = new DataView(backing, 16, message.totalSize + 8);
-    expect(writeRecord(target, 8, message, 2 ** 42 + 1, 2 ** 40 + 5, 2 ** 52 + 7, view)).toBe(8 + message.totalSize);
+    expect(writeRecord(target, 8, message, 2 ** 42 + 1, 2 ** 40 + 5, 2 ** 52 + 7, view)).toBe(
+      8 + message.totalSize,
+    );
     const record = target.subarray(8);
     expect(record.readBigInt64BE(20)).toBe(2n ** 40n + 5n);
     expect(record.readBigInt64BE(28)).toBe(2n ** 52n + 7n);

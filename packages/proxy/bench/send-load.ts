@@ -29,8 +29,12 @@ const definition = loadSync("apache/rocketmq/v2/service.proto", {
   defaults: false,
   oneofs: true,
 });
-const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>)
-  .rocketmq!.v2!;
+const v2 = (
+  loadPackageDefinition(definition).apache as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >
+).rocketmq!.v2!;
 const Service = v2.MessagingService as ServiceClientConstructor;
 
 async function producer(
@@ -39,7 +43,9 @@ async function producer(
   deadline: number,
   latencies: number[],
 ): Promise<{ sent: number; failed: number }> {
-  const client = new Service(request.endpoints, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+  const client = new Service(request.endpoints, credentials.createInsecure(), {
+    "grpc.use_local_subchannel_pool": 1,
+  });
   const send = (client as unknown as { SendMessage: SendFn }).SendMessage.bind(client);
   const metadata = new Metadata();
   metadata.set("x-mq-client-id", `bench@${process.pid}@${index}`);
@@ -58,7 +64,9 @@ async function producer(
     };
     const start = performance.now();
     const ok = await new Promise<boolean>((resolve) =>
-      send({ messages: [message] }, metadata, (error, response) => resolve(!error && response.status?.code === "OK")),
+      send({ messages: [message] }, metadata, (error, response) =>
+        resolve(!error && response.status?.code === "OK"),
+      ),
     );
     latencies.push(performance.now() - start);
     if (ok) sent++;
@@ -72,7 +80,9 @@ async function run(request: LoadRequest): Promise<void> {
   const latenciesMs: number[] = [];
   const deadline = Date.now() + request.durationMs;
   const results = await Promise.all(
-    Array.from({ length: request.concurrency }, (_, i) => producer(request, i, deadline, latenciesMs)),
+    Array.from({ length: request.concurrency }, (_, i) =>
+      producer(request, i, deadline, latenciesMs),
+    ),
   );
   parentPort!.postMessage({
     sent: results.reduce((sum, r) => sum + r.sent, 0),

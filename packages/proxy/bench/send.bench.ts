@@ -50,23 +50,44 @@ async function startBareServer(): Promise<{ endpoints: string; stop: () => Promi
   const server = new Server({ "grpc.max_receive_message_length": 5 * 1024 * 1024 });
   const fixed = {
     status: { code: "OK", message: "OK" },
-    entries: [{ status: { code: "OK", message: "OK" }, message_id: "01BENCH", transaction_id: "", offset: 0 }],
+    entries: [
+      {
+        status: { code: "OK", message: "OK" },
+        message_id: "01BENCH",
+        transaction_id: "",
+        offset: 0,
+      },
+    ],
   };
   server.addService(messagingServiceDefinition(), {
-    SendMessage: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => callback(null, fixed),
+    SendMessage: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+      callback(null, fixed),
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
-  return { endpoints: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+  return {
+    endpoints: `127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
 }
 
 async function startProxy(dir: string): Promise<{ endpoints: string; stop: () => Promise<void> }> {
   const store = await MessageStore.open(
-    { storePathRootDir: dir, mappedFileSizeCommitLog: 128 * 1024 * 1024, cleanResourceInterval: 3_600_000 },
+    {
+      storePathRootDir: dir,
+      mappedFileSizeCommitLog: 128 * 1024 * 1024,
+      cleanResourceInterval: 3_600_000,
+    },
     { logger },
   );
-  const broker = await MessageStoreBroker.open({ messageStore: store, logger, topics: { BenchTopic: 8 } });
+  const broker = await MessageStoreBroker.open({
+    messageStore: store,
+    logger,
+    topics: { BenchTopic: 8 },
+  });
   const proxy = new GrpcProxy({ broker, grpcPort: 0, host: "127.0.0.1", logger });
   const port = await proxy.start();
   return {
@@ -107,9 +128,14 @@ async function main(): Promise<void> {
         bareRuns.push(await load(bare.endpoints, concurrency));
         proxyRuns.push(await load(proxy.endpoints, concurrency));
       }
-      const ratios = bareRuns.map((b, i) => (proxyRuns[i] as LoadResult).sent / Math.max(1, b.sent));
+      const ratios = bareRuns.map(
+        (b, i) => (proxyRuns[i] as LoadResult).sent / Math.max(1, b.sent),
+      );
       const baseline = row("bare grpc-js (fixed answer)", concurrency, bareRuns);
-      rows.push(baseline, { ...row("GrpcProxy + MessageStore", concurrency, proxyRuns), ratio: median(ratios) });
+      rows.push(baseline, {
+        ...row("GrpcProxy + MessageStore", concurrency, proxyRuns),
+        ratio: median(ratios),
+      });
     }
     await proxy.stop();
     await bare.stop();

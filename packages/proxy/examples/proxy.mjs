@@ -18,21 +18,37 @@ const endpoints = "127.0.0.1:8081";
 const producer = new Producer({ endpoints, logger, topics: ["TopicTest"] });
 await producer.startup();
 const receipt = await producer.send({
-  topic: "TopicTest", tag: "TagA", keys: ["order-1"], properties: new Map([["region", "eu"]]), body: Buffer.from("hello"),
+  topic: "TopicTest",
+  tag: "TagA",
+  keys: ["order-1"],
+  properties: new Map([["region", "eu"]]),
+  body: Buffer.from("hello"),
 });
 console.log("sent", receipt.messageId);
 
 const consumer = new SimpleConsumer({
-  endpoints, logger, consumerGroup: "GID_demo", subscriptions: new Map([["TopicTest", "TagA"]]), awaitDuration: 3000,
+  endpoints,
+  logger,
+  consumerGroup: "GID_demo",
+  subscriptions: new Map([["TopicTest", "TagA"]]),
+  awaitDuration: 3000,
 });
 await consumer.startup();
-for (const message of await consumer.receive(16, 15_000)) {   // up to 16 messages, invisible for 15 s
-  console.log("received", message.messageId, message.tag, message.body.toString(), "attempt", message.deliveryAttempt);
+for (const message of await consumer.receive(16, 15_000)) {
+  // up to 16 messages, invisible for 15 s
+  console.log(
+    "received",
+    message.messageId,
+    message.tag,
+    message.body.toString(),
+    "attempt",
+    message.deliveryAttempt,
+  );
   await consumer.ack(message);
 }
 
 await consumer.shutdown();
 await producer.shutdown();
-await proxy.shutdown();     // after the clients (research pitfall 7)
+await proxy.shutdown(); // after the clients (research pitfall 7)
 await broker.shutdown();
 await messageStore.shutdown();

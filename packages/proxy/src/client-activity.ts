@@ -53,7 +53,9 @@ export class ClientActivity {
   #onCommand(call: TelemetryCall, clientId: string, command: TelemetryCommand): void {
     if (command.settings === undefined) return; // thread stack traces, verify results: nothing to do
     if (clientId === "") {
-      call.write({ status: status(Code.CLIENT_ID_REQUIRED, "x-mq-client-id metadata is required") });
+      call.write({
+        status: status(Code.CLIENT_ID_REQUIRED, "x-mq-client-id metadata is required"),
+      });
       return;
     }
     if (!this.#settings.update(clientId, command.settings)) {
@@ -64,7 +66,8 @@ export class ClientActivity {
   }
 
   heartbeat(clientId: string, _request: HeartbeatRequest): { status: Status } {
-    if (clientId === "") return { status: status(Code.CLIENT_ID_REQUIRED, "x-mq-client-id metadata is required") };
+    if (clientId === "")
+      return { status: status(Code.CLIENT_ID_REQUIRED, "x-mq-client-id metadata is required") };
     this.#settings.touch(clientId);
     return { status: OK_STATUS };
   }

@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 import { inflateSync } from "node:zlib";
 import type { PoppedMessage } from "@store/broker";
-import { PROPERTY_DLQ_ORIGIN_MESSAGE_ID, PROPERTY_DLQ_ORIGIN_TOPIC, PROPERTY_TIMER_DELIVER_MS } from "@store/broker";
+import {
+  PROPERTY_DLQ_ORIGIN_MESSAGE_ID,
+  PROPERTY_DLQ_ORIGIN_TOPIC,
+  PROPERTY_TIMER_DELIVER_MS,
+} from "@store/broker";
 import { SYSFLAG_COMPRESSED } from "@store/message-codec";
 import type { Message } from "./proto-types.js";
 import { durationOf, timestampOf } from "./proto-types.js";
@@ -87,7 +91,8 @@ export function md5Uppercase(body: Uint8Array): string {
 
 function messageType(properties: Readonly<Record<string, string>>): string {
   if (properties.TRAN_MSG === "true") return "TRANSACTION";
-  if (properties.DELAY !== undefined || properties[PROPERTY_TIMER_DELIVER_MS] !== undefined) return "DELAY";
+  if (properties.DELAY !== undefined || properties[PROPERTY_TIMER_DELIVER_MS] !== undefined)
+    return "DELAY";
   if (properties[PROPERTY_SHARDING_KEY] !== undefined) return "FIFO";
   return "NORMAL";
 }
@@ -100,11 +105,17 @@ export const MAX_INFLATED_BODY_BYTES = 64 * 1024 * 1024;
  * (sysFlag COMPRESSED), which the Node client's GZIP decoding cannot read: those are inflated here and
  * sent as IDENTITY. A compressed body that is gzip (the proxy keeps a GZIP body as sent) stays GZIP.
  */
-export function deliverableBody(body: Buffer, sysFlag: number): { body: Buffer; encoding: "GZIP" | "IDENTITY" } {
+export function deliverableBody(
+  body: Buffer,
+  sysFlag: number,
+): { body: Buffer; encoding: "GZIP" | "IDENTITY" } {
   if ((sysFlag & SYSFLAG_COMPRESSED) === 0) return { body, encoding: "IDENTITY" };
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) return { body, encoding: "GZIP" };
   try {
-    return { body: inflateSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES }), encoding: "IDENTITY" };
+    return {
+      body: inflateSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES }),
+      encoding: "IDENTITY",
+    };
   } catch {
     return { body, encoding: "GZIP" }; // not zlib either: hand it over as stored, the client reports it
   }
@@ -129,7 +140,10 @@ export function toProtoMessage(popped: PoppedMessage): Message {
     user_properties: userProperties,
     system_properties: {
       tag: stored.tags,
-      keys: stored.keys === undefined || stored.keys === "" ? [] : stored.keys.split(" ").filter((key) => key !== ""),
+      keys:
+        stored.keys === undefined || stored.keys === ""
+          ? []
+          : stored.keys.split(" ").filter((key) => key !== ""),
       message_id: properties.UNIQ_KEY ?? stored.msgId,
       body_digest: { type: "MD5", checksum: md5Uppercase(body) },
       body_encoding: encoding,
@@ -138,7 +152,8 @@ export function toProtoMessage(popped: PoppedMessage): Message {
       born_host: properties[PROPERTY_BORN_HOST] ?? stored.bornHost,
       store_timestamp: timestampOf(stored.storeTimestamp),
       store_host: stored.storeHost,
-      delivery_timestamp: Number.isFinite(deliverAt) && deliverAt > 0 ? timestampOf(deliverAt) : undefined,
+      delivery_timestamp:
+        Number.isFinite(deliverAt) && deliverAt > 0 ? timestampOf(deliverAt) : undefined,
       receipt_handle: popped.receiptHandle,
       queue_id: stored.queueId,
       queue_offset: stored.queueOffset,
@@ -149,7 +164,10 @@ export function toProtoMessage(popped: PoppedMessage): Message {
       dead_letter_queue:
         deadLetterTopic === undefined
           ? undefined
-          : { topic: deadLetterTopic, message_id: properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] ?? "" },
+          : {
+              topic: deadLetterTopic,
+              message_id: properties[PROPERTY_DLQ_ORIGIN_MESSAGE_ID] ?? "",
+            },
     },
     body,
   };

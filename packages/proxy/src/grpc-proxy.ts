@@ -1,5 +1,10 @@
 import { fileURLToPath } from "node:url";
-import type { ServerUnaryCall, sendUnaryData, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type {
+  ServerUnaryCall,
+  sendUnaryData,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import type { Logger } from "pino";
@@ -46,7 +51,10 @@ export interface GrpcProxyOptions {
   readonly shutdownTimeoutMs?: number;
 }
 
-type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
+type UnaryHandler = (
+  call: ServerUnaryCall<unknown, unknown>,
+  callback: sendUnaryData<unknown>,
+) => void;
 
 let cachedService: ServiceDefinition | null = null;
 
@@ -193,25 +201,38 @@ export class GrpcProxy {
 
   #handlers(): UntypedServiceImplementation {
     const unimplemented = (what: string): UnaryHandler =>
-      this.#unary(() => ({ status: status(Code.NOT_IMPLEMENTED, `${what} is not implemented by this broker`) }));
+      this.#unary(() => ({
+        status: status(Code.NOT_IMPLEMENTED, `${what} is not implemented by this broker`),
+      }));
     return {
       QueryRoute: this.#unary((request) => this.#routes.queryRoute(request as never)),
-      Heartbeat: this.#unary((request, call) => this.#clients.heartbeat(clientIdOf(call), request as never)),
-      SendMessage: this.#unary((request, call) => this.#sends.sendMessage(request as never, call.getPeer())),
+      Heartbeat: this.#unary((request, call) =>
+        this.#clients.heartbeat(clientIdOf(call), request as never),
+      ),
+      SendMessage: this.#unary((request, call) =>
+        this.#sends.sendMessage(request as never, call.getPeer()),
+      ),
       QueryAssignment: this.#unary((request) => this.#routes.queryAssignment(request as never)),
       ReceiveMessage: (call: ReceiveCall) => void this.#receive(call),
       AckMessage: this.#unary((request) => this.#acks.ackMessage(request as never)),
       ForwardMessageToDeadLetterQueue: this.#unary((request) =>
         this.#acks.forwardMessageToDeadLetterQueue(request as never),
       ),
-      ChangeInvisibleDuration: this.#unary((request) => this.#acks.changeInvisibleDuration(request as never)),
-      NotifyClientTermination: this.#unary((_request, call) => this.#clients.notifyClientTermination(clientIdOf(call))),
+      ChangeInvisibleDuration: this.#unary((request) =>
+        this.#acks.changeInvisibleDuration(request as never),
+      ),
+      NotifyClientTermination: this.#unary((_request, call) =>
+        this.#clients.notifyClientTermination(clientIdOf(call)),
+      ),
       GetOffset: this.#unary((request) => this.#offsets.getOffset(request as never)),
       QueryOffset: this.#unary((request) => this.#offsets.queryOffset(request as never)),
       Telemetry: (call: TelemetryCall) => this.#clients.telemetry(call),
       PullMessage: (call: ReceiveCall) => {
         call.write({
-          status: status(Code.NOT_IMPLEMENTED, "PullMessage is not implemented by this broker; use ReceiveMessage"),
+          status: status(
+            Code.NOT_IMPLEMENTED,
+            "PullMessage is not implemented by this broker; use ReceiveMessage",
+          ),
         });
         call.end();
       },

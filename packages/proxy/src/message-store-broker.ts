@@ -64,7 +64,9 @@ export class MessageStoreBroker implements ProxyBroker {
     this.popService = new PopService({
       ...shared,
       store,
-      topics: { readQueueNums: (topic) => this.#topics.get(topic) ?? (isGroupSystemTopic(topic) ? 1 : 0) },
+      topics: {
+        readQueueNums: (topic) => this.#topics.get(topic) ?? (isGroupSystemTopic(topic) ? 1 : 0),
+      },
       maxReconsumeTimes: options.maxReconsumeTimes,
       limits: options.popLimits,
     });

@@ -22,7 +22,10 @@ export class OffsetActivity {
     const offset = this.#broker.popService.getConsumedOffset(group, topic, queueId);
     if (offset === undefined)
       return {
-        status: status(Code.OFFSET_NOT_FOUND, `group ${group} has no offset in ${topic} queue ${queueId}`),
+        status: status(
+          Code.OFFSET_NOT_FOUND,
+          `group ${group} has no offset in ${topic} queue ${queueId}`,
+        ),
         offset: 0,
       };
     return { status: OK_STATUS, offset };
@@ -33,10 +36,15 @@ export class OffsetActivity {
     const queueId = request.message_queue?.id ?? 0;
     const store = this.#broker.messageStore;
     const policy = request.query_offset_policy ?? "BEGINNING";
-    if (policy === "BEGINNING") return { status: OK_STATUS, offset: store.getMinOffsetInQueue(topic, queueId) };
-    if (policy === "END") return { status: OK_STATUS, offset: store.getMaxOffsetInQueue(topic, queueId) };
+    if (policy === "BEGINNING")
+      return { status: OK_STATUS, offset: store.getMinOffsetInQueue(topic, queueId) };
+    if (policy === "END")
+      return { status: OK_STATUS, offset: store.getMaxOffsetInQueue(topic, queueId) };
     if (request.timestamp === undefined)
-      return { status: status(Code.BAD_REQUEST, "timestamp is required for the TIMESTAMP policy"), offset: 0 };
+      return {
+        status: status(Code.BAD_REQUEST, "timestamp is required for the TIMESTAMP policy"),
+        offset: 0,
+      };
     return {
       status: OK_STATUS,
       offset: await store.getOffsetInQueueByTime(topic, queueId, timestampMs(request.timestamp)),

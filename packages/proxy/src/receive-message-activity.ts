@@ -70,7 +70,9 @@ export class ReceiveMessageActivity {
       responses.push({
         status: status(
           Code.TOO_MANY_REQUESTS,
-          result.status === "POLLING_FULL" ? "too many waiting receives" : "too many messages in flight",
+          result.status === "POLLING_FULL"
+            ? "too many waiting receives"
+            : "too many messages in flight",
         ),
       });
     } else {
@@ -90,7 +92,10 @@ export class ReceiveMessageActivity {
     const topic = topicName(request.message_queue?.topic);
     const filter = request.filter_expression;
     if (filter?.type === "SQL")
-      throw new StatusException(Code.NOT_IMPLEMENTED, "SQL92 filter expressions are not supported; use TAG");
+      throw new StatusException(
+        Code.NOT_IMPLEMENTED,
+        "SQL92 filter expressions are not supported; use TAG",
+      );
     if ((filter?.expression ?? "").length > MAX_TAG_EXPRESSION_LENGTH) {
       throw new StatusException(
         Code.ILLEGAL_FILTER_EXPRESSION,
@@ -101,7 +106,10 @@ export class ReceiveMessageActivity {
     let invisibleTimeMs = limits.defaultInvisibleTimeMs;
     if (request.invisible_duration !== undefined) {
       invisibleTimeMs = durationMs(request.invisible_duration);
-      if (invisibleTimeMs < limits.minInvisibleTimeMs || invisibleTimeMs > limits.maxInvisibleTimeMs) {
+      if (
+        invisibleTimeMs < limits.minInvisibleTimeMs ||
+        invisibleTimeMs > limits.maxInvisibleTimeMs
+      ) {
         throw new StatusException(
           Code.ILLEGAL_INVISIBLE_TIME,
           `invisible_duration must be ${limits.minInvisibleTimeMs}..${limits.maxInvisibleTimeMs} ms`,
@@ -109,7 +117,8 @@ export class ReceiveMessageActivity {
       }
     }
     const queues = await this.#broker.getTopicQueues(topic);
-    if (queues === null) throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
+    if (queues === null)
+      throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
     const requested = request.batch_size ?? 0;
     const batch = requested <= 0 ? limits.maxBatchSize : Math.min(requested, limits.maxBatchSize);
     // No long_polling_timeout: the longest poll (an immediate empty answer makes push consumers spin).

@@ -1,6 +1,12 @@
 import { isIP } from "node:net";
 import { topicName, groupName } from "./names.js";
-import type { Endpoints, MessageQueue, QueryAssignmentRequest, QueryRouteRequest, Status } from "./proto-types.js";
+import type {
+  Endpoints,
+  MessageQueue,
+  QueryAssignmentRequest,
+  QueryRouteRequest,
+  Status,
+} from "./proto-types.js";
 import type { ProxyBroker, ProxyTopicQueues } from "./proxy-broker.js";
 import { Code, OK_STATUS, status } from "./status.js";
 
@@ -10,7 +16,10 @@ const ACCEPT_MESSAGE_TYPES = ["NORMAL", "FIFO", "DELAY", "TRANSACTION"];
 /** The Endpoints of `host:port` with the scheme the client would pick. */
 export function endpointsOf(host: string, port: number): Endpoints {
   const family = isIP(host);
-  return { scheme: family === 4 ? "IPv4" : family === 6 ? "IPv6" : "DOMAIN_NAME", addresses: [{ host, port }] };
+  return {
+    scheme: family === 4 ? "IPv4" : family === 6 ? "IPv6" : "DOMAIN_NAME",
+    addresses: [{ host, port }],
+  };
 }
 
 /**
@@ -28,16 +37,23 @@ export class RouteActivity {
     this.#fallback = fallback;
   }
 
-  async queryRoute(request: QueryRouteRequest): Promise<{ status: Status; message_queues: MessageQueue[] }> {
+  async queryRoute(
+    request: QueryRouteRequest,
+  ): Promise<{ status: Status; message_queues: MessageQueue[] }> {
     const topic = topicName(request.topic);
     const queues = await this.#broker.getTopicQueues(topic);
     if (queues === null)
-      return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), message_queues: [] };
+      return {
+        status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`),
+        message_queues: [],
+      };
     // An empty route would hang the client's startup (research §3.1): answer a status instead.
     if (Math.max(queues.readQueueNums, queues.writeQueueNums) <= 0)
       return { status: status(Code.FORBIDDEN, `topic ${topic} has no queue`), message_queues: [] };
     const endpoints =
-      (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
+      (request.endpoints?.addresses?.length ?? 0) > 0
+        ? (request.endpoints as Endpoints)
+        : this.#fallback();
     return { status: OK_STATUS, message_queues: this.#messageQueues(topic, queues, endpoints) };
   }
 
@@ -48,11 +64,19 @@ export class RouteActivity {
     groupName(request.group);
     const queues = await this.#broker.getTopicQueues(topic);
     if (queues === null)
-      return { status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`), assignments: [] };
+      return {
+        status: status(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`),
+        assignments: [],
+      };
     if (queues.readQueueNums <= 0)
-      return { status: status(Code.FORBIDDEN, `topic ${topic} has no readable queue`), assignments: [] };
+      return {
+        status: status(Code.FORBIDDEN, `topic ${topic} has no readable queue`),
+        assignments: [],
+      };
     const endpoints =
-      (request.endpoints?.addresses?.length ?? 0) > 0 ? (request.endpoints as Endpoints) : this.#fallback();
+      (request.endpoints?.addresses?.length ?? 0) > 0
+        ? (request.endpoints as Endpoints)
+        : this.#fallback();
     // As the Java proxy: one assignment per broker, queue -1 meaning "all its queues" (pop reads them all).
     const queue: MessageQueue = {
       topic: { name: topic, resource_namespace: request.topic?.resource_namespace ?? "" },
@@ -69,7 +93,8 @@ export class RouteActivity {
     const total = Math.max(queues.readQueueNums, queues.writeQueueNums);
     const result: MessageQueue[] = [];
     for (let id = 0; id < total; id++) {
-      const permission = id < both ? "READ_WRITE" : queues.readQueueNums > queues.writeQueueNums ? "READ" : "WRITE";
+      const permission =
+        id < both ? "READ_WRITE" : queues.readQueueNums > queues.writeQueueNums ? "READ" : "WRITE";
       result.push({
         topic: { name: topic, resource_namespace: "" },
         id,

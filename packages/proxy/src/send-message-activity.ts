@@ -37,7 +37,10 @@ function zlibOfGzip(body: Buffer): Buffer {
   try {
     return deflateSync(gunzipSync(body, { maxOutputLength: MAX_INFLATED_BODY_BYTES }));
   } catch (error) {
-    throw new StatusException(Code.BAD_REQUEST, `body_encoding is GZIP but the body is not valid gzip: ${String(error)}`);
+    throw new StatusException(
+      Code.BAD_REQUEST,
+      `body_encoding is GZIP but the body is not valid gzip: ${String(error)}`,
+    );
   }
 }
 
@@ -89,10 +92,14 @@ export class SendMessageActivity {
     peer: string,
   ): Promise<{ status: Status; entries: SendResultEntry[] }> {
     const messages = request.messages ?? [];
-    if (messages.length === 0) return { status: status(Code.BAD_REQUEST, "no message to send"), entries: [] };
+    if (messages.length === 0)
+      return { status: status(Code.BAD_REQUEST, "no message to send"), entries: [] };
     if (messages.length > this.#limits.maxMessagesPerRequest) {
       return {
-        status: status(Code.BAD_REQUEST, `more than ${this.#limits.maxMessagesPerRequest} messages in one request`),
+        status: status(
+          Code.BAD_REQUEST,
+          `more than ${this.#limits.maxMessagesPerRequest} messages in one request`,
+        ),
         entries: [],
       };
     }
@@ -133,7 +140,9 @@ export class SendMessageActivity {
       };
     const code = PUT_STATUS_CODES[result.status];
     const entryStatus =
-      code === Code.OK ? OK_STATUS : status(code, `${result.status}${result.reason ? `: ${result.reason}` : ""}`);
+      code === Code.OK
+        ? OK_STATUS
+        : status(code, `${result.status}${result.reason ? `: ${result.reason}` : ""}`);
     return {
       status: entryStatus,
       message_id: messageId,
@@ -154,7 +163,8 @@ export class SendMessageActivity {
       throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id is required");
     if (CONTROL_CHARACTERS.test(system.message_id))
       throw new StatusException(Code.ILLEGAL_MESSAGE_ID, "message_id has control characters");
-    if (body.length === 0) throw new StatusException(Code.MESSAGE_BODY_EMPTY, "the message body is empty");
+    if (body.length === 0)
+      throw new StatusException(Code.MESSAGE_BODY_EMPTY, "the message body is empty");
     if (body.length > this.#limits.maxBodySize) {
       throw new StatusException(
         Code.MESSAGE_BODY_TOO_LARGE,
@@ -162,10 +172,15 @@ export class SendMessageActivity {
       );
     }
     if (system.message_type === "TRANSACTION")
-      throw new StatusException(Code.NOT_IMPLEMENTED, "transactional messages are not supported by this broker");
+      throw new StatusException(
+        Code.NOT_IMPLEMENTED,
+        "transactional messages are not supported by this broker",
+      );
     const queues = await this.#broker.getTopicQueues(topic);
-    if (queues === null) throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
-    if (queues.writeQueueNums <= 0) throw new StatusException(Code.FORBIDDEN, `topic ${topic} is not writable`);
+    if (queues === null)
+      throw new StatusException(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
+    if (queues.writeQueueNums <= 0)
+      throw new StatusException(Code.FORBIDDEN, `topic ${topic} is not writable`);
     const properties = this.#properties(message);
     const group = system.message_group;
     const queueId =
@@ -179,7 +194,8 @@ export class SendMessageActivity {
       tags: system.tag,
       keys: system.keys,
       properties,
-      bornTimestamp: system.born_timestamp === undefined ? undefined : timestampMs(system.born_timestamp),
+      bornTimestamp:
+        system.born_timestamp === undefined ? undefined : timestampMs(system.born_timestamp),
       bornHost: peerAddress(peer),
       sysFlag: system.body_encoding === "GZIP" ? SYSFLAG_COMPRESSED : 0,
       reconsumeTimes: 0,
@@ -190,7 +206,10 @@ export class SendMessageActivity {
   #properties(message: Message): Record<string, string> {
     const system = message.system_properties ?? {};
     const tag = system.tag;
-    if (tag !== undefined && (tag.trim() === "" || tag.includes("|") || CONTROL_CHARACTERS.test(tag))) {
+    if (
+      tag !== undefined &&
+      (tag.trim() === "" || tag.includes("|") || CONTROL_CHARACTERS.test(tag))
+    ) {
       throw new StatusException(
         Code.ILLEGAL_MESSAGE_TAG,
         `illegal tag "${tag}": blank, or with '|' or control characters`,
@@ -241,7 +260,10 @@ export class SendMessageActivity {
     if (timestamp === undefined) return undefined;
     const deliverAt = timestampMs(timestamp);
     if (!Number.isSafeInteger(deliverAt) || deliverAt < 0)
-      throw new StatusException(Code.ILLEGAL_DELIVERY_TIME, "delivery_timestamp is not a valid time");
+      throw new StatusException(
+        Code.ILLEGAL_DELIVERY_TIME,
+        "delivery_timestamp is not a valid time",
+      );
     if (deliverAt - Date.now() > this.#limits.maxDelayMs) {
       throw new StatusException(
         Code.ILLEGAL_DELIVERY_TIME,

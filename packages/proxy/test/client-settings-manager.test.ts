@@ -18,7 +18,11 @@ describe("ClientSettingsManager", () => {
     });
     expect(reply.backoff_policy).toEqual({
       max_attempts: 3,
-      exponential_backoff: { initial: { seconds: 0, nanos: 10_000_000 }, max: { seconds: 1, nanos: 0 }, multiplier: 2 },
+      exponential_backoff: {
+        initial: { seconds: 0, nanos: 10_000_000 },
+        max: { seconds: 1, nanos: 0 },
+        multiplier: 2,
+      },
     });
     expect(reply.publishing).toEqual({
       topics: [{ name: "T" }],

@@ -5,7 +5,10 @@ import { SYSFLAG_COMPRESSED } from "@store/message-codec";
 import type { DecodedMessage } from "@store/message-codec";
 import { md5Uppercase, toProtoMessage } from "../src/index.js";
 
-function popped(overrides: Partial<DecodedMessage> = {}, properties: Record<string, string> = {}): PoppedMessage {
+function popped(
+  overrides: Partial<DecodedMessage> = {},
+  properties: Record<string, string> = {},
+): PoppedMessage {
   const message = {
     totalSize: 0,
     magic: 0,
@@ -57,7 +60,10 @@ describe("toProtoMessage", () => {
     expect(system.tag).toBe("A");
     expect(system.keys).toEqual(["k1", "k2"]);
     expect(system.message_id).toBe("ID");
-    expect(system.body_digest).toEqual({ type: "MD5", checksum: "5D41402ABC4B2A76B9719D911017C592" });
+    expect(system.body_digest).toEqual({
+      type: "MD5",
+      checksum: "5D41402ABC4B2A76B9719D911017C592",
+    });
     expect(system.body_encoding).toBe("IDENTITY");
     expect(system.message_type).toBe("NORMAL");
     expect(system.born_host).toBe("host-1");
@@ -68,11 +74,16 @@ describe("toProtoMessage", () => {
   });
 
   it("falls back to the offset message id, and marks GZIP, DELAY, FIFO and dead-letter origins", () => {
-    const delayed = toProtoMessage(popped({ sysFlag: SYSFLAG_COMPRESSED }, { TIMER_DELIVER_MS: "1700000005000" }));
+    const delayed = toProtoMessage(
+      popped({ sysFlag: SYSFLAG_COMPRESSED }, { TIMER_DELIVER_MS: "1700000005000" }),
+    );
     expect(delayed.system_properties?.message_id).toBe("ID");
     expect(delayed.system_properties?.body_encoding).toBe("GZIP");
     expect(delayed.system_properties?.message_type).toBe("DELAY");
-    expect(delayed.system_properties?.delivery_timestamp).toEqual({ seconds: 1_700_000_005, nanos: 0 });
+    expect(delayed.system_properties?.delivery_timestamp).toEqual({
+      seconds: 1_700_000_005,
+      nanos: 0,
+    });
     const noId = popped();
     delete (noId.message.properties as Record<string, string>).UNIQ_KEY;
     expect(toProtoMessage(noId).system_properties?.message_id).toBe("OFFSETID");
@@ -85,10 +96,14 @@ describe("toProtoMessage", () => {
 
   it("inflates a zlib body of a 4.x producer to IDENTITY (the Node client only reads gzip), keeps a gzip one GZIP", () => {
     const text = `hello ${"z".repeat(5000)}`;
-    const fromRemoting = toProtoMessage(popped({ sysFlag: SYSFLAG_COMPRESSED, body: deflateSync(Buffer.from(text)) }));
+    const fromRemoting = toProtoMessage(
+      popped({ sysFlag: SYSFLAG_COMPRESSED, body: deflateSync(Buffer.from(text)) }),
+    );
     expect(fromRemoting.system_properties?.body_encoding).toBe("IDENTITY");
     expect(fromRemoting.body?.toString()).toBe(text);
-    expect(fromRemoting.system_properties?.body_digest?.checksum).toBe(md5Uppercase(Buffer.from(text)));
+    expect(fromRemoting.system_properties?.body_digest?.checksum).toBe(
+      md5Uppercase(Buffer.from(text)),
+    );
     const gzipped = gzipSync(Buffer.from(text));
     const fromJava = toProtoMessage(popped({ sysFlag: SYSFLAG_COMPRESSED, body: gzipped }));
     expect(fromJava.system_properties?.body_encoding).toBe("GZIP");

@@ -49,9 +49,11 @@ describe("GrpcProxy with rocketmq-client-nodejs@1.0.8", () => {
           }),
         );
       }
-      expect(sent.every((receipt) => typeof receipt.messageId === "string" && receipt.messageId.length === 34)).toBe(
-        true,
-      );
+      expect(
+        sent.every(
+          (receipt) => typeof receipt.messageId === "string" && receipt.messageId.length === 34,
+        ),
+      ).toBe(true);
 
       const simple = await started(
         new SimpleConsumer({
@@ -121,88 +123,115 @@ describe("GrpcProxy with rocketmq-client-nodejs@1.0.8", () => {
     },
   );
 
-  it("redelivers a message not acked after its invisible time, with a higher attempt", { tags: ["slow"] }, async () => {
-    const env = await startProxy();
-    environments.push(env);
-    const { endpoints } = env;
-    const producer = await started(
-      new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Redeliver"] }),
-    );
-    const receipt = await producer.send({ topic: "Redeliver", tag: "T", body: Buffer.from("again") });
-    const consumer = await started(
-      new SimpleConsumer({
-        endpoints,
-        namespace: "",
-        logger: clientLogger,
-        consumerGroup: "GID_re",
-        subscriptions: new Map([["Redeliver", "*"]]),
-        awaitDuration: 2000,
-      }),
-    );
-    const first = await receiveOne(consumer, 1000);
-    expect(first.messageId).toBe(receipt.messageId);
-    expect(first.deliveryAttempt).toBe(1);
-    const received = Date.now();
-    const second = await receiveOne(consumer, 1000);
-    expect(Date.now() - received).toBeGreaterThanOrEqual(900);
-    expect(second.messageId).toBe(receipt.messageId);
-    expect(second.deliveryAttempt).toBe(2);
-    expect(second.body.toString()).toBe("again");
-    await consumer.ack(second);
-  });
+  it(
+    "redelivers a message not acked after its invisible time, with a higher attempt",
+    { tags: ["slow"] },
+    async () => {
+      const env = await startProxy();
+      environments.push(env);
+      const { endpoints } = env;
+      const producer = await started(
+        new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Redeliver"] }),
+      );
+      const receipt = await producer.send({
+        topic: "Redeliver",
+        tag: "T",
+        body: Buffer.from("again"),
+      });
+      const consumer = await started(
+        new SimpleConsumer({
+          endpoints,
+          namespace: "",
+          logger: clientLogger,
+          consumerGroup: "GID_re",
+          subscriptions: new Map([["Redeliver", "*"]]),
+          awaitDuration: 2000,
+        }),
+      );
+      const first = await receiveOne(consumer, 1000);
+      expect(first.messageId).toBe(receipt.messageId);
+      expect(first.deliveryAttempt).toBe(1);
+      const received = Date.now();
+      const second = await receiveOne(consumer, 1000);
+      expect(Date.now() - received).toBeGreaterThanOrEqual(900);
+      expect(second.messageId).toBe(receipt.messageId);
+      expect(second.deliveryAttempt).toBe(2);
+      expect(second.body.toString()).toBe("again");
+      await consumer.ack(second);
+    },
+  );
 
-  it("dead-letters a message to %DLQ%<group> after maxReconsumeTimes redeliveries", { tags: ["slow"] }, async () => {
-    const env = await startProxy({ broker: { maxReconsumeTimes: () => 1 } });
-    environments.push(env);
-    const { endpoints } = env;
-    const producer = await started(
-      new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Poison"] }),
-    );
-    const receipt = await producer.send({ topic: "Poison", tag: "P", keys: ["pk"], body: Buffer.from("poison") });
-    const consumer = await started(
-      new SimpleConsumer({
-        endpoints,
-        namespace: "",
-        logger: clientLogger,
-        consumerGroup: "GID_dlq",
-        subscriptions: new Map([["Poison", "*"]]),
-        awaitDuration: 2000,
-      }),
-    );
-    expect((await receiveOne(consumer, 1000)).deliveryAttempt).toBe(1);
-    expect((await receiveOne(consumer, 1000)).deliveryAttempt).toBe(2);
-    const dlq = dlqTopicOf("GID_dlq");
-    await waitFor(() => env.store.getMaxOffsetInQueue(dlq, 0) === 1, 10_000, "the DLQ copy");
-    const got = await env.store.getMessage("check", dlq, 0, 0, 1);
-    const decoded = decodeMessage(got.messages[0]!);
-    expect(decoded.ok && decoded.message.properties.UNIQ_KEY).toBe(receipt.messageId);
-    expect(decoded.ok && decoded.message.properties.DLQ_ORIGIN_TOPIC).toBe("Poison");
-    expect(await consumer.receive(1, 1000)).toEqual([]);
-  });
+  it(
+    "dead-letters a message to %DLQ%<group> after maxReconsumeTimes redeliveries",
+    { tags: ["slow"] },
+    async () => {
+      const env = await startProxy({ broker: { maxReconsumeTimes: () => 1 } });
+      environments.push(env);
+      const { endpoints } = env;
+      const producer = await started(
+        new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Poison"] }),
+      );
+      const receipt = await producer.send({
+        topic: "Poison",
+        tag: "P",
+        keys: ["pk"],
+        body: Buffer.from("poison"),
+      });
+      const consumer = await started(
+        new SimpleConsumer({
+          endpoints,
+          namespace: "",
+          logger: clientLogger,
+          consumerGroup: "GID_dlq",
+          subscriptions: new Map([["Poison", "*"]]),
+          awaitDuration: 2000,
+        }),
+      );
+      expect((await receiveOne(consumer, 1000)).deliveryAttempt).toBe(1);
+      expect((await receiveOne(consumer, 1000)).deliveryAttempt).toBe(2);
+      const dlq = dlqTopicOf("GID_dlq");
+      await waitFor(() => env.store.getMaxOffsetInQueue(dlq, 0) === 1, 10_000, "the DLQ copy");
+      const got = await env.store.getMessage("check", dlq, 0, 0, 1);
+      const decoded = decodeMessage(got.messages[0]!);
+      expect(decoded.ok && decoded.message.properties.UNIQ_KEY).toBe(receipt.messageId);
+      expect(decoded.ok && decoded.message.properties.DLQ_ORIGIN_TOPIC).toBe("Poison");
+      expect(await consumer.receive(1, 1000)).toEqual([]);
+    },
+  );
 
-  it("delivers a message with a delivery timestamp at its time, not before", { tags: ["slow"] }, async () => {
-    const env = await startProxy();
-    environments.push(env);
-    const { endpoints } = env;
-    const producer = await started(new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Timed"] }));
-    const consumer = await started(
-      new SimpleConsumer({
-        endpoints,
-        namespace: "",
-        logger: clientLogger,
-        consumerGroup: "GID_timed",
-        subscriptions: new Map([["Timed", "*"]]),
-        awaitDuration: 2000,
-      }),
-    );
-    const deliverAt = new Date(Date.now() + 2500);
-    const receipt = await producer.send({ topic: "Timed", body: Buffer.from("later"), deliveryTimestamp: deliverAt });
-    const message = await receiveOne(consumer, 10_000);
-    expect(Date.now()).toBeGreaterThanOrEqual(deliverAt.getTime());
-    expect(message.messageId).toBe(receipt.messageId);
-    expect(message.deliveryTimestamp?.getTime()).toBe(deliverAt.getTime());
-    await consumer.ack(message);
-  });
+  it(
+    "delivers a message with a delivery timestamp at its time, not before",
+    { tags: ["slow"] },
+    async () => {
+      const env = await startProxy();
+      environments.push(env);
+      const { endpoints } = env;
+      const producer = await started(
+        new Producer({ endpoints, namespace: "", logger: clientLogger, topics: ["Timed"] }),
+      );
+      const consumer = await started(
+        new SimpleConsumer({
+          endpoints,
+          namespace: "",
+          logger: clientLogger,
+          consumerGroup: "GID_timed",
+          subscriptions: new Map([["Timed", "*"]]),
+          awaitDuration: 2000,
+        }),
+      );
+      const deliverAt = new Date(Date.now() + 2500);
+      const receipt = await producer.send({
+        topic: "Timed",
+        body: Buffer.from("later"),
+        deliveryTimestamp: deliverAt,
+      });
+      const message = await receiveOne(consumer, 10_000);
+      expect(Date.now()).toBeGreaterThanOrEqual(deliverAt.getTime());
+      expect(message.messageId).toBe(receipt.messageId);
+      expect(message.deliveryTimestamp?.getTime()).toBe(deliverAt.getTime());
+      await consumer.ack(message);
+    },
+  );
 
   it(
     "keeps the pop state across a restart: the un-acked comes back, the acked does not",
@@ -235,7 +264,8 @@ describe("GrpcProxy with rocketmq-client-nodejs@1.0.8", () => {
         "both messages",
       );
       await consumer.ack(got.find((m) => m.body.toString() === "acked")!);
-      for (const client of clients.splice(0).reverse()) await withTimeout(client.shutdown(), 30_000, "client shutdown");
+      for (const client of clients.splice(0).reverse())
+        await withTimeout(client.shutdown(), 30_000, "client shutdown");
       await env.restart();
       const again = await started(new SimpleConsumer(options));
       const back = await receiveOne(again, 10_000);

@@ -16,13 +16,20 @@ afterEach(async () => {
   await env.destroy();
 });
 
-function sendRequest(overrides: Record<string, unknown> = {}, system: Record<string, unknown> = {}): object {
+function sendRequest(
+  overrides: Record<string, unknown> = {},
+  system: Record<string, unknown> = {},
+): object {
   return {
     messages: [
       {
         topic: { name: "T" },
         body: Buffer.from("hello"),
-        system_properties: { message_id: "01AABBCCDDEEFF000000000000000001", message_type: "NORMAL", ...system },
+        system_properties: {
+          message_id: "01AABBCCDDEEFF000000000000000001",
+          message_type: "NORMAL",
+          ...system,
+        },
         ...overrides,
       },
     ],
@@ -48,13 +55,21 @@ describe("GrpcProxy", () => {
   });
 
   it("answers TOPIC_NOT_FOUND for an unknown topic when auto-create is off, ILLEGAL_TOPIC for a bad name", async () => {
-    expect(codeOf(await client.call("QueryRoute", { topic: { name: "Nope" } }))).toBe("TOPIC_NOT_FOUND");
-    expect(codeOf(await client.call("QueryRoute", { topic: { name: "a/b" } }))).toBe("ILLEGAL_TOPIC");
-    expect(codeOf(await client.call("QueryRoute", { topic: { name: "x".repeat(128) } }))).toBe("ILLEGAL_TOPIC");
+    expect(codeOf(await client.call("QueryRoute", { topic: { name: "Nope" } }))).toBe(
+      "TOPIC_NOT_FOUND",
+    );
+    expect(codeOf(await client.call("QueryRoute", { topic: { name: "a/b" } }))).toBe(
+      "ILLEGAL_TOPIC",
+    );
+    expect(codeOf(await client.call("QueryRoute", { topic: { name: "x".repeat(128) } }))).toBe(
+      "ILLEGAL_TOPIC",
+    );
   });
 
   it("answers NOT_IMPLEMENTED for what it does not implement, without hanging", async () => {
-    expect(codeOf(await client.call("EndTransaction", { topic: { name: "T" } }))).toBe("NOT_IMPLEMENTED");
+    expect(codeOf(await client.call("EndTransaction", { topic: { name: "T" } }))).toBe(
+      "NOT_IMPLEMENTED",
+    );
     expect(codeOf(await client.call("UpdateOffset", {}))).toBe("NOT_IMPLEMENTED");
     expect(codeOf(await client.call("RecallMessage", {}))).toBe("NOT_IMPLEMENTED");
     const pull = await client.stream("PullMessage", {});
@@ -82,16 +97,25 @@ describe("GrpcProxy", () => {
       codeOf(await client.call("SendMessage", request));
     expect(await codes(sendRequest({}, { message_id: "" }))).toBe("ILLEGAL_MESSAGE_ID");
     expect(await codes(sendRequest({ body: Buffer.alloc(0) }))).toBe("MESSAGE_BODY_EMPTY");
-    expect(await codes(sendRequest({ body: Buffer.alloc(4 * 1024 * 1024 + 1) }))).toBe("MESSAGE_BODY_TOO_LARGE");
+    expect(await codes(sendRequest({ body: Buffer.alloc(4 * 1024 * 1024 + 1) }))).toBe(
+      "MESSAGE_BODY_TOO_LARGE",
+    );
     expect(await codes(sendRequest({}, { tag: "a||b" }))).toBe("ILLEGAL_MESSAGE_TAG");
     expect(await codes(sendRequest({}, { keys: ["has space"] }))).toBe("ILLEGAL_MESSAGE_KEY");
-    expect(await codes(sendRequest({ user_properties: { UNIQ_KEY: "x" } }))).toBe("ILLEGAL_MESSAGE_PROPERTY_KEY");
+    expect(await codes(sendRequest({ user_properties: { UNIQ_KEY: "x" } }))).toBe(
+      "ILLEGAL_MESSAGE_PROPERTY_KEY",
+    );
     expect(await codes(sendRequest({ user_properties: { big: "v".repeat(17 * 1024) } }))).toBe(
       "MESSAGE_PROPERTIES_TOO_LARGE",
     );
     expect(await codes(sendRequest({}, { message_type: "TRANSACTION" }))).toBe("NOT_IMPLEMENTED");
     expect(
-      await codes(sendRequest({}, { delivery_timestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86400 } })),
+      await codes(
+        sendRequest(
+          {},
+          { delivery_timestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86400 } },
+        ),
+      ),
     ).toBe("ILLEGAL_DELIVERY_TIME");
     expect(await codes(sendRequest({ topic: { name: "Unknown" } }))).toBe("TOPIC_NOT_FOUND");
     expect(await codes({ messages: [] })).toBe("BAD_REQUEST");
@@ -107,7 +131,9 @@ describe("GrpcProxy", () => {
     stream.on("data", (reply: Record<string, unknown>) => replies.push(reply));
     const ended = new Promise<void>((resolve) => stream.on("end", resolve));
     stream.on("error", () => undefined);
-    stream.write({ settings: { client_type: "PRODUCER", publishing: { topics: [{ name: "T" }] } } });
+    stream.write({
+      settings: { client_type: "PRODUCER", publishing: { topics: [{ name: "T" }] } },
+    });
     await waitFor(() => replies.length === 1);
     const settings = replies[0]!.settings as Record<string, Record<string, unknown>>;
     expect(codeOf(replies[0]!)).toBe("OK");
@@ -150,10 +176,15 @@ describe("GrpcProxy", () => {
       long_polling_timeout: { seconds: 2 },
     });
     await waitFor(() => env.broker.popService.waitingPolls === 1);
-    expect(codeOf(await client.call("SendMessage", sendRequest({}, { tag: "A", keys: ["k"] })))).toBe("OK");
+    expect(
+      codeOf(await client.call("SendMessage", sendRequest({}, { tag: "A", keys: ["k"] }))),
+    ).toBe("OK");
     const responses = await receive;
     expect(codeOf(responses[0]!)).toBe("OK");
-    const message = responses[1]!.message as { system_properties: Record<string, unknown>; body: Buffer };
+    const message = responses[1]!.message as {
+      system_properties: Record<string, unknown>;
+      body: Buffer;
+    };
     expect(message.body.toString()).toBe("hello");
     expect(message.system_properties.body_digest).toEqual({
       type: "MD5",
@@ -229,7 +260,9 @@ describe("GrpcProxy", () => {
       invisible_duration: { seconds: 30 },
       long_polling_timeout: { seconds: 2 },
     });
-    const message = responses[1]!.message as { system_properties: { receipt_handle: string; message_id: string } };
+    const message = responses[1]!.message as {
+      system_properties: { receipt_handle: string; message_id: string };
+    };
     const forward = await client.call("ForwardMessageToDeadLetterQueue", {
       group: { name: "G" },
       topic: { name: "T" },
@@ -247,9 +280,14 @@ describe("GrpcProxy", () => {
   });
 
   it("assigns the whole topic to a push consumer with an explicit status", async () => {
-    const response = await client.call("QueryAssignment", { topic: { name: "T" }, group: { name: "G" } });
+    const response = await client.call("QueryAssignment", {
+      topic: { name: "T" },
+      group: { name: "G" },
+    });
     expect(codeOf(response)).toBe("OK");
-    const assignments = response.assignments as { message_queue: { id: number; permission: string } }[];
+    const assignments = response.assignments as {
+      message_queue: { id: number; permission: string };
+    }[];
     expect(assignments).toHaveLength(1);
     expect(assignments[0]!.message_queue.id).toBe(-1);
   });
@@ -268,14 +306,23 @@ describe("GrpcProxy", () => {
     });
     expect(end.offset).toBe("1");
     expect(
-      codeOf(await client.call("GetOffset", { group: { name: "G" }, message_queue: { topic: { name: "T" }, id: 0 } })),
+      codeOf(
+        await client.call("GetOffset", {
+          group: { name: "G" },
+          message_queue: { topic: { name: "T" }, id: 0 },
+        }),
+      ),
     ).toBe("OFFSET_NOT_FOUND");
   });
 
   it("ends a waiting receive when it shuts down, gracefully", async () => {
     const receive = client.stream(
       "ReceiveMessage",
-      { group: { name: "G" }, message_queue: { topic: { name: "T" } }, long_polling_timeout: { seconds: 20 } },
+      {
+        group: { name: "G" },
+        message_queue: { topic: { name: "T" } },
+        long_polling_timeout: { seconds: 20 },
+      },
       30_000,
     );
     await waitFor(() => env.broker.popService.waitingPolls === 1);

@@ -19,7 +19,11 @@ async function open(
     { storePathRootDir: dir, mappedFileSizeCommitLog: 1024 * 1024 },
     { logger: silentLogger },
   );
-  const broker = await MessageStoreBroker.open({ messageStore: store, logger: silentLogger, ...options });
+  const broker = await MessageStoreBroker.open({
+    messageStore: store,
+    logger: silentLogger,
+    ...options,
+  });
   return { store, broker };
 }
 
@@ -47,7 +51,10 @@ describe("MessageStoreBroker", () => {
     await first.broker.shutdown();
     await first.store.shutdown();
     const second = await open(dir, { autoCreateTopicEnable: false });
-    expect(await second.broker.getTopicQueues("Wide")).toEqual({ readQueueNums: 6, writeQueueNums: 6 });
+    expect(await second.broker.getTopicQueues("Wide")).toEqual({
+      readQueueNums: 6,
+      writeQueueNums: 6,
+    });
     await second.broker.shutdown();
     await second.store.shutdown();
   });

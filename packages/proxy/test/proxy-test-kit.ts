@@ -10,7 +10,12 @@ import { GrpcProxy, MessageStoreBroker } from "../src/index.js";
 export const silentLogger = pino({ level: "silent" });
 
 /** A logger for rocketmq-client-nodejs that writes nothing (its default writes to $HOME/logs). */
-export const clientLogger = { info(): void {}, warn(): void {}, error(): void {}, debug(): void {} };
+export const clientLogger = {
+  info(): void {},
+  warn(): void {},
+  error(): void {},
+  debug(): void {},
+};
 
 /** Polls `condition` until true or `timeoutMs` passes. */
 export async function waitFor(
@@ -64,7 +69,11 @@ export interface ProxyEnvironmentOptions {
 export async function startProxy(options: ProxyEnvironmentOptions = {}): Promise<ProxyEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), "proxy-test-"));
   let port = 0;
-  const open = async (): Promise<{ store: MessageStore; broker: MessageStoreBroker; proxy: GrpcProxy }> => {
+  const open = async (): Promise<{
+    store: MessageStore;
+    broker: MessageStoreBroker;
+    proxy: GrpcProxy;
+  }> => {
     const store = await MessageStore.open(
       {
         storePathRootDir: dir,
@@ -74,7 +83,11 @@ export async function startProxy(options: ProxyEnvironmentOptions = {}): Promise
       },
       { logger: silentLogger },
     );
-    const broker = await MessageStoreBroker.open({ messageStore: store, logger: silentLogger, ...options.broker });
+    const broker = await MessageStoreBroker.open({
+      messageStore: store,
+      logger: silentLogger,
+      ...options.broker,
+    });
     const proxy = new GrpcProxy({
       broker,
       grpcPort: port,

@@ -18,8 +18,12 @@ const definition = loadSync("apache/rocketmq/v2/service.proto", {
   defaults: false,
   oneofs: true,
 });
-const v2 = (loadPackageDefinition(definition).apache as Record<string, Record<string, Record<string, unknown>>>)
-  .rocketmq!.v2!;
+const v2 = (
+  loadPackageDefinition(definition).apache as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >
+).rocketmq!.v2!;
 const MessagingService = v2.MessagingService as ServiceClientConstructor;
 
 /** A bare grpc-js client of MessagingService, for requests the real client never makes. */
@@ -27,7 +31,10 @@ export class RawClient {
   readonly client: Client;
   readonly clientId: string;
 
-  constructor(endpoints: string, clientId = `raw@${process.pid}@${Math.random().toString(36).slice(2)}`) {
+  constructor(
+    endpoints: string,
+    clientId = `raw@${process.pid}@${Math.random().toString(36).slice(2)}`,
+  ) {
     this.client = new MessagingService(endpoints, credentials.createInsecure(), {
       "grpc.max_send_message_length": 16 * 1024 * 1024,
     });
@@ -52,9 +59,12 @@ export class RawClient {
 
   /** Runs a server-streaming method to its end; resolves every response. */
   stream(method: string, request: object, deadlineMs = 10_000): Promise<Record<string, unknown>[]> {
-    const fn = (this.client as unknown as Record<string, (r: object, m: Metadata, o: object) => NodeJS.ReadableStream>)[
-      method
-    ]!.bind(this.client);
+    const fn = (
+      this.client as unknown as Record<
+        string,
+        (r: object, m: Metadata, o: object) => NodeJS.ReadableStream
+      >
+    )[method]!.bind(this.client);
     const call = fn(request, this.metadata(), { deadline: Date.now() + deadlineMs });
     const responses: Record<string, unknown>[] = [];
     return new Promise((resolve, reject) => {
@@ -67,7 +77,10 @@ export class RawClient {
   /** Opens a Telemetry stream. */
   telemetry(): ClientDuplexStream<object, Record<string, unknown>> {
     const fn = (
-      this.client as unknown as Record<string, (m: Metadata) => ClientDuplexStream<object, Record<string, unknown>>>
+      this.client as unknown as Record<
+        string,
+        (m: Metadata) => ClientDuplexStream<object, Record<string, unknown>>
+      >
     ).Telemetry!.bind(this.client);
     return fn(this.metadata());
   }

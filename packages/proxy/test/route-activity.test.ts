@@ -3,14 +3,20 @@ import type { ProxyBroker } from "../src/index.js";
 import { endpointsOf, RouteActivity } from "../src/route-activity.js";
 
 function brokerWith(queues: { readQueueNums: number; writeQueueNums: number } | null): ProxyBroker {
-  return { brokerName: "b1", getTopicQueues: () => Promise.resolve(queues) } as unknown as ProxyBroker;
+  return {
+    brokerName: "b1",
+    getTopicQueues: () => Promise.resolve(queues),
+  } as unknown as ProxyBroker;
 }
 
 const fallback = (): ReturnType<typeof endpointsOf> => endpointsOf("10.0.0.9", 8081);
 
 describe("RouteActivity", () => {
   it("numbers read-write queues first, so queue 0 serves producers and consumers", async () => {
-    const route = await new RouteActivity(brokerWith({ readQueueNums: 4, writeQueueNums: 2 }), fallback).queryRoute({
+    const route = await new RouteActivity(
+      brokerWith({ readQueueNums: 4, writeQueueNums: 2 }),
+      fallback,
+    ).queryRoute({
       topic: { name: "T" },
     });
     expect(route.message_queues.map((q) => [q.id, q.permission])).toEqual([
@@ -23,17 +29,23 @@ describe("RouteActivity", () => {
   });
 
   it("answers FORBIDDEN for a topic with no queue instead of an empty route (which hangs clients)", async () => {
-    const route = await new RouteActivity(brokerWith({ readQueueNums: 0, writeQueueNums: 0 }), fallback).queryRoute({
+    const route = await new RouteActivity(
+      brokerWith({ readQueueNums: 0, writeQueueNums: 0 }),
+      fallback,
+    ).queryRoute({
       topic: { name: "T" },
     });
     expect(route.status.code).toBe("FORBIDDEN");
   });
 
   it("refuses an assignment for a topic without readable queues", async () => {
-    const activity = new RouteActivity(brokerWith({ readQueueNums: 0, writeQueueNums: 2 }), fallback);
-    expect((await activity.queryAssignment({ topic: { name: "T" }, group: { name: "G" } })).status.code).toBe(
-      "FORBIDDEN",
+    const activity = new RouteActivity(
+      brokerWith({ readQueueNums: 0, writeQueueNums: 2 }),
+      fallback,
     );
+    expect(
+      (await activity.queryAssignment({ topic: { name: "T" }, group: { name: "G" } })).status.code,
+    ).toBe("FORBIDDEN");
   });
 
   it("names the address scheme the way the client does", () => {

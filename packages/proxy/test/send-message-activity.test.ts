@@ -17,7 +17,11 @@ beforeEach(async () => {
 });
 afterEach(() => env.destroy());
 
-function message(id: string, system: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): object {
+function message(
+  id: string,
+  system: Record<string, unknown> = {},
+  rest: Record<string, unknown> = {},
+): object {
   return {
     topic: { name: "T" },
     body: Buffer.from(`body ${id}`),
@@ -47,7 +51,11 @@ describe("SendMessageActivity", () => {
     if (!stored.ok) throw new Error(stored.reason);
     expect(stored.message.tags).toBe("A");
     expect(stored.message.keys).toBe("k1 k2");
-    expect(stored.message.properties).toMatchObject({ p: "v", UNIQ_KEY: "ID1", __BORNHOST: "laptop" });
+    expect(stored.message.properties).toMatchObject({
+      p: "v",
+      UNIQ_KEY: "ID1",
+      __BORNHOST: "laptop",
+    });
     expect(stored.message.bornHost).toBe("127.0.0.1:4567");
     expect(stored.message.bornTimestamp).toBe(1_700_000_000_005);
   });
@@ -60,8 +68,12 @@ describe("SendMessageActivity", () => {
       );
       expect(response.status.code).toBe("OK");
     }
-    await waitFor(() => [0, 1, 2, 3].reduce((sum, q) => sum + env.store.getMaxOffsetInQueue("T", q), 0) === 6);
-    expect([0, 1, 2, 3].map((q) => env.store.getMaxOffsetInQueue("T", q)).sort()).toEqual([0, 0, 0, 6]);
+    await waitFor(
+      () => [0, 1, 2, 3].reduce((sum, q) => sum + env.store.getMaxOffsetInQueue("T", q), 0) === 6,
+    );
+    expect([0, 1, 2, 3].map((q) => env.store.getMaxOffsetInQueue("T", q)).sort()).toEqual([
+      0, 0, 0, 6,
+    ]);
   });
 
   it("parks a message with a future delivery timestamp in the timer", async () => {
@@ -78,10 +90,14 @@ describe("SendMessageActivity", () => {
   it("answers one entry per message, and MULTIPLE_RESULTS when they differ", async () => {
     const response = await activity.sendMessage({ messages: [message("OK1"), message("")] }, "");
     expect(response.status.code).toBe("MULTIPLE_RESULTS");
-    expect(response.entries.map((entry) => entry.status.code)).toEqual(["OK", "ILLEGAL_MESSAGE_ID"]);
-    expect((await activity.sendMessage({ messages: [message("a"), message("b"), message("c")] }, "")).status.code).toBe(
-      "BAD_REQUEST",
-    );
+    expect(response.entries.map((entry) => entry.status.code)).toEqual([
+      "OK",
+      "ILLEGAL_MESSAGE_ID",
+    ]);
+    expect(
+      (await activity.sendMessage({ messages: [message("a"), message("b"), message("c")] }, ""))
+        .status.code,
+    ).toBe("BAD_REQUEST");
   });
 
   it("reads ip:port out of grpc-js peer strings", () => {

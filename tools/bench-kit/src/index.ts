@@ -47,7 +47,8 @@ export function zeroFilledFile(path: string, size: number): void {
   const zeros = Buffer.alloc(CHUNK);
   const fd = fs.openSync(path, "w");
   try {
-    for (let at = 0; at < size; at += CHUNK) fs.writeSync(fd, zeros, 0, Math.min(CHUNK, size - at), at);
+    for (let at = 0; at < size; at += CHUNK)
+      fs.writeSync(fd, zeros, 0, Math.min(CHUNK, size - at), at);
     fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -69,7 +70,12 @@ export interface RawWriteResult {
  * and syncs zeros first, so the timed writes land on allocated blocks in the page cache; "sparse"
  * only sets the length, as an ASYNC store's segments are, so the timed writes allocate blocks.
  */
-export function rawWriteBaseline(options: { dir: string; totalBytes: number; fileSize?: number; preallocation?: "zero-fill" | "sparse" }): RawWriteResult {
+export function rawWriteBaseline(options: {
+  dir: string;
+  totalBytes: number;
+  fileSize?: number;
+  preallocation?: "zero-fill" | "sparse";
+}): RawWriteResult {
   const fileSize = options.fileSize ?? options.totalBytes;
   const files: string[] = [];
   for (let at = 0; at < options.totalBytes; at += fileSize) {
@@ -86,7 +92,8 @@ export function rawWriteBaseline(options: { dir: string; totalBytes: number; fil
   for (const path of files) {
     const fd = fs.openSync(path, "r+");
     const size = fs.fstatSync(fd).size;
-    for (let at = 0; at < size; at += CHUNK) written += fs.writeSync(fd, chunk, 0, Math.min(CHUNK, size - at), at);
+    for (let at = 0; at < size; at += CHUNK)
+      written += fs.writeSync(fd, chunk, 0, Math.min(CHUNK, size - at), at);
     const syncStart = nowMs();
     fs.fdatasyncSync(fd);
     syncMs += nowMs() - syncStart;
@@ -94,7 +101,12 @@ export function rawWriteBaseline(options: { dir: string; totalBytes: number; fil
   }
   const ms = nowMs() - start;
   for (const path of files) fs.rmSync(path, { force: true });
-  return { seconds: ms / 1000, syncSeconds: syncMs / 1000, mbPerSec: mbPerSec(written, ms), bytes: written };
+  return {
+    seconds: ms / 1000,
+    syncSeconds: syncMs / 1000,
+    mbPerSec: mbPerSec(written, ms),
+    bytes: written,
+  };
 }
 
 /** A new file of `size` bytes with no blocks (ftruncate), synced, as a sparse segment is created. */
@@ -118,7 +130,11 @@ export interface FsyncLatency {
  * Latency of one write of `writeBytes` followed by fdatasync, at sequential offsets of a zero-filled
  * file, through the async (thread-pool) API a store uses.
  */
-export async function fdatasyncLatency(options: { dir: string; writeBytes: number; iterations: number }): Promise<FsyncLatency> {
+export async function fdatasyncLatency(options: {
+  dir: string;
+  writeBytes: number;
+  iterations: number;
+}): Promise<FsyncLatency> {
   const path = join(options.dir, "fsync-probe");
   zeroFilledFile(path, options.writeBytes * options.iterations);
   const handle = await fs.promises.open(path, "r+");
@@ -149,14 +165,21 @@ function format(value: string | number): string {
  * Prints a benchmark's result: one JSON line (`{"bench": title, ...extra, "rows": [...]}`) for tools,
  * then a markdown table for people.
  */
-export function report(title: string, rows: readonly BenchRow[], extra: Readonly<Record<string, unknown>> = {}): void {
+export function report(
+  title: string,
+  rows: readonly BenchRow[],
+  extra: Readonly<Record<string, unknown>> = {},
+): void {
   console.log(JSON.stringify({ bench: title, ...extra, rows }));
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const lines = [
     `\n### ${title}\n`,
     `| ${columns.join(" | ")} |`,
     `| ${columns.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${columns.map((c) => (row[c] === undefined ? "" : format(row[c]))).join(" | ")} |`),
+    ...rows.map(
+      (row) =>
+        `| ${columns.map((c) => (row[c] === undefined ? "" : format(row[c]))).join(" | ")} |`,
+    ),
   ];
   console.log(lines.join("\n") + "\n");
 }

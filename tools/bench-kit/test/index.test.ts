@@ -26,7 +26,12 @@ describe("baselines", () => {
       expect(raw.syncSeconds).toBeLessThan(raw.seconds);
       const latency = await fdatasyncLatency({ dir, writeBytes: 4096, iterations: 5 });
       expect(latency.p99Ms).toBeGreaterThanOrEqual(latency.p50Ms);
-      const sparse = rawWriteBaseline({ dir, totalBytes: 3 * 1024 * 1024, fileSize: 2 * 1024 * 1024, preallocation: "sparse" });
+      const sparse = rawWriteBaseline({
+        dir,
+        totalBytes: 3 * 1024 * 1024,
+        fileSize: 2 * 1024 * 1024,
+        preallocation: "sparse",
+      });
       expect(sparse.bytes).toBe(3 * 1024 * 1024); // a full file and a 1 MiB last one
       expect(readdirSync(dir)).toEqual([]);
     } finally {
@@ -42,10 +47,21 @@ describe("baselines", () => {
 describe("report", () => {
   it("prints a JSON line and a markdown table with every column", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-    report("demo", [{ case: "a", mbPerSec: 1.23456 }, { case: "b", ratio: 0.5 }], { baselineMbPerSec: 10 });
+    report(
+      "demo",
+      [
+        { case: "a", mbPerSec: 1.23456 },
+        { case: "b", ratio: 0.5 },
+      ],
+      { baselineMbPerSec: 10 },
+    );
     const [json, table] = log.mock.calls.map((call) => String(call[0]));
     log.mockRestore();
-    expect(JSON.parse(json ?? "")).toMatchObject({ bench: "demo", baselineMbPerSec: 10, rows: [{ case: "a" }, { case: "b" }] });
+    expect(JSON.parse(json ?? "")).toMatchObject({
+      bench: "demo",
+      baselineMbPerSec: 10,
+      rows: [{ case: "a" }, { case: "b" }],
+    });
     expect(table).toContain("| case | mbPerSec | ratio |");
     expect(table).toContain("| a | 1.235 |  |");
   });

@@ -6,7 +6,10 @@ import type { BenchServer, BenchServerOptions } from "./bench-server.js";
 import { ready, storeConfig } from "./remoting-store.js";
 
 export async function start(options: BenchServerOptions): Promise<BenchServer> {
-  const broker = new BrokerController({ ...storeConfig(options.dir, options.variant ?? "ASYNC_FLUSH"), listenPort: 0 }, { logger: pino({ level: "warn" }) });
+  const broker = new BrokerController(
+    { ...storeConfig(options.dir, options.variant ?? "ASYNC_FLUSH"), listenPort: 0 },
+    { logger: pino({ level: "warn" }) },
+  );
   await broker.start();
   await ready(broker.messageStore, options.dir);
   return { port: broker.listenPort, stop: () => broker.shutdown() };

@@ -10,7 +10,9 @@ import type { BenchServer, BenchServerOptions } from "./bench-server.js";
 /** The opaque of a request frame `data[start, end)`, from its parsed JSON header. */
 export function requestOpaque(data: Buffer, start: number): number {
   const headerLength = data.readUInt32BE(start) & 0xffffff;
-  const header = JSON.parse(data.toString("utf8", start + 4, start + 4 + headerLength)) as { opaque: number };
+  const header = JSON.parse(data.toString("utf8", start + 4, start + 4 + headerLength)) as {
+    opaque: number;
+  };
   return header.opaque;
 }
 
@@ -22,7 +24,9 @@ export function fixedResponse(opaque: number): Buffer {
 }
 
 /** Listens on 127.0.0.1; `onSocket` wires each accepted socket. */
-export async function listen(onSocket: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+export async function listen(
+  onSocket: (socket: Socket) => void,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -44,7 +48,9 @@ export async function listen(onSocket: (socket: Socket) => void): Promise<{ port
 export async function start(_options: BenchServerOptions): Promise<BenchServer> {
   const { port, close } = await listen((socket) => {
     const responses: Buffer[] = [];
-    const splitter = new FrameSplitter((data, start) => responses.push(fixedResponse(requestOpaque(data, start))));
+    const splitter = new FrameSplitter((data, start) =>
+      responses.push(fixedResponse(requestOpaque(data, start))),
+    );
     socket.on("data", (chunk: Buffer) => {
       splitter.push(chunk);
       if (responses.length === 0) return;

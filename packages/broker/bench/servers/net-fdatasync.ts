@@ -51,16 +51,21 @@ class GroupCommitLog {
     const bytes = batch.reduce((sum, waiting) => sum + waiting.body.length, 0);
     if (this.#position + bytes > FILE_SIZE) this.#position = 0;
     this.#syncing = true;
-    fs.writev(this.#fd, batch.map((waiting) => waiting.body), this.#position, (writeError) => {
-      if (writeError) throw writeError;
-      this.#position += bytes;
-      fs.fdatasync(this.#fd, (syncError) => {
-        if (syncError) throw syncError;
-        this.#syncing = false;
-        answer(batch);
-        if (this.#batch.length > 0) this.#commit();
-      });
-    });
+    fs.writev(
+      this.#fd,
+      batch.map((waiting) => waiting.body),
+      this.#position,
+      (writeError) => {
+        if (writeError) throw writeError;
+        this.#position += bytes;
+        fs.fdatasync(this.#fd, (syncError) => {
+          if (syncError) throw syncError;
+          this.#syncing = false;
+          answer(batch);
+          if (this.#batch.length > 0) this.#commit();
+        });
+      },
+    );
   }
 }
 
@@ -72,7 +77,9 @@ function answer(batch: readonly Waiting[]): void {
     if (list === undefined) bySocket.set(waiting.socket, [waiting.response]);
     else list.push(waiting.response);
   }
-  for (const [socket, responses] of bySocket) if (!socket.destroyed) socket.write(responses.length === 1 ? responses[0]! : Buffer.concat(responses));
+  for (const [socket, responses] of bySocket)
+    if (!socket.destroyed)
+      socket.write(responses.length === 1 ? responses[0]! : Buffer.concat(responses));
 }
 
 export async function start(options: BenchServerOptions): Promise<BenchServer> {
@@ -80,7 +87,11 @@ export async function start(options: BenchServerOptions): Promise<BenchServer> {
   const { port, close } = await listen((socket) => {
     const splitter = new FrameSplitter((data, start, end) => {
       const headerLength = data.readUInt32BE(start) & 0xffffff;
-      log.add({ socket, response: fixedResponse(requestOpaque(data, start)), body: data.subarray(start + 4 + headerLength, end) });
+      log.add({
+        socket,
+        response: fixedResponse(requestOpaque(data, start)),
+        body: data.subarray(start + 4 + headerLength, end),
+      });
     });
     socket.on("data", (chunk: Buffer) => splitter.push(chunk));
   });

@@ -1,7 +1,16 @@
 // RemotingServer with a SEND_MESSAGE_V2 processor that stores each message with
 // MessageStore.putMessage (@store/commitlog) and answers as the Java broker does; `variant` picks the
 // flush strategy: ASYNC_FLUSH, ASYNC_FLUSH+pool (transientStorePoolEnable) or SYNC_FLUSH.
-import { RemotingCommand, RemotingServer, RequestCode, ResponseCode, optionalInt, optionalString, requiredInt, requiredString } from "@store/broker";
+import {
+  RemotingCommand,
+  RemotingServer,
+  RequestCode,
+  ResponseCode,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "@store/broker";
 import type { RequestProcessor } from "@store/broker";
 import { MessageStore } from "@store/commitlog";
 import { stringToMessageProperties } from "@store/message-codec";
@@ -29,7 +38,8 @@ const RESPONSE_CODES: Record<PutMessageStatus, number> = {
 };
 
 export function storeConfig(dir: string, variant: string): MessageStoreConfigInput {
-  if (!["ASYNC_FLUSH", "ASYNC_FLUSH+pool", "SYNC_FLUSH"].includes(variant)) throw new Error(`unknown flush strategy ${variant}`);
+  if (!["ASYNC_FLUSH", "ASYNC_FLUSH+pool", "SYNC_FLUSH"].includes(variant))
+    throw new Error(`unknown flush strategy ${variant}`);
   return {
     storePathRootDir: dir,
     mappedFileSizeCommitLog: 128 * MIB,
@@ -58,7 +68,10 @@ export function sendProcessor(store: MessageStore): RequestProcessor {
       });
       const append = result.appendResult;
       const code = RESPONSE_CODES[result.status];
-      if (append === undefined || (code !== ResponseCode.SUCCESS && code !== ResponseCode.FLUSH_DISK_TIMEOUT)) {
+      if (
+        append === undefined ||
+        (code !== ResponseCode.SUCCESS && code !== ResponseCode.FLUSH_DISK_TIMEOUT)
+      ) {
         return RemotingCommand.response(request, code, result.reason ?? result.status);
       }
       return RemotingCommand.response(request, code, null, {
@@ -78,7 +91,8 @@ export async function ready(store: MessageStore, dir: string): Promise<void> {
   const put = await store.putMessage({ topic: "BenchWarmUp", body: Buffer.from("warm") });
   if (put.status !== "PUT_OK") throw new Error(`warm-up put failed: ${put.status}`);
   const deadline = Date.now() + 60_000;
-  const segments = () => readdirSync(join(dir, "commitlog")).filter((name) => /^\d{20}$/.test(name)).length;
+  const segments = () =>
+    readdirSync(join(dir, "commitlog")).filter((name) => /^\d{20}$/.test(name)).length;
   while (segments() < 2) {
     if (Date.now() > deadline) throw new Error("the store made no second segment within 60 s");
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -86,9 +100,16 @@ export async function ready(store: MessageStore, dir: string): Promise<void> {
 }
 
 export async function start(options: BenchServerOptions): Promise<BenchServer> {
-  const store = await MessageStore.open(storeConfig(options.dir, options.variant ?? "ASYNC_FLUSH"), { logger: pino({ level: "warn" }) });
+  const store = await MessageStore.open(
+    storeConfig(options.dir, options.variant ?? "ASYNC_FLUSH"),
+    { logger: pino({ level: "warn" }) },
+  );
   await ready(store, options.dir);
-  const server = new RemotingServer({ port: 0, host: "127.0.0.1", processors: new Map([[RequestCode.SEND_MESSAGE_V2, sendProcessor(store)]]) });
+  const server = new RemotingServer({
+    port: 0,
+    host: "127.0.0.1",
+    processors: new Map([[RequestCode.SEND_MESSAGE_V2, sendProcessor(store)]]),
+  });
   const port = await server.start();
   return {
     port,

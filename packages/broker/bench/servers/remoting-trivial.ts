@@ -13,7 +13,11 @@ export async function start(_options: BenchServerOptions): Promise<BenchServer> 
         queueOffset: "0",
       }),
   };
-  const server = new RemotingServer({ port: 0, host: "127.0.0.1", processors: new Map([[RequestCode.SEND_MESSAGE_V2, trivial]]) });
+  const server = new RemotingServer({
+    port: 0,
+    host: "127.0.0.1",
+    processors: new Map([[RequestCode.SEND_MESSAGE_V2, trivial]]),
+  });
   const port = await server.start();
   return { port, stop: () => server.shutdown(1_000) };
 }

@@ -25,7 +25,11 @@ const UNIQUE_MSG_QUERY_FLAG = "_UNIQUE_KEY_QUERY";
 const VERSION_V4_9_3 = 399;
 
 /** The bytes a request's signature covers. */
-export function aclSignedContent(extFields: ExtFields, body: Buffer | null, version: number): Buffer {
+export function aclSignedContent(
+  extFields: ExtFields,
+  body: Buffer | null,
+  version: number,
+): Buffer {
   let values = "";
   for (const key of Object.keys(extFields).sort()) {
     if (key === ACL_SIGNATURE) continue;
@@ -45,10 +49,27 @@ export function aclSignature(content: Buffer, secretKey: string): string {
  * `command` signed for `accessKey` (AclClientRPCHook): AccessKey added, then Signature over the
  * result. For clients of this package (RemotingClient) talking to a broker with aclEnable.
  */
-export function signRequest(command: RemotingCommand, accessKey: string, secretKey: string): RemotingCommand {
+export function signRequest(
+  command: RemotingCommand,
+  accessKey: string,
+  secretKey: string,
+): RemotingCommand {
   const extFields: ExtFields = { ...command.extFields, [ACL_ACCESS_KEY]: accessKey };
   delete extFields[ACL_SIGNATURE];
-  extFields[ACL_SIGNATURE] = aclSignature(aclSignedContent(extFields, command.body, command.version), secretKey);
+  extFields[ACL_SIGNATURE] = aclSignature(
+    aclSignedContent(extFields, command.body, command.version),
+    secretKey,
+  );
   const { code, language, version, opaque, flag, remark, body, serializeType } = command;
-  return new RemotingCommand({ code, language, version, opaque, flag, remark, extFields, body, serializeType });
+  return new RemotingCommand({
+    code,
+    language,
+    version,
+    opaque,
+    flag,
+    remark,
+    extFields,
+    body,
+    serializeType,
+  });
 }

@@ -26,7 +26,9 @@ const PERMISSION_NAMES: Record<string, number> = {
  * UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, DELETE_SUBSCRIPTIONGROUP, DELETE_TOPIC_IN_BROKER,
  * UPDATE_AND_CREATE_STATIC_TOPIC.
  */
-export const ADMIN_REQUEST_CODES: ReadonlySet<number> = new Set([17, 25, 50, 51, 52, 200, 207, 215, 513]);
+export const ADMIN_REQUEST_CODES: ReadonlySet<number> = new Set([
+  17, 25, 50, 51, 52, 200, 207, 215, 513,
+]);
 
 /** The bits of a permission name (trimmed), or null when it is not one of DENY, PUB, SUB, PUB|SUB, SUB|PUB. */
 export function parsePermission(name: string): number | null {

@@ -91,13 +91,17 @@ export async function loadPlainAclConfig(path: string): Promise<PlainAclConfig> 
 
 /** Validates a plain_acl document. @throws BrokerError INVALID_CONFIG (never quoting a secret). */
 export function parsePlainAclConfig(document: unknown, source = "ACL config"): PlainAclConfig {
-  const fail = (where: string, what: string) => new BrokerError("INVALID_CONFIG", `${source}: ${where}: ${what}`);
+  const fail = (where: string, what: string) =>
+    new BrokerError("INVALID_CONFIG", `${source}: ${where}: ${what}`);
   const root = objectOf(document);
   if (root === null) throw fail("(file)", "expected a map with accounts");
-  const globals = listOf(root.globalWhiteRemoteAddresses, "globalWhiteRemoteAddresses", fail).map((item, index) => {
-    if (typeof item !== "string") throw fail(`globalWhiteRemoteAddresses[${index}]`, "expected an address pattern");
-    return matcher(item, `globalWhiteRemoteAddresses[${index}]`, fail);
-  });
+  const globals = listOf(root.globalWhiteRemoteAddresses, "globalWhiteRemoteAddresses", fail).map(
+    (item, index) => {
+      if (typeof item !== "string")
+        throw fail(`globalWhiteRemoteAddresses[${index}]`, "expected an address pattern");
+      return matcher(item, `globalWhiteRemoteAddresses[${index}]`, fail);
+    },
+  );
   const entries = listOf(root.accounts, "accounts", fail);
   if (entries.length > MAX_ACCOUNTS) throw fail("accounts", `more than ${MAX_ACCOUNTS} accounts`);
   const accounts = new Map<string, PlainAccount>();
@@ -116,14 +120,18 @@ function parseAccount(value: unknown, where: string, fail: Fail): PlainAccount {
   const fields = objectOf(value);
   if (fields === null) throw fail(where, "expected a map");
   for (const key of Object.keys(fields))
-    if (!ACCOUNT_KEYS.has(key)) throw fail(where, `unknown key ${key} (expected ${[...ACCOUNT_KEYS].join(", ")})`);
+    if (!ACCOUNT_KEYS.has(key))
+      throw fail(where, `unknown key ${key} (expected ${[...ACCOUNT_KEYS].join(", ")})`);
   const accessKey = scalar(fields.accessKey);
   const secretKey = scalar(fields.secretKey);
   // PlainPermissionManager: both longer than 6 characters
   if (accessKey === null || accessKey.length <= 6)
     throw fail(where, "accessKey must be a string of more than 6 characters");
   if (secretKey === null || secretKey.length <= 6)
-    throw fail(`${where} (accessKey ${accessKey})`, "secretKey must be a string of more than 6 characters");
+    throw fail(
+      `${where} (accessKey ${accessKey})`,
+      "secretKey must be a string of more than 6 characters",
+    );
   const admin = booleanOf(fields.admin);
   if (admin === null) throw fail(where, "admin must be true or false");
   const resources = new Map<string, number>();
@@ -132,7 +140,8 @@ function parseAccount(value: unknown, where: string, fail: Fail): PlainAccount {
     ["groupPerms", false],
   ] as const) {
     const list = listOf(fields[key], `${where}.${key}`, fail);
-    if (list.length > MAX_RESOURCES) throw fail(`${where}.${key}`, `more than ${MAX_RESOURCES} entries`);
+    if (list.length > MAX_RESOURCES)
+      throw fail(`${where}.${key}`, `more than ${MAX_RESOURCES} entries`);
     list.forEach((item, index) => {
       const [name, bits] = resourcePerm(item, `${where}.${key}[${index}]`, fail);
       resources.set(isTopic ? name : retryTopicOf(name), bits);
@@ -141,7 +150,11 @@ function parseAccount(value: unknown, where: string, fail: Fail): PlainAccount {
   return {
     accessKey,
     secretKey,
-    whiteRemoteAddress: matcher(scalar(fields.whiteRemoteAddress) ?? "", `${where}.whiteRemoteAddress`, fail),
+    whiteRemoteAddress: matcher(
+      scalar(fields.whiteRemoteAddress) ?? "",
+      `${where}.whiteRemoteAddress`,
+      fail,
+    ),
     admin,
     defaultTopicPerm: defaultPerm(fields.defaultTopicPerm, `${where}.defaultTopicPerm`, fail),
     defaultGroupPerm: defaultPerm(fields.defaultGroupPerm, `${where}.defaultGroupPerm`, fail),
@@ -154,7 +167,8 @@ function resourcePerm(item: unknown, where: string, fail: Fail): [string, number
   const parts = typeof item === "string" ? item.split("=") : [];
   const bits = parts.length === 2 ? parsePermission(parts[1] as string) : null;
   const name = (parts[0] ?? "").trim();
-  if (bits === null || name === "") throw fail(where, `expected <name>=<DENY|PUB|SUB|PUB|SUB>, got ${shown(item)}`);
+  if (bits === null || name === "")
+    throw fail(where, `expected <name>=<DENY|PUB|SUB|PUB|SUB>, got ${shown(item)}`);
   return [name, bits];
 }
 

@@ -28,7 +28,10 @@ export function neededPermissions(request: RemotingCommand): Map<string, number>
   };
   const group = (name: string | undefined) => (name === undefined ? undefined : retryTopicOf(name));
   const publish = (topic: string | undefined) =>
-    add(topic, topic?.startsWith(RETRY_GROUP_TOPIC_PREFIX) === true ? Permission.SUB : Permission.PUB);
+    add(
+      topic,
+      topic?.startsWith(RETRY_GROUP_TOPIC_PREFIX) === true ? Permission.SUB : Permission.PUB,
+    );
   switch (request.code) {
     case RequestCode.SEND_MESSAGE:
       publish(own(fields, "topic"));

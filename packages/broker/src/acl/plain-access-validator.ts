@@ -54,7 +54,9 @@ export class PlainAccessValidator {
   check(request: RemotingCommand, remoteAddress: string): string | null {
     const ip = hostOfRemoteAddress(remoteAddress);
     if (this.#config.globalWhiteRemoteAddresses.some((matches) => matches(ip))) return null;
-    const accessKey = Object.hasOwn(request.extFields, ACL_ACCESS_KEY) ? request.extFields[ACL_ACCESS_KEY] : undefined;
+    const accessKey = Object.hasOwn(request.extFields, ACL_ACCESS_KEY)
+      ? request.extFields[ACL_ACCESS_KEY]
+      : undefined;
     if (accessKey === undefined) return "No accessKey is configured";
     const account = this.#config.accounts.get(accessKey);
     if (account === undefined) return `No acl config for ${accessKey.slice(0, 100)}`;
@@ -75,7 +77,11 @@ export class PlainAccessValidator {
     const refusal = this.check(request, context.connection.remoteAddress);
     if (refusal === null) return null;
     this.#logger.debug(
-      { remote: context.connection.remoteAddress, code: requestCodeName(request.code), reason: refusal },
+      {
+        remote: context.connection.remoteAddress,
+        code: requestCodeName(request.code),
+        reason: refusal,
+      },
       "request refused by ACL",
     );
     return RemotingCommand.response(request, ResponseCode.NO_PERMISSION, refusal);
@@ -83,7 +89,9 @@ export class PlainAccessValidator {
 }
 
 function signatureMatches(request: RemotingCommand, secretKey: string): boolean {
-  const given = Object.hasOwn(request.extFields, ACL_SIGNATURE) ? request.extFields[ACL_SIGNATURE] : undefined;
+  const given = Object.hasOwn(request.extFields, ACL_SIGNATURE)
+    ? request.extFields[ACL_SIGNATURE]
+    : undefined;
   if (given === undefined) return false;
   const expected = Buffer.from(
     aclSignature(aclSignedContent(request.extFields, request.body, request.version), secretKey),
@@ -93,13 +101,19 @@ function signatureMatches(request: RemotingCommand, secretKey: string): boolean 
 }
 
 /** PlainPermissionChecker.check: null when the account may do all `needed`, else why not. */
-function permissionRefusal(code: number, needed: ReadonlyMap<string, number>, account: PlainAccount): string | null {
+function permissionRefusal(
+  code: number,
+  needed: ReadonlyMap<string, number>,
+  account: PlainAccount,
+): string | null {
   if (account.admin) return null;
   if (ADMIN_REQUEST_CODES.has(code))
     return `Need admin permission for request code=${code}, but accessKey=${account.accessKey} is not`;
   for (const [resource, bits] of needed) {
     const isGroup = resource.startsWith(RETRY_GROUP_TOPIC_PREFIX);
-    const name = isGroup ? `group:${resource.slice(RETRY_GROUP_TOPIC_PREFIX.length)}` : `topic:${resource}`;
+    const name = isGroup
+      ? `group:${resource.slice(RETRY_GROUP_TOPIC_PREFIX.length)}`
+      : `topic:${resource}`;
     const owned = account.resources.get(resource);
     if (owned === undefined) {
       if (!checkPermission(bits, isGroup ? account.defaultGroupPerm : account.defaultTopicPerm))

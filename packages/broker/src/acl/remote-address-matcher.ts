@@ -49,7 +49,8 @@ function normalize(ip: string): string {
 }
 
 function exactSet(addresses: string[], pattern: string): RemoteAddressMatcher {
-  for (const address of addresses) if (!isIPv4(address) && !isIPv6(address)) throw badPattern(pattern);
+  for (const address of addresses)
+    if (!isIPv4(address) && !isIPv6(address)) throw badPattern(pattern);
   const set = new Set(addresses.map(normalize));
   return (ip) => set.has(normalize(ip));
 }

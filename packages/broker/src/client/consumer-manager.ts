@@ -62,25 +62,41 @@ export class ConsumerManager {
    * Registers or refreshes a consumer from a heartbeat. False when the registration limit is reached.
    * A new member makes the group's others get NOTIFY_CONSUMER_IDS_CHANGED.
    */
-  registerConsumer(data: ConsumerData, clientId: string, connection: RemotingConnection, now = Date.now()): boolean {
+  registerConsumer(
+    data: ConsumerData,
+    clientId: string,
+    connection: RemotingConnection,
+    now = Date.now(),
+  ): boolean {
     let info = this.#groups.get(data.groupName);
     const existing = info?.channels.get(connection.id);
     if (existing === undefined && this.#registrations >= MAX_CONSUMER_REGISTRATIONS) return false;
     if (info === undefined) {
-      info = { groupName: data.groupName, messageModel: data.messageModel, consumeType: data.consumeType, consumeFromWhere: data.consumeFromWhere, subscriptions: new Map(), channels: new Map() };
+      info = {
+        groupName: data.groupName,
+        messageModel: data.messageModel,
+        consumeType: data.consumeType,
+        consumeFromWhere: data.consumeFromWhere,
+        subscriptions: new Map(),
+        channels: new Map(),
+      };
       this.#groups.set(data.groupName, info);
     }
     info.messageModel = data.messageModel;
     info.consumeType = data.consumeType;
     info.consumeFromWhere = data.consumeFromWhere;
-    for (const subscription of data.subscriptions) info.subscriptions.set(subscription.topic, subscription);
+    for (const subscription of data.subscriptions)
+      info.subscriptions.set(subscription.topic, subscription);
     if (existing !== undefined && existing.clientId === clientId) {
       existing.lastUpdateTimestamp = now;
       return true;
     }
     if (existing === undefined) this.#registrations++;
     info.channels.set(connection.id, { clientId, connection, lastUpdateTimestamp: now });
-    this.#logger.info({ group: data.groupName, clientId, remote: connection.remoteAddress }, "consumer joined");
+    this.#logger.info(
+      { group: data.groupName, clientId, remote: connection.remoteAddress },
+      "consumer joined",
+    );
     this.#notifyChanged(info, connection.id);
     return true;
   }
@@ -95,7 +111,8 @@ export class ConsumerManager {
 
   /** The connection closed: every registration over it goes. */
   doChannelCloseEvent(connection: RemotingConnection): void {
-    for (const info of [...this.#groups.values()]) if (info.channels.has(connection.id)) this.#remove(info, connection.id, "connection closed");
+    for (const info of [...this.#groups.values()])
+      if (info.channels.has(connection.id)) this.#remove(info, connection.id, "connection closed");
   }
 
   /** Drops clients not heard from for channelExpiredTimeoutMs; returns how many. */
@@ -125,7 +142,9 @@ export class ConsumerManager {
   #notifyChanged(info: ConsumerGroupInfo, exceptConnectionId: number): void {
     for (const [id, channel] of info.channels) {
       if (id === exceptConnectionId || !channel.connection.isOpen) continue;
-      channel.connection.sendOneway(notifyConsumerIdsChangedRequest(this.#opaque++, info.groupName));
+      channel.connection.sendOneway(
+        notifyConsumerIdsChangedRequest(this.#opaque++, info.groupName),
+      );
     }
   }
 }

@@ -30,7 +30,12 @@ export class ProducerManager {
   }
 
   /** Records a producer's heartbeat (`now`: ms). */
-  registerProducer(group: string, clientId: string, connection: RemotingConnection, now = Date.now()): void {
+  registerProducer(
+    group: string,
+    clientId: string,
+    connection: RemotingConnection,
+    now = Date.now(),
+  ): void {
     let channels = this.#groups.get(group);
     const existing = channels?.get(connection.id);
     if (existing !== undefined) {
@@ -38,7 +43,8 @@ export class ProducerManager {
       return;
     }
     if (this.#registrations >= MAX_PRODUCER_REGISTRATIONS) return;
-    if (channels === undefined) this.#groups.set(group, (channels = new Map<number, ProducerChannel>()));
+    if (channels === undefined)
+      this.#groups.set(group, (channels = new Map<number, ProducerChannel>()));
     channels.set(connection.id, { clientId, lastUpdateTimestamp: now });
     this.#registrations++;
     this.#logger.debug({ group, clientId }, "producer registered");
@@ -57,7 +63,9 @@ export class ProducerManager {
   /** Forgets producers whose last heartbeat is older than the idle limit (`now`: ms). */
   scanNotActiveChannel(now = Date.now()): void {
     for (const [group, channels] of [...this.#groups]) {
-      for (const [id, channel] of [...channels]) if (now - channel.lastUpdateTimestamp > this.#channelExpiredTimeoutMs) this.#delete(group, id);
+      for (const [id, channel] of [...channels])
+        if (now - channel.lastUpdateTimestamp > this.#channelExpiredTimeoutMs)
+          this.#delete(group, id);
     }
   }
 

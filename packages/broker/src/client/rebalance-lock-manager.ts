@@ -26,7 +26,12 @@ export class RebalanceLockManager {
   }
 
   /** Locks (or renews) each queue not held by another live client; returns the queues now held by `clientId`. */
-  tryLockBatch(group: string, mqs: readonly MessageQueue[], clientId: string, now = Date.now()): MessageQueue[] {
+  tryLockBatch(
+    group: string,
+    mqs: readonly MessageQueue[],
+    clientId: string,
+    now = Date.now(),
+  ): MessageQueue[] {
     let locks = this.#groups.get(group);
     if (locks === undefined) this.#groups.set(group, (locks = new Map<string, LockEntry>()));
     const locked: MessageQueue[] = [];
@@ -38,7 +43,10 @@ export class RebalanceLockManager {
         locks.set(key, { clientId, lastUpdateTimestamp: now });
         this.#count++;
         locked.push(mq);
-      } else if (entry.clientId === clientId || now - entry.lastUpdateTimestamp > this.#lockMaxLiveTimeMs) {
+      } else if (
+        entry.clientId === clientId ||
+        now - entry.lastUpdateTimestamp > this.#lockMaxLiveTimeMs
+      ) {
         entry.clientId = clientId;
         entry.lastUpdateTimestamp = now;
         locked.push(mq);
@@ -64,7 +72,8 @@ export class RebalanceLockManager {
 
   /** Whether no client of the group holds a live lock (orderly consumption is not in progress). */
   isLockAllExpired(group: string, now = Date.now()): boolean {
-    for (const entry of this.#groups.get(group)?.values() ?? []) if (now - entry.lastUpdateTimestamp <= this.#lockMaxLiveTimeMs) return false;
+    for (const entry of this.#groups.get(group)?.values() ?? [])
+      if (now - entry.lastUpdateTimestamp <= this.#lockMaxLiveTimeMs) return false;
     return true;
   }
 }

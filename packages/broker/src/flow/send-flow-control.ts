@@ -16,7 +16,11 @@ export class SendFlowControl {
   readonly #capacity: number;
   #nextId = 1;
 
-  constructor(options: { readonly waitTimeMillsInSendQueue: number; readonly osPageCacheBusyTimeOutMills: number; readonly capacity: number }) {
+  constructor(options: {
+    readonly waitTimeMillsInSendQueue: number;
+    readonly osPageCacheBusyTimeOutMills: number;
+    readonly capacity: number;
+  }) {
     this.#waitTimeMs = options.waitTimeMillsInSendQueue;
     this.#pageCacheBusyMs = options.osPageCacheBusyTimeOutMills;
     this.#capacity = options.capacity;
@@ -32,11 +36,13 @@ export class SendFlowControl {
     const oldest = this.#inFlight.values().next();
     if (oldest.done === true) return null;
     const period = now - oldest.value;
-    if (period > this.#pageCacheBusyMs) return `[PC_SYNCHRONIZED]broker busy, start flow control for a while, period in queue: ${period}ms`;
+    if (period > this.#pageCacheBusyMs)
+      return `[PC_SYNCHRONIZED]broker busy, start flow control for a while, period in queue: ${period}ms`;
     if (period > this.#waitTimeMs) {
       return `[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: ${period}ms, size of queue: ${this.#inFlight.size}`;
     }
-    if (this.#inFlight.size >= this.#capacity) return `[OVERLOAD]system busy, start flow control for a while, size of queue: ${this.#inFlight.size}`;
+    if (this.#inFlight.size >= this.#capacity)
+      return `[OVERLOAD]system busy, start flow control for a while, size of queue: ${this.#inFlight.size}`;
     return null;
   }
 

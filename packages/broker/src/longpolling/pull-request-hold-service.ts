@@ -64,13 +64,15 @@ export class PullRequestHoldService {
     const key = `${topic}@${queueId}`;
     const entries = this.#queues.get(key);
     if (entries === undefined) return;
-    for (const entry of [...entries]) if (maxOffset > entry.pull.pullFromThisOffset) this.#release(key, entries, entry);
+    for (const entry of [...entries])
+      if (maxOffset > entry.pull.pullFromThisOffset) this.#release(key, entries, entry);
   }
 
   /** Refuses further holds and answers every held pull now (broker shutdown). */
   shutdown(): void {
     this.#stopped = true;
-    for (const [key, entries] of [...this.#queues]) for (const entry of [...entries]) this.#release(key, entries, entry);
+    for (const [key, entries] of [...this.#queues])
+      for (const entry of [...entries]) this.#release(key, entries, entry);
   }
 
   #release(key: string, entries: Set<Entry>, entry: Entry): void {

@@ -11,7 +11,13 @@ import { DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS, RouteInfoManager } from "./rout
 /** The name server's settings (RocketMQ's NamesrvConfig names). */
 export const namesrvConfigSchema = z
   .object({
-    namesrvPort: z.number().int().min(0).max(65535).default(9876).describe("name-server port for clients and brokers; 0 picks a free one"),
+    namesrvPort: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(9876)
+      .describe("name-server port for clients and brokers; 0 picks a free one"),
     namesrvHost: z.string().optional().describe("address to bind; default all interfaces"),
     scanNotActiveBrokerInterval: z
       .number()
@@ -26,8 +32,16 @@ export const namesrvConfigSchema = z
       .min(1000)
       .max(2_147_483_647)
       .default(DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS)
-      .describe("ms; a broker not heard from this long leaves the routes (unless its registration names its own timeout)"),
-    serverChannelMaxIdleTimeSeconds: z.number().int().min(1).max(86_400).default(120).describe("s; an idle connection is closed"),
+      .describe(
+        "ms; a broker not heard from this long leaves the routes (unless its registration names its own timeout)",
+      ),
+    serverChannelMaxIdleTimeSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(120)
+      .describe("s; an idle connection is closed"),
   })
   .strict();
 
@@ -51,8 +65,14 @@ export class NamesrvController {
   constructor(config: NamesrvConfigInput = {}, options: { readonly logger?: Logger } = {}) {
     const parsed = namesrvConfigSchema.safeParse(config);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`);
-      throw new BrokerError("INVALID_CONFIG", `invalid name-server config: ${problems.join("; ")}`, { cause: parsed.error });
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`,
+      );
+      throw new BrokerError(
+        "INVALID_CONFIG",
+        `invalid name-server config: ${problems.join("; ")}`,
+        { cause: parsed.error },
+      );
     }
     this.config = parsed.data;
     this.#logger = options.logger ?? pino({ name: "namesrv", level: "info" });
@@ -67,10 +87,16 @@ export class NamesrvController {
 
   /** Starts listening on `namesrvPort` (0: any free port). */
   async start(): Promise<void> {
-    if (this.#server !== null) throw new BrokerError("BAD_STATE", "the name server is already started");
+    if (this.#server !== null)
+      throw new BrokerError("BAD_STATE", "the name server is already started");
     const processor = new NamesrvProcessor(this.routeInfoManager);
     const processors = new Map<number, RequestProcessor>(
-      [RequestCode.REGISTER_BROKER, RequestCode.UNREGISTER_BROKER, RequestCode.GET_ROUTEINFO_BY_TOPIC, RequestCode.GET_BROKER_CLUSTER_INFO].map((code) => [code, processor]),
+      [
+        RequestCode.REGISTER_BROKER,
+        RequestCode.UNREGISTER_BROKER,
+        RequestCode.GET_ROUTEINFO_BY_TOPIC,
+        RequestCode.GET_BROKER_CLUSTER_INFO,
+      ].map((code) => [code, processor]),
     );
     const server = new RemotingServer({
       port: this.config.namesrvPort,
@@ -81,7 +107,10 @@ export class NamesrvController {
     });
     await server.start();
     this.#server = server;
-    this.#scanTimer = setInterval(() => this.routeInfoManager.scanNotActiveBroker(), this.config.scanNotActiveBrokerInterval);
+    this.#scanTimer = setInterval(
+      () => this.routeInfoManager.scanNotActiveBroker(),
+      this.config.scanNotActiveBrokerInterval,
+    );
     this.#scanTimer.unref();
     this.#logger.info({ port: server.port }, "name server started");
   }

@@ -1,7 +1,13 @@
 import { RemotingCommand } from "../remoting/remoting-command.js";
 import { clusterInfoResponse } from "../remoting/get-broker-cluster-info/response.js";
-import { decodeGetRouteInfoRequest, routeInfoResponse } from "../remoting/get-routeinfo-by-topic/request.js";
-import { decodeRegisterBrokerRequest, registerBrokerResponse } from "../remoting/register-broker/request.js";
+import {
+  decodeGetRouteInfoRequest,
+  routeInfoResponse,
+} from "../remoting/get-routeinfo-by-topic/request.js";
+import {
+  decodeRegisterBrokerRequest,
+  registerBrokerResponse,
+} from "../remoting/register-broker/request.js";
 import { RequestCode } from "../remoting/request-code.js";
 import { ResponseCode } from "../remoting/response-code.js";
 import { decodeUnregisterBrokerRequest } from "../remoting/unregister-broker/request.js";
@@ -29,7 +35,12 @@ export class NamesrvProcessor implements RequestProcessor {
       case RequestCode.GET_ROUTEINFO_BY_TOPIC: {
         const { topic } = decodeGetRouteInfoRequest(request);
         const route = this.#routes.pickupTopicRouteData(topic);
-        if (route === null) return RemotingCommand.response(request, ResponseCode.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${topic.slice(0, 200)}`);
+        if (route === null)
+          return RemotingCommand.response(
+            request,
+            ResponseCode.TOPIC_NOT_EXIST,
+            `No topic route info in name server for the topic: ${topic.slice(0, 200)}`,
+          );
         return routeInfoResponse(request, route);
       }
       case RequestCode.GET_BROKER_CLUSTER_INFO:
@@ -38,7 +49,11 @@ export class NamesrvProcessor implements RequestProcessor {
         const { header, body } = decodeRegisterBrokerRequest(request);
         const connection = context?.connection;
         if (!this.#routes.registerBroker(header, body, Date.now(), connection?.id)) {
-          return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many brokers registered");
+          return RemotingCommand.response(
+            request,
+            ResponseCode.SYSTEM_BUSY,
+            "too many brokers registered",
+          );
         }
         if (connection !== undefined && !this.#watched.has(connection.id)) {
           this.#watched.add(connection.id);
@@ -47,7 +62,13 @@ export class NamesrvProcessor implements RequestProcessor {
             this.#routes.onChannelDestroy(connection.id);
           });
         }
-        return registerBrokerResponse(request, header.brokerId === 0 ? "" : (this.#routes.getClusterInfo().brokerAddrTable[header.brokerName]?.brokerAddrs["0"] ?? ""));
+        return registerBrokerResponse(
+          request,
+          header.brokerId === 0
+            ? ""
+            : (this.#routes.getClusterInfo().brokerAddrTable[header.brokerName]?.brokerAddrs["0"] ??
+                ""),
+        );
       }
       default: {
         const header = decodeUnregisterBrokerRequest(request);

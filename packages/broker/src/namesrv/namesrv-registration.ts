@@ -3,7 +3,10 @@ import type { BrokerConfig } from "../broker-config.js";
 import type { TopicConfigManager } from "../topic/topic-config-manager.js";
 import { RemotingClient } from "../remoting-client.js";
 import { encodeRegisterBrokerRequest } from "../remoting/register-broker/request.js";
-import type { RegisteredTopic, TopicConfigToRegister } from "../remoting/register-broker/request.js";
+import type {
+  RegisteredTopic,
+  TopicConfigToRegister,
+} from "../remoting/register-broker/request.js";
 import type { RemotingCommand } from "../remoting/remoting-command.js";
 import { ResponseCode } from "../remoting/response-code.js";
 import { encodeUnregisterBrokerRequest } from "../remoting/unregister-broker/request.js";
@@ -86,7 +89,11 @@ export class NamesrvRegistration {
     this.#options = options;
     this.#targets = options.namesrvAddrs.map((address) => {
       const colon = address.lastIndexOf(":");
-      const target = { address, host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+      const target = {
+        address,
+        host: address.slice(0, colon),
+        port: Number(address.slice(colon + 1)),
+      };
       return {
         ...target,
         client: null,
@@ -137,7 +144,11 @@ export class NamesrvRegistration {
 
   /** Each external name server's state. */
   get status(): NamesrvTargetStatus[] {
-    return this.#targets.map(({ address, lastRegisteredAt, failures }) => ({ address, lastRegisteredAt, failures }));
+    return this.#targets.map(({ address, lastRegisteredAt, failures }) => ({
+      address,
+      lastRegisteredAt,
+      failures,
+    }));
   }
 
   /** Registers with every name server now (in the background for external ones). */
@@ -150,7 +161,9 @@ export class NamesrvRegistration {
   /** Resolves once no registration is in flight (those asked for meanwhile included). */
   async settled(): Promise<void> {
     for (;;) {
-      const pending = this.#targets.map((target) => target.inFlight).filter((inFlight) => inFlight !== null);
+      const pending = this.#targets
+        .map((target) => target.inFlight)
+        .filter((inFlight) => inFlight !== null);
       if (pending.length === 0) return;
       await Promise.all(pending);
     }
@@ -221,7 +234,10 @@ export class NamesrvRegistration {
       target.failures = 0;
     } catch (error) {
       target.failures++;
-      const retryMs = Math.min(FIRST_RETRY_MS * 2 ** Math.min(target.failures - 1, 20), this.#options.periodMs);
+      const retryMs = Math.min(
+        FIRST_RETRY_MS * 2 ** Math.min(target.failures - 1, 20),
+        this.#options.periodMs,
+      );
       logger.warn(
         { namesrv: target.address, failures: target.failures, retryMs, err: messageOf(error) },
         "registering with the name server failed; will retry",
@@ -237,10 +253,16 @@ export class NamesrvRegistration {
     const { identity, logger } = this.#options;
     try {
       const client = await this.#client(target);
-      const response = await client.invoke(encodeUnregisterBrokerRequest(identity), UNREGISTER_TIMEOUT_MS);
+      const response = await client.invoke(
+        encodeUnregisterBrokerRequest(identity),
+        UNREGISTER_TIMEOUT_MS,
+      );
       if (response.code !== ResponseCode.SUCCESS)
         throw new Error(`answered code ${response.code}: ${response.remark ?? ""}`);
-      logger.info({ namesrv: target.address, broker: identity.brokerName }, "unregistered from the name server");
+      logger.info(
+        { namesrv: target.address, broker: identity.brokerName },
+        "unregistered from the name server",
+      );
     } catch (error) {
       logger.warn(
         { namesrv: target.address, err: messageOf(error) },
@@ -268,7 +290,11 @@ export class NamesrvRegistration {
     if (this.#cached?.key !== key)
       this.#cached = {
         key,
-        request: encodeRegisterBrokerRequest(this.#options.identity, snapshot.topics, snapshot.dataVersion),
+        request: encodeRegisterBrokerRequest(
+          this.#options.identity,
+          snapshot.topics,
+          snapshot.dataVersion,
+        ),
       };
     return this.#cached.request;
   }

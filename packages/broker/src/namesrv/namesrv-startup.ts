@@ -4,7 +4,8 @@ import type { NamesrvConfigInput } from "./namesrv-controller.js";
 import { namesrvConfigSchema } from "./namesrv-controller.js";
 
 /** What the command line asked for: the usage text, or a name server with this config. */
-export type NamesrvCommand = { readonly help: true } | { readonly help: false; readonly config: NamesrvConfigInput };
+export type NamesrvCommand =
+  { readonly help: true } | { readonly help: false; readonly config: NamesrvConfigInput };
 
 /**
  * Parses `store-namesrv [--<key>=<value> ...] [--help]` (NamesrvStartup): each key one of
@@ -24,7 +25,10 @@ export function parseNamesrvArgs(argv: readonly string[]): NamesrvCommand {
       );
     const [, key, value] = match as unknown as [string, string, string];
     if (!Object.hasOwn(shape, key)) {
-      throw new BrokerError("INVALID_CONFIG", `unknown key ${key}: expected one of ${Object.keys(shape).join(", ")}`);
+      throw new BrokerError(
+        "INVALID_CONFIG",
+        `unknown key ${key}: expected one of ${Object.keys(shape).join(", ")}`,
+      );
     }
     config[key] = key === "namesrvHost" || !/^-?\d+$/.test(value) ? value : Number(value);
   }
@@ -34,10 +38,13 @@ export function parseNamesrvArgs(argv: readonly string[]): NamesrvCommand {
 /** `--help`: the usage line and every key with its default and meaning. */
 export function namesrvUsage(): string {
   const defaults = namesrvConfigSchema.parse({}) as Record<string, unknown>;
-  const lines = Object.entries(namesrvConfigSchema.shape as Record<string, z.ZodType>).map(([key, schema]) => {
-    const fallback = defaults[key] === undefined ? "" : ` (default ${JSON.stringify(defaults[key])})`;
-    return `  --${key}=<value>${fallback}\n      ${schema.description ?? ""}`;
-  });
+  const lines = Object.entries(namesrvConfigSchema.shape as Record<string, z.ZodType>).map(
+    ([key, schema]) => {
+      const fallback =
+        defaults[key] === undefined ? "" : ` (default ${JSON.stringify(defaults[key])})`;
+      return `  --${key}=<value>${fallback}\n      ${schema.description ?? ""}`;
+    },
+  );
   return [
     "Usage: store-namesrv [--<key>=<value> ...]",
     "A RocketMQ name server: brokers register (REGISTER_BROKER), clients ask for routes. Stops on SIGINT or SIGTERM.",

@@ -1,7 +1,15 @@
 import type { Logger } from "pino";
 import type { ClusterInfo } from "../remoting/get-broker-cluster-info/response.js";
-import type { BrokerData, QueueData, TopicRouteData } from "../remoting/get-routeinfo-by-topic/request.js";
-import type { RegisterBrokerBody, RegisterBrokerRequestHeader, RegisteredTopic } from "../remoting/register-broker/request.js";
+import type {
+  BrokerData,
+  QueueData,
+  TopicRouteData,
+} from "../remoting/get-routeinfo-by-topic/request.js";
+import type {
+  RegisterBrokerBody,
+  RegisterBrokerRequestHeader,
+  RegisteredTopic,
+} from "../remoting/register-broker/request.js";
 import { AUTO_CREATE_TOPIC_KEY_TOPIC, RETRY_GROUP_TOPIC_PREFIX } from "../topic/topic-config.js";
 
 /** A broker is dropped when not heard from for this long, ms (RouteInfoManager's BROKER_CHANNEL_EXPIRED_TIME). */
@@ -43,7 +51,8 @@ export class RouteInfoManager {
 
   constructor(logger: Logger, options: RouteInfoManagerOptions = {}) {
     this.#logger = logger;
-    this.#expiredTimeMs = options.brokerChannelExpiredTimeMs ?? DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS;
+    this.#expiredTimeMs =
+      options.brokerChannelExpiredTimeMs ?? DEFAULT_BROKER_CHANNEL_EXPIRED_TIME_MS;
   }
 
   /**
@@ -62,16 +71,36 @@ export class RouteInfoManager {
     if (names === undefined) this.#clusters.set(header.clusterName, (names = new Set()));
     names.add(header.brokerName);
     let broker = this.#brokers.get(header.brokerName);
-    if (broker === undefined) this.#brokers.set(header.brokerName, (broker = { cluster: header.clusterName, addrs: new Map() }));
-    for (const [id, addr] of [...broker.addrs]) if (addr === header.brokerAddr && id !== header.brokerId) broker.addrs.delete(id);
+    if (broker === undefined)
+      this.#brokers.set(
+        header.brokerName,
+        (broker = { cluster: header.clusterName, addrs: new Map() }),
+      );
+    for (const [id, addr] of [...broker.addrs])
+      if (addr === header.brokerAddr && id !== header.brokerId) broker.addrs.delete(id);
     broker.addrs.set(header.brokerId, header.brokerAddr);
     if (header.brokerId === 0) this.#replaceTopics(header.brokerName, body.topics);
     const timeoutMs = header.heartbeatTimeoutMillis ?? this.#expiredTimeMs;
     if (live === undefined) {
       const { brokerName, clusterName, brokerId } = header;
-      const info = { brokerName, clusterName, brokerId, lastUpdateTimestamp: now, timeoutMs, channelId };
+      const info = {
+        brokerName,
+        clusterName,
+        brokerId,
+        lastUpdateTimestamp: now,
+        timeoutMs,
+        channelId,
+      };
       this.#live.set(header.brokerAddr, info);
-      this.#logger.info({ broker: header.brokerName, addr: header.brokerAddr, id: header.brokerId, topics: body.topics.size }, "broker registered");
+      this.#logger.info(
+        {
+          broker: header.brokerName,
+          addr: header.brokerAddr,
+          id: header.brokerId,
+          topics: body.topics.size,
+        },
+        "broker registered",
+      );
     } else {
       live.lastUpdateTimestamp = now;
       live.timeoutMs = timeoutMs;
@@ -85,7 +114,10 @@ export class RouteInfoManager {
     let removed = 0;
     for (const [addr, live] of [...this.#live]) {
       if (live.channelId !== channelId) continue;
-      this.#logger.warn({ broker: live.brokerName, addr }, "broker connection closed: removed from the routes");
+      this.#logger.warn(
+        { broker: live.brokerName, addr },
+        "broker connection closed: removed from the routes",
+      );
       this.unregisterBroker(addr, live.brokerName, live.brokerId);
       removed++;
     }
@@ -97,7 +129,8 @@ export class RouteInfoManager {
     const live = this.#live.get(brokerAddr);
     this.#live.delete(brokerAddr);
     const broker = this.#brokers.get(brokerName);
-    if (broker !== undefined && broker.addrs.get(brokerId) === brokerAddr) broker.addrs.delete(brokerId);
+    if (broker !== undefined && broker.addrs.get(brokerId) === brokerAddr)
+      broker.addrs.delete(brokerId);
     if (broker !== undefined && (broker.addrs.size === 0 || brokerId === 0)) {
       if (broker.addrs.size === 0) {
         this.#brokers.delete(brokerName);
@@ -106,7 +139,8 @@ export class RouteInfoManager {
       }
       this.#replaceTopics(brokerName, new Map());
     }
-    if (live !== undefined) this.#logger.info({ broker: brokerName, addr: brokerAddr }, "broker unregistered");
+    if (live !== undefined)
+      this.#logger.info({ broker: brokerName, addr: brokerAddr }, "broker unregistered");
   }
 
   /** Drops brokers not heard from within their timeout; returns how many. */
@@ -114,7 +148,10 @@ export class RouteInfoManager {
     let removed = 0;
     for (const [addr, live] of [...this.#live]) {
       if (now - live.lastUpdateTimestamp > live.timeoutMs) {
-        this.#logger.warn({ broker: live.brokerName, addr, silentMs: now - live.lastUpdateTimestamp }, "broker expired");
+        this.#logger.warn(
+          { broker: live.brokerName, addr, silentMs: now - live.lastUpdateTimestamp },
+          "broker expired",
+        );
         this.unregisterBroker(addr, live.brokerName, live.brokerId);
         removed++;
       }
@@ -125,7 +162,10 @@ export class RouteInfoManager {
   /** The route of a topic, or null when no live broker serves or could create it. */
   pickupTopicRouteData(topic: string): TopicRouteData | null {
     const registered = this.#topics.get(topic);
-    const queueDatas = registered !== undefined && registered.size > 0 ? [...registered.values()] : this.#defaultRoute(topic);
+    const queueDatas =
+      registered !== undefined && registered.size > 0
+        ? [...registered.values()]
+        : this.#defaultRoute(topic);
     if (queueDatas.length === 0) return null;
     const brokerDatas: BrokerData[] = [];
     for (const queue of queueDatas) {
@@ -167,11 +207,24 @@ export class RouteInfoManager {
     for (const [topic, config] of topics) {
       let queues = this.#topics.get(topic);
       if (queues === undefined) this.#topics.set(topic, (queues = new Map<string, QueueData>()));
-      queues.set(brokerName, { brokerName, readQueueNums: config.readQueueNums, writeQueueNums: config.writeQueueNums, perm: config.perm, topicSysFlag: config.topicSysFlag });
+      queues.set(brokerName, {
+        brokerName,
+        readQueueNums: config.readQueueNums,
+        writeQueueNums: config.writeQueueNums,
+        perm: config.perm,
+        topicSysFlag: config.topicSysFlag,
+      });
     }
   }
 }
 
-function brokerDataOf(brokerName: string, broker: { cluster: string; addrs: Map<number, string> }): BrokerData {
-  return { cluster: broker.cluster, brokerName, brokerAddrs: Object.fromEntries([...broker.addrs].map(([id, addr]) => [String(id), addr])) };
+function brokerDataOf(
+  brokerName: string,
+  broker: { cluster: string; addrs: Map<number, string> },
+): BrokerData {
+  return {
+    cluster: broker.cluster,
+    brokerName,
+    brokerAddrs: Object.fromEntries([...broker.addrs].map(([id, addr]) => [String(id), addr])),
+  };
 }

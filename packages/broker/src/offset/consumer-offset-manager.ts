@@ -30,16 +30,28 @@ export class ConsumerOffsetManager {
     const json = asObject(await readJsonFile(this.#path));
     if (json === null) return;
     const table = asObject(json.offsetTable);
-    if (table === null) throw new BrokerError("CONFIG_FILE_CORRUPT", `${this.#path}: offsetTable is missing`);
+    if (table === null)
+      throw new BrokerError("CONFIG_FILE_CORRUPT", `${this.#path}: offsetTable is missing`);
     for (const [key, queues] of Object.entries(table)) {
       const offsets = asObject(queues);
       if (offsets === null || !key.includes(TOPIC_GROUP_SEPARATOR)) {
-        throw new BrokerError("CONFIG_FILE_CORRUPT", `${this.#path}: entry ${JSON.stringify(key)} is invalid`);
+        throw new BrokerError(
+          "CONFIG_FILE_CORRUPT",
+          `${this.#path}: entry ${JSON.stringify(key)} is invalid`,
+        );
       }
       const map = new Map<number, number>();
       for (const [queueId, offset] of Object.entries(offsets)) {
-        if (!/^\d+$/.test(queueId) || typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
-          throw new BrokerError("CONFIG_FILE_CORRUPT", `${this.#path}: ${key} queue ${queueId} has offset ${JSON.stringify(offset)}`);
+        if (
+          !/^\d+$/.test(queueId) ||
+          typeof offset !== "number" ||
+          !Number.isSafeInteger(offset) ||
+          offset < 0
+        ) {
+          throw new BrokerError(
+            "CONFIG_FILE_CORRUPT",
+            `${this.#path}: ${key} queue ${queueId} has offset ${JSON.stringify(offset)}`,
+          );
         }
         map.set(Number(queueId), offset);
       }
@@ -57,7 +69,8 @@ export class ConsumerOffsetManager {
     let queues = this.#table.get(key);
     if (queues === undefined) this.#table.set(key, (queues = new Map<number, number>()));
     const previous = queues.get(queueId);
-    if (previous !== undefined && previous !== offset) this.#logger.debug({ group, topic, queueId, previous, offset }, "offset updated");
+    if (previous !== undefined && previous !== offset)
+      this.#logger.debug({ group, topic, queueId, previous, offset }, "offset updated");
     queues.set(queueId, offset);
   }
 
@@ -83,7 +96,10 @@ export class ConsumerOffsetManager {
 
   #serialize(): unknown {
     const offsetTable: Record<string, Record<string, number>> = {};
-    for (const [key, queues] of this.#table) offsetTable[key] = Object.fromEntries([...queues].map(([queueId, offset]) => [String(queueId), offset]));
+    for (const [key, queues] of this.#table)
+      offsetTable[key] = Object.fromEntries(
+        [...queues].map(([queueId, offset]) => [String(queueId), offset]),
+      );
     return { offsetTable };
   }
 }

@@ -89,7 +89,9 @@ export class AtomicStateFile {
         await this.#writeNow(this.#snapshot());
         current.resolve();
       } catch (error) {
-        current.reject(new PopError("PERSIST_FAILED", `cannot write ${this.path}`, { cause: error }));
+        current.reject(
+          new PopError("PERSIST_FAILED", `cannot write ${this.path}`, { cause: error }),
+        );
       }
     }
     this.#writing = false;

@@ -36,8 +36,10 @@ export class MinHeap<T> {
       const left = 2 * index + 1;
       const right = left + 1;
       let smallest = index;
-      if (left < last && (this.#keys[left] as number) < (this.#keys[smallest] as number)) smallest = left;
-      if (right < last && (this.#keys[right] as number) < (this.#keys[smallest] as number)) smallest = right;
+      if (left < last && (this.#keys[left] as number) < (this.#keys[smallest] as number))
+        smallest = left;
+      if (right < last && (this.#keys[right] as number) < (this.#keys[smallest] as number))
+        smallest = right;
       if (smallest === index) break;
       this.#swap(index, smallest);
       index = smallest;

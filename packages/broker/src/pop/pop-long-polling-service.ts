@@ -4,7 +4,9 @@ export type PollWaitOutcome = "NOTIFIED" | "TIMEOUT" | "ABORTED" | "SHUTDOWN";
 /** What the long polling needs of the store: news of messages reaching a consume queue. */
 export interface DispatchSource {
   /** Subscribes to new messages reaching a queue; returns the unsubscribe function. */
-  onMessageDispatched(listener: (topic: string, queueId: number, maxOffset: number) => void): () => void;
+  onMessageDispatched(
+    listener: (topic: string, queueId: number, maxOffset: number) => void,
+  ): () => void;
 }
 
 /**
@@ -117,7 +119,8 @@ export class PopLongPollingService {
     this.#stopped = true;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    for (const set of [...this.#byTopic.values()]) for (const waiter of [...set]) waiter.settle("SHUTDOWN");
+    for (const set of [...this.#byTopic.values()])
+      for (const waiter of [...set]) waiter.settle("SHUTDOWN");
   }
 
   #remove(waiter: PollWaiter): void {

@@ -103,7 +103,10 @@ export class PopReviveService {
       const outcome = await this.#putCopy(checkPoint, false);
       if (outcome === "FAILED") {
         // Back in flight, retried later; nothing is lost.
-        const retry = { ...checkPoint, popTime: clock.now() + REVIVE_RETRY_DELAY_MS - checkPoint.invisibleTime };
+        const retry = {
+          ...checkPoint,
+          popTime: clock.now() + REVIVE_RETRY_DELAY_MS - checkPoint.invisibleTime,
+        };
         state.checkPoints.set(handle, retry);
         this.#heap.push(reviveTimeOf(retry), handle);
         break;
@@ -116,17 +119,23 @@ export class PopReviveService {
 
   async #putCopy(checkPoint: PopCheckPoint, forceDeadLetter: boolean): Promise<ReviveOutcome> {
     const { store, logger } = this.#options;
-    const message = await store.lookMessageByOffset(checkPoint.commitLogOffset).catch((error: unknown) => {
-      logger.error({ err: error, checkPoint }, "revive: cannot read the message");
-      return undefined;
-    });
+    const message = await store
+      .lookMessageByOffset(checkPoint.commitLogOffset)
+      .catch((error: unknown) => {
+        logger.error({ err: error, checkPoint }, "revive: cannot read the message");
+        return undefined;
+      });
     if (message === undefined) return "FAILED";
     if (message === null) {
-      logger.warn({ checkPoint }, "revive: the message is no longer stored; dropping its check point");
+      logger.warn(
+        { checkPoint },
+        "revive: the message is no longer stored; dropping its check point",
+      );
       return "GONE";
     }
     const toDeadLetter =
-      forceDeadLetter || message.reconsumeTimes + 1 > this.#options.maxReconsumeTimes(checkPoint.group);
+      forceDeadLetter ||
+      message.reconsumeTimes + 1 > this.#options.maxReconsumeTimes(checkPoint.group);
     const copy = toDeadLetter
       ? buildDeadLetterMessage(message, checkPoint.group, checkPoint.topic)
       : buildRetryMessage(message, checkPoint.group, checkPoint.topic, checkPoint.popTime);
@@ -152,7 +161,10 @@ export class PopReviveService {
   #schedule(): void {
     if (!this.#running || this.#round !== null) return;
     const now = this.#options.clock.now();
-    const next = Math.min(this.#heap.peekKey() ?? Number.POSITIVE_INFINITY, now + this.#options.intervalMs);
+    const next = Math.min(
+      this.#heap.peekKey() ?? Number.POSITIVE_INFINITY,
+      now + this.#options.intervalMs,
+    );
     if (this.#timer !== null && this.#timerAt <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerAt = next;

@@ -52,9 +52,18 @@ export interface PopServiceOptions {
    * queue's first retained message. The broker passes the group's committed pull offset, so a group
    * that moves from 4.x (pull) clients to 5.x (pop) clients continues where it was.
    */
-  readonly initialOffset?: (group: string, queueTopic: string, queueId: number) => number | undefined;
+  readonly initialOffset?: (
+    group: string,
+    queueTopic: string,
+    queueId: number,
+  ) => number | undefined;
   /** Told after each pop that found messages: how many, and their stored records' bytes (metrics). Never throws. */
-  readonly onMessagesOut?: (event: { readonly group: string; readonly topic: string; readonly messages: number; readonly bytes: number }) => void;
+  readonly onMessagesOut?: (event: {
+    readonly group: string;
+    readonly topic: string;
+    readonly messages: number;
+    readonly bytes: number;
+  }) => void;
 }
 
 /** Where one pop looks: the topic's own queues, or the group's retry topic. */
@@ -126,7 +135,10 @@ export class PopService {
    */
   async start(): Promise<void> {
     if (this.#running) return;
-    await ensureDirectory(this.#options.io ?? nodeFileIO, join(this.#options.storePathRootDir, "config"));
+    await ensureDirectory(
+      this.#options.io ?? nodeFileIO,
+      join(this.#options.storePathRootDir, "config"),
+    );
     const text = await this.#file.read();
     this.#state = text === null ? new PopState() : PopState.fromJSON(text, this.#file.path);
     this.#revive = this.#newReviveService();
@@ -178,8 +190,10 @@ export class PopService {
    */
   async pop(request: PopRequest): Promise<PopResult> {
     this.#checkRunning();
-    if (!isLegalName(request.group)) throw new PopError("BAD_ARGUMENT", `illegal consumer group "${request.group}"`);
-    if (!isLegalName(request.topic)) throw new PopError("BAD_ARGUMENT", `illegal topic "${request.topic}"`);
+    if (!isLegalName(request.group))
+      throw new PopError("BAD_ARGUMENT", `illegal consumer group "${request.group}"`);
+    if (!isLegalName(request.topic))
+      throw new PopError("BAD_ARGUMENT", `illegal topic "${request.topic}"`);
     const filter = TagFilter.parse(request.expression);
     const pollTimeMs = Math.min(Math.max(0, request.pollTimeMs ?? 0), this.limits.maxPollTimeMs);
     const deadline = Date.now() + pollTimeMs;
@@ -187,14 +201,16 @@ export class PopService {
       if (this.#state.checkPoints.size >= this.limits.maxInFlightMessages)
         return { status: "IN_FLIGHT_FULL", messages: [] };
       const remaining = deadline - Date.now();
-      const waiter = remaining > 0 ? this.#polling.register([request.topic, retryTopicOf(request.group)]) : null;
+      const waiter =
+        remaining > 0 ? this.#polling.register([request.topic, retryTopicOf(request.group)]) : null;
       const messages = await this.#popOnce(request, filter);
       if (messages.length > 0 || remaining <= 0) {
         waiter?.cancel();
         if (messages.length > 0) this.#reportOut(request, messages);
         return { status: messages.length > 0 ? "FOUND" : "NO_NEW_MSG", messages };
       }
-      if (waiter === null) return { status: this.#running ? "POLLING_FULL" : "SHUTTING_DOWN", messages: [] };
+      if (waiter === null)
+        return { status: this.#running ? "POLLING_FULL" : "SHUTTING_DOWN", messages: [] };
       const outcome = await waiter.wait(remaining, request.signal);
       if (outcome === "SHUTDOWN") return { status: "SHUTTING_DOWN", messages: [] };
       if (outcome === "ABORTED") return { status: "NO_NEW_MSG", messages: [] };
@@ -227,7 +243,12 @@ export class PopService {
     if ("status" in checkPoint) return checkPoint;
     const invisibleTime = this.#clampInvisible(invisibleTimeMs);
     const popTime = this.#clock.now();
-    const renewed: PopCheckPoint = { ...checkPoint, handle: this.#newHandle(checkPoint), popTime, invisibleTime };
+    const renewed: PopCheckPoint = {
+      ...checkPoint,
+      handle: this.#newHandle(checkPoint),
+      popTime,
+      invisibleTime,
+    };
     this.#state.checkPoints.delete(receiptHandle);
     this.#state.checkPoints.set(renewed.handle, renewed);
     this.#revive.track(renewed);
@@ -236,7 +257,11 @@ export class PopService {
   }
 
   /** Moves an in-flight message to `%DLQ%<group>` now and acks it (ForwardMessageToDeadLetterQueue). */
-  async forwardToDeadLetterQueue(group: string, topic: string, receiptHandle: string): Promise<ForwardResult> {
+  async forwardToDeadLetterQueue(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+  ): Promise<ForwardResult> {
     this.#checkRunning();
     const checkPoint = this.#find(group, topic, receiptHandle);
     if ("status" in checkPoint) return checkPoint;
@@ -244,7 +269,10 @@ export class PopService {
     const outcome = await this.#revive.deadLetter(checkPoint);
     if (outcome === "FAILED") {
       this.#state.checkPoints.set(receiptHandle, checkPoint);
-      return { status: "PUT_FAILED", reason: "the dead-letter copy could not be stored; the message stays in flight" };
+      return {
+        status: "PUT_FAILED",
+        reason: "the dead-letter copy could not be stored; the message stays in flight",
+      };
     }
     await this.#persist();
     return { status: "OK" };
@@ -303,7 +331,9 @@ export class PopService {
       await this.#popFromSource(context, source);
     }
     if (context.out.length > 0)
-      void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written"));
+      void this.#persist().catch((error: unknown) =>
+        this.#logger.error({ err: error }, "pop state not written"),
+      );
     return context.out;
   }
 
@@ -328,7 +358,11 @@ export class PopService {
   async #popFromQueue(context: PopContext, source: PopSource, queueId: number): Promise<void> {
     const { group, topic } = context.request;
     const store = this.#options.store;
-    for (let round = 0; round < this.limits.maxScanRounds && context.out.length < context.max; round++) {
+    for (
+      let round = 0;
+      round < this.limits.maxScanRounds && context.out.length < context.max;
+      round++
+    ) {
       const offset =
         this.#state.getOffset(group, topic, source.queueTopic, queueId) ??
         this.#startOffset(group, source.queueTopic, queueId);
@@ -364,7 +398,8 @@ export class PopService {
   }
 
   #accepts(context: PopContext, source: PopSource, message: DecodedMessage): boolean {
-    if (source.retry && message.properties[PROPERTY_RETRY_TOPIC] !== context.request.topic) return false;
+    if (source.retry && message.properties[PROPERTY_RETRY_TOPIC] !== context.request.topic)
+      return false;
     return context.filter.matches(message.tags);
   }
 
@@ -424,7 +459,10 @@ export class PopService {
 
   #clampInvisible(ms: number): number {
     const value = Number.isFinite(ms) ? Math.trunc(ms) : this.limits.minInvisibleTimeMs;
-    return Math.min(Math.max(value, this.limits.minInvisibleTimeMs), this.limits.maxInvisibleTimeMs);
+    return Math.min(
+      Math.max(value, this.limits.minInvisibleTimeMs),
+      this.limits.maxInvisibleTimeMs,
+    );
   }
 
   #persist(): Promise<void> {
@@ -444,7 +482,9 @@ export class PopService {
       maxReconsumeTimes: (group) => this.maxReconsumeTimes(group),
       intervalMs: this.limits.reviveIntervalMs,
       onChanged: () =>
-        void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "pop state not written")),
+        void this.#persist().catch((error: unknown) =>
+          this.#logger.error({ err: error }, "pop state not written"),
+        ),
     });
   }
 }

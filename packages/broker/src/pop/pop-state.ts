@@ -30,7 +30,12 @@ export function reviveTimeOf(checkPoint: PopCheckPoint): number {
 }
 
 /** Key of a group's consumed offset in one queue. */
-export function offsetKey(group: string, topic: string, queueTopic: string, queueId: number): string {
+export function offsetKey(
+  group: string,
+  topic: string,
+  queueTopic: string,
+  queueId: number,
+): string {
   return `${group}\u0001${topic}\u0001${queueTopic}\u0001${queueId}`;
 }
 
@@ -57,15 +62,33 @@ export class PopState {
     return this.#offsets.get(offsetKey(group, topic, queueTopic, queueId))?.offset;
   }
 
-  setOffset(group: string, topic: string, queueTopic: string, queueId: number, offset: number): void {
-    this.#offsets.set(offsetKey(group, topic, queueTopic, queueId), { group, topic, queueTopic, queueId, offset });
+  setOffset(
+    group: string,
+    topic: string,
+    queueTopic: string,
+    queueId: number,
+    offset: number,
+  ): void {
+    this.#offsets.set(offsetKey(group, topic, queueTopic, queueId), {
+      group,
+      topic,
+      queueTopic,
+      queueId,
+      offset,
+    });
   }
 
   /** The offsets of topics' own queues (not of retry topics), for status pages. */
   topicOffsets(): { group: string; topic: string; queueId: number; offset: number }[] {
     const out: { group: string; topic: string; queueId: number; offset: number }[] = [];
     for (const entry of this.#offsets.values()) {
-      if (entry.queueTopic === entry.topic) out.push({ group: entry.group, topic: entry.topic, queueId: entry.queueId, offset: entry.offset });
+      if (entry.queueTopic === entry.topic)
+        out.push({
+          group: entry.group,
+          topic: entry.topic,
+          queueId: entry.queueId,
+          offset: entry.offset,
+        });
     }
     return out;
   }
@@ -139,7 +162,13 @@ function requireFields(
 }
 
 function checkOffsetEntry(entry: unknown, path: string): OffsetEntry {
-  const e = requireFields(entry, ["group", "topic", "queueTopic"], ["queueId", "offset"], path, "offset entry");
+  const e = requireFields(
+    entry,
+    ["group", "topic", "queueTopic"],
+    ["queueId", "offset"],
+    path,
+    "offset entry",
+  );
   return e as unknown as OffsetEntry;
 }
 

@@ -110,7 +110,8 @@ export interface PoppedMessage {
  * - IN_FLIGHT_FULL: too many messages are in flight (ack some, retry later).
  * - SHUTTING_DOWN: the service stopped while the pop waited.
  */
-export type PopStatus = "FOUND" | "NO_NEW_MSG" | "POLLING_FULL" | "IN_FLIGHT_FULL" | "SHUTTING_DOWN";
+export type PopStatus =
+  "FOUND" | "NO_NEW_MSG" | "POLLING_FULL" | "IN_FLIGHT_FULL" | "SHUTTING_DOWN";
 
 /** What a pop returns: the messages with their receipt handles, and the status. */
 export interface PopResult {

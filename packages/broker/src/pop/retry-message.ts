@@ -1,4 +1,9 @@
-import { PROPERTY_ORIGIN_MESSAGE_ID, PROPERTY_RECONSUME_TIME, PROPERTY_RETRY_TOPIC, PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX } from "@store/message-codec";
+import {
+  PROPERTY_ORIGIN_MESSAGE_ID,
+  PROPERTY_RECONSUME_TIME,
+  PROPERTY_RETRY_TOPIC,
+  PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX,
+} from "@store/message-codec";
 import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import {
   PROPERTY_DLQ_ORIGIN_MESSAGE_ID,
@@ -59,7 +64,11 @@ export function buildRetryMessage(
  * when a consumer forwards it: the reconsume count as delivered, DLQ_ORIGIN_TOPIC and
  * DLQ_ORIGIN_MESSAGE_ID naming where it came from.
  */
-export function buildDeadLetterMessage(message: DecodedMessage, group: string, originTopic: string): MessageInput {
+export function buildDeadLetterMessage(
+  message: DecodedMessage,
+  group: string,
+  originTopic: string,
+): MessageInput {
   const properties = copiedProperties(message, originTopic);
   properties[PROPERTY_RECONSUME_TIME] = String(message.reconsumeTimes);
   properties[PROPERTY_DLQ_ORIGIN_TOPIC] = originTopic;

@@ -23,7 +23,10 @@ export class TagFilter {
   static parse(expression: string | undefined): TagFilter {
     const text = (expression ?? "").trim();
     if (text.length > MAX_TAG_EXPRESSION_LENGTH) {
-      throw new PopError("BAD_ARGUMENT", `tag expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`);
+      throw new PopError(
+        "BAD_ARGUMENT",
+        `tag expression longer than ${MAX_TAG_EXPRESSION_LENGTH} characters`,
+      );
     }
     if (text === "" || text === "*") return TagFilter.ALL;
     const tags = new Set(

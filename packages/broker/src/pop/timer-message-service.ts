@@ -36,7 +36,8 @@ export interface TimerMessageServiceOptions {
 }
 
 /** The outcome of a timed put: the store's, or TIMER_FULL when too many messages wait. */
-export type TimerPutResult = PutMessageResult | { readonly status: "TIMER_FULL"; readonly reason: string };
+export type TimerPutResult =
+  PutMessageResult | { readonly status: "TIMER_FULL"; readonly reason: string };
 
 interface Pending {
   readonly queueOffset: number;
@@ -89,7 +90,10 @@ export class TimerMessageService {
    */
   async start(): Promise<void> {
     if (this.#running) return;
-    await ensureDirectory(this.#options.io ?? nodeFileIO, join(this.#options.storePathRootDir, "config"));
+    await ensureDirectory(
+      this.#options.io ?? nodeFileIO,
+      join(this.#options.storePathRootDir, "config"),
+    );
     this.#load(await this.#file.read());
     await this.#rebuild();
     this.#running = true;
@@ -119,16 +123,28 @@ export class TimerMessageService {
       ...message.properties,
       [PROPERTY_TIMER_DELIVER_MS]: String(deliverAtMs),
     };
-    if (deliverAtMs <= this.#clock.now()) return this.#options.store.putMessage({ ...message, properties });
+    if (deliverAtMs <= this.#clock.now())
+      return this.#options.store.putMessage({ ...message, properties });
     if (this.#heap.size >= this.maxPendingMessages) {
-      return { status: "TIMER_FULL", reason: `${this.maxPendingMessages} timed messages are waiting` };
+      return {
+        status: "TIMER_FULL",
+        reason: `${this.maxPendingMessages} timed messages are waiting`,
+      };
     }
     properties[PROPERTY_REAL_TOPIC] = message.topic;
     properties[PROPERTY_REAL_QUEUE_ID] = String(message.queueId ?? 0);
-    const result = await this.#options.store.putMessage({ ...message, topic: TIMER_TOPIC, queueId: 0, properties });
+    const result = await this.#options.store.putMessage({
+      ...message,
+      topic: TIMER_TOPIC,
+      queueId: 0,
+      properties,
+    });
     const append = result.appendResult;
     if (isPutStored(result) && append !== undefined) {
-      this.#heap.push(deliverAtMs, { queueOffset: append.logicsOffset, commitLogOffset: append.wroteOffset });
+      this.#heap.push(deliverAtMs, {
+        queueOffset: append.logicsOffset,
+        commitLogOffset: append.wroteOffset,
+      });
       this.#schedule();
     }
     return result;
@@ -161,7 +177,9 @@ export class TimerMessageService {
       delivered++;
     }
     if (delivered > 0)
-      void this.#persist().catch((error: unknown) => this.#logger.error({ err: error }, "timer state not written"));
+      void this.#persist().catch((error: unknown) =>
+        this.#logger.error({ err: error }, "timer state not written"),
+      );
     return delivered;
   }
 
@@ -177,7 +195,10 @@ export class TimerMessageService {
       .putMessage(this.#realMessage(message))
       .catch((error: unknown) => ({ status: "UNKNOWN_ERROR" as const, reason: String(error) }));
     if (isPutStored(result)) return "DELIVERED";
-    this.#logger.error({ status: result.status, reason: result.reason }, "timed message not delivered; retrying");
+    this.#logger.error(
+      { status: result.status, reason: result.reason },
+      "timed message not delivered; retrying",
+    );
     return "FAILED";
   }
 
@@ -220,9 +241,17 @@ export class TimerMessageService {
     const validRanges =
       Array.isArray(ranges) &&
       ranges.every(
-        (r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]),
+        (r) =>
+          Array.isArray(r) &&
+          r.length === 2 &&
+          Number.isSafeInteger(r[0]) &&
+          Number.isSafeInteger(r[1]),
       );
-    if (data.version !== TIMER_STATE_VERSION || !Number.isSafeInteger(data.watermark) || !validRanges) {
+    if (
+      data.version !== TIMER_STATE_VERSION ||
+      !Number.isSafeInteger(data.watermark) ||
+      !validRanges
+    ) {
       throw new PopError(
         "CORRUPT_STATE",
         `${path}: expected {"version":1,"watermark":<int>,"delivered":[[start,end],...]}`,
@@ -238,7 +267,10 @@ export class TimerMessageService {
     this.#heap.clear();
     const min = store.getMinOffsetInQueue(TIMER_TOPIC, 0);
     if (this.#watermark < min) {
-      this.#logger.warn({ from: this.#watermark, to: min }, "timed messages removed by retention before delivery");
+      this.#logger.warn(
+        { from: this.#watermark, to: min },
+        "timed messages removed by retention before delivery",
+      );
       this.#watermark = min;
       this.#delivered.dropBelow(min);
     }
@@ -251,7 +283,10 @@ export class TimerMessageService {
         const decoded = decodeMessage(record, 0, { checkCRC: false });
         if (!decoded.ok || this.#delivered.has(decoded.message.queueOffset)) continue;
         const deliverAt = Number(decoded.message.properties[PROPERTY_TIMER_DELIVER_MS] ?? 0);
-        const pending = { queueOffset: decoded.message.queueOffset, commitLogOffset: decoded.message.physicalOffset };
+        const pending = {
+          queueOffset: decoded.message.queueOffset,
+          commitLogOffset: decoded.message.physicalOffset,
+        };
         this.#heap.push(Number.isFinite(deliverAt) ? deliverAt : 0, pending);
       }
       offset = result.nextBeginOffset;
@@ -260,14 +295,21 @@ export class TimerMessageService {
 
   #persist(): Promise<void> {
     return this.#file.write(() =>
-      JSON.stringify({ version: TIMER_STATE_VERSION, watermark: this.#watermark, delivered: this.#delivered.ranges() }),
+      JSON.stringify({
+        version: TIMER_STATE_VERSION,
+        watermark: this.#watermark,
+        delivered: this.#delivered.ranges(),
+      }),
     );
   }
 
   #schedule(): void {
     if (!this.#running || this.#round !== null) return;
     const now = this.#clock.now();
-    const next = Math.min(this.#heap.peekKey() ?? Number.POSITIVE_INFINITY, now + (this.#options.intervalMs ?? 1000));
+    const next = Math.min(
+      this.#heap.peekKey() ?? Number.POSITIVE_INFINITY,
+      now + (this.#options.intervalMs ?? 1000),
+    );
     if (this.#timer !== null && this.#timerAt <= next) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timerAt = next;
@@ -275,7 +317,9 @@ export class TimerMessageService {
       () => {
         this.#timer = null;
         this.#timerAt = Number.POSITIVE_INFINITY;
-        void this.deliverDue().catch((error: unknown) => this.#logger.error({ err: error }, "timer round failed"));
+        void this.deliverDue().catch((error: unknown) =>
+          this.#logger.error({ err: error }, "timer round failed"),
+        );
       },
       Math.max(0, next - now),
     );

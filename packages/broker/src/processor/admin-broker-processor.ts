@@ -3,7 +3,11 @@ import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
 import type { RebalanceLockManager } from "../client/rebalance-lock-manager.js";
 import { decodeLockBatchBody, lockBatchResponse } from "../remoting/lock-batch-mq/request.js";
-import { decodeQueueOffsetRequest, offsetResponse, timestampResponse } from "../remoting/queue-offset/request.js";
+import {
+  decodeQueueOffsetRequest,
+  offsetResponse,
+  timestampResponse,
+} from "../remoting/queue-offset/request.js";
 import type { QueueOffsetRequestHeader } from "../remoting/queue-offset/request.js";
 import { RemotingCommand } from "../remoting/remoting-command.js";
 import { RequestCode } from "../remoting/request-code.js";
@@ -49,7 +53,8 @@ export class AdminBrokerProcessor implements RequestProcessor {
   #createTopic(request: RemotingCommand): RemotingCommand {
     const header = decodeCreateTopicRequest(request);
     const invalid = invalidNameReason(header.topic);
-    if (invalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${invalid}`);
+    if (invalid !== null)
+      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${invalid}`);
     const { topic: topicName, ...rest } = header;
     this.#options.topics.updateTopicConfig({ topicName, ...rest });
     return RemotingCommand.response(request, ResponseCode.SUCCESS);
@@ -62,11 +67,17 @@ export class AdminBrokerProcessor implements RequestProcessor {
       this.#options.locks.unlockBatch(body.consumerGroup, mine, body.clientId);
       return RemotingCommand.response(request, ResponseCode.SUCCESS);
     }
-    return lockBatchResponse(request, this.#options.locks.tryLockBatch(body.consumerGroup, mine, body.clientId));
+    return lockBatchResponse(
+      request,
+      this.#options.locks.tryLockBatch(body.consumerGroup, mine, body.clientId),
+    );
   }
 
   async #queueOffset(request: RemotingCommand): Promise<RemotingCommand> {
-    const header = decodeQueueOffsetRequest(request, request.code === RequestCode.SEARCH_OFFSET_BY_TIMESTAMP);
+    const header = decodeQueueOffsetRequest(
+      request,
+      request.code === RequestCode.SEARCH_OFFSET_BY_TIMESTAMP,
+    );
     const refused = this.#checkQueue(request, header);
     if (refused !== null) return refused;
     const { store } = this.#options;
@@ -76,7 +87,10 @@ export class AdminBrokerProcessor implements RequestProcessor {
       case RequestCode.GET_MIN_OFFSET:
         return offsetResponse(request, store.getMinOffsetInQueue(header.topic, header.queueId));
       case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP:
-        return offsetResponse(request, await store.getOffsetInQueueByTime(header.topic, header.queueId, header.timestamp));
+        return offsetResponse(
+          request,
+          await store.getOffsetInQueueByTime(header.topic, header.queueId, header.timestamp),
+        );
       default:
         return timestampResponse(request, await this.#earliestStoreTime(header));
     }
@@ -95,10 +109,18 @@ export class AdminBrokerProcessor implements RequestProcessor {
 
   #checkQueue(request: RemotingCommand, header: QueueOffsetRequestHeader): RemotingCommand | null {
     const invalid = invalidNameReason(header.topic);
-    if (invalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${invalid}`);
+    if (invalid !== null)
+      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${invalid}`);
     const config = this.#options.topics.selectTopicConfig(header.topic);
-    if (config !== undefined && header.queueId >= Math.max(config.readQueueNums, config.writeQueueNums)) {
-      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `queueId: ${header.queueId} is outside topic ${header.topic}'s ${config.readQueueNums} queues`);
+    if (
+      config !== undefined &&
+      header.queueId >= Math.max(config.readQueueNums, config.writeQueueNums)
+    ) {
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `queueId: ${header.queueId} is outside topic ${header.topic}'s ${config.readQueueNums} queues`,
+      );
     }
     return null;
   }

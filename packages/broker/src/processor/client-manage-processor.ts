@@ -32,7 +32,9 @@ export class ClientManageProcessor implements RequestProcessor {
 
   /** Answers HEART_BEAT and UNREGISTER_CLIENT. */
   processRequest(request: RemotingCommand, context: RequestContext): RemotingCommand {
-    return request.code === RequestCode.HEART_BEAT ? this.#heartBeat(request, context) : this.#unregister(request, context);
+    return request.code === RequestCode.HEART_BEAT
+      ? this.#heartBeat(request, context)
+      : this.#unregister(request, context);
   }
 
   #heartBeat(request: RemotingCommand, context: RequestContext): RemotingCommand {
@@ -42,20 +44,37 @@ export class ClientManageProcessor implements RequestProcessor {
     this.#watch(connection);
     for (const consumer of data.consumers) {
       const invalid = invalidNameReason(consumer.groupName);
-      if (invalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `consumerDataSet.groupName: ${invalid}`);
-      if (consumer.messageModel === "CLUSTERING") topics.createTopicInSendMessageBackMethod(retryTopicOf(consumer.groupName), 1);
+      if (invalid !== null)
+        return RemotingCommand.response(
+          request,
+          ResponseCode.SYSTEM_ERROR,
+          `consumerDataSet.groupName: ${invalid}`,
+        );
+      if (consumer.messageModel === "CLUSTERING")
+        topics.createTopicInSendMessageBackMethod(retryTopicOf(consumer.groupName), 1);
       if (!consumers.registerConsumer(consumer, data.clientID, connection)) {
-        return RemotingCommand.response(request, ResponseCode.SYSTEM_BUSY, "too many consumers registered, try again later");
+        return RemotingCommand.response(
+          request,
+          ResponseCode.SYSTEM_BUSY,
+          "too many consumers registered, try again later",
+        );
       }
     }
-    for (const group of data.producerGroups) producers.registerProducer(group, data.clientID, connection);
+    for (const group of data.producerGroups)
+      producers.registerProducer(group, data.clientID, connection);
     return RemotingCommand.response(request, ResponseCode.SUCCESS);
   }
 
   #unregister(request: RemotingCommand, context: RequestContext): RemotingCommand {
     const header = decodeUnregisterClientRequest(request);
-    if (header.consumerGroup !== undefined) this.#options.consumers.unregisterConsumer(header.consumerGroup, header.clientID, context.connection);
-    if (header.producerGroup !== undefined) this.#options.producers.unregisterProducer(header.producerGroup, context.connection);
+    if (header.consumerGroup !== undefined)
+      this.#options.consumers.unregisterConsumer(
+        header.consumerGroup,
+        header.clientID,
+        context.connection,
+      );
+    if (header.producerGroup !== undefined)
+      this.#options.producers.unregisterProducer(header.producerGroup, context.connection);
     return RemotingCommand.response(request, ResponseCode.SUCCESS);
   }
 

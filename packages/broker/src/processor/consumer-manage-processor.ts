@@ -1,8 +1,14 @@
 import type { MessageStore } from "@store/commitlog";
 import type { ConsumerManager } from "../client/consumer-manager.js";
 import type { ConsumerOffsetManager } from "../offset/consumer-offset-manager.js";
-import { decodeGetConsumerListByGroupRequest, getConsumerListByGroupResponse } from "../remoting/get-consumer-list-by-group/request.js";
-import { decodeQueryConsumerOffsetRequest, queryConsumerOffsetResponse } from "../remoting/query-consumer-offset/request.js";
+import {
+  decodeGetConsumerListByGroupRequest,
+  getConsumerListByGroupResponse,
+} from "../remoting/get-consumer-list-by-group/request.js";
+import {
+  decodeQueryConsumerOffsetRequest,
+  queryConsumerOffsetResponse,
+} from "../remoting/query-consumer-offset/request.js";
 import { RemotingCommand } from "../remoting/remoting-command.js";
 import { RequestCode } from "../remoting/request-code.js";
 import { ResponseCode } from "../remoting/response-code.js";
@@ -44,7 +50,12 @@ export class ConsumerManageProcessor implements RequestProcessor {
   #consumerList(request: RemotingCommand): RemotingCommand {
     const { consumerGroup } = decodeGetConsumerListByGroupRequest(request);
     const ids = this.#options.consumers.getAllClientIds(consumerGroup);
-    if (ids.length === 0) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${consumerGroup}`);
+    if (ids.length === 0)
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `no consumer for this group, ${consumerGroup}`,
+      );
     return getConsumerListByGroupResponse(request, ids);
   }
 
@@ -56,29 +67,58 @@ export class ConsumerManageProcessor implements RequestProcessor {
     const header = decodeQueryConsumerOffsetRequest(request);
     const refused = this.#checkQueue(request, header.consumerGroup, header.topic, header.queueId);
     if (refused !== null) return refused;
-    const offset = this.#options.offsets.queryOffset(header.consumerGroup, header.topic, header.queueId);
+    const offset = this.#options.offsets.queryOffset(
+      header.consumerGroup,
+      header.topic,
+      header.queueId,
+    );
     if (offset >= 0) return queryConsumerOffsetResponse(request, offset);
-    if (this.#options.store.getMinOffsetInQueue(header.topic, header.queueId) <= 0) return queryConsumerOffsetResponse(request, 0);
-    return RemotingCommand.response(request, ResponseCode.QUERY_NOT_FOUND, "Not found, maybe this group consumer boot first");
+    if (this.#options.store.getMinOffsetInQueue(header.topic, header.queueId) <= 0)
+      return queryConsumerOffsetResponse(request, 0);
+    return RemotingCommand.response(
+      request,
+      ResponseCode.QUERY_NOT_FOUND,
+      "Not found, maybe this group consumer boot first",
+    );
   }
 
   #updateOffset(request: RemotingCommand): RemotingCommand {
     const header = decodeUpdateConsumerOffsetRequest(request);
     const refused = this.#checkQueue(request, header.consumerGroup, header.topic, header.queueId);
     if (refused !== null) return refused;
-    this.#options.offsets.commitOffset(header.consumerGroup, header.topic, header.queueId, header.commitOffset);
+    this.#options.offsets.commitOffset(
+      header.consumerGroup,
+      header.topic,
+      header.queueId,
+      header.commitOffset,
+    );
     return RemotingCommand.response(request, ResponseCode.SUCCESS);
   }
 
-  #checkQueue(request: RemotingCommand, group: string, topic: string, queueId: number): RemotingCommand | null {
+  #checkQueue(
+    request: RemotingCommand,
+    group: string,
+    topic: string,
+    queueId: number,
+  ): RemotingCommand | null {
     const groupInvalid = invalidNameReason(group);
-    if (groupInvalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `consumerGroup: ${groupInvalid}`);
+    if (groupInvalid !== null)
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `consumerGroup: ${groupInvalid}`,
+      );
     const topicInvalid = invalidNameReason(topic);
-    if (topicInvalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${topicInvalid}`);
+    if (topicInvalid !== null)
+      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `topic: ${topicInvalid}`);
     // A topic not created yet (a consumer may start before any producer) has no range to check.
     const config = this.#options.topics.selectTopicConfig(topic);
     if (config !== undefined && queueId >= Math.max(config.readQueueNums, config.writeQueueNums)) {
-      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `queueId: ${queueId} is outside topic ${topic}'s ${config.readQueueNums} queues`);
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `queueId: ${queueId} is outside topic ${topic}'s ${config.readQueueNums} queues`,
+      );
     }
     return null;
   }

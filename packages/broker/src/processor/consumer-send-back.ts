@@ -1,4 +1,9 @@
-import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_ORIGIN_MESSAGE_ID, PROPERTY_RETRY_TOPIC, PROPERTY_WAIT_STORE_MSG_OK } from "@store/message-codec";
+import {
+  PROPERTY_DELAY_TIME_LEVEL,
+  PROPERTY_ORIGIN_MESSAGE_ID,
+  PROPERTY_RETRY_TOPIC,
+  PROPERTY_WAIT_STORE_MSG_OK,
+} from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
@@ -37,9 +42,15 @@ export class ConsumerSendBack {
     const { store, topics, logger } = this.#options;
     const header = decodeConsumerSendMsgBackRequest(request);
     const invalid = invalidNameReason(header.group);
-    if (invalid !== null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `group: ${invalid}`);
+    if (invalid !== null)
+      return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `group: ${invalid}`);
     const original = await store.lookMessageByOffset(header.offset);
-    if (original === null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${header.offset}`);
+    if (original === null)
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `look message by offset failed, ${header.offset}`,
+      );
     const maxReconsumeTimes = header.maxReconsumeTimes ?? this.#options.maxReconsumeTimes;
     const toDlq = original.reconsumeTimes >= maxReconsumeTimes || header.delayLevel < 0;
     const topic = toDlq ? dlqTopicOf(header.group) : retryTopicOf(header.group);
@@ -47,7 +58,8 @@ export class ConsumerSendBack {
     const properties: Record<string, string> = { ...original.properties };
     properties[PROPERTY_RETRY_TOPIC] ??= original.topic;
     const originId = properties[PROPERTY_ORIGIN_MESSAGE_ID];
-    properties[PROPERTY_ORIGIN_MESSAGE_ID] = originId === undefined || originId.trim() === "" ? original.msgId : originId;
+    properties[PROPERTY_ORIGIN_MESSAGE_ID] =
+      originId === undefined || originId.trim() === "" ? original.msgId : originId;
     properties[PROPERTY_WAIT_STORE_MSG_OK] = "false";
     delete properties[PROPERTY_DELAY_TIME_LEVEL];
     let message: MessageInput = {
@@ -61,10 +73,29 @@ export class ConsumerSendBack {
       sysFlag: original.sysFlag,
       reconsumeTimes: original.reconsumeTimes + 1,
     };
-    if (!toDlq) message = parkDelayed(message, header.delayLevel === 0 ? 3 + original.reconsumeTimes : header.delayLevel, this.#options.delayLevelCount);
+    if (!toDlq)
+      message = parkDelayed(
+        message,
+        header.delayLevel === 0 ? 3 + original.reconsumeTimes : header.delayLevel,
+        this.#options.delayLevelCount,
+      );
     const result = await store.putMessage(message);
-    if (result.status !== "PUT_OK") return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `${result.status}${result.reason ? `: ${result.reason}` : ""}`);
-    if (toDlq) logger.info({ group: header.group, originTopic: header.originTopic ?? original.topic, originMsgId: properties[PROPERTY_ORIGIN_MESSAGE_ID], topic }, "message sent to DLQ");
+    if (result.status !== "PUT_OK")
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `${result.status}${result.reason ? `: ${result.reason}` : ""}`,
+      );
+    if (toDlq)
+      logger.info(
+        {
+          group: header.group,
+          originTopic: header.originTopic ?? original.topic,
+          originMsgId: properties[PROPERTY_ORIGIN_MESSAGE_ID],
+          topic,
+        },
+        "message sent to DLQ",
+      );
     return RemotingCommand.response(request, ResponseCode.SUCCESS);
   }
 }

@@ -21,25 +21,49 @@ export class QueryMessageProcessor implements RequestProcessor {
 
   /** Answers QUERY_MESSAGE and VIEW_MESSAGE_BY_ID from the store's message index. */
   processRequest(request: RemotingCommand): Promise<RemotingCommand> {
-    return request.code === RequestCode.QUERY_MESSAGE ? this.#queryMessage(request) : this.#viewMessageById(request);
+    return request.code === RequestCode.QUERY_MESSAGE
+      ? this.#queryMessage(request)
+      : this.#viewMessageById(request);
   }
 
   /** A query by unique key takes defaultQueryMaxNum as its maxNum (as RocketMQ's broker does). */
   async #queryMessage(request: RemotingCommand): Promise<RemotingCommand> {
     const header = decodeQueryMessageRequest(request);
     const maxNum = header.uniqueKey ? this.#store.config.defaultQueryMaxNum : header.maxNum;
-    const result = await this.#store.queryMessage(header.topic, header.key, maxNum, header.beginTimestamp, header.endTimestamp);
+    const result = await this.#store.queryMessage(
+      header.topic,
+      header.key,
+      maxNum,
+      header.beginTimestamp,
+      header.endTimestamp,
+    );
     return queryMessageResponse(request, result, result.messages);
   }
 
   async #viewMessageById(request: RemotingCommand): Promise<RemotingCommand> {
     const { offset } = decodeViewMessageByIdRequest(request);
     const message = await this.#store.lookMessageByOffset(offset);
-    if (message === null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
+    if (message === null)
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `can not find message by the offset, ${offset}`,
+      );
     const record = await this.#store.commitLog.getMessage(offset, message.totalSize);
-    if (record === null) return RemotingCommand.response(request, ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
+    if (record === null)
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        `can not find message by the offset, ${offset}`,
+      );
     try {
-      return RemotingCommand.response(request, ResponseCode.SUCCESS, null, {}, Buffer.from(record.buffer.subarray(0, message.totalSize)));
+      return RemotingCommand.response(
+        request,
+        ResponseCode.SUCCESS,
+        null,
+        {},
+        Buffer.from(record.buffer.subarray(0, message.totalSize)),
+      );
     } finally {
       record.release();
     }

@@ -15,7 +15,14 @@ import { ResponseCode } from "../remoting/response-code.js";
 import type { RequestContext, RequestProcessor } from "../request-processor.js";
 import { delayLevelOf, parkDelayed } from "../schedule/delay-level.js";
 import type { TopicConfig } from "../topic/topic-config.js";
-import { AUTO_CREATE_TOPIC_KEY_TOPIC, DLQ_GROUP_TOPIC_PREFIX, dlqTopicOf, invalidNameReason, isWriteable, RETRY_GROUP_TOPIC_PREFIX } from "../topic/topic-config.js";
+import {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  DLQ_GROUP_TOPIC_PREFIX,
+  dlqTopicOf,
+  invalidNameReason,
+  isWriteable,
+  RETRY_GROUP_TOPIC_PREFIX,
+} from "../topic/topic-config.js";
 import type { TopicConfigManager } from "../topic/topic-config-manager.js";
 import { bornHostOf } from "./born-host.js";
 import type { ConsumerSendBack } from "./consumer-send-back.js";
@@ -36,7 +43,12 @@ export interface SendMessageProcessorOptions {
   readonly logger: Logger;
 }
 
-type Prepared = { readonly messages: MessageInput[]; readonly batchProperties?: Record<string, string>; readonly queueId: number; readonly topic: string };
+type Prepared = {
+  readonly messages: MessageInput[];
+  readonly batchProperties?: Record<string, string>;
+  readonly queueId: number;
+  readonly topic: string;
+};
 
 /**
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and CONSUMER_SEND_MSG_BACK (36)
@@ -51,8 +63,12 @@ export class SendMessageProcessor implements RequestProcessor {
   }
 
   /** Stores a SEND_MESSAGE (v1 or v2 header) or a batch and answers with the put's status. */
-  processRequest(request: RemotingCommand, context: RequestContext): Promise<RemotingCommand> | RemotingCommand {
-    if (request.code === RequestCode.CONSUMER_SEND_MSG_BACK) return this.#options.sendBack.process(request);
+  processRequest(
+    request: RemotingCommand,
+    context: RequestContext,
+  ): Promise<RemotingCommand> | RemotingCommand {
+    if (request.code === RequestCode.CONSUMER_SEND_MSG_BACK)
+      return this.#options.sendBack.process(request);
     return this.#send(request, context);
   }
 
@@ -86,7 +102,8 @@ export class SendMessageProcessor implements RequestProcessor {
   #topicProblem(topic: string): string | null {
     const invalid = invalidNameReason(topic);
     if (invalid !== null) return `topic: ${invalid}`;
-    if (topic === SCHEDULE_TOPIC || topic === AUTO_CREATE_TOPIC_KEY_TOPIC) return `sending message to topic[${topic}] is forbidden`;
+    if (topic === SCHEDULE_TOPIC || topic === AUTO_CREATE_TOPIC_KEY_TOPIC)
+      return `sending message to topic[${topic}] is forbidden`;
     const { topics } = this.#options;
     const config = topics.selectTopicConfig(topic) ?? topics.createTopicInSendMessageMethod(topic);
     if (config === null) return `topic[${topic}] not exist, apply first please!`;
@@ -104,13 +121,17 @@ export class SendMessageProcessor implements RequestProcessor {
     }
     const checked = this.#checkTopic(request, header, context);
     if ("code" in checked) return checked;
-    const prepared = header.batch ? this.#prepareBatch(request, header, checked, context) : this.#prepareSingle(request, header, checked, context);
+    const prepared = header.batch
+      ? this.#prepareBatch(request, header, checked, context)
+      : this.#prepareSingle(request, header, checked, context);
     if (!("messages" in prepared)) return prepared;
     const put = this.#options.flowControl.begin(startedAt);
     let result: PutMessageResult;
     try {
       const { store } = this.#options;
-      result = header.batch ? await store.putMessages(prepared.messages, prepared.batchProperties) : await store.putMessage(prepared.messages[0] as MessageInput);
+      result = header.batch
+        ? await store.putMessages(prepared.messages, prepared.batchProperties)
+        : await store.putMessage(prepared.messages[0] as MessageInput);
     } finally {
       this.#options.flowControl.end(put);
     }
@@ -120,29 +141,63 @@ export class SendMessageProcessor implements RequestProcessor {
   }
 
   /** The topic's config (created on first use), or the error response. */
-  #checkTopic(request: RemotingCommand, header: SendMessageRequestHeader, context: RequestContext): TopicConfig | RemotingCommand {
+  #checkTopic(
+    request: RemotingCommand,
+    header: SendMessageRequestHeader,
+    context: RequestContext,
+  ): TopicConfig | RemotingCommand {
     const { topics } = this.#options;
     const invalid = invalidNameReason(header.topic);
-    if (invalid !== null) return sendMessageResponse(request, ResponseCode.INVALID_PARAMETER, `topic: ${invalid}`);
+    if (invalid !== null)
+      return sendMessageResponse(request, ResponseCode.INVALID_PARAMETER, `topic: ${invalid}`);
     if (header.topic === SCHEDULE_TOPIC || header.topic === AUTO_CREATE_TOPIC_KEY_TOPIC) {
-      return sendMessageResponse(request, ResponseCode.NO_PERMISSION, `Sending message to topic[${header.topic}] is forbidden.`);
+      return sendMessageResponse(
+        request,
+        ResponseCode.NO_PERMISSION,
+        `Sending message to topic[${header.topic}] is forbidden.`,
+      );
     }
-    let config = topics.selectTopicConfig(header.topic) ?? topics.createTopicInSendMessageMethod(header.topic, header.defaultTopicQueueNums);
-    if (config === null && header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) config = topics.createTopicInSendMessageBackMethod(header.topic, 1);
+    let config =
+      topics.selectTopicConfig(header.topic) ??
+      topics.createTopicInSendMessageMethod(header.topic, header.defaultTopicQueueNums);
+    if (config === null && header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX))
+      config = topics.createTopicInSendMessageBackMethod(header.topic, 1);
     if (config === null) {
-      this.#options.logger.warn({ topic: header.topic, remote: context.connection.remoteAddress }, "send to a topic that does not exist");
-      return sendMessageResponse(request, ResponseCode.TOPIC_NOT_EXIST, `topic[${header.topic}] not exist, apply first please!`);
+      this.#options.logger.warn(
+        { topic: header.topic, remote: context.connection.remoteAddress },
+        "send to a topic that does not exist",
+      );
+      return sendMessageResponse(
+        request,
+        ResponseCode.TOPIC_NOT_EXIST,
+        `topic[${header.topic}] not exist, apply first please!`,
+      );
     }
-    if (!isWriteable(config.perm)) return sendMessageResponse(request, ResponseCode.NO_PERMISSION, `the topic[${header.topic}] sending message is forbidden`);
+    if (!isWriteable(config.perm))
+      return sendMessageResponse(
+        request,
+        ResponseCode.NO_PERMISSION,
+        `the topic[${header.topic}] sending message is forbidden`,
+      );
     const queues = Math.max(config.writeQueueNums, config.readQueueNums);
     if (header.queueId >= queues) {
-      return sendMessageResponse(request, ResponseCode.INVALID_PARAMETER, `queueId: request queueId[${header.queueId}] is illegal, topic ${header.topic} has ${queues} queues`);
+      return sendMessageResponse(
+        request,
+        ResponseCode.INVALID_PARAMETER,
+        `queueId: request queueId[${header.queueId}] is illegal, topic ${header.topic} has ${queues} queues`,
+      );
     }
     return config;
   }
 
-  #prepareSingle(request: RemotingCommand, header: SendMessageRequestHeader, config: TopicConfig, context: RequestContext): Prepared | RemotingCommand {
-    const queueId = header.queueId < 0 ? Math.floor(Math.random() * config.writeQueueNums) : header.queueId;
+  #prepareSingle(
+    request: RemotingCommand,
+    header: SendMessageRequestHeader,
+    config: TopicConfig,
+    context: RequestContext,
+  ): Prepared | RemotingCommand {
+    const queueId =
+      header.queueId < 0 ? Math.floor(Math.random() * config.writeQueueNums) : header.queueId;
     const properties: Record<string, string> = { ...stringToMessageProperties(header.properties) };
     let message: MessageInput = {
       topic: header.topic,
@@ -169,13 +224,24 @@ export class SendMessageProcessor implements RequestProcessor {
     return { messages: [message], queueId, topic: header.topic };
   }
 
-  #prepareBatch(request: RemotingCommand, header: SendMessageRequestHeader, config: TopicConfig, context: RequestContext): Prepared | RemotingCommand {
+  #prepareBatch(
+    request: RemotingCommand,
+    header: SendMessageRequestHeader,
+    config: TopicConfig,
+    context: RequestContext,
+  ): Prepared | RemotingCommand {
     if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
-      return sendMessageResponse(request, ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${header.topic}`);
+      return sendMessageResponse(
+        request,
+        ResponseCode.MESSAGE_ILLEGAL,
+        `batch request does not support retry group ${header.topic}`,
+      );
     }
     const decoded = decodeBatchBody(request.body, MAX_BATCH_MESSAGES);
-    if (typeof decoded === "string") return sendMessageResponse(request, ResponseCode.MESSAGE_ILLEGAL, `body: ${decoded}`);
-    const queueId = header.queueId < 0 ? Math.floor(Math.random() * config.writeQueueNums) : header.queueId;
+    if (typeof decoded === "string")
+      return sendMessageResponse(request, ResponseCode.MESSAGE_ILLEGAL, `body: ${decoded}`);
+    const queueId =
+      header.queueId < 0 ? Math.floor(Math.random() * config.writeQueueNums) : header.queueId;
     const bornHost = bornHostOf(context.connection.remoteAddress);
     const messages = decoded.map((one: BatchMessage): MessageInput => ({
       topic: header.topic,
@@ -188,7 +254,8 @@ export class SendMessageProcessor implements RequestProcessor {
       sysFlag: header.sysFlag,
       reconsumeTimes: header.reconsumeTimes,
     }));
-    const batchProperties = header.properties === "" ? undefined : { ...stringToMessageProperties(header.properties) };
+    const batchProperties =
+      header.properties === "" ? undefined : { ...stringToMessageProperties(header.properties) };
     return { messages, batchProperties, queueId, topic: header.topic };
   }
 
@@ -199,25 +266,61 @@ export class SendMessageProcessor implements RequestProcessor {
       case "FLUSH_DISK_TIMEOUT":
       case "FLUSH_SLAVE_TIMEOUT":
       case "SLAVE_NOT_AVAILABLE": {
-        const code = result.status === "PUT_OK" ? ResponseCode.SUCCESS : ResponseCode[result.status];
-        const header = append === undefined ? undefined : { msgId: append.msgId, queueId, queueOffset: append.logicsOffset };
+        const code =
+          result.status === "PUT_OK" ? ResponseCode.SUCCESS : ResponseCode[result.status];
+        const header =
+          append === undefined
+            ? undefined
+            : { msgId: append.msgId, queueId, queueOffset: append.logicsOffset };
         return sendMessageResponse(request, code, null, header);
       }
       case "CREATE_MAPEDFILE_FAILED":
-        return sendMessageResponse(request, ResponseCode.SYSTEM_ERROR, `create mapped file failed, server is busy or broken. ${result.reason ?? ""}`.trim());
+        return sendMessageResponse(
+          request,
+          ResponseCode.SYSTEM_ERROR,
+          `create mapped file failed, server is busy or broken. ${result.reason ?? ""}`.trim(),
+        );
       case "MESSAGE_ILLEGAL":
       case "PROPERTIES_SIZE_EXCEEDED":
-        return sendMessageResponse(request, ResponseCode.MESSAGE_ILLEGAL, `the message is illegal: ${result.reason ?? result.status}`);
+        return sendMessageResponse(
+          request,
+          ResponseCode.MESSAGE_ILLEGAL,
+          `the message is illegal: ${result.reason ?? result.status}`,
+        );
       case "SERVICE_NOT_AVAILABLE":
-        return sendMessageResponse(request, ResponseCode.SERVICE_NOT_AVAILABLE, `service not available now: ${result.reason ?? "the store is shut down or stopped taking writes"}`);
+        return sendMessageResponse(
+          request,
+          ResponseCode.SERVICE_NOT_AVAILABLE,
+          `service not available now: ${result.reason ?? "the store is shut down or stopped taking writes"}`,
+        );
       case "OS_PAGECACHE_BUSY":
-        return sendMessageResponse(request, ResponseCode.SYSTEM_BUSY, "[PC_SYNCHRONIZED]broker busy, start flow control for a while");
+        return sendMessageResponse(
+          request,
+          ResponseCode.SYSTEM_BUSY,
+          "[PC_SYNCHRONIZED]broker busy, start flow control for a while",
+        );
       default:
-        return sendMessageResponse(request, ResponseCode.SYSTEM_ERROR, `UNKNOWN_ERROR: ${result.reason ?? result.status}`);
+        return sendMessageResponse(
+          request,
+          ResponseCode.SYSTEM_ERROR,
+          `UNKNOWN_ERROR: ${result.reason ?? result.status}`,
+        );
     }
   }
 
-  #observe(topic: string, status: string, messages: number, bodyBytes: number, startedAt: number): void {
-    this.#options.observer.messagesIn?.({ topic, status, messages, bodyBytes, latencyMs: Date.now() - startedAt });
+  #observe(
+    topic: string,
+    status: string,
+    messages: number,
+    bodyBytes: number,
+    startedAt: number,
+  ): void {
+    this.#options.observer.messagesIn?.({
+      topic,
+      status,
+      messages,
+      bodyBytes,
+      latencyMs: Date.now() - startedAt,
+    });
   }
 }

@@ -18,7 +18,10 @@ export interface FrameLimits {
 }
 
 /** Frame limits: 16 MiB a frame (RocketMQ's `frameMaxLength`) and the header limit. */
-export const DEFAULT_FRAME_LIMITS: FrameLimits = { frameMaxLength: 16 * 1024 * 1024, headerMaxLength: 64 * 1024 };
+export const DEFAULT_FRAME_LIMITS: FrameLimits = {
+  frameMaxLength: 16 * 1024 * 1024,
+  headerMaxLength: 64 * 1024,
+};
 
 /** Splits a TCP byte stream into remoting frames, refusing frames above its limits. */
 export class FrameDecoder {
@@ -70,7 +73,8 @@ export class FrameDecoder {
   /** Whether the pending bytes hold at least one whole frame (checking its lengths once known). */
   #canComplete(): boolean {
     if (this.#pendingLength < 8) return false;
-    const head = this.#pending[0]!.length >= 8 ? this.#pending[0]! : Buffer.concat(this.#pending, 8);
+    const head =
+      this.#pending[0]!.length >= 8 ? this.#pending[0]! : Buffer.concat(this.#pending, 8);
     return this.#pendingLength - 4 >= this.#checkedLength(head, 0);
   }
 
@@ -78,10 +82,16 @@ export class FrameDecoder {
     const length = data.readInt32BE(offset);
     const headerLength = data.readUInt32BE(offset + 4) & 0xffffff;
     if (length < 4 || length > this.#limits.frameMaxLength) {
-      throw new RemotingError("BAD_FRAME", `frame length ${length} is outside [4, ${this.#limits.frameMaxLength}]`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `frame length ${length} is outside [4, ${this.#limits.frameMaxLength}]`,
+      );
     }
     if (headerLength > this.#limits.headerMaxLength || headerLength > length - 4) {
-      throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds ${Math.min(this.#limits.headerMaxLength, length - 4)}`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `header length ${headerLength} exceeds ${Math.min(this.#limits.headerMaxLength, length - 4)}`,
+      );
     }
     return length;
   }

@@ -42,7 +42,12 @@ export function requiredInt(fields: ExtFields, name: string, range: IntRange = {
 }
 
 /** An optional integer field; `fallback` when absent. @throws HeaderFieldError when present but bad. */
-export function optionalInt(fields: ExtFields, name: string, fallback: number, range: IntRange = {}): number {
+export function optionalInt(
+  fields: ExtFields,
+  name: string,
+  fallback: number,
+  range: IntRange = {},
+): number {
   const value = own(fields, name);
   return value === undefined ? fallback : parseInt(name, value, range);
 }
@@ -61,7 +66,10 @@ function parseInt(name: string, value: string, range: IntRange): number {
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
   const parsed = INTEGER.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    throw new HeaderFieldError(name, `${name}: expected an integer in [${min}, ${max}], got '${truncate(value)}'`);
+    throw new HeaderFieldError(
+      name,
+      `${name}: expected an integer in [${min}, ${max}], got '${truncate(value)}'`,
+    );
   }
   return parsed;
 }

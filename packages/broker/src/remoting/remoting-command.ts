@@ -81,14 +81,34 @@ export class RemotingCommand {
   }
 
   /** A request (flag 0, or ONEWAY) with the given opaque. */
-  static request(code: number, opaque: number, extFields: ExtFields = {}, body: Buffer | null = null, oneway = false): RemotingCommand {
+  static request(
+    code: number,
+    opaque: number,
+    extFields: ExtFields = {},
+    body: Buffer | null = null,
+    oneway = false,
+  ): RemotingCommand {
     return new RemotingCommand({ code, opaque, extFields, body, flag: oneway ? FLAG_ONEWAY : 0 });
   }
 
   /** The response to `request`: RESPONSE flag set, its opaque echoed, in its serialize type. */
-  static response(request: RemotingCommand, code: number, remark: string | null = null, extFields: ExtFields = {}, body: Buffer | null = null): RemotingCommand {
+  static response(
+    request: RemotingCommand,
+    code: number,
+    remark: string | null = null,
+    extFields: ExtFields = {},
+    body: Buffer | null = null,
+  ): RemotingCommand {
     const { opaque, serializeType } = request;
-    return new RemotingCommand({ code, opaque, flag: FLAG_RESPONSE, remark, extFields, body, serializeType });
+    return new RemotingCommand({
+      code,
+      opaque,
+      flag: FLAG_RESPONSE,
+      remark,
+      extFields,
+      body,
+      serializeType,
+    });
   }
 
   /** This command with another opaque and extra flag bits (a client numbering its requests). */
@@ -120,7 +140,10 @@ export class RemotingCommand {
         ? encodeBinaryHeader(this)
         : Buffer.from(JSON.stringify(this.#headerJson()), "utf8");
     if (header.length > MAX_HEADER_LENGTH) {
-      throw new RemotingError("BAD_FRAME", `a header of ${header.length} bytes exceeds the frame's ${MAX_HEADER_LENGTH}`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `a header of ${header.length} bytes exceeds the frame's ${MAX_HEADER_LENGTH}`,
+      );
     }
     const bodyLength = this.body?.length ?? 0;
     const frame = Buffer.allocUnsafe(8 + header.length + bodyLength);
@@ -144,7 +167,13 @@ export class RemotingCommand {
         serializeTypeCurrentRPC: "JSON",
       };
     }
-    const json: Record<string, unknown> = { code: this.code, language: this.language, opaque: this.opaque, flag: this.flag, version: this.version };
+    const json: Record<string, unknown> = {
+      code: this.code,
+      language: this.language,
+      opaque: this.opaque,
+      flag: this.flag,
+      version: this.version,
+    };
     if (this.remark !== null) json.remark = this.remark;
     json.extFields = this.extFields;
     return json;
@@ -156,19 +185,31 @@ export class RemotingCommand {
    * @throws RemotingError BAD_FRAME when the header length or the header itself is invalid.
    */
   static decode(frame: Buffer): RemotingCommand {
-    if (frame.length < 4) throw new RemotingError("BAD_FRAME", `a frame of ${frame.length} bytes has no header length`);
+    if (frame.length < 4)
+      throw new RemotingError("BAD_FRAME", `a frame of ${frame.length} bytes has no header length`);
     const headerInfo = frame.readUInt32BE(0);
     const serializeType = headerInfo >>> 24;
     const headerLength = headerInfo & 0xffffff;
     if (headerLength > frame.length - 4) {
-      throw new RemotingError("BAD_FRAME", `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `header length ${headerLength} exceeds the frame's ${frame.length - 4} bytes`,
+      );
     }
     const body = frame.length > 4 + headerLength ? frame.subarray(4 + headerLength) : null;
-    if (serializeType === SERIALIZE_TYPE_JSON) return decodeJsonHeader(frame.toString("utf8", 4, 4 + headerLength), body);
+    if (serializeType === SERIALIZE_TYPE_JSON)
+      return decodeJsonHeader(frame.toString("utf8", 4, 4 + headerLength), body);
     if (serializeType === SERIALIZE_TYPE_ROCKETMQ) {
-      return new RemotingCommand({ ...decodeBinaryHeader(frame, 4, 4 + headerLength), body, serializeType });
+      return new RemotingCommand({
+        ...decodeBinaryHeader(frame, 4, 4 + headerLength),
+        body,
+        serializeType,
+      });
     }
-    throw new RemotingError("BAD_FRAME", `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`);
+    throw new RemotingError(
+      "BAD_FRAME",
+      `serialize type ${serializeType} is not supported (0 JSON or 1 ROCKETMQ)`,
+    );
   }
 }
 
@@ -199,7 +240,12 @@ function decodeJsonHeader(text: string, body: Buffer | null): RemotingCommand {
 
 /** code, opaque, flag and version are Java ints. */
 function headerInt(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < -(2 ** 31) ||
+    value > 2 ** 31 - 1
+  ) {
     const got = truncated(JSON.stringify(value) ?? String(value));
     throw new RemotingError("BAD_FRAME", `header field ${name} must be an int32, got ${got}`);
   }
@@ -225,7 +271,11 @@ function extFieldsOf(value: unknown): ExtFields {
     if (typeof field === "string") continue;
     if (typeof field === "number" || typeof field === "boolean") fields[key] = String(field);
     else if (field === null) delete fields[key];
-    else throw new RemotingError("BAD_FRAME", `extFields.${truncated(key)} must be a string, number or boolean`);
+    else
+      throw new RemotingError(
+        "BAD_FRAME",
+        `extFields.${truncated(key)} must be a string, number or boolean`,
+      );
   }
   return fields as ExtFields;
 }

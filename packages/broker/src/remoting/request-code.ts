@@ -39,7 +39,9 @@ export const RequestCode = {
 
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
-const names = new Map<number, string>(Object.entries(RequestCode).map(([name, code]) => [code, name]));
+const names = new Map<number, string>(
+  Object.entries(RequestCode).map(([name, code]) => [code, name]),
+);
 
 /** The name of a request code for logs and remarks, e.g. `SEND_MESSAGE_V2(310)`, or `code 9999`. */
 export function requestCodeName(code: number): string {

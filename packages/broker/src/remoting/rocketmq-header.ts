@@ -27,7 +27,20 @@ export interface BinaryHeader {
 }
 
 const LANGUAGES = [
-  "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS",
+  "JAVA",
+  "CPP",
+  "DOTNET",
+  "PYTHON",
+  "DELPHI",
+  "ERLANG",
+  "RUBY",
+  "OTHER",
+  "HTTP",
+  "GO",
+  "PHP",
+  "OMS",
+  "RUST",
+  "NODE_JS",
 ];
 const LANGUAGE_OTHER = 7;
 /** code, language, version, opaque, flag, remark length, extFields length. */
@@ -42,7 +55,8 @@ const INT16_MAX = 0x7fff;
 export function encodeBinaryHeader(header: BinaryHeader): Buffer {
   checkInt16("code", header.code);
   checkInt16("version", header.version);
-  const remark = header.remark === null || header.remark === "" ? null : Buffer.from(header.remark, "utf8");
+  const remark =
+    header.remark === null || header.remark === "" ? null : Buffer.from(header.remark, "utf8");
   const fields: Buffer[] = [];
   let fieldsLength = 0;
   for (const [key, value] of Object.entries(header.extFields)) {
@@ -50,7 +64,10 @@ export function encodeBinaryHeader(header: BinaryHeader): Buffer {
     const keyBytes = Buffer.from(key, "utf8");
     const valueBytes = Buffer.from(String(value), "utf8");
     if (keyBytes.length > INT16_MAX) {
-      throw new RemotingError("BAD_FRAME", `extFields key of ${keyBytes.length} bytes exceeds ${INT16_MAX}`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `extFields key of ${keyBytes.length} bytes exceeds ${INT16_MAX}`,
+      );
     }
     fields.push(keyBytes, valueBytes);
     fieldsLength += 2 + keyBytes.length + 4 + valueBytes.length;
@@ -82,7 +99,10 @@ export function encodeBinaryHeader(header: BinaryHeader): Buffer {
  */
 export function decodeBinaryHeader(frame: Buffer, start: number, end: number): BinaryHeader {
   if (end - start < FIXED_LENGTH) {
-    throw new RemotingError("BAD_FRAME", `a binary header needs at least ${FIXED_LENGTH} bytes, got ${end - start}`);
+    throw new RemotingError(
+      "BAD_FRAME",
+      `a binary header needs at least ${FIXED_LENGTH} bytes, got ${end - start}`,
+    );
   }
   const reader = new HeaderReader(frame, start, end);
   const code = reader.int16();
@@ -93,10 +113,16 @@ export function decodeBinaryHeader(frame: Buffer, start: number, end: number): B
   const remark = reader.string(reader.int32(), "remark");
   const extLength = reader.int32();
   if (extLength < 0 || extLength > reader.remaining) {
-    throw new RemotingError("BAD_FRAME", `extFields length ${extLength} is outside [0, ${reader.remaining}]`);
+    throw new RemotingError(
+      "BAD_FRAME",
+      `extFields length ${extLength} is outside [0, ${reader.remaining}]`,
+    );
   }
   if (extLength !== reader.remaining) {
-    throw new RemotingError("BAD_FRAME", `the binary header has ${reader.remaining - extLength} bytes after its extFields`);
+    throw new RemotingError(
+      "BAD_FRAME",
+      `the binary header has ${reader.remaining - extLength} bytes after its extFields`,
+    );
   }
   // No prototype: a key such as "__proto__" is an ordinary field.
   const extFields = Object.create(null) as Record<string, string>;
@@ -153,7 +179,10 @@ class HeaderReader {
   /** A UTF-8 string of `length` bytes; null for length 0. */
   string(length: number, name: string): string | null {
     if (length < 0 || length > this.remaining) {
-      throw new RemotingError("BAD_FRAME", `${name} length ${length} is outside [0, ${this.remaining}]`);
+      throw new RemotingError(
+        "BAD_FRAME",
+        `${name} length ${length} is outside [0, ${this.remaining}]`,
+      );
     }
     if (length === 0) return null;
     const value = this.#frame.toString("utf8", this.#at, this.#at + length);
@@ -162,6 +191,7 @@ class HeaderReader {
   }
 
   #need(bytes: number, what: string): void {
-    if (this.remaining < bytes) throw new RemotingError("BAD_FRAME", `the binary header ends before ${what}`);
+    if (this.remaining < bytes)
+      throw new RemotingError("BAD_FRAME", `the binary header ends before ${what}`);
   }
 }

@@ -1,4 +1,9 @@
-import { PROPERTY_DELAY_TIME_LEVEL, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, SCHEDULE_TOPIC } from "@store/message-codec";
+import {
+  PROPERTY_DELAY_TIME_LEVEL,
+  PROPERTY_REAL_QUEUE_ID,
+  PROPERTY_REAL_TOPIC,
+  SCHEDULE_TOPIC,
+} from "@store/message-codec";
 import type { MessageInput } from "@store/message-codec";
 
 /** The DELAY level of a message's properties: 0 when absent, not a number, or not positive. */
@@ -13,7 +18,11 @@ export function delayLevelOf(properties: Readonly<Record<string, string>> | unde
  * level-1, with its real topic and queue in REAL_TOPIC / REAL_QID and DELAY capped at `levelCount`.
  * The ScheduleMessageService puts it back when its delay has passed.
  */
-export function parkDelayed(message: MessageInput, level: number, levelCount: number): MessageInput {
+export function parkDelayed(
+  message: MessageInput,
+  level: number,
+  levelCount: number,
+): MessageInput {
   const capped = Math.min(level, levelCount);
   return {
     ...message,

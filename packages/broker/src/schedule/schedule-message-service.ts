@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { decodeMessage, PROPERTY_DELAY_TIME_LEVEL, PROPERTY_REAL_QUEUE_ID, PROPERTY_REAL_TOPIC, SCHEDULE_TOPIC } from "@store/message-codec";
+import {
+  decodeMessage,
+  PROPERTY_DELAY_TIME_LEVEL,
+  PROPERTY_REAL_QUEUE_ID,
+  PROPERTY_REAL_TOPIC,
+  SCHEDULE_TOPIC,
+} from "@store/message-codec";
 import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import type { MessageStore } from "@store/commitlog";
 import type { Logger } from "pino";
@@ -41,7 +47,11 @@ export class ScheduleMessageService {
 
   constructor(options: ScheduleMessageServiceOptions) {
     this.#options = options;
-    this.#file = new PersistedFile(join(options.configDir, "delayOffset.json"), () => this.#serialize(), options.logger);
+    this.#file = new PersistedFile(
+      join(options.configDir, "delayOffset.json"),
+      () => this.#serialize(),
+      options.logger,
+    );
   }
 
   /** Loads delayOffset.json (absent: every level from 0). @throws BrokerError CONFIG_FILE_CORRUPT. */
@@ -50,10 +60,19 @@ export class ScheduleMessageService {
     const json = asObject(await readJsonFile(path));
     if (json === null) return;
     const table = asObject(json.offsetTable);
-    if (table === null) throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: offsetTable is missing`);
+    if (table === null)
+      throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: offsetTable is missing`);
     for (const [level, offset] of Object.entries(table)) {
-      if (!/^\d+$/.test(level) || typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
-        throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: level ${level} has offset ${JSON.stringify(offset)}`);
+      if (
+        !/^\d+$/.test(level) ||
+        typeof offset !== "number" ||
+        !Number.isSafeInteger(offset) ||
+        offset < 0
+      ) {
+        throw new BrokerError(
+          "CONFIG_FILE_CORRUPT",
+          `${path}: level ${level} has offset ${JSON.stringify(offset)}`,
+        );
       }
       this.#offsets.set(Number(level), offset);
     }
@@ -113,7 +132,13 @@ export class ScheduleMessageService {
     const { store, delayLevelTableMs, logger } = this.#options;
     const delayMs = delayLevelTableMs[level - 1] as number;
     const offset = this.offsetOf(level);
-    const result = await store.getMessage("SCHEDULE_MESSAGE_SERVICE", SCHEDULE_TOPIC, level - 1, offset, BATCH);
+    const result = await store.getMessage(
+      "SCHEDULE_MESSAGE_SERVICE",
+      SCHEDULE_TOPIC,
+      level - 1,
+      offset,
+      BATCH,
+    );
     if (result.messages.length === 0) {
       if (result.nextBeginOffset !== offset && result.status !== "NO_MESSAGE_IN_QUEUE") {
         this.#offsets.set(level, result.nextBeginOffset);
@@ -134,11 +159,17 @@ export class ScheduleMessageService {
       if (!this.#started) return IDLE_POLL_MS;
       const input = realMessageOf(message);
       if (input === null) {
-        logger.error({ level, queueOffset: message.queueOffset }, "delayed message without a valid REAL_TOPIC / REAL_QID skipped");
+        logger.error(
+          { level, queueOffset: message.queueOffset },
+          "delayed message without a valid REAL_TOPIC / REAL_QID skipped",
+        );
       } else {
         const put = await store.putMessage(input);
         if (put.status !== "PUT_OK" && put.status !== "FLUSH_DISK_TIMEOUT") {
-          logger.warn({ level, status: put.status, reason: put.reason }, "delayed message put failed; retrying");
+          logger.warn(
+            { level, status: put.status, reason: put.reason },
+            "delayed message put failed; retrying",
+          );
           return RETRY_AFTER_FAILURE_MS;
         }
       }
@@ -148,7 +179,11 @@ export class ScheduleMessageService {
   }
 
   #serialize(): unknown {
-    return { offsetTable: Object.fromEntries([...this.#offsets].map(([level, offset]) => [String(level), offset])) };
+    return {
+      offsetTable: Object.fromEntries(
+        [...this.#offsets].map(([level, offset]) => [String(level), offset]),
+      ),
+    };
   }
 }
 
@@ -157,7 +192,13 @@ function realMessageOf(message: DecodedMessage): MessageInput | null {
   const properties: Record<string, string> = { ...message.properties };
   const topic = properties[PROPERTY_REAL_TOPIC];
   const queueIdText = properties[PROPERTY_REAL_QUEUE_ID];
-  if (topic === undefined || invalidNameReason(topic) !== null || queueIdText === undefined || !/^\d{1,9}$/.test(queueIdText)) return null;
+  if (
+    topic === undefined ||
+    invalidNameReason(topic) !== null ||
+    queueIdText === undefined ||
+    !/^\d{1,9}$/.test(queueIdText)
+  )
+    return null;
   delete properties[PROPERTY_REAL_TOPIC];
   delete properties[PROPERTY_REAL_QUEUE_ID];
   delete properties[PROPERTY_DELAY_TIME_LEVEL];

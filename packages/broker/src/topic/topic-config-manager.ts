@@ -5,7 +5,14 @@ import { BrokerError } from "../broker-error.js";
 import { asObject, readJsonFile } from "../json-file.js";
 import { PersistedFile } from "../persisted-file.js";
 import type { TopicConfig } from "./topic-config.js";
-import { AUTO_CREATE_TOPIC_KEY_TOPIC, invalidNameReason, PERM_INHERIT, PERM_READ, PERM_WRITE, topicConfig } from "./topic-config.js";
+import {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  invalidNameReason,
+  PERM_INHERIT,
+  PERM_READ,
+  PERM_WRITE,
+  topicConfig,
+} from "./topic-config.js";
 
 /** Options of the `TopicConfigManager`: its file, defaults and logger. */
 export interface TopicConfigManagerOptions {
@@ -40,7 +47,11 @@ export class TopicConfigManager {
 
   constructor(options: TopicConfigManagerOptions) {
     this.#options = options;
-    this.#file = new PersistedFile(join(options.configDir, "topics.json"), () => this.#serialize(), options.logger);
+    this.#file = new PersistedFile(
+      join(options.configDir, "topics.json"),
+      () => this.#serialize(),
+      options.logger,
+    );
     this.#putSystemTopics();
   }
 
@@ -65,14 +76,23 @@ export class TopicConfigManager {
     const json = asObject(await readJsonFile(path));
     if (json === null) return;
     const table = asObject(json.topicConfigTable);
-    if (table === null) throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: topicConfigTable is missing`);
+    if (table === null)
+      throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: topicConfigTable is missing`);
     for (const [name, value] of Object.entries(table)) {
       const config = parseTopicConfig(name, value);
-      if (config === null) throw new BrokerError("CONFIG_FILE_CORRUPT", `${path}: topic ${JSON.stringify(name)} is invalid`);
+      if (config === null)
+        throw new BrokerError(
+          "CONFIG_FILE_CORRUPT",
+          `${path}: topic ${JSON.stringify(name)} is invalid`,
+        );
       this.#topics.set(name, config);
     }
     const version = asObject(json.dataVersion);
-    if (version !== null && typeof version.timestamp === "number" && typeof version.counter === "number") {
+    if (
+      version !== null &&
+      typeof version.timestamp === "number" &&
+      typeof version.counter === "number"
+    ) {
       this.#dataVersion = { timestamp: version.timestamp, counter: version.counter };
     }
     this.#putSystemTopics();
@@ -93,7 +113,10 @@ export class TopicConfigManager {
    * autoCreateTopicEnable (RocketMQ's createTopicInSendMessageMethod). Null when it does not exist
    * and may not be created. @throws BrokerError INVALID_TOPIC for a bad name.
    */
-  createTopicInSendMessageMethod(topic: string, queueNums = this.#options.defaultTopicQueueNums): TopicConfig | null {
+  createTopicInSendMessageMethod(
+    topic: string,
+    queueNums = this.#options.defaultTopicQueueNums,
+  ): TopicConfig | null {
     const existing = this.#topics.get(topic);
     if (existing !== undefined) return existing;
     if (!this.#options.autoCreateTopicEnable) return null;
@@ -105,7 +128,11 @@ export class TopicConfigManager {
    * A `%RETRY%` or `%DLQ%` topic, created with `queueNums` queues when unknown, whatever
    * autoCreateTopicEnable says (createTopicInSendMessageBackMethod). @throws BrokerError INVALID_TOPIC.
    */
-  createTopicInSendMessageBackMethod(topic: string, queueNums: number, perm = PERM_READ | PERM_WRITE): TopicConfig {
+  createTopicInSendMessageBackMethod(
+    topic: string,
+    queueNums: number,
+    perm = PERM_READ | PERM_WRITE,
+  ): TopicConfig {
     return this.#topics.get(topic) ?? this.#create(topicConfig(topic, queueNums, perm));
   }
 
@@ -116,20 +143,31 @@ export class TopicConfigManager {
 
   #create(config: TopicConfig): TopicConfig {
     const reason = invalidNameReason(config.topicName);
-    if (reason !== null) throw new BrokerError("INVALID_TOPIC", `topic ${JSON.stringify(config.topicName.slice(0, 200))} ${reason}`);
+    if (reason !== null)
+      throw new BrokerError(
+        "INVALID_TOPIC",
+        `topic ${JSON.stringify(config.topicName.slice(0, 200))} ${reason}`,
+      );
     this.#topics.set(config.topicName, config);
     this.#dataVersion = { timestamp: Date.now(), counter: this.#dataVersion.counter + 1 };
-    this.#options.logger.info({ topic: config.topicName, queues: config.writeQueueNums, perm: config.perm }, "topic created or updated");
+    this.#options.logger.info(
+      { topic: config.topicName, queues: config.writeQueueNums, perm: config.perm },
+      "topic created or updated",
+    );
     this.#file.schedule();
     for (const listener of this.#listeners) listener();
     return config;
   }
 
   #putSystemTopics(): void {
-    if (!this.#topics.has(SCHEDULE_TOPIC)) this.#topics.set(SCHEDULE_TOPIC, topicConfig(SCHEDULE_TOPIC, this.#options.delayLevelCount));
+    if (!this.#topics.has(SCHEDULE_TOPIC))
+      this.#topics.set(SCHEDULE_TOPIC, topicConfig(SCHEDULE_TOPIC, this.#options.delayLevelCount));
     if (this.#options.autoCreateTopicEnable && !this.#topics.has(AUTO_CREATE_TOPIC_KEY_TOPIC)) {
       const queues = this.#options.defaultTopicQueueNums;
-      this.#topics.set(AUTO_CREATE_TOPIC_KEY_TOPIC, topicConfig(AUTO_CREATE_TOPIC_KEY_TOPIC, queues, PERM_INHERIT | PERM_READ | PERM_WRITE));
+      this.#topics.set(
+        AUTO_CREATE_TOPIC_KEY_TOPIC,
+        topicConfig(AUTO_CREATE_TOPIC_KEY_TOPIC, queues, PERM_INHERIT | PERM_READ | PERM_WRITE),
+      );
     }
   }
 
@@ -141,7 +179,10 @@ export class TopicConfigManager {
 function parseTopicConfig(name: string, value: unknown): TopicConfig | null {
   const json = asObject(value);
   if (json === null || invalidNameReason(name) !== null) return null;
-  const count = (field: unknown) => (typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535 ? field : null);
+  const count = (field: unknown) =>
+    typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535
+      ? field
+      : null;
   const read = count(json.readQueueNums);
   const write = count(json.writeQueueNums);
   const perm = count(json.perm);

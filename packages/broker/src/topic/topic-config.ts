@@ -39,8 +39,20 @@ export function dlqTopicOf(group: string): string {
 }
 
 /** A topic config with RocketMQ's defaults for the rest. */
-export function topicConfig(topicName: string, queueNums: number, perm = PERM_READ | PERM_WRITE): TopicConfig {
-  return { topicName, readQueueNums: queueNums, writeQueueNums: queueNums, perm, topicFilterType: "SINGLE_TAG", topicSysFlag: 0, order: false };
+export function topicConfig(
+  topicName: string,
+  queueNums: number,
+  perm = PERM_READ | PERM_WRITE,
+): TopicConfig {
+  return {
+    topicName,
+    readQueueNums: queueNums,
+    writeQueueNums: queueNums,
+    perm,
+    topicFilterType: "SINGLE_TAG",
+    topicSysFlag: 0,
+    order: false,
+  };
 }
 
 /**
@@ -49,7 +61,8 @@ export function topicConfig(topicName: string, queueNums: number, perm = PERM_RE
  */
 export function invalidNameReason(name: string): string | null {
   if (name.length === 0) return "is empty";
-  if (name.length > MAX_TOPIC_LENGTH) return `is longer than ${MAX_TOPIC_LENGTH} characters (${name.length})`;
+  if (name.length > MAX_TOPIC_LENGTH)
+    return `is longer than ${MAX_TOPIC_LENGTH} characters (${name.length})`;
   if (!TOPIC_PATTERN.test(name)) return "has characters outside [%|a-zA-Z0-9_-]";
   return null;
 }

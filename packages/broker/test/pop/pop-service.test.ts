@@ -10,7 +10,9 @@ afterEach(async () => {
   for (const harness of harnesses.splice(0)) await harness.stop().catch(() => undefined);
 });
 
-async function open(options: ConstructorParameters<typeof PopHarness>[0] = {}): Promise<PopHarness> {
+async function open(
+  options: ConstructorParameters<typeof PopHarness>[0] = {},
+): Promise<PopHarness> {
   const harness = await PopHarness.open(options);
   harnesses.push(harness);
   harness.topics.set("T", 4);
@@ -32,9 +34,19 @@ describe("PopService", () => {
   it("pops messages from every queue of the topic, each with a receipt handle, attempt 1", async () => {
     const h = await open();
     for (let q = 0; q < 4; q++) await h.put("T", `m${q}`, { queueId: q, tags: "A" });
-    const result = await h.pop.pop({ group: G, topic: "T", maxMessages: 10, invisibleTimeMs: 5000 });
+    const result = await h.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 10,
+      invisibleTimeMs: 5000,
+    });
     expect(result.status).toBe("FOUND");
-    expect(result.messages.map((m) => m.message.body.toString()).sort()).toEqual(["m0", "m1", "m2", "m3"]);
+    expect(result.messages.map((m) => m.message.body.toString()).sort()).toEqual([
+      "m0",
+      "m1",
+      "m2",
+      "m3",
+    ]);
     expect(new Set(result.messages.map((m) => m.receiptHandle)).size).toBe(4);
     expect(result.messages.every((m) => m.deliveryAttempt === 1 && m.topic === "T")).toBe(true);
     expect(h.pop.inFlightCount).toBe(4);
@@ -43,25 +55,37 @@ describe("PopService", () => {
   it("keeps popped messages invisible to the group, but not to another group", async () => {
     const h = await open();
     await h.put("T", "one");
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages).toHaveLength(1);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).status).toBe(
-      "NO_NEW_MSG",
-    );
-    expect((await h.pop.pop({ group: "G2", topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages).toHaveLength(
-      1,
-    );
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages,
+    ).toHaveLength(1);
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).status,
+    ).toBe("NO_NEW_MSG");
+    expect(
+      (await h.pop.pop({ group: "G2", topic: "T", maxMessages: 1, invisibleTimeMs: 5000 }))
+        .messages,
+    ).toHaveLength(1);
   });
 
   it("starts a new group at the first retained message of each queue", async () => {
     const h = await open();
     for (let i = 0; i < 3; i++) await h.put("T", `m${i}`);
-    const result = await h.pop.pop({ group: "late", topic: "T", maxMessages: 32, invisibleTimeMs: 5000 });
+    const result = await h.pop.pop({
+      group: "late",
+      topic: "T",
+      maxMessages: 32,
+      invisibleTimeMs: 5000,
+    });
     expect(result.messages.map((m) => m.message.queueOffset)).toEqual([0, 1, 2]);
   });
 
   it("revives an un-acked message after its invisible time with attempt 2, and not an acked one", async () => {
     const h = await open();
-    await h.put("T", "keep", { tags: "A", keys: ["k1", "k2"], properties: { UNIQ_KEY: "ID-1", color: "red" } });
+    await h.put("T", "keep", {
+      tags: "A",
+      keys: ["k1", "k2"],
+      properties: { UNIQ_KEY: "ID-1", color: "red" },
+    });
     await h.put("T", "ack-me", { properties: { UNIQ_KEY: "ID-2" } });
     const first = await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 2000 });
     const acked = first.messages.find((m) => m.message.body.toString() === "ack-me");
@@ -88,7 +112,8 @@ describe("PopService", () => {
   it("answers INVALID_RECEIPT_HANDLE for an acked, unknown or foreign handle", async () => {
     const h = await open();
     await h.put("T", "x");
-    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 })).messages;
+    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000 }))
+      .messages;
     expect((await h.pop.ack("other", "T", m!.receiptHandle)).status).toBe("INVALID_RECEIPT_HANDLE");
     expect((await h.pop.ack(G, "T", m!.receiptHandle)).status).toBe("OK");
     expect((await h.pop.ack(G, "T", m!.receiptHandle)).status).toBe("INVALID_RECEIPT_HANDLE");
@@ -98,7 +123,8 @@ describe("PopService", () => {
   it("changes the invisible time under a new handle and invalidates the old one", async () => {
     const h = await open();
     await h.put("T", "x");
-    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 2000 })).messages;
+    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 2000 }))
+      .messages;
     h.clock.advance(1000);
     const changed = await h.pop.changeInvisibleTime(G, "T", m!.receiptHandle, 5000);
     expect(changed.status).toBe("OK");
@@ -115,7 +141,8 @@ describe("PopService", () => {
   it("raises an invisible time below the minimum to 1 s (a push client's nack in ms)", async () => {
     const h = await open();
     await h.put("T", "x");
-    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 10_000 })).messages;
+    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 10_000 }))
+      .messages;
     const changed = await h.pop.changeInvisibleTime(G, "T", m!.receiptHandle, 1);
     expect(changed.status === "OK" && changed.invisibleTimeMs).toBe(1000);
     h.clock.advance(1000);
@@ -128,7 +155,12 @@ describe("PopService", () => {
     const attempts: number[] = [];
     for (let round = 0; round < 3; round++) {
       await waitFor(() => round === 0 || h.retryCount(G) >= round);
-      const result = await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 });
+      const result = await h.pop.pop({
+        group: G,
+        topic: "T",
+        maxMessages: 1,
+        invisibleTimeMs: 1000,
+      });
       attempts.push(result.messages[0]!.deliveryAttempt);
       h.clock.advance(1000);
       expect(await h.pop.reviveDue()).toBe(1);
@@ -142,16 +174,19 @@ describe("PopService", () => {
     expect(dead!.properties.UNIQ_KEY).toBe("ID-P");
     expect(dead!.tags).toBe("P");
     expect(h.retryCount(G)).toBe(2);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).status).toBe(
-      "NO_NEW_MSG",
-    );
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).status,
+    ).toBe("NO_NEW_MSG");
   });
 
   it("forwards an in-flight message to the DLQ on request and acks it", async () => {
     const h = await open();
     await h.put("T", "fifo");
-    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 })).messages;
-    expect(await h.pop.forwardToDeadLetterQueue(G, "T", m!.receiptHandle)).toEqual({ status: "OK" });
+    const [m] = (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 }))
+      .messages;
+    expect(await h.pop.forwardToDeadLetterQueue(G, "T", m!.receiptHandle)).toEqual({
+      status: "OK",
+    });
     await h.waitQueue(dlqTopicOf(G), 1);
     h.clock.advance(5000);
     expect(await h.pop.reviveDue()).toBe(0);
@@ -169,9 +204,9 @@ describe("PopService", () => {
       expression: "A || C",
     });
     expect(result.messages.map((m) => m.message.tags)).toEqual(["A", "C", "A"]);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 })).status).toBe(
-      "NO_NEW_MSG",
-    );
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 })).status,
+    ).toBe("NO_NEW_MSG");
   });
 
   it("keeps a group's retries of one topic out of its pops of another", async () => {
@@ -186,12 +221,20 @@ describe("PopService", () => {
     const fromU = await h.pop.pop({ group: G, topic: "U", maxMessages: 32, invisibleTimeMs: 1000 });
     expect(fromU.messages.map((m) => m.message.body.toString())).toEqual(["u-msg"]);
     const fromT = await h.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 1000 });
-    expect(fromT.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([["t-msg", 2]]);
+    expect(fromT.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([
+      ["t-msg", 2],
+    ]);
   });
 
   it("long-polls: a waiting pop returns as soon as a message is dispatched", async () => {
     const h = await open();
-    const waiting = h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000 });
+    const waiting = h.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 1,
+      invisibleTimeMs: 5000,
+      pollTimeMs: 10_000,
+    });
     await waitFor(() => h.pop.waitingPolls === 1);
     const started = Date.now();
     await h.put("T", "late", { queueId: 2 });
@@ -204,7 +247,13 @@ describe("PopService", () => {
   it("long-polls: answers NO_NEW_MSG when the poll time passes", async () => {
     const h = await open();
     const started = Date.now();
-    const result = await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 150 });
+    const result = await h.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 1,
+      invisibleTimeMs: 5000,
+      pollTimeMs: 150,
+    });
     expect(result.status).toBe("NO_NEW_MSG");
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
@@ -224,7 +273,15 @@ describe("PopService", () => {
     );
     await waitFor(() => h.pop.waitingPolls === 2);
     expect(
-      (await h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000 })).status,
+      (
+        await h.pop.pop({
+          group: G,
+          topic: "T",
+          maxMessages: 1,
+          invisibleTimeMs: 5000,
+          pollTimeMs: 10_000,
+        })
+      ).status,
     ).toBe("POLLING_FULL");
     controller.abort();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual(["NO_NEW_MSG", "NO_NEW_MSG"]);
@@ -233,15 +290,23 @@ describe("PopService", () => {
   it("answers IN_FLIGHT_FULL once maxInFlightMessages are un-acked", async () => {
     const h = await open({ limits: { maxInFlightMessages: 2 } });
     for (let i = 0; i < 3; i++) await h.put("T", `m${i}`);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).messages).toHaveLength(2);
-    expect((await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).status).toBe(
-      "IN_FLIGHT_FULL",
-    );
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).messages,
+    ).toHaveLength(2);
+    expect(
+      (await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 5000 })).status,
+    ).toBe("IN_FLIGHT_FULL");
   });
 
   it("ends waiting pops with SHUTTING_DOWN at shutdown", async () => {
     const h = await open();
-    const waiting = h.pop.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 5000, pollTimeMs: 10_000 });
+    const waiting = h.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 1,
+      invisibleTimeMs: 5000,
+      pollTimeMs: 10_000,
+    });
     await waitFor(() => h.pop.waitingPolls === 1);
     await h.pop.shutdown();
     expect((await waiting).status).toBe("SHUTTING_DOWN");
@@ -252,7 +317,9 @@ describe("PopService", () => {
     await expect(
       h.pop.pop({ group: "bad group", topic: "T", maxMessages: 1, invisibleTimeMs: 1000 }),
     ).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
-    await expect(h.pop.pop({ group: G, topic: "a/b", maxMessages: 1, invisibleTimeMs: 1000 })).rejects.toMatchObject({
+    await expect(
+      h.pop.pop({ group: G, topic: "a/b", maxMessages: 1, invisibleTimeMs: 1000 }),
+    ).rejects.toMatchObject({
       code: "BAD_ARGUMENT",
     });
   });
@@ -271,14 +338,22 @@ describe("PopService", () => {
     await again.start();
     harnesses.push(again);
     expect(again.pop.inFlightCount).toBe(1);
-    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe(
-      "NO_NEW_MSG",
-    );
+    expect(
+      (await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 }))
+        .status,
+    ).toBe("NO_NEW_MSG");
     again.clock.advance(3000);
     expect(await again.pop.reviveDue()).toBe(1);
     await again.waitQueue(retryTopicOf(G), 1);
-    const back = await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 });
-    expect(back.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([["pending", 2]]);
+    const back = await again.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 32,
+      invisibleTimeMs: 3000,
+    });
+    expect(back.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([
+      ["pending", 2],
+    ]);
   });
 
   it("after a power cut: an ack that resolved is kept (the state was durable)", async () => {
@@ -287,7 +362,8 @@ describe("PopService", () => {
     await h.put("T", "b");
     await h.store.commitLog.mappedFileQueue.flush(0);
     const popped = await h.pop.pop({ group: G, topic: "T", maxMessages: 2, invisibleTimeMs: 3000 });
-    for (const m of popped.messages) expect((await h.pop.ack(G, "T", m.receiptHandle)).status).toBe("OK");
+    for (const m of popped.messages)
+      expect((await h.pop.ack(G, "T", m.receiptHandle)).status).toBe("OK");
     h.disk.powerCut();
     await h.store.halt();
     harnesses.splice(harnesses.indexOf(h), 1);
@@ -298,9 +374,10 @@ describe("PopService", () => {
     expect(again.pop.inFlightCount).toBe(0);
     again.clock.advance(10_000);
     await again.pop.reviveDue();
-    expect((await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 })).status).toBe(
-      "NO_NEW_MSG",
-    );
+    expect(
+      (await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 3000 }))
+        .status,
+    ).toBe("NO_NEW_MSG");
   });
 
   it("moves an offset the queue no longer covers to where the store says, and pops there in the same call", async () => {
@@ -321,7 +398,12 @@ describe("PopService", () => {
     again.topics.set("T", 1);
     await again.start();
     harnesses.push(again);
-    const result = await again.pop.pop({ group: G, topic: "T", maxMessages: 32, invisibleTimeMs: 5000 });
+    const result = await again.pop.pop({
+      group: G,
+      topic: "T",
+      maxMessages: 32,
+      invisibleTimeMs: 5000,
+    });
     expect(result.messages.map((m) => m.message.body.toString())).toEqual(["m0", "m1", "m2"]);
   });
 
@@ -329,7 +411,9 @@ describe("PopService", () => {
     const h = await open();
     for (let i = 0; i < 8; i++) await h.put("T", `m${i}`, { queueId: i % 4 });
     const results = await Promise.all(
-      [1, 2, 3, 4].map(() => h.pop.pop({ group: G, topic: "T", maxMessages: 3, invisibleTimeMs: 5000 })),
+      [1, 2, 3, 4].map(() =>
+        h.pop.pop({ group: G, topic: "T", maxMessages: 3, invisibleTimeMs: 5000 }),
+      ),
     );
     const bodies = results.flatMap((r) => r.messages.map((m) => m.message.body.toString()));
     expect(new Set(bodies).size).toBe(bodies.length);
@@ -357,7 +441,9 @@ describe("PopService", () => {
         getMessage: (...args) => h.store.getMessage(...args),
         lookMessageByOffset: (offset) => h.store.lookMessageByOffset(offset),
         putMessage: (message) =>
-          refuse ? Promise.resolve({ status: "CREATE_MAPEDFILE_FAILED" as const }) : h.store.putMessage(message),
+          refuse
+            ? Promise.resolve({ status: "CREATE_MAPEDFILE_FAILED" as const })
+            : h.store.putMessage(message),
         onMessageDispatched: (listener) => h.store.onMessageDispatched(listener),
         getMinOffsetInQueue: (topic, queueId) => h.store.getMinOffsetInQueue(topic, queueId),
         getMaxOffsetInQueue: (topic, queueId) => h.store.getMaxOffsetInQueue(topic, queueId),
@@ -379,7 +465,9 @@ describe("PopService", () => {
     expect(await failing.reviveDue()).toBe(1);
     await h.waitQueue(retryTopicOf(G), 1);
     const back = await failing.pop({ group: G, topic: "T", maxMessages: 1, invisibleTimeMs: 1000 });
-    expect(back.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([["precious", 2]]);
+    expect(back.messages.map((m) => [m.message.body.toString(), m.deliveryAttempt])).toEqual([
+      ["precious", 2],
+    ]);
     await failing.shutdown();
   });
 

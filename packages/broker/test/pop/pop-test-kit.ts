@@ -22,7 +22,10 @@ export class ManualClock implements PopClock {
 }
 
 /** Polls `condition` until true or `timeoutMs` passes. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -30,7 +33,10 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
-export function openStore(disk: SimulatedDisk, config: MessageStoreConfigInput = {}): Promise<MessageStore> {
+export function openStore(
+  disk: SimulatedDisk,
+  config: MessageStoreConfigInput = {},
+): Promise<MessageStore> {
   return MessageStore.open(
     {
       storePathRootDir: ROOT,
@@ -53,7 +59,11 @@ export class PopHarness {
   pop!: PopService;
   readonly #options: Partial<PopServiceOptions>;
 
-  constructor(options: Partial<PopServiceOptions> = {}, disk = new SimulatedDisk(), clock = new ManualClock()) {
+  constructor(
+    options: Partial<PopServiceOptions> = {},
+    disk = new SimulatedDisk(),
+    clock = new ManualClock(),
+  ) {
     this.disk = disk;
     this.clock = clock;
     this.#options = options;
@@ -69,7 +79,9 @@ export class PopHarness {
     this.store = await openStore(this.disk);
     this.pop = new PopService({
       store: this.store,
-      topics: { readQueueNums: (topic) => this.topics.get(topic) ?? (topic.startsWith("%RETRY%") ? 1 : 0) },
+      topics: {
+        readQueueNums: (topic) => this.topics.get(topic) ?? (topic.startsWith("%RETRY%") ? 1 : 0),
+      },
       storePathRootDir: ROOT,
       io: this.disk,
       clock: this.clock,
@@ -89,7 +101,12 @@ export class PopHarness {
   async put(topic: string, body: string, extra: Partial<MessageInput> = {}): Promise<void> {
     const queueId = extra.queueId ?? 0;
     const before = this.store.getMaxOffsetInQueue(topic, queueId);
-    const result = await this.store.putMessage({ topic, body: Buffer.from(body), queueId, ...extra });
+    const result = await this.store.putMessage({
+      topic,
+      body: Buffer.from(body),
+      queueId,
+      ...extra,
+    });
     expect(result.status, result.reason).toBe("PUT_OK");
     await waitFor(() => this.store.getMaxOffsetInQueue(topic, queueId) > before);
   }

@@ -19,6 +19,8 @@ describe("TagFilter", () => {
   });
 
   it("refuses an oversized expression with BAD_ARGUMENT", () => {
-    expect(() => TagFilter.parse("a".repeat(5000))).toThrow(expect.objectContaining({ code: "BAD_ARGUMENT" }));
+    expect(() => TagFilter.parse("a".repeat(5000))).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
   });
 });

@@ -68,7 +68,10 @@ describe("TimerMessageService", () => {
   it("stores a message whose time has come straight into its topic", async () => {
     const clock = new ManualClock();
     const { store, timer } = await start(new SimulatedDisk(), clock);
-    await timer.putTimerMessage({ topic: "T", body: Buffer.from("now"), properties: { UNIQ_KEY: "U0" } }, clock.now());
+    await timer.putTimerMessage(
+      { topic: "T", body: Buffer.from("now"), properties: { UNIQ_KEY: "U0" } },
+      clock.now(),
+    );
     await waitFor(() => store.getMaxOffsetInQueue("T", 0) === 1);
     expect(timer.pendingCount).toBe(0);
   });
@@ -76,12 +79,14 @@ describe("TimerMessageService", () => {
   it("answers TIMER_FULL past maxPendingMessages", async () => {
     const clock = new ManualClock();
     const { timer } = await start(new SimulatedDisk(), clock, 1);
-    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("a") }, clock.now() + 1000)).status).toBe(
-      "PUT_OK",
-    );
-    expect((await timer.putTimerMessage({ topic: "T", body: Buffer.from("b") }, clock.now() + 1000)).status).toBe(
-      "TIMER_FULL",
-    );
+    expect(
+      (await timer.putTimerMessage({ topic: "T", body: Buffer.from("a") }, clock.now() + 1000))
+        .status,
+    ).toBe("PUT_OK");
+    expect(
+      (await timer.putTimerMessage({ topic: "T", body: Buffer.from("b") }, clock.now() + 1000))
+        .status,
+    ).toBe("TIMER_FULL");
   });
 
   it("after a restart delivers what was waiting, once, and not what was delivered", async () => {
@@ -106,6 +111,9 @@ describe("TimerMessageService", () => {
     clock.advance(8000);
     expect(await second.timer.deliverDue()).toBe(1);
     await waitFor(() => second.store.getMaxOffsetInQueue("T", 0) === 2);
-    expect((await bodies(second.store, "T")).map((b) => b.split("|")[0])).toEqual(["soon", "later"]);
+    expect((await bodies(second.store, "T")).map((b) => b.split("|")[0])).toEqual([
+      "soon",
+      "later",
+    ]);
   });
 });

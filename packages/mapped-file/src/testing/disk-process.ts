@@ -13,7 +13,10 @@ export interface DiskProcessOptions {
 }
 
 function killedError(call: string): Error {
-  return Object.assign(new Error(`EIO: simulated ${call} by a killed process`), { code: "EIO", syscall: call });
+  return Object.assign(new Error(`EIO: simulated ${call} by a killed process`), {
+    code: "EIO",
+    syscall: call,
+  });
 }
 
 /**
@@ -59,7 +62,13 @@ export class DiskProcess implements FileIO {
     return this.#disk.stat(path);
   }
 
-  async pwrite(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+  async pwrite(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<void> {
     this.#enter("pwrite", fd);
     return this.#disk.pwrite(fd, buffer, offset, length, position);
   }
@@ -69,7 +78,13 @@ export class DiskProcess implements FileIO {
     this.#disk.pwriteSync(fd, buffer, offset, length, position);
   }
 
-  async pread(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  async pread(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     this.#enter("pread", fd);
     return this.#disk.pread(fd, buffer, offset, length, position);
   }

@@ -95,7 +95,11 @@ interface Fault {
 }
 
 function errnoError(code: string, syscall: string, path: string): Error {
-  return Object.assign(new Error(`${code}: simulated ${syscall} failure, ${path}`), { code, syscall, path });
+  return Object.assign(new Error(`${code}: simulated ${syscall} failure, ${path}`), {
+    code,
+    syscall,
+    path,
+  });
 }
 
 function ensureCapacity(buffer: Buffer, size: number): Buffer {
@@ -158,7 +162,13 @@ export class SimulatedDisk implements FileIO {
 
   /** Makes a future call of `op` fail with `code` (see FaultOptions). */
   failOn(op: FaultOperation, code: FaultCode, options: FaultOptions = {}): void {
-    this.#faults.push({ op, code, skip: options.after ?? 0, remaining: options.times ?? 1, pathIncludes: options.pathIncludes });
+    this.#faults.push({
+      op,
+      code,
+      skip: options.after ?? 0,
+      remaining: options.times ?? 1,
+      pathIncludes: options.pathIncludes,
+    });
   }
 
   /** Removes every pending fault and the capacity limit. */
@@ -228,14 +238,26 @@ export class SimulatedDisk implements FileIO {
     const unsynced = this.#pending.length;
     const keepOnly = options.keepOnly;
     if (keepOnly !== undefined) {
-      this.#pending = this.#pending.filter((write, index) => keepOnly({ index, path: write.path, position: write.position, length: write.bytes.length }));
+      this.#pending = this.#pending.filter((write, index) =>
+        keepOnly({ index, path: write.path, position: write.position, length: write.bytes.length }),
+      );
     }
-    const keep = options.keepOnly !== undefined ? this.#pending.length : Math.min(options.keepUnsyncedWrites ?? 0, this.#pending.length);
-    for (const write of this.#pending.slice(0, keep)) this.#applyTo(write.file, write.position, write.bytes, "durable");
+    const keep =
+      options.keepOnly !== undefined
+        ? this.#pending.length
+        : Math.min(options.keepUnsyncedWrites ?? 0, this.#pending.length);
+    for (const write of this.#pending.slice(0, keep))
+      this.#applyTo(write.file, write.position, write.bytes, "durable");
     const torn = options.keepOnly !== undefined ? undefined : this.#pending[keep];
     if (options.tearNextWrite && torn) {
       const end = Math.floor((torn.position + torn.bytes.length) / SECTOR) * SECTOR;
-      if (end > torn.position) this.#applyTo(torn.file, torn.position, torn.bytes.subarray(0, end - torn.position), "durable");
+      if (end > torn.position)
+        this.#applyTo(
+          torn.file,
+          torn.position,
+          torn.bytes.subarray(0, end - torn.position),
+          "durable",
+        );
     }
     const dropped = unsynced - keep;
     this.#pending = [];
@@ -257,11 +279,13 @@ export class SimulatedDisk implements FileIO {
     const durableDirectories = this.#durableDirectories;
     const durableEntries = this.#durableEntries;
     if (durableDirectories === null || durableEntries === null) return;
-    const survives = (dir: string): boolean => dir === "/" || (durableDirectories.has(dir) && survives(dirname(dir)));
+    const survives = (dir: string): boolean =>
+      dir === "/" || (durableDirectories.has(dir) && survives(dirname(dir)));
     this.#directories.clear();
     for (const dir of durableDirectories) if (survives(dir)) this.#directories.add(dir);
     this.#files.clear();
-    for (const [path, file] of durableEntries) if (this.#directories.has(dirname(path))) this.#files.set(path, file);
+    for (const [path, file] of durableEntries)
+      if (this.#directories.has(dirname(path))) this.#files.set(path, file);
   }
 
   /** Directories as reads see them, sorted (a cut may lose some in "directory-sync" mode). */
@@ -289,7 +313,9 @@ export class SimulatedDisk implements FileIO {
   /** A copy of a file's bytes as reads see them, or as a power cut would leave them (`durable`). */
   readFile(path: string, view: "current" | "durable" = "current"): Buffer {
     const file = this.#file(path, "readFile");
-    return view === "current" ? Buffer.from(file.current.subarray(0, file.size)) : Buffer.from(file.durable.subarray(0, file.durableSize));
+    return view === "current"
+      ? Buffer.from(file.current.subarray(0, file.size))
+      : Buffer.from(file.durable.subarray(0, file.durableSize));
   }
 
   /** Every file path, sorted. */
@@ -315,7 +341,13 @@ export class SimulatedDisk implements FileIO {
     if (!this.#files.has(path)) {
       if (!create) throw errnoError("ENOENT", "open", path);
       if (!this.#directories.has(dirname(path))) throw errnoError("ENOENT", "open", path);
-      this.#files.set(path, { current: Buffer.alloc(0), size: 0, durable: Buffer.alloc(0), durableSize: 0, mtimeMs: this.#clock.now() });
+      this.#files.set(path, {
+        current: Buffer.alloc(0),
+        size: 0,
+        durable: Buffer.alloc(0),
+        durableSize: 0,
+        mtimeMs: this.#clock.now(),
+      });
     }
     const fd = this.#nextFd++;
     this.#descriptors.set(fd, path);
@@ -328,7 +360,13 @@ export class SimulatedDisk implements FileIO {
     return file ? { size: file.size, mtimeMs: file.mtimeMs } : null;
   }
 
-  async pwrite(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+  async pwrite(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<void> {
     await Promise.resolve();
     this.pwriteSync(fd, buffer, offset, length, position);
   }
@@ -338,7 +376,8 @@ export class SimulatedDisk implements FileIO {
     this.#maybeFail("write", path);
     const file = this.#file(path, "write");
     const growth = Math.max(0, position + length - file.size);
-    if (growth > 0 && this.usedBytes + growth > this.#capacityBytes) throw errnoError("ENOSPC", "write", path);
+    if (growth > 0 && this.usedBytes + growth > this.#capacityBytes)
+      throw errnoError("ENOSPC", "write", path);
     const bytes = Buffer.from(buffer.subarray(offset, offset + length));
     this.#applyTo(file, position, bytes, "current");
     this.#pending.push({ file, path, position, bytes });
@@ -347,7 +386,13 @@ export class SimulatedDisk implements FileIO {
     this.counters.bytesWritten += length;
   }
 
-  async pread(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  async pread(
+    fd: number,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<number> {
     await Promise.resolve();
     const path = this.#path(fd, "read");
     this.#maybeFail("read", path);
@@ -379,7 +424,8 @@ export class SimulatedDisk implements FileIO {
     const path = this.#path(fd, "fsync");
     const file = this.#file(path, "fsync");
     const covered = new Set(this.#pending.filter((write) => write.file === file));
-    if (this.#fsyncLatencyMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#fsyncLatencyMs));
+    if (this.#fsyncLatencyMs > 0)
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, this.#fsyncLatencyMs));
     else await Promise.resolve();
     if (this.#stall) await this.#held();
     this.#path(fd, "fsync"); // a power cut while stalled invalidates the descriptor
@@ -405,7 +451,8 @@ export class SimulatedDisk implements FileIO {
     const path = this.#path(fd, "truncate");
     this.#maybeFail("truncate", path);
     const file = this.#file(path, "truncate");
-    if (size > file.size && this.usedBytes + size - file.size > this.#capacityBytes) throw errnoError("ENOSPC", "ftruncate", path);
+    if (size > file.size && this.usedBytes + size - file.size > this.#capacityBytes)
+      throw errnoError("ENOSPC", "ftruncate", path);
     for (const view of ["current", "durable"] as const) this.#resize(file, size, view);
   }
 
@@ -447,7 +494,8 @@ export class SimulatedDisk implements FileIO {
     const names = new Set<string>();
     const prefix = path.endsWith("/") ? path : path + "/";
     for (const entry of [...this.#files.keys(), ...this.#directories]) {
-      if (entry.startsWith(prefix) && entry.length > prefix.length) names.add(entry.slice(prefix.length).split("/")[0] ?? "");
+      if (entry.startsWith(prefix) && entry.length > prefix.length)
+        names.add(entry.slice(prefix.length).split("/")[0] ?? "");
     }
     return [...names].sort();
   }
@@ -467,10 +515,14 @@ export class SimulatedDisk implements FileIO {
     const durable = this.#durableEntries;
     const durableDirectories = this.#durableDirectories;
     if (durable === null || durableDirectories === null) return;
-    for (const entry of [...durable.keys()]) if (dirname(entry) === path && !this.#files.has(entry)) durable.delete(entry);
+    for (const entry of [...durable.keys()])
+      if (dirname(entry) === path && !this.#files.has(entry)) durable.delete(entry);
     for (const [entry, file] of this.#files) if (dirname(entry) === path) durable.set(entry, file);
-    for (const dir of [...durableDirectories]) if (dir !== "/" && dirname(dir) === path && !this.#directories.has(dir)) durableDirectories.delete(dir);
-    for (const dir of this.#directories) if (dir !== "/" && dirname(dir) === path) durableDirectories.add(dir);
+    for (const dir of [...durableDirectories])
+      if (dir !== "/" && dirname(dir) === path && !this.#directories.has(dir))
+        durableDirectories.delete(dir);
+    for (const dir of this.#directories)
+      if (dir !== "/" && dirname(dir) === path) durableDirectories.add(dir);
   }
 
   // ---- internals ----------------------------------------------------------------------------

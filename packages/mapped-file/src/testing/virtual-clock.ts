@@ -42,7 +42,13 @@ export class VirtualClock implements Clock {
 
   setTimeout(callback: () => void, delayMs: number): ClockTimer {
     const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : Number.POSITIVE_INFINITY;
-    const timer: PendingTimer = { at: this.#now + delay, sequence: this.#sequence++, callback, cleared: false, unref: () => undefined };
+    const timer: PendingTimer = {
+      at: this.#now + delay,
+      sequence: this.#sequence++,
+      callback,
+      cleared: false,
+      unref: () => undefined,
+    };
     this.#timers.push(timer);
     return timer;
   }
@@ -72,7 +78,8 @@ export class VirtualClock implements Clock {
     const target = this.#now + ms;
     await settle();
     for (let fired = 0; ; fired++) {
-      if (fired > MAX_TIMERS_PER_ADVANCE) throw new Error("advance: timers keep firing without time passing");
+      if (fired > MAX_TIMERS_PER_ADVANCE)
+        throw new Error("advance: timers keep firing without time passing");
       const next = this.#next();
       if (next === undefined || next.at > target) break;
       this.#timers.splice(this.#timers.indexOf(next), 1);
@@ -93,7 +100,12 @@ export class VirtualClock implements Clock {
     this.#timers = this.#timers.filter((timer) => !timer.cleared);
     let next: PendingTimer | undefined;
     for (const timer of this.#timers) {
-      if (next === undefined || timer.at < next.at || (timer.at === next.at && timer.sequence < next.sequence)) next = timer;
+      if (
+        next === undefined ||
+        timer.at < next.at ||
+        (timer.at === next.at && timer.sequence < next.sequence)
+      )
+        next = timer;
     }
     return next;
   }

@@ -6,7 +6,13 @@
  *                 originTopic?, unitMode?, maxReconsumeTimes? }
  *   response  = code 0 SUCCESS | 1 SYSTEM_ERROR (remark says why); no extFields
  */
-import { optionalBoolean, optionalInt, optionalString, requiredInt, requiredString } from "../header-fields.js";
+import {
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "../header-fields.js";
 import type { RemotingCommand } from "../remoting-command.js";
 
 export interface ConsumerSendMsgBackRequestHeader {
@@ -20,7 +26,9 @@ export interface ConsumerSendMsgBackRequestHeader {
 }
 
 /** @throws HeaderFieldError naming the bad field. */
-export function decodeConsumerSendMsgBackRequest(command: RemotingCommand): ConsumerSendMsgBackRequestHeader {
+export function decodeConsumerSendMsgBackRequest(
+  command: RemotingCommand,
+): ConsumerSendMsgBackRequestHeader {
   const fields = command.extFields;
   const max = optionalInt(fields, "maxReconsumeTimes", -1, { min: -1, max: 2_147_483_647 });
   return {

@@ -7,10 +7,21 @@ import { requiredString } from "../header-fields.js";
 import { RemotingCommand } from "../remoting-command.js";
 
 /** @throws HeaderFieldError. */
-export function decodeGetConsumerListByGroupRequest(command: RemotingCommand): { readonly consumerGroup: string } {
+export function decodeGetConsumerListByGroupRequest(command: RemotingCommand): {
+  readonly consumerGroup: string;
+} {
   return { consumerGroup: requiredString(command.extFields, "consumerGroup") };
 }
 
-export function getConsumerListByGroupResponse(request: RemotingCommand, consumerIdList: readonly string[]): RemotingCommand {
-  return RemotingCommand.response(request, 0, null, {}, Buffer.from(JSON.stringify({ consumerIdList })));
+export function getConsumerListByGroupResponse(
+  request: RemotingCommand,
+  consumerIdList: readonly string[],
+): RemotingCommand {
+  return RemotingCommand.response(
+    request,
+    0,
+    null,
+    {},
+    Buffer.from(JSON.stringify({ consumerIdList })),
+  );
 }

@@ -41,6 +41,9 @@ export function decodeGetRouteInfoRequest(command: RemotingCommand): { readonly 
   return { topic: requiredString(command.extFields, "topic") };
 }
 
-export function routeInfoResponse(request: RemotingCommand, route: TopicRouteData): RemotingCommand {
+export function routeInfoResponse(
+  request: RemotingCommand,
+  route: TopicRouteData,
+): RemotingCommand {
   return RemotingCommand.response(request, 0, null, {}, Buffer.from(JSON.stringify(route)));
 }

@@ -33,21 +33,46 @@ export function decodeLockBatchBody(body: Buffer | null): LockBatchRequestBody {
   } catch {
     throw new HeaderFieldError("body", "body: expected LockBatchRequestBody JSON");
   }
-  if (typeof json !== "object" || json === null) throw new HeaderFieldError("body", "body: expected a JSON object");
-  if (typeof json.consumerGroup !== "string") throw new HeaderFieldError("consumerGroup", "consumerGroup: expected a string");
-  if (typeof json.clientId !== "string") throw new HeaderFieldError("clientId", "clientId: expected a string");
+  if (typeof json !== "object" || json === null)
+    throw new HeaderFieldError("body", "body: expected a JSON object");
+  if (typeof json.consumerGroup !== "string")
+    throw new HeaderFieldError("consumerGroup", "consumerGroup: expected a string");
+  if (typeof json.clientId !== "string")
+    throw new HeaderFieldError("clientId", "clientId: expected a string");
   const mqSet = json.mqSet ?? [];
-  if (!Array.isArray(mqSet) || mqSet.length > MAX_QUEUES) throw new HeaderFieldError("mqSet", `mqSet: expected an array of at most ${MAX_QUEUES} queues`);
+  if (!Array.isArray(mqSet) || mqSet.length > MAX_QUEUES)
+    throw new HeaderFieldError("mqSet", `mqSet: expected an array of at most ${MAX_QUEUES} queues`);
   const queues = mqSet.map((value: unknown, index) => {
-    const mq = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
-    if (typeof mq.topic !== "string" || typeof mq.brokerName !== "string" || typeof mq.queueId !== "number" || !Number.isInteger(mq.queueId) || mq.queueId < 0) {
-      throw new HeaderFieldError("mqSet", `mqSet[${index}]: expected {topic, brokerName, queueId >= 0}`);
+    const mq = (typeof value === "object" && value !== null ? value : {}) as Record<
+      string,
+      unknown
+    >;
+    if (
+      typeof mq.topic !== "string" ||
+      typeof mq.brokerName !== "string" ||
+      typeof mq.queueId !== "number" ||
+      !Number.isInteger(mq.queueId) ||
+      mq.queueId < 0
+    ) {
+      throw new HeaderFieldError(
+        "mqSet",
+        `mqSet[${index}]: expected {topic, brokerName, queueId >= 0}`,
+      );
     }
     return { topic: mq.topic, brokerName: mq.brokerName, queueId: mq.queueId };
   });
   return { consumerGroup: json.consumerGroup, clientId: json.clientId, mqSet: queues };
 }
 
-export function lockBatchResponse(request: RemotingCommand, locked: readonly MessageQueue[]): RemotingCommand {
-  return RemotingCommand.response(request, 0, null, {}, Buffer.from(JSON.stringify({ lockOKMQSet: locked })));
+export function lockBatchResponse(
+  request: RemotingCommand,
+  locked: readonly MessageQueue[],
+): RemotingCommand {
+  return RemotingCommand.response(
+    request,
+    0,
+    null,
+    {},
+    Buffer.from(JSON.stringify({ lockOKMQSet: locked })),
+  );
 }

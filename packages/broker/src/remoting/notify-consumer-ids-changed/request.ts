@@ -6,6 +6,15 @@
 import { RemotingCommand } from "../remoting-command.js";
 import { RequestCode } from "../request-code.js";
 
-export function notifyConsumerIdsChangedRequest(opaque: number, consumerGroup: string): RemotingCommand {
-  return RemotingCommand.request(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, opaque, { consumerGroup }, null, true);
+export function notifyConsumerIdsChangedRequest(
+  opaque: number,
+  consumerGroup: string,
+): RemotingCommand {
+  return RemotingCommand.request(
+    RequestCode.NOTIFY_CONSUMER_IDS_CHANGED,
+    opaque,
+    { consumerGroup },
+    null,
+    true,
+  );
 }

@@ -43,7 +43,10 @@ export function decodePullMessageRequest(command: RemotingCommand): PullMessageR
     maxMsgNums: requiredInt(fields, "maxMsgNums", { min: 1, max: 2_147_483_647 }),
     sysFlag: requiredInt(fields, "sysFlag", { min: 0, max: 2_147_483_647 }),
     commitOffset: optionalInt(fields, "commitOffset", -1, { min: -1 }),
-    suspendTimeoutMillis: optionalInt(fields, "suspendTimeoutMillis", 0, { min: 0, max: MAX_SUSPEND_TIMEOUT_MS }),
+    suspendTimeoutMillis: optionalInt(fields, "suspendTimeoutMillis", 0, {
+      min: 0,
+      max: MAX_SUSPEND_TIMEOUT_MS,
+    }),
     subscription: optionalString(fields, "subscription"),
     subVersion: optionalInt(fields, "subVersion", 0),
     expressionType: optionalString(fields, "expressionType"),

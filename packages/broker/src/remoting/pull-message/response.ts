@@ -15,7 +15,13 @@ export interface PullMessageResponseHeader {
   readonly maxOffset: number;
 }
 
-export function pullMessageResponse(request: RemotingCommand, code: number, remark: string | null, header: PullMessageResponseHeader, body: Buffer | null = null): RemotingCommand {
+export function pullMessageResponse(
+  request: RemotingCommand,
+  code: number,
+  remark: string | null,
+  header: PullMessageResponseHeader,
+  body: Buffer | null = null,
+): RemotingCommand {
   return RemotingCommand.response(
     request,
     code,

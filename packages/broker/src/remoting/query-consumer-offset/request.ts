@@ -13,11 +13,20 @@ export interface QueryConsumerOffsetRequestHeader {
 }
 
 /** @throws HeaderFieldError. */
-export function decodeQueryConsumerOffsetRequest(command: RemotingCommand): QueryConsumerOffsetRequestHeader {
+export function decodeQueryConsumerOffsetRequest(
+  command: RemotingCommand,
+): QueryConsumerOffsetRequestHeader {
   const fields = command.extFields;
-  return { consumerGroup: requiredString(fields, "consumerGroup"), topic: requiredString(fields, "topic"), queueId: requiredInt(fields, "queueId", { min: 0, max: 2_147_483_647 }) };
+  return {
+    consumerGroup: requiredString(fields, "consumerGroup"),
+    topic: requiredString(fields, "topic"),
+    queueId: requiredInt(fields, "queueId", { min: 0, max: 2_147_483_647 }),
+  };
 }
 
-export function queryConsumerOffsetResponse(request: RemotingCommand, offset: number): RemotingCommand {
+export function queryConsumerOffsetResponse(
+  request: RemotingCommand,
+  offset: number,
+): RemotingCommand {
   return RemotingCommand.response(request, 0, null, { offset: String(offset) });
 }

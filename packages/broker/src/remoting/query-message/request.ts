@@ -34,9 +34,18 @@ function requiredTimestamp(command: RemotingCommand, name: string): number {
   if (value === undefined) throw new HeaderFieldError(name, `${name}: required`);
   const parsed = INT64.test(value) ? BigInt(value) : null;
   if (parsed === null || parsed < INT64_MIN || parsed > INT64_MAX) {
-    throw new HeaderFieldError(name, `${name}: expected a 64-bit integer (ms), got '${value.length > 64 ? `${value.slice(0, 64)}…` : value}'`);
+    throw new HeaderFieldError(
+      name,
+      `${name}: expected a 64-bit integer (ms), got '${value.length > 64 ? `${value.slice(0, 64)}…` : value}'`,
+    );
   }
-  return Number(parsed < 0n ? 0n : parsed > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : parsed);
+  return Number(
+    parsed < 0n
+      ? 0n
+      : parsed > BigInt(Number.MAX_SAFE_INTEGER)
+        ? BigInt(Number.MAX_SAFE_INTEGER)
+        : parsed,
+  );
 }
 
 /** @throws HeaderFieldError naming the first bad field. */

@@ -17,11 +17,27 @@ export interface QueryMessageResponseHeader {
 
 export const QUERY_NOT_FOUND_REMARK = "can not find message, maybe time range not correct";
 
-export function queryMessageResponse(request: RemotingCommand, header: QueryMessageResponseHeader, records: readonly Buffer[]): RemotingCommand {
+export function queryMessageResponse(
+  request: RemotingCommand,
+  header: QueryMessageResponseHeader,
+  records: readonly Buffer[],
+): RemotingCommand {
   const extFields = {
     indexLastUpdateTimestamp: String(header.indexLastUpdateTimestamp),
     indexLastUpdatePhyoffset: String(header.indexLastUpdatePhyoffset),
   };
-  if (records.length === 0) return RemotingCommand.response(request, ResponseCode.QUERY_NOT_FOUND, QUERY_NOT_FOUND_REMARK, extFields);
-  return RemotingCommand.response(request, ResponseCode.SUCCESS, null, extFields, Buffer.concat(records));
+  if (records.length === 0)
+    return RemotingCommand.response(
+      request,
+      ResponseCode.QUERY_NOT_FOUND,
+      QUERY_NOT_FOUND_REMARK,
+      extFields,
+    );
+  return RemotingCommand.response(
+    request,
+    ResponseCode.SUCCESS,
+    null,
+    extFields,
+    Buffer.concat(records),
+  );
 }

@@ -19,7 +19,10 @@ export interface QueueOffsetRequestHeader {
 }
 
 /** @throws HeaderFieldError. */
-export function decodeQueueOffsetRequest(command: RemotingCommand, withTimestamp: boolean): QueueOffsetRequestHeader {
+export function decodeQueueOffsetRequest(
+  command: RemotingCommand,
+  withTimestamp: boolean,
+): QueueOffsetRequestHeader {
   const fields = command.extFields;
   return {
     topic: requiredString(fields, "topic"),

@@ -62,10 +62,15 @@ export function inflateRegisterBody(body: Buffer): string | CompressedRegisterBo
 /** TopicConfig.encode(): space-separated name, readQueueNums, writeQueueNums, perm, topicFilterType, attributes. */
 function parseTopicLine(line: string): CompressedRegisterBody["topics"][number] {
   const parts = line.split(" ");
-  const numbers = parts.slice(1, 4).map((part) => (/^\d{1,9}$/.test(part) ? Number(part) : Number.NaN));
+  const numbers = parts
+    .slice(1, 4)
+    .map((part) => (/^\d{1,9}$/.test(part) ? Number(part) : Number.NaN));
   const [readQueueNums, writeQueueNums, perm] = numbers as [number, number, number];
   if (parts.length < 5 || numbers.some((value) => Number.isNaN(value))) {
-    throw new HeaderFieldError("body", `body: bad topic entry ${JSON.stringify(line.slice(0, 200))}`);
+    throw new HeaderFieldError(
+      "body",
+      `body: bad topic entry ${JSON.stringify(line.slice(0, 200))}`,
+    );
   }
   return { name: parts[0] as string, readQueueNums, writeQueueNums, perm };
 }
@@ -92,7 +97,11 @@ class Reader {
       throw new HeaderFieldError("body", "body: the compressed body ends early");
     const value = this.#data.readInt32BE(this.#position);
     this.#position += 4;
-    if (value < 0) throw new HeaderFieldError("body", `body: negative length or count ${value} in the compressed body`);
+    if (value < 0)
+      throw new HeaderFieldError(
+        "body",
+        `body: negative length or count ${value} in the compressed body`,
+      );
     return value;
   }
 

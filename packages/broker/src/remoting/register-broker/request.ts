@@ -74,12 +74,15 @@ export function decodeRegisterBrokerRequest(command: RemotingCommand): {
   const body = command.body ?? Buffer.alloc(0);
   if (expectedCrc !== 0 && (crc32(body) & 0x7fffffff) !== expectedCrc)
     throw new HeaderFieldError("bodyCrc32", "bodyCrc32: crc32 not match");
-  if (body.length === 0) return { header, body: { topics: new Map(), dataVersion: { timestamp: 0, counter: 0 } } };
+  if (body.length === 0)
+    return { header, body: { topics: new Map(), dataVersion: { timestamp: 0, counter: 0 } } };
   if (!compressed) return { header, body: decodeJsonBody(parseFastjson(body.toString("utf8"))) };
   const inflated = inflateRegisterBody(body);
-  if (typeof inflated === "string") return { header, body: decodeJsonBody(parseFastjson(inflated)) };
+  if (typeof inflated === "string")
+    return { header, body: decodeJsonBody(parseFastjson(inflated)) };
   const topics = new Map<string, RegisteredTopic>();
-  for (const topic of inflated.topics) topics.set(topic.name, checkedTopic(topic.name, { ...topic, topicSysFlag: 0 }));
+  for (const topic of inflated.topics)
+    topics.set(topic.name, checkedTopic(topic.name, { ...topic, topicSysFlag: 0 }));
   return { header, body: { topics, dataVersion: dataVersionOf(inflated.dataVersion) } };
 }
 
@@ -119,9 +122,14 @@ function decodeJsonBody(value: unknown): RegisterBrokerBody {
   return { topics, dataVersion: dataVersionOf(wrapper.dataVersion) };
 }
 
-function checkedTopic(name: string, topic: Record<keyof RegisteredTopic, unknown>): RegisteredTopic {
+function checkedTopic(
+  name: string,
+  topic: Record<keyof RegisteredTopic, unknown>,
+): RegisteredTopic {
   const count = (field: unknown) =>
-    typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535 ? field : null;
+    typeof field === "number" && Number.isInteger(field) && field >= 0 && field <= 65_535
+      ? field
+      : null;
   const read = count(topic.readQueueNums);
   const write = count(topic.writeQueueNums);
   const perm = count(topic.perm);
@@ -142,12 +150,15 @@ function checkedTopic(name: string, topic: Record<keyof RegisteredTopic, unknown
 
 function dataVersionOf(value: unknown): RegisterBrokerBody["dataVersion"] {
   const version = objectOf(value);
-  const number = (field: unknown) => (typeof field === "number" && Number.isFinite(field) ? field : 0);
+  const number = (field: unknown) =>
+    typeof field === "number" && Number.isFinite(field) ? field : 0;
   return { timestamp: number(version.timestamp), counter: number(version.counter) };
 }
 
 function objectOf(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** The JSON body a broker sends (RegisterBrokerBody.encode(false), field order as fastjson writes it). */
@@ -156,10 +167,16 @@ export function encodeRegisterBrokerBody(
   dataVersion: { timestamp: number; counter: number },
 ): Buffer {
   const wrapper = {
-    dataVersion: { counter: dataVersion.counter, stateVersion: 0, timestamp: dataVersion.timestamp },
+    dataVersion: {
+      counter: dataVersion.counter,
+      stateVersion: 0,
+      timestamp: dataVersion.timestamp,
+    },
     topicConfigTable,
   };
-  return Buffer.from(JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: wrapper }));
+  return Buffer.from(
+    JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: wrapper }),
+  );
 }
 
 /**
@@ -173,7 +190,8 @@ export function encodeRegisterBrokerRequest(
 ): RemotingCommand {
   const table: Record<string, unknown> = {};
   for (const topic of topics) {
-    const { topicName, readQueueNums, writeQueueNums, perm, topicFilterType, topicSysFlag, order } = topic;
+    const { topicName, readQueueNums, writeQueueNums, perm, topicFilterType, topicSysFlag, order } =
+      topic;
     table[topicName] = {
       attributes: {},
       order,
@@ -203,7 +221,10 @@ export function encodeRegisterBrokerRequest(
   );
 }
 
-export function registerBrokerResponse(request: RemotingCommand, masterAddr: string): RemotingCommand {
+export function registerBrokerResponse(
+  request: RemotingCommand,
+  masterAddr: string,
+): RemotingCommand {
   return RemotingCommand.response(
     request,
     0,

@@ -30,17 +30,25 @@ export function decodeBatchBody(body: Buffer | null, maxMessages: number): Batch
   let at = 0;
   while (at < body.length) {
     if (messages.length >= maxMessages) return `the batch has more than ${maxMessages} messages`;
-    if (body.length - at < FIXED_LENGTH) return `message ${messages.length}: truncated header at byte ${at}`;
+    if (body.length - at < FIXED_LENGTH)
+      return `message ${messages.length}: truncated header at byte ${at}`;
     const totalSize = body.readInt32BE(at);
     const flag = body.readInt32BE(at + 12);
     const bodyLength = body.readInt32BE(at + 16);
-    if (bodyLength < 0 || at + 20 + bodyLength + 2 > body.length) return `message ${messages.length}: bodyLength ${bodyLength} exceeds the batch`;
+    if (bodyLength < 0 || at + 20 + bodyLength + 2 > body.length)
+      return `message ${messages.length}: bodyLength ${bodyLength} exceeds the batch`;
     const propertiesAt = at + 20 + bodyLength;
     const propertiesLength = body.readInt16BE(propertiesAt);
     const end = propertiesAt + 2 + propertiesLength;
-    if (propertiesLength < 0 || end > body.length) return `message ${messages.length}: propertiesLength ${propertiesLength} exceeds the batch`;
-    if (totalSize !== end - at) return `message ${messages.length}: totalSize ${totalSize} does not match its ${end - at} bytes`;
-    messages.push({ flag, body: body.subarray(at + 20, propertiesAt), properties: body.toString("utf8", propertiesAt + 2, end) });
+    if (propertiesLength < 0 || end > body.length)
+      return `message ${messages.length}: propertiesLength ${propertiesLength} exceeds the batch`;
+    if (totalSize !== end - at)
+      return `message ${messages.length}: totalSize ${totalSize} does not match its ${end - at} bytes`;
+    messages.push({
+      flag,
+      body: body.subarray(at + 20, propertiesAt),
+      properties: body.toString("utf8", propertiesAt + 2, end),
+    });
     at = end;
   }
   return messages;

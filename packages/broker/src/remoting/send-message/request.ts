@@ -12,7 +12,13 @@
  *
  * ali-ons sends 310 only (research §3.2), with numbers and booleans as JSON values.
  */
-import { optionalBoolean, optionalInt, optionalString, requiredInt, requiredString } from "../header-fields.js";
+import {
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "../header-fields.js";
 import type { RemotingCommand } from "../remoting-command.js";
 import { RequestCode } from "../request-code.js";
 
@@ -35,14 +41,29 @@ export interface SendMessageRequestHeader {
   readonly batch: boolean;
 }
 
-const V2_NAMES = { a: "producerGroup", b: "topic", c: "defaultTopic", d: "defaultTopicQueueNums", e: "queueId", f: "sysFlag", g: "bornTimestamp", h: "flag", i: "properties", j: "reconsumeTimes", k: "unitMode", l: "maxReconsumeTimes", m: "batch" } as const;
+const V2_NAMES = {
+  a: "producerGroup",
+  b: "topic",
+  c: "defaultTopic",
+  d: "defaultTopicQueueNums",
+  e: "queueId",
+  f: "sysFlag",
+  g: "bornTimestamp",
+  h: "flag",
+  i: "properties",
+  j: "reconsumeTimes",
+  k: "unitMode",
+  l: "maxReconsumeTimes",
+  m: "batch",
+} as const;
 
 /**
  * Reads a send header (full names for 10, single letters for 310 and 320); errors name the field
  * as RocketMQ does (`queueId`, not `e`). @throws HeaderFieldError.
  */
 export function decodeSendMessageRequest(command: RemotingCommand): SendMessageRequestHeader {
-  const fields = command.code === RequestCode.SEND_MESSAGE ? command.extFields : fromV2(command.extFields);
+  const fields =
+    command.code === RequestCode.SEND_MESSAGE ? command.extFields : fromV2(command.extFields);
   const maxReconsume = optionalInt(fields, "maxReconsumeTimes", -1, { min: -1, max: INT32_MAX });
   return {
     producerGroup: requiredString(fields, "producerGroup"),
@@ -57,7 +78,8 @@ export function decodeSendMessageRequest(command: RemotingCommand): SendMessageR
     reconsumeTimes: optionalInt(fields, "reconsumeTimes", 0, { min: 0, max: INT32_MAX }),
     unitMode: optionalBoolean(fields, "unitMode", false),
     maxReconsumeTimes: maxReconsume < 0 ? undefined : maxReconsume,
-    batch: command.code === RequestCode.SEND_BATCH_MESSAGE || optionalBoolean(fields, "batch", false),
+    batch:
+      command.code === RequestCode.SEND_BATCH_MESSAGE || optionalBoolean(fields, "batch", false),
   };
 }
 

@@ -15,7 +15,19 @@ export interface SendMessageResponseHeader {
   readonly queueOffset: number;
 }
 
-export function sendMessageResponse(request: RemotingCommand, code: number, remark: string | null, header?: SendMessageResponseHeader): RemotingCommand {
-  const extFields: Record<string, string> = header === undefined ? {} : { msgId: header.msgId, queueId: String(header.queueId), queueOffset: String(header.queueOffset) };
+export function sendMessageResponse(
+  request: RemotingCommand,
+  code: number,
+  remark: string | null,
+  header?: SendMessageResponseHeader,
+): RemotingCommand {
+  const extFields: Record<string, string> =
+    header === undefined
+      ? {}
+      : {
+          msgId: header.msgId,
+          queueId: String(header.queueId),
+          queueOffset: String(header.queueOffset),
+        };
   return RemotingCommand.response(request, code, remark, extFields);
 }

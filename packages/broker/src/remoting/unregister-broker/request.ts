@@ -14,7 +14,9 @@ export interface UnregisterBrokerRequestHeader {
 }
 
 /** @throws HeaderFieldError. */
-export function decodeUnregisterBrokerRequest(command: RemotingCommand): UnregisterBrokerRequestHeader {
+export function decodeUnregisterBrokerRequest(
+  command: RemotingCommand,
+): UnregisterBrokerRequestHeader {
   const fields = command.extFields;
   return {
     brokerName: requiredString(fields, "brokerName"),
@@ -25,7 +27,9 @@ export function decodeUnregisterBrokerRequest(command: RemotingCommand): Unregis
 }
 
 /** The UNREGISTER_BROKER request a broker sends at shutdown (opaque 0: the client numbers it). */
-export function encodeUnregisterBrokerRequest(header: UnregisterBrokerRequestHeader): RemotingCommand {
+export function encodeUnregisterBrokerRequest(
+  header: UnregisterBrokerRequestHeader,
+): RemotingCommand {
   const { brokerName, brokerAddr, clusterName, brokerId } = header;
   const extFields = { brokerName, brokerAddr, clusterName, brokerId: String(brokerId) };
   return RemotingCommand.request(RequestCode.UNREGISTER_BROKER, 0, extFields);

@@ -14,7 +14,13 @@ export interface UnregisterClientRequestHeader {
 }
 
 /** @throws HeaderFieldError. */
-export function decodeUnregisterClientRequest(command: RemotingCommand): UnregisterClientRequestHeader {
+export function decodeUnregisterClientRequest(
+  command: RemotingCommand,
+): UnregisterClientRequestHeader {
   const fields = command.extFields;
-  return { clientID: requiredString(fields, "clientID"), producerGroup: optionalString(fields, "producerGroup"), consumerGroup: optionalString(fields, "consumerGroup") };
+  return {
+    clientID: requiredString(fields, "clientID"),
+    producerGroup: optionalString(fields, "producerGroup"),
+    consumerGroup: optionalString(fields, "consumerGroup"),
+  };
 }

@@ -5,7 +5,13 @@
  *                 ("SINGLE_TAG"|"MULTI_TAG"), topicSysFlag?, order? }
  *   response  = code 0 | 1 SYSTEM_ERROR (remark names the bad field or topic)
  */
-import { optionalBoolean, optionalInt, optionalString, requiredInt, requiredString } from "../header-fields.js";
+import {
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+} from "../header-fields.js";
 import { HeaderFieldError } from "../remoting-error.js";
 import type { RemotingCommand } from "../remoting-command.js";
 
@@ -23,7 +29,11 @@ export interface CreateTopicRequestHeader {
 export function decodeCreateTopicRequest(command: RemotingCommand): CreateTopicRequestHeader {
   const fields = command.extFields;
   const filterType = optionalString(fields, "topicFilterType") ?? "SINGLE_TAG";
-  if (filterType !== "SINGLE_TAG" && filterType !== "MULTI_TAG") throw new HeaderFieldError("topicFilterType", `topicFilterType: expected SINGLE_TAG or MULTI_TAG, got '${filterType.slice(0, 64)}'`);
+  if (filterType !== "SINGLE_TAG" && filterType !== "MULTI_TAG")
+    throw new HeaderFieldError(
+      "topicFilterType",
+      `topicFilterType: expected SINGLE_TAG or MULTI_TAG, got '${filterType.slice(0, 64)}'`,
+    );
   return {
     topic: requiredString(fields, "topic"),
     readQueueNums: requiredInt(fields, "readQueueNums", { min: 1, max: 1024 }),

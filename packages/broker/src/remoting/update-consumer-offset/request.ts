@@ -14,7 +14,9 @@ export interface UpdateConsumerOffsetRequestHeader {
 }
 
 /** @throws HeaderFieldError (commitOffset below -1, a non-number, ...). */
-export function decodeUpdateConsumerOffsetRequest(command: RemotingCommand): UpdateConsumerOffsetRequestHeader {
+export function decodeUpdateConsumerOffsetRequest(
+  command: RemotingCommand,
+): UpdateConsumerOffsetRequestHeader {
   const fields = command.extFields;
   return {
     consumerGroup: requiredString(fields, "consumerGroup"),

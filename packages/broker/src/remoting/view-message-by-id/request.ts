@@ -7,6 +7,8 @@ import { requiredInt } from "../header-fields.js";
 import type { RemotingCommand } from "../remoting-command.js";
 
 /** @throws HeaderFieldError. */
-export function decodeViewMessageByIdRequest(command: RemotingCommand): { readonly offset: number } {
+export function decodeViewMessageByIdRequest(command: RemotingCommand): {
+  readonly offset: number;
+} {
   return { offset: requiredInt(command.extFields, "offset", { min: 0 }) };
 }
