@@ -79,7 +79,10 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     this.#storeHost = storeHost;
   }
 
-  /** Encodes the prepared message at `position` of the file starting at `fileFromOffset`, or a blank record when fewer than its size of `maxBlank` bytes remain. */
+  /**
+   * Encodes the prepared message at `position` of the file starting at `fileFromOffset`, or a blank
+   * record when fewer than its size of `maxBlank` bytes remain.
+   */
   doAppend(
     fileFromOffset: number,
     position: number,
@@ -91,60 +94,89 @@ export class CommitLogAppendCallback implements AppendMessageCallback<EncodedApp
     const queueOffset = takesQueueOffset(append.sysFlag)
       ? (this.#topicQueueTable.get(append.queueKey) ?? 0)
       : 0;
-    if (append.size + END_FILE_MIN_BLANK_LENGTH > maxBlank) {
-      const result = new StoredResult(
-        "END_OF_FILE",
-        wroteOffset,
-        maxBlank,
-        append,
-        queueOffset,
-        this.#storeHost,
-        null,
-      );
-      const at = window ? window.reserve(BLANK_RECORD_LENGTH) : -1;
-      if (window && at >= 0) {
-        writeBlankRecord(window.buffer, at, maxBlank);
-        return { result, data: null };
-      }
-      writeBlankRecord(this.#blank, 0, maxBlank);
-      return { result, data: this.#blank };
+    if (append.size + END_FILE_MIN_BLANK_LENGTH > maxBlank)
+      return this.#appendBlank(wroteOffset, maxBlank, append, queueOffset, window);
+    if (append.message !== null)
+      return this.#appendMessage(append.message, wroteOffset, append, queueOffset, window);
+    return this.#appendRecords(append.records as Buffer, wroteOffset, append, queueOffset);
+  }
+
+  /** Closes the file: a blank record over the `maxBlank` bytes left, in the window if it fits. */
+  #appendBlank(
+    wroteOffset: number,
+    maxBlank: number,
+    append: EncodedAppend,
+    queueOffset: number,
+    window: AppendWindow | undefined,
+  ): AppendOutcome {
+    const result = new StoredResult(
+      "END_OF_FILE",
+      wroteOffset,
+      maxBlank,
+      append,
+      queueOffset,
+      this.#storeHost,
+      null,
+    );
+    const at = window ? window.reserve(BLANK_RECORD_LENGTH) : -1;
+    if (window && at >= 0) {
+      writeBlankRecord(window.buffer, at, maxBlank);
+      return { result, data: null };
     }
-    if (append.message !== null) {
-      const result = new StoredResult(
-        "PUT_OK",
-        wroteOffset,
-        append.size,
-        append,
+    writeBlankRecord(this.#blank, 0, maxBlank);
+    return { result, data: this.#blank };
+  }
+
+  /** Encodes one prepared message straight into the window, or into a record of its own. */
+  #appendMessage(
+    message: PreparedMessage,
+    wroteOffset: number,
+    append: EncodedAppend,
+    queueOffset: number,
+    window: AppendWindow | undefined,
+  ): AppendOutcome {
+    const result = new StoredResult(
+      "PUT_OK",
+      wroteOffset,
+      append.size,
+      append,
+      queueOffset,
+      this.#storeHost,
+      null,
+    );
+    const at = window ? window.reserve(append.size) : -1;
+    if (window && at >= 0) {
+      const view = this.#viewOf(window.buffer);
+      writeRecord(
+        window.buffer,
+        at,
+        message,
+        append.storeTimestamp,
         queueOffset,
-        this.#storeHost,
-        null,
+        wroteOffset,
+        view,
+        false,
       );
-      const at = window ? window.reserve(append.size) : -1;
-      if (window && at >= 0) {
-        const view = this.#viewOf(window.buffer);
-        writeRecord(
-          window.buffer,
-          at,
-          append.message,
-          append.storeTimestamp,
-          queueOffset,
-          wroteOffset,
-          view,
-          false,
-        );
-        if (append.fillPropertiesCrc) fillPropertiesCrc(window.buffer, at, append.size, crc32);
-        // The file reads the outcome before doAppend can run again: one object serves every put.
-        const outcome = this.#inPlace;
-        outcome.result = result;
-        return outcome;
-      }
-      // No window (or none this large): encode into a buffer of its own, which the file copies.
-      const record = Buffer.allocUnsafe(append.size);
-      writeRecord(record, 0, append.message, append.storeTimestamp, queueOffset, wroteOffset);
-      if (append.fillPropertiesCrc) fillPropertiesCrc(record, 0, append.size, crc32);
-      return { result, data: record };
+      if (append.fillPropertiesCrc) fillPropertiesCrc(window.buffer, at, append.size, crc32);
+      // The file reads the outcome before doAppend can run again: one object serves every put.
+      const outcome = this.#inPlace;
+      outcome.result = result;
+      return outcome;
     }
-    const records = append.records as Buffer;
+    // No window (or none this large): encode into a buffer of its own, which the file copies.
+    const record = Buffer.allocUnsafe(append.size);
+    writeRecord(record, 0, message, append.storeTimestamp, queueOffset, wroteOffset);
+    if (append.fillPropertiesCrc) fillPropertiesCrc(record, 0, append.size, crc32);
+    return { result, data: record };
+  }
+
+  /** Stamps queue offset, physical offset and store time into pre-encoded records (a batch). */
+  #appendRecords(
+    records: Buffer,
+    wroteOffset: number,
+    append: EncodedAppend,
+    queueOffset: number,
+  ): AppendOutcome {
     const recordOffsets = append.count === 1 ? null : new Array<number>(append.count);
     let at = 0;
     for (let i = 0; i < append.count; i++) {

@@ -65,10 +65,11 @@ export interface RecoverOptions {
 const DISPATCH_EVERY_CHUNKS = 16;
 
 /**
- * Recovers the commit log after load (RocketMQ recoverNormally / recoverAbnormally): validates every
- * record (magic, size bounds, CRCs: with forceVerifyPropCRC the whole-record CRC property, or for a
- * record without one that it ends complete) from the chosen start file, stops at the first invalid one, sets
- * flushed and committed positions there and cuts the dirty tail. Never throws on a corrupt tail.
+ * Recovers the commit log after load (RocketMQ recoverNormally / recoverAbnormally): validates
+ * every record (magic, size bounds, CRCs: with forceVerifyPropCRC the whole-record CRC property, or
+ * for a record without one that it ends complete) from the chosen start file, stops at the first
+ * invalid one, sets flushed and committed positions there and cuts the dirty tail. Never throws on
+ * a corrupt tail.
  */
 export async function recoverCommitLog(
   commitLog: CommitLog,
@@ -91,11 +92,42 @@ export async function recoverCommitLog(
       staleBytesCleared: 0,
     };
   }
-  let index =
+  const index =
     options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));
   const startOffset = (files[index] as MappedFile).fileFromOffset;
   const dispatch = options.abnormal ? options.dispatch : undefined;
-  const scan: ScanOptions = {
+  const scan = recoveryScanOptions(options, dispatch !== undefined);
+  const { processOffset, recordsScanned, stopReason } = await validateFiles(
+    files,
+    index,
+    scan,
+    dispatch,
+  );
+  const cut = await measureCut(commitLog, processOffset, scan);
+  const truncatedFiles = files.filter((f) => f.fileFromOffset > processOffset).length;
+  const staleBytesCleared = await cutDirtyTail(
+    commitLog,
+    processOffset,
+    startOffset,
+    options.abnormal,
+  );
+  const report: RecoveryReport = {
+    mode,
+    startOffset,
+    processOffset,
+    recordsScanned,
+    stopReason,
+    ...cut,
+    truncatedFiles,
+    staleBytesCleared,
+  };
+  logRecovery(options.logger, report);
+  return report;
+}
+
+/** The scan recovery validates with: whole chunks, bodies read, units only when it dispatches. */
+function recoveryScanOptions(options: RecoverOptions, withUnits: boolean): ScanOptions {
+  return {
     checkCRC: options.checkCRC,
     propertiesCrc: options.forceVerifyPropCRC === true ? "force" : "ignore",
     readBody: true,
@@ -103,13 +135,33 @@ export async function recoverCommitLog(
     readBuffer: Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES),
     maxRecordBytes: options.maxRecordBytes,
     validateOnly: true,
-    withUnits: dispatch !== undefined,
+    withUnits,
     withKeys: options.withKeys === true,
   };
+}
+
+/** Where validation stopped (end of the last valid record), and why. */
+interface ValidatedEnd {
+  readonly processOffset: number;
+  readonly recordsScanned: number;
+  /** END, or the decoder's failure code at processOffset. */
+  readonly stopReason: string;
+}
+
+/**
+ * Validates `files` from `startIndex` on, going to the next file while each ends with a blank
+ * record; stops in the first file that ends otherwise (its end of data, or an invalid record).
+ */
+async function validateFiles(
+  files: readonly MappedFile[],
+  startIndex: number,
+  scan: ScanOptions,
+  dispatch: RecoverOptions["dispatch"],
+): Promise<ValidatedEnd> {
   let records = 0;
-  let processOffset = startOffset;
+  let processOffset = (files[startIndex] as MappedFile).fileFromOffset;
   let stopReason = "END";
-  for (; index < files.length; index++) {
+  for (let index = startIndex; index < files.length; index++) {
     const file = files[index] as MappedFile;
     const stop =
       dispatch === undefined
@@ -120,8 +172,20 @@ export async function recoverCommitLog(
     if (stop.reason === "INVALID") stopReason = stop.record.code;
     break;
   }
-  const cut = await measureCut(commitLog, processOffset, scan);
-  const truncatedFiles = files.filter((f) => f.fileFromOffset > processOffset).length;
+  return { processOffset, recordsScanned: records, stopReason };
+}
+
+/**
+ * Publishes `processOffset` as the flushed and committed end, removes the files past it and zeroes
+ * the stale bytes after it; returns the bytes zeroed in the file where the log now ends.
+ */
+async function cutDirtyTail(
+  commitLog: CommitLog,
+  processOffset: number,
+  startOffset: number,
+  abnormal: boolean,
+): Promise<number> {
+  const queue = commitLog.mappedFileQueue;
   queue.flushedWhere = processOffset;
   queue.committedWhere = processOffset;
   await queue.truncateDirtyFiles(processOffset);
@@ -129,28 +193,30 @@ export async function recoverCommitLog(
   // validated files may hold bytes a kill -9 left in the page cache that never reached the disk:
   // fdatasync them, so the flushed position now published is true.
   const tail = queue.findMappedFileByOffset(processOffset);
-  const staleBytesCleared = tail ? await tail.clearStaleTail(options.abnormal) : 0;
-  if (options.abnormal) {
+  const staleBytesCleared = tail ? await tail.clearStaleTail(abnormal) : 0;
+  if (abnormal) {
     for (const file of queue.mappedFiles)
       if (file !== tail && file.fileFromOffset >= startOffset) await file.clearStaleTail(true);
   }
-  const report: RecoveryReport = {
+  return staleBytesCleared;
+}
+
+/** Logs the report: a warning when recovery cut or zeroed anything, else info. */
+function logRecovery(logger: Logger, report: RecoveryReport): void {
+  const {
     mode,
-    startOffset,
     processOffset,
-    recordsScanned: records,
-    stopReason,
-    ...cut,
+    truncatedBytes,
+    truncatedRecords,
     truncatedFiles,
     staleBytesCleared,
-  };
+  } = report;
   const level =
-    cut.truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
-  options.logger[level](
+    truncatedRecords > 0 || truncatedFiles > 0 || staleBytesCleared > 0 ? "warn" : "info";
+  logger[level](
     report,
-    `commit log recovered (${mode}): end at ${processOffset}, cut ${cut.truncatedBytes} bytes in ${cut.truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`,
+    `commit log recovered (${mode}): end at ${processOffset}, cut ${truncatedBytes} bytes in ${truncatedRecords} records and ${truncatedFiles} files, zeroed ${staleBytesCleared} stale bytes past the end`,
   );
-  return report;
 }
 
 /** Scans a whole file like scanFileRecords, handing `dispatch` the units of every few chunks. */

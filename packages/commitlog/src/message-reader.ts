@@ -72,13 +72,59 @@ export async function readQueueMessages(
   const units = selection === null ? scanned : selection.units;
   if (selection !== null && units.length === 0)
     return empty("NO_MATCHED_MESSAGE", offset + selection.scannedCount, minOffset, maxOffset);
+  const read = await readUnits(commitLog, units, limits.maxBytes);
+  const { messages, consumed } = read;
+  const nextBeginOffset =
+    offset + (selection === null ? consumed : selection.consumedThrough(consumed));
+  if (messages.length > 0)
+    return {
+      status: "FOUND",
+      messages,
+      nextBeginOffset,
+      minOffset,
+      maxOffset,
+      bufferTotalSize: read.totalBytes,
+    };
+  return empty(
+    read.removing
+      ? "MESSAGE_WAS_REMOVING"
+      : consumed > 0
+        ? "NO_MATCHED_MESSAGE"
+        : "OFFSET_FOUND_NULL",
+    nextBeginOffset,
+    minOffset,
+    maxOffset,
+  );
+}
+
+/** What readUnits took from the selected units. */
+interface UnitsRead {
+  readonly messages: Buffer[];
+  /** Bytes of `messages`. */
+  readonly totalBytes: number;
+  /** Leading units covered: read, or skipped as holes or as records already deleted. */
+  readonly consumed: number;
+  /** Some skipped unit's record lies below the commit log's minimum offset (deleted). */
+  readonly removing: boolean;
+}
+
+/**
+ * Reads the units' records span by span, skipping holes and records already deleted, until a span
+ * would take the messages past `maxBytes` (the first span read always goes) or the log no longer
+ * has its records.
+ */
+async function readUnits(
+  commitLog: CommitLog,
+  units: readonly ConsumeQueueUnit[],
+  maxBytes: number,
+): Promise<UnitsRead> {
   const phyMin = commitLog.getMinOffset();
   const messages: Buffer[] = [];
-  let total = 0;
+  let totalBytes = 0;
   let consumed = 0;
   let removing = false;
   for (const span of spans(units)) {
-    if (messages.length > 0 && total + span.bytes > limits.maxBytes) break;
+    if (messages.length > 0 && totalBytes + span.bytes > maxBytes) break;
     if (
       span.units[0] !== undefined &&
       (span.units[0].offset < phyMin || isHoleUnit(span.units[0]))
@@ -91,27 +137,11 @@ export async function readQueueMessages(
     if (records === null) break;
     for (const record of records) {
       messages.push(record);
-      total += record.length;
+      totalBytes += record.length;
     }
     consumed += span.units.length;
   }
-  const nextBeginOffset =
-    offset + (selection === null ? consumed : selection.consumedThrough(consumed));
-  if (messages.length > 0)
-    return {
-      status: "FOUND",
-      messages,
-      nextBeginOffset,
-      minOffset,
-      maxOffset,
-      bufferTotalSize: total,
-    };
-  return empty(
-    removing ? "MESSAGE_WAS_REMOVING" : consumed > 0 ? "NO_MATCHED_MESSAGE" : "OFFSET_FOUND_NULL",
-    nextBeginOffset,
-    minOffset,
-    maxOffset,
-  );
+  return { messages, totalBytes, consumed, removing };
 }
 
 interface Selection {
