@@ -163,11 +163,14 @@ export class BrokerMetrics implements BrokerObserver {
       "Failed fdatasyncs by file kind",
       ["file"],
     );
-    this.#registerGauges(sources);
+    this.#registerStorageGauges(sources);
+    this.#registerDiskGauges(sources);
+    this.#registerBrokerGauges(sources);
     collectDefaultMetrics({ register: this.registry });
   }
 
-  #registerGauges(sources: MetricsSources): void {
+  /** `rocketmq_storage_*` commit-log positions and lags, read from the store on each scrape, bytes. */
+  #registerStorageGauges(sources: MetricsSources): void {
     const registers = [this.registry];
     const position = (name: string, help: string, read: (p: StoragePositions) => number): void => {
       new Gauge({
@@ -215,6 +218,11 @@ export class BrokerMetrics implements BrokerObserver {
       "Commit log: first offset still stored",
       (p) => p.minOffset,
     );
+  }
+
+  /** `rocketmq_storage_disk_*`: the file system holding the store, read on each scrape. */
+  #registerDiskGauges(sources: MetricsSources): void {
+    const registers = [this.registry];
     const disk = (name: string, help: string, read: (d: DiskUsage) => number): void => {
       new Gauge({
         name,
@@ -241,6 +249,11 @@ export class BrokerMetrics implements BrokerObserver {
       "Used share of it, 0..1",
       (d) => 1 - d.availableBytes / Math.max(1, d.totalBytes),
     );
+  }
+
+  /** RocketMQ 5's broker gauges: connections, topic and group numbers, consumer lag per topic and group. */
+  #registerBrokerGauges(sources: MetricsSources): void {
+    const registers = [this.registry];
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({
         name,

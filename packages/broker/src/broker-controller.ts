@@ -90,6 +90,22 @@ interface Running {
   readonly brokerAddr: string;
 }
 
+/** The connected-client registries. */
+interface ClientManagers {
+  readonly consumers: ConsumerManager;
+  readonly producers: ProducerManager;
+}
+
+/** The processors the code → processor table maps request codes to. */
+interface ProcessorSet {
+  readonly send: RequestProcessor;
+  readonly pull: RequestProcessor;
+  readonly client: RequestProcessor;
+  readonly consumer: RequestProcessor;
+  readonly admin: RequestProcessor;
+  readonly query: RequestProcessor;
+}
+
 /**
  * The broker (BrokerController.java), its one composition root: `start()` listens, opens the store,
  * loads the topics, offsets and delay progress, builds the managers and processors and the
@@ -296,16 +312,52 @@ export class BrokerController {
 
   /** The managers, processors and timers over an open store. */
   async #build(store: MessageStore, server: RemotingServer, brokerAddr: string): Promise<Running> {
+    const { topics, offsets, schedule } = await this.#loadState(store);
+    const { pop, timer } = await this.#startPop(store, topics, offsets);
+    const clients = this.#clientManagers();
+    const send = this.#sendProcessor(store, topics);
+    const pull = this.#pullProcessor(store, topics, offsets, clients.consumers);
+    this.#fillProcessorTable({
+      send,
+      pull,
+      ...this.#adminProcessors(store, topics, offsets, clients),
+    });
+    const stopListening = this.#onMessageDispatched(store, pull, schedule, topics);
+    schedule.start();
+    topics.onChange(() => this.#registerWithNamesrv());
+    const timers = this.#startTimers(offsets, schedule, clients);
+    return {
+      store,
+      server,
+      topics,
+      offsets,
+      schedule,
+      pop,
+      timer,
+      send,
+      pull,
+      ...clients,
+      timers,
+      stopListening,
+      brokerAddr,
+    };
+  }
+
+  /** Topics, consumer offsets and delay progress, loaded from `<storePathRootDir>/config` (made if absent). */
+  async #loadState(store: MessageStore): Promise<{
+    topics: TopicConfigManager;
+    offsets: ConsumerOffsetManager;
+    schedule: ScheduleMessageService;
+  }> {
     const config = this.config;
     const logger = this.#logger;
     const configDir = join(config.storePathRootDir, "config");
     await mkdir(configDir, { recursive: true });
-    const delayLevelCount = config.delayLevelTableMs.length;
     const topics = new TopicConfigManager({
       configDir,
       defaultTopicQueueNums: config.defaultTopicQueueNums,
       autoCreateTopicEnable: config.autoCreateTopicEnable,
-      delayLevelCount,
+      delayLevelCount: config.delayLevelTableMs.length,
       logger,
     });
     const offsets = new ConsumerOffsetManager({ configDir, logger });
@@ -316,22 +368,28 @@ export class BrokerController {
       logger,
     });
     await Promise.all([topics.load(), offsets.load(), schedule.load()]);
-    const { pop, timer } = await this.#startPop(store, topics, offsets);
-    const consumers = new ConsumerManager({
-      channelExpiredTimeoutMs: config.clientChannelMaxIdleTime,
-      logger,
-    });
-    const producers = new ProducerManager({
-      channelExpiredTimeoutMs: config.clientChannelMaxIdleTime,
-      logger,
-    });
-    const locks = new RebalanceLockManager(config.rebalanceLockMaxLiveTime);
+    return { topics, offsets, schedule };
+  }
+
+  /** The registries of connected consumers and producers (expired after clientChannelMaxIdleTime). */
+  #clientManagers(): ClientManagers {
+    const options = {
+      channelExpiredTimeoutMs: this.config.clientChannelMaxIdleTime,
+      logger: this.#logger,
+    };
+    return { consumers: new ConsumerManager(options), producers: new ProducerManager(options) };
+  }
+
+  /** SEND_MESSAGE(_V2), SEND_BATCH_MESSAGE and CONSUMER_SEND_MSG_BACK, behind the send flow control. */
+  #sendProcessor(store: MessageStore, topics: TopicConfigManager): SendMessageProcessor {
+    const config = this.config;
+    const logger = this.#logger;
+    const delayLevelCount = config.delayLevelTableMs.length;
     const flowControl = new SendFlowControl({
       waitTimeMillsInSendQueue: config.waitTimeMillsInSendQueue,
       osPageCacheBusyTimeOutMills: config.osPageCacheBusyTimeOutMills,
       capacity: config.sendThreadPoolQueueCapacity,
     });
-    const observer = this.#observer;
     const sendBack = new ConsumerSendBack({
       store,
       topics,
@@ -339,17 +397,27 @@ export class BrokerController {
       maxReconsumeTimes: config.maxReconsumeTimes,
       logger,
     });
-    const send = new SendMessageProcessor({
+    return new SendMessageProcessor({
       store,
       topics,
       flowControl,
       sendBack,
       delayLevelCount,
       maxReconsumeTimes: config.maxReconsumeTimes,
-      observer,
+      observer: this.#observer,
       logger,
     });
-    const pull = new PullMessageProcessor({
+  }
+
+  /** PULL_MESSAGE, with long polling (held pulls) when longPollingEnable. */
+  #pullProcessor(
+    store: MessageStore,
+    topics: TopicConfigManager,
+    offsets: ConsumerOffsetManager,
+    consumers: ConsumerManager,
+  ): PullMessageProcessor {
+    const config = this.config;
+    return new PullMessageProcessor({
       store,
       topics,
       offsets,
@@ -357,32 +425,65 @@ export class BrokerController {
       longPollingEnable: config.longPollingEnable,
       shortPollingTimeMills: config.shortPollingTimeMills,
       maxHeldPullRequests: config.maxHeldPullRequests,
-      observer,
-      logger,
+      observer: this.#observer,
+      logger: this.#logger,
     });
-    this.#fillProcessorTable({
-      send,
-      pull,
+  }
+
+  /** The client, consumer-management, admin and query processors. */
+  #adminProcessors(
+    store: MessageStore,
+    topics: TopicConfigManager,
+    offsets: ConsumerOffsetManager,
+    { consumers, producers }: ClientManagers,
+  ): Pick<ProcessorSet, "client" | "consumer" | "admin" | "query"> {
+    const logger = this.#logger;
+    const locks = new RebalanceLockManager(this.config.rebalanceLockMaxLiveTime);
+    return {
       client: new ClientManageProcessor({ consumers, producers, topics, logger }),
       consumer: new ConsumerManageProcessor({ store, topics, offsets, consumers }),
       admin: new AdminBrokerProcessor({
         store,
         topics,
         locks,
-        brokerName: config.brokerName,
+        brokerName: this.config.brokerName,
         logger,
       }),
       query: new QueryMessageProcessor(store),
-    });
-    const stopListening = store.onMessageDispatched((topic, queueId, maxOffset) => {
+    };
+  }
+
+  /**
+   * On each message dispatched to a consume queue: wakes the held pulls and the delay service, and
+   * gives the pop service's retry and DLQ topics a topic config. Returns the unsubscribe.
+   */
+  #onMessageDispatched(
+    store: MessageStore,
+    pull: PullMessageProcessor,
+    schedule: ScheduleMessageService,
+    topics: TopicConfigManager,
+  ): () => void {
+    return store.onMessageDispatched((topic, queueId, maxOffset) => {
       pull.holdService.notifyMessageArriving(topic, queueId, maxOffset);
       if (topic === SCHEDULE_TOPIC) schedule.notifyMessageArriving(queueId);
       // retry and DLQ copies the pop service stores get a topic config (routes, status, 4.x consumers)
       else if (isGroupSystemTopic(topic) && topics.selectTopicConfig(topic) === undefined)
         topics.createTopicInSendMessageBackMethod(topic, 1);
     });
-    schedule.start();
-    topics.onChange(() => this.#registerWithNamesrv());
+  }
+
+  /**
+   * The periodic work (unref'd): persist consumer offsets (flushConsumerOffsetInterval) and delay
+   * progress (flushDelayOffsetInterval), expire idle clients (10 s), re-register with the name
+   * servers (registerNameServerPeriod).
+   */
+  #startTimers(
+    offsets: ConsumerOffsetManager,
+    schedule: ScheduleMessageService,
+    { consumers, producers }: ClientManagers,
+  ): NodeJS.Timeout[] {
+    const config = this.config;
+    const logger = this.#logger;
     const timers = [
       setInterval(
         () =>
@@ -407,22 +508,7 @@ export class BrokerController {
       setInterval(() => this.#registerWithNamesrv(), config.registerNameServerPeriod),
     ];
     for (const timer of timers) timer.unref();
-    return {
-      store,
-      server,
-      topics,
-      offsets,
-      schedule,
-      pop,
-      timer,
-      send,
-      pull,
-      consumers,
-      producers,
-      timers,
-      stopListening,
-      brokerAddr,
-    };
+    return timers;
   }
 
   /**
@@ -472,14 +558,7 @@ export class BrokerController {
   }
 
   /** The code → processor table, in one place. */
-  #fillProcessorTable(processors: {
-    send: RequestProcessor;
-    pull: RequestProcessor;
-    client: RequestProcessor;
-    consumer: RequestProcessor;
-    admin: RequestProcessor;
-    query: RequestProcessor;
-  }): void {
+  #fillProcessorTable(processors: ProcessorSet): void {
     const table: [number, RequestProcessor][] = [
       [RequestCode.SEND_MESSAGE, processors.send],
       [RequestCode.SEND_MESSAGE_V2, processors.send],
