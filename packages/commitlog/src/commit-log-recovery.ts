@@ -39,6 +39,21 @@ export interface RecoveryReport {
   readonly staleBytesCleared: number;
 }
 
+/** The report of a log with no files: nothing scanned, nothing cut. */
+export function emptyRecoveryReport(): RecoveryReport {
+  return {
+    mode: "empty",
+    startOffset: 0,
+    processOffset: 0,
+    recordsScanned: 0,
+    stopReason: "END",
+    truncatedBytes: 0,
+    truncatedRecords: 0,
+    truncatedFiles: 0,
+    staleBytesCleared: 0,
+  };
+}
+
 /** Options of commit-log recovery: CRC checks, and the dispatcher fed with the records it scans. */
 export interface RecoverOptions {
   readonly abnormal: boolean;
@@ -80,17 +95,7 @@ export async function recoverCommitLog(
   const mode = options.abnormal ? "abnormal" : "normal";
   if (files.length === 0) {
     queue.flushedWhere = queue.committedWhere = 0;
-    return {
-      mode: "empty",
-      startOffset: 0,
-      processOffset: 0,
-      recordsScanned: 0,
-      stopReason: "END",
-      truncatedBytes: 0,
-      truncatedRecords: 0,
-      truncatedFiles: 0,
-      staleBytesCleared: 0,
-    };
+    return emptyRecoveryReport();
   }
   const index =
     options.startIndex ?? (await recoveryStartIndex(files, options.abnormal, options.checkpoint));

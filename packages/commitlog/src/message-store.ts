@@ -7,6 +7,7 @@ import { storeTimestampPosition, SYSFLAG_POSITION } from "@store/message-codec";
 import type { DecodedMessage, MessageInput } from "@store/message-codec";
 import type { CommitLog } from "./commit-log.js";
 import type { RecoveryReport } from "./commit-log-recovery.js";
+import { emptyRecoveryReport } from "./commit-log-recovery.js";
 import type { ConsumeQueue } from "./consume-queue.js";
 import type { QueueRecoveryReport } from "./dispatch-plan.js";
 import type { ConsumeQueueTable } from "./consume-queue-table.js";
@@ -120,17 +121,7 @@ export class MessageStore {
     this.consumeQueues = parts.consumeQueues;
     this.indexService = parts.index;
     this.#pullLimits = opened.pullLimits ?? DEFAULT_PULL_LIMITS;
-    this.recovery = {
-      mode: "empty",
-      startOffset: 0,
-      processOffset: 0,
-      recordsScanned: 0,
-      stopReason: "END",
-      truncatedBytes: 0,
-      truncatedRecords: 0,
-      truncatedFiles: 0,
-      staleBytesCleared: 0,
-    };
+    this.recovery = emptyRecoveryReport();
     this.queueRecovery = {
       case: "CLEAN_SHUTDOWN",
       keptUnitsBelow: 0,
